@@ -1,0 +1,3 @@
+from forecastr.cli import main
+
+main()
