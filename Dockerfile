@@ -27,11 +27,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 # ---------------------------------------------------------------------------------------------
 # Builder: build the forecastr wheel exactly once; both venv stages install this same file.
 FROM python-base AS wheel
-ARG PIP_INDEX_URL
-ARG PIP_EXTRA_INDEX_URL
-ARG PIP_FIND_LINKS
-ARG PIP_NO_INDEX
-ARG PIP_TRUSTED_HOST
+ARG PIP_INDEX_URL=""
+ARG PIP_EXTRA_INDEX_URL=""
+ARG PIP_FIND_LINKS=""
+ARG PIP_NO_INDEX=""
+ARG PIP_TRUSTED_HOST=""
 WORKDIR /src
 # .dockerignore is an allow-list: this copies pyproject.toml, README.md, forecastr/ and, when
 # present, wheels/ (local wheels for offline builds).
@@ -43,11 +43,11 @@ RUN mkdir -p /src/wheels \
 # ---------------------------------------------------------------------------------------------
 # Edge venv: core install only (numpy, pandas, pyarrow, onnxruntime, typer, rich). No torch.
 FROM python-base AS edge-venv
-ARG PIP_INDEX_URL
-ARG PIP_EXTRA_INDEX_URL
-ARG PIP_FIND_LINKS
-ARG PIP_NO_INDEX
-ARG PIP_TRUSTED_HOST
+ARG PIP_INDEX_URL=""
+ARG PIP_EXTRA_INDEX_URL=""
+ARG PIP_FIND_LINKS=""
+ARG PIP_NO_INDEX=""
+ARG PIP_TRUSTED_HOST=""
 COPY --from=wheel /src/wheels /wheels
 COPY --from=wheel /dist /dist
 # The runtime venv gets no pip/setuptools (the base image's pip installs into it), and bundled
@@ -61,11 +61,11 @@ RUN python -m venv --without-pip /opt/venv \
 # ---------------------------------------------------------------------------------------------
 # Full venv: CPU torch first (its own cached layer), then forecastr[full] from the same wheel.
 FROM python-base AS full-venv
-ARG PIP_INDEX_URL
-ARG PIP_EXTRA_INDEX_URL
-ARG PIP_FIND_LINKS
-ARG PIP_NO_INDEX
-ARG PIP_TRUSTED_HOST
+ARG PIP_INDEX_URL=""
+ARG PIP_EXTRA_INDEX_URL=""
+ARG PIP_FIND_LINKS=""
+ARG PIP_NO_INDEX=""
+ARG PIP_TRUSTED_HOST=""
 ARG TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu
 ARG TORCH_VERSION=2.13.0
 COPY --from=wheel /src/wheels /wheels
@@ -80,8 +80,8 @@ RUN whl="$(echo /dist/forecastr-*.whl)" \
 # ---------------------------------------------------------------------------------------------
 # Runtime base shared by both final images: non-root user, /data as the working directory.
 FROM python-base AS runtime
-RUN groupadd --system --gid 10001 forecastr \
-    && useradd --system --no-log-init --uid 10001 --gid forecastr \
+RUN groupadd --gid 10001 forecastr \
+    && useradd --no-log-init --uid 10001 --gid forecastr \
         --home-dir /home/forecastr --create-home --shell /usr/sbin/nologin forecastr \
     && install -d -o 10001 -g 10001 /data
 ENV PATH=/opt/venv/bin:${PATH}

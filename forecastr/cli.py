@@ -1,0 +1,758 @@
+"""The forecastr command line: parse, call one library function, present the result.
+
+No computation lives here. Library errors (``ForecastrError``) are printed by one handler as a
+single line on stderr with a non-zero exit code. This module does not import torch; the
+commands that need it import it through the library when they run.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from enum import Enum
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from forecastr import __version__
+from forecastr.errors import ForecastrError
+
+app = typer.Typer(
+    name="forecastr",
+    help="Recurrent time-series forecasting from CSV files: train, evaluate against naive "
+    "baselines, predict, and export to ONNX for torch-free inference.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+DEFAULT_MODEL = "forecastr-model"
+DEFAULT_ONNX = "forecastr-model.onnx"
+
+
+class Fill(str, Enum):
+    interpolate = "interpolate"
+    ffill = "ffill"
+    zero = "zero"
+    error = "error"
+
+
+class LayoutOpt(str, Enum):
+    auto = "auto"
+    long = "long"
+    wide = "wide"
+    single = "single"
+
+
+class Cell(str, Enum):
+    rnn = "rnn"
+    lstm = "lstm"
+    gru = "gru"
+
+
+class Decoder(str, Enum):
+    direct = "direct"
+    seq2seq = "seq2seq"
+
+
+class Loss(str, Enum):
+    mae = "mae"
+    mse = "mse"
+    huber = "huber"
+
+
+class ScalerOpt(str, Enum):
+    standard = "standard"
+    minmax = "minmax"
+    robust = "robust"
+    none = "none"
+
+
+class Device(str, Enum):
+    auto = "auto"
+    cpu = "cpu"
+    cuda = "cuda"
+
+
+class Fmt(str, Enum):
+    csv = "csv"
+    json = "json"
+    parquet = "parquet"
+
+
+class Quant(str, Enum):
+    int8 = "int8"
+
+
+DATA_HELP = (
+    "CSV file. Layout is detected from the header: [b]long[/b] (an id column such as "
+    "unique_id, plus time and value columns), [b]wide[/b] (a time column and one column per "
+    "series) or [b]single[/b] (a time column and one value column)."
+)
+G_DATA = "Reading the CSV"
+
+# Shared ingest options (each command that reads a CSV takes them).
+IdCol = Annotated[
+    str | None,
+    typer.Option("--id-col", help="Series id column (forces long layout).", rich_help_panel=G_DATA),
+]
+TimeCol = Annotated[
+    str | None,
+    typer.Option(
+        "--time-col",
+        help="Time column (default: one named ds/date/time/timestamp/..., else the first).",
+        rich_help_panel=G_DATA,
+    ),
+]
+Target = Annotated[
+    str | None,
+    typer.Option(
+        "--target",
+        help="Value column (long/single layouts; default: y/value/target or the only one).",
+        rich_help_panel=G_DATA,
+    ),
+]
+Freq = Annotated[
+    str | None,
+    typer.Option(
+        "--freq",
+        help="Frequency as a pandas alias (D, h, 30min, W-SUN, MS, QS...) or a whole-number "
+        "step for an integer index. Default: inferred.",
+        rich_help_panel=G_DATA,
+    ),
+]
+FillOpt = Annotated[
+    Fill,
+    typer.Option(
+        "--fill",
+        help="Missing timestamps and empty values: interpolate linearly, carry the last value "
+        "forward, use zero, or stop with an error.",
+        rich_help_panel=G_DATA,
+    ),
+]
+LayoutArg = Annotated[
+    LayoutOpt,
+    typer.Option("--layout", help="Override layout detection.", rich_help_panel=G_DATA),
+]
+
+
+def _ingest(id_col, time_col, target, freq, fill, layout):
+    from forecastr.data import IngestOptions
+
+    return IngestOptions(
+        id_col=id_col,
+        time_col=time_col,
+        target=target,
+        freq=freq,
+        fill=fill.value,
+        layout=layout.value,
+    )
+
+
+def handle_errors(fn):
+    """Print library errors on one stderr line and exit non-zero; never a traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except ForecastrError as e:
+            err.print(f"[bold red]error:[/] {_one_line(str(e))}", highlight=False, soft_wrap=True)
+            raise typer.Exit(e.exit_code) from None
+        except KeyboardInterrupt:
+            err.print("interrupted: nothing was written; any earlier model is intact")
+            raise typer.Exit(130) from None
+        except (typer.Exit, typer.Abort):
+            raise
+        except MemoryError:
+            err.print("[bold red]error:[/] out of memory; try a smaller --batch-size or file")
+            raise typer.Exit(1) from None
+        except Exception as e:  # a bug, not a user error: still one line unless debugging
+            if os.environ.get("FORECASTR_DEBUG"):
+                raise
+            err.print(
+                f"[bold red]internal error:[/] {type(e).__name__}: {_one_line(str(e))} "
+                "(set FORECASTR_DEBUG=1 for a traceback and please report it)",
+                highlight=False,
+                soft_wrap=True,
+            )
+            raise typer.Exit(70) from None
+
+    return wrapper
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _version(value: bool):
+    if value:
+        out.print(f"forecastr {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+):
+    """Recurrent time-series forecasting from CSV files."""
+
+
+# ------------------------------------------------------------------------------------------
+# info
+
+
+@app.command(epilog="Example: forecastr info sample_data/air_passengers.csv --json")
+@handle_errors
+def info(
+    data: Annotated[str, typer.Argument(help=DATA_HELP, show_default=False)],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    id_col: IdCol = None,
+    time_col: TimeCol = None,
+    target: Target = None,
+    freq: Freq = None,
+    fill: FillOpt = Fill.interpolate,
+    layout: LayoutArg = LayoutOpt.auto,
+):
+    """Show what forecastr understood of a CSV: layout, series, lengths, frequency, gaps."""
+    from forecastr import api
+
+    d, _ = api.info(data, _ingest(id_col, time_col, target, freq, fill, layout))
+    if as_json:
+        print(json.dumps(d, indent=2))
+        return
+    t = Table(title=f"{data}", show_header=False, title_justify="left")
+    t.add_column(style="bold")
+    t.add_column()
+    cols = d["columns"]
+    t.add_row("layout", d["layout"])
+    t.add_row(
+        "columns",
+        ", ".join(
+            f"{k}={v if not isinstance(v, list) else ','.join(v[:5]) + (',…' if len(v) > 5 else '')}"
+            for k, v in cols.items()
+            if v
+        ),
+    )
+    t.add_row("series", str(d["series"]))
+    ln = d["length"]
+    t.add_row("length", f"min {ln['min']}, median {ln['median']:g}, max {ln['max']}")
+    t.add_row("points", str(d["points"]))
+    t.add_row("frequency", str(d["frequency"]))
+    t.add_row("season length", str(d["season_length"]))
+    t.add_row("default horizon", str(d["default_horizon"]))
+    t.add_row("range", f"{d['start']} → {d['end']}")
+    t.add_row("gaps filled", f"{d['filled_points']} points in {d['filled_series']} series")
+    out.print(t)
+
+
+def _warn_fill(panel) -> None:
+    from forecastr.data import fill_warning
+
+    msg = fill_warning(panel)
+    if msg:
+        err.print(f"[yellow]warning:[/] {msg}")
+
+
+# ------------------------------------------------------------------------------------------
+# train
+
+G_MODEL = "Model"
+G_TRAIN = "Training"
+
+
+@app.command(
+    epilog="Example: forecastr train sample_data/air_passengers.csv --model gru -o model/"
+)
+@handle_errors
+def train(
+    data: Annotated[str, typer.Argument(help=DATA_HELP, show_default=False)],
+    model: Annotated[
+        Cell, typer.Option("--model", "-m", help="Recurrent cell.", rich_help_panel=G_MODEL)
+    ] = Cell.gru,
+    output: Annotated[
+        str, typer.Option("--out", "-o", help="Model directory to write.")
+    ] = DEFAULT_MODEL,
+    window: Annotated[
+        int | None,
+        typer.Option(
+            help="Input points per forecast. Default: from the season length (at least the "
+            "longest season that fits, two of the shortest), capped at 512.",
+            rich_help_panel=G_MODEL,
+        ),
+    ] = None,
+    horizon: Annotated[
+        int | None,
+        typer.Option(
+            help="Points to forecast. Default: from the frequency (one day of sub-daily "
+            "data, 14 days, 13 weeks, 12 months, 8 quarters, 6 years).",
+            rich_help_panel=G_MODEL,
+        ),
+    ] = None,
+    layers: Annotated[int, typer.Option(help="Recurrent layers.", rich_help_panel=G_MODEL)] = 2,
+    hidden: Annotated[int, typer.Option(help="Hidden units.", rich_help_panel=G_MODEL)] = 64,
+    dropout: Annotated[
+        float, typer.Option(help="Dropout between layers.", rich_help_panel=G_MODEL)
+    ] = 0.0,
+    bidirectional: Annotated[
+        bool, typer.Option(help="Bidirectional encoder.", rich_help_panel=G_MODEL)
+    ] = False,
+    decoder: Annotated[
+        Decoder,
+        typer.Option(
+            help="direct: all horizon steps at once from the final state; seq2seq: a decoder "
+            "RNN unrolled over the horizon.",
+            rich_help_panel=G_MODEL,
+        ),
+    ] = Decoder.direct,
+    attention: Annotated[
+        bool,
+        typer.Option(help="Attention over encoder steps (seq2seq).", rich_help_panel=G_MODEL),
+    ] = False,
+    ensemble: Annotated[
+        int,
+        typer.Option(
+            help="Members trained from consecutive seeds and averaged (steadier forecasts).",
+            rich_help_panel=G_MODEL,
+        ),
+    ] = 3,
+    season_length: Annotated[
+        int | None,
+        typer.Option(
+            help="Season for the seasonal-naive base and baselines. Default: from frequency.",
+            rich_help_panel=G_MODEL,
+        ),
+    ] = None,
+    epochs: Annotated[
+        int, typer.Option(help="Maximum epochs.", rich_help_panel=G_TRAIN)
+    ] = 100,
+    batch_size: Annotated[int, typer.Option(help="Windows per step.", rich_help_panel=G_TRAIN)] = 64,
+    max_batches: Annotated[
+        int, typer.Option(help="Batches per epoch (large data is sampled).", rich_help_panel=G_TRAIN)
+    ] = 50,
+    lr: Annotated[
+        float, typer.Option(help="Peak learning rate (one-cycle).", rich_help_panel=G_TRAIN)
+    ] = 3e-3,
+    loss: Annotated[Loss, typer.Option(help="Training loss.", rich_help_panel=G_TRAIN)] = Loss.mae,
+    clip_norm: Annotated[
+        float,
+        typer.Option(help="Gradient clipping max norm; 0 disables.", rich_help_panel=G_TRAIN),
+    ] = 1.0,
+    patience: Annotated[
+        int, typer.Option(help="Early-stopping patience (epochs).", rich_help_panel=G_TRAIN)
+    ] = 15,
+    scaler: Annotated[
+        ScalerOpt,
+        typer.Option(help="Per-series scaler, fitted on training data.", rich_help_panel=G_TRAIN),
+    ] = ScalerOpt.standard,
+    val_size: Annotated[
+        int | None,
+        typer.Option(help="Validation points per series (default: horizon).", rich_help_panel=G_TRAIN),
+    ] = None,
+    teacher_forcing: Annotated[
+        float,
+        typer.Option(help="seq2seq: teacher-forcing probability.", rich_help_panel=G_TRAIN),
+    ] = 0.5,
+    teacher_forcing_decay: Annotated[
+        bool,
+        typer.Option(help="seq2seq: decay teacher forcing linearly to 0.", rich_help_panel=G_TRAIN),
+    ] = False,
+    seed: Annotated[int, typer.Option(help="Random seed.", rich_help_panel=G_TRAIN)] = 0,
+    device: Annotated[Device, typer.Option(help="Device.", rich_help_panel=G_TRAIN)] = Device.auto,
+    threads: Annotated[
+        int, typer.Option(help="CPU threads for torch.", rich_help_panel=G_TRAIN)
+    ] = 1,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    id_col: IdCol = None,
+    time_col: TimeCol = None,
+    target: Target = None,
+    freq: Freq = None,
+    fill: FillOpt = Fill.interpolate,
+    layout: LayoutArg = LayoutOpt.auto,
+):
+    """Train a recurrent model, then report it against naive baselines on held-out data."""
+    from forecastr import api
+    from forecastr.data import load_csv
+    from forecastr.errors import require
+
+    require("torch")
+    from forecastr.train import TrainConfig
+
+    panel = load_csv(data, _ingest(id_col, time_col, target, freq, fill, layout))
+    _warn_fill(panel)
+    model_opts = {
+        "cell": model.value,
+        "window": window,
+        "horizon": horizon,
+        "layers": layers,
+        "hidden": hidden,
+        "dropout": dropout,
+        "bidirectional": bidirectional,
+        "decoder": decoder.value,
+        "attention": attention,
+        "ensemble": ensemble,
+    }
+    tcfg = TrainConfig(
+        epochs=epochs,
+        batch_size=batch_size,
+        max_batches=max_batches,
+        lr=lr,
+        loss=loss.value,
+        clip_norm=clip_norm,
+        patience=patience,
+        scaler=scaler.value,
+        val_size=val_size,
+        seed=seed,
+        device=device.value,
+        threads=threads,
+        teacher_forcing=teacher_forcing,
+        teacher_forcing_decay=teacher_forcing_decay,
+    )
+    with _TrainProgress(enabled=not quiet and not as_json) as progress:
+        outcome = api.train(
+            panel,
+            model=model_opts,
+            training=tcfg,
+            out=output,
+            season_length=season_length,
+            progress=progress,
+        )
+    if as_json:
+        payload = {
+            "model": outcome.path,
+            "config": outcome.result.model_cfg.to_dict(),
+            "summary": api._finite(outcome.result.summary),
+            "evaluation": outcome.report.to_dict(),
+        }
+        print(json.dumps(payload, indent=2))
+        return
+    _print_train_summary(outcome)
+    _print_report(outcome.report, title="Held-out test (last horizon of each series)")
+    out.print(f"model saved to [bold]{outcome.path}[/]")
+
+
+class _TrainProgress:
+    """A rich progress bar fed by the library's progress callback."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.bar = None
+        self.task = None
+
+    def __enter__(self):
+        if self.enabled:
+            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self.bar = Progress(
+                TextColumn("[bold]{task.description}"),
+                BarColumn(),
+                TextColumn("epoch {task.completed}/{task.total}"),
+                TextColumn("{task.fields[stats]}"),
+                TimeElapsedColumn(),
+                console=err,
+                transient=False,
+            )
+            self.bar.__enter__()
+        return self if self.enabled else None
+
+    def __call__(self, ev: dict) -> None:
+        if self.bar is None:
+            return
+        desc = f"member {ev['member'] + 1}/{ev['members']}" if ev["members"] > 1 else "training"
+        if self.task is None or ev["epoch"] == 1:
+            if self.task is not None:
+                self.bar.stop_task(self.task)
+            self.task = self.bar.add_task(desc, total=ev["epochs"], stats="")
+        stats = (
+            f"train {ev['train_loss']:.4f}  val {ev['val_loss']:.4f}  "
+            f"|g| {ev['grad_norm']:.3f}  best@{ev['best_epoch']}"
+        )
+        self.bar.update(self.task, completed=ev["epoch"], stats=stats)
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            if self.task is not None:
+                task = self.bar.tasks[-1]
+                self.bar.update(self.task, total=task.completed)
+            self.bar.__exit__(*exc)
+        return False
+
+
+def _print_train_summary(outcome) -> None:
+    s = outcome.result.summary
+    cfg = outcome.result.model_cfg
+    t = Table(title=f"Training summary: {outcome.name}", title_justify="left", show_header=False)
+    t.add_column(style="bold")
+    t.add_column()
+    t.add_row("series / train windows", f"{outcome.panel.n_series} / {s['train_windows']}")
+    t.add_row("window / horizon / season", f"{cfg.window} / {cfg.horizon} / {cfg.season_length}")
+    t.add_row("epochs run", ", ".join(str(e) for e in s["epochs_run"]))
+    t.add_row("best epoch", ", ".join(str(e) for e in s["best_epoch"]))
+    t.add_row("best val loss", ", ".join(f"{v:.4f}" for v in s["best_val_loss"]))
+    t.add_row("time", f"{s['seconds']:.1f} s on {s['device']} ({s['steps']} steps)")
+    t.add_row("grad norm median / max", f"{s['grad_norm_median']:.3g} / {s['grad_norm_max']:.3g}")
+    clip = "off" if not s["clip_norm"] else f"{s['clipped_share']:.0%} of steps at {s['clip_norm']:g}"
+    t.add_row("clipped", clip)
+    out.print(t)
+
+
+def _print_report(report, title: str, per_series: bool = False, top: int = 10) -> None:
+    metrics = ["mae", "rmse", "smape", "mase"]
+    t = Table(title=title, title_justify="left")
+    t.add_column("method", style="bold")
+    for m in metrics:
+        t.add_column(m.upper() if m != "smape" else "sMAPE %", justify="right")
+    for _, row in report.summary.iterrows():
+        cells = []
+        for m in metrics:
+            v = row[m]
+            text = "—" if v != v else f"{v:.3f}" if abs(v) < 1e4 else f"{v:.4g}"
+            if report.best.get(m) == row["method"]:
+                text = f"[bold green]{text}*[/]"
+            cells.append(text)
+        t.add_row(str(row["method"]), *cells)
+    out.print(t)
+    for note in report.notes:
+        out.print(f"[dim]{note}[/]")
+    if report.fallback_series:
+        err.print(
+            f"[yellow]warning:[/] {len(report.fallback_series)} series are shorter than one "
+            "season before an origin; seasonal naive used the last value for them"
+        )
+    out.print(report.skill_sentence())
+    if per_series:
+        from forecastr.evaluate import per_series_table
+
+        frame = per_series_table(report, metric="mase", top=top)
+        pt = Table(title="Per series (MASE)", title_justify="left")
+        for c in frame.columns:
+            pt.add_column(str(c), justify="right" if c != "unique_id" else "left")
+        for _, r in frame.iterrows():
+            pt.add_row(*[f"{v:.3f}" if isinstance(v, float) else str(v) for v in r.tolist()])
+        out.print(pt)
+
+
+# ------------------------------------------------------------------------------------------
+# evaluate
+
+
+@app.command(
+    epilog="Examples: forecastr evaluate sample_data/air_passengers.csv (baselines only); "
+    "forecastr evaluate model/ data.csv --folds 4 --plot eval.png"
+)
+@handle_errors
+def evaluate(
+    first: Annotated[
+        str,
+        typer.Argument(
+            metavar="[MODEL] DATA",
+            help="A model (directory or .onnx) and a CSV, or just a CSV to score the baselines.",
+            show_default=False,
+        ),
+    ],
+    second: Annotated[str | None, typer.Argument(show_default=False, hidden=True)] = None,
+    folds: Annotated[int, typer.Option(help="Rolling-origin folds (1 = holdout).")] = 1,
+    step: Annotated[
+        int | None, typer.Option(help="Points between fold origins (default: horizon).")
+    ] = None,
+    refit: Annotated[
+        bool,
+        typer.Option(help="Retrain the model on each fold's history (default: no refit)."),
+    ] = False,
+    horizon: Annotated[
+        int | None, typer.Option(help="Points to forecast (default: the model's or frequency's).")
+    ] = None,
+    season_length: Annotated[
+        int | None, typer.Option(help="Season for seasonal naive and MASE (default: frequency).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    per_series: Annotated[bool, typer.Option(help="Add a per-series table.")] = False,
+    top: Annotated[int, typer.Option(help="Best/worst N series in --per-series.")] = 10,
+    plot: Annotated[
+        str | None, typer.Option(help="Write a PNG of history, actuals and forecasts.")
+    ] = None,
+    series: Annotated[
+        list[str] | None, typer.Option("--series", help="Series to plot (repeatable).")
+    ] = None,
+    plot_attention: Annotated[
+        str | None,
+        typer.Option(help="seq2seq+attention model: PNG heatmap of one forecast's attention."),
+    ] = None,
+    id_col: IdCol = None,
+    time_col: TimeCol = None,
+    target: Target = None,
+    freq: Freq = None,
+    fill: FillOpt = Fill.interpolate,
+    layout: LayoutArg = LayoutOpt.auto,
+):
+    """Backtest a model and the naive baselines (holdout or rolling origin): metrics, plot."""
+    from forecastr import api
+
+    model_path, data = (first, second) if second is not None else (None, first)
+    report, panel, fc = api.evaluate(
+        data,
+        model_path,
+        _ingest(id_col, time_col, target, freq, fill, layout),
+        horizon=horizon,
+        season_length=season_length,
+        folds=folds,
+        step=step,
+        refit=refit,
+    )
+    _warn_fill(panel)
+    if plot:
+        from forecastr.plot import plot_forecasts
+
+        plot_forecasts(report, panel, plot, series_ids=series or None)
+    if plot_attention:
+        if model_path is None:
+            raise_input("--plot-attention needs a model")
+        api.plot_attention(model_path, panel, plot_attention, series=(series or [None])[0])
+    if as_json:
+        d = report.to_dict()
+        if per_series:
+            from forecastr.evaluate import per_series_table
+
+            d["per_series_top"] = json.loads(
+                per_series_table(report, metric="mase", top=top).to_json(orient="records")
+            )
+        print(json.dumps(d, indent=2))
+        return
+    title = "Holdout" if folds == 1 else f"Rolling origin: {folds} folds"
+    _print_report(report, title=f"{title}, horizon {report.horizon}", per_series=per_series, top=top)
+    if plot:
+        out.print(f"plot written to [bold]{plot}[/]")
+    if plot_attention:
+        out.print(f"attention heatmap written to [bold]{plot_attention}[/]")
+
+
+def raise_input(msg: str):
+    from forecastr.errors import InputError
+
+    raise InputError(msg)
+
+
+# ------------------------------------------------------------------------------------------
+# predict
+
+
+@app.command(
+    epilog="Examples: forecastr predict (default model, its stored data); "
+    "forecastr predict model.onnx data.csv -o forecast.csv"
+)
+@handle_errors
+def predict(
+    first: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="[MODEL] [DATA]",
+            help=f"A model directory or .onnx file (default: ./{DEFAULT_MODEL}) and optionally "
+            "a CSV to forecast after; without a CSV the model's stored data is used.",
+            show_default=False,
+        ),
+    ] = None,
+    second: Annotated[str | None, typer.Argument(show_default=False, hidden=True)] = None,
+    output: Annotated[
+        str | None, typer.Option("--out", "-o", help="Write to this file instead of stdout.")
+    ] = None,
+    fmt: Annotated[Fmt, typer.Option("--format", help="Output format.")] = Fmt.csv,
+    id_col: IdCol = None,
+    time_col: TimeCol = None,
+    target: Target = None,
+    freq: Freq = None,
+    fill: FillOpt = Fill.interpolate,
+    layout: LayoutArg = LayoutOpt.auto,
+):
+    """Forecast the next horizon steps of every series, with their timestamps."""
+    from forecastr import api
+    from forecastr.forecast import write_frame
+
+    model_path, data = first, second
+    if first is not None and second is None and first.lower().endswith((".csv", ".txt", ".tsv")):
+        model_path, data = None, first
+    model_path = model_path or DEFAULT_MODEL
+    frame = api.predict(model_path, data, _ingest(id_col, time_col, target, freq, fill, layout))
+    text = write_frame(frame, output, fmt.value)
+    if text is not None:
+        sys.stdout.write(text)
+    else:
+        err.print(f"{len(frame)} forecasts written to {output}")
+
+
+# ------------------------------------------------------------------------------------------
+# export
+
+
+@app.command(
+    epilog="Examples: forecastr export --onnx (default model to forecastr-model.onnx); "
+    "forecastr export model/ --onnx m.onnx --quantize int8"
+)
+@handle_errors
+def export(
+    model: Annotated[
+        str,
+        typer.Argument(help="Model directory.", show_default=True),
+    ] = DEFAULT_MODEL,
+    onnx: Annotated[
+        str,
+        typer.Option(
+            "--onnx",
+            help=f"ONNX file to write (bare --onnx writes {DEFAULT_ONNX}).",
+        ),
+    ] = DEFAULT_ONNX,
+    quantize: Annotated[
+        Quant | None, typer.Option(help="Also quantize weights (onnxruntime dynamic int8).")
+    ] = None,
+    tolerance: Annotated[
+        float, typer.Option(help="Max relative error allowed by the parity check.")
+    ] = 1e-4,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the export report as JSON.")] = False,
+):
+    """Export a model to one self-contained ONNX file (scaling inside), parity-checked."""
+    from forecastr.errors import require
+
+    require("torch")
+    require("onnx")
+    from forecastr.export import export_onnx
+
+    rep = export_onnx(model, onnx, tolerance=tolerance, quantize=quantize.value if quantize else None)
+    if as_json:
+        print(json.dumps(rep, indent=2))
+        return
+    t = Table(title=f"Exported {rep['path']}", title_justify="left", show_header=False)
+    t.add_column(style="bold")
+    t.add_column()
+    for k, v in rep.items():
+        if k != "path":
+            t.add_row(k.replace("_", " "), str(v))
+    out.print(t)
+
+
+def _fix_bare_onnx(args: list[str]) -> list[str]:
+    """Let ``export --onnx`` be given without a value (it then writes the default file)."""
+    args = list(args)
+    if "export" in args and "--onnx" in args:
+        i = args.index("--onnx")
+        nxt = args[i + 1] if i + 1 < len(args) else None
+        if nxt is None or nxt.startswith("-"):
+            args.insert(i + 1, DEFAULT_ONNX)
+    return args
+
+
+def main() -> None:
+    app(args=_fix_bare_onnx(sys.argv[1:]), prog_name="forecastr")
+
+
+if __name__ == "__main__":
+    main()

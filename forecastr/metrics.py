@@ -1,0 +1,162 @@
+"""Forecast accuracy metrics, one value per series.
+
+Every metric takes ``actual`` and ``forecast`` of shape (S, H) and returns shape (S,): the
+metric of each series over its horizon. A NaN anywhere in a series' actuals or forecast makes
+that series' metric NaN (nothing is silently dropped inside a series).
+
+Aggregation across series (``aggregate``) is the plain mean over series, ignoring series whose
+metric is NaN (for MASE: series whose scale is zero or undefined); the evaluation report says
+so next to its numbers and lists those series.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from forecastr.errors import InputError
+
+# Column order of every metrics table.
+METRICS: tuple[str, ...] = ("mae", "rmse", "smape", "mase")
+
+
+def mae(actual: np.ndarray, forecast: np.ndarray) -> np.ndarray:
+    """Mean absolute error per series.
+
+    Args:
+        actual: (S, H) observed values.
+        forecast: (S, H) forecasts.
+
+    Returns:
+        (S,) mean of ``|actual - forecast|`` over the horizon.
+    """
+    return np.mean(np.abs(_diff(actual, forecast)), axis=-1)
+
+
+def rmse(actual: np.ndarray, forecast: np.ndarray) -> np.ndarray:
+    """Root mean squared error per series.
+
+    Args:
+        actual: (S, H) observed values.
+        forecast: (S, H) forecasts.
+
+    Returns:
+        (S,) square root of the mean squared error over the horizon.
+    """
+    return np.sqrt(np.mean(np.square(_diff(actual, forecast)), axis=-1))
+
+
+def smape(actual: np.ndarray, forecast: np.ndarray) -> np.ndarray:
+    """Symmetric mean absolute percentage error per series (M4 definition), in percent.
+
+    Each step scores ``200 * |y - f| / (|y| + |f|)``, between 0 and 200; a step where both
+    ``y`` and ``f`` are 0 is a perfect forecast and scores 0.
+
+    Args:
+        actual: (S, H) observed values.
+        forecast: (S, H) forecasts.
+
+    Returns:
+        (S,) mean over the horizon, in [0, 200].
+    """
+    actual, forecast = _pair(actual, forecast)
+    denom = np.abs(actual) + np.abs(forecast)  # (S, H)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        terms = np.where(denom == 0, 0.0, 200.0 * np.abs(actual - forecast) / denom)  # NaN stays
+    return np.mean(terms, axis=-1)
+
+
+def mase(actual: np.ndarray, forecast: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """Mean absolute scaled error per series: MAE divided by the series' in-sample scale.
+
+    Args:
+        actual: (S, H) observed values.
+        forecast: (S, H) forecasts.
+        scale: (S,) from ``mase_scale``: in-sample MAE of the seasonal naive forecast.
+
+    Returns:
+        (S,) MASE; NaN where the scale is zero, negative or NaN (see ``undefined_scale``),
+        never inf.
+    """
+    scale = np.asarray(scale, dtype=np.float64)
+    bad = undefined_scale(scale)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(bad, np.nan, mae(actual, forecast) / np.where(bad, 1.0, scale))
+
+
+def mase_scale(history: np.ndarray, season_length: int) -> np.ndarray:
+    """In-sample MAE of the seasonal naive forecast: mean ``|y_t - y_{t-m}|`` per series.
+
+    Computed over each series' own points only (NaN padding is skipped). A series with fewer
+    than ``m + 1`` points uses ``m = 1`` (the naive forecast) instead; one with fewer than 2
+    points gets NaN.
+
+    Args:
+        history: (S, T) right-aligned, NaN-left-padded training history.
+        season_length: season length m, in steps.
+
+    Returns:
+        (S,) scale; 0 for a constant series (its MASE is then undefined).
+    """
+    m = int(season_length)
+    if m < 1:
+        raise InputError(f"season_length must be >= 1, got {season_length}; pass a positive value")
+    if history.ndim != 2:
+        raise ValueError("history must be a 2-D array (series, time)")
+    scale = _lag_mae(history, m)  # (S,)
+    if m > 1:
+        n = (~np.isnan(history)).sum(axis=1)  # (S,)
+        short = n < m + 1
+        if short.any():
+            scale[short] = _lag_mae(history[short], 1)
+    return scale
+
+
+def undefined_scale(scale: np.ndarray) -> np.ndarray:
+    """Which series have no usable MASE scale (zero, negative or NaN).
+
+    Args:
+        scale: (S,) from ``mase_scale``.
+
+    Returns:
+        (S,) bool, True where MASE is reported as NaN.
+    """
+    scale = np.asarray(scale, dtype=np.float64)
+    return ~(np.isfinite(scale) & (scale > 0))
+
+
+def aggregate(values: np.ndarray) -> float:
+    """Mean over series, ignoring NaN (series whose metric is undefined); NaN if none is left.
+
+    Args:
+        values: per-series metric values, any shape.
+
+    Returns:
+        The mean of the non-NaN values.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    kept = values[~np.isnan(values)]
+    return float(kept.mean()) if kept.size else float("nan")
+
+
+def _lag_mae(history: np.ndarray, lag: int) -> np.ndarray:
+    """Mean ``|x_t - x_{t-lag}|`` over the pairs where both points exist; NaN if none."""
+    S, T = history.shape
+    if lag >= T:
+        return np.full(S, np.nan)
+    d = np.abs(history[:, lag:] - history[:, :-lag])  # (S, T - lag), NaN where padded
+    count = (~np.isnan(d)).sum(axis=1)  # (S,)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, np.nansum(d, axis=1) / np.maximum(count, 1), np.nan)
+
+
+def _pair(actual: np.ndarray, forecast: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    actual = np.asarray(actual, dtype=np.float64)
+    forecast = np.asarray(forecast, dtype=np.float64)
+    if actual.shape != forecast.shape:
+        raise ValueError(f"actual {actual.shape} and forecast {forecast.shape} differ in shape")
+    return actual, forecast
+
+
+def _diff(actual: np.ndarray, forecast: np.ndarray) -> np.ndarray:
+    actual, forecast = _pair(actual, forecast)
+    return actual - forecast

@@ -1,0 +1,210 @@
+"""Matplotlib figures: backtest forecasts against actuals, and training curves.
+
+matplotlib is an optional dependency, imported inside each function. Figures are drawn on the
+Agg canvas (no display, no global pyplot state) and written atomically as PNG.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from forecastr.baselines import display_name
+from forecastr.errors import InputError, require
+from forecastr.evaluate import EvalReport
+from forecastr.panel import Panel
+
+# Line styles: the model stands out, the baselines recede.
+_MODEL_STYLE = {"color": "#d62728", "linewidth": 2.2, "zorder": 4}
+_BASELINE_COLORS = ["#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
+_ACTUAL_STYLE = {"color": "black", "linewidth": 1.6, "marker": "o", "markersize": 2.5, "zorder": 5}
+_HISTORY_STYLE = {"color": "#555555", "linewidth": 1.2, "zorder": 3}
+
+
+def plot_forecasts(
+    report: EvalReport,
+    panel: Panel,
+    path: str | os.PathLike,
+    series_ids: Sequence[str] | None = None,
+    max_series: int = 6,
+    history: int | None = None,
+    methods: Sequence[str] | None = None,
+) -> Path:
+    """Draw the last fold of a backtest: history tail, actuals and every method's forecast.
+
+    One panel per series, titled with its id; each method's legend entry carries its MASE on
+    that series (last fold).
+
+    Args:
+        report: the backtest report (its last fold is drawn).
+        panel: the panel the report was computed on.
+        path: PNG file to write (atomically).
+        series_ids: series to draw; defaults to the first ``max_series`` of the panel.
+        max_series: most panels to draw.
+        history: points of history to show before the forecast origin; defaults to
+            max(3 * horizon, min(2 * season_length, 8 * horizon)).
+        methods: methods to draw; defaults to all of ``report.methods``.
+
+    Returns:
+        The path written.
+
+    Raises:
+        MissingDependencyError: matplotlib is not installed.
+        InputError: a series id is not in the report.
+    """
+    require("matplotlib")
+    from matplotlib.figure import Figure
+
+    ids = _pick_series(report, series_ids, max_series)
+    methods = list(methods) if methods is not None else list(report.methods)
+    unknown = [m for m in methods if m not in report.methods]
+    if unknown:
+        raise InputError(
+            f"unknown method '{unknown[0]}' to plot; choose from {', '.join(report.methods)}"
+        )
+    h, m = report.horizon, report.season_length
+    n_hist = history if history is not None else max(3 * h, min(2 * m, 8 * h))
+    mase = _last_fold_mase(report)
+
+    ncols = 1 if len(ids) <= 3 else 2
+    nrows = -(-len(ids) // ncols)
+    fig = Figure(figsize=(10 * ncols, 3.4 * nrows + 0.5), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    for ax, sid in zip(axes, ids, strict=False):
+        i = report.ids.index(sid)
+        p = panel.index_of(sid)
+        origin = int(report.origins[i, -1])
+        lo = max(0, origin - n_hist)
+        hist_y = panel.series(p)[lo:origin]
+        hist_t = panel.timestamps(p)[lo:origin]
+        fut_t = report.future_ds[i]
+        ax.plot(hist_t, hist_y, label="history", **_HISTORY_STYLE)
+        if len(hist_t):  # join history to the actuals so the line has no gap
+            ax.plot([hist_t[-1], fut_t[0]], [hist_y[-1], report.actuals[i, 0]], **_HISTORY_STYLE)
+        ax.plot(fut_t, report.actuals[i], label="actual", **_ACTUAL_STYLE)
+        for j, method in enumerate(methods):
+            style = _method_style(method, report.model, j)
+            label = f"{display_name(method)} (MASE {_fmt(mase.get((method, sid)))})"
+            ax.plot(fut_t, report.forecasts[method][i], label=label, **style)
+        ax.axvline(fut_t[0], color="#999999", linestyle=":", linewidth=1)
+        ax.set_title(f"{sid}", fontsize=11, loc="left", fontweight="bold")
+        ax.grid(True, alpha=0.3)
+        # Outside the axes, so no line is hidden behind it.
+        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+        _format_time_axis(ax, panel.freq is not None)
+    for ax in axes[len(ids) :]:
+        ax.set_visible(False)
+    fold = f"fold {report.folds} of {report.folds}" if report.folds > 1 else "holdout"
+    fig.suptitle(f"{h}-step forecasts, last backtest {fold} (legend: MASE on this fold)")
+    return _save_atomic(fig, path)
+
+
+def plot_history(history: dict, path: str | os.PathLike) -> Path:
+    """Training curves: training and validation loss per epoch, best validation epoch marked.
+
+    Args:
+        history: ``{"train_loss": [...], "val_loss": [...]}`` (either may be missing or empty).
+        path: PNG file to write (atomically).
+
+    Returns:
+        The path written.
+
+    Raises:
+        MissingDependencyError: matplotlib is not installed.
+        InputError: neither curve has any value.
+    """
+    require("matplotlib")
+    from matplotlib.figure import Figure
+
+    train = np.asarray(history.get("train_loss") or [], dtype=np.float64)
+    val = np.asarray(history.get("val_loss") or [], dtype=np.float64)
+    if not train.size and not val.size:
+        raise InputError("the training history has no train_loss or val_loss values to plot")
+    fig = Figure(figsize=(7, 4), layout="constrained")
+    ax = fig.subplots()
+    if train.size:
+        ax.plot(np.arange(1, train.size + 1), train, label="train loss", color="#1f77b4")
+    if val.size:
+        ax.plot(np.arange(1, val.size + 1), val, label="validation loss", color="#d62728")
+        if np.isfinite(val).any():
+            best = int(np.nanargmin(val))
+            ax.axvline(best + 1, color="#999999", linestyle=":", linewidth=1)
+            ax.plot(best + 1, val[best], "o", color="#d62728", label=f"best (epoch {best + 1})")
+    values = np.concatenate([train, val])
+    values = values[np.isfinite(values)]
+    if values.size and values.min() > 0 and values.max() / values.min() > 30:
+        from matplotlib.ticker import FormatStrFormatter, NullFormatter
+
+        ax.set_yscale("log")  # losses spanning decades: keep the late epochs readable
+        ax.yaxis.set_major_formatter(FormatStrFormatter("%g"))
+        ax.yaxis.set_minor_formatter(NullFormatter())
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss")
+    ax.grid(True, alpha=0.3)
+    ax.legend()
+    ax.set_title("Training history")
+    return _save_atomic(fig, path)
+
+
+def _pick_series(report: EvalReport, series_ids, max_series: int) -> list[str]:
+    if max_series < 1:
+        raise InputError(f"max_series must be >= 1, got {max_series}")
+    if series_ids is None:
+        return list(report.ids[:max_series])
+    missing = [s for s in series_ids if s not in report.ids]
+    if missing:
+        raise InputError(f"series '{missing[0]}' is not in the evaluation; check the series id")
+    return list(series_ids)[:max_series]
+
+
+def _last_fold_mase(report: EvalReport) -> dict[tuple[str, str], float]:
+    """(method, series id) -> MASE of the last fold."""
+    df = report.per_series
+    last = df[df["fold"] == report.folds - 1]
+    keys = zip(last["method"].astype(str), last["unique_id"].astype(str), strict=True)
+    return dict(zip(keys, last["mase"].to_numpy(dtype=np.float64), strict=True))
+
+
+def _method_style(method: str, model: str | None, j: int) -> dict:
+    if method == model:
+        return dict(_MODEL_STYLE)
+    color = _BASELINE_COLORS[j % len(_BASELINE_COLORS)]
+    return {"color": color, "linewidth": 1.4, "linestyle": "--", "alpha": 0.9, "zorder": 2}
+
+
+def _format_time_axis(ax, dated: bool) -> None:
+    if not dated:
+        ax.set_xlabel("step")
+        return
+    import matplotlib.dates as mdates
+
+    locator = mdates.AutoDateLocator(minticks=4, maxticks=8)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+
+
+def _fmt(value: float | None) -> str:
+    if value is None or not np.isfinite(value):
+        return "n/a"
+    return f"{value:.2f}"
+
+
+def _save_atomic(fig, path: str | os.PathLike) -> Path:
+    """Write the figure to a temp file beside ``path``, then rename it into place."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fig.savefig(fh, format="png", dpi=110)
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600; a figure is meant to be shared
+        os.replace(tmp, target)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return target
