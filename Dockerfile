@@ -50,12 +50,14 @@ ARG PIP_NO_INDEX=""
 ARG PIP_TRUSTED_HOST=""
 COPY --from=wheel /src/wheels /wheels
 COPY --from=wheel /dist /dist
-# The runtime venv gets no pip/setuptools (the base image's pip installs into it), and bundled
-# test suites of the dependencies are dropped to keep the edge image small.
+# The runtime venv gets no pip/setuptools (the base image's pip installs into it); bundled test
+# suites and pyarrow's C++ headers/sources (only for compiling extensions) are dropped.
 RUN python -m venv --without-pip /opt/venv \
     && whl="$(echo /dist/forecastr-*.whl)" \
     && python -m pip --python /opt/venv/bin/python install --find-links /wheels "${whl}" \
     && find /opt/venv/lib -depth -type d -name tests -path '*/site-packages/*/*' -exec rm -rf {} + \
+    && rm -rf /opt/venv/lib/python3*/site-packages/pyarrow/include \
+        /opt/venv/lib/python3*/site-packages/pyarrow/src \
     && /opt/venv/bin/python -c "import forecastr, onnxruntime, pandas, pyarrow; import importlib.util as u; assert u.find_spec('torch') is None, 'torch leaked into edge'"
 
 # ---------------------------------------------------------------------------------------------

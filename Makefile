@@ -25,3 +25,22 @@ lint: $(STAMP)
 
 clean:
 	rm -rf $(VENV) demo-out
+
+# The main job on bundled real data: train a GRU on the airline series, report it against the
+# naive baselines on the held-out last year, export a parity-checked ONNX model, and forecast
+# with it through onnxruntime alone.
+demo: $(STAMP)
+	mkdir -p demo-out
+	$(VENV)/bin/forecastr info sample_data/air_passengers.csv
+	$(VENV)/bin/forecastr train sample_data/air_passengers.csv --model gru -o demo-out/model
+	$(VENV)/bin/forecastr evaluate demo-out/model sample_data/air_passengers.csv --plot demo-out/holdout.png
+	$(VENV)/bin/forecastr export demo-out/model --onnx demo-out/model.onnx
+	$(VENV)/bin/forecastr predict demo-out/model.onnx sample_data/air_passengers.csv -o demo-out/forecast.csv
+	cat demo-out/forecast.csv
+
+bench: $(STAMP)
+	$(PY) bench/baselines.py
+	$(PY) bench/ingest.py
+	$(PY) bench/train_speed.py
+	$(PY) bench/edge.py
+	$(PY) bench/accuracy.py

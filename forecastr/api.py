@@ -316,3 +316,42 @@ def _make_refit(model_path: str):
         return TorchForecaster(result.model, panel.ids, mcfg.window, mcfg.horizon, display_name(mcfg))
 
     return refit
+
+
+# ------------------------------------------------------------------------------------------
+# attention heatmap
+
+
+def plot_attention(model_path: str, panel: Panel, path: str, series: str | None = None) -> str:
+    """Draw the attention weights of the forecast after the end of ``series`` (default: the
+    first series) as a heatmap: decoder steps x encoder steps."""
+    if is_onnx(model_path):
+        raise InputError("--plot-attention needs a model directory, not an ONNX file")
+    import torch
+
+    from forecastr.artifact import load
+    from forecastr.forecast import check_panel
+    from forecastr.plot import plot_attention_heatmap
+
+    bundle = load(model_path)
+    if not bundle.config["model"].get("attention"):
+        raise InputError(
+            f"{model_path}: this model has no attention; train with --decoder seq2seq --attention"
+        )
+    fc = bundle.forecaster()
+    check_panel(bundle.schema, fc.window, panel)
+    sid = series or panel.ids[0]
+    if sid not in panel.ids:
+        raise InputError(f"--series {sid!r} is not in the data (series: {', '.join(panel.ids[:5])})")
+    window = last_windows(panel, fc.window)[panel.ids.index(sid)]
+    idx = fc.series_index([sid])
+    scaled = fc.module
+    x = (torch.tensor(window[None], dtype=torch.float32) - scaled.loc[idx, None]) / scaled.scale[
+        idx, None
+    ]
+    inner = scaled.model.members[0] if hasattr(scaled.model, "members") else scaled.model
+    with torch.no_grad():
+        weights = inner.attention_weights(x)[0].numpy()  # (H, W)
+    stamps = panel.timestamps(panel.ids.index(sid))[-fc.window :]
+    plot_attention_heatmap(weights, path, title=f"{fc.name} attention, series {sid}", stamps=stamps)
+    return path

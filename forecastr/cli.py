@@ -305,7 +305,7 @@ def train(
         float, typer.Option(help="Dropout between layers.", rich_help_panel=G_MODEL)
     ] = 0.0,
     bidirectional: Annotated[
-        bool, typer.Option(help="Bidirectional encoder.", rich_help_panel=G_MODEL)
+        bool, typer.Option("--bidirectional", help="Bidirectional encoder.", rich_help_panel=G_MODEL)
     ] = False,
     decoder: Annotated[
         Decoder,
@@ -317,7 +317,7 @@ def train(
     ] = Decoder.direct,
     attention: Annotated[
         bool,
-        typer.Option(help="Attention over encoder steps (seq2seq).", rich_help_panel=G_MODEL),
+        typer.Option("--attention", help="Attention over encoder steps (seq2seq).", rich_help_panel=G_MODEL),
     ] = False,
     ensemble: Annotated[
         int,
@@ -365,7 +365,7 @@ def train(
     ] = 0.5,
     teacher_forcing_decay: Annotated[
         bool,
-        typer.Option(help="seq2seq: decay teacher forcing linearly to 0.", rich_help_panel=G_TRAIN),
+        typer.Option("--teacher-forcing-decay", help="seq2seq: decay teacher forcing linearly to 0.", rich_help_panel=G_TRAIN),
     ] = False,
     seed: Annotated[int, typer.Option(help="Random seed.", rich_help_panel=G_TRAIN)] = 0,
     device: Annotated[Device, typer.Option(help="Device.", rich_help_panel=G_TRAIN)] = Device.auto,
@@ -568,7 +568,7 @@ def evaluate(
     ] = None,
     refit: Annotated[
         bool,
-        typer.Option(help="Retrain the model on each fold's history (default: no refit)."),
+        typer.Option("--refit", help="Retrain the model on each fold's history (default: no refit)."),
     ] = False,
     horizon: Annotated[
         int | None, typer.Option(help="Points to forecast (default: the model's or frequency's).")
@@ -577,7 +577,7 @@ def evaluate(
         int | None, typer.Option(help="Season for seasonal naive and MASE (default: frequency).")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-    per_series: Annotated[bool, typer.Option(help="Add a per-series table.")] = False,
+    per_series: Annotated[bool, typer.Option("--per-series", help="Add a per-series table.")] = False,
     top: Annotated[int, typer.Option(help="Best/worst N series in --per-series.")] = 10,
     plot: Annotated[
         str | None, typer.Option(help="Write a PNG of history, actuals and forecasts.")

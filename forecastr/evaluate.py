@@ -666,7 +666,9 @@ def _num(value: float) -> str:
         return "n/a"
     if abs(value) >= 100:
         return f"{value:,.0f}"
-    return f"{value:.2f}" if abs(value) >= 0.01 or value == 0 else f"{value:.2g}"
+    if 1e-6 < abs(value) < 0.01:  # tiny errors of small-valued data: keep 2 significant digits
+        return f"{value:.2g}"
+    return f"{value:.2f}"
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from forecastr.baselines import display_name
+from forecastr.baselines import BASELINES, display_name
 from forecastr.errors import InputError, require
 from forecastr.evaluate import EvalReport
 from forecastr.panel import Panel
@@ -86,8 +86,8 @@ def plot_forecasts(
         if len(hist_t):  # join history to the actuals so the line has no gap
             ax.plot([hist_t[-1], fut_t[0]], [hist_y[-1], report.actuals[i, 0]], **_HISTORY_STYLE)
         ax.plot(fut_t, report.actuals[i], label="actual", **_ACTUAL_STYLE)
-        for j, method in enumerate(methods):
-            style = _method_style(method, report.model, j)
+        for method in methods:
+            style = _method_style(method, report.model)
             label = f"{display_name(method)} (MASE {_fmt(mase.get((method, sid)))})"
             ax.plot(fut_t, report.forecasts[method][i], label=label, **style)
         ax.axvline(fut_t[0], color="#999999", linestyle=":", linewidth=1)
@@ -98,8 +98,8 @@ def plot_forecasts(
         _format_time_axis(ax, panel.freq is not None)
     for ax in axes[len(ids) :]:
         ax.set_visible(False)
-    fold = f"fold {report.folds} of {report.folds}" if report.folds > 1 else "holdout"
-    fig.suptitle(f"{h}-step forecasts, last backtest {fold} (legend: MASE on this fold)")
+    fold = f"last of {report.folds} backtest folds" if report.folds > 1 else "holdout"
+    fig.suptitle(f"{h}-step forecasts, {fold} (legend: MASE on this window)")
     return _save_atomic(fig, path)
 
 
@@ -169,9 +169,11 @@ def _last_fold_mase(report: EvalReport) -> dict[tuple[str, str], float]:
     return dict(zip(keys, last["mase"].to_numpy(dtype=np.float64), strict=True))
 
 
-def _method_style(method: str, model: str | None, j: int) -> dict:
+def _method_style(method: str, model: str | None) -> dict:
     if method == model:
         return dict(_MODEL_STYLE)
+    order = list(BASELINES)  # a baseline keeps its colour from figure to figure
+    j = order.index(method) if method in order else len(order)
     color = _BASELINE_COLORS[j % len(_BASELINE_COLORS)]
     return {"color": color, "linewidth": 1.4, "linestyle": "--", "alpha": 0.9, "zorder": 2}
 

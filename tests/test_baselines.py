@@ -113,7 +113,9 @@ def test_pad_right_aligned():
     arrays = [np.array([1.0, 2.0, 3.0]), np.array([4.0])]
     np.testing.assert_array_equal(pad_right_aligned(arrays), [[1, 2, 3], [NAN, NAN, 4]])
     np.testing.assert_array_equal(pad_right_aligned(arrays, 2), [[2, 3], [NAN, 4]])
-    np.testing.assert_array_equal(pad_right_aligned(arrays, 4), [[NAN, 1, 2, 3], [NAN, NAN, NAN, 4]])
+    np.testing.assert_array_equal(
+        pad_right_aligned(arrays, 4), [[NAN, 1, 2, 3], [NAN, NAN, NAN, 4]]
+    )
     assert pad_right_aligned([], None).shape == (0, 0)
 
 

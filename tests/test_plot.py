@@ -1,0 +1,64 @@
+"""Figures are written as non-empty PNGs, atomically."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from forecastr.errors import InputError
+from forecastr.evaluate import backtest
+from forecastr.panel import Panel
+from forecastr.plot import plot_forecasts, plot_history
+
+pytest.importorskip("matplotlib")
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def make_panel(n_series: int, n: int = 60, freq: str | None = "MS") -> Panel:
+    t = np.arange(n)
+    ys = [10 + i + 3 * np.sin(2 * np.pi * t / 12) + 0.05 * t for i in range(n_series)]
+    if freq is None:
+        ds = [t.astype(np.int64) for _ in ys]
+    else:
+        ds = [pd.date_range("2015-01-01", periods=n, freq=freq).values for _ in ys]
+    return Panel(
+        ids=[f"series_{i}" for i in range(n_series)],
+        y=np.concatenate(ys),
+        ds=np.concatenate(ds),
+        offsets=np.arange(n_series + 1, dtype=np.int64) * n,
+        freq=freq,
+    )
+
+
+class LastSeason:
+    name, window, horizon, train_end = "GRU", 12, 6, None
+
+    def forecast(self, windows, series_ids):
+        return windows[:, : self.horizon]
+
+
+@pytest.mark.parametrize("freq", ["MS", None])
+def test_plot_forecasts_writes_png(tmp_path, freq):
+    panel = make_panel(8, freq=freq)
+    report = backtest(panel, horizon=6, season_length=12, folds=2, model=LastSeason())
+    path = plot_forecasts(report, panel, tmp_path / "out" / "forecast.png")
+    data = path.read_bytes()
+    assert data.startswith(PNG_MAGIC) and len(data) > 10_000
+    assert sorted(p.name for p in path.parent.iterdir()) == ["forecast.png"]  # no temp file left
+
+
+def test_plot_forecasts_selected_series_and_unknown_id(tmp_path):
+    panel = make_panel(3)
+    report = backtest(panel, horizon=6, season_length=12)
+    path = plot_forecasts(report, panel, tmp_path / "one.png", series_ids=["series_2"])
+    assert path.stat().st_size > 0
+    with pytest.raises(InputError, match="'nope'"):
+        plot_forecasts(report, panel, tmp_path / "x.png", series_ids=["nope"])
+
+
+def test_plot_history_writes_png(tmp_path):
+    history = {"train_loss": [1.0, 0.5, 0.3, 0.25], "val_loss": [1.1, 0.6, 0.4, 0.45]}
+    path = plot_history(history, tmp_path / "history.png")
+    assert path.read_bytes().startswith(PNG_MAGIC)
+    with pytest.raises(InputError):
+        plot_history({}, tmp_path / "empty.png")
