@@ -103,7 +103,22 @@ def resolve_model_config(panel: Panel, overrides: dict, season_length: int | Non
     window = overrides.pop("window", None) or default_window(
         panel.freq, int(panel.lengths.min()), horizon, val, horizon
     )
-    return ModelConfig(window=window, horizon=horizon, season_length=m, **overrides)
+    patch = overrides.pop("patch", None) or default_patch(window, m)
+    return ModelConfig(window=window, horizon=horizon, season_length=m, patch=patch, **overrides)
+
+
+MAX_STEPS = 48
+
+
+def default_patch(window: int, season_length: int) -> int:
+    """Points per recurrent step: 1 for windows up to 96, else the smallest divisor of the
+    window that keeps at most 48 steps, preferring one that divides the season (patches then
+    line up with the seasonal cycle). A week of half-hourly data (336) is read as 42 steps of 8."""
+    if window <= 96:
+        return 1
+    divisors = [p for p in range(1, window + 1) if window % p == 0 and window // p <= MAX_STEPS]
+    aligned = [p for p in divisors if season_length % p == 0]
+    return (aligned or divisors)[0]
 
 
 def train(
@@ -122,7 +137,7 @@ def train(
     require("torch")
     require("sklearn", "full")
     require("safetensors")
-    from forecastr.artifact import TorchForecaster, display_name, save
+    from forecastr.artifact import TorchForecaster, display_name
     from forecastr.evaluate import backtest
     from forecastr.train import TrainConfig, fit
 
@@ -313,7 +328,9 @@ def _make_refit(model_path: str):
 
     def refit(panel: Panel, fold: int):
         result = fit(panel, mcfg, replace(tcfg, test_size=0, seed=tcfg.seed + fold))
-        return TorchForecaster(result.model, panel.ids, mcfg.window, mcfg.horizon, display_name(mcfg))
+        return TorchForecaster(
+            result.model, panel.ids, mcfg.window, mcfg.horizon, display_name(mcfg)
+        )
 
     return refit
 
@@ -342,7 +359,9 @@ def plot_attention(model_path: str, panel: Panel, path: str, series: str | None 
     check_panel(bundle.schema, fc.window, panel)
     sid = series or panel.ids[0]
     if sid not in panel.ids:
-        raise InputError(f"--series {sid!r} is not in the data (series: {', '.join(panel.ids[:5])})")
+        raise InputError(
+            f"--series {sid!r} is not in the data (series: {', '.join(panel.ids[:5])})"
+        )
     window = last_windows(panel, fc.window)[panel.ids.index(sid)]
     idx = fc.series_index([sid])
     scaled = fc.module
@@ -352,6 +371,7 @@ def plot_attention(model_path: str, panel: Panel, path: str, series: str | None 
     inner = scaled.model.members[0] if hasattr(scaled.model, "members") else scaled.model
     with torch.no_grad():
         weights = inner.attention_weights(x)[0].numpy()  # (H, W)
-    stamps = panel.timestamps(panel.ids.index(sid))[-fc.window :]
+    patch = int(bundle.config["model"].get("patch", 1))
+    stamps = panel.timestamps(panel.ids.index(sid))[-fc.window :][patch - 1 :: patch]
     plot_attention_heatmap(weights, path, title=f"{fc.name} attention, series {sid}", stamps=stamps)
     return path

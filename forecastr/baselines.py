@@ -340,8 +340,9 @@ def _parse_offset(freq):
 
 def _row_nanmean(x: np.ndarray) -> np.ndarray:
     """Mean of each row over its non-NaN entries; NaN (no warning) for an all-NaN row."""
-    count = (~np.isnan(x)).sum(axis=1)  # (S,)
-    total = np.nansum(x, axis=1)  # (S,)
+    missing = np.isnan(x)  # (S, T)
+    count = x.shape[1] - missing.sum(axis=1)  # (S,)
+    total = np.where(missing, 0.0, x).sum(axis=1)  # (S,) one pass fewer than np.nansum
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(count > 0, total / np.maximum(count, 1), np.nan)
 

@@ -236,14 +236,7 @@ def info(
     t.add_column()
     cols = d["columns"]
     t.add_row("layout", d["layout"])
-    t.add_row(
-        "columns",
-        ", ".join(
-            f"{k}={v if not isinstance(v, list) else ','.join(v[:5]) + (',…' if len(v) > 5 else '')}"
-            for k, v in cols.items()
-            if v
-        ),
-    )
+    t.add_row("columns", _columns_text(cols))
     t.add_row("series", str(d["series"]))
     ln = d["length"]
     t.add_row("length", f"min {ln['min']}, median {ln['median']:g}, max {ln['max']}")
@@ -254,6 +247,16 @@ def info(
     t.add_row("range", f"{d['start']} → {d['end']}")
     t.add_row("gaps filled", f"{d['filled_points']} points in {d['filled_series']} series")
     out.print(t)
+
+
+def _columns_text(cols: dict) -> str:
+    parts = []
+    for k, v in cols.items():
+        if isinstance(v, list):
+            v = ",".join(v[:5]) + (",…" if len(v) > 5 else "")
+        if v:
+            parts.append(f"{k}={v}")
+    return ", ".join(parts)
 
 
 def _warn_fill(panel) -> None:
@@ -271,9 +274,7 @@ G_MODEL = "Model"
 G_TRAIN = "Training"
 
 
-@app.command(
-    epilog="Example: forecastr train sample_data/air_passengers.csv --model gru -o model/"
-)
+@app.command(epilog="Example: forecastr train sample_data/air_passengers.csv --model gru -o model/")
 @handle_errors
 def train(
     data: Annotated[str, typer.Argument(help=DATA_HELP, show_default=False)],
@@ -305,7 +306,8 @@ def train(
         float, typer.Option(help="Dropout between layers.", rich_help_panel=G_MODEL)
     ] = 0.0,
     bidirectional: Annotated[
-        bool, typer.Option("--bidirectional", help="Bidirectional encoder.", rich_help_panel=G_MODEL)
+        bool,
+        typer.Option("--bidirectional", help="Bidirectional encoder.", rich_help_panel=G_MODEL),
     ] = False,
     decoder: Annotated[
         Decoder,
@@ -317,7 +319,9 @@ def train(
     ] = Decoder.direct,
     attention: Annotated[
         bool,
-        typer.Option("--attention", help="Attention over encoder steps (seq2seq).", rich_help_panel=G_MODEL),
+        typer.Option(
+            "--attention", help="Attention over encoder steps (seq2seq).", rich_help_panel=G_MODEL
+        ),
     ] = False,
     ensemble: Annotated[
         int,
@@ -326,6 +330,14 @@ def train(
             rich_help_panel=G_MODEL,
         ),
     ] = 3,
+    patch: Annotated[
+        int | None,
+        typer.Option(
+            help="Points fed to the RNN per step (must divide the window). Default: 1 for "
+            "windows up to 96, else enough to keep at most 48 recurrent steps.",
+            rich_help_panel=G_MODEL,
+        ),
+    ] = None,
     season_length: Annotated[
         int | None,
         typer.Option(
@@ -333,12 +345,13 @@ def train(
             rich_help_panel=G_MODEL,
         ),
     ] = None,
-    epochs: Annotated[
-        int, typer.Option(help="Maximum epochs.", rich_help_panel=G_TRAIN)
-    ] = 100,
-    batch_size: Annotated[int, typer.Option(help="Windows per step.", rich_help_panel=G_TRAIN)] = 64,
+    epochs: Annotated[int, typer.Option(help="Maximum epochs.", rich_help_panel=G_TRAIN)] = 100,
+    batch_size: Annotated[
+        int, typer.Option(help="Windows per step.", rich_help_panel=G_TRAIN)
+    ] = 64,
     max_batches: Annotated[
-        int, typer.Option(help="Batches per epoch (large data is sampled).", rich_help_panel=G_TRAIN)
+        int,
+        typer.Option(help="Batches per epoch (large data is sampled).", rich_help_panel=G_TRAIN),
     ] = 50,
     lr: Annotated[
         float, typer.Option(help="Peak learning rate (one-cycle).", rich_help_panel=G_TRAIN)
@@ -357,7 +370,9 @@ def train(
     ] = ScalerOpt.standard,
     val_size: Annotated[
         int | None,
-        typer.Option(help="Validation points per series (default: horizon).", rich_help_panel=G_TRAIN),
+        typer.Option(
+            help="Validation points per series (default: horizon).", rich_help_panel=G_TRAIN
+        ),
     ] = None,
     teacher_forcing: Annotated[
         float,
@@ -365,7 +380,11 @@ def train(
     ] = 0.5,
     teacher_forcing_decay: Annotated[
         bool,
-        typer.Option("--teacher-forcing-decay", help="seq2seq: decay teacher forcing linearly to 0.", rich_help_panel=G_TRAIN),
+        typer.Option(
+            "--teacher-forcing-decay",
+            help="seq2seq: decay teacher forcing linearly to 0.",
+            rich_help_panel=G_TRAIN,
+        ),
     ] = False,
     seed: Annotated[int, typer.Option(help="Random seed.", rich_help_panel=G_TRAIN)] = 0,
     device: Annotated[Device, typer.Option(help="Device.", rich_help_panel=G_TRAIN)] = Device.auto,
@@ -402,6 +421,7 @@ def train(
         "decoder": decoder.value,
         "attention": attention,
         "ensemble": ensemble,
+        "patch": patch,
     }
     tcfg = TrainConfig(
         epochs=epochs,
@@ -496,18 +516,25 @@ def _print_train_summary(outcome) -> None:
     t.add_column(style="bold")
     t.add_column()
     t.add_row("series / train windows", f"{outcome.panel.n_series} / {s['train_windows']}")
-    t.add_row("window / horizon / season", f"{cfg.window} / {cfg.horizon} / {cfg.season_length}")
+    t.add_row(
+        "window / horizon / season / patch",
+        f"{cfg.window} / {cfg.horizon} / {cfg.season_length} / {cfg.patch}",
+    )
     t.add_row("epochs run", ", ".join(str(e) for e in s["epochs_run"]))
     t.add_row("best epoch", ", ".join(str(e) for e in s["best_epoch"]))
     t.add_row("best val loss", ", ".join(f"{v:.4f}" for v in s["best_val_loss"]))
     t.add_row("time", f"{s['seconds']:.1f} s on {s['device']} ({s['steps']} steps)")
     t.add_row("grad norm median / max", f"{s['grad_norm_median']:.3g} / {s['grad_norm_max']:.3g}")
-    clip = "off" if not s["clip_norm"] else f"{s['clipped_share']:.0%} of steps at {s['clip_norm']:g}"
+    clip = (
+        "off" if not s["clip_norm"] else f"{s['clipped_share']:.0%} of steps at {s['clip_norm']:g}"
+    )
     t.add_row("clipped", clip)
     out.print(t)
 
 
 def _print_report(report, title: str, per_series: bool = False, top: int = 10) -> None:
+    from forecastr.baselines import display_name
+
     metrics = ["mae", "rmse", "smape", "mase"]
     t = Table(title=title, title_justify="left")
     t.add_column("method", style="bold")
@@ -521,15 +548,10 @@ def _print_report(report, title: str, per_series: bool = False, top: int = 10) -
             if report.best.get(m) == row["method"]:
                 text = f"[bold green]{text}*[/]"
             cells.append(text)
-        t.add_row(str(row["method"]), *cells)
+        t.add_row(display_name(str(row["method"])), *cells)
     out.print(t)
     for note in report.notes:
         out.print(f"[dim]{note}[/]")
-    if report.fallback_series:
-        err.print(
-            f"[yellow]warning:[/] {len(report.fallback_series)} series are shorter than one "
-            "season before an origin; seasonal naive used the last value for them"
-        )
     out.print(report.skill_sentence())
     if per_series:
         from forecastr.evaluate import per_series_table
@@ -568,7 +590,9 @@ def evaluate(
     ] = None,
     refit: Annotated[
         bool,
-        typer.Option("--refit", help="Retrain the model on each fold's history (default: no refit)."),
+        typer.Option(
+            "--refit", help="Retrain the model on each fold's history (default: no refit)."
+        ),
     ] = False,
     horizon: Annotated[
         int | None, typer.Option(help="Points to forecast (default: the model's or frequency's).")
@@ -577,7 +601,9 @@ def evaluate(
         int | None, typer.Option(help="Season for seasonal naive and MASE (default: frequency).")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-    per_series: Annotated[bool, typer.Option("--per-series", help="Add a per-series table.")] = False,
+    per_series: Annotated[
+        bool, typer.Option("--per-series", help="Add a per-series table.")
+    ] = False,
     top: Annotated[int, typer.Option(help="Best/worst N series in --per-series.")] = 10,
     plot: Annotated[
         str | None, typer.Option(help="Write a PNG of history, actuals and forecasts.")
@@ -600,7 +626,7 @@ def evaluate(
     from forecastr import api
 
     model_path, data = (first, second) if second is not None else (None, first)
-    report, panel, fc = api.evaluate(
+    report, panel, _ = api.evaluate(
         data,
         model_path,
         _ingest(id_col, time_col, target, freq, fill, layout),
@@ -630,7 +656,9 @@ def evaluate(
         print(json.dumps(d, indent=2))
         return
     title = "Holdout" if folds == 1 else f"Rolling origin: {folds} folds"
-    _print_report(report, title=f"{title}, horizon {report.horizon}", per_series=per_series, top=top)
+    _print_report(
+        report, title=f"{title}, horizon {report.horizon}", per_series=per_series, top=top
+    )
     if plot:
         out.print(f"plot written to [bold]{plot}[/]")
     if plot_attention:
@@ -717,7 +745,9 @@ def export(
     tolerance: Annotated[
         float, typer.Option(help="Max relative error allowed by the parity check.")
     ] = 1e-4,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the export report as JSON.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the export report as JSON.")
+    ] = False,
 ):
     """Export a model to one self-contained ONNX file (scaling inside), parity-checked."""
     from forecastr.errors import require
@@ -726,7 +756,9 @@ def export(
     require("onnx")
     from forecastr.export import export_onnx
 
-    rep = export_onnx(model, onnx, tolerance=tolerance, quantize=quantize.value if quantize else None)
+    rep = export_onnx(
+        model, onnx, tolerance=tolerance, quantize=quantize.value if quantize else None
+    )
     if as_json:
         print(json.dumps(rep, indent=2))
         return

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
+from numpy.lib.stride_tricks import sliding_window_view
 
 from forecastr.baselines import BASELINES, display_name, seasonal_fallback
 from forecastr.errors import ForecastrError, InputError, SeriesTooShortError
@@ -264,8 +265,9 @@ def backtest(
         model: a ``Forecaster``; it reads the last ``model.window`` values before each origin.
             Without ``refit`` it is not refit between folds, and if it has ``train_end`` any
             fold whose actuals reach back to its training data is refused.
-        refit: ``refit(train_panel, fold) -> Forecaster``, called once per fold with the panel
-            cut at that fold's origins; the forecaster it returns scores that fold.
+        refit: ``refit(train_panel, fold) -> Forecaster``, called once per fold (oldest first)
+            with the panel cut at that fold's origins; the forecaster it returns scores that
+            fold. ``model`` may then be None: the method is named after fold 0's forecaster.
         baselines: names from ``BASELINES`` to score, in display order.
         progress: called as ``progress(done_folds, folds)`` after each fold.
 
@@ -291,7 +293,6 @@ def backtest(
         raise InputError("nothing to evaluate: give a model or at least one baseline")
     if model is not None:
         _check_horizon(model, horizon)
-    model_name = _method_name(model, refit, baselines)
 
     S = panel.n_series
     min_history = int(model.window) if model is not None else 1
@@ -301,6 +302,9 @@ def backtest(
     train_end = getattr(model, "train_end", None) if model is not None else None
     if refit is None and train_end:
         _check_no_overlap(panel, origins, train_end)
+    # Fold 0's refit comes first so that a refit-only backtest is named after its model.
+    first = _refit_fold(panel, origins, 0, refit, horizon) if refit is not None else model
+    model_name = _method_name(first, baselines)
 
     methods = ([model_name] if model_name else []) + baselines
     scores: dict[str, dict[str, list[np.ndarray]]] = {
@@ -311,17 +315,17 @@ def backtest(
     last: dict[str, np.ndarray] = {m: np.full((S, horizon), np.nan) for m in methods}
     actual_last = np.full((S, horizon), np.nan)
     starts = panel.offsets[:-1].astype(np.int64)  # (S,)
+    values = _LeadPadded.of(panel.y, int(origins.max()) if S else 0)
 
     for k in range(folds):
         o = origins[:, k]  # (S,) points before the origin
-        forecaster = model
-        if refit is not None:
-            forecaster = refit(panel.truncate(o), k)
-            _check_refit(panel, origins, k, forecaster, horizon)
+        forecaster = first
+        if refit is not None and k > 0:
+            forecaster = _refit_fold(panel, origins, k, refit, horizon)
         fold_scores = {m: {metric: np.empty(S) for metric in METRICS} for m in methods}
         for rows in _chunks(S, int(o.max()) if S else 0):
             out = _score_chunk(
-                panel,
+                values,
                 starts[rows],
                 o[rows],
                 [panel.ids[i] for i in _range(rows)],
@@ -417,7 +421,7 @@ def per_series_table(
 
 
 def _score_chunk(
-    panel: Panel,
+    values: _LeadPadded,
     starts: np.ndarray,
     origins: np.ndarray,
     ids: list[str],
@@ -431,13 +435,13 @@ def _score_chunk(
 ) -> dict[str, Any]:
     """Forecasts and per-series scores of one fold for a block of series."""
     ends = starts + origins  # (B,) absolute index of each origin
-    history = _right_aligned(panel.y, starts, ends, int(origins.max()))  # (B, T)
-    actual = panel.y[ends[:, None] + np.arange(horizon)]  # (B, H)
+    history = values.right_aligned(starts, ends, int(origins.max()))  # (B, T)
+    actual = values.take(ends[:, None] + np.arange(horizon))  # (B, H)
     scale = mase_scale(history, season_length)  # (B,)
     forecasts: dict[str, np.ndarray] = {}
     if forecaster is not None and model_name is not None:
         w = int(forecaster.window)
-        inputs = _right_aligned(panel.y, starts, ends, w)  # (B, w), full: origins >= w
+        inputs = values.right_aligned(starts, ends, w)  # (B, w), full: origins >= w
         forecasts[model_name] = _model_forecast(forecaster, inputs, ids, horizon)
     for name in baselines:
         forecasts[name] = BASELINES[name](
@@ -466,14 +470,33 @@ def _score_chunk(
     }
 
 
-def _right_aligned(y: np.ndarray, starts: np.ndarray, ends: np.ndarray, length: int) -> np.ndarray:
-    """Rows ``y[starts[i]:ends[i]]`` as a right-aligned, NaN-left-padded (B, length) matrix,
-    each keeping its last ``length`` points (one vectorised gather, no per-series loop)."""
-    idx = ends[:, None] - length + np.arange(length)  # (B, L) absolute indices
-    valid = idx >= starts[:, None]  # (B, L) False in the padding
-    out = y[np.where(valid, idx, 0)] if y.size else np.zeros(idx.shape)  # (B, L)
-    out[~valid] = np.nan
-    return out
+@dataclass(frozen=True)
+class _LeadPadded:
+    """The panel's values behind ``lead`` NaNs, so every window of up to ``lead`` points that
+    ends inside them is a row of one strided view: gathering histories copies rows, with no
+    (B, T) index arrays."""
+
+    values: np.ndarray  # (lead + N,)
+    lead: int
+
+    @classmethod
+    def of(cls, y: np.ndarray, lead: int) -> _LeadPadded:
+        return cls(np.concatenate([np.full(lead, np.nan), y]), lead)
+
+    def take(self, index: np.ndarray) -> np.ndarray:
+        """``y[index]`` for absolute indices into the panel's values."""
+        return self.values[self.lead + index]
+
+    def right_aligned(self, starts: np.ndarray, ends: np.ndarray, length: int) -> np.ndarray:
+        """Rows ``y[starts[i]:ends[i]]``, each cut to its last ``length`` points, as a
+        right-aligned, NaN-left-padded (B, length) matrix; ``length <= lead``."""
+        if length == 0:
+            return np.empty((len(ends), 0))
+        rows = sliding_window_view(self.values, length)  # row j = values[j : j + length]
+        out = rows[self.lead + ends - length]  # (B, L) copy; may start in the previous series
+        pad = length - (ends - starts)  # (B,) columns before the series' first point
+        np.copyto(out, np.nan, where=np.arange(length) < pad[:, None])
+        return out
 
 
 def _model_forecast(
@@ -498,10 +521,12 @@ def _check_horizon(forecaster: Forecaster, horizon: int) -> None:
         )
 
 
-def _check_refit(
-    panel: Panel, origins: np.ndarray, k: int, forecaster: Forecaster, horizon: int
-) -> None:
-    """A refit forecaster must fit the fold: horizon, window, and no training past the origin."""
+def _refit_fold(
+    panel: Panel, origins: np.ndarray, k: int, refit: Refit, horizon: int
+) -> Forecaster:
+    """Refit on the panel cut at fold ``k``'s origins, and check the forecaster fits the fold:
+    horizon, window, and no training data at or after the origin."""
+    forecaster = refit(panel.truncate(origins[:, k]), k)
     _check_horizon(forecaster, horizon)
     short = np.flatnonzero(origins[:, k] < int(forecaster.window))
     if short.size:
@@ -514,6 +539,7 @@ def _check_refit(
     train_end = getattr(forecaster, "train_end", None)
     if train_end:
         _check_no_overlap(panel, origins[:, k : k + 1], train_end, refit_fold=k)
+    return forecaster
 
 
 def _check_no_overlap(
@@ -564,11 +590,9 @@ def _fmt_time(value) -> str:
     return str(value)
 
 
-def _method_name(
-    model: Forecaster | None, refit: Refit | None, baselines: Sequence[str]
-) -> str | None:
+def _method_name(model: Forecaster | None, baselines: Sequence[str]) -> str | None:
     """The model's column name; a name that clashes with a baseline gets " (model)"."""
-    if model is None and refit is None:
+    if model is None:
         return None
     name = str(getattr(model, "name", None) or "model")
     return f"{name} (model)" if name in baselines or name in BASELINES else name

@@ -103,12 +103,10 @@ def mase_scale(history: np.ndarray, season_length: int) -> np.ndarray:
         raise InputError(f"season_length must be >= 1, got {season_length}; pass a positive value")
     if history.ndim != 2:
         raise ValueError("history must be a 2-D array (series, time)")
-    scale = _lag_mae(history, m)  # (S,)
-    if m > 1:
-        n = (~np.isnan(history)).sum(axis=1)  # (S,)
-        short = n < m + 1
-        if short.any():
-            scale[short] = _lag_mae(history[short], 1)
+    scale, pairs = _lag_mae(history, m)  # (S,), (S,)
+    short = pairs == 0  # fewer than m + 1 points: no seasonal pair at all
+    if m > 1 and short.any():
+        scale[short] = _lag_mae(history[short], 1)[0]
     return scale
 
 
@@ -139,15 +137,19 @@ def aggregate(values: np.ndarray) -> float:
     return float(kept.mean()) if kept.size else float("nan")
 
 
-def _lag_mae(history: np.ndarray, lag: int) -> np.ndarray:
-    """Mean ``|x_t - x_{t-lag}|`` over the pairs where both points exist; NaN if none."""
+def _lag_mae(history: np.ndarray, lag: int) -> tuple[np.ndarray, np.ndarray]:
+    """Mean ``|x_t - x_{t-lag}|`` over the pairs where both points exist (NaN if none), and
+    the number of such pairs, per row."""
     S, T = history.shape
     if lag >= T:
-        return np.full(S, np.nan)
-    d = np.abs(history[:, lag:] - history[:, :-lag])  # (S, T - lag), NaN where padded
-    count = (~np.isnan(d)).sum(axis=1)  # (S,)
+        return np.full(S, np.nan), np.zeros(S, dtype=np.int64)
+    d = history[:, lag:] - history[:, :-lag]  # (S, T - lag), NaN where padded
+    np.abs(d, out=d)
+    missing = np.isnan(d)
+    pairs = d.shape[1] - missing.sum(axis=1)  # (S,)
+    np.copyto(d, 0.0, where=missing)  # one pass instead of nansum's copy
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(count > 0, np.nansum(d, axis=1) / np.maximum(count, 1), np.nan)
+        return np.where(pairs > 0, d.sum(axis=1) / np.maximum(pairs, 1), np.nan), pairs
 
 
 def _pair(actual: np.ndarray, forecast: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -150,6 +150,41 @@ def plot_history(history: dict, path: str | os.PathLike) -> Path:
     return _save_atomic(fig, path)
 
 
+def plot_attention_heatmap(
+    weights: np.ndarray, path: str | os.PathLike, title: str, stamps: np.ndarray | None = None
+) -> Path:
+    """Attention of one forecast: decoder steps (rows) over encoder steps (columns).
+
+    Args:
+        weights: (H, steps) attention weights; each row sums to 1.
+        path: PNG file to write (atomically).
+        title: figure title.
+        stamps: optional (steps,) timestamps or step numbers of the encoder steps.
+    """
+    require("matplotlib")
+    from matplotlib.figure import Figure
+
+    weights = np.asarray(weights, dtype=np.float64)
+    h, w = weights.shape
+    fig = Figure(figsize=(min(14, 4 + w * 0.12), min(9, 2.5 + h * 0.12)), layout="constrained")
+    ax = fig.subplots()
+    im = ax.imshow(weights, aspect="auto", cmap="viridis", interpolation="nearest")
+    fig.colorbar(im, ax=ax, label="attention weight")
+    ax.set_ylabel("forecast step (1 = next)")
+    ax.set_yticks(np.linspace(0, h - 1, min(h, 8)).round().astype(int))
+    ax.set_yticklabels([str(t + 1) for t in ax.get_yticks()])
+    ticks = np.linspace(0, w - 1, min(w, 8)).round().astype(int)
+    ax.set_xticks(ticks)
+    if stamps is not None and len(stamps) == w:
+        labels = [str(stamps[t])[:16].replace("T", " ") for t in ticks]
+        ax.set_xticklabels(labels, rotation=30, ha="right")
+        ax.set_xlabel("input window (end of each encoder step)")
+    else:
+        ax.set_xlabel("encoder step")
+    ax.set_title(title)
+    return _save_atomic(fig, path)
+
+
 def _pick_series(report: EvalReport, series_ids, max_series: int) -> list[str]:
     if max_series < 1:
         raise InputError(f"max_series must be >= 1, got {max_series}")

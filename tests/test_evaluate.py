@@ -264,3 +264,16 @@ def test_per_series_table_best_and_worst():
     assert (np.diff(ranked) >= 0).all()
     small = per_series_table(report, top=20)
     assert (small["group"] == "all").all() and len(small) == 25
+
+
+def test_refit_without_a_model_is_named_after_the_refit_model():
+    panel = make_panel({"a": seasonal(40)})
+    folds_seen = []
+
+    def refit(train_panel, fold):
+        folds_seen.append(fold)
+        return RecordingModel(name="LSTM")
+
+    report = backtest(panel, horizon=4, season_length=12, folds=2, refit=refit)
+    assert folds_seen == [0, 1]
+    assert report.methods[0] == "LSTM" and report.refit is True
