@@ -19,6 +19,8 @@ from dataclasses import asdict, dataclass
 import torch
 from torch import Tensor, nn
 
+from forecastr.fastgru import FastGRU
+
 CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 DECODERS = ("direct", "seq2seq")
 
@@ -40,6 +42,7 @@ class ModelConfig:
     window_norm: bool = True  # per-window normalisation
     base: str = "seasonal"  # seasonal | none: what the network corrects
     ensemble: int = 1  # members averaged (each trained from its own seed)
+    patch: int = 1  # points fed to the RNN per step: window / patch recurrent steps
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -66,6 +69,8 @@ def validate_config(cfg: ModelConfig) -> None:
         raise ValueError("--dropout must be in [0, 1)")
     if cfg.ensemble < 1:
         raise ValueError("--ensemble must be at least 1")
+    if cfg.patch < 1 or cfg.window % cfg.patch:
+        raise ValueError(f"--patch {cfg.patch} must divide --window {cfg.window}")
 
 
 class Forecaster(nn.Module):
@@ -75,8 +80,11 @@ class Forecaster(nn.Module):
         super().__init__()
         validate_config(cfg)
         self.cfg = cfg
-        self.encoder = CELLS[cfg.cell](
-            input_size=1,
+        # Fast GRU (forecastr/fastgru.py): an nn.GRU with the same weights and state_dict keys,
+        # whose CPU *training* step is ~1.6x faster; eval, no_grad and export run nn.GRU itself.
+        encoder_cls = FastGRU if cfg.cell == "gru" else CELLS[cfg.cell]
+        self.encoder = encoder_cls(
+            input_size=cfg.patch,
             hidden_size=cfg.hidden,
             num_layers=cfg.layers,
             dropout=cfg.dropout if cfg.layers > 1 else 0.0,
@@ -104,7 +112,10 @@ class Forecaster(nn.Module):
         return (x - loc) / scale, loc, scale
 
     def encode(self, z: Tensor) -> tuple[Tensor, Tensor | tuple[Tensor, Tensor]]:
-        out, state = self.encoder(z.unsqueeze(-1))  # out: (B, W, D*dirs)
+        # Segments of `patch` points per step: (B, W) -> (B, W / patch, patch). A long window
+        # (a week of half-hourly data) then costs a few dozen recurrent steps, not hundreds.
+        seq = z.reshape(z.shape[0], self.cfg.window // self.cfg.patch, self.cfg.patch)
+        out, state = self.encoder(seq)  # out: (B, W / patch, D*dirs)
         return out, state
 
     def forward(self, x: Tensor) -> Tensor:
