@@ -61,7 +61,8 @@ RUN python -m venv --without-pip /opt/venv \
     && /opt/venv/bin/python -c "import forecastr, onnxruntime, pandas, pyarrow; import importlib.util as u; assert u.find_spec('torch') is None, 'torch leaked into edge'"
 
 # ---------------------------------------------------------------------------------------------
-# Full venv: CPU torch first (its own cached layer), then forecastr[full] from the same wheel.
+# Full venv: CPU torch first (its own cached layer), then forecastr[full] from the same wheel;
+# the dependencies' bundled test suites are dropped here too.
 FROM python-base AS full-venv
 ARG PIP_INDEX_URL=""
 ARG PIP_EXTRA_INDEX_URL=""
@@ -77,7 +78,8 @@ RUN python -m venv --without-pip /opt/venv \
 COPY --from=wheel /dist /dist
 RUN whl="$(echo /dist/forecastr-*.whl)" \
     && python -m pip --python /opt/venv/bin/python install --find-links /wheels "${whl}[full]" \
-    && /opt/venv/bin/python -c "import forecastr, torch; print('torch', torch.__version__)"
+    && find /opt/venv/lib -depth -type d -name tests -path '*/site-packages/*/*' -exec rm -rf {} + \
+    && /opt/venv/bin/python -c "import forecastr, torch, sklearn, scipy.stats, onnx, onnxscript, matplotlib.pyplot; print('torch', torch.__version__)"
 
 # ---------------------------------------------------------------------------------------------
 # Runtime base shared by both final images: non-root user, /data as the working directory.
