@@ -307,8 +307,13 @@ def evaluate(
 
 
 def _model_season(model_path: str | None) -> int | None:
-    if model_path is None or is_onnx(model_path):
+    if model_path is None:
         return None
+    if is_onnx(model_path):
+        from forecastr.runtime import OnnxForecaster
+
+        cfg = OnnxForecaster.from_file(model_path).model_config
+        return int(cfg.get("season_length", 0)) or None
     from forecastr.artifact import load
 
     return int(load(model_path).config["model"].get("season_length", 0)) or None

@@ -1,0 +1,511 @@
+"""torch -> ONNX: one self-contained file holding the whole forecaster, scaling included.
+
+The graph is the artifact's :class:`~forecastr.models.Scaled` module::
+
+    x       (batch, window) float32   raw values, oldest first
+    series  (batch,)        int64     index of each row's series in the ``series_ids`` metadata
+    ->
+    forecast (batch, horizon) float32  in original units
+
+The batch axis is dynamic, the window fixed. Everything a device needs besides the graph
+(window, horizon, frequency, series ids, schema, the training data's last window when it is
+small...) is in the model's ``metadata_props``; see ``docs/onnx.md`` for the keys.
+
+Exporter: the TorchScript exporter (``dynamo=False``) by default, because on torch 2.13 it
+emits native ``RNN``/``GRU``/``LSTM`` ops for every backbone, exports in about a second and
+gives the smallest, fastest graphs; the dynamo exporter is the fallback when the TorchScript
+one is missing or fails (measurements in ``docs/onnx.md``).
+
+Every export is checked before anything is written: ``onnx.checker`` (full check), the file
+loads in :mod:`forecastr.runtime`, and onnxruntime matches torch on the training data's last
+windows at batch 1, 7 and 256. The file is written to a temporary sibling and renamed into
+place, so a failed export leaves nothing behind and an earlier file intact.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import sys
+import tempfile
+import warnings
+from collections.abc import Iterator
+
+import numpy as np
+
+from forecastr import __version__
+from forecastr.errors import ExportError, InputError, require
+from forecastr.runtime import FORMAT, FORMAT_VERSION, INPUTS, OUTPUT, Forecaster
+
+EXPORTERS = ("auto", "torchscript", "dynamo")
+# Opsets: 17 runs on every onnxruntime >= 1.14 and has all the ops these graphs use; the
+# dynamo exporter starts at 18.
+DEFAULT_OPSET = {"torchscript": 17, "dynamo": 18}
+PARITY_BATCHES = (1, 7, 256)
+MAX_CONTEXT_VALUES = 200_000  # store the training data's last windows when S * window <= this
+QUANTIZE = ("int8",)
+# Dynamic int8 quantizes weights of these ops only. Not Gather: it would quantize the
+# per-series loc/scale tables, which must stay exact.
+QUANT_OPS = ["MatMul", "LSTM", "Attention"]
+INT8_OPS = {"MatMulInteger", "DynamicQuantizeMatMul", "DynamicQuantizeLSTM", "QAttention"}
+
+
+def export_onnx(
+    model_dir: str | os.PathLike,
+    onnx_path: str | os.PathLike,
+    *,
+    tolerance: float = 1e-4,
+    quantize: str | None = None,
+    opset: int | None = None,
+    exporter: str = "auto",
+) -> dict:
+    """Export a model directory to one parity-checked ONNX file.
+
+    Args:
+        model_dir: a directory written by ``forecastr train``.
+        onnx_path: the .onnx file to write (replaced atomically if it exists).
+        tolerance: largest relative error allowed between onnxruntime and torch.
+        quantize: ``"int8"`` also writes ``<name>.int8.onnx`` (onnxruntime dynamic
+            quantization) and reports its size and the change of its forecasts.
+        opset: ONNX opset; default 17 (TorchScript exporter) or 18 (dynamo).
+        exporter: ``"auto"`` (TorchScript, dynamo if that fails), ``"torchscript"`` or
+            ``"dynamo"``.
+
+    Returns:
+        Report: path, exporter, opset, size_kb, max_rel_error, batches_checked, series,
+        window, horizon, context_stored and, with ``quantize``, quantized_path,
+        quantized_size_kb, quantized_int8_ops (nodes that run in int8),
+        quantized_max_rel_change, quantized_mae_vs_float (mean
+        |int8 - float| forecast over the context windows, original units) and
+        quantized_mae_vs_float_rel (the same divided by the mean |float| forecast).
+
+    Raises:
+        ExportError: the export, the checker or the parity check failed; nothing written.
+        ArtifactError: ``model_dir`` is not a usable model.
+        InputError: bad arguments or a missing target folder.
+    """
+    if exporter not in EXPORTERS:
+        raise InputError(f"unknown exporter {exporter!r}; choose {', '.join(EXPORTERS)}")
+    if quantize is not None and quantize not in QUANTIZE:
+        raise InputError(f"unknown --quantize {quantize!r}; choose int8")
+    if not tolerance >= 0:
+        raise InputError(f"--tolerance must be a number >= 0, got {tolerance}")
+    target = os.path.abspath(os.fspath(onnx_path))
+    directory = os.path.dirname(target)
+    if os.path.isdir(target):
+        raise InputError(f"{onnx_path}: is a folder; pass a file name such as model.onnx")
+    if not os.path.isdir(directory):
+        raise InputError(f"{onnx_path}: the folder {directory} does not exist")
+    qtarget = _quantized_path(target) if quantize else None
+    for module_name in ("torch", "onnx"):
+        require(module_name)
+
+    from forecastr.artifact import load
+
+    bundle = load(model_dir)
+    fc = bundle.forecaster()
+    module = fc.module.eval()
+    values = _check_windows(bundle)
+
+    tmp = _temp_beside(target)
+    qtmp = _temp_beside(target) if quantize else None
+    try:
+        used, used_opset = _export_graph(module, values, tmp, exporter, opset)
+        _add_metadata(tmp, bundle, fc.name, used, used_opset)
+        ort_fc = Forecaster.from_onnx(tmp)
+        max_rel = _parity(module, ort_fc, values, tolerance)
+        report = {
+            "path": target,
+            "exporter": used,
+            "opset": used_opset,
+            "size_kb": round(os.path.getsize(tmp) / 1024, 1),
+            "max_rel_error": _sig(max_rel),
+            "batches_checked": list(PARITY_BATCHES),
+            "series": len(fc.ids),
+            "window": fc.window,
+            "horizon": fc.horizon,
+            "context_stored": ort_fc.context is not None,
+        }
+        if quantize:
+            report.update(_quantize(tmp, qtmp, qtarget, ort_fc, values))
+        for path in (tmp, qtmp):
+            if path:
+                os.chmod(path, _file_mode())  # mkstemp makes 0600; a model is for sharing
+        os.replace(tmp, target)
+        if qtmp:
+            os.replace(qtmp, qtarget)
+    finally:
+        for path in (tmp, qtmp):
+            if path and os.path.exists(path):
+                os.unlink(path)
+    return report
+
+
+def _quantized_path(target: str) -> str:
+    stem = target[: -len(".onnx")] if target.lower().endswith(".onnx") else target
+    return stem + ".int8.onnx"
+
+
+def _file_mode() -> int:
+    """0666 less the process umask, as ``open()`` would create the file."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def _temp_beside(target: str) -> str:
+    fd, tmp = tempfile.mkstemp(
+        dir=os.path.dirname(target), prefix=f".{os.path.basename(target)}.", suffix=".tmp"
+    )
+    os.close(fd)
+    return tmp
+
+
+# ------------------------------------------------------------------------------------------
+# torch -> ONNX
+
+
+def _export_graph(module, values: np.ndarray, path: str, exporter: str, opset: int | None):
+    """Write the bare graph to ``path``; returns (exporter used, opset)."""
+    order = ["torchscript", "dynamo"] if exporter == "auto" else [exporter]
+    failures = []
+    for name in order:
+        version = opset or DEFAULT_OPSET[name]
+        with _quiet() as log:
+            try:
+                _EXPORT[name](module, _example(values), path, version)
+                return name, version
+            except Exception as err:  # exporter errors have many types; say them in one line
+                failures.append(f"{name}: {_one_line(err)}")
+                log.discard()
+    raise ExportError("ONNX export failed; nothing written. " + "; ".join(failures))
+
+
+def _example(values: np.ndarray):
+    """A batch-2 example: a batch-1 example lets torch.export specialise the batch to 1."""
+    import torch
+
+    rows = np.resize(np.arange(len(values)), 2)
+    return torch.from_numpy(values[rows].copy()), torch.from_numpy(rows.astype(np.int64))
+
+
+def _export_torchscript(module, example, path: str, opset: int) -> None:
+    import torch
+
+    torch.onnx.export(
+        module,
+        example,
+        path,
+        dynamo=False,
+        input_names=list(INPUTS),
+        output_names=[OUTPUT],
+        dynamic_axes={"x": {0: "batch"}, "series": {0: "batch"}, OUTPUT: {0: "batch"}},
+        opset_version=opset,
+        do_constant_folding=True,
+    )
+
+
+def _export_dynamo(module, example, path: str, opset: int) -> None:
+    import torch
+
+    batch = torch.export.Dim("batch", min=1)
+    torch.onnx.export(
+        module,
+        example,
+        path,
+        dynamo=True,
+        input_names=list(INPUTS),
+        output_names=[OUTPUT],
+        dynamic_shapes={"x": {0: batch}, "series": {0: batch}},
+        opset_version=opset,
+        external_data=False,
+        optimize=True,
+        verbose=False,
+    )
+
+
+_EXPORT = {"torchscript": _export_torchscript, "dynamo": _export_dynamo}
+
+
+class _Captured:
+    """What the exporter printed while silenced (kept for debugging, dropped on success)."""
+
+    def __init__(self, fh):
+        self.fh = fh
+
+    def text(self) -> str:
+        self.fh.seek(0)
+        return self.fh.read().decode("utf-8", "replace")
+
+    def discard(self) -> None:
+        self.fh.seek(0)
+        self.fh.truncate()
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[_Captured]:
+    """Silence exporter chatter: Python warnings, torch/onnx loggers, and prints to fd 1/2.
+
+    The TorchScript exporter warns that it is deprecated and about RNN batch sizes (the
+    parity check runs batch 1, 7 and 256); the dynamo one prints progress lines and logs
+    missing torchvision ops. None of that belongs in the CLI's output.
+    """
+    loggers = [logging.getLogger(n) for n in ("torch.onnx", "torch.export", "onnxscript", "root")]
+    levels = [lg.level for lg in loggers]
+    with tempfile.TemporaryFile() as fh, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for lg in loggers:
+            lg.setLevel(logging.ERROR)
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        saved: list[int] = []
+        try:
+            with contextlib.suppress(OSError):  # fd 1/2 closed (a daemon): nothing to hide
+                saved = [os.dup(1), os.dup(2)]
+                os.dup2(fh.fileno(), 1)
+                os.dup2(fh.fileno(), 2)
+            yield _Captured(fh)
+        finally:
+            for stream in (sys.stdout, sys.stderr):
+                with contextlib.suppress(Exception):
+                    stream.flush()
+            for target, fd in zip((1, 2), saved, strict=False):
+                os.dup2(fd, target)
+                os.close(fd)
+            for lg, level in zip(loggers, levels, strict=True):
+                lg.setLevel(level)
+
+
+# ------------------------------------------------------------------------------------------
+# metadata and checks
+
+
+def metadata_for(bundle, name: str, exporter: str, opset: int) -> dict[str, str]:
+    """The ``metadata_props`` of an export, every value a string (JSON where structured)."""
+    schema = bundle.schema
+    model = bundle.config["model"]
+    meta = {
+        "format": FORMAT,
+        "format_version": str(FORMAT_VERSION),
+        "name": name,
+        "window": str(int(model["window"])),
+        "horizon": str(int(model["horizon"])),
+        "freq": schema.freq or "",
+        "step": str(schema.step),
+        "series_ids": json.dumps(schema.ids),
+        "scaler": bundle.scaler.kind,
+        "model": json.dumps(model),
+        "forecastr_version": __version__,
+        "exporter": exporter,
+        "inputs": "x: (batch, window) float32 raw values; series: (batch,) int64 index into "
+        "series_ids",
+        "outputs": "forecast: (batch, horizon) float32 in original units",
+        "schema": json.dumps(schema.to_dict()),
+        "train_end": json.dumps(bundle.config.get("train_end") or None),
+    }
+    if "context.values" in bundle.tensors and "context.last" in bundle.tensors:
+        values, last = bundle.context()
+        if values.size <= MAX_CONTEXT_VALUES:
+            # Last timestamps as int64: ns since the epoch, or the integer step index.
+            meta["context"] = json.dumps(
+                {"values": np.asarray(values, dtype=np.float64).tolist(), "last": last.tolist()}
+            )
+    return meta
+
+
+def _add_metadata(path: str, bundle, name: str, exporter: str, opset: int) -> None:
+    """Attach metadata, refuse external data, run the full checker, save in one file."""
+    import onnx
+
+    model = onnx.load(path)
+    if any(onnx.external_data_helper.uses_external_data(t) for t in model.graph.initializer):
+        raise ExportError("the exported graph uses external data; nothing written")
+    model.producer_name = "forecastr"
+    model.producer_version = __version__
+    model.doc_string = "forecastr forecaster: x (batch, window) raw, series (batch,) -> forecast"
+    del model.metadata_props[:]
+    onnx.helper.set_model_props(model, metadata_for(bundle, name, exporter, opset))
+    try:
+        onnx.checker.check_model(model, full_check=True)
+    except Exception as err:
+        raise ExportError(f"onnx.checker refused the graph: {_one_line(err)}") from None
+    onnx.save(model, path)
+
+
+def _check_windows(bundle) -> np.ndarray:
+    """(S, W) float32 windows for the parity check: the stored context (real data), or, for
+    a model directory saved without it, a seasonal pattern at each series' own scale."""
+    if "context.values" in bundle.tensors:
+        return np.asarray(bundle.tensors["context.values"], dtype=np.float32)
+    scaler = bundle.scaler
+    t = np.arange(bundle.window)
+    noise = np.random.default_rng(0).normal(0, 0.3, (len(scaler.loc), bundle.window))
+    shape = np.sin(2 * np.pi * t / max(int(bundle.config["model"].get("season_length", 1)), 2))
+    return (scaler.loc[:, None] + scaler.scale[:, None] * (shape + noise)).astype(np.float32)
+
+
+def parity_windows(values: np.ndarray, batch: int) -> tuple[np.ndarray, np.ndarray]:
+    """(batch, W) real windows and their series indices from the (S, W) stored context.
+
+    Row ``i`` is series ``i % S``'s last window rotated by ``i // S`` steps: real values at
+    any batch size, and different rows even for a single series.
+    """
+    n, w = values.shape
+    rows = np.arange(batch)
+    series = rows % n
+    shift = rows // n
+    cols = (np.arange(w)[None, :] - shift[:, None]) % w
+    return values[series[:, None], cols].astype(np.float32), series.astype(np.int64)
+
+
+def relative_error(got: np.ndarray, ref: np.ndarray, x: np.ndarray) -> float:
+    """max |got - ref| / max(|ref|, max |window|): relative to the forecast or, for a
+    forecast near zero, to the level of the series it came from."""
+    denom = np.maximum(np.abs(ref), np.abs(x).max(axis=1, keepdims=True))
+    return float(np.max(np.abs(got - ref) / np.maximum(denom, 1e-12)))
+
+
+def _reference(module, x: np.ndarray, series: np.ndarray) -> np.ndarray:
+    import torch
+
+    with torch.inference_mode():
+        return module(torch.from_numpy(x), torch.from_numpy(series)).numpy()
+
+
+def _parity(module, ort_fc: Forecaster, values: np.ndarray, tolerance: float) -> float:
+    worst = 0.0
+    for batch in PARITY_BATCHES:
+        x, series = parity_windows(values, batch)
+        got = ort_fc.predict(x, series)
+        ref = _reference(module, x, series)
+        if got.shape != ref.shape:
+            raise ExportError(
+                f"parity check failed at batch {batch}: onnxruntime gave shape {got.shape}, "
+                f"torch {ref.shape} (the batch axis is not dynamic); nothing written"
+            )
+        err = relative_error(got, ref, x)
+        if not err <= tolerance:
+            raise ExportError(
+                f"parity check failed at batch {batch}: max relative error {err:.3g} between "
+                f"onnxruntime and torch is above the tolerance {tolerance:g}; nothing written"
+            )
+        worst = max(worst, err)
+    return worst
+
+
+# ------------------------------------------------------------------------------------------
+# int8
+
+
+def _quantize(src: str, tmp: str, target: str, float_fc: Forecaster, values: np.ndarray) -> dict:
+    """Dynamic int8 copy of ``src`` at ``tmp`` (renamed to ``target`` by the caller)."""
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    try:
+        with _quiet():
+            quantize_dynamic(
+                _gemm_to_matmul(onnx.load(src)),
+                tmp,
+                op_types_to_quantize=QUANT_OPS,
+                weight_type=QuantType.QInt8,
+                # Every tensor here is float32 (the quantizer cannot always infer it).
+                extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
+            )
+        model = onnx.load(tmp)
+        meta = {p.key: p.value for p in model.metadata_props}
+        if meta.get("format") != FORMAT:  # keep ours even if a quantizer version drops it
+            del model.metadata_props[:]
+            meta = dict(float_fc.metadata)
+        meta["quantized"] = "int8 dynamic (onnxruntime quantize_dynamic)"
+        del model.metadata_props[:]
+        onnx.helper.set_model_props(model, meta)
+        onnx.checker.check_model(model, full_check=True)
+        onnx.save(model, tmp)
+        q_fc = Forecaster.from_onnx(tmp)
+        # GRU and RNN have no int8 kernel in onnxruntime: only their linear heads convert.
+        int8_ops = sum(n.op_type in INT8_OPS for n in model.graph.node)
+    except ExportError:
+        raise
+    except Exception as err:
+        raise ExportError(f"int8 quantization failed: {_one_line(err)}; nothing written") from None
+    x, series = parity_windows(values, max(PARITY_BATCHES))
+    ref = float_fc.predict(x, series).astype(np.float64)
+    got = q_fc.predict(x, series).astype(np.float64)
+    # The forecasts' change bounds what int8 can cost in accuracy: MAE against actuals moves
+    # by at most the MAE against the float model.
+    return {
+        "quantized_path": target,
+        "quantized_size_kb": round(os.path.getsize(tmp) / 1024, 1),
+        "quantized_int8_ops": int8_ops,
+        "quantized_max_rel_change": _sig(relative_error(got, ref, x)),
+        "quantized_mae_vs_float": _sig(np.mean(np.abs(got - ref))),
+        "quantized_mae_vs_float_rel": _sig(
+            np.mean(np.abs(got - ref)) / max(float(np.mean(np.abs(ref))), 1e-12)
+        ),
+    }
+
+
+def _gemm_to_matmul(model):
+    """Rewrite ``Gemm(A, W, b, transB=1)`` as ``MatMul(A, W^T) + b`` so int8 covers the heads.
+
+    onnxruntime's quantizer does this itself, but transposes the weight in place once per
+    node: a weight shared by several Gemm nodes (the seq2seq decoder's output layer, one
+    node per horizon step) is transposed back and forth and the graph breaks. Here each
+    weight is transposed once, into one new initializer all its nodes share.
+    """
+    from onnx import helper, numpy_helper
+
+    graph = model.graph
+    inits = {t.name: t for t in graph.initializer}
+    transposed: dict[str, str] = {}
+    nodes = []
+    for node in graph.node:
+        attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+        plain = attrs.get("alpha", 1.0) == 1.0 and attrs.get("beta", 1.0) == 1.0
+        if (
+            node.op_type != "Gemm"
+            or not plain
+            or attrs.get("transA", 0)
+            or node.input[1] not in inits
+        ):
+            nodes.append(node)
+            continue
+        weight = node.input[1]
+        if attrs.get("transB", 0):
+            if weight not in transposed:
+                arr = numpy_helper.to_array(inits[weight]).T.copy()
+                transposed[weight] = f"{weight}.T"
+                graph.initializer.append(numpy_helper.from_array(arr, transposed[weight]))
+            weight = transposed[weight]
+        out = node.output[0]
+        mm_out = f"{out}.matmul" if len(node.input) > 2 else out
+        nodes.append(
+            helper.make_node(
+                "MatMul", [node.input[0], weight], [mm_out], name=f"{node.name}.matmul"
+            )
+        )
+        if len(node.input) > 2:
+            nodes.append(
+                helper.make_node("Add", [mm_out, node.input[2]], [out], name=f"{node.name}.add")
+            )
+    del graph.node[:]
+    graph.node.extend(nodes)
+    used = {i for n in graph.node for i in n.input}
+    keep = [t for t in graph.initializer if t.name in used]
+    del graph.initializer[:]
+    graph.initializer.extend(keep)
+    return model
+
+
+def _sig(v: float) -> float:
+    """Three significant digits, for a readable report."""
+    return float(f"{float(v):.3g}")
+
+
+def _one_line(err: BaseException) -> str:
+    text = " ".join(str(err).split())
+    return (text[:300] + "...") if len(text) > 300 else (text or type(err).__name__)

@@ -1,0 +1,94 @@
+"""The edge install never imports torch: ONNX predict, info and baseline-only evaluate.
+
+Each command runs in a fresh interpreter (``python -c``) through the real CLI entry point;
+afterwards the interpreter asserts that ``torch`` is not in ``sys.modules``. One more run
+makes ``import torch`` fail outright, as on a device where torch is not installed.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from test_export import tiny_model_dir
+from test_runtime import write_long_csv
+
+from forecastr.data import load_csv
+from forecastr.export import export_onnx
+
+# Runs the CLI's main() with the given argv, then checks what was imported.
+CHILD = """
+import os, sys
+def _exit(code):  # a main() that skips teardown with os._exit must still reach the check
+    raise SystemExit(code)
+os._exit = _exit
+if {block}:
+    sys.modules["torch"] = None  # `import torch` now raises ImportError
+sys.argv = ["forecastr", *{args!r}]
+from forecastr.cli import main
+code = 0
+try:
+    main()
+except SystemExit as e:
+    code = e.code or 0
+sys.stdout.flush()
+loaded = sorted(m for m in sys.modules if m == "torch" or m.startswith("torch."))
+if {block}:
+    loaded = [m for m in loaded if sys.modules[m] is not None]
+assert not loaded, f"torch was imported: {{loaded[:5]}}"
+print("torch-free: checked", file=sys.stderr)
+sys.exit(code)
+"""
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("edge")
+    csv = write_long_csv(tmp / "data.csv")
+    tiny_model_dir(tmp / "m", panel=load_csv(csv), cell="lstm")
+    export_onnx(tmp / "m", tmp / "m.onnx")
+    return tmp, csv
+
+
+def run_cli(cwd, *args: str, block: bool = False) -> subprocess.CompletedProcess:
+    code = CHILD.format(args=list(args), block=block)
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True, timeout=120
+    )
+
+
+@pytest.mark.parametrize(
+    "args, expect",
+    [
+        (["predict", "m.onnx", "data.csv"], "unique_id,ds,forecast\nid0,2022-07-01"),
+        (["predict", "m.onnx"], "unique_id,ds,forecast\nid0,2022-07-01"),
+        (["info", "data.csv", "--json"], '"series": 3'),
+        (["evaluate", "data.csv"], "seasonal"),
+    ],
+    ids=["predict-onnx-csv", "predict-onnx-stored", "info", "evaluate-baselines"],
+)
+def test_cli_commands_do_not_import_torch(files, args, expect):
+    tmp, _ = files
+    proc = run_cli(tmp, *args)
+    assert proc.returncode == 0, proc.stderr
+    assert "torch-free: checked" in proc.stderr
+    assert expect in proc.stdout
+
+
+def test_onnx_predict_works_where_torch_cannot_be_imported(files):
+    tmp, _ = files
+    proc = run_cli(tmp, "predict", "m.onnx", "data.csv", "-o", "out.csv", block=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "torch-free: checked" in proc.stderr
+    assert (tmp / "out.csv").read_text().startswith("unique_id,ds,forecast\n")
+
+
+def test_import_runtime_does_not_import_torch():
+    code = (
+        "import sys, forecastr.runtime\n"
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('torch', 'onnx', 'sklearn')]\n"
+        "assert not bad, bad\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
