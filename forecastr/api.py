@@ -174,7 +174,10 @@ def save_bundle(out: str, panel: Panel, result, report, train_end: dict) -> str:
     last = panel.ds[panel.offsets[1:] - 1]
     context = {
         "values": last_windows(panel, mcfg.window).astype(np.float64),
-        "last": last.astype(np.int64),  # ns since epoch, or the integer step
+        # ns since the epoch (whatever unit the panel's dates use), or the integer step
+        "last": last.astype(np.int64)
+        if panel.freq is None
+        else last.astype("datetime64[ns]").astype(np.int64),
     }
     config = {
         "model": mcfg.to_dict(),

@@ -111,6 +111,12 @@ class Forecaster(nn.Module):
         scale = x.std(dim=1, keepdim=True).clamp_min(1e-4)
         return (x - loc) / scale, loc, scale
 
+    def _base(self, z: Tensor) -> Tensor:
+        """What the network corrects, (B, H): the seasonal-naive forecast, or zeros."""
+        if self.cfg.base == "none":
+            return z.new_zeros(z.shape[0], self.cfg.horizon)
+        return z[:, self.base_index]
+
     def encode(self, z: Tensor) -> tuple[Tensor, Tensor | tuple[Tensor, Tensor]]:
         # Segments of `patch` points per step: (B, W) -> (B, W / patch, patch). A long window
         # (a week of half-hourly data) then costs a few dozen recurrent steps, not hundreds.
@@ -121,7 +127,7 @@ class Forecaster(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         z, loc, scale = self.normalise(x)  # (B, W), (B, 1), (B, 1)
         out, state = self.encode(z)
-        base = z[:, self.base_index] if self.cfg.base != "none" else torch.zeros_like(z[:, :1])
+        base = self._base(z)
         if self.cfg.decoder == "direct":
             delta = self.head(out[:, -1])  # (B, H)
         else:
@@ -134,7 +140,7 @@ class Forecaster(nn.Module):
             return self.forward(x)
         z, loc, scale = self.normalise(x)
         out, state = self.encode(z)
-        base = z[:, self.base_index] if self.cfg.base != "none" else torch.zeros_like(z[:, :1])
+        base = self._base(z)
         truth = (target - loc) / scale  # (B, H) normalised
         delta = self.decoder(out, state, z, base, truth=truth, ratio=ratio)
         return (base + delta) * scale + loc
@@ -145,7 +151,7 @@ class Forecaster(nn.Module):
             raise ValueError("this model has no attention")
         z, _, _ = self.normalise(x)
         out, state = self.encode(z)
-        base = z[:, self.base_index]
+        base = self._base(z)
         weights: list[Tensor] = []
         self.decoder(out, state, z, base, record=weights)
         return torch.stack(weights, dim=1)

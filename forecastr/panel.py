@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -13,21 +14,25 @@ import pandas as pd
 class Panel:
     """Regular, gap-free series stored back to back.
 
-    Series ``i`` is ``y[offsets[i]:offsets[i + 1]]`` with timestamps ``ds[offsets[i]:offsets[i + 1]]``.
-    Every series is sorted by time, lies on the ``freq`` grid and has no missing values.
+    Series ``i`` is ``y[offsets[i]:offsets[i + 1]]`` with timestamps
+    ``ds[offsets[i]:offsets[i + 1]]``. Every series is sorted by time, lies on the ``freq`` grid
+    and has no missing values.
 
     Attributes:
         ids: series identifiers, in storage order.
         y: float64 values, shape (N,).
         ds: timestamps aligned with ``y``: datetime64[ns] for dated data, int64 for a step index.
         offsets: int64, shape (n_series + 1,).
-        freq: pandas offset alias (``"MS"``, ``"h"``, ``"30min"``...) or ``None`` for an integer index.
+        freq: pandas offset alias (``"MS"``, ``"h"``, ``"30min"``...), ``None`` for an integer
+            index.
         step: grid step of an integer index (1 when ``freq`` is set).
         layout: how the CSV was read: ``"long"``, ``"wide"`` or ``"single"``.
         columns: the source columns used: ``{"id": ..., "time": ..., "target": [...]}``.
         filled_points: points created or filled by gap filling.
         filled_series: series that needed any filling.
         source: the file the panel came from (for messages).
+        fill: the gap-filling method used: ``"interpolate"``, ``"ffill"``, ``"zero"``, ``"error"``.
+        notes: what ingest decided on the user's behalf (e.g. how ambiguous dates were read).
     """
 
     ids: list[str]
@@ -41,6 +46,22 @@ class Panel:
     filled_points: int = 0
     filled_series: int = 0
     source: str = ""
+    fill: str = "interpolate"
+    notes: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        # Hold the documented dtypes whoever builds the panel: pandas 3 makes datetime64[us]
+        # by default, and code downstream reads ``ds`` as nanoseconds. No copy when already so.
+        ds = np.asarray(self.ds)
+        if np.issubdtype(ds.dtype, np.datetime64) and ds.dtype != np.dtype("datetime64[ns]"):
+            object.__setattr__(self, "ds", ds.astype("datetime64[ns]"))
+        object.__setattr__(self, "y", np.asarray(self.y, dtype=np.float64))
+        object.__setattr__(self, "offsets", np.asarray(self.offsets, dtype=np.int64))
+        if len(self.offsets) != len(self.ids) + 1 or self.offsets[-1] != len(self.y):
+            raise ValueError(
+                f"inconsistent panel: {len(self.ids)} ids, {len(self.offsets)} offsets ending "
+                f"at {self.offsets[-1] if len(self.offsets) else None}, {len(self.y)} values"
+            )
 
     @property
     def n_series(self) -> int:
@@ -57,32 +78,43 @@ class Panel:
     def timestamps(self, i: int) -> np.ndarray:
         return self.ds[self.offsets[i] : self.offsets[i + 1]]
 
+    @cached_property
+    def _position(self) -> dict[str, int]:
+        return {s: i for i, s in enumerate(self.ids)}
+
     def index_of(self, series_id: str) -> int:
+        """Storage position of ``series_id`` (KeyError if unknown); O(1)."""
         try:
-            return self.ids.index(series_id)
-        except ValueError:
+            return self._position[series_id]
+        except KeyError:
             raise KeyError(series_id) from None
 
     def subset(self, ids: Sequence[str]) -> Panel:
         """A new panel holding only ``ids`` (in that order)."""
-        idx = [self.index_of(s) for s in ids]
-        parts_y = [self.series(i) for i in idx]
-        parts_ds = [self.timestamps(i) for i in idx]
-        lengths = np.array([len(p) for p in parts_y], dtype=np.int64)
+        idx = np.array([self.index_of(s) for s in ids], dtype=np.int64)
+        lengths = self.lengths[idx]
+        keep = concat_ranges(self.offsets[:-1][idx], lengths)
         return _replace(
             self,
             ids=list(ids),
-            y=np.concatenate(parts_y) if parts_y else self.y[:0],
-            ds=np.concatenate(parts_ds) if parts_ds else self.ds[:0],
+            y=self.y[keep],
+            ds=self.ds[keep],
             offsets=np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
         )
 
     def truncate(self, ends: np.ndarray) -> Panel:
-        """A new panel with series ``i`` cut to its first ``ends[i]`` points (relative index)."""
+        """A new panel with series ``i`` cut to its first ``ends[i]`` points (relative index).
+
+        Raises:
+            ValueError: if an end is below 1 or beyond its series (it would reach into the
+                next series).
+        """
         ends = np.asarray(ends, dtype=np.int64)
-        keep = np.concatenate(
-            [np.arange(self.offsets[i], self.offsets[i] + ends[i]) for i in range(self.n_series)]
-        ) if self.n_series else np.zeros(0, dtype=np.int64)
+        if ends.shape != (self.n_series,):
+            raise ValueError(f"need one end per series ({self.n_series}), got shape {ends.shape}")
+        if np.any(ends < 1) or np.any(ends > self.lengths):
+            raise ValueError("every end must lie within its series (1 <= end <= length)")
+        keep = concat_ranges(self.offsets[:-1], ends)
         return _replace(
             self,
             y=self.y[keep],
@@ -119,3 +151,24 @@ def _replace(panel: Panel, **changes) -> Panel:
     from dataclasses import replace
 
     return replace(panel, **changes)
+
+
+def concat_ranges(first: np.ndarray, counts: np.ndarray, step: int = 1) -> np.ndarray:
+    """Concatenate ``first[i] + step * arange(counts[i])`` for all i, without a Python loop.
+
+    The output (int64) is the only large allocation: a running sum of ``step``s with a jump
+    where each range starts.
+    """
+    first = np.asarray(first, dtype=np.int64)
+    counts = np.asarray(counts, dtype=np.int64)
+    nonempty = counts > 0
+    first, counts = first[nonempty], counts[nonempty]
+    out = np.full(int(counts.sum()), step, dtype=np.int64)
+    if len(out) == 0:
+        return out
+    begin = np.cumsum(counts) - counts  # where each range starts in the output
+    out[0] = first[0]
+    # jump from the last value of range i - 1 to the first of range i
+    out[begin[1:]] = first[1:] - (first[:-1] + step * (counts[:-1] - 1))
+    np.cumsum(out, out=out)
+    return out

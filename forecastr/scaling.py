@@ -61,10 +61,14 @@ def fit_scaler(
     """
     if kind not in SCALERS:
         raise ValueError(f"unknown scaler {kind!r}; choose one of {', '.join(SCALERS)}")
+    start = np.asarray(start, dtype=np.int64)
+    end = np.asarray(end, dtype=np.int64)
     n = len(start)
-    if kind == "none":
+    lengths = end - start
+    if kind == "none" or n == 0:
         return ScalerParams(kind, np.zeros(n), np.ones(n))
-    lengths = np.asarray(end) - np.asarray(start)
+    if np.any(lengths < 1):
+        raise ValueError("every series needs at least one training point to fit a scaler")
     total = int(lengths.sum())
     longest = int(lengths.max())
     if longest * n <= max_padding * total:
@@ -73,7 +77,9 @@ def fit_scaler(
         pairs = [_fit_matrix(kind, y[s:e, None]) for s, e in zip(start, end, strict=True)]
         loc = np.concatenate([p[0] for p in pairs])
         scale = np.concatenate([p[1] for p in pairs])
+    # A constant series has no spread: scale 1 (so z = y - loc), never a division by zero.
     scale = np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)
+    loc = np.where(np.isfinite(loc), loc, 0.0)
     return ScalerParams(kind, loc.astype(np.float64), scale.astype(np.float64))
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from forecastr.errors import SeriesTooShortError
-from forecastr.panel import Panel
+from forecastr.panel import Panel, concat_ranges
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,8 @@ def split_panel(
         raise ValueError("window and horizon must be positive")
     val_size = horizon if val_size is None else val_size
     test_size = horizon if test_size is None else test_size
+    if val_size < 0 or test_size < 0:
+        raise ValueError("val_size and test_size must not be negative")
     need = min_length(window, horizon, val_size, test_size)
     lengths = panel.lengths
     short = np.flatnonzero(lengths < need)
@@ -87,7 +89,7 @@ def window_starts(
     """
     seg_start = np.asarray(seg_start, dtype=np.int64)
     counts = np.maximum(np.asarray(seg_end, dtype=np.int64) - seg_start - window - horizon + 1, 0)
-    return _ranges(seg_start, counts)
+    return concat_ranges(seg_start, counts)
 
 
 def train_window_starts(split: Split) -> np.ndarray:
@@ -103,7 +105,7 @@ def val_window_starts(split: Split) -> np.ndarray:
     w, h = split.window, split.horizon
     first = np.maximum(split.train_end + 1 - h - w, split.start)  # target ends at train_end
     last = split.val_end - h - w  # target ends at val_end - 1
-    return _ranges(first, np.maximum(last - first + 1, 0))
+    return concat_ranges(first, np.maximum(last - first + 1, 0))
 
 
 def test_window_starts(split: Split) -> np.ndarray:
@@ -121,13 +123,3 @@ def gather(y: np.ndarray, starts: np.ndarray, window: int, horizon: int):
 def series_of(starts: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     """Which series each window start belongs to, shape (B,)."""
     return np.searchsorted(offsets, starts, side="right") - 1
-
-
-def _ranges(first: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Concatenate ``arange(first[i], first[i] + counts[i])`` for all i, without a Python loop."""
-    counts = np.asarray(counts, dtype=np.int64)
-    total = int(counts.sum())
-    if total == 0:
-        return np.zeros(0, dtype=np.int64)
-    base = np.repeat(np.asarray(first, dtype=np.int64) - np.cumsum(counts) + counts, counts)
-    return base + np.arange(total, dtype=np.int64)

@@ -1,0 +1,66 @@
+"""Shared fixtures: tiny synthetic series, a CSV writer and a CLI runner."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from forecastr.panel import Panel
+
+SAMPLE_DATA = Path(__file__).resolve().parent.parent / "sample_data"
+
+
+def make_panel(lengths: list[int], freq: str | None = "h", seed: int = 0) -> Panel:
+    """A panel of ``len(lengths)`` series; series ``i`` holds ``1000 * i + arange(n)`` plus noise.
+
+    The values say where they came from, so a test can check that a window never mixes series.
+    """
+    rng = np.random.default_rng(seed)
+    ys, dss = [], []
+    for i, n in enumerate(lengths):
+        ys.append(1000.0 * i + np.arange(n) + rng.normal(0, 0.1, n))
+        if freq is None:
+            dss.append(np.arange(n, dtype=np.int64))
+        else:
+            dss.append(pd.date_range("2024-01-01", periods=n, freq=freq).values)
+    lens = np.asarray(lengths, dtype=np.int64)
+    return Panel(
+        ids=[f"s{i}" for i in range(len(lengths))],
+        y=np.concatenate(ys) if ys else np.zeros(0),
+        ds=np.concatenate(dss) if dss else np.zeros(0, dtype="datetime64[ns]"),
+        offsets=np.concatenate([[0], np.cumsum(lens)]).astype(np.int64),
+        freq=freq,
+    )
+
+
+@pytest.fixture
+def tiny_panel() -> Panel:
+    """Three short hourly series of unequal length."""
+    return make_panel([40, 55, 47])
+
+
+@pytest.fixture
+def write_csv(tmp_path: Path) -> Callable[..., Path]:
+    """Write ``text`` (str or bytes) to ``tmp_path/name`` and return the path."""
+
+    def write(text: str | bytes, name: str = "data.csv") -> Path:
+        path = tmp_path / name
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_bytes(text.encode("utf-8"))
+        return path
+
+    return write
+
+
+@pytest.fixture
+def runner():
+    """A CliRunner; this typer version keeps stderr apart from stdout (``result.stderr``)."""
+    from typer.testing import CliRunner
+
+    return CliRunner()
