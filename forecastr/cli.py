@@ -252,6 +252,8 @@ def info(
     t.add_row("default horizon", str(d["default_horizon"]))
     t.add_row("range", f"{d['start']} → {d['end']}")
     t.add_row("gaps filled", f"{d['filled_points']} points in {d['filled_series']} series")
+    for note in d.get("notes") or []:
+        t.add_row("note", str(note))
     out.print(t)
 
 
@@ -270,7 +272,9 @@ def _warn_fill(panel) -> None:
 
     msg = fill_warning(panel)
     if msg:
-        err.print(f"[yellow]warning:[/] {msg}")
+        err.print(f"[yellow]warning:[/] {msg}", highlight=False)
+    for note in getattr(panel, "notes", ()) or ():
+        err.print(f"[yellow]note:[/] {note}", highlight=False)
 
 
 # ------------------------------------------------------------------------------------------
