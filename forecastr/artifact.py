@@ -13,6 +13,7 @@ swapped in by rename; an interrupted save leaves the earlier model as it was.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -62,6 +63,11 @@ class Bundle:
 
     def context(self) -> tuple[np.ndarray, np.ndarray]:
         """(S, window) last values and (S,) last timestamps of the training data."""
+        if "context.values" not in self.tensors or "context.last" not in self.tensors:
+            raise ArtifactError(
+                f"{self.path}: {WEIGHTS} holds no stored context (the training data's last "
+                "window); pass a data.csv to forecast from"
+            )
         return self.tensors["context.values"], self.tensors["context.last"]
 
     def last_stamps(self) -> list:
@@ -128,11 +134,14 @@ def _swap_in(tmp: str, path: str) -> None:
         return
     old = tempfile.mkdtemp(prefix=f".{os.path.basename(path)}.old-", dir=os.path.dirname(path))
     os.rmdir(old)
-    os.rename(path, old)
+    # Both renames sit inside the try: an interrupt that lands just after the first one has
+    # moved the old model aside must still put it back.
     try:
+        os.rename(path, old)
         os.rename(tmp, path)
     except BaseException:
-        os.rename(old, path)
+        if os.path.isdir(old) and not os.path.exists(path):
+            os.rename(old, path)
         raise
     shutil.rmtree(old, ignore_errors=True)
 
@@ -273,10 +282,8 @@ def _versions() -> dict:
 
     out = {"python": platform.python_version(), "forecastr": __version__}
     for mod in ("torch", "numpy", "pandas", "onnxruntime"):
-        try:
+        with contextlib.suppress(ImportError):
             out[mod] = __import__(mod).__version__
-        except ImportError:
-            pass
     return out
 
 

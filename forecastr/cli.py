@@ -221,7 +221,7 @@ def _root(
 @app.command(epilog="Example: forecastr info sample_data/air_passengers.csv --json")
 @handle_errors
 def info(
-    data: Annotated[str, typer.Argument(help=DATA_HELP, show_default=False)],
+    data: Annotated[str, typer.Argument(metavar="DATA", help=DATA_HELP, show_default=False)],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
     id_col: IdCol = None,
     time_col: TimeCol = None,
@@ -287,7 +287,7 @@ G_TRAIN = "Training"
 @app.command(epilog="Example: forecastr train sample_data/air_passengers.csv --model gru -o model/")
 @handle_errors
 def train(
-    data: Annotated[str, typer.Argument(help=DATA_HELP, show_default=False)],
+    data: Annotated[str, typer.Argument(metavar="DATA", help=DATA_HELP, show_default=False)],
     model: Annotated[
         Cell, typer.Option("--model", "-m", help="Recurrent cell.", rich_help_panel=G_MODEL)
     ] = Cell.gru,
@@ -469,7 +469,7 @@ def train(
         return
     _print_train_summary(outcome)
     _print_report(outcome.report, title="Held-out test (last horizon of each series)")
-    out.print(f"model saved to [bold]{outcome.path}[/]")
+    out.print(f"model saved to [bold]{outcome.path}[/]", soft_wrap=True)
 
 
 class _TrainProgress:
@@ -670,7 +670,7 @@ def evaluate(
         report, title=f"{title}, horizon {report.horizon}", per_series=per_series, top=top
     )
     if plot:
-        out.print(f"plot written to [bold]{plot}[/]")
+        out.print(f"plot written to [bold]{plot}[/]", soft_wrap=True)
     if plot_attention:
         out.print(f"attention heatmap written to [bold]{plot_attention}[/]")
 
@@ -725,7 +725,7 @@ def predict(
     if text is not None:
         sys.stdout.write(text)
     else:
-        err.print(f"{len(frame)} forecasts written to {output}")
+        err.print(f"{len(frame)} forecasts written to {output}", soft_wrap=True, highlight=False)
 
 
 # ------------------------------------------------------------------------------------------

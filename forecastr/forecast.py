@@ -67,7 +67,8 @@ class Schema:
 
 def check_panel(schema: Schema, window: int, panel: Panel) -> None:
     """Refuse data that does not match the model: unknown series, other frequency, too short."""
-    unknown = [s for s in panel.ids if s not in set(schema.ids)]
+    known = set(schema.ids)  # built once: thousands of series must not cost O(S^2)
+    unknown = [s for s in panel.ids if s not in known]
     if unknown:
         shown = ", ".join(repr(s) for s in unknown[:5])
         raise InputError(

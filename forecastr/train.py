@@ -12,6 +12,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import numpy as np
 import torch
@@ -66,6 +67,12 @@ def validate_train_config(cfg: TrainConfig) -> None:
         raise InputError("--lr must be a positive number")
     if cfg.clip_norm < 0:
         raise InputError("--clip-norm must be >= 0 (0 disables clipping)")
+    if cfg.val_size is not None and cfg.val_size < 1:
+        # Without validation windows the validation loss is 0 every epoch, so early stopping
+        # would silently keep the first epoch's weights.
+        raise InputError("--val-size must be at least 1 (early stopping needs validation points)")
+    if cfg.test_size is not None and cfg.test_size < 0:
+        raise InputError("the test size must be >= 0")
     if not 0.0 <= cfg.teacher_forcing <= 1.0:
         raise InputError("--teacher-forcing must be between 0 and 1")
     if cfg.device not in ("auto", "cpu", "cuda"):
@@ -125,6 +132,8 @@ def fit(
     val_starts = torch.from_numpy(val_window_starts(split)).to(device)
     if len(train_starts) == 0:
         raise InputError("no training windows: the series are too short for this window")
+    if len(val_starts) == 0:
+        raise InputError("no validation windows: use a larger --val-size")
 
     t0 = time.perf_counter()
     member_cfg = ModelConfig.from_dict({**model_cfg.to_dict(), "ensemble": 1})
@@ -181,16 +190,14 @@ def _train_one(
     opt = torch.optim.AdamW(model.parameters(), lr=tc.lr, weight_decay=tc.weight_decay)
     n_train = len(train_starts)
     per_epoch = min(tc.max_batches, math.ceil(n_train / tc.batch_size))
-    sched = torch.optim.lr_scheduler.OneCycleLR(
-        opt, max_lr=tc.lr, total_steps=tc.epochs * per_epoch, pct_start=0.1
-    )
+    sched = _schedule(opt, tc.lr, tc.epochs * per_epoch)
     loss_fn = _loss_fn(tc.loss)
     span = torch.arange(cfg.window + cfg.horizon, device=device)
     w = cfg.window
     clip = tc.clip_norm if tc.clip_norm > 0 else float("inf")
     seq2seq = cfg.decoder == "seq2seq"
 
-    history: dict[str, list] = {"train_loss": [], "val_loss": [], "lr": [], "teacher_forcing": []}
+    history: dict[str, Any] = {"train_loss": [], "val_loss": [], "lr": [], "teacher_forcing": []}
     norms: list[torch.Tensor] = []
     best = (math.inf, -1, copy.deepcopy(model.state_dict()))
     stale = 0
@@ -224,6 +231,12 @@ def _train_one(
                 f"(now {tc.lr:g}) or keep gradient clipping on (--clip-norm 1.0); no model written"
             )
         val_loss = _evaluate(model, z, val_starts, span, w, loss_fn)
+        if not math.isfinite(val_loss):
+            raise TrainingError(
+                f"the validation loss became {val_loss} in epoch {epoch + 1} (the weights "
+                f"diverged); lower --lr (now {tc.lr:g}) or keep gradient clipping on "
+                "(--clip-norm 1.0); no model written"
+            )
         history["train_loss"].append(train_loss)
         history["val_loss"].append(val_loss)
         history["lr"].append(sched.get_last_lr()[0])
@@ -258,6 +271,14 @@ def _train_one(
     history["epochs_run"] = len(history["train_loss"])
     history["clipped_share"] = float(np.mean(all_norms > clip)) if len(all_norms) else 0.0
     return model, history
+
+
+def _schedule(opt: torch.optim.Optimizer, lr: float, total: int):
+    """One-cycle: 10% warm-up to ``lr``, cosine decay. Very short runs (a handful of steps,
+    where a warm-up of under two steps breaks OneCycleLR) keep a constant rate."""
+    if total < 10:
+        return torch.optim.lr_scheduler.LambdaLR(opt, lambda _: 1.0)
+    return torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=total, pct_start=0.1)
 
 
 def _teacher_ratio(tc: TrainConfig, epoch: int) -> float:

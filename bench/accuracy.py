@@ -1,0 +1,264 @@
+"""Benchmark: held-out accuracy of the CLI's default model on every sample file.
+
+For each sample file, each backbone (rnn, lstm, gru) and each head (direct, seq2seq,
+seq2seq + attention), train with exactly the defaults of ``forecastr train`` (read from the
+CLI's own signature, so this script follows the CLI when its defaults change) over several
+seeds, and score the model on the held-out test part (the last horizon of each series)
+against the baselines, as ``forecastr train`` reports it. Prints, per file and variant:
+
+* model MASE: median and [min, max] over the seeds;
+* seasonal-naive MASE and the best baseline's MASE (these do not depend on the seed);
+* the share of seeds on which the model beat seasonal naive and the best baseline;
+* fit time (median seconds of ``train.fit``, all ensemble members).
+
+Seeds are spaced by 100 so that the ensemble members of different seeds (seed, seed+1, ...)
+never overlap. Each finished run is appended to ``--results`` (JSON lines, by default
+``forecastr-accuracy.jsonl`` in the system temp folder), and runs already
+there are skipped, so a long benchmark can be stopped and resumed, and ``--report`` reprints
+the table without training.
+
+    .venv/bin/python bench/accuracy.py                        # everything (hours on 2 CPUs)
+    .venv/bin/python bench/accuracy.py --files air,macro --cells gru --heads direct
+    .venv/bin/python bench/accuracy.py --set ensemble=1 --set window=24 --tag ens1-w24
+    .venv/bin/python bench/accuracy.py --report               # table from --results only
+
+``--set key=value`` overrides one CLI default (a ``forecastr train`` option name, with
+underscores: window, ensemble, lr, loss, epochs, patience, hidden, layers, ...); ``--tag``
+labels such runs so they sit beside the default runs in one results file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import enum
+import inspect
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import fields
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+FILES = {
+    "air": "sample_data/air_passengers.csv",
+    "macro": "sample_data/us_macro_quarterly_long.csv",
+    "co2": "sample_data/mauna_loa_co2_weekly.csv",
+    "elec": "sample_data/uk_electricity_demand_halfhourly.csv",
+}
+CELLS = ("rnn", "lstm", "gru")
+HEADS = {  # label -> (decoder, attention)
+    "direct": ("direct", False),
+    "seq2seq": ("seq2seq", False),
+    "attn": ("seq2seq", True),
+}
+NOT_HYPERPARAMETERS = {"data", "output", "quiet", "as_json", "seed"}
+
+
+def cli_defaults() -> dict:
+    """Default value of every ``forecastr train`` option, by parameter name (enums unwrapped)."""
+    from forecastr import cli
+
+    fn = inspect.unwrap(cli.train)
+    out = {}
+    for name, p in inspect.signature(fn).parameters.items():
+        if p.default is inspect.Parameter.empty or name in NOT_HYPERPARAMETERS:
+            continue
+        v = p.default
+        out[name] = v.value if isinstance(v, enum.Enum) else v
+    return out
+
+
+def split_options(opts: dict):
+    """CLI option values -> (model overrides for api.train, TrainConfig kwargs, ingest kwargs,
+    season_length), the way ``cli.train`` routes them."""
+    from forecastr.data import IngestOptions
+    from forecastr.models import ModelConfig
+    from forecastr.train import TrainConfig
+
+    opts = dict(opts)
+    model_fields = {f.name for f in fields(ModelConfig)}
+    train_fields = {f.name for f in fields(TrainConfig)}
+    ingest_fields = {f.name for f in fields(IngestOptions)}
+    season = opts.pop("season_length", None)
+    model = {"cell": opts.pop("model")}
+    training, ingest = {}, {}
+    for k, v in opts.items():
+        if k in model_fields:
+            model[k] = v
+        elif k in train_fields:
+            training[k] = v
+        elif k in ingest_fields:
+            ingest[k] = v
+        else:
+            raise SystemExit(f"option {k!r} of `forecastr train` is not known to this benchmark")
+    return model, training, ingest, season
+
+
+def parse_value(text: str):
+    for conv in (int, float):
+        try:
+            return conv(text)
+        except ValueError:
+            pass
+    return {"true": True, "false": False, "none": None}.get(text.lower(), text)
+
+
+def run_one(path: str, cell: str, head: str, seed: int, overrides: dict) -> dict:
+    """Train once with the CLI defaults (plus ``overrides``) and score the held-out test."""
+    from forecastr import api
+    from forecastr.data import IngestOptions, load_csv
+    from forecastr.train import TrainConfig
+
+    opts = {**cli_defaults(), **overrides, "model": cell}
+    opts["decoder"], opts["attention"] = HEADS[head]
+    model, training, ingest, season = split_options(opts)
+    panel = load_csv(os.path.join(ROOT, path), IngestOptions(**ingest))
+    tcfg = TrainConfig(**training, seed=seed)
+    t0 = time.perf_counter()
+    out = api.train(panel, model=model, training=tcfg, season_length=season, save_model=False)
+    wall = time.perf_counter() - t0
+    rep = out.report
+    baselines = [m for m in rep.methods if m != rep.model]
+    best = min(baselines, key=lambda m: rep.score(m, "mase"))
+    cfg = out.result.model_cfg
+    return {
+        "model_mase": rep.score(rep.model, "mase"),
+        "snaive_mase": rep.score("seasonal_naive", "mase"),
+        "best_baseline": best,
+        "best_baseline_mase": rep.score(best, "mase"),
+        "fit_s": out.result.summary["seconds"],
+        "wall_s": wall,
+        "epochs_run": out.result.summary["epochs_run"],
+        "window": cfg.window,
+        "horizon": cfg.horizon,
+        "season_length": cfg.season_length,
+        "ensemble": cfg.ensemble,
+        "config": cfg.to_dict(),
+    }
+
+
+def key_of(r: dict) -> tuple:
+    return (r["file"], r["cell"], r["head"], r["seed"], r.get("tag", ""))
+
+
+def load_results(path: str) -> list[dict]:
+    if not os.path.exists(path):
+        return []
+    with open(path) as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def fmt(v: float) -> str:
+    return f"{v:.2f}"
+
+
+def table(results: list[dict], tag: str | None) -> str:
+    """Markdown table: one row per (file, tag, cell, head), statistics over seeds."""
+    groups: dict[tuple, list[dict]] = {}
+    for r in results:
+        if tag is not None and r.get("tag", "") != tag:
+            continue
+        groups.setdefault((r["file"], r.get("tag", ""), r["cell"], r["head"]), []).append(r)
+    order_f = {f: i for i, f in enumerate(FILES)}
+    order_c = {c: i for i, c in enumerate(CELLS)}
+    order_h = {h: i for i, h in enumerate(HEADS)}
+    rows = [
+        "| file | variant | model | seeds | model MASE median [min, max] | seasonal naive "
+        "| best baseline | beats s.naive | beats best | fit s (median) |",
+        "| --- | --- | --- | ---: | ---: | ---: | --- | ---: | ---: | ---: |",
+    ]
+    for f, t, c, h in sorted(
+        groups, key=lambda g: (order_f.get(g[0], 9), g[1], order_c[g[2]], order_h[g[3]])
+    ):
+        rs = groups[(f, t, c, h)]
+        m = [r["model_mase"] for r in rs]
+        sn = rs[0]["snaive_mase"]
+        bb = rs[0]["best_baseline_mase"]
+        name = c.upper() + {"direct": "", "seq2seq": " seq2seq", "attn": " seq2seq+attn"}[h]
+        rows.append(
+            f"| {f} | {t or 'defaults'} | {name} | {len(rs)} | {fmt(statistics.median(m))} "
+            f"[{fmt(min(m))}, {fmt(max(m))}] | {fmt(sn)} | {rs[0]['best_baseline']} {fmt(bb)} "
+            f"| {sum(v < sn for v in m)}/{len(m)} | {sum(v < bb for v in m)}/{len(m)} "
+            f"| {statistics.median(r['fit_s'] for r in rs):.0f} |"
+        )
+    return "\n".join(rows)
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--files", default=",".join(FILES), help=f"subset of {', '.join(FILES)}")
+    ap.add_argument("--cells", default=",".join(CELLS))
+    ap.add_argument("--heads", default=",".join(HEADS), help="direct, seq2seq, attn")
+    ap.add_argument("--seeds", default="0,100,200")
+    ap.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override one `forecastr train` default (repeatable)",
+    )
+    ap.add_argument("--tag", default="", help="label for runs with --set overrides")
+    ap.add_argument(
+        "--results",
+        default=os.path.join(tempfile.gettempdir(), "forecastr-accuracy.jsonl"),
+        help="JSON-lines file of finished runs (appended to; runs in it are skipped)",
+    )
+    ap.add_argument("--report", action="store_true", help="print the table; train nothing")
+    ap.add_argument("--all-tags", action="store_true", help="--report: every tag, not --tag's")
+    args = ap.parse_args(argv)
+
+    files = [f for f in args.files.split(",") if f]
+    for f in files:
+        if f not in FILES:
+            raise SystemExit(f"unknown file {f!r}; choose from {', '.join(FILES)}")
+    cells = [c for c in args.cells.split(",") if c]
+    heads = [h for h in args.heads.split(",") if h]
+    seeds = [int(s) for s in args.seeds.split(",") if s]
+    overrides = {}
+    for item in args.set:
+        k, _, v = item.partition("=")
+        k = k.replace("-", "_")
+        if k not in cli_defaults() and k != "season_length":
+            raise SystemExit(f"--set {k}: not a `forecastr train` option")
+        overrides[k] = parse_value(v)
+    if overrides and not args.tag:
+        args.tag = ",".join(f"{k}={v}" for k, v in overrides.items())
+
+    if not args.report:
+        import torch
+
+        print(
+            f"python {platform.python_version()}, torch {torch.__version__}, "
+            f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}",
+            flush=True,
+        )
+        done = {key_of(r) for r in load_results(args.results)}
+        for f in files:
+            for c in cells:
+                for h in heads:
+                    for s in seeds:
+                        key = (f, c, h, s, args.tag)
+                        if key in done:
+                            continue
+                        r = run_one(FILES[f], c, h, s, overrides)
+                        r.update(file=f, cell=c, head=h, seed=s, tag=args.tag, set=overrides)
+                        with open(args.results, "a") as fh:
+                            fh.write(json.dumps(r) + "\n")
+                        print(
+                            f"{f:5s} {c:4s} {h:7s} seed {s:3d} {args.tag or 'defaults'}: "
+                            f"MASE {r['model_mase']:.3f} (s.naive {r['snaive_mase']:.3f}, "
+                            f"{r['best_baseline']} {r['best_baseline_mase']:.3f}) "
+                            f"fit {r['fit_s']:.0f} s, epochs {r['epochs_run']}",
+                            flush=True,
+                        )
+    results = load_results(args.results)
+    print(table(results, None if args.all_tags else args.tag))
+
+
+if __name__ == "__main__":
+    main()

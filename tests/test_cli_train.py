@@ -1,0 +1,215 @@
+"""`forecastr train` end to end through CliRunner: train -> predict -> evaluate, JSON
+summaries, clipping statistics, and one clear error for every bad flag value."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from forecastr import train as train_mod
+from forecastr.cli import app
+
+TINY = ["--epochs", "2", "--ensemble", "1", "--hidden", "8", "--layers", "1", "-q"]
+EVAL_KEYS = {
+    "horizon", "season_length", "folds", "step", "window", "refit", "model", "n_series",
+    "aggregation", "summary", "best", "skill", "zero_scale_series", "fallback_series", "notes",
+}  # fmt: skip
+
+
+def monthly_csv(path, n: int = 72, ids=("a", "b")) -> str:
+    """Long CSV of len(ids) monthly series with a yearly season and a trend."""
+    t = np.arange(n)
+    rows = []
+    for k, sid in enumerate(ids):
+        y = 100 * (k + 1) + 10 * np.sin(2 * np.pi * t / 12) + 0.5 * t
+        ds = pd.date_range("2015-01-01", periods=n, freq="MS")
+        rows.append(pd.DataFrame({"unique_id": sid, "ds": ds.strftime("%Y-%m-%d"), "y": y}))
+    pd.concat(rows).to_csv(path, index=False)
+    return str(path)
+
+
+@pytest.fixture
+def data(tmp_path, monkeypatch) -> str:
+    monkeypatch.chdir(tmp_path)
+    return monthly_csv(tmp_path / "data.csv")
+
+
+def ok(result):
+    assert result.exit_code == 0, (result.exit_code, result.stdout, result.stderr)
+    return result
+
+
+def one_line_error(result, *fragments, code=2) -> str:
+    assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr)
+    assert "Traceback" not in result.output and "internal error" not in result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    for f in fragments:
+        assert f in lines[0], (f, lines[0])
+    return lines[0]
+
+
+def test_train_predict_evaluate_end_to_end(runner, data, tmp_path):
+    res = ok(runner.invoke(app, ["train", "data.csv", "-o", "m", *TINY]))
+    assert "model saved to" in res.stdout
+    assert (tmp_path / "m" / "config.json").is_file()
+    assert (tmp_path / "m" / "weights.safetensors").is_file()
+
+    # predict from the stored context: CSV on stdout, one horizon per series
+    res = ok(runner.invoke(app, ["predict", "m"]))
+    frame = pd.read_csv(io.StringIO(res.stdout))
+    assert list(frame.columns) == ["unique_id", "ds", "forecast"]
+    assert frame.groupby("unique_id").size().to_dict() == {"a": 12, "b": 12}
+    assert frame["forecast"].notna().all()
+    assert frame["ds"].iloc[0] == "2021-01-01 00:00:00"  # the month after 2020-12
+
+    # predict after the end of a CSV, to parquet
+    res = ok(
+        runner.invoke(app, ["predict", "m", "data.csv", "-o", "f.parquet", "--format", "parquet"])
+    )
+    assert res.stdout == ""
+    assert "24 forecasts written to f.parquet" in res.stderr
+    pq = pd.read_parquet(tmp_path / "f.parquet")
+    assert list(pq.columns) == ["unique_id", "ds", "forecast"]
+    assert np.allclose(pq["forecast"], frame["forecast"], rtol=1e-6)  # same data, same forecasts
+    assert pd.api.types.is_datetime64_any_dtype(pq["ds"])
+
+    # evaluate the model on the same CSV: the JSON schema, and the same scores as the
+    # held-out report written at training time (the same last-horizon windows)
+    res = ok(runner.invoke(app, ["evaluate", "m", "data.csv", "--json"]))
+    report = json.loads(res.stdout)
+    assert report.keys() >= EVAL_KEYS
+    assert report["n_series"] == 2 and report["horizon"] == 12 and report["model"] == "GRU"
+    stored = json.loads((tmp_path / "m" / "config.json").read_text())["evaluation"]
+    assert [r["method"] for r in report["summary"]] == [r["method"] for r in stored["summary"]]
+    for got, want in zip(report["summary"], stored["summary"], strict=True):
+        assert got["mase"] == pytest.approx(want["mase"], rel=1e-6)
+
+    # train --json: a machine-readable summary and nothing else on stdout
+    res = ok(runner.invoke(app, ["train", "data.csv", "-o", "m2", *TINY, "--json"]))
+    payload = json.loads(res.stdout)
+    assert {"model", "config", "summary", "evaluation"} <= payload.keys()
+    assert payload["config"]["hidden"] == 8 and payload["config"]["ensemble"] == 1
+    assert payload["summary"]["epochs_run"] == [2]
+    for key in ("grad_norm_median", "grad_norm_max", "clipped_share", "seconds", "steps"):
+        assert key in payload["summary"]
+    assert payload["evaluation"].keys() >= EVAL_KEYS
+    methods = [row["method"] for row in payload["evaluation"]["summary"]]
+    assert methods[0] == payload["evaluation"]["model"] and "seasonal_naive" in methods
+
+
+def test_evaluate_on_data_that_continues_past_training(runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monthly_csv(tmp_path / "train.csv", n=72)
+    monthly_csv(tmp_path / "later.csv", n=96)  # the same series, two more years
+    ok(runner.invoke(app, ["train", "train.csv", "-o", "m", *TINY]))
+    res = ok(runner.invoke(app, ["evaluate", "m", "later.csv", "--json"]))
+    report = json.loads(res.stdout)
+    assert report.keys() >= EVAL_KEYS
+    assert report["model"] == "GRU"
+    row = {r["method"]: r for r in report["summary"]}
+    assert {"GRU", "naive", "seasonal_naive"} <= row.keys()
+    assert all(np.isfinite(row["GRU"][m]) for m in ("mae", "rmse", "smape", "mase"))
+
+
+def test_a_tiny_clip_norm_clips_every_step(runner, data):
+    res = ok(
+        runner.invoke(app, ["train", "data.csv", "-o", "m", *TINY, "--clip-norm", "1e-6", "--json"])
+    )
+    summary = json.loads(res.stdout)["summary"]
+    assert summary["clipped_share"] == 1.0 and summary["clip_norm"] == 1e-6
+
+
+def test_the_summary_table_reports_clipping(runner, data):
+    res = ok(runner.invoke(app, ["train", "data.csv", "-o", "m", *TINY, "--clip-norm", "1e-6"]))
+    assert "100% of steps at 1e-06" in res.stdout
+    res = ok(runner.invoke(app, ["train", "data.csv", "-o", "m", *TINY, "--clip-norm", "0"]))
+    assert "clipped" in res.stdout and "off" in res.stdout
+
+
+@pytest.mark.parametrize(
+    "flag,value,fragments",
+    [
+        ("--loss", "foo", ["'foo' is not one of", "mae", "mse", "huber"]),
+        ("--model", "xyz", ["'xyz' is not one of", "rnn", "lstm", "gru"]),
+        ("--decoder", "tcn", ["'tcn' is not one of", "direct", "seq2seq"]),
+        ("--scaler", "log", ["'log' is not one of", "standard"]),
+        ("--device", "tpu", ["'tpu' is not one of", "cpu"]),
+        ("--epochs", "ten", ["valid integer"]),
+    ],
+)
+def test_a_bad_flag_value_is_a_usage_error(runner, data, flag, value, fragments):
+    res = runner.invoke(app, ["train", "data.csv", flag, value], env={"COLUMNS": "250"})
+    assert res.exit_code == 2
+    assert "Traceback" not in res.output
+    assert res.stdout == ""
+    message = [line for line in res.stderr.splitlines() if "Invalid value" in line]
+    assert len(message) == 1, res.stderr  # the error itself is one line inside the box
+    assert f"Invalid value for '{flag}'" in message[0]
+    for f in fragments:
+        assert f in message[0], (f, message[0])
+
+
+@pytest.mark.parametrize(
+    "args,fragment",
+    [
+        (["--attention"], "--attention needs --decoder seq2seq"),
+        (["--epochs", "0"], "--epochs"),
+        (["--lr", "0"], "--lr"),
+        (["--clip-norm", "-1"], "--clip-norm"),
+        (["--teacher-forcing", "2"], "--teacher-forcing"),
+        (["--window", "1"], "--window"),
+        (["--hidden", "0"], "--hidden"),
+        (["--dropout", "1.5"], "--dropout"),
+        (["--ensemble", "0"], "--ensemble"),
+        (["--val-size", "0"], "--val-size"),
+        (["--window", "500"], "need at least"),
+    ],
+)
+def test_an_impossible_setting_is_one_error_line(runner, data, tmp_path, args, fragment):
+    res = runner.invoke(app, ["train", "data.csv", "-o", "m", "-q", *args])
+    one_line_error(res, fragment)
+    assert not (tmp_path / "m").exists()
+
+
+def test_a_nan_loss_exits_with_a_training_error_and_writes_nothing(
+    runner, data, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(
+        train_mod, "_loss_fn", lambda name: lambda pred, y: (pred - y).abs().mean() * np.nan
+    )
+    res = runner.invoke(app, ["train", "data.csv", "-o", "m", *TINY])
+    one_line_error(res, "loss became nan", "no model written", code=4)
+    assert not (tmp_path / "m").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data.csv"]
+
+
+def test_an_interrupted_train_keeps_the_earlier_model(runner, data, tmp_path, monkeypatch):
+    ok(runner.invoke(app, ["train", "data.csv", "-o", "m", *TINY]))
+    before = {p.name: p.read_bytes() for p in (tmp_path / "m").iterdir()}
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(train_mod, "fit", interrupted)
+    res = runner.invoke(app, ["train", "data.csv", "-o", "m", *TINY])
+    assert res.exit_code == 130
+    assert "earlier model is intact" in res.stderr
+    assert {p.name: p.read_bytes() for p in (tmp_path / "m").iterdir()} == before
+
+
+def test_train_refuses_to_write_into_a_folder_that_is_not_a_model(runner, data, tmp_path):
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "todo.txt").write_text("keep me")
+    res = runner.invoke(app, ["train", "data.csv", "-o", "notes", *TINY])
+    one_line_error(res, "not a forecastr model")
+    assert (tmp_path / "notes" / "todo.txt").read_text() == "keep me"
+
+
+def test_train_help_ends_with_an_example(runner):
+    res = ok(runner.invoke(app, ["train", "--help"]))
+    assert "Example: forecastr train" in " ".join(res.stdout.split())
