@@ -539,6 +539,15 @@ def _print_train_summary(outcome) -> None:
         "off" if not s["clip_norm"] else f"{s['clipped_share']:.0%} of steps at {s['clip_norm']:g}"
     )
     t.add_row("clipped", clip)
+    if cfg.decoder == "seq2seq":
+        hist = outcome.result.history
+        ratios = (hist.get("members") or [hist])[0].get("teacher_forcing") or []
+        if ratios:
+            t.add_row(
+                "teacher forcing",
+                f"{ratios[0]:.2f} → {ratios[-1]:.2f} over {len(ratios)} epochs (per epoch in "
+                "config.json history)",
+            )
     out.print(t)
 
 

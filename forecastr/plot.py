@@ -176,7 +176,9 @@ def plot_attention_heatmap(
     ticks = np.linspace(0, w - 1, min(w, 8)).round().astype(int)
     ax.set_xticks(ticks)
     if stamps is not None and len(stamps) == w:
-        labels = [str(stamps[t])[:16].replace("T", " ") for t in ticks]
+        text = [str(v).replace("T", " ") for v in stamps]
+        midnight = all(v[10:].strip(" 0:.") == "" for v in text)
+        labels = [text[t][:10] if midnight else text[t][:16] for t in ticks]
         ax.set_xticklabels(labels, rotation=30, ha="right")
         ax.set_xlabel("input window (end of each encoder step)")
     else:
