@@ -42,5 +42,6 @@ bench: $(STAMP)
 	$(PY) bench/baselines.py
 	$(PY) bench/ingest.py
 	$(PY) bench/train_speed.py
+	$(PY) bench/train_memory.py
 	$(PY) bench/edge.py
 	$(PY) bench/accuracy.py
