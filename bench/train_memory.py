@@ -26,7 +26,9 @@ t = np.arange(n)
 y = 10 + np.sin(2 * np.pi * t / 48) + 0.1 * np.random.default_rng(0).standard_normal(n)
 ds = pd.date_range("2000-01-01", periods=n, freq="30min").values
 panel = Panel(ids=["s"], y=y, ds=ds, offsets=np.array([0, n]), freq="30min")
-cfg = ModelConfig(window=336, horizon=48, cell="gru", hidden=64, layers=2, patch=8, season_length=48)
+cfg = ModelConfig(
+    window=336, horizon=48, cell="gru", hidden=64, layers=2, patch=8, season_length=48
+)
 t0 = time.perf_counter()
 fit(panel, cfg, TrainConfig(epochs=2, max_batches=2, batch_size=64, val_size=2000))
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
