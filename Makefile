@@ -22,6 +22,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(PY) -m ruff check forecastr tests bench
 	$(PY) -m ruff format --check forecastr tests bench
+	$(PY) -m mypy forecastr
 
 clean:
 	rm -rf $(VENV) demo-out

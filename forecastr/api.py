@@ -285,7 +285,7 @@ def evaluate(
         fc, schema, _ = load_forecaster(model_path)
         ingest = ingest_for(schema, ingest)
     panel = load_csv(data, ingest or IngestOptions())
-    if fc is not None:
+    if fc is not None and schema is not None:
         from forecastr.forecast import check_panel
 
         check_panel(schema, 1, panel)

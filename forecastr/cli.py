@@ -663,7 +663,9 @@ def evaluate(
     if plot_attention:
         if model_path is None:
             raise_input("--plot-attention needs a model")
-        api.plot_attention(model_path, panel, plot_attention, series=(series or [None])[0])
+        api.plot_attention(
+            str(model_path), panel, plot_attention, series=series[0] if series else None
+        )
     if as_json:
         d = report.to_dict()
         if per_series:

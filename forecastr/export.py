@@ -129,12 +129,13 @@ def export_onnx(
             "context_stored": ort_fc.context is not None,
         }
         if quantize:
+            assert qtmp is not None and qtarget is not None
             report.update(_quantize(tmp, qtmp, qtarget, ort_fc, values))
         for path in (tmp, qtmp):
             if path:
                 os.chmod(path, _file_mode())  # mkstemp makes 0600; a model is for sharing
         os.replace(tmp, target)
-        if qtmp:
+        if qtmp and qtarget:
             os.replace(qtmp, qtarget)
     finally:
         for path in (tmp, qtmp):
@@ -441,10 +442,10 @@ def _quantize(src: str, tmp: str, target: str, float_fc: Forecaster, values: np.
         "quantized_path": target,
         "quantized_size_kb": round(os.path.getsize(tmp) / 1024, 1),
         "quantized_int8_ops": int8_ops,
-        "quantized_max_rel_change": _sig(relative_error(got, ref, x)),
-        "quantized_mae_vs_float": _sig(np.mean(np.abs(got - ref))),
+        "quantized_max_rel_change": _sig(float(relative_error(got, ref, x))),
+        "quantized_mae_vs_float": _sig(float(np.mean(np.abs(got - ref)))),
         "quantized_mae_vs_float_rel": _sig(
-            np.mean(np.abs(got - ref)) / max(float(np.mean(np.abs(ref))), 1e-12)
+            float(np.mean(np.abs(got - ref))) / max(float(np.mean(np.abs(ref))), 1e-12)
         ),
     }
 

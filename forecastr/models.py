@@ -76,6 +76,8 @@ def validate_config(cfg: ModelConfig) -> None:
 class Forecaster(nn.Module):
     """Recurrent forecaster: ``forward(x (B, W)) -> (B, H)``, both in per-series scaled units."""
 
+    base_index: Tensor  # (H,) input position copied by the seasonal-naive base
+
     def __init__(self, cfg: ModelConfig):
         super().__init__()
         validate_config(cfg)
@@ -165,6 +167,8 @@ class Seq2SeqDecoder(nn.Module):
     matrix product per step, cheap on a CPU and a small static ONNX graph, and as accurate
     as the additive form on windows of this length.
     """
+
+    position: Tensor  # (H,) step position fed to the decoder, h / H
 
     def __init__(self, cfg: ModelConfig, enc_out: int):
         super().__init__()
@@ -266,6 +270,9 @@ class Scaled(nn.Module):
     ``scale`` tables are buffers, so the ONNX graph carries them as constants and a device
     feeds raw values with the index of their series.
     """
+
+    loc: Tensor  # (S,) per-series location
+    scale: Tensor  # (S,) per-series scale
 
     def __init__(self, model: nn.Module, loc: Tensor, scale: Tensor):
         super().__init__()

@@ -186,7 +186,7 @@ def _train_one(
 ) -> tuple[nn.Module, dict]:
     torch.manual_seed(seed)
     gen = torch.Generator(device="cpu").manual_seed(seed)
-    model = build(cfg).to(device)
+    model: Any = build(cfg).to(device)  # a Forecaster (members train one at a time)
     opt = torch.optim.AdamW(model.parameters(), lr=tc.lr, weight_decay=tc.weight_decay)
     n_train = len(train_starts)
     per_epoch = min(tc.max_batches, math.ceil(n_train / tc.batch_size))
