@@ -8,7 +8,6 @@ and the CLI treat them alike.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -16,6 +15,7 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
+from forecastr.atomic import atomic_path
 from forecastr.errors import InputError
 from forecastr.panel import Panel, future_timestamps
 
@@ -153,9 +153,7 @@ def write_frame(frame: pd.DataFrame, path: str | None, fmt: str) -> str | None:
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
         raise InputError(f"{path}: the folder {directory} does not exist")
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".forecastr-", suffix=".tmp")
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         if fmt == "csv":
             out.to_csv(tmp, index=False, date_format="%Y-%m-%d %H:%M:%S", float_format="%.7g")
         elif fmt == "json":
@@ -163,11 +161,6 @@ def write_frame(frame: pd.DataFrame, path: str | None, fmt: str) -> str | None:
                 fh.write(_json_text(out))
         else:
             out.to_parquet(tmp, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
     return None
 
 

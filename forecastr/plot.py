@@ -7,12 +7,12 @@ Agg canvas (no display, no global pyplot state) and written atomically as PNG.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
+from forecastr.atomic import atomic_path
 from forecastr.baselines import BASELINES, display_name
 from forecastr.errors import InputError, require
 from forecastr.evaluate import EvalReport
@@ -236,14 +236,6 @@ def _save_atomic(fig, path: str | os.PathLike) -> Path:
     """Write the figure to a temp file beside ``path``, then rename it into place."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fig.savefig(fh, format="png", dpi=110)
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; a figure is meant to be shared
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_path(target) as tmp:
+        fig.savefig(tmp, format="png", dpi=110)
     return target
