@@ -16,6 +16,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from forecastr import __version__
@@ -170,7 +171,9 @@ def handle_errors(fn):
         try:
             return fn(*args, **kwargs)
         except ForecastrError as e:
-            err.print(f"[bold red]error:[/] {_one_line(str(e))}", highlight=False, soft_wrap=True)
+            err.print(
+                f"[bold red]error:[/] {escape(_one_line(str(e)))}", highlight=False, soft_wrap=True
+            )
             raise typer.Exit(e.exit_code) from None
         except KeyboardInterrupt:
             err.print("interrupted: nothing was written; any earlier model is intact")
@@ -184,7 +187,7 @@ def handle_errors(fn):
             if os.environ.get("FORECASTR_DEBUG"):
                 raise
             err.print(
-                f"[bold red]internal error:[/] {type(e).__name__}: {_one_line(str(e))} "
+                f"[bold red]internal error:[/] {type(e).__name__}: {escape(_one_line(str(e)))} "
                 "(set FORECASTR_DEBUG=1 for a traceback and please report it)",
                 highlight=False,
                 soft_wrap=True,
@@ -237,12 +240,12 @@ def info(
     if as_json:
         print(json.dumps(d, indent=2))
         return
-    t = Table(title=f"{data}", show_header=False, title_justify="left")
+    t = Table(title=escape(str(data)), show_header=False, title_justify="left")
     t.add_column(style="bold")
     t.add_column()
     cols = d["columns"]
     t.add_row("layout", d["layout"])
-    t.add_row("columns", _columns_text(cols))
+    t.add_row("columns", escape(_columns_text(cols)))
     t.add_row("series", str(d["series"]))
     ln = d["length"]
     t.add_row("length", f"min {ln['min']}, median {ln['median']:g}, max {ln['max']}")
@@ -253,7 +256,7 @@ def info(
     t.add_row("range", f"{d['start']} → {d['end']}")
     t.add_row("gaps filled", f"{d['filled_points']} points in {d['filled_series']} series")
     for note in d.get("notes") or []:
-        t.add_row("note", str(note))
+        t.add_row("note", escape(str(note)))
     out.print(t)
 
 
@@ -272,9 +275,9 @@ def _warn_fill(panel) -> None:
 
     msg = fill_warning(panel)
     if msg:
-        err.print(f"[yellow]warning:[/] {msg}", highlight=False)
+        err.print(f"[yellow]warning:[/] {escape(msg)}", highlight=False)
     for note in getattr(panel, "notes", ()) or ():
-        err.print(f"[yellow]note:[/] {note}", highlight=False)
+        err.print(f"[yellow]note:[/] {escape(str(note))}", highlight=False)
 
 
 # ------------------------------------------------------------------------------------------
@@ -469,7 +472,7 @@ def train(
         return
     _print_train_summary(outcome)
     _print_report(outcome.report, title="Held-out test (last horizon of each series)")
-    out.print(f"model saved to [bold]{outcome.path}[/]", soft_wrap=True)
+    out.print(f"model saved to [bold]{escape(str(outcome.path))}[/]", soft_wrap=True)
 
 
 class _TrainProgress:
@@ -570,8 +573,8 @@ def _print_report(report, title: str, per_series: bool = False, top: int = 10) -
         t.add_row(display_name(str(row["method"])), *cells)
     out.print(t)
     for note in report.notes:
-        out.print(f"[dim]{note}[/]")
-    out.print(report.skill_sentence())
+        out.print(f"[dim]{escape(str(note))}[/]")
+    out.print(escape(report.skill_sentence()))
     if per_series:
         from forecastr.evaluate import per_series_table
 
@@ -580,7 +583,9 @@ def _print_report(report, title: str, per_series: bool = False, top: int = 10) -
         for c in frame.columns:
             pt.add_column(str(c), justify="right" if c != "unique_id" else "left")
         for _, r in frame.iterrows():
-            pt.add_row(*[f"{v:.3f}" if isinstance(v, float) else str(v) for v in r.tolist()])
+            pt.add_row(
+                *[f"{v:.3f}" if isinstance(v, float) else escape(str(v)) for v in r.tolist()]
+            )
         out.print(pt)
 
 
@@ -681,9 +686,9 @@ def evaluate(
         report, title=f"{title}, horizon {report.horizon}", per_series=per_series, top=top
     )
     if plot:
-        out.print(f"plot written to [bold]{plot}[/]", soft_wrap=True)
+        out.print(f"plot written to [bold]{escape(plot)}[/]", soft_wrap=True)
     if plot_attention:
-        out.print(f"attention heatmap written to [bold]{plot_attention}[/]")
+        out.print(f"attention heatmap written to [bold]{escape(plot_attention)}[/]")
 
 
 def raise_input(msg: str):
@@ -736,7 +741,9 @@ def predict(
     if text is not None:
         sys.stdout.write(text)
     else:
-        err.print(f"{len(frame)} forecasts written to {output}", soft_wrap=True, highlight=False)
+        err.print(
+            f"{len(frame)} forecasts written to {escape(output)}", soft_wrap=True, highlight=False
+        )
 
 
 # ------------------------------------------------------------------------------------------
@@ -796,12 +803,12 @@ def export(
     if as_json:
         print(json.dumps(rep, indent=2))
         return
-    t = Table(title=f"Exported {rep['path']}", title_justify="left", show_header=False)
+    t = Table(title=f"Exported {escape(str(rep['path']))}", title_justify="left", show_header=False)
     t.add_column(style="bold")
     t.add_column()
     for k, v in rep.items():
         if k != "path":
-            t.add_row(k.replace("_", " "), str(v))
+            t.add_row(k.replace("_", " "), escape(str(v)))
     out.print(t)
 
 

@@ -385,3 +385,12 @@ def test_info_table(runner):
     assert result.exit_code == 0, result.output
     for word in ("layout", "long", "series", "10", "QS-JAN", "1959-01-01"):
         assert word in result.stdout
+
+
+def test_error_text_with_brackets_is_printed_verbatim(runner, write_csv):
+    """Messages are plain text: '[...]' in a file name or value is not rich markup."""
+    path = write_csv("ds,y\n2020-01-01,1\n2020-01-02,[bold]x\n", name="[red]odd.csv")
+    result = runner.invoke(app, ["info", str(path)])
+    assert result.exit_code != 0
+    assert "[red]odd.csv" in result.stderr
+    assert "'[bold]x'" in result.stderr

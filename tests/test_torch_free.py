@@ -92,3 +92,13 @@ def test_import_runtime_does_not_import_torch():
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
+
+
+@pytest.mark.parametrize("args", [["train", "data.csv"], ["export", "m", "--onnx", "x.onnx"]])
+def test_torch_commands_say_how_to_install_it(files, args):
+    tmp, _ = files
+    proc = run_cli(tmp, *args, block=True)
+    assert proc.returncode == 6, proc.stderr
+    lines = [ln for ln in proc.stderr.splitlines() if ln.startswith("error:")]
+    assert len(lines) == 1 and "pip install 'forecastr[full]'" in lines[0], proc.stderr
+    assert "Traceback" not in proc.stderr
