@@ -41,7 +41,8 @@ RUN mkdir -p /src/wheels \
     && ls -l /dist
 
 # ---------------------------------------------------------------------------------------------
-# Edge venv: core install only (numpy, pandas, pyarrow, onnxruntime, typer, rich). No torch.
+# Edge venv: core install only (numpy, pandas, onnxruntime, typer, rich). No torch, no pyarrow
+# (pandas' C parser reads the CSV files).
 FROM python-base AS edge-venv
 ARG PIP_INDEX_URL=""
 ARG PIP_EXTRA_INDEX_URL=""
@@ -51,18 +52,17 @@ ARG PIP_TRUSTED_HOST=""
 COPY --from=wheel /src/wheels /wheels
 COPY --from=wheel /dist /dist
 # The runtime venv gets no pip/setuptools (the base image's pip installs into it); bundled test
-# suites and pyarrow's C++ headers/sources (only for compiling extensions) are dropped.
+# suites are dropped.
 RUN python -m venv --without-pip /opt/venv \
     && whl="$(echo /dist/forecastr-*.whl)" \
     && python -m pip --python /opt/venv/bin/python install --find-links /wheels "${whl}" \
     && find /opt/venv/lib -depth -type d -name tests -path '*/site-packages/*/*' -exec rm -rf {} + \
-    && rm -rf /opt/venv/lib/python3*/site-packages/pyarrow/include \
-        /opt/venv/lib/python3*/site-packages/pyarrow/src \
-    && /opt/venv/bin/python -c "import forecastr, onnxruntime, pandas, pyarrow; import importlib.util as u; assert u.find_spec('torch') is None, 'torch leaked into edge'"
+    && /opt/venv/bin/python -c "import forecastr, onnxruntime, pandas; import importlib.util as u; assert u.find_spec('torch') is None, 'torch leaked into edge'; assert u.find_spec('pyarrow') is None, 'pyarrow leaked into edge'"
 
 # ---------------------------------------------------------------------------------------------
-# Full venv: CPU torch first (its own cached layer), then forecastr[full] from the same wheel;
-# the dependencies' bundled test suites are dropped here too.
+# Full venv: CPU torch first (its own cached layer), then forecastr[full] from the same wheel
+# (which brings pyarrow); the dependencies' bundled test suites and pyarrow's C++
+# headers/sources (only for compiling extensions) are dropped.
 FROM python-base AS full-venv
 ARG PIP_INDEX_URL=""
 ARG PIP_EXTRA_INDEX_URL=""
@@ -79,7 +79,9 @@ COPY --from=wheel /dist /dist
 RUN whl="$(echo /dist/forecastr-*.whl)" \
     && python -m pip --python /opt/venv/bin/python install --find-links /wheels "${whl}[full]" \
     && find /opt/venv/lib -depth -type d -name tests -path '*/site-packages/*/*' -exec rm -rf {} + \
-    && /opt/venv/bin/python -c "import forecastr, torch, sklearn, scipy.stats, onnx, onnxscript, matplotlib.pyplot; print('torch', torch.__version__)"
+    && rm -rf /opt/venv/lib/python3*/site-packages/pyarrow/include \
+        /opt/venv/lib/python3*/site-packages/pyarrow/src \
+    && /opt/venv/bin/python -c "import forecastr, torch, sklearn, scipy.stats, onnx, onnxscript, matplotlib.pyplot, pyarrow; print('torch', torch.__version__)"
 
 # ---------------------------------------------------------------------------------------------
 # Runtime base shared by both final images: non-root user, /data as the working directory.

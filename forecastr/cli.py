@@ -742,7 +742,9 @@ def predict(
         sys.stdout.write(text)
     else:
         err.print(
-            f"{len(frame)} forecasts written to {escape(output)}", soft_wrap=True, highlight=False
+            f"{len(frame)} forecasts written to {escape(str(output))}",
+            soft_wrap=True,
+            highlight=False,
         )
 
 

@@ -1,9 +1,10 @@
-"""Reading a CSV file: file checks, sniffing, the header, pyarrow, and locating bad cells.
+"""Reading a CSV file: file checks, sniffing, the header, pyarrow or pandas, bad cells.
 
 :func:`open_source` checks the path and sniffs compression, encoding, separator and header;
-:func:`read_columns` reads the needed columns with pyarrow; :class:`LineFinder`,
-:func:`to_float` and the parse-error helpers turn a bad cell or row into an
-:class:`InputError` that names its physical line.
+:func:`read_columns` reads the needed columns with pyarrow where it is installed (the fast,
+multi-threaded path) and with pandas' C parser otherwise (the edge install has no pyarrow);
+:class:`LineFinder`, :func:`to_float` and the parse-error helpers turn a bad cell or row into an
+:class:`InputError` that names its physical line, whichever reader found it.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import sys
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -31,6 +33,16 @@ NULL_VALUES = ("", "NA", "N/A", "NaN", "nan", "null", "NULL", "None", "#N/A", "-
 
 # Maps 0-based data row numbers to physical line numbers, for messages.
 LineOf = Callable[[Sequence[int]], list[int]]
+
+Engine = Literal["pyarrow", "pandas"]
+
+# The reader read_columns uses; None: pyarrow if it can be imported, else pandas. Tests set it
+# to run the pandas path in an interpreter that has pyarrow.
+ENGINE: Engine | None = None
+
+# Cells per chunk of the pandas reader: bounds the memory its text columns take before they
+# are dictionary-encoded (a Python string per cell).
+PANDAS_CHUNK_CELLS = 1 << 21
 
 
 @dataclass(frozen=True)
@@ -206,15 +218,35 @@ def _looks_like_date(name: str) -> bool:
     )
 
 
+def engine() -> Engine:
+    """The CSV reader to use: :data:`ENGINE` if set, else pyarrow where it can be imported."""
+    if ENGINE is not None:
+        return ENGINE
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        return "pandas"
+    return "pyarrow"
+
+
 def read_columns(
     src: Source, id_col: str | None, time_col: str, targets: list[str]
 ) -> dict[str, pd.Series]:
-    """Read only the needed columns with pyarrow; values as float64, ids dictionary-encoded.
+    """Read the needed columns; values as float64, ids (and text times) dictionary-encoded.
 
-    Numbers pyarrow cannot read directly (spaces only, decimal commas, junk) are re-read as
-    text for the columns concerned and converted (or reported with their line) by
-    :func:`to_float`.
+    pyarrow reads where it is installed; pandas' C parser otherwise, giving the same columns
+    and the same errors. Numbers neither can read directly (spaces only, decimal commas, junk)
+    are re-read as text and converted (or reported with their line) by :func:`to_float`.
     """
+    if engine() == "pandas":
+        return _read_columns_pandas(src, id_col, time_col, targets)
+    return _read_columns_arrow(src, id_col, time_col, targets)
+
+
+def _read_columns_arrow(
+    src: Source, id_col: str | None, time_col: str, targets: list[str]
+) -> dict[str, pd.Series]:
+    """Read only the needed columns with pyarrow (multi-threaded, straight to float64)."""
     import pyarrow as pa
 
     text_targets: set[str] = set()
@@ -334,6 +366,141 @@ def _arrow_read(src, id_col, time_col, time_type, targets, text_targets, decimal
     )
 
 
+def _read_columns_pandas(
+    src: Source, id_col: str | None, time_col: str, targets: list[str]
+) -> dict[str, pd.Series]:
+    """Read the needed columns with pandas' C parser: the reader where pyarrow is missing.
+
+    Mirrors :func:`_read_columns_arrow`: values float64 (or text converted by
+    :func:`to_float`), the id and time columns categorical in order of first appearance, a
+    time column of fractional numbers float64; a row with too many or too few fields and
+    text that is not valid in the sniffed encoding give the same messages.
+    """
+    text_targets = False
+    decimal_comma = src.sep != "," and _uses_decimal_comma(src.sample, targets)
+    for _attempt in range(4):
+        try:
+            columns, maybe_short = _pandas_read(
+                src, id_col, time_col, targets, text_targets, decimal_comma
+            )
+            break
+        except UnicodeDecodeError:
+            if src.encoding in ("utf-8", "utf-8-sig"):
+                src = replace(src, encoding="cp1252")  # valid UTF-8 at the top only
+                continue
+            raise _parse_error(src, "invalid utf8", spaces_blank=True) from None
+        except (pd.errors.ParserError, pd.errors.ParserWarning) as err:  # too many fields
+            raise _parse_error(src, _first_line(err), spaces_blank=True) from None
+        except ValueError as err:  # a value pandas cannot read as a float
+            if text_targets:
+                raise _parse_error(src, _first_line(err), spaces_blank=True) from None
+            text_targets = True  # convert (or report) them ourselves, as pyarrow's path does
+    else:  # pragma: no cover - every target is text by then
+        raise InputError(f"{src.path}: cannot parse the CSV")
+    # pandas pads a row with too few fields with empty cells; pyarrow refuses it. Such a row
+    # leaves the last column empty, so only then is the file scanned for one.
+    if maybe_short and _first_bad_record(src, spaces_blank=True)[0] is not None:
+        raise _parse_error(src, "", spaces_blank=True)
+    if text_targets:
+        finder = LineFinder(src)
+        for col in targets:
+            columns[col] = pd.Series(to_float(columns[col], col, src.path, finder, src.sep != ","))
+    if _sniff_fractional(src.sample[time_col]):
+        columns[time_col] = _fractional_time(columns[time_col])
+    return columns
+
+
+def _pandas_read(src, id_col, time_col, targets, text_targets, decimal_comma):
+    """(columns, whether the last column has an empty cell), read in chunks.
+
+    Every column is parsed (with ``usecols`` pandas silently drops a row's extra fields), but
+    only the used ones are kept; text columns are dictionary-encoded chunk by chunk.
+    """
+    float_cols = [] if text_targets else list(targets)
+    dtypes = {c: np.float64 if c in float_cols else str for c in src.header}
+    keys = [c for c in (id_col, time_col) if c is not None]
+    parts: dict[str, list] = {c: [] for c in [*keys, *targets]}
+    last = src.header[-1]
+    maybe_short = False
+    reader = pd.read_csv(
+        src.path,
+        engine="c",
+        sep=src.sep,
+        header=None,
+        names=src.header,
+        index_col=False,
+        skiprows=src.header_line + 1,
+        dtype=dtypes,
+        keep_default_na=False,
+        na_values=list(NULL_VALUES),
+        decimal="," if decimal_comma else ".",
+        encoding=src.encoding,
+        compression=src.compression,
+        chunksize=max(1024, PANDAS_CHUNK_CELLS // len(src.header)),
+    )
+    with reader, warnings.catch_warnings():
+        # Extra fields in the first row are dropped with only a warning: make it an error.
+        warnings.simplefilter("error", pd.errors.ParserWarning)
+        for chunk in reader:
+            maybe_short = maybe_short or bool(chunk[last].isna().any())
+            for c in targets:
+                parts[c].append(chunk[c].to_numpy() if c in float_cols else chunk[c])
+            for c in keys:
+                parts[c].append(_categorical(chunk[c]))
+    columns: dict[str, pd.Series] = {}
+    for c in targets:
+        if c in float_cols:
+            columns[c] = pd.Series(np.concatenate(parts.pop(c) or [np.zeros(0)]))
+        else:
+            chunks = parts.pop(c)
+            columns[c] = (
+                pd.concat(chunks, ignore_index=True) if chunks else pd.Series([], dtype=str)
+            )
+    for c in keys:
+        chunks = parts.pop(c)
+        cat = (
+            pd.api.types.union_categoricals(chunks)  # categories in order of first appearance
+            if chunks
+            else pd.Categorical([], categories=pd.Index([], dtype=object))
+        )
+        columns[c] = pd.Series(cat)
+    return columns, maybe_short
+
+
+def _categorical(col: pd.Series) -> pd.Categorical:
+    """Text as a categorical whose categories are in order of first appearance (as pyarrow's)."""
+    codes, uniques = pd.factorize(col, sort=False)
+    return pd.Categorical.from_codes(codes, categories=pd.Index(np.asarray(uniques, dtype=object)))
+
+
+def _sniff_fractional(sample: pd.Series) -> bool:
+    """The time column's first rows are numbers, some with a fraction: pyarrow's float64."""
+    cells = sample.astype(str).str.strip()
+    cells = cells[(cells != "") & ~cells.isin(NULL_VALUES)]
+    if len(cells) == 0 or cells.str.fullmatch(r"[+-]?\d+").all():
+        return False
+    return bool(pd.to_numeric(cells, errors="coerce").notna().all())
+
+
+def _fractional_time(col: pd.Series) -> pd.Series:
+    """A time column sniffed as fractional numbers as float64, as pyarrow reads it.
+
+    Whole numbers and dates stay text (:mod:`forecastr.timeaxis` parses them alike); numbers
+    with fractions as text would be read as dates, not refused by name. Like pyarrow, a later
+    cell that is not a number keeps the column text.
+    """
+    cats = pd.Series(col.array.categories, dtype=object).astype(str).str.strip()
+    if len(cats) == 0 or cats.str.fullmatch(r"[+-]?\d+").all():
+        return col
+    num = pd.to_numeric(cats, errors="coerce")
+    if num.isna().any():
+        return col
+    codes = np.asarray(col.array.codes)
+    values = num.to_numpy(dtype=np.float64)[codes]
+    values[codes < 0] = np.nan
+    return pd.Series(values)
+
+
 def release_arrow_memory() -> None:
     """Hand memory freed by pyarrow back to the OS.
 
@@ -361,9 +528,9 @@ def _failed_column(msg: str, header: list[str]) -> str | None:
     return None
 
 
-def _parse_error(src: Source, msg: str) -> InputError:
+def _parse_error(src: Source, msg: str, spaces_blank: bool = False) -> InputError:
     """A structural CSV error (wrong number of fields, bad quoting) with its line."""
-    line, fields = _first_bad_record(src)
+    line, fields = _first_bad_record(src, spaces_blank)
     n = len(src.header)
     if line is not None:
         return InputError(
@@ -375,7 +542,12 @@ def _parse_error(src: Source, msg: str) -> InputError:
     return InputError(f"{src.path}: cannot parse the CSV ({msg})")
 
 
-def _first_bad_record(src: Source) -> tuple[int | None, int]:
+def _first_bad_record(src: Source, spaces_blank: bool = False) -> tuple[int | None, int]:
+    """(line, fields) of the first row whose field count is not the header's, or (None, 0).
+
+    ``spaces_blank``: a line of spaces counts as blank, as pandas' parser skips it (pyarrow
+    refuses it as a row of one field).
+    """
     n = len(src.header)
     try:
         with _open_text(src) as fh:
@@ -384,7 +556,7 @@ def _first_bad_record(src: Source) -> tuple[int | None, int]:
             seen_header = False
             for rec in reader:
                 start, prev = prev + 1, reader.line_num
-                if not rec:
+                if not rec or (spaces_blank and _blank(rec)):
                     continue
                 if not seen_header:
                     seen_header = True
@@ -394,6 +566,12 @@ def _first_bad_record(src: Source) -> tuple[int | None, int]:
     except (csv.Error, OSError, EOFError):
         pass
     return None, 0
+
+
+def _blank(rec: list[str]) -> bool:
+    """A record of no fields, or of one field of spaces only (a line no reader keeps as a row:
+    pandas skips it, pyarrow refuses the file)."""
+    return not rec or (len(rec) == 1 and not rec[0].strip())
 
 
 class LineFinder:
@@ -416,7 +594,7 @@ class LineFinder:
                     prev, k, i = 0, -2, 0  # k: data row index (-1 is the header)
                     for rec in reader:
                         start, prev = prev + 1, reader.line_num
-                        if not rec:
+                        if _blank(rec):
                             continue
                         k += 1
                         while i < len(wanted) and wanted[i] == k:

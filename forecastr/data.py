@@ -16,14 +16,15 @@ UTC) or a plain integer step index. Dates like ``01/02/2020`` are ambiguous: the
 gives the more regular series wins, then month/day for ``/`` and day/month for ``.``; the
 choice is recorded in ``Panel.notes``.
 
-Reading is done by pyarrow (multi-threaded, values straight to float64, ids dictionary-encoded).
-The separator (``,``, ``;``, tab or ``|``), a UTF-8 BOM, UTF-16, Windows-1252 text, ``.gz`` and
+Reading is done by pyarrow (multi-threaded, values straight to float64, ids dictionary-encoded)
+where it is installed, else by pandas' C parser, with the same results and messages. The
+separator (``,``, ``;``, tab or ``|``), a UTF-8 BOM, UTF-16, Windows-1252 text, ``.gz`` and
 ``.bz2`` compression, decimal commas in ``;``-separated files, spaces around numbers, blank
 lines and fully empty rows are handled. Every problem is an :class:`InputError` whose one-line
 message names the file, the line and column at fault, and the fix.
 
 This module holds the entry points and the frame-to-panel orchestration; the steps live in
-:mod:`forecastr.csvread` (file checks, sniffing, pyarrow reading, bad-line locating),
+:mod:`forecastr.csvread` (file checks, sniffing, reading, bad-line locating),
 :mod:`forecastr.layout` (which column is what), :mod:`forecastr.timeaxis` (time parsing and
 frequency grids) and :mod:`forecastr.gaps` (the full grid and gap filling).
 """

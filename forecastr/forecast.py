@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from forecastr.atomic import atomic_path
-from forecastr.errors import InputError
+from forecastr.errors import InputError, MissingDependencyError
 from forecastr.panel import Panel, future_timestamps
 
 FORMATS = ("csv", "json", "parquet")
@@ -153,6 +153,14 @@ def write_frame(frame: pd.DataFrame, path: str | None, fmt: str) -> str | None:
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
         raise InputError(f"{path}: the folder {directory} does not exist")
+    if fmt == "parquet":
+        try:
+            import pyarrow  # noqa: F401  (optional: the edge install leaves it out)
+        except ImportError:
+            raise MissingDependencyError(
+                "--format parquet needs 'pyarrow', which is not installed; install it with: "
+                "pip install pyarrow (or pip install 'forecastr[full]'), or use --format csv"
+            ) from None
     with atomic_path(path) as tmp:
         if fmt == "csv":
             out.to_csv(tmp, index=False, date_format="%Y-%m-%d %H:%M:%S", float_format="%.7g")

@@ -14,6 +14,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 DOCKERFILE = ROOT / "Dockerfile"
 DOCKERIGNORE = ROOT / ".dockerignore"
@@ -190,6 +192,22 @@ def test_edge_installs_no_torch() -> None:
                     assert not re.search(r"\bpip\b.*\binstall\b.*\btorch\b", command), (
                         f"{stage.name}: installs torch: {command}"
                     )
+
+
+def test_edge_installs_no_pyarrow() -> None:
+    """pyarrow (~165 MB) is in the full extra only: the edge venv neither installs nor keeps it."""
+    tomllib = pytest.importorskip("tomllib")
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert not [d for d in project["dependencies"] if d.lower().startswith("pyarrow")]
+    assert any(d.lower().startswith("pyarrow") for d in project["optional-dependencies"]["full"])
+    for stage in _ancestry("edge-venv"):
+        for run in stage.all("RUN"):
+            for command in re.split(r"&&|;|\|\|", run):
+                assert not re.search(r"\bpip\b.*\binstall\b.*\bpyarrow\b", command), (
+                    f"{stage.name}: installs pyarrow: {command}"
+                )
+    runs = " ".join(_stage("edge-venv").all("RUN"))
+    assert "find_spec('pyarrow') is None" in runs, "the edge venv should check pyarrow is absent"
 
 
 def test_full_installs_cpu_torch_from_configurable_index() -> None:
