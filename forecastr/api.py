@@ -185,8 +185,8 @@ def save_bundle(out: str, panel: Panel, result, report, train_end: dict) -> str:
         "data": {**schema.to_dict(), "source": os.path.basename(panel.source)},
         "scaler": result.scaler.to_dict(),
         "train_end": train_end,
-        "history": _finite(result.history),
-        "summary": _finite(result.summary),
+        "history": json_safe(result.history),
+        "summary": json_safe(result.summary),
         "evaluation": report.to_dict(),
     }
     return save(out, config, result.model.state_dict(), context)
@@ -196,12 +196,12 @@ def _stamp(v) -> Any:
     return int(v) if np.issubdtype(np.asarray(v).dtype, np.integer) else str(pd.Timestamp(v))
 
 
-def _finite(obj):
+def json_safe(obj):
     """JSON has no NaN/inf: replace them by None, recursively."""
     if isinstance(obj, dict):
-        return {k: _finite(v) for k, v in obj.items()}
+        return {k: json_safe(v) for k, v in obj.items()}
     if isinstance(obj, list | tuple):
-        return [_finite(v) for v in obj]
+        return [json_safe(v) for v in obj]
     if isinstance(obj, float) and not np.isfinite(obj):
         return None
     return obj
@@ -276,10 +276,17 @@ def evaluate(
     folds: int = 1,
     step: int | None = None,
     refit: bool = False,
+    attention_plot: str | None = None,
+    attention_series: str | None = None,
 ):
-    """Backtest the baselines (and a model, when given) on ``data``."""
+    """Backtest the baselines (and a model, when given) on ``data``; with ``attention_plot``,
+    also draw the model's attention for one series (seq2seq + attention models)."""
     from forecastr.evaluate import backtest
 
+    if refit and model_path is None:
+        raise InputError("--refit needs a model (it retrains that model's configuration)")
+    if attention_plot and model_path is None:
+        raise InputError("--plot-attention needs a model")
     fc = schema = None
     if model_path is not None:
         fc, schema, _ = load_forecaster(model_path)
@@ -292,11 +299,9 @@ def evaluate(
         if horizon is not None and horizon > fc.horizon:
             raise InputError(f"--horizon {horizon} is longer than the model's horizon {fc.horizon}")
         horizon = horizon or fc.horizon
-    m = season_length or _model_season(model_path) or season_length_for(panel.freq)
+    m = season_length or _model_season(fc) or season_length_for(panel.freq)
     horizon = horizon or default_horizon(panel.freq)
-    refit_fn = _make_refit(model_path) if (refit and model_path) else None
-    if refit and model_path is None:
-        raise InputError("--refit needs a model (it retrains that model's configuration)")
+    refit_fn = _make_refit(fc) if refit else None
     report = backtest(
         panel,
         horizon=horizon,
@@ -306,33 +311,27 @@ def evaluate(
         model=None if refit_fn else fc,
         refit=refit_fn,
     )
+    if attention_plot and fc is not None and schema is not None:
+        _plot_attention(fc, schema, panel, attention_plot, attention_series)
     return report, panel, fc
 
 
-def _model_season(model_path: str | None) -> int | None:
-    if model_path is None:
-        return None
-    if is_onnx(model_path):
-        from forecastr.runtime import OnnxForecaster
-
-        cfg = OnnxForecaster.from_file(model_path).model_config
-        return int(cfg.get("season_length", 0)) or None
-    from forecastr.artifact import load
-
-    return int(load(model_path).config["model"].get("season_length", 0)) or None
+def _model_season(fc) -> int | None:
+    """The season the model was trained with (its seasonal-naive base), if it has one."""
+    cfg = getattr(fc, "model_config", None) or {}
+    return int(cfg.get("season_length", 0)) or None
 
 
-def _make_refit(model_path: str):
-    """refit(panel, fold): retrain the stored configuration on the fold's history."""
-    if is_onnx(model_path):
+def _make_refit(fc):
+    """refit(panel, fold): retrain the loaded model's stored configuration on the fold's history."""
+    if not getattr(fc, "training_config", None):
         raise InputError("--refit needs a model directory (an ONNX file cannot be retrained)")
-    from forecastr.artifact import TorchForecaster, display_name, load
+    from forecastr.artifact import TorchForecaster, display_name
     from forecastr.models import ModelConfig
     from forecastr.train import TrainConfig, fit
 
-    bundle = load(model_path)
-    mcfg = ModelConfig.from_dict(bundle.config["model"])
-    tcfg = TrainConfig.from_dict(bundle.config["training"])
+    mcfg = ModelConfig.from_dict(fc.model_config)
+    tcfg = TrainConfig.from_dict(fc.training_config)
 
     def refit(panel: Panel, fold: int):
         result = fit(panel, mcfg, replace(tcfg, test_size=0, seed=tcfg.seed + fold))
@@ -347,24 +346,19 @@ def _make_refit(model_path: str):
 # attention heatmap
 
 
-def plot_attention(model_path: str, panel: Panel, path: str, series: str | None = None) -> str:
+def _plot_attention(fc, schema: Schema, panel: Panel, path: str, series: str | None) -> str:
     """Draw the attention weights of the forecast after the end of ``series`` (default: the
     first series) as a heatmap: decoder steps x encoder steps."""
-    if is_onnx(model_path):
+    if not hasattr(fc, "module"):
         raise InputError("--plot-attention needs a model directory, not an ONNX file")
+    if not fc.model_config.get("attention"):
+        raise InputError("this model has no attention; train with --decoder seq2seq --attention")
     import torch
 
-    from forecastr.artifact import load
     from forecastr.forecast import check_panel
     from forecastr.plot import plot_attention_heatmap
 
-    bundle = load(model_path)
-    if not bundle.config["model"].get("attention"):
-        raise InputError(
-            f"{model_path}: this model has no attention; train with --decoder seq2seq --attention"
-        )
-    fc = bundle.forecaster()
-    check_panel(bundle.schema, fc.window, panel)
+    check_panel(schema, fc.window, panel)
     sid = series or panel.ids[0]
     if sid not in panel.ids:
         raise InputError(
@@ -379,7 +373,7 @@ def plot_attention(model_path: str, panel: Panel, path: str, series: str | None 
     inner = scaled.model.members[0] if hasattr(scaled.model, "members") else scaled.model
     with torch.no_grad():
         weights = inner.attention_weights(x)[0].numpy()  # (H, W)
-    patch = int(bundle.config["model"].get("patch", 1))
+    patch = int(fc.model_config.get("patch", 1))
     stamps = panel.timestamps(panel.ids.index(sid))[-fc.window :][patch - 1 :: patch]
     plot_attention_heatmap(weights, path, title=f"{fc.name} attention, series {sid}", stamps=stamps)
     return path

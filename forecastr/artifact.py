@@ -202,6 +202,8 @@ class TorchForecaster:
         self.horizon = horizon
         self.name = name
         self.train_end: dict | None = None
+        self.model_config: dict = {}  # as stored in config.json (empty for an unsaved model)
+        self.training_config: dict = {}
 
     @classmethod
     def from_bundle(cls, bundle: Bundle) -> TorchForecaster:
@@ -225,6 +227,8 @@ class TorchForecaster:
                 f"{bundle.path}: weights do not fit the model config ({first})"
             ) from None
         fc = cls(module, bundle.schema.ids, mcfg.window, mcfg.horizon, display_name(mcfg))
+        fc.model_config = dict(bundle.config["model"])
+        fc.training_config = dict(bundle.config.get("training") or {})
         train_end = bundle.config.get("train_end")
         if train_end:
             fc.train_end = train_end

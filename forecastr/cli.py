@@ -465,7 +465,7 @@ def train(
         payload = {
             "model": outcome.path,
             "config": outcome.result.model_cfg.to_dict(),
-            "summary": api._finite(outcome.result.summary),
+            "summary": api.json_safe(outcome.result.summary),
             "evaluation": outcome.report.to_dict(),
         }
         print(json.dumps(payload, indent=2))
@@ -659,18 +659,14 @@ def evaluate(
         folds=folds,
         step=step,
         refit=refit,
+        attention_plot=plot_attention,
+        attention_series=series[0] if series else None,
     )
     _warn_fill(panel)
     if plot:
         from forecastr.plot import plot_forecasts
 
         plot_forecasts(report, panel, plot, series_ids=series or None)
-    if plot_attention:
-        if model_path is None:
-            raise_input("--plot-attention needs a model")
-        api.plot_attention(
-            str(model_path), panel, plot_attention, series=series[0] if series else None
-        )
     if as_json:
         d = report.to_dict()
         if per_series:
@@ -689,12 +685,6 @@ def evaluate(
         out.print(f"plot written to [bold]{escape(plot)}[/]", soft_wrap=True)
     if plot_attention:
         out.print(f"attention heatmap written to [bold]{escape(plot_attention)}[/]")
-
-
-def raise_input(msg: str):
-    from forecastr.errors import InputError
-
-    raise InputError(msg)
 
 
 # ------------------------------------------------------------------------------------------

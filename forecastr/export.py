@@ -36,6 +36,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from forecastr import __version__
+from forecastr.atomic import atomic_path
 from forecastr.errors import ExportError, InputError, require
 from forecastr.runtime import FORMAT, FORMAT_VERSION, INPUTS, OUTPUT, Forecaster
 
@@ -109,9 +110,9 @@ def export_onnx(
     module = fc.module.eval()
     values = _check_windows(bundle)
 
-    tmp = _temp_beside(target)
-    qtmp = _temp_beside(target) if quantize else None
-    try:
+    # Both files are written beside their targets and renamed in only when every check passed.
+    with contextlib.ExitStack() as stack:
+        tmp = stack.enter_context(atomic_path(target))
         used, used_opset = _export_graph(module, values, tmp, exporter, opset)
         _add_metadata(tmp, bundle, fc.name, used, used_opset)
         ort_fc = Forecaster.from_onnx(tmp)
@@ -128,40 +129,15 @@ def export_onnx(
             "horizon": fc.horizon,
             "context_stored": ort_fc.context is not None,
         }
-        if quantize:
-            assert qtmp is not None and qtarget is not None
+        if qtarget is not None:
+            qtmp = stack.enter_context(atomic_path(qtarget))
             report.update(_quantize(tmp, qtmp, qtarget, ort_fc, values))
-        for path in (tmp, qtmp):
-            if path:
-                os.chmod(path, _file_mode())  # mkstemp makes 0600; a model is for sharing
-        os.replace(tmp, target)
-        if qtmp and qtarget:
-            os.replace(qtmp, qtarget)
-    finally:
-        for path in (tmp, qtmp):
-            if path and os.path.exists(path):
-                os.unlink(path)
     return report
 
 
 def _quantized_path(target: str) -> str:
     stem = target[: -len(".onnx")] if target.lower().endswith(".onnx") else target
     return stem + ".int8.onnx"
-
-
-def _file_mode() -> int:
-    """0666 less the process umask, as ``open()`` would create the file."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
-def _temp_beside(target: str) -> str:
-    fd, tmp = tempfile.mkstemp(
-        dir=os.path.dirname(target), prefix=f".{os.path.basename(target)}.", suffix=".tmp"
-    )
-    os.close(fd)
-    return tmp
 
 
 # ------------------------------------------------------------------------------------------

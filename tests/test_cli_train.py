@@ -213,3 +213,38 @@ def test_train_refuses_to_write_into_a_folder_that_is_not_a_model(runner, data, 
 def test_train_help_ends_with_an_example(runner):
     res = ok(runner.invoke(app, ["train", "--help"]))
     assert "Example: forecastr train" in " ".join(res.stdout.split())
+
+
+def test_evaluate_refit_and_attention_plot(runner, data, tmp_path):
+    ok(
+        runner.invoke(
+            app, ["train", "data.csv", "-o", "m", "--decoder", "seq2seq", "--attention", *TINY]
+        )
+    )
+    one_line_error(
+        runner.invoke(app, ["evaluate", "m", "data.csv", "--folds", "2"]), "--refit", code=1
+    )
+    res = ok(
+        runner.invoke(
+            app,
+            [
+                "evaluate", "m", "data.csv", "--folds", "2", "--refit", "--json",
+                "--plot-attention", "att.png", "--series", "b",
+            ],
+        )
+    )  # fmt: skip
+    report = json.loads(res.stdout)
+    assert report["refit"] is True and report["folds"] == 2
+    assert report["season_length"] == 12  # the model's, read from the loaded model
+    assert (tmp_path / "att.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_attention_plot_refused_without_attention(runner, data):
+    ok(runner.invoke(app, ["train", "data.csv", "-o", "m", *TINY]))
+    one_line_error(
+        runner.invoke(app, ["evaluate", "m", "data.csv", "--plot-attention", "a.png"]),
+        "no attention",
+    )
+    one_line_error(
+        runner.invoke(app, ["evaluate", "data.csv", "--plot-attention", "a.png"]), "needs a model"
+    )

@@ -67,3 +67,30 @@ def test_readme_flags_in_prose_exist():
     docker_flags = {"--user", "--target", "--rm"}
     for flag in set(re.findall(r"`(--[a-z][a-z0-9-]*)", text)) - docker_flags:
         assert flag in all_help, f"README mentions {flag}, which no command has"
+
+
+def test_cli_choices_match_the_library():
+    """cli.py spells its choice lists out (Typer and mypy need real Enum classes); they must
+    stay the library's lists."""
+    from typing import get_args
+
+    from forecastr import cli
+    from forecastr.data import FillMethod, Layout
+    from forecastr.export import EXPORTERS
+    from forecastr.forecast import FORMATS
+    from forecastr.models import CELLS, DECODERS
+    from forecastr.scaling import SCALERS
+    from forecastr.train import LOSSES
+
+    pairs = [
+        (cli.Fill, get_args(FillMethod)),
+        (cli.LayoutOpt, get_args(Layout)),
+        (cli.Cell, tuple(CELLS)),
+        (cli.Decoder, DECODERS),
+        (cli.Loss, LOSSES),
+        (cli.ScalerOpt, SCALERS),
+        (cli.Fmt, FORMATS),
+        (cli.Exporter, EXPORTERS),
+    ]
+    for enum, names in pairs:
+        assert sorted(e.value for e in enum) == sorted(names), enum.__name__
