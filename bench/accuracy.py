@@ -85,6 +85,9 @@ def split_options(opts: dict):
     train_fields = {f.name for f in fields(TrainConfig)}
     ingest_fields = {f.name for f in fields(IngestOptions)}
     season = opts.pop("season_length", None)
+    if isinstance(season, str):
+        season = [int(v) for v in season.split(",") if v]
+    opts.pop("refit", None)  # an api.train argument of its own (see run_one)
     model = {"cell": opts.pop("model")}
     training, ingest = {}, {}
     for k, v in opts.items():
@@ -108,21 +111,54 @@ def parse_value(text: str):
     return {"true": True, "false": False, "none": None}.get(text.lower(), text)
 
 
-def run_one(path: str, cell: str, head: str, seed: int, overrides: dict) -> dict:
-    """Train once with the CLI defaults (plus ``overrides``) and score the held-out test."""
+def run_one(
+    path: str, cell: str, head: str, seed: int, overrides: dict, protocol: str = "holdout"
+) -> dict:
+    """Train once with the CLI defaults (plus ``overrides``) and score the held-out test.
+
+    ``holdout``: the report ``forecastr train`` prints (the holdout run's model on the last
+    horizon). ``competition``: the file without its last horizon goes to ``api.train`` (which
+    refits on every point it is given, as the CLI does by default), and the saved model
+    forecasts that horizon from the end of its data, as `train` then `predict` would; it is
+    scored beside every baseline, seasonal naive at each season the data has included.
+    """
     from forecastr import api
+    from forecastr.artifact import TorchForecaster
     from forecastr.data import IngestOptions, load_csv
+    from forecastr.evaluate import backtest
     from forecastr.train import TrainConfig
 
     opts = {**cli_defaults(), **overrides, "model": cell}
     opts["decoder"], opts["attention"] = HEADS[head]
+    refit = bool(opts.get("refit", True))
     model, training, ingest, season = split_options(opts)
     panel = load_csv(os.path.join(ROOT, path), IngestOptions(**ingest))
     tcfg = TrainConfig(**training, seed=seed)
+    given = panel
+    if protocol == "competition":
+        h = model.get("horizon") or api.default_horizon(panel.freq)
+        given = panel.truncate(panel.lengths - h)
     t0 = time.perf_counter()
-    out = api.train(panel, model=model, training=tcfg, season_length=season, save_model=False)
+    out = api.train(
+        given, model=model, training=tcfg, season_length=season, refit=refit, save_model=False
+    )
     wall = time.perf_counter() - t0
     rep = out.report
+    if protocol == "competition":
+        cfg = out.result.model_cfg
+        fc = TorchForecaster(out.result.model, panel.ids, cfg.window, cfg.horizon, out.name)
+        seasons = sorted(
+            {e.period for e in out.seasons}
+            | set(api.seasonalities_for(panel.freq))
+            | {cfg.season_length}
+        )
+        rep = backtest(
+            panel,
+            horizon=cfg.horizon,
+            season_length=api.main_season(out.seasons, panel.freq),
+            seasons=seasons,
+            model=fc,
+        )
     baselines = [m for m in rep.methods if m != rep.model]
     best = min(baselines, key=lambda m: rep.score(m, "mase"))
     cfg = out.result.model_cfg
@@ -131,7 +167,8 @@ def run_one(path: str, cell: str, head: str, seed: int, overrides: dict) -> dict
         "snaive_mase": rep.score("seasonal_naive", "mase"),
         "best_baseline": best,
         "best_baseline_mase": rep.score(best, "mase"),
-        "fit_s": out.result.summary["seconds"],
+        "fit_s": out.result.summary["seconds"]
+        + (out.holdout.summary["seconds"] if out.holdout is not out.result else 0.0),
         "wall_s": wall,
         "epochs_run": out.result.summary["epochs_run"],
         "window": cfg.window,
@@ -143,7 +180,7 @@ def run_one(path: str, cell: str, head: str, seed: int, overrides: dict) -> dict
 
 
 def key_of(r: dict) -> tuple:
-    return (r["file"], r["cell"], r["head"], r["seed"], r.get("tag", ""))
+    return (r["file"], r["cell"], r["head"], r["seed"], r.get("tag", ""), r.get("protocol", ""))
 
 
 def load_results(path: str) -> list[dict]:
@@ -163,7 +200,10 @@ def table(results: list[dict], tag: str | None) -> str:
     for r in results:
         if tag is not None and r.get("tag", "") != tag:
             continue
-        groups.setdefault((r["file"], r.get("tag", ""), r["cell"], r["head"]), []).append(r)
+        variant = r.get("tag", "") + (
+            " [competition]" if r.get("protocol") == "competition" else ""
+        )
+        groups.setdefault((r["file"], variant, r["cell"], r["head"]), []).append(r)
     order_f = {f: i for i, f in enumerate(FILES)}
     order_c = {c: i for i, c in enumerate(CELLS)}
     order_h = {h: i for i, h in enumerate(HEADS)}
@@ -204,6 +244,13 @@ def main(argv: list[str] | None = None) -> None:
     )
     ap.add_argument("--tag", default="", help="label for runs with --set overrides")
     ap.add_argument(
+        "--protocol",
+        choices=("holdout", "competition"),
+        default="holdout",
+        help="holdout: train's own report; competition: train on the file without its last "
+        "horizon, forecast it with the saved model",
+    )
+    ap.add_argument(
         "--results",
         default=os.path.join(tempfile.gettempdir(), "forecastr-accuracy.jsonl"),
         help="JSON-lines file of finished runs (appended to; runs in it are skipped)",
@@ -242,11 +289,20 @@ def main(argv: list[str] | None = None) -> None:
             for c in cells:
                 for h in heads:
                     for s in seeds:
-                        key = (f, c, h, s, args.tag)
+                        proto = "" if args.protocol == "holdout" else args.protocol
+                        key = (f, c, h, s, args.tag, proto)
                         if key in done:
                             continue
-                        r = run_one(FILES[f], c, h, s, overrides)
-                        r.update(file=f, cell=c, head=h, seed=s, tag=args.tag, set=overrides)
+                        r = run_one(FILES[f], c, h, s, overrides, args.protocol)
+                        r.update(
+                            file=f,
+                            cell=c,
+                            head=h,
+                            seed=s,
+                            tag=args.tag,
+                            set=overrides,
+                            protocol=proto,
+                        )
                         with open(args.results, "a") as fh:
                             fh.write(json.dumps(r) + "\n")
                         print(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -16,7 +16,7 @@ import pandas as pd
 
 from forecastr.baselines import season_length_for, seasonalities_for
 from forecastr.data import IngestOptions, load_csv
-from forecastr.errors import ArtifactError, InputError, require
+from forecastr.errors import ArtifactError, ForecastrError, InputError, require
 from forecastr.forecast import Schema, forecast_frame, forecast_panel, last_windows
 from forecastr.panel import Panel
 
@@ -25,6 +25,8 @@ from forecastr.panel import Panel
 _HORIZON_BY_SEASON = {48: 48, 24: 24, 96: 96, 144: 144, 288: 288, 1440: 60, 7: 14, 5: 10}
 _HORIZON_BY_KIND = {"W": 13, "M": 12, "Q": 8, "Y": 6}
 MAX_WINDOW = 512
+DEFAULT_ENSEMBLE = 3  # members averaged by default (the CLI's --ensemble reads this)
+_NULLABLE: tuple[str, ...] = ()
 
 
 def default_horizon(freq: str | None) -> int:
@@ -51,19 +53,31 @@ def _calendar_kind(freq: str) -> str | None:
     return None
 
 
-def default_window(freq: str | None, shortest: int, horizon: int, val: int, test: int) -> int:
+def default_window(
+    freq: str | None,
+    typical: int,
+    horizon: int,
+    val: int,
+    test: int,
+    seasons: list[int] | None = None,
+) -> int:
     """Input window: long enough to see the longest season that fits, at least two of the
-    shortest, capped at :data:`MAX_WINDOW` and at what the shortest series can afford
-    (it must still hold some training windows after validation and test are cut off)."""
-    seasons = seasonalities_for(freq)
-    room = shortest - val - test - horizon  # points left for window + training windows
-    cap = max(2, min(MAX_WINDOW, room // 2))
+    shortest, capped at :data:`MAX_WINDOW` and at what the *typical* (median-length) series
+    holds before its validation and test parts. Shorter series are padded (``windows.py``),
+    so a few short series no longer shrink the window of every other one."""
+    seasons = sorted(s for s in (seasons or seasonalities_for(freq)) if s >= 1) or [1]
+    cap = max(2, min(MAX_WINDOW, typical - val - test))
     fitting = [s for s in seasons if s <= cap]
     base = max(fitting) if fitting else 1
     window = max(base, 2 * seasons[0], horizon, 8)
     if freq is not None and _calendar_kind(freq) in ("M", "Q"):
         window = max(window, 3 * seasons[0])  # three years of monthly/quarterly history
     return int(min(window, cap))
+
+
+def typical_length(panel: Panel) -> int:
+    """The median series length: what the defaults are sized for."""
+    return int(np.median(panel.lengths)) if panel.n_series else 0
 
 
 # ------------------------------------------------------------------------------------------
@@ -75,9 +89,57 @@ def info(path: str, ingest: IngestOptions) -> tuple[dict, Panel]:
 
     panel = load_csv(path, ingest)
     d = describe(panel)
-    d["season_length"] = season_length_for(panel.freq)
-    d["default_horizon"] = default_horizon(panel.freq)
+    horizon = default_horizon(panel.freq)
+    seasons = find_seasons(panel, horizon, horizon)
+    d["season_length"] = main_season(seasons, panel.freq)
+    d["seasons"] = [e.to_dict() for e in seasons]
+    d["default_horizon"] = horizon
+    d["short_series"] = short_series_counts(panel, horizon, horizon)
     return d, panel
+
+
+def training_part(panel: Panel, val: int, test: int) -> Panel:
+    """Each series without its last ``val + test`` points (at least one point kept): the
+    part season detection and base selection may look at."""
+    ends = np.maximum(panel.lengths - val - test, 1)
+    return panel.truncate(np.minimum(ends, panel.lengths))
+
+
+def find_seasons(panel: Panel, val: int, test: int, user: list[int] | None = None) -> list:
+    """Seasons of ``panel`` (calendar, detected or the user's), from the training part only."""
+    from forecastr.seasons import choose_seasons
+
+    part = training_part(panel, val, test)
+    return choose_seasons(panel.freq, part.y, part.offsets, user=user)
+
+
+def main_season(seasons: list, freq: str | None) -> int:
+    """The season the report's seasonal naive and MASE use: the user's first, else the
+    calendar's main season (the M4 convention), else the strongest season found, else 1."""
+    periods = [int(e.period) for e in seasons]
+    user = [int(e.period) for e in seasons if e.source == "user"]
+    if user:
+        return user[0]
+    calendar = season_length_for(freq)
+    if calendar > 1:
+        return calendar
+    return periods[0] if periods else 1
+
+
+def short_series_counts(panel: Panel, horizon: int, val: int, window: int | None = None) -> dict:
+    """How many series are padded (shorter than window + horizon + validation + test) and how
+    many cannot be scored at all (no point before the held-out horizon)."""
+    if window is None:
+        window = default_window(panel.freq, typical_length(panel), horizon, val, horizon)
+    need = window + 2 * horizon + val
+    lengths = panel.lengths
+    unscorable = [panel.ids[i] for i in np.flatnonzero(lengths <= horizon)]
+    return {
+        "window": int(window),
+        "padded": int(np.sum(lengths < need)),
+        "unscorable": len(unscorable),
+        "unscorable_ids": unscorable[:10],
+    }
 
 
 # ------------------------------------------------------------------------------------------
@@ -88,23 +150,98 @@ def info(path: str, ingest: IngestOptions) -> tuple[dict, Panel]:
 class TrainOutcome:
     path: str
     panel: Panel
-    result: Any  # train.TrainResult
-    report: Any  # evaluate.EvalReport on the held-out test part
+    result: Any  # train.TrainResult of the saved model (the refit one, unless --no-refit)
+    report: Any  # evaluate.EvalReport on the held-out test part (from the holdout run)
     name: str
+    seasons: list = field(default_factory=list)  # seasons.SeasonEvidence, main first
+    holdout: Any = None  # train.TrainResult of the holdout run (the one the report scores)
+    short: dict = field(default_factory=dict)  # short_series_counts of the run
+    refit: bool = False  # whether the saved model was refit on every point
 
 
-def resolve_model_config(panel: Panel, overrides: dict, season_length: int | None):
-    """ModelConfig from the user's flags, with defaults chosen from the data."""
+def resolve_model_config(
+    panel: Panel, overrides: dict, season_length: int | list[int] | None
+) -> tuple[Any, list]:
+    """ModelConfig from the user's flags, with defaults chosen from the data, and the seasons
+    (``seasons.SeasonEvidence``, main first) found on the training part."""
     from forecastr.models import ModelConfig
 
-    m = season_length or season_length_for(panel.freq)
     horizon = overrides.pop("horizon", None) or default_horizon(panel.freq)
     val = overrides.pop("val_size", None) or horizon
+    user = _season_list(season_length)
+    seasons = find_seasons(panel, val, horizon, user=user)
+    periods = [int(e.period) for e in seasons]
     window = overrides.pop("window", None) or default_window(
-        panel.freq, int(panel.lengths.min()), horizon, val, horizon
+        panel.freq, typical_length(panel), horizon, val, horizon, seasons=periods or [1]
     )
-    patch = overrides.pop("patch", None) or default_patch(window, m)
-    return ModelConfig(window=window, horizon=horizon, season_length=m, patch=patch, **overrides)
+    base = overrides.pop("season_length", None)
+    if base is None:
+        if user:
+            base = user[0] if user[0] <= window else 1
+        else:
+            base = choose_base(panel, val, horizon, window, periods)
+    patch = overrides.pop("patch", None) or default_patch(window, base)
+    cfg = ModelConfig(window=window, horizon=horizon, season_length=base, patch=patch, **overrides)
+    return cfg, seasons
+
+
+def _season_list(season_length: int | list[int] | None) -> list[int] | None:
+    if season_length is None:
+        return None
+    values = [season_length] if isinstance(season_length, int) else list(season_length)
+    if not values or any(int(v) != v or v < 1 for v in values):
+        raise InputError(f"--season-length must be whole numbers >= 1, got {season_length}")
+    return [int(v) for v in values]
+
+
+def choose_base(panel: Panel, val: int, test: int, window: int, periods: list[int]) -> int:
+    """The season whose seasonal-naive forecast the network corrects: among 1 (naive) and
+    every season that fits the window, the one with the lowest multi-step error over the
+    training part (each series' error scaled by its mean absolute change, then averaged).
+    Ties and series too short to tell keep the main season."""
+    candidates = [m for m in dict.fromkeys([*periods, 1]) if 1 <= m <= window]
+    if len(candidates) == 1:
+        return candidates[0]
+    part = training_part(panel, val, test)
+    scores = base_errors(part.y, part.offsets, test, candidates)
+    if not np.isfinite(scores).any():
+        return candidates[0]
+    best = int(np.nanargmin(scores))
+    # Prefer the main season unless another base is clearly (2%) better.
+    if best != 0 and not scores[best] < 0.98 * scores[0]:
+        best = 0
+    return candidates[best]
+
+
+def base_errors(
+    y: np.ndarray, offsets: np.ndarray, horizon: int, lags: list[int], max_origins: int = 200_000
+) -> np.ndarray:
+    """(len(lags),) mean over series of the scaled MAE of each seasonal-naive base over the
+    horizon, from origins inside each series (the same origins for every lag)."""
+    from forecastr.panel import concat_ranges
+
+    starts, ends = offsets[:-1], offsets[1:]
+    lo = starts + max(lags)  # first origin with a full season behind it
+    counts = np.maximum(ends - horizon - lo + 1, 0)
+    step = max(1, int(counts.sum()) // max_origins)
+    origins = concat_ranges(lo, (counts + step - 1) // step, step)  # (O,)
+    if len(origins) == 0:
+        return np.full(len(lags), np.nan)
+    series = np.searchsorted(starts, origins, side="right") - 1  # (O,)
+    diffs = np.abs(np.diff(y))  # mean |change| per series: the MASE-like scale
+    diffs[ends[:-1] - 1] = 0.0  # no change across series boundaries
+    scale = np.add.reduceat(np.append(diffs, 0.0), starts) / np.maximum(ends - starts - 1, 1)
+    h = np.arange(horizon)
+    actual = y[origins[:, None] + h]  # (O, H)
+    out = np.full(len(lags), np.nan)
+    ok = scale[series] > 0
+    for j, m in enumerate(lags):
+        forecast = y[origins[:, None] - m + (h % m)]  # (O, H)
+        err = np.abs(actual - forecast).mean(axis=1)[ok] / scale[series][ok]
+        per_series = np.bincount(series[ok], err, minlength=len(starts))
+        n = np.bincount(series[ok], minlength=len(starts))
+        out[j] = float(np.mean(per_series[n > 0] / n[n > 0])) if (n > 0).any() else np.nan
+    return out
 
 
 MAX_STEPS = 48
@@ -128,12 +265,19 @@ def train(
     model: dict | None = None,
     training: Any = None,
     out: str = "forecastr-model",
-    season_length: int | None = None,
+    season_length: int | list[int] | None = None,
+    refit: bool = True,
     progress: Callable[[dict], None] | None = None,
     save_model: bool = True,
 ) -> TrainOutcome:
     """Load ``data``, train a global recurrent model, score it on the held-out test part
-    against the baselines, and save the artifact to ``out``."""
+    against the baselines, refit it on every point (unless ``refit=False``), and save the
+    artifact to ``out``.
+
+    The report always comes from the holdout run, whose model never saw the test part. The
+    saved model is the one that forecasts best from the end of the data: by default the same
+    configuration retrained on every point for the epochs early stopping chose per member.
+    """
     require("torch")
     require("sklearn", "full")
     require("safetensors")
@@ -143,28 +287,66 @@ def train(
 
     panel = data if isinstance(data, Panel) else load_csv(data, ingest or IngestOptions())
     tcfg = training or TrainConfig()
-    overrides = dict(model or {})
+    overrides = {"ensemble": DEFAULT_ENSEMBLE, **dict(model or {})}
+    overrides = {k: v for k, v in overrides.items() if v is not None or k in _NULLABLE}
     if tcfg.val_size:
         overrides["val_size"] = tcfg.val_size
     try:
-        mcfg = resolve_model_config(panel, overrides, season_length)
+        mcfg, seasons = resolve_model_config(panel, overrides, season_length)
     except (TypeError, ValueError) as err:
         raise InputError(str(err)) from None
-    result = fit(panel, mcfg, tcfg, progress)
+    short = short_series_counts(panel, mcfg.horizon, tcfg.val_size or mcfg.horizon, mcfg.window)
+    holdout = fit(panel, mcfg, tcfg, progress)
     name = display_name(mcfg)
-    fc = TorchForecaster(result.model, panel.ids, mcfg.window, mcfg.horizon, name)
-    split = result.split
+    fc = TorchForecaster(holdout.model, panel.ids, mcfg.window, mcfg.horizon, name)
+    split = holdout.split
+    scored = panel.lengths > mcfg.horizon  # a series needs one point before its test part
     fc.train_end = {
-        s: _stamp(panel.ds[int(e) - 1]) for s, e in zip(panel.ids, split.val_end, strict=True)
+        s: _stamp(panel.ds[int(e) - 1])
+        for s, e, ok in zip(panel.ids, split.val_end, scored, strict=True)
+        if ok
     }
-    report = backtest(panel, horizon=mcfg.horizon, season_length=mcfg.season_length, model=fc)
+    periods = [int(e.period) for e in seasons]
+    scored_ids = [s for s, ok in zip(panel.ids, scored, strict=True) if ok]
+    report = backtest(
+        panel if scored.all() else panel.subset(scored_ids),
+        horizon=mcfg.horizon,
+        season_length=main_season(seasons, panel.freq),
+        seasons=[*periods, mcfg.season_length],
+        model=fc,
+    )
+    result, train_end = holdout, fc.train_end
+    if refit:
+        epochs = list(holdout.summary["best_epoch"])
+        result = fit(panel, mcfg, tcfg, progress, epochs=epochs)
+        result.summary["holdout"] = holdout.summary
+        ends = panel.offsets[1:]
+        train_end = {s: _stamp(panel.ds[int(e) - 1]) for s, e in zip(panel.ids, ends, strict=True)}
     path = out
     if save_model:
-        path = save_bundle(out, panel, result, report, fc.train_end)
-    return TrainOutcome(path=path, panel=panel, result=result, report=report, name=name)
+        path = save_bundle(out, panel, result, report, train_end, seasons, refit)
+    return TrainOutcome(
+        path=path,
+        panel=panel,
+        result=result,
+        report=report,
+        name=name,
+        seasons=seasons,
+        holdout=holdout,
+        short=short,
+        refit=refit,
+    )
 
 
-def save_bundle(out: str, panel: Panel, result, report, train_end: dict) -> str:
+def save_bundle(
+    out: str,
+    panel: Panel,
+    result,
+    report,
+    train_end: dict,
+    seasons: list | None = None,
+    refit: bool = False,
+) -> str:
     from forecastr.artifact import save
 
     mcfg = result.model_cfg
@@ -185,6 +367,8 @@ def save_bundle(out: str, panel: Panel, result, report, train_end: dict) -> str:
         "data": {**schema.to_dict(), "source": os.path.basename(panel.source)},
         "scaler": result.scaler.to_dict(),
         "train_end": train_end,
+        "refit": refit,  # trained on every point after the holdout run scored in "evaluation"
+        "seasons": [e.to_dict() for e in seasons or []],
         "history": json_safe(result.history),
         "summary": json_safe(result.summary),
         "evaluation": report.to_dict(),
@@ -259,7 +443,10 @@ def predict(
         values, last = context
         return forecast_frame(fc, values, schema.ids, last, schema.freq, schema.step)
     panel = load_csv(data, ingest_for(schema, ingest))
-    return forecast_panel(fc, panel, schema)
+    frame = forecast_panel(fc, panel, schema)
+    known = set(schema.ids)
+    frame.attrs["new_series"] = [s for s in panel.ids if s not in known]
+    return frame
 
 
 # ------------------------------------------------------------------------------------------
@@ -293,27 +480,56 @@ def evaluate(
         ingest = ingest_for(schema, ingest)
     panel = load_csv(data, ingest or IngestOptions())
     if fc is not None and schema is not None:
-        from forecastr.forecast import check_panel
+        from forecastr.forecast import check_panel, scale_free
 
-        check_panel(schema, 1, panel)
+        check_panel(schema, 1, panel, allow_new=scale_free(fc))
         if horizon is not None and horizon > fc.horizon:
             raise InputError(f"--horizon {horizon} is longer than the model's horizon {fc.horizon}")
         horizon = horizon or fc.horizon
     m = season_length or _model_season(fc) or season_length_for(panel.freq)
     horizon = horizon or default_horizon(panel.freq)
     refit_fn = _make_refit(fc) if refit else None
-    report = backtest(
-        panel,
-        horizon=horizon,
-        season_length=m,
-        folds=folds,
-        step=step,
-        model=None if refit_fn else fc,
-        refit=refit_fn,
-    )
+    try:
+        report = backtest(
+            panel,
+            horizon=horizon,
+            season_length=m,
+            seasons=_model_seasons(fc),
+            folds=folds,
+            step=step,
+            model=None if refit_fn else fc,
+            refit=refit_fn,
+        )
+    except ForecastrError as error:
+        raise _explain_refit_overlap(error, fc) from None
     if attention_plot and fc is not None and schema is not None:
         _plot_attention(fc, schema, panel, attention_plot, attention_series)
     return report, panel, fc
+
+
+def _model_seasons(fc) -> list[int]:
+    """Every season stored with the model (each gets a seasonal-naive baseline)."""
+    seasons = getattr(fc, "seasons", None) or []
+    base = (getattr(fc, "model_config", None) or {}).get("season_length")
+    return [int(e["period"]) for e in seasons] + ([int(base)] if base else [])
+
+
+def _explain_refit_overlap(error: ForecastrError, fc) -> ForecastrError:
+    """A refit model has seen every point of its training file: say so, and give the held-out
+    scores its training run reported, rather than only refusing the fold."""
+    if fc is None or not getattr(fc, "refit", False) or "overlaps the data" not in str(error):
+        return error
+    stored = getattr(fc, "evaluation", None) or {}
+    rows = {r.get("method"): r for r in stored.get("summary") or []}
+    row = rows.get(stored.get("model")) or {}
+    scores = ", ".join(
+        f"{k} {row[k]:.3f}" for k in ("mase", "smape") if isinstance(row.get(k), float)
+    )
+    held = f"; its training run's held-out report: {scores}" if scores else ""
+    return ForecastrError(
+        f"{error} — this model was refit on every point of its training data, so no fold of "
+        f"that data is unseen{held}"
+    )
 
 
 def _model_season(fc) -> int | None:

@@ -204,6 +204,9 @@ class TorchForecaster:
         self.train_end: dict | None = None
         self.model_config: dict = {}  # as stored in config.json (empty for an unsaved model)
         self.training_config: dict = {}
+        self.refit = False  # trained on every point (config.json "refit")
+        self.seasons: list[dict] = []  # seasons found at training (config.json "seasons")
+        self.evaluation: dict = {}  # the held-out report of the training run
 
     @classmethod
     def from_bundle(cls, bundle: Bundle) -> TorchForecaster:
@@ -232,7 +235,14 @@ class TorchForecaster:
         train_end = bundle.config.get("train_end")
         if train_end:
             fc.train_end = train_end
+        fc.refit = bool(bundle.config.get("refit", False))
+        fc.seasons = list(bundle.config.get("seasons") or [])
+        fc.evaluation = dict(bundle.config.get("evaluation") or {})
         return fc
+
+    def series_scaling(self, i: int) -> tuple[float, float]:
+        """(loc, scale) of series ``i``'s per-series scaler."""
+        return float(self.module.loc[i]), float(self.module.scale[i])
 
     def series_index(self, series_ids: Sequence[str]) -> np.ndarray:
         try:

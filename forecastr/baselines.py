@@ -165,9 +165,18 @@ BASELINES: dict[str, Baseline] = {
 }
 
 
+def seasonal_name(season_length: int) -> str:
+    """Method name of seasonal naive at a further season: ``"seasonal_naive_336"``."""
+    return f"seasonal_naive_{int(season_length)}"
+
+
 def display_name(method: str) -> str:
-    """Human name of a method: ``"seasonal_naive"`` -> ``"seasonal naive"``."""
-    return method.replace("_", " ") if method in BASELINES else method
+    """Human name of a method: ``"seasonal_naive"`` -> ``"seasonal naive"``,
+    ``"seasonal_naive_336"`` -> ``"seasonal naive (336)"``."""
+    if method in BASELINES:
+        return method.replace("_", " ")
+    match = re.fullmatch(r"seasonal_naive_(\d+)", method)
+    return f"seasonal naive ({match.group(1)})" if match else method
 
 
 def pad_right_aligned(arrays: Sequence[np.ndarray], length: int | None = None) -> np.ndarray:

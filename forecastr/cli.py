@@ -20,6 +20,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from forecastr import __version__
+from forecastr.api import DEFAULT_ENSEMBLE
 from forecastr.errors import ForecastrError
 
 app = typer.Typer(
@@ -252,6 +253,15 @@ def info(
     t.add_row("points", str(d["points"]))
     t.add_row("frequency", str(d["frequency"]))
     t.add_row("season length", str(d["season_length"]))
+    t.add_row("seasons", escape(_seasons_text(d.get("seasons") or [])))
+    short = d.get("short_series") or {}
+    if short.get("padded") or short.get("unscorable"):
+        t.add_row(
+            "short series",
+            f"{short['padded']} shorter than the default window {short['window']} + horizon + "
+            f"validation + test (padded in training); {short['unscorable']} with no more "
+            "points than the horizon (not scored)",
+        )
     t.add_row("default horizon", str(d["default_horizon"]))
     t.add_row("range", f"{d['start']} → {d['end']}")
     t.add_row("gaps filled", f"{d['filled_points']} points in {d['filled_series']} series")
@@ -342,7 +352,7 @@ def train(
             help="Members trained from consecutive seeds and averaged (steadier forecasts).",
             rich_help_panel=G_MODEL,
         ),
-    ] = 3,
+    ] = DEFAULT_ENSEMBLE,
     patch: Annotated[
         int | None,
         typer.Option(
@@ -352,12 +362,25 @@ def train(
         ),
     ] = None,
     season_length: Annotated[
-        int | None,
+        str | None,
         typer.Option(
-            help="Season for the seasonal-naive base and baselines. Default: from frequency.",
+            help="Season length(s), e.g. 12 or 48,336: the first is the seasonal-naive base "
+            "the network corrects and the report's main season; every one gets a seasonal-naive "
+            "baseline. Default: the calendar's seasons the data shows, or seasons detected "
+            "from the training part (see `forecastr info`).",
             rich_help_panel=G_MODEL,
         ),
     ] = None,
+    refit: Annotated[
+        bool,
+        typer.Option(
+            "--refit/--no-refit",
+            help="After the holdout report, retrain on every point (validation and test "
+            "included) for the epochs early stopping chose, and save that model. --no-refit "
+            "saves the evaluated holdout model.",
+            rich_help_panel=G_TRAIN,
+        ),
+    ] = True,
     epochs: Annotated[int, typer.Option(help="Maximum epochs.", rich_help_panel=G_TRAIN)] = 100,
     batch_size: Annotated[
         int, typer.Option(help="Windows per step.", rich_help_panel=G_TRAIN)
@@ -458,21 +481,37 @@ def train(
             model=model_opts,
             training=tcfg,
             out=output,
-            season_length=season_length,
+            season_length=_seasons_opt(season_length),
+            refit=refit,
             progress=progress,
+        )
+    if outcome.short.get("unscorable"):
+        shown = ", ".join(repr(s) for s in outcome.short["unscorable_ids"][:5])
+        err.print(
+            f"[yellow]warning:[/] {outcome.short['unscorable']} series have no more points than "
+            f"the horizon ({escape(shown)}{', ...' if outcome.short['unscorable'] > 5 else ''}): "
+            "left out of the held-out report; forecast from their padded history",
+            highlight=False,
         )
     if as_json:
         payload = {
             "model": outcome.path,
             "config": outcome.result.model_cfg.to_dict(),
+            "seasons": [e.to_dict() for e in outcome.seasons],
+            "short_series": outcome.short,
+            "refit": outcome.refit,
             "summary": api.json_safe(outcome.result.summary),
             "evaluation": outcome.report.to_dict(),
         }
         print(json.dumps(payload, indent=2))
         return
     _print_train_summary(outcome)
-    _print_report(outcome.report, title="Held-out test (last horizon of each series)")
-    out.print(f"model saved to [bold]{escape(str(outcome.path))}[/]", soft_wrap=True)
+    _print_report(
+        outcome.report,
+        title="Held-out test (last horizon of each series, scored by the holdout run's model)",
+    )
+    saved = "refit on every point" if outcome.refit else "the holdout model (--no-refit)"
+    out.print(f"model saved to [bold]{escape(str(outcome.path))}[/] ({saved})", soft_wrap=True)
 
 
 class _TrainProgress:
@@ -503,12 +542,17 @@ class _TrainProgress:
         if self.bar is None:
             return
         desc = f"member {ev['member'] + 1}/{ev['members']}" if ev["members"] > 1 else "training"
+        refit = ev.get("phase") == "refit"
+        if refit:
+            desc = f"refit {desc}" if ev["members"] > 1 else "refit on every point"
         if self.task is None or ev["epoch"] == 1:
             if self.task is not None:
                 self.bar.stop_task(self.task)
             self.task = self.bar.add_task(desc, total=ev["epochs"], stats="")
         stats = (
-            f"train {ev['train_loss']:.4f}  val {ev['val_loss']:.4f}  "
+            f"train {ev['train_loss']:.4f}  |g| {ev['grad_norm']:.3f}"
+            if refit
+            else f"train {ev['train_loss']:.4f}  val {ev['val_loss']:.4f}  "
             f"|g| {ev['grad_norm']:.3f}  best@{ev['best_epoch']}"
         )
         self.bar.update(self.task, completed=ev["epoch"], stats=stats)
@@ -522,21 +566,63 @@ class _TrainProgress:
         return False
 
 
+def _seasons_opt(text: str | None) -> list[int] | None:
+    """``"48,336"`` -> [48, 336]; one clear error for anything else."""
+    if text is None:
+        return None
+    try:
+        values = [int(v) for v in text.replace(" ", "").split(",") if v]
+    except ValueError:
+        values = []
+    if not values or any(v < 1 for v in values):
+        raise typer.BadParameter(
+            f"{text!r}: give whole numbers >= 1, comma-separated (e.g. 12 or 48,336)",
+            param_hint="--season-length",
+        )
+    return values
+
+
+def _seasons_text(seasons) -> str:
+    """``"336 (detected, acf 0.81), 48 (calendar, acf 0.74)"``; "none" when empty."""
+    parts = []
+    for e in seasons:
+        d = e if isinstance(e, dict) else e.to_dict()
+        acf = d.get("acf")
+        ev = f", acf {acf:.2f} > {d.get('threshold', 0):.2f}" if acf == acf and acf else ""
+        parts.append(f"{d['period']} ({d['source']}{ev})")
+    return ", ".join(parts) or "none found"
+
+
 def _print_train_summary(outcome) -> None:
-    s = outcome.result.summary
+    holdout = outcome.holdout or outcome.result
+    s = holdout.summary
     cfg = outcome.result.model_cfg
     t = Table(title=f"Training summary: {outcome.name}", title_justify="left", show_header=False)
     t.add_column(style="bold")
     t.add_column()
     t.add_row("series / train windows", f"{outcome.panel.n_series} / {s['train_windows']}")
     t.add_row(
-        "window / horizon / season / patch",
+        "window / horizon / base season / patch",
         f"{cfg.window} / {cfg.horizon} / {cfg.season_length} / {cfg.patch}",
     )
+    t.add_row("seasons", escape(_seasons_text(outcome.seasons)))
+    short = outcome.short or {}
+    if short.get("padded"):
+        t.add_row(
+            "short series",
+            f"{short['padded']} shorter than window + horizon + validation + test: their "
+            "windows are padded with their first value",
+        )
     t.add_row("epochs run", ", ".join(str(e) for e in s["epochs_run"]))
     t.add_row("best epoch", ", ".join(str(e) for e in s["best_epoch"]))
     t.add_row("best val loss", ", ".join(f"{v:.4f}" for v in s["best_val_loss"]))
     t.add_row("time", f"{s['seconds']:.1f} s on {s['device']} ({s['steps']} steps)")
+    if outcome.refit:
+        r = outcome.result.summary
+        t.add_row(
+            "refit on every point",
+            f"{', '.join(str(e) for e in r['epochs_run'])} epochs, {r['seconds']:.1f} s",
+        )
     t.add_row("grad norm median / max", f"{s['grad_norm_median']:.3g} / {s['grad_norm_max']:.3g}")
     clip = (
         "off" if not s["clip_norm"] else f"{s['clipped_share']:.0%} of steps at {s['clip_norm']:g}"
@@ -727,6 +813,14 @@ def predict(
         model_path, data = None, first
     model_path = model_path or DEFAULT_MODEL
     frame = api.predict(model_path, data, _ingest(id_col, time_col, target, freq, fill, layout))
+    new = frame.attrs.get("new_series") or []
+    if new:
+        shown = ", ".join(repr(s) for s in new[:5]) + (", ..." if len(new) > 5 else "")
+        err.print(
+            f"[yellow]note:[/] {len(new)} series the model never saw ({escape(shown)}): "
+            "forecast from their own history's scale",
+            highlight=False,
+        )
     text = write_frame(frame, output, fmt.value)
     if text is not None:
         sys.stdout.write(text)

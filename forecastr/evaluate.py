@@ -18,8 +18,15 @@ import numpy as np
 import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
-from forecastr.baselines import BASELINES, display_name, seasonal_fallback
+from forecastr.baselines import (
+    BASELINES,
+    display_name,
+    seasonal_fallback,
+    seasonal_naive,
+    seasonal_name,
+)
 from forecastr.errors import ForecastrError, InputError, SeriesTooShortError
+from forecastr.forecast import forecast_windows
 from forecastr.metrics import (
     METRICS,
     aggregate,
@@ -31,6 +38,7 @@ from forecastr.metrics import (
     undefined_scale,
 )
 from forecastr.panel import Panel
+from forecastr.windows import edge_fill
 
 # Cap on history cells (series x time) gathered at once: 2**24 float64 cells is 128 MiB.
 _CHUNK_CELLS = 1 << 24
@@ -251,6 +259,7 @@ def backtest(
     model: Forecaster | None = None,
     refit: Refit | None = None,
     baselines: Sequence[str] = tuple(BASELINES),
+    seasons: Sequence[int] = (),
     progress: Callable[[int, int], None] | None = None,
 ) -> EvalReport:
     """Score the model and the baselines on the same rolling-origin folds.
@@ -269,6 +278,9 @@ def backtest(
             with the panel cut at that fold's origins; the forecaster it returns scores that
             fold. ``model`` may then be None: the method is named after fold 0's forecaster.
         baselines: names from ``BASELINES`` to score, in display order.
+        seasons: further season lengths (besides ``season_length``) at which seasonal naive
+            is also scored, e.g. the weekly 336 of half-hourly data; each is a method
+            ``seasonal_naive_<m>`` listed after the baselines.
         progress: called as ``progress(done_folds, folds)`` after each fold.
 
     Returns:
@@ -295,10 +307,8 @@ def backtest(
         _check_horizon(model, horizon)
 
     S = panel.n_series
-    min_history = int(model.window) if model is not None else 1
-    origins = fold_origins(
-        panel.lengths, horizon, folds, step, min_history=max(min_history, 1), ids=panel.ids
-    )  # (S, F)
+    # A model pads a history shorter than its window (windows.py), so one point is enough.
+    origins = fold_origins(panel.lengths, horizon, folds, step, min_history=1, ids=panel.ids)
     train_end = getattr(model, "train_end", None) if model is not None else None
     if refit is None and train_end:
         _check_no_overlap(panel, origins, train_end)
@@ -306,7 +316,8 @@ def backtest(
     first = _refit_fold(panel, origins, 0, refit, horizon) if refit is not None else model
     model_name = _method_name(first, baselines)
 
-    methods = ([model_name] if model_name else []) + baselines
+    extra = [int(m) for m in dict.fromkeys(seasons) if 1 < int(m) != season_length]
+    methods = ([model_name] if model_name else []) + baselines + [seasonal_name(m) for m in extra]
     scores: dict[str, dict[str, list[np.ndarray]]] = {
         m: {metric: [] for metric in METRICS} for m in methods
     }
@@ -315,7 +326,8 @@ def backtest(
     last: dict[str, np.ndarray] = {m: np.full((S, horizon), np.nan) for m in methods}
     actual_last = np.full((S, horizon), np.nan)
     starts = panel.offsets[:-1].astype(np.int64)  # (S,)
-    values = _LeadPadded.of(panel.y, int(origins.max()) if S else 0)
+    lead = max(int(origins.max()) if S else 0, int(model.window) if model is not None else 0)
+    values = _LeadPadded.of(panel.y, lead)
 
     for k in range(folds):
         o = origins[:, k]  # (S,) points before the origin
@@ -335,6 +347,7 @@ def backtest(
                 forecaster=forecaster,
                 model_name=model_name,
                 baselines=baselines,
+                extra_seasons=extra,
             )
             zero_scale[rows] |= out["zero_scale"]
             fell_back[rows] |= out["fallback"]
@@ -432,6 +445,7 @@ def _score_chunk(
     forecaster: Forecaster | None,
     model_name: str | None,
     baselines: Sequence[str],
+    extra_seasons: Sequence[int] = (),
 ) -> dict[str, Any]:
     """Forecasts and per-series scores of one fold for a block of series."""
     ends = starts + origins  # (B,) absolute index of each origin
@@ -441,12 +455,14 @@ def _score_chunk(
     forecasts: dict[str, np.ndarray] = {}
     if forecaster is not None and model_name is not None:
         w = int(forecaster.window)
-        inputs = values.right_aligned(starts, ends, w)  # (B, w), full: origins >= w
+        inputs = edge_fill(values.right_aligned(starts, ends, w))  # (B, w), short ones padded
         forecasts[model_name] = _model_forecast(forecaster, inputs, ids, horizon)
     for name in baselines:
         forecasts[name] = BASELINES[name](
             history, horizon, season_length=season_length, window=window
         )  # (B, H)
+    for m in extra_seasons:
+        forecasts[seasonal_name(m)] = seasonal_naive(history, horizon, season_length=m)
     scores = {
         m: {
             "mae": mae(actual, f),
@@ -503,7 +519,7 @@ def _model_forecast(
     forecaster: Forecaster, inputs: np.ndarray, ids: list[str], horizon: int
 ) -> np.ndarray:
     """Call the forecaster and check its answer: (B, window) -> (B, horizon)."""
-    raw = np.asarray(forecaster.forecast(inputs, ids), dtype=np.float64)
+    raw = np.asarray(forecast_windows(forecaster, inputs, ids), dtype=np.float64)
     if raw.ndim != 2 or raw.shape[0] != inputs.shape[0] or raw.shape[1] < horizon:
         raise ForecastrError(
             f"model '{forecaster.name}' returned forecasts of shape {raw.shape} for "
@@ -528,14 +544,6 @@ def _refit_fold(
     horizon, window, and no training data at or after the origin."""
     forecaster = refit(panel.truncate(origins[:, k]), k)
     _check_horizon(forecaster, horizon)
-    short = np.flatnonzero(origins[:, k] < int(forecaster.window))
-    if short.size:
-        i = int(short[0])
-        raise SeriesTooShortError(
-            f"series '{panel.ids[i]}' has {int(origins[i, k])} points before fold {k + 1}, "
-            f"fewer than the refit model's window of {forecaster.window}; use fewer --folds "
-            "or a smaller window"
-        )
     train_end = getattr(forecaster, "train_end", None)
     if train_end:
         _check_no_overlap(panel, origins[:, k : k + 1], train_end, refit_fold=k)

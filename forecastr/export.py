@@ -274,6 +274,10 @@ def metadata_for(bundle, name: str, exporter: str, opset: int) -> dict[str, str]
         "step": str(schema.step),
         "series_ids": json.dumps(schema.ids),
         "scaler": bundle.scaler.kind,
+        # loc and scale of series 0: new series are forecast in its scale (forecast.py)
+        "reference_scaling": json.dumps(
+            [float(bundle.scaler.loc[0]), float(bundle.scaler.scale[0])]
+        ),
         "model": json.dumps(model),
         "forecastr_version": __version__,
         "exporter": exporter,

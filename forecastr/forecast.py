@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -18,6 +18,7 @@ import pandas as pd
 from forecastr.atomic import atomic_path
 from forecastr.errors import InputError, MissingDependencyError
 from forecastr.panel import Panel, future_timestamps
+from forecastr.windows import right_aligned_padded
 
 FORMATS = ("csv", "json", "parquet")
 
@@ -65,11 +66,16 @@ class Schema:
         )
 
 
-def check_panel(schema: Schema, window: int, panel: Panel) -> None:
-    """Refuse data that does not match the model: unknown series, other frequency, too short."""
+def check_panel(schema: Schema, window: int, panel: Panel, *, allow_new: bool = False) -> list[str]:
+    """Refuse data that does not match the model: unknown series (unless ``allow_new``) or
+    another frequency. Series shorter than the window are fine: their window is padded.
+
+    Returns:
+        The ids in ``panel`` the model was not trained on (empty unless ``allow_new``).
+    """
     known = set(schema.ids)  # built once: thousands of series must not cost O(S^2)
     unknown = [s for s in panel.ids if s not in known]
-    if unknown:
+    if unknown and not allow_new:
         shown = ", ".join(repr(s) for s in unknown[:5])
         raise InputError(
             f"{panel.source}: series {shown} {'is' if len(unknown) == 1 else 'are'} not known to "
@@ -85,13 +91,7 @@ def check_panel(schema: Schema, window: int, panel: Panel) -> None:
             f"model was trained on {schema.freq or 'an integer step'} data; pass --freq or use "
             "matching data"
         )
-    short = np.flatnonzero(panel.lengths < window)
-    if len(short):
-        i = int(short[0])
-        raise InputError(
-            f"{panel.source}: series {panel.ids[i]!r} has {int(panel.lengths[i])} points but the "
-            f"model needs the last {window} to forecast"
-        )
+    return unknown
 
 
 def _same_freq(a: str, b: str) -> bool:
@@ -102,9 +102,62 @@ def _same_freq(a: str, b: str) -> bool:
 
 
 def last_windows(panel: Panel, window: int) -> np.ndarray:
-    """(S, window) array of each series' last ``window`` values."""
-    ends = panel.offsets[1:]
-    return panel.y[ends[:, None] - window + np.arange(window)]
+    """(S, window) array of each series' last ``window`` values; a shorter series is padded on
+    the left by repeating its first value, as in training (``windows.split_panel``)."""
+    return right_aligned_padded(panel.y, panel.offsets[:-1], panel.offsets[1:], window)
+
+
+def scale_free(forecaster) -> bool:
+    """Whether the model normalises each input window (the default), which makes its forecast
+    follow any affine change of the input: what lets it forecast series it never saw."""
+    return bool((getattr(forecaster, "model_config", None) or {}).get("window_norm", True))
+
+
+def forecast_windows(forecaster: Any, windows: np.ndarray, series_ids: Sequence[str]) -> np.ndarray:
+    """``forecaster.forecast``, also for series the model never saw.
+
+    A new series is scaled from its own history: its window is standardised by its own mean
+    and standard deviation, mapped into the scale of the model's first series, forecast as
+    that series, and mapped back. For a window-normalising model this is exact (the forecast
+    of an affinely changed window is the same change of the forecast); other models refuse.
+
+    ``forecaster`` is a :class:`SeriesForecaster`, or any object with ``forecast`` (without
+    ``ids`` every series counts as known).
+    """
+    windows = np.asarray(windows, dtype=np.float64)
+    ids = list(series_ids)
+    if getattr(forecaster, "ids", None) is None:  # a model without a list of series
+        return forecaster.forecast(windows, ids)
+    known = set(forecaster.ids)
+    new = np.array([s not in known for s in ids], dtype=bool)
+    if not new.any():
+        return forecaster.forecast(windows, ids)
+    if not scale_free(forecaster):
+        first = ids[int(np.flatnonzero(new)[0])]
+        raise InputError(
+            f"series {first!r} is not known to the model, and this model (trained without "
+            "window normalisation) cannot forecast new series; train a model on this data"
+        )
+    ref = forecaster.ids[0]
+    loc0, scale0 = reference_scaling(forecaster)
+    mu = windows[new].mean(axis=1, keepdims=True)  # (N, 1) the new series' own level
+    sd = windows[new].std(axis=1, keepdims=True)
+    sd = np.where(sd > 0, sd, 1.0)
+    mapped = windows.copy()
+    mapped[new] = (windows[new] - mu) / sd * scale0 + loc0
+    names = [ref if n else s for s, n in zip(ids, new, strict=True)]
+    out = np.asarray(forecaster.forecast(mapped, names), dtype=np.float64)
+    out[new] = (out[new] - loc0) / scale0 * sd + mu
+    return out
+
+
+def reference_scaling(forecaster) -> tuple[float, float]:
+    """(loc, scale) of the model's first series, in which new series are forecast."""
+    get = getattr(forecaster, "series_scaling", None)
+    if get is None:
+        return 0.0, 1.0
+    loc, scale = get(0)
+    return float(loc), float(scale) if scale > 0 else 1.0
 
 
 def forecast_frame(
@@ -116,7 +169,7 @@ def forecast_frame(
     step: int = 1,
 ) -> pd.DataFrame:
     """Forecast after each series' last timestamp: long frame ``unique_id, ds, forecast``."""
-    values = forecaster.forecast(np.asarray(windows, dtype=np.float64), list(series_ids))
+    values = forecast_windows(forecaster, windows, series_ids)
     h = forecaster.horizon
     stamps = np.concatenate([future_timestamps(t, h, freq, step) for t in last_stamps])
     return pd.DataFrame(
@@ -129,8 +182,9 @@ def forecast_frame(
 
 
 def forecast_panel(forecaster: SeriesForecaster, panel: Panel, schema: Schema) -> pd.DataFrame:
-    """Forecast after the end of every series in ``panel`` (checked against ``schema``)."""
-    check_panel(schema, forecaster.window, panel)
+    """Forecast after the end of every series in ``panel`` (checked against ``schema``); series
+    the model never saw are forecast from their own history (:func:`forecast_windows`)."""
+    check_panel(schema, forecaster.window, panel, allow_new=scale_free(forecaster))
     last = panel.ds[panel.offsets[1:] - 1]
     return forecast_frame(
         forecaster, last_windows(panel, forecaster.window), panel.ids, last, panel.freq, panel.step

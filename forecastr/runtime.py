@@ -152,6 +152,21 @@ class Forecaster:
         out = [self._run(x[i : i + _CHUNK], idx[i : i + _CHUNK]) for i in range(0, len(x), _CHUNK)]
         return np.concatenate(out).astype(np.float64)
 
+    def series_scaling(self, i: int) -> tuple[float, float]:
+        """(loc, scale) of series 0's per-series scaler, in which new series are forecast
+        (the ``reference_scaling`` metadata; only series 0 is stored)."""
+        if i != 0 or "reference_scaling" not in self.metadata:
+            return 0.0, 1.0
+        try:
+            loc, scale = (float(v) for v in json.loads(self.metadata["reference_scaling"]))
+        except (ValueError, TypeError) as err:
+            raise ArtifactError(
+                f"{self.path}: corrupt reference_scaling metadata ({err})"
+            ) from None
+        if not (np.isfinite(loc) and np.isfinite(scale) and scale > 0):
+            raise ArtifactError(f"{self.path}: reference_scaling metadata is not finite")
+        return loc, scale
+
     def _run(self, x: np.ndarray, idx: np.ndarray) -> np.ndarray:
         return self.session.run([OUTPUT], {"x": x, "series": idx})[0]
 

@@ -11,20 +11,30 @@ import copy
 import math
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
 
-from forecastr.errors import InputError, TrainingError
+from forecastr.errors import InputError, SeriesTooShortError, TrainingError
 from forecastr.models import ModelConfig, Scaled, build, validate_config
 from forecastr.panel import Panel
 from forecastr.scaling import SCALERS, ScalerParams, fit_scaler
-from forecastr.windows import Split, split_panel, train_window_starts, val_window_starts
+from forecastr.windows import (
+    Split,
+    split_panel,
+    train_window_starts,
+    val_window_starts,
+    window_series,
+)
 
 LOSSES = ("mse", "mae", "huber")
+# Validation windows scored per epoch at most: beyond a few thousand the early-stopping signal
+# is no steadier, and scoring all of them (one per validation point of every series) cost more
+# than the epoch's training on files of thousands of series.
+MAX_VAL_WINDOWS = 4096
 
 
 @dataclass(frozen=True)
@@ -108,32 +118,59 @@ def fit(
     model_cfg: ModelConfig,
     train_cfg: TrainConfig,
     progress: Progress | None = None,
+    *,
+    epochs: list[int] | None = None,
 ) -> TrainResult:
     """Train ``model_cfg`` on every series of ``panel`` (a global model) and return the result.
 
     The test part of each series (its last ``test_size`` points) is cut off first and never
-    seen: not by the scaler, not by training, not by early stopping.
+    seen: not by the scaler, not by training, not by early stopping. Series too short for a
+    full window are padded (``windows.split_panel``); a series with no window at all is still
+    scaled and forecast from its padded history, by the model the other series trained.
+
+    Args:
+        epochs: the refit mode: train member ``k`` for exactly ``epochs[k]`` epochs on every
+            point of every series (no validation, no test part, no early stopping), with the
+            same one-cycle schedule as the run whose early stopping chose those epochs.
     """
     try:
         validate_config(model_cfg)
     except ValueError as err:
         raise InputError(str(err)) from None
     validate_train_config(train_cfg)
+    asked = train_cfg  # stored with the result: what a refit per fold must retrain
+    if epochs is not None:
+        train_cfg = replace(train_cfg, val_size=0, test_size=0)
     split = split_panel(
-        panel, model_cfg.window, model_cfg.horizon, train_cfg.val_size, train_cfg.test_size
+        panel,
+        model_cfg.window,
+        model_cfg.horizon,
+        train_cfg.val_size,
+        train_cfg.test_size,
+        pad=True,
     )
-    scaler = fit_scaler(train_cfg.scaler, panel.y, split.start, split.train_end)
+    _check_some_series_fills_the_window(panel, split)
+    # A series with no training point is scaled by its first point (never a test point).
+    scaler = fit_scaler(
+        train_cfg.scaler, panel.y, split.start, np.maximum(split.train_end, split.start + 1)
+    )
     device = resolve_device(train_cfg.device)
     torch.set_num_threads(max(1, train_cfg.threads))
 
     z = torch.from_numpy(scaler.transform_panel(panel.y, panel.offsets).astype(np.float32))
     z = z.to(device)
-    train_starts = torch.from_numpy(train_window_starts(split)).to(device)
-    val_starts = torch.from_numpy(val_window_starts(split)).to(device)
-    if len(train_starts) == 0:
-        raise InputError("no training windows: the series are too short for this window")
-    if len(val_starts) == 0:
+    train_np, val_np = train_window_starts(split), val_window_starts(split)
+    if len(train_np) == 0:
+        raise InputError(
+            "no training windows: every series is too short for this window and horizon; "
+            "use a smaller --window or --horizon"
+        )
+    if len(val_np) == 0 and epochs is None:
         raise InputError("no validation windows: use a larger --val-size")
+    if len(val_np) > MAX_VAL_WINDOWS:  # evenly spaced, so every series keeps its share
+        val_np = val_np[np.linspace(0, len(val_np) - 1, MAX_VAL_WINDOWS).round().astype(np.int64)]
+    train_w = _Windows.of(split, train_np, split.train_end, device)
+    val_w = _Windows.of(split, val_np, split.val_end, device)
 
     t0 = time.perf_counter()
     member_cfg = ModelConfig.from_dict({**model_cfg.to_dict(), "ensemble": 1})
@@ -143,13 +180,14 @@ def fit(
             member_cfg,
             train_cfg,
             z,
-            train_starts,
-            val_starts,
+            train_w,
+            val_w,
             train_cfg.seed + k,
             device,
             progress,
             member_index=k,
             members=model_cfg.ensemble,
+            fixed_epochs=None if epochs is None else max(1, int(epochs[k])),
         )
         members.append(member)
         histories.append(hist)
@@ -159,13 +197,70 @@ def fit(
 
     history = histories[0] if len(histories) == 1 else {"members": histories}
     summary = _summarise(histories, time.perf_counter() - t0, train_cfg, device, split)
-    return TrainResult(scaled, model_cfg, train_cfg, scaler, split, history, summary)
+    summary["train_windows"] = len(train_np)
+    summary["short_series"] = int(split.short.sum())
+    return TrainResult(scaled, model_cfg, asked, scaler, split, history, summary)
+
+
+def _check_some_series_fills_the_window(panel: Panel, split: Split) -> None:
+    """Padding serves the short series of a file, not a window longer than all of them."""
+    room = split.val_end - split.start  # points before each series' test part
+    if len(room) and int(room.max()) - (split.val_end - split.train_end).max() < split.window:
+        longest = int(panel.lengths.max())
+        need = longest + split.window - int(room.max() - (split.val_end - split.train_end).max())
+        raise SeriesTooShortError(
+            f"--window {split.window} is longer than every series' training part (the longest "
+            f"series has {longest} points; it would need at least {need}); "
+            "use a smaller --window"
+        )
+
+
+@dataclass(frozen=True)
+class _Windows:
+    """Window start indices with the bounds each may read, on the training device."""
+
+    starts: torch.Tensor  # (n,) global index of each window's first input point
+    firsts: torch.Tensor  # (n,) first point of its series (padded starts lie before it)
+    lasts: torch.Tensor  # (n,) last point its part may read (targets of short series stop here)
+    partial: bool  # whether any target runs past its part (then the loss is masked)
+
+    @classmethod
+    def of(
+        cls, split: Split, starts: np.ndarray, part_end: np.ndarray, device: torch.device
+    ) -> _Windows:
+        series = window_series(split, starts) if len(starts) else starts
+        firsts, lasts = split.start[series], part_end[series] - 1
+        partial = bool(np.any(starts + split.window + split.horizon - 1 > lasts))
+        as_tensor = lambda a: torch.from_numpy(np.ascontiguousarray(a)).to(device)  # noqa: E731
+        return cls(as_tensor(starts), as_tensor(firsts), as_tensor(lasts), partial)
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def block(self, z: torch.Tensor, idx: torch.Tensor | slice, span: torch.Tensor):
+        """(B, W + H) values of windows ``idx`` (padded windows repeat the first value; points
+        past a part's end are never read), and the (B, W + H) mask of readable points, or None
+        when every window is whole."""
+        pos = self.starts[idx][:, None] + span
+        last = self.lasts[idx][:, None]
+        gathered = z[torch.minimum(torch.maximum(pos, self.firsts[idx][:, None]), last)]
+        return gathered, (pos <= last) if self.partial else None
 
 
 def _ensemble(members: list[nn.Module]) -> nn.Module:
     from forecastr.models import Ensemble
 
     return Ensemble(members)  # type: ignore[arg-type]
+
+
+def _masked(loss_fn: nn.Module, pred: torch.Tensor, y: torch.Tensor, mask: torch.Tensor):
+    """Mean loss over the target points a window may read (short series' windows stop early)."""
+    per_point = loss_fn.__class__(reduction="none", **_loss_kwargs(loss_fn))(pred, y)
+    return (per_point * mask).sum() / mask.sum().clamp_min(1)
+
+
+def _loss_kwargs(loss_fn: nn.Module) -> dict:
+    return {"delta": loss_fn.delta} if isinstance(loss_fn, nn.HuberLoss) else {}
 
 
 def _loss_fn(name: str) -> nn.Module:
@@ -176,19 +271,20 @@ def _train_one(
     cfg: ModelConfig,
     tc: TrainConfig,
     z: torch.Tensor,
-    train_starts: torch.Tensor,
-    val_starts: torch.Tensor,
+    train_w: _Windows,
+    val_w: _Windows,
     seed: int,
     device: torch.device,
     progress: Progress | None,
     member_index: int,
     members: int,
+    fixed_epochs: int | None = None,
 ) -> tuple[nn.Module, dict]:
     torch.manual_seed(seed)
     gen = torch.Generator(device="cpu").manual_seed(seed)
     model: Any = build(cfg).to(device)  # a Forecaster (members train one at a time)
     opt = torch.optim.AdamW(model.parameters(), lr=tc.lr, weight_decay=tc.weight_decay)
-    n_train = len(train_starts)
+    n_train = len(train_w)
     per_epoch = min(tc.max_batches, math.ceil(n_train / tc.batch_size))
     sched = _schedule(opt, tc.lr, tc.epochs * per_epoch)
     loss_fn = _loss_fn(tc.loss)
@@ -201,7 +297,7 @@ def _train_one(
     norms: list[torch.Tensor] = []
     best = (math.inf, -1, copy.deepcopy(model.state_dict()))
     stale = 0
-    for epoch in range(tc.epochs):
+    for epoch in range(tc.epochs if fixed_epochs is None else min(fixed_epochs, tc.epochs)):
         ratio = _teacher_ratio(tc, epoch) if seq2seq else 0.0
         model.train()
         order = torch.randperm(n_train, generator=gen)[: per_epoch * tc.batch_size].to(device)
@@ -212,10 +308,10 @@ def _train_one(
             idx = order[b * tc.batch_size : (b + 1) * tc.batch_size]
             if len(idx) == 0:
                 break
-            block = z[train_starts[idx, None] + span]  # (B, W + H), gathered by index
+            block, mask = train_w.block(z, idx, span)  # (B, W + H), gathered by index
             x, y = block[:, :w], block[:, w:]
             pred = model.forward_teacher(x, y, ratio) if seq2seq else model(x)
-            loss = loss_fn(pred, y)
+            loss = loss_fn(pred, y) if mask is None else _masked(loss_fn, pred, y, mask[:, w:])
             opt.zero_grad(set_to_none=True)
             loss.backward()
             epoch_norms[b] = torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
@@ -230,7 +326,16 @@ def _train_one(
                 f"the training loss became {train_loss} in epoch {epoch + 1}; lower --lr "
                 f"(now {tc.lr:g}) or keep gradient clipping on (--clip-norm 1.0); no model written"
             )
-        val_loss = _evaluate(model, z, val_starts, span, w, loss_fn)
+        if fixed_epochs is not None:  # refit: no validation; the last epoch's weights are kept
+            history["train_loss"].append(train_loss)
+            history["lr"].append(sched.get_last_lr()[0])
+            history["teacher_forcing"].append(ratio)
+            best = (math.nan, epoch, None)
+            _report(
+                progress, member_index, members, epoch, fixed_epochs, train_loss, None, norms, epoch
+            )
+            continue
+        val_loss = _evaluate(model, z, val_w, span, w, loss_fn)
         if not math.isfinite(val_loss):
             raise TrainingError(
                 f"the validation loss became {val_loss} in epoch {epoch + 1} (the weights "
@@ -247,23 +352,13 @@ def _train_one(
             stale = 0
         else:
             stale += 1
-        if progress is not None:
-            progress(
-                {
-                    "event": "epoch",
-                    "member": member_index,
-                    "members": members,
-                    "epoch": epoch + 1,
-                    "epochs": tc.epochs,
-                    "train_loss": train_loss,
-                    "val_loss": val_loss,
-                    "grad_norm": float(norms[-1].median()) if steps else float("nan"),
-                    "best_epoch": best[1] + 1,
-                }
-            )
+        _report(
+            progress, member_index, members, epoch, tc.epochs, train_loss, val_loss, norms, best[1]
+        )
         if stale >= tc.patience:
             break
-    model.load_state_dict(best[2])
+    if best[2] is not None:
+        model.load_state_dict(best[2])
     all_norms = torch.cat(norms).numpy() if norms else np.zeros(0)
     history["grad_norm"] = all_norms.tolist()
     history["best_epoch"] = best[1] + 1
@@ -287,14 +382,34 @@ def _teacher_ratio(tc: TrainConfig, epoch: int) -> float:
     return tc.teacher_forcing * max(0.0, 1.0 - epoch / (tc.epochs - 1))
 
 
+def _report(progress, member, members, epoch, total, train_loss, val_loss, norms, best_epoch):
+    """Send one epoch's progress event; ``val_loss`` None marks the refit run."""
+    if progress is None:
+        return
+    progress(
+        {
+            "event": "epoch",
+            "member": member,
+            "members": members,
+            "epoch": epoch + 1,
+            "epochs": total,
+            "phase": "refit" if val_loss is None else "holdout",
+            "train_loss": train_loss,
+            "val_loss": math.nan if val_loss is None else val_loss,
+            "grad_norm": float(norms[-1].median()) if len(norms[-1]) else float("nan"),
+            "best_epoch": best_epoch + 1,
+        }
+    )
+
+
 @torch.no_grad()
-def _evaluate(model, z, starts, span, w, loss_fn, chunk: int = 4096) -> float:
+def _evaluate(model, z, windows: _Windows, span, w, loss_fn, chunk: int = 4096) -> float:
     """Mean validation loss over all validation windows (the decoder feeds itself)."""
     model.eval()
     total = torch.zeros((), device=z.device)
     n = 0
-    for i in range(0, len(starts), chunk):
-        block = z[starts[i : i + chunk, None] + span]
+    for i in range(0, len(windows), chunk):
+        block, _ = windows.block(z, slice(i, i + chunk), span)  # validation windows are whole
         pred = model(block[:, :w])
         total += loss_fn(pred, block[:, w:]) * len(block)
         n += len(block)

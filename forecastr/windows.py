@@ -4,6 +4,13 @@ A window is identified by the global index of its first input point in ``Panel.y
 input is ``y[s : s + window]`` and the target ``y[s + window : s + window + horizon]``. Only
 the start indices are stored (memory O(number of windows), one int64 each); batches are
 gathered on demand, so nothing of size O(N x window) is ever built.
+
+**Short series** (fewer points than window + horizon + validation + test) are padded, not
+refused: their windows may start up to ``lead`` points *before* the series' first point, and
+every index is clamped to that first point when gathered (:func:`clamped_index`), so the
+missing past reads as a repetition of the first value. The target always lies in real data,
+and the input holds at least :func:`min_real` real points; a gathered window never reads
+across series or into the future.
 """
 
 from __future__ import annotations
@@ -32,15 +39,31 @@ class Split:
     end: np.ndarray
     window: int
     horizon: int
+    lead: np.ndarray | None = None  # (S,) padded points a window may start before ``start``
 
     @property
     def n_series(self) -> int:
         return len(self.start)
 
+    @property
+    def leads(self) -> np.ndarray:
+        return np.zeros(len(self.start), np.int64) if self.lead is None else self.lead
+
+    @property
+    def short(self) -> np.ndarray:
+        """(S,) bool: series whose windows are padded (too short for a full window)."""
+        return self.leads > 0
+
 
 def min_length(window: int, horizon: int, val_size: int, test_size: int) -> int:
     """Fewest points a series needs: one full training window plus validation and test."""
     return window + horizon + val_size + test_size
+
+
+def min_real(window: int, horizon: int) -> int:
+    """Fewest real (unpadded) points a padded window's input holds: half a horizon (at least
+    two, to see a level and a slope), never more than the window."""
+    return int(min(window, max(2, min(window, horizon) // 2)))
 
 
 def split_panel(
@@ -49,11 +72,17 @@ def split_panel(
     horizon: int,
     val_size: int | None = None,
     test_size: int | None = None,
+    *,
+    pad: bool = False,
 ) -> Split:
     """Cut every series chronologically; ``val_size`` and ``test_size`` default to ``horizon``.
 
+    With ``pad``, a series shorter than :func:`min_length` is kept: its windows are padded
+    (``Split.lead``), its validation and test parts are cut as for every series (empty parts
+    where it has fewer points), and the caller decides what a series without windows means.
+
     Raises:
-        SeriesTooShortError: naming the shortest series and the minimum length.
+        SeriesTooShortError: without ``pad``, naming the shortest series and the minimum length.
     """
     if window < 1 or horizon < 1:
         raise ValueError("window and horizon must be positive")
@@ -64,6 +93,13 @@ def split_panel(
     need = min_length(window, horizon, val_size, test_size)
     lengths = panel.lengths
     short = np.flatnonzero(lengths < need)
+    if pad:
+        start = panel.offsets[:-1].astype(np.int64)
+        end = panel.offsets[1:].astype(np.int64)
+        val_end = np.maximum(end - test_size, start)
+        train_end = np.maximum(val_end - val_size, start)
+        lead = np.where(lengths < need, window - min_real(window, horizon), 0).astype(np.int64)
+        return Split(start, train_end, val_end, end, window, horizon, lead)
     if len(short):
         i = int(short[np.argmin(lengths[short])])
         raise SeriesTooShortError(
@@ -93,8 +129,17 @@ def window_starts(
 
 
 def train_window_starts(split: Split) -> np.ndarray:
-    """Windows whose input and target lie in the training part only."""
-    return window_starts(split.start, split.train_end, split.window, split.horizon)
+    """Windows whose input and target lie in the training part only.
+
+    Short series get more: their inputs may start up to ``lead`` points early (in the
+    padding), and their targets may run past the training part's end as long as the first
+    target point is inside it; the points beyond are never read (:func:`window_bounds` clamps
+    them) and are masked out of the loss.
+    """
+    reach = np.where(split.short, split.horizon - 1, 0)  # target points allowed past the end
+    return window_starts(
+        split.start - split.leads, split.train_end + reach, split.window, split.horizon
+    )
 
 
 def val_window_starts(split: Split) -> np.ndarray:
@@ -103,9 +148,56 @@ def val_window_starts(split: Split) -> np.ndarray:
     One window per validation point; none of them touches the test part.
     """
     w, h = split.window, split.horizon
-    first = np.maximum(split.train_end + 1 - h - w, split.start)  # target ends at train_end
+    lowest = split.start - split.leads
+    first = np.maximum(split.train_end + 1 - h - w, lowest)  # target ends at train_end
     last = split.val_end - h - w  # target ends at val_end - 1
     return concat_ranges(first, np.maximum(last - first + 1, 0))
+
+
+def window_firsts(split: Split, starts: np.ndarray) -> np.ndarray:
+    """(B,) first point of the series each window (from this split) belongs to."""
+    return split.start[window_series(split, starts)]
+
+
+def window_series(split: Split, starts: np.ndarray) -> np.ndarray:
+    """(B,) series of each window. A padded start may lie before its series, so the series is
+    found from the window's *target* start, which is always a real point of it."""
+    target = np.asarray(starts, dtype=np.int64) + split.window
+    return np.searchsorted(split.end, target, side="right")  # (B,) first end[i] > target
+
+
+def clamped_index(
+    starts: np.ndarray, firsts: np.ndarray, length: int, lasts: np.ndarray | None = None
+) -> np.ndarray:
+    """(B, length) gather indices ``starts + arange(length)``, each clamped to its series'
+    first point (a padded window repeats the first value and never reads the series before)
+    and, with ``lasts``, to the last point its part may read (never the part after)."""
+    idx = np.maximum(np.asarray(starts)[:, None] + np.arange(length), np.asarray(firsts)[:, None])
+    return idx if lasts is None else np.minimum(idx, np.asarray(lasts)[:, None])
+
+
+def right_aligned_padded(
+    y: np.ndarray, first: np.ndarray, ends: np.ndarray, window: int
+) -> np.ndarray:
+    """(S, window): each series' ``window`` points before ``ends`` (absolute, exclusive), left-
+    padded by repeating the series' first point when it has fewer. ``ends > first``."""
+    first = np.asarray(first, dtype=np.int64)
+    ends = np.asarray(ends, dtype=np.int64)
+    return y[clamped_index(ends - window, first, window)]
+
+
+def edge_fill(history: np.ndarray) -> np.ndarray:
+    """Replace each row's leading NaN padding by its first value, (B, W) -> (B, W) (a copy).
+
+    Rows that are all NaN stay NaN."""
+    out = np.array(history, dtype=np.float64, copy=True)
+    if out.size == 0:
+        return out
+    missing = np.isnan(out)
+    first_col = np.argmax(~missing, axis=1)  # (B,)
+    first_val = out[np.arange(len(out)), first_col]  # (B,)
+    lead = np.arange(out.shape[1])[None, :] < first_col[:, None]
+    return np.where(lead, first_val[:, None], out)
 
 
 def test_window_starts(split: Split) -> np.ndarray:
@@ -113,9 +205,19 @@ def test_window_starts(split: Split) -> np.ndarray:
     return split.val_end - split.window
 
 
-def gather(y: np.ndarray, starts: np.ndarray, window: int, horizon: int):
-    """Materialise a batch: inputs (B, window) and targets (B, horizon) from start indices."""
-    idx = starts[:, None] + np.arange(window + horizon)
+def gather(
+    y: np.ndarray,
+    starts: np.ndarray,
+    window: int,
+    horizon: int,
+    firsts: np.ndarray | None = None,
+):
+    """Materialise a batch: inputs (B, window) and targets (B, horizon) from start indices
+    (clamped to ``firsts``, each window's series start, when windows may be padded)."""
+    if firsts is None:
+        idx = starts[:, None] + np.arange(window + horizon)
+    else:
+        idx = clamped_index(starts, firsts, window + horizon)
     block = y[idx]  # (B, window + horizon)
     return block[:, :window], block[:, window:]
 

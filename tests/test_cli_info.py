@@ -316,7 +316,9 @@ INFO_KEYS = {
     "ids_sample": list,
     "notes": list,
     "season_length": int,
+    "seasons": list,
     "default_horizon": int,
+    "short_series": dict,
 }
 
 

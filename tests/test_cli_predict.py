@@ -170,10 +170,13 @@ def test_output_into_a_missing_folder_is_refused(runner, models, tmp_path):
 # data that does not fit the model
 
 
-def test_an_unknown_series_is_refused(runner, models, tmp_path):
+def test_an_unknown_series_is_forecast_and_named(runner, models, tmp_path):
     csv = write_long(tmp_path / "other.csv", months(60), ids=("a", "zzz"))
     res = runner.invoke(app, ["predict", models["monthly"], csv])
-    one_line_error(res, "'zzz'", "not known to the model", "2 series")
+    assert res.exit_code == 0, res.stderr
+    assert "1 series the model never saw ('zzz')" in res.stderr
+    frame = pd.read_csv(io.StringIO(res.stdout))
+    assert set(frame.unique_id) == {"a", "zzz"} and np.isfinite(frame.forecast).all()
 
 
 def test_another_frequency_is_refused(runner, models, tmp_path):
@@ -189,10 +192,13 @@ def test_an_integer_index_for_a_dated_model_is_refused(runner, models, tmp_path)
     one_line_error(res, "frequency")
 
 
-def test_too_few_points_are_refused(runner, models, tmp_path):
+def test_fewer_points_than_the_window_are_padded(runner, models, tmp_path):
     csv = write_long(tmp_path / "short.csv", months(6))
     res = runner.invoke(app, ["predict", models["monthly"], csv])
-    one_line_error(res, "6 points", "last 12")
+    assert res.exit_code == 0, res.stderr
+    frame = pd.read_csv(io.StringIO(res.stdout))
+    sizes = frame.groupby("unique_id").size()
+    assert len(sizes) == 2 and sizes.nunique() == 1 and np.isfinite(frame.forecast).all()
 
 
 def test_a_missing_model_is_refused(runner, tmp_path, monkeypatch):

@@ -54,7 +54,7 @@ def one_line_error(result, *fragments, code=2) -> str:
 
 
 def test_train_predict_evaluate_end_to_end(runner, data, tmp_path):
-    res = ok(runner.invoke(app, ["train", "data.csv", "-o", "m", *TINY]))
+    res = ok(runner.invoke(app, ["train", "data.csv", "-o", "m", "--no-refit", *TINY]))
     assert "model saved to" in res.stdout
     assert (tmp_path / "m" / "config.json").is_file()
     assert (tmp_path / "m" / "weights.safetensors").is_file()
@@ -92,9 +92,14 @@ def test_train_predict_evaluate_end_to_end(runner, data, tmp_path):
     # train --json: a machine-readable summary and nothing else on stdout
     res = ok(runner.invoke(app, ["train", "data.csv", "-o", "m2", *TINY, "--json"]))
     payload = json.loads(res.stdout)
-    assert {"model", "config", "summary", "evaluation"} <= payload.keys()
+    assert {"model", "config", "summary", "evaluation", "seasons", "refit"} <= payload.keys()
     assert payload["config"]["hidden"] == 8 and payload["config"]["ensemble"] == 1
-    assert payload["summary"]["epochs_run"] == [2]
+    assert payload["refit"] is True
+    assert payload["summary"]["holdout"]["epochs_run"] == [2]
+    assert payload["summary"]["epochs_run"] == payload["summary"]["holdout"]["best_epoch"]
+    # the refit model has seen every point of data.csv: evaluate refuses, --refit retrains
+    one_line_error(runner.invoke(app, ["evaluate", "m2", "data.csv"]), "refit", code=1)
+    ok(runner.invoke(app, ["evaluate", "m2", "data.csv", "--refit"]))
     for key in ("grad_norm_median", "grad_norm_max", "clipped_share", "seconds", "steps"):
         assert key in payload["summary"]
     assert payload["evaluation"].keys() >= EVAL_KEYS
@@ -167,7 +172,7 @@ def test_a_bad_flag_value_is_a_usage_error(runner, data, flag, value, fragments)
         (["--dropout", "1.5"], "--dropout"),
         (["--ensemble", "0"], "--ensemble"),
         (["--val-size", "0"], "--val-size"),
-        (["--window", "500"], "need at least"),
+        (["--window", "500"], "longer than every series"),
     ],
 )
 def test_an_impossible_setting_is_one_error_line(runner, data, tmp_path, args, fragment):
@@ -240,7 +245,7 @@ def test_evaluate_refit_and_attention_plot(runner, data, tmp_path):
 
 
 def test_attention_plot_refused_without_attention(runner, data):
-    ok(runner.invoke(app, ["train", "data.csv", "-o", "m", *TINY]))
+    ok(runner.invoke(app, ["train", "data.csv", "-o", "m", "--no-refit", *TINY]))
     one_line_error(
         runner.invoke(app, ["evaluate", "m", "data.csv", "--plot-attention", "a.png"]),
         "no attention",

@@ -227,10 +227,15 @@ def test_refit_returning_a_model_trained_past_the_origin_is_refused():
         backtest(panel, horizon=4, season_length=12, model=RecordingModel(), refit=leaky_refit)
 
 
-def test_model_window_longer_than_history_is_too_short():
-    panel = make_panel({"a": seasonal(20)})
-    with pytest.raises(SeriesTooShortError, match="'a'"):
-        backtest(panel, horizon=4, season_length=12, model=RecordingModel(window=24))
+def test_model_window_longer_than_history_is_padded_with_the_first_value():
+    y = seasonal(20)
+    panel = make_panel({"a": y})
+    model = RecordingModel(window=24)
+    backtest(panel, horizon=4, season_length=12, model=model)
+    (windows,) = [w for w, _ in model.calls]
+    history = y[:16]  # the 16 points before the held-out horizon
+    np.testing.assert_array_equal(windows[0, -16:], history)
+    np.testing.assert_array_equal(windows[0, :8], np.full(8, history[0]))
 
 
 def test_argument_errors():

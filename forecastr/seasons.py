@@ -1,0 +1,749 @@
+"""Seasons detected from the data: pooled autocorrelation peaks with Bartlett bounds.
+
+The calendar says which cycles *could* exist (a day of half-hourly data is 48 steps); the data
+says which ones do. This module measures, for a panel of series stored back to back (a
+``Panel``'s ``y`` and ``offsets``), the autocorrelation at every lag and reports the lags that
+stand out. Pure numpy: it runs in the edge install, without torch or scipy.
+
+Pass only the TRAINING part of each series: test points must never influence which season a
+model or baseline uses.
+
+How a lag is judged, in order:
+
+1. **Detrending.** Each series loses its least-squares line. That keeps slow, smooth cycles
+   (a week of hourly data) at full strength, where first differences would bury them in the
+   amplified noise. Only when that reading finds no season is the panel read again through
+   first differences (less their own line, for a quadratic trend): a random walk is left
+   non-stationary by a line, and its smooth ACF hides a season that its steps show.
+2. **Autocorrelation.** Per series, by FFT, over the last ``max(20_000, 3 * lags)`` points at
+   most. The estimator is the adjusted one (lag-``k`` products divided by the ``n - k`` pairs),
+   so a long cycle is not handicapped against a short one. A series contributes at lag ``k``
+   only if it holds at least two full periods (``n >= 2k``); constant (zero-variance) series
+   never contribute.
+3. **Pooling.** The pooled ACF at lag ``k`` is the length-weighted mean of the ACFs of the
+   series that can test ``k``. Its standard error under the null comes from Bartlett's formula
+   per series, ``se_i(k)^2 = (1 + 2 * sum_{j<k} r_ij^2) / n_i`` (scaled like the adjusted
+   estimator), combined as the variance of that weighted mean of independent estimates:
+   ``sum_i n_i^2 se_i^2 / (sum_i n_i)^2``, which shrinks like ``1 / sqrt(#series)``.
+4. **Peaks.** A scanned lag ``2 <= p <= max_period`` is a peak when its pooled ACF is the
+   maximum over ``p - r .. p + r`` (``r = max(1, p // 4)``; strictly above the left side), all
+   computed on the series long enough for the whole neighbourhood. A long cycle's peak is flat
+   at the top, so its position is refined to the lag within ``r // 2`` whose multiples line up
+   best (highest mean ACF over ``lag, 2 lag, 3 lag ...``).
+5. **Significance.** A peak must beat ``max(z * se, 0.2, trough + 0.2)``: ``z`` is
+   Bonferroni-corrected for the number of lags scanned (one-sided 5 % family-wise) and
+   ``trough`` is the lowest pooled ACF at lags ``1 .. p - 1``. A lag named in advance (a
+   calendar or user season, ``candidates``) is one test: it must beat
+   ``max(1.96 * se, 0.1, trough + 0.1)`` and need not be a peak. The floors are minimum
+   effect sizes (with thousands of series a tiny ACF is "significant" but useless); the trough
+   term asks the ACF to rise again after falling, which a slowly decaying ACF (a leftover
+   trend, a random walk) never does.
+6. **Multiples.** A lag ``q`` within 2 % of ``k * p`` (``k >= 2``) for a shorter candidate
+   ``p`` (a peak or named lag, accepted or not, that rises 0.1 above its own trough and
+   correlates at least half as much as ``q``) counts only as a cycle of its own, tested
+   against ``p``'s other multiples instead of against zero (the Bartlett bound at ``q`` is
+   inflated by ``p``'s own cycle): (a) ``acf(q)`` beats the ACF at the neighbouring multiples
+   ``(k -+ 1) q / k`` and the lowest ACF at ``j q / k`` (``0 < j < k``) plus 0.1; and (b)
+   after subtracting a ``q``-point moving average and ``p``'s mean profile, the rest still
+   correlates at ``q`` by ``max(0.1, 1.96 * sqrt(2) * se0)`` more than at the neighbouring
+   multiples (slow wander lifts whole stretches of multiples alike; a real cycle lifts ``q``).
+   So 336 is kept after 48 in half-hourly data with a weekly pattern, and 96, 144 ... are
+   dropped when there is none. A multiple that (b) cannot test (under three periods of ``q``,
+   or ``k > 12``: a year of daily data over its week) is untested, ``acf`` NaN.
+7. **Sub-multiples.** An accepted season ``p`` whose multiple ``q`` is also accepted and
+   stronger is dropped as a harmonic of ``q`` unless ``acf(p) > 0.5 * acf(q)``: a daily cycle
+   inside a weekly one stays, a 12-hour bump of a daily cycle goes.
+
+Every ``SeasonEvidence.threshold`` is the bound that lag had to beat under these rules, so
+``acf > threshold`` says whether it counts.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from statistics import NormalDist
+
+import numpy as np
+
+from forecastr.baselines import seasonalities_for
+
+ALPHA = 0.05  # family-wise level of the lag scan (one-sided)
+PRIOR_Z = 1.96  # the usual ACF band for a lag named in advance
+MIN_DETECTED_ACF = 0.2  # effect-size floor for a scanned peak
+MIN_PRIOR_ACF = 0.1  # effect-size floor for a calendar, user or candidate lag
+HARMONIC_MARGIN = 0.1  # a multiple must rise this much above the dip between multiples
+MAX_MULTIPLE = 12  # longer multiples of a shorter cycle are not tested (untested, NaN)
+SUB_RATIO = 0.5  # a sub-multiple must keep this share of its multiple's ACF
+MULTIPLE_TOLERANCE = 0.02  # q is a multiple of p when |q - k p| <= 2 % of k p
+MAX_DEFAULT_PERIOD = 10_080  # default scan limit: a week of minutely data
+MIN_ANALYSED = 20_000  # points analysed per series at least (the most recent ones)
+MAX_SEASONS = 3
+_MAX_GROUPS = 256  # distinct testable-lag groups kept (bounds memory)
+_CHUNK = 1 << 22  # matrix elements per FFT batch
+
+
+@dataclass(frozen=True)
+class SeasonEvidence:
+    """What the data says about one season length.
+
+    Attributes:
+        period: the lag, in steps.
+        acf: pooled autocorrelation of the detrended series at that lag; NaN when untested:
+            no series holds two periods (three, or ``k > 12``, for a multiple of a shorter
+            cycle; see the module docstring).
+        threshold: the bound it had to beat (see the module docstring); NaN when untested.
+        source: ``"calendar"`` (from the frequency or a candidate list), ``"detected"`` (found
+            by the scan) or ``"user"``.
+    """
+
+    period: int
+    acf: float
+    threshold: float
+    source: str
+
+    @property
+    def significant(self) -> bool:
+        """Whether the lag was tested and beat its threshold."""
+        return math.isfinite(self.acf) and self.acf > self.threshold
+
+    def to_dict(self) -> dict:
+        """JSON-ready form; NaN becomes ``None``."""
+        return {
+            "period": int(self.period),
+            "acf": _json_float(self.acf),
+            "threshold": _json_float(self.threshold),
+            "source": self.source,
+            "significant": self.significant,
+        }
+
+
+def detect_seasons(
+    values: np.ndarray,
+    offsets: np.ndarray,
+    *,
+    max_period: int | None = None,
+    candidates: Sequence[int] = (),
+    max_seasons: int = MAX_SEASONS,
+) -> list[SeasonEvidence]:
+    """Season lengths the data supports, strongest first.
+
+    Args:
+        values: float, shape (N,): all series back to back, finite, gap-free. Pass only the
+            training part of each series.
+        offsets: int, shape (S + 1,): series ``i`` is ``values[offsets[i]:offsets[i + 1]]``.
+        max_period: longest lag scanned; default a third of the median series length, at most
+            ``MAX_DEFAULT_PERIOD``.
+        candidates: lags to test as well, as one test each (source ``"calendar"``); lags below
+            2 are ignored. Only the significant ones are returned.
+        max_seasons: at most this many seasons are returned.
+
+    Returns:
+        Significant seasons sorted by ``acf`` descending; empty when there is none.
+    """
+    prior = _clean_lags(candidates)
+    verdict = _analyse(values, offsets, max_period, prior, "calendar")
+    return verdict.kept[: max(int(max_seasons), 0)]
+
+
+def season_evidence(
+    values: np.ndarray,
+    offsets: np.ndarray,
+    lags: Sequence[int],
+    *,
+    source: str = "calendar",
+    max_period: int | None = None,
+) -> list[SeasonEvidence]:
+    """The evidence for given lags, significant or not (e.g. to show calendar seasons).
+
+    Read through the same detrending and rules as ``detect_seasons`` with ``candidates=lags``,
+    so the numbers agree with what ``choose_seasons`` decides.
+
+    Args:
+        values: float, shape (N,): all series back to back (training part only).
+        offsets: int, shape (S + 1,): series boundaries.
+        lags: lags to report, each >= 2.
+        source: the ``source`` written on each result.
+        max_period: longest lag scanned by the detection the rules refer to.
+
+    Returns:
+        One ``SeasonEvidence`` per lag, in the order given; ``acf`` NaN where untestable.
+
+    Raises:
+        ValueError: a lag below 2.
+    """
+    wanted = [int(lag) for lag in lags]
+    if any(lag < 2 for lag in wanted):
+        raise ValueError(f"season lags must be >= 2, got {list(lags)}")
+    verdict = _analyse(values, offsets, max_period, _clean_lags(wanted), source)
+    return [verdict.prior[lag] for lag in wanted]
+
+
+def choose_seasons(
+    freq: str | None,
+    values: np.ndarray,
+    offsets: np.ndarray,
+    user: Sequence[int] | None = None,
+) -> list[SeasonEvidence]:
+    """The seasons to use: user's, else the calendar's that the data confirms, else detected.
+
+    Policy:
+
+    - ``user`` given: those lags (>= 2, in the user's order), source ``"user"``, with their
+      evidence whatever it says.
+    - Otherwise the calendar seasons of ``freq`` (``seasonalities_for``, ignoring 1) that are
+      significant, plus those the data cannot test (trusted, ``acf`` NaN: no series holds two
+      periods, or a multiple like 365 over 7; see ``SeasonEvidence.acf``), plus detected
+      seasons when none of the calendar seasons is significant (always the case for an
+      integer index, ``freq=None``) or when they are stronger than every significant calendar
+      season.
+
+    Args:
+        freq: pandas offset alias, or ``None`` for an integer index.
+        values: float, shape (N,): all series back to back (training part only).
+        offsets: int, shape (S + 1,): series boundaries.
+        user: season lengths given by the user, or ``None``.
+
+    Returns:
+        Seasons main-first: tested ones by ``acf`` descending, then untested calendar ones; at
+        most ``MAX_SEASONS`` (all of the user's). Empty means no season (use 1).
+    """
+    if user is not None:
+        lags = _clean_lags(user)
+        return season_evidence(values, offsets, lags, source="user") if lags else []
+    calendar = _clean_lags(seasonalities_for(freq))
+    verdict = _analyse(values, offsets, None, calendar, "calendar")
+    confirmed = [e for e in verdict.kept if e.source == "calendar"]
+    untested = [verdict.prior[p] for p in calendar if not math.isfinite(verdict.prior[p].acf)]
+    detected = [e for e in verdict.kept if e.source == "detected"]
+    if confirmed:
+        strongest = max(e.acf for e in confirmed)
+        detected = [e for e in detected if e.acf > strongest]
+    tested = sorted(confirmed + detected, key=lambda e: -e.acf)
+    return (tested + untested)[:MAX_SEASONS]
+
+
+# --------------------------------------------------------------------------------------------
+# Analysis: the linear reading, or the differenced one when the linear finds nothing.
+
+
+@dataclass(frozen=True)
+class _Verdict:
+    """One detrending's reading of the panel.
+
+    Attributes:
+        kept: significant seasons, by ``acf`` descending.
+        prior: evidence for every lag named in advance, significant or not.
+    """
+
+    kept: list[SeasonEvidence]
+    prior: dict[int, SeasonEvidence]
+
+
+def _analyse(
+    values: np.ndarray,
+    offsets: np.ndarray,
+    max_period: int | None,
+    prior: list[int],
+    prior_source: str,
+) -> _Verdict:
+    """Judge the panel through the linear detrending, or through differences if it finds none."""
+    values, offsets = _validate(values, offsets)
+    lengths = np.diff(offsets)  # (S,)
+    scan = _default_max_period(lengths) if max_period is None else int(max_period)
+    want = max(scan + _radius(scan), max(prior, default=0), 2)
+    data = _Data(values, offsets, cap=max(MIN_ANALYSED, 3 * want))
+    verdict = _judge(data, data.pool(want, "linear"), scan, prior, prior_source)
+    if verdict.kept:
+        return verdict
+    fallback = _judge(data, data.pool(want, "diff"), scan, prior, prior_source)
+    return fallback if fallback.kept else verdict
+
+
+def _validate(values: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """float64 values and int64 offsets; ValueError for bad boundaries or non-finite values."""
+    values = np.asarray(values, dtype=np.float64).reshape(-1)
+    offsets = np.asarray(offsets, dtype=np.int64).reshape(-1)
+    if offsets.size == 0:
+        offsets = np.zeros(1, dtype=np.int64)
+    if offsets[0] != 0 or offsets[-1] != values.size or np.any(np.diff(offsets) < 0):
+        raise ValueError(
+            f"offsets must rise from 0 to len(values)={values.size}, got "
+            f"{offsets[0]}..{offsets[-1]} ({offsets.size} entries)"
+        )
+    if not np.isfinite(values).all():
+        raise ValueError("values must be finite (fill gaps before detecting seasons)")
+    return values, offsets
+
+
+def _default_max_period(lengths: np.ndarray) -> int:
+    """A third of the median series length, at most ``MAX_DEFAULT_PERIOD``; 0 if no series."""
+    if lengths.size == 0:
+        return 0
+    return int(min(np.median(lengths) // 3, MAX_DEFAULT_PERIOD))
+
+
+def _radius(lag: int) -> int:
+    """Half-width of the neighbourhood a peak at ``lag`` must dominate."""
+    return max(1, lag // 4)
+
+
+def _clean_lags(lags: Sequence[int]) -> list[int]:
+    """Distinct integer lags >= 2, first occurrence order."""
+    out: list[int] = []
+    for lag in lags:
+        lag = int(lag)
+        if lag >= 2 and lag not in out:
+            out.append(lag)
+    return out
+
+
+def _json_float(x: float) -> float | None:
+    """``x`` as a float, or ``None`` for NaN (JSON has no NaN)."""
+    return float(x) if math.isfinite(x) else None
+
+
+# --------------------------------------------------------------------------------------------
+# Pooled autocorrelation.
+
+
+@dataclass(frozen=True)
+class _Pooled:
+    """Pooled ACF of one detrending, by groups of series that can test up to the same lag.
+
+    Groups are sorted by ``kmax`` ascending; row ``g`` of the suffix sums covers every series
+    whose highest testable lag is at least ``kmax[g]``.
+
+    Attributes:
+        kmax: (G,) highest testable lag of each group, ascending.
+        wr: (G, L + 1) suffix sums over groups of ``n_i * r_i(k)``.
+        wv: (G, L + 1) suffix sums of ``n_i^2 * se_i(k)^2`` (Bartlett).
+        wv0: (G, L + 1) the same for white noise (Bartlett's sum left out).
+        w: (G,) suffix sums of ``n_i``.
+    """
+
+    kmax: np.ndarray
+    wr: np.ndarray
+    wv: np.ndarray
+    wv0: np.ndarray
+    w: np.ndarray
+
+    @property
+    def n_lags(self) -> int:
+        """Highest lag computed."""
+        return self.wr.shape[1] - 1
+
+    def row(self, lag: int) -> int:
+        """The group row covering every series that can test ``lag``; -1 if none can."""
+        if lag > self.n_lags:
+            return -1
+        g = int(np.searchsorted(self.kmax, lag, side="left"))
+        return g if g < self.kmax.size and self.w[g] > 0 else -1
+
+    def acf(self, lag: int) -> float:
+        """Pooled ACF at ``lag`` over the series that can test it; NaN if none can."""
+        g = self.row(lag)
+        return float(self.wr[g, lag] / self.w[g]) if g >= 0 else math.nan
+
+    def se(self, lag: int) -> float:
+        """Bartlett standard error of the pooled ACF at ``lag``; NaN if untestable."""
+        g = self.row(lag)
+        return float(math.sqrt(self.wv[g, lag]) / self.w[g]) if g >= 0 else math.nan
+
+    def se0(self, lag: int) -> float:
+        """Standard error of the pooled ACF at ``lag`` if the series were white noise."""
+        g = self.row(lag)
+        return float(math.sqrt(self.wv0[g, lag]) / self.w[g]) if g >= 0 else math.nan
+
+    def trough(self, lag: int) -> float:
+        """Lowest pooled ACF over lags ``1 .. lag - 1``, on the series that can test ``lag``."""
+        g = self.row(lag)
+        return float(self.wr[g, 1:lag].min() / self.w[g]) if g >= 0 else math.nan
+
+    def curve(self) -> np.ndarray:
+        """(L + 1,) pooled ACF at every lag, NaN where no series can test it."""
+        lags = np.arange(self.n_lags + 1)
+        g = np.searchsorted(self.kmax, lags, side="left")  # (L + 1,)
+        out = np.full(lags.size, np.nan)
+        ok = g < self.kmax.size
+        ok[ok] = self.w[g[ok]] > 0
+        out[ok] = self.wr[g[ok], lags[ok]] / self.w[g[ok]]
+        return out
+
+
+@dataclass(frozen=True)
+class _Data:
+    """The validated panel and how much of each series is read.
+
+    Attributes:
+        values: float64, shape (N,).
+        offsets: int64, shape (S + 1,).
+        cap: points read per series at most (its last ones).
+    """
+
+    values: np.ndarray
+    offsets: np.ndarray
+    cap: int
+
+    def pool(self, n_lags: int, method: str, window: int = 0, fold: int = 0) -> _Pooled:
+        """The pooled ACF of this panel under one detrending (see ``_pool``)."""
+        return _pool(self.values, self.offsets, n_lags, self.cap, method, window, fold)
+
+
+def _pool(
+    values: np.ndarray,
+    offsets: np.ndarray,
+    n_lags: int,
+    cap: int,
+    method: str,
+    window: int = 0,
+    fold: int = 0,
+) -> _Pooled:
+    """Per-series ACFs up to ``n_lags`` (batched FFTs), summed into testable-lag groups.
+
+    ``method`` is ``"linear"``, ``"diff"`` or ``"ma"`` (a centred moving average of
+    ``window`` points subtracted, then the ``fold``-periodic profile if ``fold``; see
+    ``_detrend``).
+    """
+    m = np.minimum(np.diff(offsets), cap)  # (S,) points analysed: the last ``m``
+    starts = offsets[1:] - m  # (S,)
+    m_eff = m - _lost(method, window)  # (S,) length after detrending
+    n_lags = int(max(2, min(n_lags, int(m_eff.max(initial=0)) // 2)))
+    kmax = _quantise(np.minimum(m_eff // 2, n_lags))  # (S,)
+    order = np.flatnonzero(kmax >= 2)
+    order = order[np.argsort(m[order], kind="stable")]  # by length: kmax non-decreasing
+    groups = np.unique(kmax[order])  # (G,)
+    wr = np.zeros((groups.size, n_lags + 1))
+    wv = np.zeros((groups.size, n_lags + 1))
+    wv0 = np.zeros((groups.size, n_lags + 1))
+    w = np.zeros(groups.size)
+    for rows in _chunks(m[order], n_lags):
+        idx = order[rows]
+        r, var, var0, weight = _series_acf(
+            values, starts[idx], m[idx], kmax[idx], n_lags, (method, window, fold)
+        )
+        gid = np.searchsorted(groups, kmax[idx])  # (B,) non-decreasing
+        first = np.flatnonzero(np.r_[True, gid[1:] != gid[:-1]])
+        wr[gid[first]] += np.add.reduceat(weight[:, None] * r, first, axis=0)
+        wv[gid[first]] += np.add.reduceat(weight[:, None] ** 2 * var, first, axis=0)
+        wv0[gid[first]] += np.add.reduceat(weight[:, None] ** 2 * var0, first, axis=0)
+        w[gid[first]] += np.add.reduceat(weight, first)
+    return _Pooled(
+        kmax=groups,
+        wr=_suffix_sum(wr),
+        wv=_suffix_sum(wv),
+        wv0=_suffix_sum(wv0),
+        w=_suffix_sum(w),
+    )
+
+
+def _lost(method: str, window: int) -> int:
+    """Points a detrending drops: 1 for differences, both half-windows for a moving average."""
+    return {"linear": 0, "diff": 1, "ma": 2 * (window // 2)}[method]
+
+
+def _suffix_sum(a: np.ndarray) -> np.ndarray:
+    """Sums over rows ``g..G-1`` for every ``g`` (along axis 0)."""
+    return np.cumsum(a[::-1], axis=0)[::-1]
+
+
+def _quantise(kmax: np.ndarray) -> np.ndarray:
+    """Round testable lags down onto at most ``_MAX_GROUPS`` values (geometric grid)."""
+    if np.unique(kmax).size <= _MAX_GROUPS:
+        return kmax
+    top = max(int(kmax.max()), 2)
+    grid = np.unique(np.geomspace(2, top, _MAX_GROUPS).astype(np.int64))
+    pos = np.searchsorted(grid, kmax, side="right") - 1
+    return np.where(pos >= 0, grid[np.maximum(pos, 0)], 0)
+
+
+def _chunks(lengths: np.ndarray, n_lags: int) -> list[slice]:
+    """Row batches of sorted ``lengths``, each about ``_CHUNK`` FFT elements, lengths <= 2x."""
+    out, i = [], 0
+    while i < lengths.size:
+        rows = max(1, _CHUNK // _fast_len(int(lengths[i]) + n_lags + 1))
+        end = int(np.searchsorted(lengths, 2 * lengths[i], side="right"))
+        j = min(i + rows, max(end, i + 1))
+        out.append(slice(i, j))
+        i = j
+    return out
+
+
+def _series_acf(
+    values: np.ndarray,
+    starts: np.ndarray,
+    m: np.ndarray,
+    kmax: np.ndarray,
+    n_lags: int,
+    how: tuple[str, int, int],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Adjusted ACF and Bartlett variance of a batch of detrended series.
+
+    ``how`` is ``(method, window, fold)`` as for ``_detrend``.
+
+    Returns:
+        ``r``, ``var`` (Bartlett) and ``var0`` (white noise), each (B, L + 1) and 0 beyond each
+        series' ``kmax``; ``weight`` (B,): the detrended length, 0 for a zero-variance series.
+    """
+    cols = np.arange(int(m.max()))
+    valid = cols < m[:, None]  # (B, W)
+    x = values[np.where(valid, starts[:, None] + cols, 0)] * valid  # (B, W) left-aligned
+    e, n = _detrend(x, valid, m, *how)  # (B, W'), (B,)
+    nfft = _fast_len(e.shape[1] + n_lags + 1)  # no wrap-around up to lag L
+    spec = np.fft.rfft(e, nfft, axis=1)
+    acov = np.fft.irfft(spec.real**2 + spec.imag**2, nfft, axis=1)[:, : n_lags + 1]  # (B, L+1)
+    lags = np.arange(n_lags + 1)
+    tested = lags <= kmax[:, None]  # (B, L + 1); kmax <= n // 2
+    pairs = np.maximum(n[:, None] - lags, 1)  # (B, L + 1)
+    c0 = acov[:, :1]
+    live = _has_variance(x, valid, m, c0[:, 0])  # (B,)
+    tested &= live[:, None]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = np.where(tested, acov * n[:, None] / (pairs * c0), 0.0)
+    r[:, 0] = np.where(live, 1.0, 0.0)
+    before = np.cumsum(r**2, axis=1) - r**2 - r[:, :1] ** 2  # sum_{0<j<k} r_j^2
+    var0 = np.where(tested, n[:, None] / pairs**2, 0.0)  # (B, L + 1)
+    var = (1 + 2 * before) * var0
+    var[:, 0] = 0.0
+    return r, var, var0, np.where(live, n, 0).astype(np.float64)
+
+
+def _detrend(
+    x: np.ndarray,
+    valid: np.ndarray,
+    m: np.ndarray,
+    method: str,
+    window: int = 0,
+    fold: int = 0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Detrended rows (left-aligned, zero-padded, zero-mean) and their lengths.
+
+    ``"linear"`` subtracts each row's least-squares line; ``"diff"`` takes first differences
+    and subtracts their line (a quadratic trend leaves a drifting difference); ``"ma"``
+    subtracts the centred moving average of ``window`` points (``2 x window`` when even, as
+    in classical decomposition), which keeps every cycle dividing ``window`` whole and removes
+    slower wander, then (``fold > 0``) each row's mean profile over phases modulo ``fold``,
+    then the line; the ``window // 2`` points at each end are dropped.
+    """
+    if method == "diff":
+        d = np.diff(x, axis=1) * valid[:, 1:]  # (B, W - 1)
+        return _detrend(d, valid[:, 1:], m - 1, "linear")
+    if method == "ma":
+        h = window // 2
+        c = np.concatenate([np.zeros((x.shape[0], 1)), np.cumsum(x, axis=1)], axis=1)  # (B, W+1)
+        j = np.arange(max(x.shape[1] - 2 * h, 0))  # output column; centre t = j + h
+        if window % 2:
+            ma = (c[:, j + 2 * h + 1] - c[:, j]) / window  # (B, W - 2h)
+        else:
+            ma = (c[:, j + 2 * h] - c[:, j + 1] + 0.5 * (x[:, j] + x[:, j + 2 * h])) / window
+        inside = j < (m - 2 * h)[:, None]  # (B, W - 2h)
+        e = (x[:, j + h] - ma) * inside
+        if fold:
+            e = (e - _profile(e, inside, fold)) * inside
+        return _detrend(e, inside, m - 2 * h, "linear")
+    mf = m.astype(np.float64)  # (B,)
+    t = (np.arange(x.shape[1]) - (mf[:, None] - 1) / 2) * valid  # (B, W) centred time
+    slope = (t * x).sum(axis=1) / (mf * (mf**2 - 1) / 12)
+    mean = x.sum(axis=1) / mf
+    return (x - mean[:, None] - slope[:, None] * t) * valid, m
+
+
+def _profile(e: np.ndarray, valid: np.ndarray, fold: int) -> np.ndarray:
+    """(B, W) each row's mean at its phase ``column % fold``, over the valid columns."""
+    width = e.shape[1]
+    pad = ((0, 0), (0, (-width) % fold))
+    total = np.pad(e, pad).reshape(e.shape[0], -1, fold).sum(axis=1)  # (B, fold)
+    count = np.pad(valid, pad).reshape(e.shape[0], -1, fold).sum(axis=1)  # (B, fold)
+    mean = total / np.maximum(count, 1)
+    return np.tile(mean, (1, -(-width // fold)))[:, :width]
+
+
+def _has_variance(x: np.ndarray, valid: np.ndarray, m: np.ndarray, c0: np.ndarray) -> np.ndarray:
+    """(B,) False for rows that are constant, or exactly a line/drift, up to rounding."""
+    mean = x.sum(axis=1) / m
+    ssx = (((x - mean[:, None]) * valid) ** 2).sum(axis=1)  # (B,)
+    level = (x**2).sum(axis=1)
+    return (c0 > 1e-12 * ssx) & (ssx > 1e-20 * level) & (c0 > 0)
+
+
+def _fast_len(n: int) -> int:
+    """Smallest 2^a 3^b 5^c >= n (a fast FFT length)."""
+    best = 1 << max(n - 1, 0).bit_length()
+    f5 = 1
+    while f5 < best:
+        f35 = f5
+        while f35 < best:
+            f = f35
+            while f < n:
+                f *= 2
+            best = min(best, f)
+            f35 *= 3
+        f5 *= 5
+    return best
+
+
+# --------------------------------------------------------------------------------------------
+# Judging lags: peaks, significance, multiples.
+
+
+def _judge(
+    data: _Data, pooled: _Pooled, scan: int, prior: list[int], prior_source: str
+) -> _Verdict:
+    """Apply the rules (module docstring, steps 4-7) to one pooled ACF."""
+    entries = {p: _evidence(pooled, p, PRIOR_Z, MIN_PRIOR_ACF, prior_source) for p in prior}
+    z = NormalDist().inv_cdf(1 - ALPHA / max(scan - 1, 1))
+    for p in _peaks(pooled, scan):
+        if not any(_multiple_of(p, q) == 1 for q in entries):  # a named lag stands for it
+            entries[p] = _evidence(pooled, p, z, MIN_DETECTED_ACF, "detected")
+    entries, kept = _multiples(data, pooled, entries)
+    entries, kept = _sub_multiples(entries, kept)
+    ranked = sorted((entries[p] for p in kept), key=lambda e: -e.acf)
+    return _Verdict(ranked, {p: entries[p] for p in prior})
+
+
+def _evidence(pooled: _Pooled, lag: int, z: float, floor: float, source: str) -> SeasonEvidence:
+    """A lag against zero: ``max(z * se, floor, trough + floor)`` (NaN bound if untestable)."""
+    acf, se = pooled.acf(lag), pooled.se(lag)
+    if not math.isfinite(se):
+        return SeasonEvidence(lag, acf, math.nan, source)
+    return SeasonEvidence(lag, acf, max(z * se, floor, pooled.trough(lag) + floor), source)
+
+
+def _peaks(pooled: _Pooled, scan: int) -> list[int]:
+    """Scanned lags whose pooled ACF dominates their neighbourhood and reaches the floor."""
+    if scan < 2:
+        return []
+    curve = pooled.curve()  # (L + 1,)
+    lags = np.arange(2, min(scan, pooled.n_lags - 1) + 1)  # (P,)
+    with np.errstate(invalid="ignore"):
+        lags = lags[curve[lags] >= MIN_DETECTED_ACF]
+    out: list[int] = []
+    for p in lags.tolist():
+        r = _radius(p)
+        g = pooled.row(p + r)
+        if g < 0:
+            continue
+        seg = pooled.wr[g, p - r : p + r + 1]  # weights cancel within one row
+        if seg[r] > seg[:r].max() and seg[r] >= seg[r + 1 :].max():
+            p = _refine(curve, p, r // 2, scan)
+            if p not in out:
+                out.append(p)
+    return out
+
+
+def _refine(curve: np.ndarray, p: int, half: int, scan: int) -> int:
+    """The lag near ``p`` whose multiples line up best (mean ACF over the comb ``j * lag``).
+
+    A long cycle's ACF peak is flat at the top, so noise moves its argmax by a few lags; its
+    multiples drift apart off the true period, which the comb mean catches.
+    """
+    if half < 1:
+        return p
+    testable = np.flatnonzero(np.isfinite(curve))
+    reps = max(1, int(testable[-1]) // (p + half))  # multiples each comb can use
+    lags = np.arange(max(2, p - half), min(scan, p + half) + 1)  # (C,)
+    comb = curve[lags[:, None] * np.arange(1, reps + 1)]  # (C, reps)
+    return int(lags[np.argmax(comb.mean(axis=1))])
+
+
+def _multiple_of(q: int, p: int) -> int:
+    """``k >= 1`` when ``q`` is within ``MULTIPLE_TOLERANCE`` of ``k * p``, else 0."""
+    k = round(q / p)
+    return k if k >= 1 and abs(q - k * p) <= MULTIPLE_TOLERANCE * k * p else 0
+
+
+def _near_multiple(q: int, p: int) -> int:
+    """``k >= 2`` when ``q`` is near ``k * p``, else 0."""
+    k = _multiple_of(q, p)
+    return k if k >= 2 else 0
+
+
+def _multiple_bound(pooled: _Pooled, q: int, k: int) -> float:
+    """What ``q ~ k p`` must beat to be a cycle of its own, not a harmonic of ``p``."""
+    below = [pooled.acf(round(j * q / k)) for j in range(1, k)]
+    around = [pooled.acf(round((k - 1) * q / k)), pooled.acf(round((k + 1) * q / k))]
+    dip = np.nanmin(below) + HARMONIC_MARGIN
+    return float(np.nanmax([dip, *around]))
+
+
+def _multiples(
+    data: _Data, pooled: _Pooled, entries: dict[int, SeasonEvidence]
+) -> tuple[dict[int, SeasonEvidence], list[int]]:
+    """Accept lags; one near a multiple of a shorter candidate is judged as a multiple.
+
+    The shorter candidates (bases) are the scanned peaks and named lags, accepted or not, that
+    rise at least ``MIN_PRIOR_ACF`` above the lowest ACF before them: a weekly lag is no season
+    of its own when the daily cycle it repeats is merely too weak to be accepted. A base must
+    also correlate at least half as much as ``q``, or its cycle cannot be what ``q`` repeats.
+    """
+    bases = [p for p in entries if pooled.acf(p) - pooled.trough(p) >= MIN_PRIOR_ACF]
+    kept: list[int] = []
+    for q in sorted(entries):
+        ks = [
+            (p, k)
+            for p in bases
+            if p < q and (k := _near_multiple(q, p)) and pooled.acf(p) >= pooled.acf(q) / 2
+        ]
+        if ks:
+            entries[q] = _as_multiple(data, pooled, entries[q], ks)
+        if entries[q].significant:
+            kept.append(q)
+    return entries, kept
+
+
+def _as_multiple(
+    data: _Data, pooled: _Pooled, e: SeasonEvidence, bases: list[tuple[int, int]]
+) -> SeasonEvidence:
+    """Evidence for ``q = e.period`` as a cycle of its own beside the shorter ``p`` it repeats.
+
+    (a) In the panel's reading ``acf(q)`` must beat the ACF at the neighbouring multiples
+    ``(k -+ 1) q / k`` and the lowest ACF at ``j q / k`` (``0 < j < k``) plus
+    ``HARMONIC_MARGIN``: the longer cycle shows as a peak among the multiples of ``p``.
+    (b) Re-read after subtracting a ``q``-point moving average and each series' mean profile
+    over phases modulo ``p`` (so ``p``'s cycle and any wander slower than ``q`` are gone), the
+    rest must correlate at ``q`` by ``max(HARMONIC_MARGIN, 1.96 * sqrt(2) * se0)`` more than at
+    the neighbouring multiples (``se0``: white-noise standard error), and by the floor. Slow
+    wander (a random walk's) lifts whole stretches of multiples alike, a real cycle only ``q``.
+    (b) enters the threshold as ``acf(q) - rest(q) + bound(rest)``. A multiple more than
+    ``MAX_MULTIPLE`` times ``p`` (a year of daily data over its week), or too short for (b)
+    (three periods of ``q``), is untested: ``acf`` and ``threshold`` NaN.
+    """
+    q = e.period
+    if max(k for _, k in bases) > MAX_MULTIPLE:
+        return replace(e, acf=math.nan, threshold=math.nan)
+    floor = MIN_DETECTED_ACF if e.source == "detected" else MIN_PRIOR_ACF
+    bounds = [floor, *(_multiple_bound(pooled, q, k) for _, k in bases)]
+    if not e.acf > max(bounds):
+        return replace(e, threshold=max(bounds))  # fails (a): no re-reading needed
+    for p, k in bases:
+        rest = data.pool(q + q // k + 1, "ma", window=q, fold=p)
+        beside = max(
+            (a for j in (k - 1, k + 1) if math.isfinite(a := rest.acf(round(j * q / k)))),
+            default=math.nan,
+        )
+        margin = max(HARMONIC_MARGIN, PRIOR_Z * math.sqrt(2) * rest.se0(q))
+        need = max(floor, beside + margin)
+        if not math.isfinite(rest.acf(q) - need):
+            return replace(e, acf=math.nan, threshold=math.nan)
+        bounds.append(e.acf - rest.acf(q) + need)
+    return replace(e, threshold=max(bounds))
+
+
+def _sub_multiples(
+    entries: dict[int, SeasonEvidence], kept: list[int]
+) -> tuple[dict[int, SeasonEvidence], list[int]]:
+    """Drop accepted lags that are weak harmonics of a stronger accepted multiple."""
+    out = []
+    for p in kept:
+        stronger = [
+            entries[q].acf
+            for q in kept
+            if q > p and _near_multiple(q, p) and entries[q].acf > entries[p].acf
+        ]
+        if stronger:
+            bound = SUB_RATIO * max(stronger)
+            entries[p] = replace(entries[p], threshold=max(entries[p].threshold, bound))
+        if entries[p].significant:
+            out.append(p)
+    return entries, out
