@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from forecastr import defaults
 from forecastr.baselines import season_length_for, seasonalities_for
 from forecastr.data import IngestOptions, load_csv
 from forecastr.errors import ArtifactError, ForecastrError, InputError, require
@@ -25,7 +26,6 @@ from forecastr.panel import Panel
 _HORIZON_BY_SEASON = {48: 48, 24: 24, 96: 96, 144: 144, 288: 288, 1440: 60, 7: 14, 5: 10}
 _HORIZON_BY_KIND = {"W": 13, "M": 12, "Q": 8, "Y": 6}
 MAX_WINDOW = 512
-DEFAULT_ENSEMBLE = 3  # members averaged by default (the CLI's --ensemble reads this)
 _NULLABLE: tuple[str, ...] = ()
 
 
@@ -171,8 +171,10 @@ def resolve_model_config(
     user = _season_list(season_length)
     seasons = find_seasons(panel, val, horizon, user=user)
     periods = [int(e.period) for e in seasons]
+    # The window sees the calendar's seasons too, whether or not the data shows them.
+    sized_for = sorted({*periods, *seasonalities_for(panel.freq)})
     window = overrides.pop("window", None) or default_window(
-        panel.freq, typical_length(panel), horizon, val, horizon, seasons=periods or [1]
+        panel.freq, typical_length(panel), horizon, val, horizon, seasons=sized_for
     )
     base = overrides.pop("season_length", None)
     if base is None:
@@ -180,7 +182,7 @@ def resolve_model_config(
             base = user[0] if user[0] <= window else 1
         else:
             base = choose_base(panel, val, horizon, window, periods)
-    patch = overrides.pop("patch", None) or default_patch(window, base)
+    patch = overrides.pop("patch", None) or default_patch(window, main_season(seasons, panel.freq))
     cfg = ModelConfig(window=window, horizon=horizon, season_length=base, patch=patch, **overrides)
     return cfg, seasons
 
@@ -195,10 +197,11 @@ def _season_list(season_length: int | list[int] | None) -> list[int] | None:
 
 
 def choose_base(panel: Panel, val: int, test: int, window: int, periods: list[int]) -> int:
-    """The season whose seasonal-naive forecast the network corrects: among 1 (naive) and
-    every season that fits the window, the one with the lowest multi-step error over the
-    training part (each series' error scaled by its mean absolute change, then averaged).
-    Ties and series too short to tell keep the main season."""
+    """The season whose seasonal-naive forecast the network corrects: among every season that
+    fits the window and 1 (naive), the one with the lowest multi-step error over the training
+    part (each series' error scaled by its mean absolute change, then averaged over series).
+    The main season is kept unless another is clearly (2%) better, or the series are too
+    short to tell. (A drift base was tried too: docs/benchmarks.md says why it is not here.)"""
     candidates = [m for m in dict.fromkeys([*periods, 1]) if 1 <= m <= window]
     if len(candidates) == 1:
         return candidates[0]
@@ -207,7 +210,6 @@ def choose_base(panel: Panel, val: int, test: int, window: int, periods: list[in
     if not np.isfinite(scores).any():
         return candidates[0]
     best = int(np.nanargmin(scores))
-    # Prefer the main season unless another base is clearly (2%) better.
     if best != 0 and not scores[best] < 0.98 * scores[0]:
         best = 0
     return candidates[best]
@@ -216,8 +218,8 @@ def choose_base(panel: Panel, val: int, test: int, window: int, periods: list[in
 def base_errors(
     y: np.ndarray, offsets: np.ndarray, horizon: int, lags: list[int], max_origins: int = 200_000
 ) -> np.ndarray:
-    """(len(lags),) mean over series of the scaled MAE of each seasonal-naive base over the
-    horizon, from origins inside each series (the same origins for every lag)."""
+    """(len(lags),) mean over series of the scaled MAE of seasonal naive at each lag over the
+    horizon, from the same origins inside each series for every lag."""
     from forecastr.panel import concat_ranges
 
     starts, ends = offsets[:-1], offsets[1:]
@@ -244,13 +246,17 @@ def base_errors(
     return out
 
 
-MAX_STEPS = 48
+# Recurrent steps per window at most: a step's cost is paid once per step, so a long window
+# is read in patches; 24 steps train twice as fast as 48, and were as accurate on the
+# half-hourly and weekly samples (docs/benchmarks.md).
+MAX_STEPS = 24
 
 
 def default_patch(window: int, season_length: int) -> int:
     """Points per recurrent step: 1 for windows up to 96, else the smallest divisor of the
-    window that keeps at most 48 steps, preferring one that divides the season (patches then
-    line up with the seasonal cycle). A week of half-hourly data (336) is read as 42 steps of 8."""
+    window that keeps at most :data:`MAX_STEPS` steps, preferring one that divides the season
+    (patches then line up with the seasonal cycle). A week of half-hourly data (336) with its
+    daily season (48) is read as 21 steps of 16 points."""
     if window <= 96:
         return 1
     divisors = [p for p in range(1, window + 1) if window % p == 0 and window // p <= MAX_STEPS]
@@ -287,7 +293,7 @@ def train(
 
     panel = data if isinstance(data, Panel) else load_csv(data, ingest or IngestOptions())
     tcfg = training or TrainConfig()
-    overrides = {"ensemble": DEFAULT_ENSEMBLE, **dict(model or {})}
+    overrides = {"ensemble": defaults.ENSEMBLE, **dict(model or {})}
     overrides = {k: v for k, v in overrides.items() if v is not None or k in _NULLABLE}
     if tcfg.val_size:
         overrides["val_size"] = tcfg.val_size

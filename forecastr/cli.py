@@ -19,8 +19,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from forecastr import __version__
-from forecastr.api import DEFAULT_ENSEMBLE
+from forecastr import __version__, defaults
 from forecastr.errors import ForecastrError
 
 app = typer.Typer(
@@ -352,12 +351,12 @@ def train(
             help="Members trained from consecutive seeds and averaged (steadier forecasts).",
             rich_help_panel=G_MODEL,
         ),
-    ] = DEFAULT_ENSEMBLE,
+    ] = defaults.ENSEMBLE,
     patch: Annotated[
         int | None,
         typer.Option(
             help="Points fed to the RNN per step (must divide the window). Default: 1 for "
-            "windows up to 96, else enough to keep at most 48 recurrent steps.",
+            "windows up to 96, else enough to keep at most 24 recurrent steps.",
             rich_help_panel=G_MODEL,
         ),
     ] = None,
@@ -393,13 +392,21 @@ def train(
         float, typer.Option(help="Peak learning rate (one-cycle).", rich_help_panel=G_TRAIN)
     ] = 3e-3,
     loss: Annotated[Loss, typer.Option(help="Training loss.", rich_help_panel=G_TRAIN)] = Loss.mae,
+    loss_scale: Annotated[
+        str,
+        typer.Option(
+            help="Per-series loss weight: mase (errors divided by the series' in-sample naive "
+            "MAE, as MASE does) or none (the scaler's units).",
+            rich_help_panel=G_TRAIN,
+        ),
+    ] = defaults.LOSS_SCALE,
     clip_norm: Annotated[
         float,
         typer.Option(help="Gradient clipping max norm; 0 disables.", rich_help_panel=G_TRAIN),
     ] = 1.0,
     patience: Annotated[
         int, typer.Option(help="Early-stopping patience (epochs).", rich_help_panel=G_TRAIN)
-    ] = 15,
+    ] = 10,
     scaler: Annotated[
         ScalerOpt,
         typer.Option(help="Per-series scaler, fitted on training data.", rich_help_panel=G_TRAIN),
@@ -465,6 +472,7 @@ def train(
         max_batches=max_batches,
         lr=lr,
         loss=loss.value,
+        loss_scale=loss_scale,
         clip_norm=clip_norm,
         patience=patience,
         scaler=scaler.value,

@@ -23,6 +23,8 @@ from forecastr.fastgru import FastGRU
 
 CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 DECODERS = ("direct", "seq2seq")
+# What the network corrects: seasonal naive at season_length (naive for 1), or nothing.
+BASES = ("seasonal", "none")
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,8 @@ def validate_config(cfg: ModelConfig) -> None:
         raise ValueError("--dropout must be in [0, 1)")
     if cfg.ensemble < 1:
         raise ValueError("--ensemble must be at least 1")
+    if cfg.base not in BASES:
+        raise ValueError(f"unknown base {cfg.base!r}; choose {', '.join(BASES)}")
     if cfg.patch < 1 or cfg.window % cfg.patch:
         raise ValueError(f"--patch {cfg.patch} must divide --window {cfg.window}")
 

@@ -18,6 +18,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from forecastr import defaults
 from forecastr.errors import InputError, SeriesTooShortError, TrainingError
 from forecastr.models import ModelConfig, Scaled, build, validate_config
 from forecastr.panel import Panel
@@ -31,6 +32,7 @@ from forecastr.windows import (
 )
 
 LOSSES = ("mse", "mae", "huber")
+LOSS_SCALES = ("mase", "none")
 # Validation windows scored per epoch at most: beyond a few thousand the early-stopping signal
 # is no steadier, and scoring all of them (one per validation point of every series) cost more
 # than the epoch's training on files of thousands of series.
@@ -47,7 +49,7 @@ class TrainConfig:
     weight_decay: float = 1e-4  # AdamW
     loss: str = "mae"  # mse | mae | huber, in per-series scaled units
     clip_norm: float = 1.0  # max global gradient norm; 0 disables clipping
-    patience: int = 15  # epochs without validation improvement before stopping
+    patience: int = 10  # epochs without validation improvement before stopping
     max_batches: int = 50  # per epoch: large data sets are sampled, not swept
     scaler: str = "standard"  # per-series scaler fitted on the training part
     val_size: int | None = None  # validation points per series; None: horizon
@@ -57,6 +59,10 @@ class TrainConfig:
     threads: int = 1  # torch intra-op threads (1 measured fastest and steadiest here)
     teacher_forcing: float = 0.5  # seq2seq: probability of feeding the true previous value
     teacher_forcing_decay: bool = False  # seq2seq: decay the ratio linearly to 0
+    # Per-series weight of the loss: "mase" weighs each series' errors by 1 / its in-sample
+    # naive MAE (what MASE divides by), so a smooth trending series counts as much as a noisy
+    # one; "none" leaves them in the scaler's units.
+    loss_scale: str = defaults.LOSS_SCALE
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -85,6 +91,8 @@ def validate_train_config(cfg: TrainConfig) -> None:
         raise InputError("the test size must be >= 0")
     if not 0.0 <= cfg.teacher_forcing <= 1.0:
         raise InputError("--teacher-forcing must be between 0 and 1")
+    if cfg.loss_scale not in LOSS_SCALES:
+        raise InputError(f"unknown --loss-scale {cfg.loss_scale!r}; choose mase or none")
     if cfg.device not in ("auto", "cpu", "cuda"):
         raise InputError("--device must be auto, cpu or cuda")
 
@@ -169,8 +177,9 @@ def fit(
         raise InputError("no validation windows: use a larger --val-size")
     if len(val_np) > MAX_VAL_WINDOWS:  # evenly spaced, so every series keeps its share
         val_np = val_np[np.linspace(0, len(val_np) - 1, MAX_VAL_WINDOWS).round().astype(np.int64)]
-    train_w = _Windows.of(split, train_np, split.train_end, device)
-    val_w = _Windows.of(split, val_np, split.val_end, device)
+    weights = series_weights(panel.y, split, scaler) if train_cfg.loss_scale == "mase" else None
+    train_w = _Windows.of(split, train_np, split.train_end, device, weights)
+    val_w = _Windows.of(split, val_np, split.val_end, device, weights)
 
     t0 = time.perf_counter()
     member_cfg = ModelConfig.from_dict({**model_cfg.to_dict(), "ensemble": 1})
@@ -223,16 +232,36 @@ class _Windows:
     firsts: torch.Tensor  # (n,) first point of its series (padded starts lie before it)
     lasts: torch.Tensor  # (n,) last point its part may read (targets of short series stop here)
     partial: bool  # whether any target runs past its part (then the loss is masked)
+    weight: torch.Tensor | None  # (n,) loss weight of each window's series, or None (all 1)
 
     @classmethod
     def of(
-        cls, split: Split, starts: np.ndarray, part_end: np.ndarray, device: torch.device
+        cls,
+        split: Split,
+        starts: np.ndarray,
+        part_end: np.ndarray,
+        device: torch.device,
+        series_weight: np.ndarray | None = None,
     ) -> _Windows:
         series = window_series(split, starts) if len(starts) else starts
         firsts, lasts = split.start[series], part_end[series] - 1
         partial = bool(np.any(starts + split.window + split.horizon - 1 > lasts))
         as_tensor = lambda a: torch.from_numpy(np.ascontiguousarray(a)).to(device)  # noqa: E731
-        return cls(as_tensor(starts), as_tensor(firsts), as_tensor(lasts), partial)
+        weight = None
+        if series_weight is not None:
+            weight = as_tensor(series_weight[series].astype(np.float32))
+        return cls(as_tensor(starts), as_tensor(firsts), as_tensor(lasts), partial, weight)
+
+    def loss(self, loss_fn, pred, y, idx, mask) -> torch.Tensor:
+        """Mean loss of windows ``idx``: over readable target points, weighted per series."""
+        if mask is None and self.weight is None:
+            return loss_fn(pred, y)
+        per_point = loss_fn.__class__(reduction="none", **_loss_kwargs(loss_fn))(pred, y)
+        if self.weight is not None:
+            per_point = per_point * self.weight[idx][:, None]
+        if mask is None:
+            return per_point.mean()
+        return (per_point * mask).sum() / mask.sum().clamp_min(1)
 
     def __len__(self) -> int:
         return len(self.starts)
@@ -253,10 +282,22 @@ def _ensemble(members: list[nn.Module]) -> nn.Module:
     return Ensemble(members)  # type: ignore[arg-type]
 
 
-def _masked(loss_fn: nn.Module, pred: torch.Tensor, y: torch.Tensor, mask: torch.Tensor):
-    """Mean loss over the target points a window may read (short series' windows stop early)."""
-    per_point = loss_fn.__class__(reduction="none", **_loss_kwargs(loss_fn))(pred, y)
-    return (per_point * mask).sum() / mask.sum().clamp_min(1)
+def series_weights(y: np.ndarray, split: Split, scaler: ScalerParams) -> np.ndarray:
+    """(S,) loss weight per series for ``loss_scale="mase"``: scaler scale / in-sample naive
+    MAE of the training part (so scaled errors become MASE-like units), clipped to 10x the
+    median and normalised to mean 1. Series without two training points weigh the median."""
+    n = split.train_end - split.start
+    diffs = np.abs(np.diff(y))
+    diffs[split.end[:-1] - 1] = 0.0  # no change across series boundaries
+    csum = np.concatenate([[0.0], np.cumsum(diffs)])
+    last = np.maximum(split.train_end - 1, split.start)
+    mad = (csum[last] - csum[split.start]) / np.maximum(n - 1, 1)  # (S,) mean |change|
+    with np.errstate(divide="ignore", invalid="ignore"):
+        w = scaler.scale / mad
+    ok = np.isfinite(w) & (w > 0) & (n >= 2)
+    median = float(np.median(w[ok])) if ok.any() else 1.0
+    w = np.clip(np.where(ok, w, median), 0.0, 10.0 * median)
+    return w / w.mean() if w.mean() > 0 else np.ones_like(w)
 
 
 def _loss_kwargs(loss_fn: nn.Module) -> dict:
@@ -286,7 +327,10 @@ def _train_one(
     opt = torch.optim.AdamW(model.parameters(), lr=tc.lr, weight_decay=tc.weight_decay)
     n_train = len(train_w)
     per_epoch = min(tc.max_batches, math.ceil(n_train / tc.batch_size))
-    sched = _schedule(opt, tc.lr, tc.epochs * per_epoch)
+    # The refit runs a whole one-cycle over its fixed epochs, so its last weights are annealed:
+    # cut at the holdout's best epoch, the holdout's own schedule would still be near its
+    # peak rate there (the holdout picks its best epoch on validation; the refit cannot).
+    sched = _schedule(opt, tc.lr, (fixed_epochs or tc.epochs) * per_epoch)
     loss_fn = _loss_fn(tc.loss)
     span = torch.arange(cfg.window + cfg.horizon, device=device)
     w = cfg.window
@@ -311,7 +355,7 @@ def _train_one(
             block, mask = train_w.block(z, idx, span)  # (B, W + H), gathered by index
             x, y = block[:, :w], block[:, w:]
             pred = model.forward_teacher(x, y, ratio) if seq2seq else model(x)
-            loss = loss_fn(pred, y) if mask is None else _masked(loss_fn, pred, y, mask[:, w:])
+            loss = train_w.loss(loss_fn, pred, y, idx, None if mask is None else mask[:, w:])
             opt.zero_grad(set_to_none=True)
             loss.backward()
             epoch_norms[b] = torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
@@ -409,9 +453,10 @@ def _evaluate(model, z, windows: _Windows, span, w, loss_fn, chunk: int = 4096) 
     total = torch.zeros((), device=z.device)
     n = 0
     for i in range(0, len(windows), chunk):
-        block, _ = windows.block(z, slice(i, i + chunk), span)  # validation windows are whole
+        rows = slice(i, i + chunk)
+        block, _ = windows.block(z, rows, span)  # validation windows are whole
         pred = model(block[:, :w])
-        total += loss_fn(pred, block[:, w:]) * len(block)
+        total += windows.loss(loss_fn, pred, block[:, w:], rows, None) * len(block)
         n += len(block)
     return float(total) / max(n, 1)
 

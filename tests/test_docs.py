@@ -94,3 +94,32 @@ def test_cli_choices_match_the_library():
     ]
     for enum, names in pairs:
         assert sorted(e.value for e in enum) == sorted(names), enum.__name__
+
+
+def test_cli_defaults_match_the_library():
+    """Every `forecastr train` default equals the library's, so `api.train()` with no
+    arguments trains what the CLI trains (the ensemble default once drifted apart)."""
+    import enum
+    import inspect
+
+    from forecastr import cli, defaults
+    from forecastr.models import ModelConfig
+    from forecastr.train import TrainConfig
+
+    library = {
+        **{k: f.default for k, f in TrainConfig.__dataclass_fields__.items()},
+        **{k: f.default for k, f in ModelConfig.__dataclass_fields__.items()},
+        "model": ModelConfig.__dataclass_fields__["cell"].default,
+        "ensemble": defaults.ENSEMBLE,
+        "refit": inspect.signature(__import__("forecastr.api").api.train)
+        .parameters["refit"]
+        .default,
+    }
+    checked = 0
+    for name, p in inspect.signature(inspect.unwrap(cli.train)).parameters.items():
+        if name not in library or p.default is inspect.Parameter.empty or p.default is None:
+            continue
+        value = p.default.value if isinstance(p.default, enum.Enum) else p.default
+        assert value == library[name], f"--{name.replace('_', '-')}: CLI {value!r}"
+        checked += 1
+    assert checked >= 20

@@ -137,3 +137,26 @@ def test_a_file_with_short_series_trains_and_forecasts_all_of_them(tmp_path, run
     fc = api.predict(str(tmp_path / "m"))
     assert sorted(set(fc.unique_id)) == panel.ids
     assert np.isfinite(fc.forecast).all()
+
+
+def _panel_of(series: list[np.ndarray]):
+    from forecastr.panel import Panel
+
+    lens = [len(y) for y in series]
+    return Panel(
+        ids=[f"s{i}" for i in range(len(series))],
+        y=np.concatenate(series),
+        ds=np.concatenate([np.arange(n, dtype=np.int64) for n in lens]),
+        offsets=np.concatenate([[0], np.cumsum(lens)]).astype(np.int64),
+        freq=None,
+    )
+
+
+def test_the_base_is_chosen_on_the_training_part():
+    rng = np.random.default_rng(0)
+    t = np.arange(120)
+    seasonal = [10 + 5 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 0.3, 120) for _ in range(5)]
+    walks = [np.cumsum(rng.normal(0, 1, 120)) for _ in range(5)]
+    assert api.choose_base(_panel_of(seasonal), 6, 6, 24, [12]) == 12
+    assert api.choose_base(_panel_of(walks), 6, 6, 24, [12]) == 1  # a season that isn't there
+    assert api.choose_base(_panel_of(seasonal), 6, 6, 8, [12]) == 1  # 12 doesn't fit the window
