@@ -85,12 +85,18 @@ RUN whl="$(echo /dist/forecastr-*.whl)" \
 
 # ---------------------------------------------------------------------------------------------
 # Runtime base shared by both final images: non-root user, /data as the working directory.
+# HOME=/tmp: a home any uid can write (with `docker run --user "$(id -u):$(id -g)"` the uid has
+# no passwd entry and HOME would be /, which is read-only to it), so onnxruntime can persist its
+# telemetry device id under $HOME/.cache instead of warning on every session.
+# FORECASTR_IN_CONTAINER=1: forecastr's permission errors then suggest --user.
 FROM python-base AS runtime
 RUN groupadd --gid 10001 forecastr \
     && useradd --no-log-init --uid 10001 --gid forecastr \
         --home-dir /home/forecastr --create-home --shell /usr/sbin/nologin forecastr \
     && install -d -o 10001 -g 10001 /data
-ENV PATH=/opt/venv/bin:${PATH}
+ENV PATH=/opt/venv/bin:${PATH} \
+    HOME=/tmp \
+    FORECASTR_IN_CONTAINER=1
 
 # ---------------------------------------------------------------------------------------------
 # Final target: edge (torch-free ONNX inference).
@@ -111,7 +117,7 @@ LABEL org.opencontainers.image.title="forecastr" \
       org.opencontainers.image.description="forecastr with CPU torch: train, evaluate, export to ONNX, predict" \
       org.opencontainers.image.licenses="MIT"
 COPY --from=full-venv /opt/venv /opt/venv
-# Headless plotting; matplotlib's cache goes to /tmp so any --user uid works.
+# Headless plotting; matplotlib's cache goes to /tmp so any --user uid works (HOME is /tmp too).
 ENV MPLBACKEND=Agg \
     MPLCONFIGDIR=/tmp/matplotlib
 USER 10001:10001

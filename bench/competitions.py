@@ -677,7 +677,8 @@ def now() -> str:
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     ap.add_argument("--categories", default=",".join(CATEGORIES), help=", ".join(CATEGORIES))
-    ap.add_argument("--seeds", default="0,1,2")
+    # 100 apart: an ensemble of k uses seeds s..s+k-1, so the runs share no member
+    ap.add_argument("--seeds", default="0,100,200")
     ap.add_argument("--subset", type=int, default=None, help="first N series of each category")
     ap.add_argument("--index", choices=INDEXES, default="dates", help="time stamps of the CSV")
     ap.add_argument("--extra", default="", help='extra `forecastr train` flags, e.g. "--lr 1e-3"')

@@ -291,6 +291,10 @@ def train(
     from forecastr.evaluate import backtest
     from forecastr.train import TrainConfig, fit
 
+    if save_model:  # an unwritable -o fails now, not after training
+        from forecastr.outputs import check_model_dir
+
+        check_model_dir(out, flag="-o")
     panel = data if isinstance(data, Panel) else load_csv(data, ingest or IngestOptions())
     tcfg = training or TrainConfig()
     overrides = {"ensemble": defaults.ENSEMBLE, **dict(model or {})}

@@ -14,6 +14,7 @@ swapped in by rename; an interrupted save leaves the earlier model as it was.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -26,8 +27,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from forecastr import __version__
+from forecastr.atomic import _umask_dir_mode, _umask_mode
 from forecastr.errors import ArtifactError, InputError
 from forecastr.forecast import Schema
+from forecastr.outputs import check_model_dir, write_error
 from forecastr.scaling import ScalerParams
 
 FORMAT = "forecastr-model"
@@ -92,16 +95,13 @@ def save(path: str | os.PathLike, config: dict, state: dict, context: dict) -> s
     import torch
     from safetensors.torch import save_file
 
-    path = os.path.abspath(os.fspath(path))
+    path = check_model_dir(path)  # a file, a foreign folder, an unwritable place: refused
     parent = os.path.dirname(path)
-    if os.path.exists(path) and not os.path.isdir(path):
-        raise InputError(f"{path}: exists and is not a model directory; choose another -o")
-    if os.path.isdir(path) and os.listdir(path) and not os.path.exists(os.path.join(path, CONFIG)):
-        raise InputError(
-            f"{path}: a non-empty folder that is not a forecastr model; choose another -o"
-        )
-    os.makedirs(parent, exist_ok=True)
-    tmp = tempfile.mkdtemp(prefix=f".{os.path.basename(path)}.tmp-", dir=parent)
+    try:
+        os.makedirs(parent, exist_ok=True)
+        tmp = tempfile.mkdtemp(prefix=f".{os.path.basename(path)}.tmp-", dir=parent)
+    except OSError as err:
+        raise write_error(path, err, what="model") from None
     try:
         tensors = {f"model.{k}": v.detach().to("cpu").contiguous() for k, v in state.items()}
         for name, arr in context.items():
@@ -119,12 +119,43 @@ def save(path: str | os.PathLike, config: dict, state: dict, context: dict) -> s
         }
         with open(os.path.join(tmp, CONFIG), "w") as fh:
             json.dump(full, fh, indent=1, allow_nan=False, default=_json_default)
+        _share(tmp)
         _fsync_dir(tmp)
         _swap_in(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(exc, OSError) or _is_io_error(exc):
+            raise write_error(path, _as_oserror(exc), what="model") from None
         raise
     return path
+
+
+def _share(tmp: str) -> None:
+    """Give the model what ``open``/``mkdir`` would have: 0666/0777 less the umask (mkdtemp
+    makes 0700 and safetensors 0600, which another uid could neither read nor remove)."""
+    file_mode = _umask_mode()
+    for name in os.listdir(tmp):
+        os.chmod(os.path.join(tmp, name), file_mode)
+    os.chmod(tmp, _umask_dir_mode())
+
+
+def _is_io_error(exc: BaseException) -> bool:
+    """safetensors reports a failed write as its own error type, wrapping the OS error."""
+    return type(exc).__name__ == "SafetensorError" and "IoError" in str(exc)
+
+
+def _as_oserror(exc: BaseException) -> OSError:
+    if isinstance(exc, OSError):
+        return exc
+    text = str(exc)
+    for code, name in ((errno.ENOSPC, "StorageFull"), (errno.EACCES, "PermissionDenied")):
+        if name in text or f"code: {code}," in text:
+            return OSError(code, os.strerror(code))
+    return OSError(errno.EIO, _one_line(text))
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 def _swap_in(tmp: str, path: str) -> None:

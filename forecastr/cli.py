@@ -12,14 +12,14 @@ import json
 import os
 import sys
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from forecastr import __version__, defaults
+from forecastr import __version__, defaults, outputs
 from forecastr.errors import ForecastrError
 
 app = typer.Typer(
@@ -171,15 +171,14 @@ def handle_errors(fn):
         try:
             return fn(*args, **kwargs)
         except ForecastrError as e:
-            err.print(
-                f"[bold red]error:[/] {escape(_one_line(str(e)))}", highlight=False, soft_wrap=True
-            )
-            raise typer.Exit(e.exit_code) from None
+            _fail(e)
         except KeyboardInterrupt:
             err.print("interrupted: nothing was written; any earlier model is intact")
             raise typer.Exit(130) from None
         except (typer.Exit, typer.Abort):
             raise
+        except PermissionError as e:  # one no library code translated: a user error all the same
+            _fail(outputs.permission_error(e))
         except MemoryError:
             err.print("[bold red]error:[/] out of memory; try a smaller --batch-size or file")
             raise typer.Exit(1) from None
@@ -195,6 +194,11 @@ def handle_errors(fn):
             raise typer.Exit(70) from None
 
     return wrapper
+
+
+def _fail(e: ForecastrError) -> NoReturn:
+    err.print(f"[bold red]error:[/] {escape(_one_line(str(e)))}", highlight=False, soft_wrap=True)
+    raise typer.Exit(e.exit_code) from None
 
 
 def _one_line(text: str) -> str:
@@ -449,6 +453,7 @@ def train(
     from forecastr.errors import require
 
     require("torch")
+    outputs.check_model_dir(output, flag="-o")  # before reading or training anything
     from forecastr.train import TrainConfig
 
     panel = load_csv(data, _ingest(id_col, time_col, target, freq, fill, layout))
@@ -744,6 +749,9 @@ def evaluate(
     from forecastr import api
 
     model_path, data = (first, second) if second is not None else (None, first)
+    for flag, path in (("--plot", plot), ("--plot-attention", plot_attention)):
+        if path:  # before reading or backtesting anything
+            outputs.check_file(path, flag=flag, create_parents=True, example="plot.png")
     report, panel, _ = api.evaluate(
         data,
         model_path,
@@ -820,6 +828,8 @@ def predict(
     if first is not None and second is None and first.lower().endswith((".csv", ".txt", ".tsv")):
         model_path, data = None, first
     model_path = model_path or DEFAULT_MODEL
+    if output is not None:  # before loading the model or reading the CSV
+        outputs.check_file(output, flag="-o", create_parents=False, example="forecast.csv")
     frame = api.predict(model_path, data, _ingest(id_col, time_col, target, freq, fill, layout))
     new = frame.attrs.get("new_series") or []
     if new:
@@ -884,6 +894,7 @@ def export(
 
     require("torch")
     require("onnx")
+    outputs.check_file(onnx, flag="--onnx", create_parents=False, example="model.onnx")
     from forecastr.export import export_onnx
 
     rep = export_onnx(

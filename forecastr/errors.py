@@ -35,6 +35,13 @@ class ExportError(ForecastrError):
     exit_code = 5
 
 
+class OutputError(ForecastrError):
+    """An output location cannot be created or written to (permissions, read-only or full
+    disk); nothing was written."""
+
+    exit_code = 7
+
+
 class MissingDependencyError(ForecastrError):
     """An optional dependency (torch, scikit-learn, ...) is not installed."""
 

@@ -38,6 +38,7 @@ import numpy as np
 from forecastr import __version__
 from forecastr.atomic import atomic_path
 from forecastr.errors import ExportError, InputError, require
+from forecastr.outputs import check_file, write_error
 from forecastr.runtime import FORMAT, FORMAT_VERSION, INPUTS, OUTPUT, Forecaster
 
 EXPORTERS = ("auto", "torchscript", "dynamo")
@@ -85,7 +86,9 @@ def export_onnx(
     Raises:
         ExportError: the export, the checker or the parity check failed; nothing written.
         ArtifactError: ``model_dir`` is not a usable model.
-        InputError: bad arguments or a missing target folder.
+        InputError: bad arguments, a folder as ``onnx_path`` or a missing target folder.
+        OutputError: the target folder cannot be written to (checked before any work), or
+            writing failed; nothing was left behind.
     """
     if exporter not in EXPORTERS:
         raise InputError(f"unknown exporter {exporter!r}; choose {', '.join(EXPORTERS)}")
@@ -93,13 +96,11 @@ def export_onnx(
         raise InputError(f"unknown --quantize {quantize!r}; choose int8")
     if not tolerance >= 0:
         raise InputError(f"--tolerance must be a number >= 0, got {tolerance}")
-    target = os.path.abspath(os.fspath(onnx_path))
-    directory = os.path.dirname(target)
-    if os.path.isdir(target):
-        raise InputError(f"{onnx_path}: is a folder; pass a file name such as model.onnx")
-    if not os.path.isdir(directory):
-        raise InputError(f"{onnx_path}: the folder {directory} does not exist")
+    # Before any work: a folder, a missing folder or one this user cannot write is refused.
+    target = check_file(onnx_path, flag="--onnx", create_parents=False, example="model.onnx")
     qtarget = _quantized_path(target) if quantize else None
+    if qtarget is not None:
+        check_file(qtarget, flag="--onnx", create_parents=False, example="model.int8.onnx")
     for module_name in ("torch", "onnx"):
         require(module_name)
 
@@ -313,7 +314,10 @@ def _add_metadata(path: str, bundle, name: str, exporter: str, opset: int) -> No
         onnx.checker.check_model(model, full_check=True)
     except Exception as err:
         raise ExportError(f"onnx.checker refused the graph: {_one_line(err)}") from None
-    onnx.save(model, path)
+    try:
+        onnx.save(model, path)
+    except OSError as err:  # atomic_path removes the temporary file
+        raise write_error(path, err, what="ONNX file") from None
 
 
 def _check_windows(bundle) -> np.ndarray:
@@ -411,6 +415,8 @@ def _quantize(src: str, tmp: str, target: str, float_fc: Forecaster, values: np.
         int8_ops = sum(n.op_type in INT8_OPS for n in model.graph.node)
     except ExportError:
         raise
+    except OSError as err:  # writing the file, not quantizing, failed
+        raise write_error(target, err, what="ONNX file") from None
     except Exception as err:
         raise ExportError(f"int8 quantization failed: {_one_line(err)}; nothing written") from None
     x, series = parity_windows(values, max(PARITY_BATCHES))

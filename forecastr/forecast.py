@@ -7,7 +7,6 @@ and the CLI treat them alike.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -17,6 +16,7 @@ import pandas as pd
 
 from forecastr.atomic import atomic_path
 from forecastr.errors import InputError, MissingDependencyError
+from forecastr.outputs import check_file, write_error
 from forecastr.panel import Panel, future_timestamps
 from forecastr.windows import right_aligned_padded
 
@@ -204,9 +204,7 @@ def write_frame(frame: pd.DataFrame, path: str | None, fmt: str) -> str | None:
         if fmt == "json":
             return _json_text(out)
         return out.to_csv(index=False, date_format="%Y-%m-%d %H:%M:%S", float_format="%.7g")
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        raise InputError(f"{path}: the folder {directory} does not exist")
+    check_file(path, flag="-o", create_parents=False, example="forecast.csv")
     if fmt == "parquet":
         try:
             import pyarrow  # noqa: F401  (optional: the edge install leaves it out)
@@ -215,14 +213,17 @@ def write_frame(frame: pd.DataFrame, path: str | None, fmt: str) -> str | None:
                 "--format parquet needs 'pyarrow', which is not installed; install it with: "
                 "pip install pyarrow (or pip install 'forecastr[full]'), or use --format csv"
             ) from None
-    with atomic_path(path) as tmp:
-        if fmt == "csv":
-            out.to_csv(tmp, index=False, date_format="%Y-%m-%d %H:%M:%S", float_format="%.7g")
-        elif fmt == "json":
-            with open(tmp, "w") as fh:
-                fh.write(_json_text(out))
-        else:
-            out.to_parquet(tmp, index=False)
+    try:
+        with atomic_path(path) as tmp:
+            if fmt == "csv":
+                out.to_csv(tmp, index=False, date_format="%Y-%m-%d %H:%M:%S", float_format="%.7g")
+            elif fmt == "json":
+                with open(tmp, "w") as fh:
+                    fh.write(_json_text(out))
+            else:
+                out.to_parquet(tmp, index=False)
+    except OSError as err:  # the temporary file is already gone (atomic_path)
+        raise write_error(path, err) from None
     return None
 
 

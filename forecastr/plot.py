@@ -16,6 +16,7 @@ from forecastr.atomic import atomic_path
 from forecastr.baselines import BASELINES, display_name
 from forecastr.errors import InputError, require
 from forecastr.evaluate import EvalReport
+from forecastr.outputs import write_error
 from forecastr.panel import Panel
 
 # Line styles: the model stands out, the baselines recede.
@@ -235,7 +236,10 @@ def _fmt(value: float | None) -> str:
 def _save_atomic(fig, path: str | os.PathLike) -> Path:
     """Write the figure to a temp file beside ``path``, then rename it into place."""
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(target) as tmp:
-        fig.savefig(tmp, format="png", dpi=110)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(target) as tmp:
+            fig.savefig(tmp, format="png", dpi=110)
+    except OSError as err:  # the temporary file is already gone (atomic_path)
+        raise write_error(target, err, what="plot") from None
     return target

@@ -30,3 +30,30 @@ def test_mode_follows_umask(tmp_path):
     finally:
         os.umask(old)
     assert stat.S_IMODE((tmp_path / "f.png").stat().st_mode) == 0o644
+
+
+def test_dir_mode_follows_umask():
+    from forecastr.atomic import _umask_dir_mode
+
+    old = os.umask(0o027)
+    try:
+        assert _umask_dir_mode() == 0o750
+        assert os.umask(0o027) == 0o027  # the helper left the process umask as it was
+    finally:
+        os.umask(old)
+
+
+def test_a_failed_rename_is_one_line_and_leaves_nothing(tmp_path, monkeypatch):
+    from forecastr.errors import OutputError
+
+    def refuse(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", refuse)
+    with (
+        pytest.raises(OutputError, match="nothing was written"),
+        atomic_path(tmp_path / "f") as tmp,
+        open(tmp, "w") as fh,
+    ):
+        fh.write("x")
+    assert list(tmp_path.iterdir()) == []

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -151,6 +152,32 @@ def test_final_stages_run_as_non_root_in_data_with_forecastr_entrypoint() -> Non
         assert _effective(target, "WORKDIR") == "/data", target
         entrypoint = _effective(target, "ENTRYPOINT")
         assert entrypoint is not None and json.loads(entrypoint) == ["forecastr"], target
+
+
+def _env(name: str) -> dict[str, str]:
+    """The ENV variables a stage ends up with (its own and its ancestors'; no ${} expansion)."""
+    env: dict[str, str] = {}
+    for stage in reversed(_ancestry(name)):
+        for args in stage.all("ENV"):
+            words = shlex.split(args)
+            if words and "=" not in words[0]:  # legacy `ENV KEY value`
+                env[words[0]] = " ".join(words[1:])
+                continue
+            for word in words:
+                key, _, value = word.partition("=")
+                env[key] = value
+    return env
+
+
+def test_final_stages_set_a_home_any_uid_can_write() -> None:
+    """`--user "$(id -u):$(id -g)"` runs as a uid with no passwd entry, whose HOME would be /
+    (read-only to it): onnxruntime then warns on every session that it cannot persist its
+    telemetry id under $HOME/.cache. /tmp is writable by every uid (mode 1777)."""
+    for target in FINAL_TARGETS:
+        env = _env(target)
+        assert env.get("HOME") == "/tmp", f"{target}: HOME={env.get('HOME')!r}"
+        # forecastr's permission errors suggest --user only inside a container.
+        assert env.get("FORECASTR_IN_CONTAINER") == "1", target
 
 
 def test_final_stages_copy_only_a_prebuilt_venv() -> None:
