@@ -61,8 +61,8 @@ RUN python -m venv --without-pip /opt/venv \
 
 # ---------------------------------------------------------------------------------------------
 # Full venv: CPU torch first (its own cached layer), then forecastr[full] from the same wheel
-# (which brings pyarrow); the dependencies' bundled test suites and pyarrow's C++
-# headers/sources (only for compiling extensions) are dropped.
+# (which brings pyarrow); the dependencies' bundled test suites and pyarrow's and torch's C++
+# headers/sources (only for compiling extensions; the image has no compiler) are dropped.
 FROM python-base AS full-venv
 ARG PIP_INDEX_URL=""
 ARG PIP_EXTRA_INDEX_URL=""
@@ -81,6 +81,7 @@ RUN whl="$(echo /dist/forecastr-*.whl)" \
     && find /opt/venv/lib -depth -type d -name tests -path '*/site-packages/*/*' -exec rm -rf {} + \
     && rm -rf /opt/venv/lib/python3*/site-packages/pyarrow/include \
         /opt/venv/lib/python3*/site-packages/pyarrow/src \
+        /opt/venv/lib/python3*/site-packages/torch/include \
     && /opt/venv/bin/python -c "import forecastr, torch, sklearn, scipy.stats, onnx, onnxscript, matplotlib.pyplot, pyarrow; print('torch', torch.__version__)"
 
 # ---------------------------------------------------------------------------------------------
