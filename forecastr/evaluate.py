@@ -26,7 +26,7 @@ from forecastr.baselines import (
     seasonal_name,
 )
 from forecastr.errors import ForecastrError, InputError, SeriesTooShortError
-from forecastr.forecast import forecast_windows
+from forecastr.forecast import forecast_windows, require_finite
 from forecastr.metrics import (
     METRICS,
     aggregate,
@@ -526,6 +526,7 @@ def _model_forecast(
             f"{inputs.shape[0]} windows; expected ({inputs.shape[0]}, {horizon}); "
             "check the model's horizon"
         )
+    require_finite(raw[:, :horizon], ids, str(forecaster.name))
     return raw[:, :horizon]
 
 

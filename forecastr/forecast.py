@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from forecastr.atomic import atomic_path
-from forecastr.errors import InputError, MissingDependencyError
+from forecastr.errors import ForecastrError, InputError, MissingDependencyError
 from forecastr.outputs import check_file, write_error
 from forecastr.panel import Panel, future_timestamps
 from forecastr.windows import right_aligned_padded
@@ -151,6 +151,19 @@ def forecast_windows(forecaster: Any, windows: np.ndarray, series_ids: Sequence[
     return out
 
 
+def require_finite(values: np.ndarray, series_ids: Sequence[str], name: str) -> None:
+    """Refuse NaN or infinite forecasts, (B, H) rows of ``series_ids``, in one line."""
+    bad = ~np.isfinite(np.asarray(values, dtype=np.float64)).all(axis=-1)
+    if bad.any():
+        ids = [str(series_ids[i])[:40] for i in np.flatnonzero(bad)[:3]]
+        more = f" and {int(bad.sum()) - len(ids)} more" if bad.sum() > len(ids) else ""
+        raise ForecastrError(
+            f"model '{name}' produced NaN or infinite forecasts for series "
+            f"{', '.join(repr(s) for s in ids)}{more}; the model diverged or its file is "
+            "damaged, or the input holds extreme values: retrain it, or check the data"
+        )
+
+
 def reference_scaling(forecaster) -> tuple[float, float]:
     """(loc, scale) of the model's first series, in which new series are forecast."""
     get = getattr(forecaster, "series_scaling", None)
@@ -168,8 +181,13 @@ def forecast_frame(
     freq: str | None,
     step: int = 1,
 ) -> pd.DataFrame:
-    """Forecast after each series' last timestamp: long frame ``unique_id, ds, forecast``."""
+    """Forecast after each series' last timestamp: long frame ``unique_id, ds, forecast``.
+
+    Raises:
+        ForecastrError: a forecast is NaN or infinite (naming the series); nothing is written.
+    """
     values = forecast_windows(forecaster, windows, series_ids)
+    require_finite(values, series_ids, getattr(forecaster, "name", "model"))
     h = forecaster.horizon
     stamps = np.concatenate([future_timestamps(t, h, freq, step) for t in last_stamps])
     return pd.DataFrame(

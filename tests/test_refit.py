@@ -160,3 +160,22 @@ def test_the_base_is_chosen_on_the_training_part():
     assert api.choose_base(_panel_of(seasonal), 6, 6, 24, [12]) == 12
     assert api.choose_base(_panel_of(walks), 6, 6, 24, [12]) == 1  # a season that isn't there
     assert api.choose_base(_panel_of(seasonal), 6, 6, 8, [12]) == 1  # 12 doesn't fit the window
+
+
+class _NanModel:
+    name, window, horizon, ids = "broken", 4, 2, ["s0", "s1"]
+
+    def forecast(self, windows, series_ids):
+        out = np.ones((len(windows), self.horizon))
+        out[-1, 0] = np.nan
+        return out
+
+
+def test_non_finite_forecasts_are_an_error_naming_the_series():
+    from forecastr.evaluate import backtest
+    from forecastr.forecast import forecast_frame
+
+    with pytest.raises(ForecastrError, match="NaN or infinite forecasts for series 's1'"):
+        forecast_frame(_NanModel(), np.ones((2, 4)), ["s0", "s1"], [10, 20], None)
+    with pytest.raises(ForecastrError, match="'s1'"):
+        backtest(make_panel([30, 30], freq=None), horizon=2, season_length=1, model=_NanModel())
