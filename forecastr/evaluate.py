@@ -660,9 +660,10 @@ def _notes(report: EvalReport, model: Forecaster | None, train_end) -> list[str]
         )
     if report.model is not None:
         if report.refit:
-            notes.append("the model was refit on each fold's history before that fold")
+            notes.append("the model was retrained on each fold's history before that fold")
         else:
-            notes.append("the model was not refit between folds")
+            if report.folds > 1:
+                notes.append("the model was not retrained between folds")
             if not train_end:
                 notes.append(
                     "the model did not say where its training data ends, so folds could not "
