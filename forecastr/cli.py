@@ -588,9 +588,11 @@ def _seasons_opt(text: str | None) -> list[int] | None:
     except ValueError:
         values = []
     if not values or any(v < 1 for v in values):
-        raise typer.BadParameter(
-            f"{text!r}: give whole numbers >= 1, comma-separated (e.g. 12 or 48,336)",
-            param_hint="--season-length",
+        from forecastr.errors import InputError
+
+        raise InputError(
+            f"--season-length {text!r}: give whole numbers >= 1, comma-separated "
+            "(e.g. 12 or 48,336)"
         )
     return values
 

@@ -253,3 +253,30 @@ def test_attention_plot_refused_without_attention(runner, data):
     one_line_error(
         runner.invoke(app, ["evaluate", "data.csv", "--plot-attention", "a.png"]), "needs a model"
     )
+
+
+def test_season_length_takes_a_list_and_every_season_gets_a_baseline(runner, data):
+    res = ok(
+        runner.invoke(
+            app, ["train", "data.csv", "-o", "m", *TINY, "--season-length", "12,6", "--json"]
+        )
+    )
+    payload = json.loads(res.stdout)
+    assert [(s["period"], s["source"]) for s in payload["seasons"]] == [(12, "user"), (6, "user")]
+    assert payload["config"]["season_length"] == 12
+    methods = [r["method"] for r in payload["evaluation"]["summary"]]
+    assert "seasonal_naive" in methods and "seasonal_naive_6" in methods
+    assert payload["evaluation"]["season_length"] == 12
+
+
+def test_a_bad_season_list_is_one_error_line(runner, data):
+    res = runner.invoke(app, ["train", "data.csv", "-o", "m", *TINY, "--season-length", "12,x"])
+    assert res.exit_code == 2 and "--season-length" in res.output
+    assert "Traceback" not in res.output
+
+
+def test_info_shows_the_seasons_and_their_evidence(runner, data):
+    res = ok(runner.invoke(app, ["info", "data.csv", "--json"]))
+    seasons = json.loads(res.stdout)["seasons"]
+    assert seasons[0]["period"] == 12 and seasons[0]["significant"]
+    assert seasons[0]["acf"] > seasons[0]["threshold"]
