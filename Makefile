@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install test lint demo bench clean
+.PHONY: install test lint demo bench bench-competitions clean
 
 # A fresh virtual environment with CPU torch 2.13.0 first (see DEVELOPERS.md), then the project.
 $(STAMP): pyproject.toml
@@ -46,3 +46,13 @@ bench: $(STAMP)
 	$(PY) bench/train_memory.py
 	$(PY) bench/edge.py
 	$(PY) bench/accuracy.py
+	$(PY) bench/train_time.py
+
+# The M3/Tourism benchmark with its statsforecast references, in a venv of its own:
+# statsforecast requires pandas < 3, which the project's venv does not pin.
+BENCH_VENV ?= .venv-bench
+bench-competitions:
+	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet torch==2.13.0
+	$(BENCH_VENV)/bin/python -m pip install --quiet -e '.[full,bench]'
+	$(BENCH_VENV)/bin/python bench/competitions.py

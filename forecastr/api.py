@@ -26,7 +26,6 @@ from forecastr.panel import Panel
 _HORIZON_BY_SEASON = {48: 48, 24: 24, 96: 96, 144: 144, 288: 288, 1440: 60, 7: 14, 5: 10}
 _HORIZON_BY_KIND = {"W": 13, "M": 12, "Q": 8, "Y": 6}
 MAX_WINDOW = 512
-_NULLABLE: tuple[str, ...] = ()
 
 
 def default_horizon(freq: str | None) -> int:
@@ -298,7 +297,7 @@ def train(
     panel = data if isinstance(data, Panel) else load_csv(data, ingest or IngestOptions())
     tcfg = training or TrainConfig()
     overrides = {"ensemble": defaults.ENSEMBLE, **dict(model or {})}
-    overrides = {k: v for k, v in overrides.items() if v is not None or k in _NULLABLE}
+    overrides = {k: v for k, v in overrides.items() if v is not None}  # None: choose from data
     if tcfg.val_size:
         overrides["val_size"] = tcfg.val_size
     try:
