@@ -122,7 +122,7 @@ def run_one(
     forecasts that horizon from the end of its data, as `train` then `predict` would; it is
     scored beside every baseline, seasonal naive at each season the data has included.
     """
-    from forecastr import api
+    from forecastr import api, autoconfig
     from forecastr.artifact import TorchForecaster
     from forecastr.data import IngestOptions, load_csv
     from forecastr.evaluate import backtest
@@ -136,7 +136,7 @@ def run_one(
     tcfg = TrainConfig(**training, seed=seed)
     given = panel
     if protocol == "competition":
-        h = model.get("horizon") or api.default_horizon(panel.freq)
+        h = model.get("horizon") or autoconfig.default_horizon(panel.freq)
         given = panel.truncate(panel.lengths - h)
     t0 = time.perf_counter()
     out = api.train(
@@ -149,13 +149,13 @@ def run_one(
         fc = TorchForecaster(out.result.model, panel.ids, cfg.window, cfg.horizon, out.name)
         seasons = sorted(
             {e.period for e in out.seasons}
-            | set(api.seasonalities_for(panel.freq))
+            | set(autoconfig.seasonalities_for(panel.freq))
             | {cfg.season_length}
         )
         rep = backtest(
             panel,
             horizon=cfg.horizon,
-            season_length=api.main_season(out.seasons, panel.freq),
+            season_length=autoconfig.main_season(out.seasons, panel.freq),
             seasons=seasons,
             model=fc,
         )

@@ -15,76 +15,18 @@ import numpy as np
 import pandas as pd
 
 from forecastr import defaults
-from forecastr.baselines import season_length_for, seasonalities_for
+from forecastr.autoconfig import (
+    default_horizon,
+    find_seasons,
+    main_season,
+    resolve_model_config,
+    short_series_counts,
+)
+from forecastr.baselines import season_length_for
 from forecastr.data import IngestOptions, load_csv
 from forecastr.errors import ArtifactError, ForecastrError, InputError, require
 from forecastr.forecast import Schema, forecast_frame, forecast_panel, last_windows
 from forecastr.panel import Panel
-
-# Default horizon per frequency: one day for sub-daily data, two weeks of days, a quarter of
-# weeks, a year of months, two years of quarters (close to the M4 competition's horizons).
-_HORIZON_BY_SEASON = {48: 48, 24: 24, 96: 96, 144: 144, 288: 288, 1440: 60, 7: 14, 5: 10}
-_HORIZON_BY_KIND = {"W": 13, "M": 12, "Q": 8, "Y": 6}
-MAX_WINDOW = 512
-
-
-def default_horizon(freq: str | None) -> int:
-    """Forecast horizon a practitioner would pick for this frequency."""
-    if freq is None:
-        return 10
-    kind = _calendar_kind(freq)
-    if kind:
-        return _HORIZON_BY_KIND[kind]
-    return _HORIZON_BY_SEASON.get(season_length_for(freq), 24)
-
-
-def _calendar_kind(freq: str) -> str | None:
-    off = pd.tseries.frequencies.to_offset(freq)
-    o = pd.offsets
-    if isinstance(off, o.Week):
-        return "W"
-    if isinstance(off, (o.MonthBegin, o.MonthEnd, o.BusinessMonthBegin, o.BusinessMonthEnd)):
-        return "M"
-    if isinstance(off, (o.QuarterBegin, o.QuarterEnd)):
-        return "Q"
-    if isinstance(off, (o.YearBegin, o.YearEnd)):
-        return "Y"
-    return None
-
-
-def default_window(
-    freq: str | None,
-    typical: int,
-    horizon: int,
-    val: int,
-    test: int,
-    seasons: list[int] | None = None,
-) -> int:
-    """Input window: long enough to see the longest season that fits, at least two of the
-    shortest, capped at :data:`MAX_WINDOW` and at what the *typical* (median-length) series
-    holds before its validation and test parts. Shorter series are padded (``windows.py``),
-    so a few short series no longer shrink the window of every other one. Data with no season
-    at all (yearly, or nothing found) gets two horizons."""
-    seasons = sorted(s for s in (seasons or seasonalities_for(freq)) if s >= 1) or [1]
-    cap = max(2, min(MAX_WINDOW, typical - val - test))
-    if seasons == [1]:
-        # No season to size the window by: look back two horizons (the shortest lookback of
-        # N-BEATS), padded for series shorter than that. On M3 yearly (window 7 -> 12) and M3
-        # "other" (8 -> 16) this beat ETS on sMAPE and MASE (docs/benchmarks.md).
-        cap = max(cap, min(MAX_WINDOW, 2 * horizon))
-        return int(min(max(2 * horizon, 8), cap))
-    fitting = [s for s in seasons if s <= cap]
-    base = max(fitting) if fitting else 1
-    window = max(base, 2 * seasons[0], horizon, 8)
-    if freq is not None and _calendar_kind(freq) in ("M", "Q"):
-        window = max(window, 3 * seasons[0])  # three years of monthly/quarterly history
-    return int(min(window, cap))
-
-
-def typical_length(panel: Panel) -> int:
-    """The median series length: what the defaults are sized for."""
-    return int(np.median(panel.lengths)) if panel.n_series else 0
-
 
 # ------------------------------------------------------------------------------------------
 # info
@@ -104,50 +46,6 @@ def info(path: str, ingest: IngestOptions) -> tuple[dict, Panel]:
     return d, panel
 
 
-def training_part(panel: Panel, val: int, test: int) -> Panel:
-    """Each series without its last ``val + test`` points (at least one point kept): the
-    part season detection and base selection may look at."""
-    ends = np.maximum(panel.lengths - val - test, 1)
-    return panel.truncate(np.minimum(ends, panel.lengths))
-
-
-def find_seasons(panel: Panel, val: int, test: int, user: list[int] | None = None) -> list:
-    """Seasons of ``panel`` (calendar, detected or the user's), from the training part only."""
-    from forecastr.seasons import choose_seasons
-
-    part = training_part(panel, val, test)
-    return choose_seasons(panel.freq, part.y, part.offsets, user=user)
-
-
-def main_season(seasons: list, freq: str | None) -> int:
-    """The season the report's seasonal naive and MASE use: the user's first, else the
-    calendar's main season (the M4 convention), else the strongest season found, else 1."""
-    periods = [int(e.period) for e in seasons]
-    user = [int(e.period) for e in seasons if e.source == "user"]
-    if user:
-        return user[0]
-    calendar = season_length_for(freq)
-    if calendar > 1:
-        return calendar
-    return periods[0] if periods else 1
-
-
-def short_series_counts(panel: Panel, horizon: int, val: int, window: int | None = None) -> dict:
-    """How many series are padded (shorter than window + horizon + validation + test) and how
-    many cannot be scored at all (no point before the held-out horizon)."""
-    if window is None:
-        window = default_window(panel.freq, typical_length(panel), horizon, val, horizon)
-    need = window + 2 * horizon + val
-    lengths = panel.lengths
-    unscorable = [panel.ids[i] for i in np.flatnonzero(lengths <= horizon)]
-    return {
-        "window": int(window),
-        "padded": int(np.sum(lengths < need)),
-        "unscorable": len(unscorable),
-        "unscorable_ids": unscorable[:10],
-    }
-
-
 # ------------------------------------------------------------------------------------------
 # train
 
@@ -163,111 +61,6 @@ class TrainOutcome:
     holdout: Any = None  # train.TrainResult of the holdout run (the one the report scores)
     short: dict = field(default_factory=dict)  # short_series_counts of the run
     refit: bool = False  # whether the saved model was refit on every point
-
-
-def resolve_model_config(
-    panel: Panel, overrides: dict, season_length: int | list[int] | None
-) -> tuple[Any, list]:
-    """ModelConfig from the user's flags, with defaults chosen from the data, and the seasons
-    (``seasons.SeasonEvidence``, main first) found on the training part."""
-    from forecastr.models import ModelConfig
-
-    horizon = overrides.pop("horizon", None) or default_horizon(panel.freq)
-    val = overrides.pop("val_size", None) or horizon
-    user = _season_list(season_length)
-    seasons = find_seasons(panel, val, horizon, user=user)
-    periods = [int(e.period) for e in seasons]
-    # The window sees the calendar's seasons too, whether or not the data shows them.
-    sized_for = sorted({*periods, *seasonalities_for(panel.freq)})
-    window = overrides.pop("window", None) or default_window(
-        panel.freq, typical_length(panel), horizon, val, horizon, seasons=sized_for
-    )
-    base = overrides.pop("season_length", None)
-    if base is None:
-        if user:
-            base = user[0] if user[0] <= window else 1
-        else:
-            base = choose_base(panel, val, horizon, window, periods)
-    patch = overrides.pop("patch", None) or default_patch(window, main_season(seasons, panel.freq))
-    cfg = ModelConfig(window=window, horizon=horizon, season_length=base, patch=patch, **overrides)
-    return cfg, seasons
-
-
-def _season_list(season_length: int | list[int] | None) -> list[int] | None:
-    if season_length is None:
-        return None
-    values = [season_length] if isinstance(season_length, int) else list(season_length)
-    if not values or any(int(v) != v or v < 1 for v in values):
-        raise InputError(f"--season-length must be whole numbers >= 1, got {season_length}")
-    return [int(v) for v in values]
-
-
-def choose_base(panel: Panel, val: int, test: int, window: int, periods: list[int]) -> int:
-    """The season whose seasonal-naive forecast the network corrects: among every season that
-    fits the window and 1 (naive), the one with the lowest multi-step error over the training
-    part (each series' error scaled by its mean absolute change, then averaged over series).
-    The main season is kept unless another is clearly (2%) better, or the series are too
-    short to tell. (A drift base was tried too: docs/benchmarks.md says why it is not here.)"""
-    candidates = [m for m in dict.fromkeys([*periods, 1]) if 1 <= m <= window]
-    if len(candidates) == 1:
-        return candidates[0]
-    part = training_part(panel, val, test)
-    scores = base_errors(part.y, part.offsets, test, candidates)
-    if not np.isfinite(scores).any():
-        return candidates[0]
-    best = int(np.nanargmin(scores))
-    if best != 0 and not scores[best] < 0.98 * scores[0]:
-        best = 0
-    return candidates[best]
-
-
-def base_errors(
-    y: np.ndarray, offsets: np.ndarray, horizon: int, lags: list[int], max_origins: int = 200_000
-) -> np.ndarray:
-    """(len(lags),) mean over series of the scaled MAE of seasonal naive at each lag over the
-    horizon, from the same origins inside each series for every lag."""
-    from forecastr.panel import concat_ranges
-
-    starts, ends = offsets[:-1], offsets[1:]
-    lo = starts + max(lags)  # first origin with a full season behind it
-    counts = np.maximum(ends - horizon - lo + 1, 0)
-    step = max(1, int(counts.sum()) // max_origins)
-    origins = concat_ranges(lo, (counts + step - 1) // step, step)  # (O,)
-    if len(origins) == 0:
-        return np.full(len(lags), np.nan)
-    series = np.searchsorted(starts, origins, side="right") - 1  # (O,)
-    diffs = np.abs(np.diff(y))  # mean |change| per series: the MASE-like scale
-    diffs[ends[:-1] - 1] = 0.0  # no change across series boundaries
-    scale = np.add.reduceat(np.append(diffs, 0.0), starts) / np.maximum(ends - starts - 1, 1)
-    h = np.arange(horizon)
-    actual = y[origins[:, None] + h]  # (O, H)
-    out = np.full(len(lags), np.nan)
-    ok = scale[series] > 0
-    for j, m in enumerate(lags):
-        forecast = y[origins[:, None] - m + (h % m)]  # (O, H)
-        err = np.abs(actual - forecast).mean(axis=1)[ok] / scale[series][ok]
-        per_series = np.bincount(series[ok], err, minlength=len(starts))
-        n = np.bincount(series[ok], minlength=len(starts))
-        out[j] = float(np.mean(per_series[n > 0] / n[n > 0])) if (n > 0).any() else np.nan
-    return out
-
-
-# Recurrent steps per window at most: a step's cost is paid once per step, so a long window
-# is read in patches; 24 steps train twice as fast as 48, and were as accurate on the
-# half-hourly and weekly samples (docs/benchmarks.md).
-MAX_STEPS = 24
-
-
-def default_patch(window: int, season_length: int) -> int:
-    """Points per recurrent step: 1 for windows up to 96, else the smallest divisor of the
-    window that keeps at most :data:`MAX_STEPS` steps, preferring one that divides the season
-    (patches then line up with the seasonal cycle). A week of half-hourly data (336) with its
-    daily season (48) is read as 21 steps of 16 points."""
-    if window <= 96:
-        return 1
-    divisors = [p for p in range(1, window + 1) if window % p == 0 and window // p <= MAX_STEPS]
-    aligned = [p for p in divisors if season_length % p == 0]
-    return (aligned or divisors)[0]
 
 
 def train(

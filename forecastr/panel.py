@@ -153,6 +153,18 @@ def _replace(panel: Panel, **changes) -> Panel:
     return replace(panel, **changes)
 
 
+def mean_abs_change(y: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """(S,) mean absolute one-step change of each segment ``y[start[i]:end[i]]`` of a panel's
+    concatenated values (the in-sample naive MAE, MASE's scale for season 1); NaN for a
+    segment of fewer than two points. Segments may be any sub-ranges of their series."""
+    start = np.asarray(start, dtype=np.int64)
+    end = np.asarray(end, dtype=np.int64)
+    csum = np.concatenate([[0.0], np.cumsum(np.abs(np.diff(y)))])  # csum[k]: |changes| < k
+    last = np.maximum(end - 1, start)  # changes start..end-1 lie between the segment's points
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(end - start >= 2, (csum[last] - csum[start]) / (end - start - 1), np.nan)
+
+
 def concat_ranges(first: np.ndarray, counts: np.ndarray, step: int = 1) -> np.ndarray:
     """Concatenate ``first[i] + step * arange(counts[i])`` for all i, without a Python loop.
 

@@ -21,7 +21,7 @@ from torch import nn
 from forecastr import defaults
 from forecastr.errors import InputError, SeriesTooShortError, TrainingError
 from forecastr.models import ModelConfig, Scaled, build, validate_config
-from forecastr.panel import Panel
+from forecastr.panel import Panel, mean_abs_change
 from forecastr.scaling import SCALERS, ScalerParams, fit_scaler
 from forecastr.windows import (
     Split,
@@ -157,7 +157,7 @@ def fit(
         train_cfg.test_size,
         pad=True,
     )
-    _check_some_series_fills_the_window(panel, split)
+    _check_some_series_fills_the_window(split)
     # A series with no training point is scaled by its first point (never a test point).
     scaler = fit_scaler(
         train_cfg.scaler, panel.y, split.start, np.maximum(split.train_end, split.start + 1)
@@ -211,16 +211,13 @@ def fit(
     return TrainResult(scaled, model_cfg, asked, scaler, split, history, summary)
 
 
-def _check_some_series_fills_the_window(panel: Panel, split: Split) -> None:
+def _check_some_series_fills_the_window(split: Split) -> None:
     """Padding serves the short series of a file, not a window longer than all of them."""
-    room = split.val_end - split.start  # points before each series' test part
-    if len(room) and int(room.max()) - (split.val_end - split.train_end).max() < split.window:
-        longest = int(panel.lengths.max())
-        need = longest + split.window - int(room.max() - (split.val_end - split.train_end).max())
+    longest = int((split.train_end - split.start).max()) if split.n_series else 0
+    if longest < split.window:
         raise SeriesTooShortError(
             f"--window {split.window} is longer than every series' training part (the longest "
-            f"series has {longest} points; it would need at least {need}); "
-            "use a smaller --window"
+            f"has {longest} points, before validation and test); use a smaller --window"
         )
 
 
@@ -252,11 +249,11 @@ class _Windows:
             weight = as_tensor(series_weight[series].astype(np.float32))
         return cls(as_tensor(starts), as_tensor(firsts), as_tensor(lasts), partial, weight)
 
-    def loss(self, loss_fn, pred, y, idx, mask) -> torch.Tensor:
+    def loss(self, loss_fn, point_fn, pred, y, idx, mask) -> torch.Tensor:
         """Mean loss of windows ``idx``: over readable target points, weighted per series."""
         if mask is None and self.weight is None:
             return loss_fn(pred, y)
-        per_point = loss_fn.__class__(reduction="none", **_loss_kwargs(loss_fn))(pred, y)
+        per_point = point_fn(pred, y)  # (B, H), the same loss unreduced
         if self.weight is not None:
             per_point = per_point * self.weight[idx][:, None]
         if mask is None:
@@ -286,26 +283,27 @@ def series_weights(y: np.ndarray, split: Split, scaler: ScalerParams) -> np.ndar
     """(S,) loss weight per series for ``loss_scale="mase"``: scaler scale / in-sample naive
     MAE of the training part (so scaled errors become MASE-like units), clipped to 10x the
     median and normalised to mean 1. Series without two training points weigh the median."""
-    n = split.train_end - split.start
-    diffs = np.abs(np.diff(y))
-    diffs[split.end[:-1] - 1] = 0.0  # no change across series boundaries
-    csum = np.concatenate([[0.0], np.cumsum(diffs)])
-    last = np.maximum(split.train_end - 1, split.start)
-    mad = (csum[last] - csum[split.start]) / np.maximum(n - 1, 1)  # (S,) mean |change|
+    mad = mean_abs_change(y, split.start, split.train_end)  # (S,) NaN under two points
     with np.errstate(divide="ignore", invalid="ignore"):
         w = scaler.scale / mad
-    ok = np.isfinite(w) & (w > 0) & (n >= 2)
+    ok = np.isfinite(w) & (w > 0)
     median = float(np.median(w[ok])) if ok.any() else 1.0
     w = np.clip(np.where(ok, w, median), 0.0, 10.0 * median)
     return w / w.mean() if w.mean() > 0 else np.ones_like(w)
 
 
-def _loss_kwargs(loss_fn: nn.Module) -> dict:
-    return {"delta": loss_fn.delta} if isinstance(loss_fn, nn.HuberLoss) else {}
-
-
 def _loss_fn(name: str) -> nn.Module:
     return {"mse": nn.MSELoss(), "mae": nn.L1Loss(), "huber": nn.HuberLoss(delta=1.0)}[name]
+
+
+def _point_loss_fn(name: str) -> nn.Module:
+    """The same loss, unreduced, (B, H): for masked targets and per-series weights."""
+    none = "none"
+    return {
+        "mse": nn.MSELoss(reduction=none),
+        "mae": nn.L1Loss(reduction=none),
+        "huber": nn.HuberLoss(delta=1.0, reduction=none),
+    }[name]
 
 
 def _train_one(
@@ -331,7 +329,7 @@ def _train_one(
     # cut at the holdout's best epoch, the holdout's own schedule would still be near its
     # peak rate there (the holdout picks its best epoch on validation; the refit cannot).
     sched = _schedule(opt, tc.lr, (fixed_epochs or tc.epochs) * per_epoch)
-    loss_fn = _loss_fn(tc.loss)
+    loss_fn, point_fn = _loss_fn(tc.loss), _point_loss_fn(tc.loss)
     span = torch.arange(cfg.window + cfg.horizon, device=device)
     w = cfg.window
     clip = tc.clip_norm if tc.clip_norm > 0 else float("inf")
@@ -355,7 +353,8 @@ def _train_one(
             block, mask = train_w.block(z, idx, span)  # (B, W + H), gathered by index
             x, y = block[:, :w], block[:, w:]
             pred = model.forward_teacher(x, y, ratio) if seq2seq else model(x)
-            loss = train_w.loss(loss_fn, pred, y, idx, None if mask is None else mask[:, w:])
+            target_mask = None if mask is None else mask[:, w:]
+            loss = train_w.loss(loss_fn, point_fn, pred, y, idx, target_mask)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             epoch_norms[b] = torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
@@ -379,7 +378,7 @@ def _train_one(
                 progress, member_index, members, epoch, fixed_epochs, train_loss, None, norms, epoch
             )
             continue
-        val_loss = _evaluate(model, z, val_w, span, w, loss_fn)
+        val_loss = _evaluate(model, z, val_w, span, w, loss_fn, point_fn)
         if not math.isfinite(val_loss):
             raise TrainingError(
                 f"the validation loss became {val_loss} in epoch {epoch + 1} (the weights "
@@ -447,7 +446,7 @@ def _report(progress, member, members, epoch, total, train_loss, val_loss, norms
 
 
 @torch.no_grad()
-def _evaluate(model, z, windows: _Windows, span, w, loss_fn, chunk: int = 4096) -> float:
+def _evaluate(model, z, windows: _Windows, span, w, loss_fn, point_fn, chunk: int = 4096) -> float:
     """Mean validation loss over all validation windows (the decoder feeds itself)."""
     model.eval()
     total = torch.zeros((), device=z.device)
@@ -456,7 +455,7 @@ def _evaluate(model, z, windows: _Windows, span, w, loss_fn, chunk: int = 4096) 
         rows = slice(i, i + chunk)
         block, _ = windows.block(z, rows, span)  # validation windows are whole
         pred = model(block[:, :w])
-        total += windows.loss(loss_fn, pred, block[:, w:], rows, None) * len(block)
+        total += windows.loss(loss_fn, point_fn, pred, block[:, w:], rows, None) * len(block)
         n += len(block)
     return float(total) / max(n, 1)
 

@@ -133,8 +133,8 @@ def train_window_starts(split: Split) -> np.ndarray:
 
     Short series get more: their inputs may start up to ``lead`` points early (in the
     padding), and their targets may run past the training part's end as long as the first
-    target point is inside it; the points beyond are never read (:func:`window_bounds` clamps
-    them) and are masked out of the loss.
+    target point is inside it; the points beyond are never read (gathering clamps indices to
+    the part, :func:`clamped_index`) and are masked out of the loss.
     """
     reach = np.where(split.short, split.horizon - 1, 0)  # target points allowed past the end
     return window_starts(
@@ -152,11 +152,6 @@ def val_window_starts(split: Split) -> np.ndarray:
     first = np.maximum(split.train_end + 1 - h - w, lowest)  # target ends at train_end
     last = split.val_end - h - w  # target ends at val_end - 1
     return concat_ranges(first, np.maximum(last - first + 1, 0))
-
-
-def window_firsts(split: Split, starts: np.ndarray) -> np.ndarray:
-    """(B,) first point of the series each window (from this split) belongs to."""
-    return split.start[window_series(split, starts)]
 
 
 def window_series(split: Split, starts: np.ndarray) -> np.ndarray:
@@ -205,19 +200,9 @@ def test_window_starts(split: Split) -> np.ndarray:
     return split.val_end - split.window
 
 
-def gather(
-    y: np.ndarray,
-    starts: np.ndarray,
-    window: int,
-    horizon: int,
-    firsts: np.ndarray | None = None,
-):
-    """Materialise a batch: inputs (B, window) and targets (B, horizon) from start indices
-    (clamped to ``firsts``, each window's series start, when windows may be padded)."""
-    if firsts is None:
-        idx = starts[:, None] + np.arange(window + horizon)
-    else:
-        idx = clamped_index(starts, firsts, window + horizon)
+def gather(y: np.ndarray, starts: np.ndarray, window: int, horizon: int):
+    """Materialise a batch: inputs (B, window) and targets (B, horizon) from start indices."""
+    idx = starts[:, None] + np.arange(window + horizon)
     block = y[idx]  # (B, window + horizon)
     return block[:, :window], block[:, window:]
 

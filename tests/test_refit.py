@@ -12,7 +12,7 @@ import pytest
 import torch
 from conftest import make_panel
 
-from forecastr import api
+from forecastr import api, autoconfig
 from forecastr.errors import ForecastrError
 from forecastr.train import TrainConfig
 
@@ -157,9 +157,13 @@ def test_the_base_is_chosen_on_the_training_part():
     t = np.arange(120)
     seasonal = [10 + 5 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 0.3, 120) for _ in range(5)]
     walks = [np.cumsum(rng.normal(0, 1, 120)) for _ in range(5)]
-    assert api.choose_base(_panel_of(seasonal), 6, 6, 24, [12]) == 12
-    assert api.choose_base(_panel_of(walks), 6, 6, 24, [12]) == 1  # a season that isn't there
-    assert api.choose_base(_panel_of(seasonal), 6, 6, 8, [12]) == 1  # 12 doesn't fit the window
+    assert autoconfig.choose_base(_panel_of(seasonal), 6, 6, 24, [12]) == 12
+    assert (
+        autoconfig.choose_base(_panel_of(walks), 6, 6, 24, [12]) == 1
+    )  # a season that isn't there
+    assert (
+        autoconfig.choose_base(_panel_of(seasonal), 6, 6, 8, [12]) == 1
+    )  # 12 doesn't fit the window
 
 
 class _NanModel:
