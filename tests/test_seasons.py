@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from forecastr import seasons
+from forecastr import acf, seasons
 from forecastr.seasons import (
     SeasonEvidence,
     choose_seasons,
@@ -214,8 +214,8 @@ def test_candidates_are_tested_and_labelled_calendar():
 
 def test_pooled_bound_shrinks_with_the_number_of_series():
     rng = np.random.default_rng(12)
-    one = seasons._pool(*_one(rng.normal(size=200)), 20, 20_000, "linear")
-    many = seasons._pool(*_panel([rng.normal(size=200) for _ in range(100)]), 20, 20_000, "linear")
+    one = acf._pool(*_one(rng.normal(size=200)), 20, 20_000, "linear")
+    many = acf._pool(*_panel([rng.normal(size=200) for _ in range(100)]), 20, 20_000, "linear")
     assert many.se(10) == pytest.approx(one.se(10) / 10, rel=0.3)
 
 
@@ -225,8 +225,8 @@ def test_batching_and_series_order_do_not_change_the_answer(monkeypatch):
     expected = detect_seasons(*_panel(series))
     assert _periods(expected) == [8]
     shuffled = detect_seasons(*_panel([series[i] for i in rng.permutation(len(series))]))
-    monkeypatch.setattr(seasons, "_CHUNK", 1000)  # many small FFT batches
-    monkeypatch.setattr(seasons, "_MAX_GROUPS", 4)  # coarse testable-lag groups
+    monkeypatch.setattr(acf, "_CHUNK", 1000)  # many small FFT batches
+    monkeypatch.setattr(acf, "_MAX_GROUPS", 4)  # coarse testable-lag groups
     batched = detect_seasons(*_panel(series))
     assert _periods(shuffled) == _periods(batched) == [8]
     assert shuffled[0].acf == pytest.approx(expected[0].acf)
@@ -350,18 +350,18 @@ def test_moving_average_detrending_keeps_cycles_dividing_its_window(period, wind
     cycle = np.sin(2 * np.pi * t / period)
     x = (3.0 + 0.5 * t + cycle)[None]  # (1, 200)
     valid = np.ones_like(x, dtype=bool)
-    e, n = seasons._detrend(x, valid, np.array([200]), "ma", window)
+    e, n = acf._detrend(x, valid, np.array([200]), "ma", window)
     h = window // 2
     assert n.tolist() == [200 - 2 * h]
     kept = cycle[h : 200 - h]
     line = np.polyval(np.polyfit(np.arange(kept.size), kept, 1), np.arange(kept.size))
     np.testing.assert_allclose(e[0, : n[0]], kept - line, atol=1e-9)  # the cycle, less its line
-    e, _ = seasons._detrend(x, valid, np.array([200]), "ma", window, fold=period)
+    e, _ = acf._detrend(x, valid, np.array([200]), "ma", window, fold=period)
     np.testing.assert_allclose(e[0], 0.0, atol=1e-9)  # the profile removes the cycle too
 
 
 def test_fast_fft_length():
-    assert [seasons._fast_len(n) for n in (1, 7, 17, 121, 1025)] == [1, 8, 18, 125, 1080]
+    assert [acf._fast_len(n) for n in (1, 7, 17, 121, 1025)] == [1, 8, 18, 125, 1080]
 
 
 # --- API details -----------------------------------------------------------------------------
