@@ -24,7 +24,14 @@ from forecastr.autoconfig import (
 )
 from forecastr.baselines import season_length_for
 from forecastr.data import IngestOptions, load_csv
-from forecastr.errors import ArtifactError, ForecastrError, InputError, require
+from forecastr.errors import (
+    ArtifactError,
+    ForecastrError,
+    InputError,
+    TrainingError,
+    require,
+    shown,
+)
 from forecastr.forecast import Schema, forecast_frame, forecast_panel, last_windows
 from forecastr.panel import Panel
 
@@ -61,6 +68,7 @@ class TrainOutcome:
     holdout: Any = None  # train.TrainResult of the holdout run (the one the report scores)
     short: dict = field(default_factory=dict)  # short_series_counts of the run
     refit: bool = False  # whether the saved model was refit on every point
+    replaced: bool = False  # whether the save replaced a model already at the output path
 
 
 def train(
@@ -104,6 +112,7 @@ def train(
         mcfg, seasons = resolve_model_config(panel, overrides, season_length)
     except (TypeError, ValueError) as err:
         raise InputError(str(err)) from None
+    panel.check_future(mcfg.horizon)  # forecasts past 2262 (or the last step) fail now
     short = short_series_counts(panel, mcfg.horizon, tcfg.val_size or mcfg.horizon, mcfg.window)
     holdout = fit(panel, mcfg, tcfg, progress)
     name = display_name(mcfg)
@@ -124,16 +133,20 @@ def train(
         seasons=[*periods, mcfg.season_length],
         model=fc,
     )
+    _refuse_diverged(fc, panel, tcfg, "the holdout run")
     result, train_end = holdout, fc.train_end
     if refit:
         epochs = list(holdout.summary["best_epoch"])
         result = fit(panel, mcfg, tcfg, progress, epochs=epochs)
+        refit_fc = TorchForecaster(result.model, panel.ids, mcfg.window, mcfg.horizon, name)
+        _refuse_diverged(refit_fc, panel, tcfg, "the refit on every point")
         result.summary["holdout"] = holdout.summary
         ends = panel.offsets[1:]
         train_end = {s: _stamp(panel.ds[int(e) - 1]) for s, e in zip(panel.ids, ends, strict=True)}
-    path = out
+    path, replaced = out, False
     if save_model:
         path = save_bundle(out, panel, result, report, train_end, seasons, refit)
+        replaced = bool(getattr(path, "replaced", False))  # artifact.SavedPath
     return TrainOutcome(
         path=path,
         panel=panel,
@@ -144,7 +157,22 @@ def train(
         holdout=holdout,
         short=short,
         refit=refit,
+        replaced=replaced,
     )
+
+
+def _refuse_diverged(fc, panel: Panel, tcfg, run: str) -> None:
+    """Stop, before anything is written, when a run's forecasts leave the data far behind
+    (``forecast.find_implausible``): finite weights that diverged pass every loss check."""
+    from forecastr.forecast import find_implausible
+
+    bad = find_implausible(fc, panel)
+    if bad is None:
+        return
+    fix = f"lower --lr (now {tcfg.lr:g}) or keep gradient clipping on (--clip-norm 1.0)"
+    if run != "the holdout run":
+        fix = f"train with --no-refit, or {fix}"
+    raise TrainingError(f"{run} diverged: {bad.describe()}; {fix}; no model written")
 
 
 def save_bundle(
@@ -252,6 +280,7 @@ def predict(
         values, last = context
         return forecast_frame(fc, values, schema.ids, last, schema.freq, schema.step)
     panel = load_csv(data, ingest_for(schema, ingest))
+    panel.check_future(int(fc.horizon))
     frame = forecast_panel(fc, panel, schema)
     known = set(schema.ids)
     frame.attrs["new_series"] = [s for s in panel.ids if s not in known]
@@ -387,7 +416,8 @@ def _plot_attention(fc, schema: Schema, panel: Panel, path: str, series: str | N
     sid = series or panel.ids[0]
     if sid not in panel.ids:
         raise InputError(
-            f"--series {sid!r} is not in the data (series: {', '.join(panel.ids[:5])})"
+            f"--series {shown(sid)} is not in the data (series: "
+            f"{', '.join(shown(s, 40) for s in panel.ids[:5])})"
         )
     window = last_windows(panel, fc.window)[panel.ids.index(sid)]
     idx = fc.series_index([sid])

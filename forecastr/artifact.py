@@ -1,14 +1,16 @@
-"""The model bundle: a directory holding ``config.json`` and ``weights.safetensors``. No pickle.
+"""The model bundle: a directory holding ``config.json`` and its weights file. No pickle.
 
 ``config.json`` carries the format version, every hyperparameter, the data schema, the
-per-series scaler parameters, the training history and summary, and package versions.
-``weights.safetensors`` holds the network's tensors and, under ``context.*``, the last
-``window`` values and timestamps of each series, so ``predict`` needs no CSV. safetensors
-is a plain header + raw buffers format: loading it can never run code. The config records
-the SHA-256 of the weights file, so a swapped or tampered file is refused.
+per-series scaler parameters, the training history and summary, and package versions. It
+names the weights file (``weights-<16 hex of its SHA-256>.safetensors``), which holds the
+network's tensors and, under ``context.*``, the last ``window`` values and timestamps of each
+series, so ``predict`` needs no CSV. safetensors is a plain header + raw buffers format:
+loading it can never run code. The config records the SHA-256 of the weights and of itself
+(``config_sha256``), so a swapped, tampered or edited file is refused.
 
-Saving is atomic: everything is written to a temporary sibling directory, fsynced, then
-swapped in by rename; an interrupted save leaves the earlier model as it was.
+How the directory is written (atomically, one rename, no gap) and read (its own regular files
+only, sizes bounded) is :mod:`forecastr.modeldir`'s business; this module says what goes in.
+Format 1 models (a fixed ``weights.safetensors``, no config digest) still load.
 """
 
 from __future__ import annotations
@@ -18,8 +20,6 @@ import errno
 import hashlib
 import json
 import os
-import shutil
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,16 +27,31 @@ from dataclasses import dataclass
 import numpy as np
 
 from forecastr import __version__
-from forecastr.atomic import _umask_dir_mode, _umask_mode
 from forecastr.errors import ArtifactError, InputError
 from forecastr.forecast import Schema
+from forecastr.jsonfields import loads_bounded
+from forecastr.modelcheck import check_config
+from forecastr.modeldir import (
+    CONFIG,
+    DIGEST_KEY,
+    MAX_CONFIG_BYTES,
+    WEIGHTS_RE,
+    changed_since,
+    config_digest,
+    read_file,
+    sha256_file,
+    write_model,
+)
+from forecastr.modeldir import WEIGHTS_V1 as WEIGHTS
 from forecastr.outputs import check_model_dir, write_error
 from forecastr.scaling import ScalerParams
+from forecastr.weightcheck import check_weights
 
 FORMAT = "forecastr-model"
-FORMAT_VERSION = 1
-CONFIG = "config.json"
-WEIGHTS = "weights.safetensors"
+# 2: config.json names a content-named weights file and carries its own digest. Saves write
+# version 2; versions 1 and 2 are read.
+FORMAT_VERSION = 2
+READ_VERSIONS = (1, 2)
 DEFAULT_DIR = "forecastr-model"
 
 
@@ -68,7 +83,7 @@ class Bundle:
         """(S, window) last values and (S,) last timestamps of the training data."""
         if "context.values" not in self.tensors or "context.last" not in self.tensors:
             raise ArtifactError(
-                f"{self.path}: {WEIGHTS} holds no stored context (the training data's last "
+                f"{self.path}: the weights file holds no stored context (the training data's last "
                 "window); pass a data.csv to forecast from"
             )
         return self.tensors["context.values"], self.tensors["context.last"]
@@ -83,60 +98,68 @@ class Bundle:
         return TorchForecaster.from_bundle(self)
 
 
-def save(path: str | os.PathLike, config: dict, state: dict, context: dict) -> str:
-    """Write a model directory atomically.
+class SavedPath(str):
+    """What :func:`save` returns: the model's absolute path, a plain ``str`` to every caller,
+    plus ``replaced``: True when an earlier model was there and this one took its place."""
+
+    replaced: bool
+
+    def __new__(cls, path: str, replaced: bool) -> SavedPath:
+        obj = super().__new__(cls, path)
+        obj.replaced = replaced
+        return obj
+
+
+def save(path: str | os.PathLike, config: dict, state: dict, context: dict) -> SavedPath:
+    """Write a model directory atomically: the path holds the old model or the new one, always.
 
     Args:
         path: the directory to create or replace.
         config: JSON-ready dict (without format fields; they are added here).
         state: the model's ``state_dict`` (torch tensors).
         context: numpy arrays stored as ``context.<name>``.
+
+    Returns:
+        The absolute path (a ``str``), with ``.replaced`` set.
     """
     import torch
     from safetensors.torch import save_file
 
     path = check_model_dir(path)  # a file, a foreign folder, an unwritable place: refused
-    parent = os.path.dirname(path)
+    tensors = {f"model.{k}": v.detach().to("cpu").contiguous() for k, v in state.items()}
+    for name, arr in context.items():
+        tensors[f"context.{name}"] = torch.from_numpy(np.ascontiguousarray(arr))
+    head = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "forecastr_version": __version__,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+
+    def write_weights(target: str) -> None:
+        save_file(tensors, target, metadata={"format": FORMAT})
+
+    def render(weights: str, digest: str) -> bytes:
+        full = {**head, **config, "weights": weights, "weights_sha256": digest}
+        return _render_config({**full, "versions": _versions()})
+
     try:
-        os.makedirs(parent, exist_ok=True)
-        tmp = tempfile.mkdtemp(prefix=f".{os.path.basename(path)}.tmp-", dir=parent)
-    except OSError as err:
-        raise write_error(path, err, what="model") from None
-    try:
-        tensors = {f"model.{k}": v.detach().to("cpu").contiguous() for k, v in state.items()}
-        for name, arr in context.items():
-            tensors[f"context.{name}"] = torch.from_numpy(np.ascontiguousarray(arr))
-        weights = os.path.join(tmp, WEIGHTS)
-        save_file(tensors, weights, metadata={"format": FORMAT})
-        full = {
-            "format": FORMAT,
-            "format_version": FORMAT_VERSION,
-            "forecastr_version": __version__,
-            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            **config,
-            "weights_sha256": _sha256(weights),
-            "versions": _versions(),
-        }
-        with open(os.path.join(tmp, CONFIG), "w") as fh:
-            json.dump(full, fh, indent=1, allow_nan=False, default=_json_default)
-        _share(tmp)
-        _fsync_dir(tmp)
-        _swap_in(tmp, path)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        replaced = write_model(path, write_weights, render)
     except BaseException as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
         if isinstance(exc, OSError) or _is_io_error(exc):
             raise write_error(path, _as_oserror(exc), what="model") from None
         raise
-    return path
+    return SavedPath(path, replaced)
 
 
-def _share(tmp: str) -> None:
-    """Give the model what ``open``/``mkdir`` would have: 0666/0777 less the umask (mkdtemp
-    makes 0700 and safetensors 0600, which another uid could neither read nor remove)."""
-    file_mode = _umask_mode()
-    for name in os.listdir(tmp):
-        os.chmod(os.path.join(tmp, name), file_mode)
-    os.chmod(tmp, _umask_dir_mode())
+def _render_config(full: dict) -> bytes:
+    """config.json's bytes, sealed with the digest of its canonical JSON."""
+    # Through JSON and back first: the digest must be that of what a reader parses (numpy
+    # numbers become plain ones, tuples lists, integer keys strings).
+    plain = json.loads(json.dumps(full, allow_nan=False, default=_json_default))
+    plain[DIGEST_KEY] = config_digest(plain)
+    return json.dumps(plain, indent=1, allow_nan=False).encode("utf-8")
 
 
 def _is_io_error(exc: BaseException) -> bool:
@@ -158,27 +181,14 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def _swap_in(tmp: str, path: str) -> None:
-    """Replace ``path`` by ``tmp``: two renames, the old model kept until the new one is in."""
-    if not os.path.exists(path):
-        os.rename(tmp, path)
-        return
-    old = tempfile.mkdtemp(prefix=f".{os.path.basename(path)}.old-", dir=os.path.dirname(path))
-    os.rmdir(old)
-    # Both renames sit inside the try: an interrupt that lands just after the first one has
-    # moved the old model aside must still put it back.
-    try:
-        os.rename(path, old)
-        os.rename(tmp, path)
-    except BaseException:
-        if os.path.isdir(old) and not os.path.exists(path):
-            os.rename(old, path)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
-
-
 def load(path: str | os.PathLike) -> Bundle:
-    """Read and verify a model directory; any problem is one clear ArtifactError line."""
+    """Read and verify a model directory; any problem is one clear ArtifactError line.
+
+    Only the directory's own regular files are read: a symbolic link (or FIFO, device...)
+    inside it is refused, the weights name must be a plain ``weights-<hex>.safetensors``, and
+    config.json is refused above ``MAX_CONFIG_BYTES`` before it is read. (The directory itself
+    may be a link: that is the user's choice.) The bytes checked are the bytes loaded.
+    """
     path = os.fspath(path)
     if not os.path.exists(path):
         raise ArtifactError(
@@ -188,38 +198,97 @@ def load(path: str | os.PathLike) -> Bundle:
         raise ArtifactError(
             f"{path}: is a file; a forecastr model is a directory (or a .onnx file)"
         )
-    cfg_path, w_path = os.path.join(path, CONFIG), os.path.join(path, WEIGHTS)
-    if not os.path.isfile(cfg_path):
-        raise ArtifactError(f"{path}: no {CONFIG}; this is not a forecastr model directory")
-    try:
-        with open(cfg_path, encoding="utf-8") as fh:
-            config = json.load(fh)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise ArtifactError(f"{cfg_path}: unreadable or corrupt JSON ({err})") from None
-    if not isinstance(config, dict) or config.get("format") != FORMAT:
-        raise ArtifactError(f"{cfg_path}: not a forecastr model (format field missing or foreign)")
-    version = config.get("format_version")
-    if version != FORMAT_VERSION:
-        raise ArtifactError(
-            f"{path}: model format version {version} but this forecastr reads version "
-            f"{FORMAT_VERSION}; retrain the model with this version"
-        )
-    if not os.path.isfile(w_path):
-        raise ArtifactError(f"{path}: {WEIGHTS} is missing; the model is incomplete")
-    if _sha256(w_path) != config.get("weights_sha256"):
-        raise ArtifactError(
-            f"{w_path}: checksum does not match config.json; the weights were changed or truncated"
-        )
-    try:
-        from safetensors.numpy import load_file
-
-        tensors = load_file(w_path)
-    except Exception as err:  # safetensors raises its own error types
-        raise ArtifactError(f"{w_path}: corrupt weights file ({err})") from None
+    config, w_path, data = _read_verified(path)
+    cfg_path = os.path.join(path, CONFIG)
     for key in ("model", "data", "scaler"):
         if key not in config:
             raise ArtifactError(f"{cfg_path}: the '{key}' section is missing")
+    # Every field config.json holds, then the weights' header against them: before a tensor
+    # is loaded or a network built (forecastr/modelcheck.py, forecastr/weightcheck.py).
+    check_config(config, cfg_path)
+    check_weights(config, data, w_path)
+    try:
+        from safetensors.numpy import load as load_bytes
+
+        tensors = load_bytes(data)
+    except Exception as err:  # safetensors raises its own error types
+        raise ArtifactError(f"{w_path}: corrupt weights file ({_one_line(str(err))})") from None
     return Bundle(path=path, config=config, tensors=tensors)
+
+
+def _read_verified(path: str) -> tuple[dict, str, bytes]:
+    """config.json, and the weights file it names with their bytes, both digests checked.
+
+    A save that swaps a new model in while this reads is caught (the weights named by the old
+    config are gone and config.json is another file): read again, a few times at most.
+    """
+    cfg_path = os.path.join(path, CONFIG)
+    for _ in range(3):
+        config, seen = _read_config(path, cfg_path)
+        version = _check_version(config, path)
+        if (version >= 2 or DIGEST_KEY in config) and config.get(DIGEST_KEY) != config_digest(
+            config
+        ):
+            raise ArtifactError(
+                f"{cfg_path}: config.json was changed after saving ({DIGEST_KEY} does not "
+                "match); restore it or retrain the model"
+            )
+        name = WEIGHTS if version == 1 else _weights_name(config, cfg_path)
+        w_path = os.path.join(path, name)
+        try:
+            data, _ = read_file(w_path)
+        except FileNotFoundError:
+            if changed_since(cfg_path, seen):
+                continue
+            raise ArtifactError(f"{path}: {name} is missing; the model is incomplete") from None
+        if hashlib.sha256(data).hexdigest() != config.get("weights_sha256"):
+            raise ArtifactError(
+                f"{w_path}: checksum does not match config.json; the weights were changed or "
+                "truncated"
+            )
+        return config, w_path, data
+    raise ArtifactError(f"{path}: the model kept changing while it was read; try again")
+
+
+def _read_config(path: str, cfg_path: str) -> tuple[dict, os.stat_result]:
+    try:
+        raw, seen = read_file(cfg_path, limit=MAX_CONFIG_BYTES)
+    except FileNotFoundError:
+        raise ArtifactError(
+            f"{path}: no {CONFIG}; this is not a forecastr model directory"
+        ) from None
+    try:
+        # Bounded: at most MAX_JSON_VALUES values (~300 MB parsed), nesting refused cleanly.
+        config = loads_bounded(raw.decode("utf-8"), MAX_CONFIG_BYTES)
+    except (ValueError, RecursionError) as err:  # UnicodeDecodeError, JSONDecodeError
+        raise ArtifactError(
+            f"{cfg_path}: unreadable or corrupt JSON ({_one_line(str(err))})"
+        ) from None
+    if not isinstance(config, dict) or config.get("format") != FORMAT:
+        raise ArtifactError(f"{cfg_path}: not a forecastr model (format field missing or foreign)")
+    return config, seen
+
+
+def _check_version(config: dict, path: str) -> int:
+    version = config.get("format_version")
+    if type(version) is not int or version not in READ_VERSIONS:  # bool is not a version
+        raise ArtifactError(
+            f"{path}: model format version {version!r} but this forecastr reads versions "
+            f"{READ_VERSIONS[0]} to {READ_VERSIONS[-1]}; retrain the model with this version"
+        )
+    return version
+
+
+def _weights_name(config: dict, cfg_path: str) -> str:
+    """The weights file config.json names: a plain base name of the expected pattern only."""
+    name = config.get("weights")
+    if not isinstance(name, str) or WEIGHTS_RE.fullmatch(name) is None:
+        shown = repr(name) if len(repr(name)) <= 80 else repr(name)[:77] + "..."
+        raise ArtifactError(
+            f"{cfg_path}: 'weights' must name a weights-<16 hex>.safetensors file in the model "
+            f"directory, not {shown}; restore config.json or retrain the model"
+        )
+    return name
 
 
 class TorchForecaster:
@@ -303,23 +372,7 @@ def display_name(mcfg) -> str:
     return name
 
 
-def _sha256(path: str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def _fsync_dir(path: str) -> None:
-    for name in os.listdir(path):
-        with open(os.path.join(path, name), "rb") as fh:
-            os.fsync(fh.fileno())
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+_sha256 = sha256_file  # the name tests and tools used before modeldir existed
 
 
 def _versions() -> dict:

@@ -19,7 +19,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from forecastr import __version__, defaults, outputs
-from forecastr.errors import ForecastrError
+from forecastr.errors import ForecastrError, shown
 from forecastr.present import (
     TrainProgress,
     columns_text,
@@ -486,10 +486,10 @@ def train(
             progress=progress,
         )
     if outcome.short.get("unscorable"):
-        shown = ", ".join(repr(s) for s in outcome.short["unscorable_ids"][:5])
+        names = ", ".join(shown(s, 40) for s in outcome.short["unscorable_ids"][:5])
         err.print(
             f"[yellow]warning:[/] {outcome.short['unscorable']} series have no more points than "
-            f"the horizon ({escape(shown)}{', ...' if outcome.short['unscorable'] > 5 else ''}): "
+            f"the horizon ({escape(names)}{', ...' if outcome.short['unscorable'] > 5 else ''}): "
             "left out of the held-out report; forecast from their padded history",
             highlight=False,
         )
@@ -500,6 +500,7 @@ def train(
             "seasons": [e.to_dict() for e in outcome.seasons],
             "short_series": outcome.short,
             "refit": outcome.refit,
+            "replaced": outcome.replaced,
             "summary": api.json_safe(outcome.result.summary),
             "evaluation": outcome.report.to_dict(),
         }
@@ -511,6 +512,8 @@ def train(
         title="Held-out test (last horizon of each series, scored by the holdout run's model)",
     )
     saved = "refit on every point" if outcome.refit else "the holdout model (--no-refit)"
+    if outcome.replaced:
+        saved += "; it replaced the model that was there"
     out.print(f"model saved to [bold]{escape(str(outcome.path))}[/] ({saved})", soft_wrap=True)
 
 
@@ -675,9 +678,9 @@ def predict(
     frame = api.predict(model_path, data, _ingest(id_col, time_col, target, freq, fill, layout))
     new = frame.attrs.get("new_series") or []
     if new:
-        shown = ", ".join(repr(s) for s in new[:5]) + (", ..." if len(new) > 5 else "")
+        names = ", ".join(shown(s, 40) for s in new[:5]) + (", ..." if len(new) > 5 else "")
         err.print(
-            f"[yellow]note:[/] {len(new)} series the model never saw ({escape(shown)}): "
+            f"[yellow]note:[/] {len(new)} series the model never saw ({escape(names)}): "
             "forecast from their own history's scale",
             highlight=False,
         )

@@ -19,6 +19,7 @@ import re
 import stat
 import sys
 import warnings
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
@@ -26,7 +27,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from forecastr.errors import InputError
+from forecastr.errors import InputError, shown
 
 # Cell texts read as a missing value (after stripping spaces).
 NULL_VALUES = ("", "NA", "N/A", "NaN", "nan", "null", "NULL", "None", "#N/A", "-", "n/a", "na")
@@ -39,6 +40,10 @@ Engine = Literal["pyarrow", "pandas"]
 # The reader read_columns uses; None: pyarrow if it can be imported, else pandas. Tests set it
 # to run the pandas path in an interpreter that has pyarrow.
 ENGINE: Engine | None = None
+
+# The most bytes read to find the end of the header line (a wide file of many thousand
+# series has a long one); a longer first line is refused.
+MAX_HEADER_BYTES = 64 << 20
 
 # Cells per chunk of the pandas reader: bounds the memory its text columns take before they
 # are dictionary-encoded (a Python string per cell).
@@ -56,6 +61,9 @@ class Source:
     header_line: int  # 0-based physical line of the header row
     header: list[str]
     sample: pd.DataFrame  # the first rows as text (dtype str, empty cells as "")
+    # pyarrow's block: at least a few of the longest lines seen at the top (pyarrow cannot
+    # skip a header or hold a row longer than one block).
+    block_size: int = 1 << 20
 
 
 def open_source(path: str) -> Source:
@@ -73,7 +81,7 @@ def open_source(path: str) -> Source:
     compression = "gzip" if lower.endswith(".gz") else "bz2" if lower.endswith(".bz2") else None
     try:
         with _open_binary(path, compression) as fh:
-            head = fh.read(1 << 20)
+            head = _read_head(fh)
     except OSError as err:  # permissions, or a corrupt .gz/.bz2
         reason = err.strerror or _first_line(err)
         raise InputError(
@@ -86,10 +94,35 @@ def open_source(path: str) -> Source:
     encoding = _detect_encoding(head, path)
     text = _decode_head(head, encoding)
     lines = text.splitlines()
-    header_line = next(i for i, ln in enumerate(lines) if ln.strip())
+    header_line = next((i for i, ln in enumerate(lines) if ln.strip()), None)
+    if header_line is None:  # only a byte-order mark, or blanks in UTF-16
+        raise InputError(f"{path}: the file is empty; it needs a header row and data rows")
     sep = _sniff_separator([ln for ln in lines[header_line:] if ln.strip()][:50])
+    if len(head) >= MAX_HEADER_BYTES and len(lines) <= header_line + 1:
+        raise InputError(
+            f"{path}: the first line is longer than {MAX_HEADER_BYTES >> 20} MB; check that the "
+            "file is a CSV with one row per line"
+        )
     header, sample = _read_header(path, compression, encoding, sep, header_line, lines[header_line])
-    return Source(path, encoding, compression, sep, header_line, header, sample)
+    longest = max(len(ln) for ln in lines[header_line:]) * (2 if encoding == "utf-16" else 1)
+    block = max(1 << 20, 4 * longest)
+    return Source(path, encoding, compression, sep, header_line, header, sample, block)
+
+
+def _read_head(fh) -> bytes:
+    """The first MiB, or more when the first non-blank line is longer (up to
+    :data:`MAX_HEADER_BYTES`), so that the header is read whole."""
+    head = fh.read(1 << 20)
+    while len(head) < MAX_HEADER_BYTES and not _has_line_end(head.lstrip()):
+        more = fh.read(min(len(head), MAX_HEADER_BYTES - len(head)))
+        if not more:
+            break
+        head += more
+    return head
+
+
+def _has_line_end(text: bytes) -> bool:
+    return b"\n" in text or b"\r" in text
 
 
 def _open_binary(path: str, compression: str | None):
@@ -162,22 +195,25 @@ def _read_header(
     names = [c.strip() or f"Unnamed: {k}" for k, c in enumerate(raw)]
     if len(names) < 2:
         raise InputError(
-            f"{path}: found one column ({names[0]!r}) in the header; a CSV needs a time column "
-            "and a value column separated by , ; tab or |"
+            f"{path}: found one column ({shown(names[0])}) in the header; a CSV needs a time "
+            "column and a value column separated by , ; tab or |"
         )
-    dupes = sorted({n for n in names if names.count(n) > 1})
+    dupes = sorted(n for n, k in Counter(names).items() if k > 1)  # linear: 1e6 columns happen
     if dupes:
-        raise InputError(f"{path}: duplicate column names {dupes}; give every column a unique name")
+        raise InputError(
+            f"{path}: duplicate column names {', '.join(shown(d) for d in dupes[:5])}; give every "
+            "column a unique name"
+        )
     if all(_looks_like_value(n) for n in names):
         raise InputError(
-            f"{path}: the first line ({sep.join(names)}) looks like data, not a header; "
-            "add a header row such as ds,y"
+            f"{path}: the first line ({shown(sep.join(names), quote=False)}) looks like data, "
+            "not a header; add a header row such as ds,y"
         )
     if sum(_looks_like_date(n) for n in names) >= max(3, len(names) // 2):
         raise InputError(
-            f"{path}: the header holds dates ({names[1]}, {names[2]}, ...), so the file has one "
-            "row per series; forecastr reads time down the rows: reshape it to long format "
-            "(id, date, value) or wide format (date, one column per series)"
+            f"{path}: the header holds dates ({shown(names[1])}, {shown(names[2])}, ...), so the "
+            "file has one row per series; forecastr reads time down the rows: reshape it to long "
+            "format (id, date, value) or wide format (date, one column per series)"
         )
     try:
         with warnings.catch_warnings():
@@ -200,7 +236,9 @@ def _read_header(
     except pd.errors.EmptyDataError:
         sample = pd.DataFrame({n: pd.Series([], dtype=str) for n in names})
     except (pd.errors.ParserError, UnicodeError, ValueError) as err:
-        raise InputError(f"{path}: not a readable CSV ({_first_line(err)})") from None
+        raise InputError(
+            f"{path}: not a readable CSV ({shown(_first_line(err), 200, quote=False)})"
+        ) from None
     return names, sample.fillna("")
 
 
@@ -257,7 +295,7 @@ def _read_columns_arrow(
     # long file repeats each timestamp once per series).
     time_type = _sniff_time_type(src.sample[time_col])
     text_time = pa.dictionary(pa.int32(), pa.string())
-    for _attempt in range(5):
+    for _attempt in range(8):
         try:
             table = _arrow_read(
                 src, id_col, time_col, time_type, targets, text_targets, decimal_comma, newlines
@@ -267,6 +305,9 @@ def _read_columns_arrow(
             msg = _first_line(err)
             if not newlines and "parse error" in msg.lower():
                 newlines = True
+                continue
+            if "block size" in msg.lower() and src.block_size < 1 << 30:
+                src = replace(src, block_size=4 * src.block_size)  # a row longer than a block
                 continue
             if "utf8" in msg.lower() and src.encoding in ("utf-8", "utf-8-sig"):
                 src = replace(src, encoding="cp1252")  # valid UTF-8 at the top only
@@ -345,6 +386,7 @@ def _arrow_read(src, id_col, time_col, time_type, targets, text_targets, decimal
         column_names=src.header,
         skip_rows=src.header_line + 1,
         encoding=encoding,
+        block_size=src.block_size,
     )
     parse_opts = pacsv.ParseOptions(delimiter=src.sep, newlines_in_values=newlines)
     convert = pacsv.ConvertOptions(
@@ -539,7 +581,7 @@ def _parse_error(src: Source, msg: str, spaces_blank: bool = False) -> InputErro
         )
     if "UTF8" in msg or "utf8" in msg.lower():
         return InputError(f"{src.path}: the text is not valid {src.encoding}; save it as UTF-8")
-    return InputError(f"{src.path}: cannot parse the CSV ({msg})")
+    return InputError(f"{src.path}: cannot parse the CSV ({shown(msg, 200, quote=False)})")
 
 
 def _first_bad_record(src: Source, spaces_blank: bool = False) -> tuple[int | None, int]:
@@ -628,7 +670,7 @@ def to_float(
             else "leave the cell empty for a missing value"
         )
         raise InputError(
-            f"{source}: non-numeric value {raw!r} in column {name!r} at line "
+            f"{source}: non-numeric value {shown(raw)} in column {shown(name)} at line "
             f"{line_of([row])[0]}; values must be numbers: {hint}"
         )
     return num.to_numpy(dtype=np.float64, na_value=np.nan)

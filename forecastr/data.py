@@ -48,7 +48,7 @@ from forecastr.csvread import (
     release_arrow_memory,
     to_float,
 )
-from forecastr.errors import InputError
+from forecastr.errors import InputError, shown
 from forecastr.gaps import MAX_INFERRED_FILL, fill_panel
 from forecastr.layout import ID_NAMES, TARGET_NAMES, TIME_NAMES, detect_layout
 from forecastr.panel import Panel
@@ -219,16 +219,17 @@ def _columns_to_panel(
     for col, arr in zip(targets, values, strict=True):
         if np.isnan(arr).all():
             raise InputError(
-                f"{source}: column {col!r} is entirely empty; drop it or choose another column "
-                "with --target"
+                f"{source}: column {shown(col)} is entirely empty; drop it or choose another "
+                "column with --target"
             )
         inf = np.isinf(arr)
         if inf.any():
             raise InputError(
-                f"{source}: infinite value in column {col!r} at line "
+                f"{source}: infinite value in column {shown(col)} at line "
                 f"{row_line(int(np.flatnonzero(inf)[0]))}; replace it with a number or leave "
                 "the cell empty"
             )
+        _check_not_huge(arr, col, source, row_line)
 
     ds, is_int, notes = parse_time(time, time_col, source, row_line)
     del time
@@ -238,7 +239,7 @@ def _columns_to_panel(
         if ids_raw.isna().any():
             k = int(np.flatnonzero(ids_raw.isna().to_numpy())[0])
             raise InputError(
-                f"{source}: empty series id in column {id_col!r} at line {row_line(k)}; "
+                f"{source}: empty series id in column {shown(id_col)} at line {row_line(k)}; "
                 "every row needs one"
             )
         codes, ids = _encode_ids(ids_raw)
@@ -297,10 +298,11 @@ def _columns_to_panel(
         if (valid == 0).any():
             i = int(np.flatnonzero(valid == 0)[0])
             raise InputError(
-                f"{source}: series {ids[i]!r} has no values (every {targets[0]!r} cell "
+                f"{source}: series {shown(ids[i])} has no values (every {shown(targets[0])} cell "
                 f"is empty, e.g. line {point_line(int(offsets[i]))}); drop its rows"
             )
 
+    _check_not_tiny(y, offsets, ids, source, point_line)
     check_duplicates(ds, offsets, point_line, ids, is_int, source, time_col, layout)
 
     step = 1
@@ -336,10 +338,55 @@ def _columns_to_panel(
     )
 
 
+# The model computes in 32-bit floats (largest 3.4e38, smallest normal 1.2e-38): values must
+# fit with room to spare for forecasts beyond the history and for the scaling, or they would
+# overflow to inf or vanish to 0 there. Beyond these sizes ingest refuses them, naming the
+# power of ten to rescale by.
+MAX_VALUE = 1e30
+MIN_SERIES_SIZE = 1e-30
+
+
+def _check_not_huge(arr: np.ndarray, col: str, source: str, row_line) -> None:
+    """Refuse a value column whose values reach past :data:`MAX_VALUE` in size."""
+    with np.errstate(invalid="ignore"):
+        big = np.abs(arr) > MAX_VALUE  # NaN (an empty cell) compares False
+    if big.any():
+        k = int(np.flatnonzero(big)[0])
+        top = float(np.nanmax(np.abs(arr)))
+        raise InputError(
+            f"{source}: value {arr[k]:.3g} in column {shown(col)} at line {row_line(k)} is too "
+            f"large: forecastr computes in 32-bit floats and takes values up to {MAX_VALUE:.0e} "
+            f"in size (here up to {top:.3g}); divide the column by 1e+{_decade(top)} and "
+            "multiply the forecasts back"
+        )
+
+
+def _check_not_tiny(y: np.ndarray, offsets: np.ndarray, ids, source: str, point_line) -> None:
+    """Refuse a series whose values are all below :data:`MIN_SERIES_SIZE` in size (zeros
+    aside): in 32-bit floats they would all be 0."""
+    top = np.fmax.reduceat(np.abs(y), offsets[:-1])  # (S,) NaN for a series of empty cells
+    tiny = (top > 0) & (top < MIN_SERIES_SIZE)
+    if tiny.any():
+        i = int(np.flatnonzero(tiny)[0])
+        seg = np.abs(y[offsets[i] : offsets[i + 1]])
+        k = int(offsets[i]) + int(np.nanargmax(seg))
+        raise InputError(
+            f"{source}: series {shown(ids[i])} holds only values below {MIN_SERIES_SIZE:.0e} in "
+            f"size (the largest is {top[i]:.3g}, line {point_line(k)}): forecastr computes in "
+            f"32-bit floats, where they would be 0; multiply the values by "
+            f"1e+{-_decade(float(top[i]))} and divide the forecasts back"
+        )
+
+
+def _decade(value: float) -> int:
+    """The power of ten of ``value``: 3 for 1234.5, -300 for 2e-300."""
+    return int(np.floor(np.log10(value)))
+
+
 def _numeric(col: pd.Series, name: str, source: str, line_of: LineOf) -> np.ndarray:
     """A value column as float64 (a new array when conversion is needed; never in place)."""
     if pd.api.types.is_bool_dtype(col.dtype):
-        raise InputError(f"{source}: column {name!r} holds true/false values, not numbers")
+        raise InputError(f"{source}: column {shown(name)} holds true/false values, not numbers")
     if col.dtype == np.float64:
         return col.to_numpy()  # NaN already marks empty cells: no copy
     if pd.api.types.is_numeric_dtype(col.dtype):
@@ -371,6 +418,8 @@ def _sort_order(codes: np.ndarray, ds: np.ndarray) -> np.ndarray | None:
         return None
     # One int64 key (series * span + time step) sorts faster than a two-key lexsort.
     lo = int(t.min())
+    if int(t.max()) - lo >= 2**62:  # dates centuries apart: t - lo would not fit int64
+        return np.lexsort((t, codes))
     rel = t - lo
     g = int(np.gcd.reduce(rel)) or 1
     span = int(rel.max()) // g + 1
@@ -385,9 +434,9 @@ def _sort_order(codes: np.ndarray, ds: np.ndarray) -> np.ndarray | None:
 def _is_sorted(codes: np.ndarray, t: np.ndarray, chunk: int = 1 << 20) -> bool:
     """(codes, t) lexicographically non-decreasing; in chunks, so temporaries stay small."""
     for a in range(0, len(codes) - 1, chunk):
-        dc = np.diff(codes[a : a + chunk + 1].astype(np.int64))
-        dt = np.diff(t[a : a + chunk + 1])
-        if not ((dc > 0) | ((dc == 0) & (dt >= 0))).all():
+        c = codes[a : a + chunk + 1]
+        u = t[a : a + chunk + 1]  # compared, not subtracted: differences may overflow int64
+        if not ((c[1:] > c[:-1]) | ((c[1:] == c[:-1]) & (u[1:] >= u[:-1]))).all():
             return False
     return True
 

@@ -57,3 +57,25 @@ def require(module: str, extra: str = "full") -> None:
             f"this command needs '{module}', which is not installed; "
             f"install it with: pip install 'forecastr[{extra}]'"
         )
+
+
+def shown(text: object, limit: int = 80, quote: bool = True) -> str:
+    """``text`` made safe to print in a one-line message or a terminal table.
+
+    Text from a file (series ids, column names, cells, a header line) may hold control
+    characters (an ANSI escape would recolour or rewrite the user's terminal, a newline would
+    break the one-line rule) or be megabytes long. Non-printable characters are written as
+    ``repr`` escapes (``\\x1b``, ``\\n``, ``\\u202e``) and text longer than ``limit``
+    characters is cut, ending ``…`` and the full length.
+
+    Args:
+        text: what to show (``str()`` of it).
+        limit: the most characters of ``text`` kept.
+        quote: quote it as ``repr`` does (``'a'``); False for a table cell.
+    """
+    s = str(text)
+    cut = s[:limit]
+    out = repr(cut) if quote else "".join(c if c.isprintable() else repr(c)[1:-1] for c in cut)
+    if len(s) > limit:
+        out += f"… ({len(s)} characters)"
+    return out

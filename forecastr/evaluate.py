@@ -25,7 +25,7 @@ from forecastr.baselines import (
     seasonal_naive,
     seasonal_name,
 )
-from forecastr.errors import ForecastrError, InputError, SeriesTooShortError
+from forecastr.errors import ForecastrError, InputError, SeriesTooShortError, shown
 from forecastr.forecast import forecast_windows, require_finite
 from forecastr.metrics import (
     METRICS,
@@ -238,7 +238,7 @@ def fold_origins(
     if short.size:
         need = min_history + horizon + (folds - 1) * step
         i = int(short[0])
-        name = f"'{ids[i]}'" if ids is not None else f"#{i}"
+        name = shown(ids[i]) if ids is not None else f"#{i}"
         more = f" (and {short.size - 1} more)" if short.size > 1 else ""
         raise SeriesTooShortError(
             f"series {name}{more} has {int(lengths[i])} points, but horizon {horizon} with "
@@ -571,12 +571,13 @@ def _check_no_overlap(
     extra = f" ({more} more series/fold pairs overlap)" if more else ""
     if refit_fold is not None:
         raise ForecastrError(
-            f"refit for fold {refit_fold + 1} returned a model trained on series '{sid}' up to "
+            f"refit for fold {refit_fold + 1} returned a model trained on series {shown(sid)} "
+            "up to "
             f"{_fmt_time(ends[r])}, at or past that fold's first forecast "
             f"({_fmt_time(first[r, k])}); refit must train only on the panel it is given"
         )
     raise ForecastrError(
-        f"fold {k + 1} of series '{sid}' overlaps the data the model was trained on (up to "
+        f"fold {k + 1} of series {shown(sid)} overlaps the data the model was trained on (up to "
         f"{_fmt_time(ends[r])}){extra}; evaluate on newer data, use fewer --folds, "
         "or pass --refit"
     )

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from forecastr.atomic import atomic_path
-from forecastr.errors import ForecastrError, InputError, MissingDependencyError
+from forecastr.errors import ForecastrError, InputError, MissingDependencyError, shown
 from forecastr.outputs import check_file, write_error
 from forecastr.panel import Panel, future_timestamps
 from forecastr.windows import right_aligned_padded
@@ -76,11 +76,12 @@ def check_panel(schema: Schema, window: int, panel: Panel, *, allow_new: bool = 
     known = set(schema.ids)  # built once: thousands of series must not cost O(S^2)
     unknown = [s for s in panel.ids if s not in known]
     if unknown and not allow_new:
-        shown = ", ".join(repr(s) for s in unknown[:5])
+        names = ", ".join(shown(s, 40) for s in unknown[:5])
         raise InputError(
-            f"{panel.source}: series {shown} {'is' if len(unknown) == 1 else 'are'} not known to "
+            f"{panel.source}: series {names} {'is' if len(unknown) == 1 else 'are'} not known to "
             f"the model (it was trained on {len(schema.ids)} series: "
-            f"{', '.join(schema.ids[:5])}{', ...' if len(schema.ids) > 5 else ''}); "
+            f"{', '.join(shown(s, 40) for s in schema.ids[:5])}"
+            f"{', ...' if len(schema.ids) > 5 else ''}); "
             "train a model on this data"
         )
     if (schema.freq is None) != (panel.freq is None) or (
@@ -155,13 +156,65 @@ def require_finite(values: np.ndarray, series_ids: Sequence[str], name: str) -> 
     """Refuse NaN or infinite forecasts, (B, H) rows of ``series_ids``, in one line."""
     bad = ~np.isfinite(np.asarray(values, dtype=np.float64)).all(axis=-1)
     if bad.any():
-        ids = [str(series_ids[i])[:40] for i in np.flatnonzero(bad)[:3]]
+        ids = [shown(series_ids[i], 40) for i in np.flatnonzero(bad)[:3]]
         more = f" and {int(bad.sum()) - len(ids)} more" if bad.sum() > len(ids) else ""
         raise ForecastrError(
             f"model '{name}' produced NaN or infinite forecasts for series "
-            f"{', '.join(repr(s) for s in ids)}{more}; the model diverged or its file is "
+            f"{', '.join(ids)}{more}; the model diverged or its file is "
             "damaged, or the input holds extreme values: retrain it, or check the data"
         )
+
+
+# How far a forecast may leave the range of its series' history, in spans of that range,
+# before it counts as the output of diverged weights. A trend carried over a horizon shorter
+# than the history moves about one span; ten is far past any fit, and far short of the
+# thousands of spans a run with a runaway learning rate produces.
+PLAUSIBLE_SPANS = 10.0
+
+
+@dataclass(frozen=True)
+class Implausible:
+    """The worst forecast of a model that left its series' history far behind."""
+
+    series: str
+    value: float
+    low: float  # the series' history range
+    high: float
+
+    def describe(self) -> str:
+        return (
+            f"it forecasts {self.value:.4g} for series {shown(self.series, 40)}, whose history "
+            f"spans {self.low:.4g} to {self.high:.4g}"
+        )
+
+
+def excess_spans(forecaster: Any, panel: Panel) -> tuple[np.ndarray, np.ndarray]:
+    """Forecast every series from the end of ``panel``; return the (S, H) forecasts and how
+    far each lies outside its series' history range, in spans of that range ((S, H), 0 inside
+    it, inf for NaN or infinite forecasts). The span is floored at 1% of the series'
+    magnitude, so a flat series still has a band."""
+    window = int(forecaster.window)
+    values = forecast_windows(forecaster, last_windows(panel, window), panel.ids)  # (S, H)
+    starts = panel.offsets[:-1]
+    low = np.minimum.reduceat(panel.y, starts)[:, None]  # (S, 1) panels hold no empty series
+    high = np.maximum.reduceat(panel.y, starts)[:, None]
+    with np.errstate(over="ignore", invalid="ignore"):
+        size = np.maximum(np.abs(low), np.abs(high))
+        span = np.maximum(high - low, np.maximum(0.01 * size, np.finfo(np.float64).tiny))
+        excess = np.maximum(np.maximum(low - values, values - high) / span, 0.0)
+    return values, np.where(np.isfinite(excess), excess, np.inf)
+
+
+def find_implausible(forecaster: Any, panel: Panel) -> Implausible | None:
+    """The worst forecast lying more than :data:`PLAUSIBLE_SPANS` spans outside its series'
+    history range (:func:`excess_spans`), or None."""
+    values, excess = excess_spans(forecaster, panel)
+    if not (excess > PLAUSIBLE_SPANS).any():
+        return None
+    i, j = np.unravel_index(int(np.argmax(excess)), excess.shape)
+    series = panel.y[panel.offsets[i] : panel.offsets[i + 1]]
+    lo, hi = float(series.min()), float(series.max())
+    return Implausible(str(panel.ids[i]), float(values[i, j]), lo, hi)
 
 
 def reference_scaling(forecaster) -> tuple[float, float]:

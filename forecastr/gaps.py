@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from forecastr.csvread import release_arrow_memory
-from forecastr.errors import InputError
+from forecastr.errors import InputError, shown
 from forecastr.panel import Panel, concat_ranges
 from forecastr.timeaxis import fixed_spacing, stamp_text
 
@@ -48,7 +48,7 @@ def fill_panel(
         after = ds[k] if is_int else stamp_text(ds[k])
 
         def where() -> str:  # only for messages: finding the line may scan the file
-            return f"series {ids[i]!r}, first gap after {after} at line {point_line(k)}"
+            return f"series {shown(ids[i])}, first gap after {after} at line {point_line(k)}"
 
         if fill == "error":
             raise InputError(
@@ -75,7 +75,7 @@ def fill_panel(
         k = int(np.flatnonzero(nan)[0])
         i = int(np.searchsorted(offsets, k, side="right") - 1)
         raise InputError(
-            f"{source}: empty value in series {ids[i]!r} at line {point_line(k)} with --fill "
+            f"{source}: empty value in series {shown(ids[i])} at line {point_line(k)} with --fill "
             "error; fill it in or use --fill interpolate, ffill or zero"
         )
 

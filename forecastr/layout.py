@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from forecastr.csvread import NULL_VALUES, Source
-from forecastr.errors import InputError
+from forecastr.errors import InputError, shown
 
 if TYPE_CHECKING:
     from forecastr.data import IngestOptions
@@ -40,6 +40,13 @@ TIME_NAMES = (
 TARGET_NAMES = ("y", "value", "target", "values")
 
 
+def names_text(names: list[str], most: int = 20) -> str:
+    """Column names for a message: each made safe (:func:`~forecastr.errors.shown`), at most
+    ``most`` of them (a wide file has thousands)."""
+    text = ", ".join(shown(n, 40, quote=False) for n in names[:most])
+    return text + (f", … ({len(names)} columns)" if len(names) > most else "")
+
+
 def _find(names: list[str], candidates: tuple[str, ...]) -> str | None:
     lower = {n.lower(): n for n in names}
     for cand in candidates:
@@ -55,7 +62,8 @@ def _require_column(name: str, header: list[str], path: str, flag: str) -> str:
     if len(matches) == 1:
         return matches[0]
     raise InputError(
-        f"{path}: no column named {name!r} (given by {flag}); the columns are: {', '.join(header)}"
+        f"{path}: no column named {shown(name)} (given by {flag}); the columns are: "
+        f"{names_text(header)}"
     )
 
 
@@ -119,7 +127,7 @@ def detect_layout(src: Source, options: IngestOptions) -> tuple[str, str | None,
         time_col = _find(rest, TIME_NAMES) or rest[0]
     if time_col == id_col:
         raise InputError(
-            f"{path}: the time column and the id column are both {time_col!r}; "
+            f"{path}: the time column and the id column are both {shown(time_col)}; "
             "name them with --time-col and --id-col"
         )
     if id_col is None and layout in ("auto", "long"):
@@ -131,11 +139,11 @@ def detect_layout(src: Source, options: IngestOptions) -> tuple[str, str | None,
         elif layout == "long":
             raise InputError(
                 f"{path}: long format needs a series id column; name it with --id-col "
-                f"(columns: {', '.join(header)})"
+                f"(columns: {names_text(header)})"
             )
         elif len(text) > 1:
             raise InputError(
-                f"{path}: columns {', '.join(text)} hold text, not numbers; name the series id "
+                f"{path}: columns {names_text(text)} hold text, not numbers; name the series id "
                 "with --id-col and the values with --target"
             )
     if layout == "auto":
@@ -149,23 +157,23 @@ def detect_layout(src: Source, options: IngestOptions) -> tuple[str, str | None,
             if target is None:
                 raise InputError(
                     f"{path}: cannot tell which column holds the values; pass --target "
-                    f"(columns: {', '.join(rest) or 'none'})"
+                    f"(columns: {names_text(rest) or 'none'})"
                 )
         if target in (id_col, time_col):
-            raise InputError(f"{path}: --target {target!r} is also the id or time column")
+            raise InputError(f"{path}: --target {shown(target)} is also the id or time column")
         return "long", id_col, time_col, [target]
 
     if target == time_col:
-        raise InputError(f"{path}: --target {target!r} is also the time column; pick another")
+        raise InputError(f"{path}: --target {shown(target)} is also the time column; pick another")
     # A trailing separator or a saved pandas index gives an unnamed column: not a series.
     values = [target] if target else [h for h in header if h != time_col and not _is_unnamed(h)]
     if not values:
-        raise InputError(f"{path}: no value column besides the time column {time_col!r}")
+        raise InputError(f"{path}: no value column besides the time column {shown(time_col)}")
     if layout == "auto":
         layout = "single" if len(values) == 1 else "wide"
     if layout == "single" and len(values) != 1:
         raise InputError(
             f"{path}: single-series layout needs one value column; pick one with --target "
-            f"(candidates: {', '.join(values)})"
+            f"(candidates: {names_text(values)})"
         )
     return layout, None, time_col, values

@@ -97,6 +97,30 @@ def _nearest_existing(path: str) -> str:
     return current
 
 
+# Temporary siblings are named ``.<name>.<marker>-<random>``: a name must leave them room.
+TEMP_NAME_ROOM = 48
+
+
+def _check_name(path: str, target: str, flag: str) -> None:
+    """Refuse a path the file system cannot hold, before any work: a component longer than
+    the name limit (less the room its temporary sibling needs), or a path past PATH_MAX."""
+    try:
+        name_max = os.pathconf(_nearest_existing(os.path.dirname(target)), "PC_NAME_MAX")
+        path_max = os.pathconf(_nearest_existing(os.path.dirname(target)), "PC_PATH_MAX")
+    except (OSError, ValueError, AttributeError):  # no pathconf (Windows): the usual limits
+        name_max, path_max = 255, 4096
+    if len(os.fsencode(target)) + TEMP_NAME_ROOM >= path_max:
+        raise OutputError(f"{path[:80]}...: the path is too long; choose a shorter {flag}")
+    parts = target.split(os.sep)
+    for i, part in enumerate(parts):
+        room = TEMP_NAME_ROOM if i == len(parts) - 1 else 0
+        if len(os.fsencode(part)) + room > name_max:
+            raise OutputError(
+                f"{path[:80]}...: the name {part[:40]}... is too long ({len(os.fsencode(part))} "
+                f"bytes; this file system allows {name_max - room} here); choose a shorter {flag}"
+            )
+
+
 def _check_folder(path: str, directory: str, flag: str) -> None:
     """``directory`` (the folder that will receive ``target``) exists or can be created, and
     the current user can write in it (or in the ancestor the missing part will be made in)."""
@@ -136,6 +160,7 @@ def check_file(
     target = os.path.abspath(shown)
     if os.path.isdir(target):
         raise InputError(f"{shown}: is a folder; pass a file name such as {example}")
+    _check_name(shown, target, flag)
     directory = os.path.dirname(target)
     if not create_parents and not os.path.isdir(directory):
         if os.path.lexists(directory):
@@ -150,9 +175,10 @@ def check_file(
 def check_model_dir(path: str | os.PathLike, *, flag: str = "-o") -> str:
     """Check where a model directory will be written; returns its absolute path.
 
-    The directory may be missing (it is created, with its parents), empty, or an earlier
-    model (replaced atomically by a sibling temporary directory, so it is the parent folder
-    that must be writable).
+    The directory may be missing (it is created, with its parents, through a temporary
+    sibling: the parent folder must be writable), empty, or an earlier model (replaced in
+    place, new files beside the old and config.json swapped in by rename: the model folder
+    must be writable too).
 
     Raises:
         InputError: the path is a file, or a non-empty folder that is not a forecastr model.
@@ -160,6 +186,7 @@ def check_model_dir(path: str | os.PathLike, *, flag: str = "-o") -> str:
     """
     shown = os.fspath(path)
     target = os.path.abspath(shown)
+    _check_name(shown, target, flag)
     if os.path.lexists(target) and not os.path.isdir(target):
         raise InputError(f"{shown}: exists and is not a model directory; choose another {flag}")
     if os.path.isdir(target):
@@ -173,5 +200,7 @@ def check_model_dir(path: str | os.PathLike, *, flag: str = "-o") -> str:
             raise InputError(
                 f"{shown}: a non-empty folder that is not a forecastr model; choose another {flag}"
             )
+        if entries:  # an earlier model: its new files are written inside it
+            _check_folder(shown, target, flag)
     _check_folder(shown, os.path.dirname(target), flag)
     return target

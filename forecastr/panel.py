@@ -9,6 +9,9 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from forecastr.errors import InputError, shown
+from forecastr.timerange import DATE_RANGE, LAST_DATE, outside_ns
+
 
 @dataclass(frozen=True)
 class Panel:
@@ -54,6 +57,8 @@ class Panel:
         # by default, and code downstream reads ``ds`` as nanoseconds. No copy when already so.
         ds = np.asarray(self.ds)
         if np.issubdtype(ds.dtype, np.datetime64) and ds.dtype != np.dtype("datetime64[ns]"):
+            if outside_ns(ds).any():  # the cast would wrap them silently
+                raise ValueError(f"panel timestamps outside {DATE_RANGE} cannot be held in ns")
             object.__setattr__(self, "ds", ds.astype("datetime64[ns]"))
         object.__setattr__(self, "y", np.asarray(self.y, dtype=np.float64))
         object.__setattr__(self, "offsets", np.asarray(self.offsets, dtype=np.int64))
@@ -123,9 +128,27 @@ class Panel:
         )
 
     def future_timestamps(self, i: int, horizon: int) -> np.ndarray:
-        """The ``horizon`` timestamps that follow the end of series ``i``."""
+        """The ``horizon`` timestamps that follow the end of series ``i``.
+
+        Raises:
+            InputError: they would run past the last date (or step) forecastr can hold.
+        """
         last = self.ds[self.offsets[i + 1] - 1]
-        return future_timestamps(last, horizon, self.freq, self.step)
+        try:
+            return future_timestamps(last, horizon, self.freq, self.step)
+        except InputError as err:
+            raise InputError(f"{self.source}: series {shown(self.ids[i])}: {err}") from None
+
+    def check_future(self, horizon: int) -> None:
+        """Refuse a ``horizon`` that runs past the last date (or step) forecastr can hold,
+        naming the series that ends last; cheap, so callers check before training.
+
+        Raises:
+            InputError: one line, with the longest horizon that fits.
+        """
+        if self.n_series and horizon > 0:
+            last = self.ds[self.offsets[1:] - 1]
+            self.future_timestamps(int(np.argmax(last)), horizon)
 
     def to_frame(self) -> pd.DataFrame:
         """Long DataFrame with columns ``unique_id``, ``ds``, ``y``."""
@@ -140,11 +163,35 @@ class Panel:
 
 
 def future_timestamps(last, horizon: int, freq: str | None, step: int = 1) -> np.ndarray:
-    """Timestamps of the ``horizon`` steps after ``last`` on the ``freq`` grid."""
+    """Timestamps of the ``horizon`` steps after ``last`` on the ``freq`` grid.
+
+    Raises:
+        InputError: they would run past 2262-04-11 (int64 nanoseconds) or, for a step index,
+            past the largest int64; the message gives the longest horizon that fits.
+    """
     if freq is None:
+        top = 2**63 - 1
+        if int(last) + step * horizon > top:  # Python ints: the check itself cannot wrap
+            fits = (top - int(last)) // step
+            raise InputError(
+                f"forecasting {horizon} steps of {step} after step {int(last)} runs past "
+                f"{top}, the largest step forecastr can hold; use --horizon {fits} or less, or "
+                "subtract a common offset from the time column"
+            )
         return int(last) + step * np.arange(1, horizon + 1, dtype=np.int64)
-    rng = pd.date_range(pd.Timestamp(last), periods=horizon + 1, freq=freq)
-    return rng[1:].values
+    from forecastr.timeaxis import stamp_text
+
+    start = pd.Timestamp(last)
+    # In microseconds (a range of 290,000 years): the steps cannot overflow while counted.
+    rng = pd.date_range(start.as_unit("us"), periods=horizon + 1, freq=freq)[1:]
+    if len(rng) and rng[-1] > pd.Timestamp.max:
+        fits = int((rng <= pd.Timestamp.max).sum())
+        fix = f"use --horizon {fits} or less" if fits else "no step after it can be forecast"
+        raise InputError(
+            f"forecasting {horizon} steps of {freq!r} after {stamp_text(start)} runs past "
+            f"{LAST_DATE.date()}, the last date forecastr can hold; {fix}"
+        )
+    return rng.values.astype("datetime64[ns]")
 
 
 def _replace(panel: Panel, **changes) -> Panel:

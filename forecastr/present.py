@@ -7,15 +7,21 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from forecastr.errors import shown
+
 out = Console()
 err = Console(stderr=True)
 
 
 def columns_text(cols: dict) -> str:
+    """``id=unique_id, time=ds, target=y``: column names from the file, made safe to print
+    (control characters escaped, long names cut); the caller escapes rich markup."""
     parts = []
     for k, v in cols.items():
         if isinstance(v, list):
-            v = ",".join(v[:5]) + (",…" if len(v) > 5 else "")
+            v = ",".join(shown(c, 40, quote=False) for c in v[:5]) + (",…" if len(v) > 5 else "")
+        elif v:
+            v = shown(v, 40, quote=False)
         if v:
             parts.append(f"{k}={v}")
     return ", ".join(parts)
@@ -171,6 +177,9 @@ def print_report(report, title: str, per_series: bool = False, top: int = 10) ->
             pt.add_column(str(c), justify="right" if c != "unique_id" else "left")
         for _, r in frame.iterrows():
             pt.add_row(
-                *[f"{v:.3f}" if isinstance(v, float) else escape(str(v)) for v in r.tolist()]
+                *[
+                    f"{v:.3f}" if isinstance(v, float) else escape(shown(v, quote=False))
+                    for v in r.tolist()
+                ]
             )
         out.print(pt)

@@ -17,7 +17,6 @@ Only numpy, pandas, onnxruntime and the torch-free ``forecastr`` modules are imp
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Sequence
 
@@ -25,6 +24,30 @@ import numpy as np
 
 from forecastr.errors import ArtifactError, InputError
 from forecastr.forecast import Schema
+from forecastr.jsonfields import (
+    MAX_JSON_CHARS,
+    MAX_JSON_VALUES,
+    Where,
+    choice,
+    is_number,
+    key_text,
+    loads_bounded,
+    text,
+)
+from forecastr.modelcheck import (
+    INT64_MAX,
+    INT64_MIN,
+    MAX_HORIZON,
+    MAX_STEP,
+    MAX_WINDOW,
+    REEXPORT,
+    check_future,
+    check_model,
+    check_schema,
+    check_sizes,
+    check_train_end,
+)
+from forecastr.scaling import SCALERS
 
 FORMAT = "forecastr-onnx"
 FORMAT_VERSION = 1
@@ -77,8 +100,10 @@ class Forecaster:
         self.model_config: dict = meta["model"]
         self.train_end: dict | None = meta["train_end"] or None
         self.context = meta["context"]
+        self._reference: tuple[float, float] | None = meta["reference_scaling"]
         self._index = {s: i for i, s in enumerate(self.ids)}
         _check_signature(session, self.window, self.horizon, path)
+        self._check_runs()
 
     @classmethod
     def from_onnx(cls, path: str | os.PathLike, threads: int = 1) -> Forecaster:
@@ -155,20 +180,30 @@ class Forecaster:
     def series_scaling(self, i: int) -> tuple[float, float]:
         """(loc, scale) of series 0's per-series scaler, in which new series are forecast
         (the ``reference_scaling`` metadata; only series 0 is stored)."""
-        if i != 0 or "reference_scaling" not in self.metadata:
+        if i != 0 or self._reference is None:
             return 0.0, 1.0
-        try:
-            loc, scale = (float(v) for v in json.loads(self.metadata["reference_scaling"]))
-        except (ValueError, TypeError) as err:
-            raise ArtifactError(
-                f"{self.path}: corrupt reference_scaling metadata ({err})"
-            ) from None
-        if not (np.isfinite(loc) and np.isfinite(scale) and scale > 0):
-            raise ArtifactError(f"{self.path}: reference_scaling metadata is not finite")
-        return loc, scale
+        return self._reference
 
     def _run(self, x: np.ndarray, idx: np.ndarray) -> np.ndarray:
-        return self.session.run([OUTPUT], {"x": x, "series": idx})[0]
+        try:
+            return self.session.run([OUTPUT], {"x": x, "series": idx})[0]
+        except Exception as err:  # onnxruntime's own error types: the graph, not the input
+            raise ArtifactError(
+                f"{self.path}: the graph failed to run ({_ort_reason(err)}); the file is "
+                "damaged: export the model again"
+            ) from None
+
+    def _check_runs(self) -> None:
+        """One forecast of the first and the last series: a graph whose series table is
+        shorter than ``series_ids``, or whose output is not (batch, horizon), is refused
+        here rather than at the first real forecast."""
+        x = np.zeros((2, self.window), dtype=np.float32)
+        out = self._run(x, np.array([0, len(self.ids) - 1], dtype=np.int64))
+        if np.shape(out) != (2, self.horizon):
+            raise ArtifactError(
+                f"{self.path}: the graph forecasts shape {np.shape(out)} for 2 windows, not "
+                f"(2, {self.horizon}); export the model again"
+            )
 
     def _series_index(self, series, batch: int) -> np.ndarray:
         """(batch,) int64 indices into ``ids`` from None, one id/index, or a sequence."""
@@ -205,7 +240,8 @@ OnnxForecaster = Forecaster
 
 
 def _parse(meta: dict, path: str) -> dict:
-    """Validate and decode the forecastr metadata; any problem is one ArtifactError line."""
+    """Validate and decode the forecastr metadata, every key typed and bounded before any of
+    it is used; any problem is one ArtifactError line naming the key."""
     if meta.get("format") != FORMAT:
         raise ArtifactError(
             f"{path}: an ONNX model without forecastr metadata (a foreign model, or a truncated "
@@ -214,8 +250,8 @@ def _parse(meta: dict, path: str) -> dict:
     version = meta.get("format_version")
     if version != str(FORMAT_VERSION):
         raise ArtifactError(
-            f"{path}: forecastr ONNX format version {version} but this forecastr reads version "
-            f"{FORMAT_VERSION}; export the model again with this version"
+            f"{path}: forecastr ONNX format version {key_text(str(version))} but this "
+            f"forecastr reads version {FORMAT_VERSION}; export the model again with this version"
         )
     missing = [k for k in REQUIRED if k not in meta]
     if missing:
@@ -223,37 +259,104 @@ def _parse(meta: dict, path: str) -> dict:
             f"{path}: forecastr metadata is incomplete (missing {', '.join(missing)}); "
             "the file is truncated or was edited; export it again"
         )
+    w = Where(path, REEXPORT, label="metadata")
+    _check_budget(w, meta)
+    window = _meta_int(w, meta, "window", 2, MAX_WINDOW)
+    horizon = _meta_int(w, meta, "horizon", 1, MAX_HORIZON)
+    model = check_model(w, _json(w, meta, "model"))
+    for key, value in (("window", window), ("horizon", horizon)):
+        if model[key] != value:
+            raise w.refuse(f"model.{key}", model[key], f"{value}, as metadata {key} says")
+    schema = check_schema(w, _json(w, meta, "schema"), "schema")
+    ids = _json(w, meta, "series_ids")
+    if ids != schema.ids:
+        raise w.refuse("series_ids", ids, "the ids of metadata schema.ids")
+    if _meta_int(w, meta, "step", 1, MAX_STEP) != schema.step:
+        raise w.refuse("step", meta["step"], f"{schema.step}, as metadata schema.step says")
+    if "freq" in meta and meta["freq"] != (schema.freq or ""):  # informational; must agree
+        raise w.refuse("freq", meta["freq"], f"{schema.freq or ''!r}, as metadata schema says")
+    check_sizes(w, model, len(ids), "series_ids")
+    choice(w, meta, "scaler", SCALERS)
+    return {
+        "name": text(w, meta, "name"),
+        "window": window,
+        "horizon": horizon,
+        "ids": ids,
+        "schema": schema,
+        "model": model,
+        "train_end": check_train_end(w, _json(w, meta, "train_end"), ids, schema.freq, "train_end"),
+        "context": _context(w, _json(w, meta, "context"), schema, window, horizon)
+        if "context" in meta
+        else None,
+        "reference_scaling": _reference(w, _json(w, meta, "reference_scaling"))
+        if "reference_scaling" in meta
+        else None,
+    }
+
+
+def _check_budget(w: Where, meta: dict) -> None:
+    """All metadata together within what one bounded JSON document may hold, checked before
+    any of it is parsed (each key is also bounded on its own when parsed)."""
+    if not all(isinstance(v, str) for v in meta.values()):
+        raise w.fail("metadata values are not all strings")
+    chars = sum(len(v) for v in meta.values())
+    values = sum(v.count(c) for v in meta.values() for c in ",:[{")
+    if chars > 2 * MAX_JSON_CHARS or values > MAX_JSON_VALUES:
+        raise w.fail(
+            f"forecastr metadata of {chars:,} characters and about {values:,} values is more "
+            "than a forecastr export writes"
+        )
+
+
+def _meta_int(w: Where, meta: dict, key: str, lo: int, hi: int) -> int:
+    """A metadata integer: plain ASCII digits, in ``[lo, hi]``."""
+    raw = meta[key]
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 19 and lo <= int(raw) <= hi):
+        raise w.refuse(key, raw, f"an integer from {lo} to {hi}")
+    return int(raw)
+
+
+def _json(w: Where, meta: dict, key: str):
     try:
-        schema = Schema.from_dict(json.loads(meta["schema"]))
-        ids = [str(s) for s in json.loads(meta["series_ids"])]
-        out = {
-            "name": meta["name"],
-            "window": int(meta["window"]),
-            "horizon": int(meta["horizon"]),
-            "ids": ids,
-            "schema": schema,
-            "model": json.loads(meta["model"]),
-            "train_end": json.loads(meta["train_end"]),
-            "context": _context(json.loads(meta["context"]), schema, ids)
-            if "context" in meta
-            else None,
-        }
-    except (ValueError, TypeError, KeyError) as err:
-        raise ArtifactError(f"{path}: corrupt forecastr metadata ({_first_line(err)})") from None
-    if out["window"] < 1 or out["horizon"] < 1 or not ids or ids != schema.ids:
-        raise ArtifactError(f"{path}: inconsistent forecastr metadata (window, horizon or ids)")
-    return out
+        return loads_bounded(meta[key])
+    except ValueError as err:
+        raise w.fail(f"corrupt forecastr metadata: {key} is not JSON ({err})") from None
 
 
-def _context(ctx: dict, schema: Schema, ids: list[str]):
+def _context(w: Where, ctx, schema: Schema, window: int, horizon: int):
     """Stored context -> ((S, W) float64 values, list of S last timestamps)."""
-    values = np.asarray(ctx["values"], dtype=np.float64)
-    last = np.asarray(ctx["last"], dtype=np.int64)
-    if values.ndim != 2 or len(values) != len(ids) or len(last) != len(ids):
-        raise ValueError("context does not match the series ids")
+    n = len(schema.ids)
+    if not isinstance(ctx, dict):
+        raise w.refuse("context", ctx, "an object (values, last)")
+    values = ctx.get("values")
+    if not isinstance(values, list) or len(values) != n:
+        raise w.refuse("context.values", values, f"a list of {n} windows, one per series")
+    for i, row in enumerate(values):
+        if not (isinstance(row, list) and len(row) == window and all(map(is_number, row))):
+            raise w.refuse(f"context.values[{i}]", row, f"a list of {window} finite numbers")
+    last = ctx.get("last")
+    if not isinstance(last, list) or len(last) != n:
+        raise w.refuse("context.last", last, f"a list of {n} timestamps, one per series")
+    for i, v in enumerate(last):
+        if type(v) is not int or not INT64_MIN <= v <= INT64_MAX:
+            raise w.refuse(f"context.last[{i}]", v, "a 64-bit integer timestamp")
+    stamps = np.asarray(last, dtype=np.int64)
+    check_future(w, stamps, schema, horizon, "metadata context.last")
+    arr = np.asarray(values, dtype=np.float64).reshape(n, window)
+    if not (np.abs(arr) <= np.finfo(np.float32).max).all():  # the graph reads float32
+        raise w.fail("metadata context.values holds values beyond the float32 range")
     if schema.freq is None:
-        return values, [int(v) for v in last]
-    return values, list(last.astype("datetime64[ns]"))
+        return arr, [int(v) for v in stamps]
+    return arr, list(stamps.astype("datetime64[ns]"))
+
+
+def _reference(w: Where, pair) -> tuple[float, float]:
+    """(loc, scale) of series 0: two finite numbers, the scale positive."""
+    if not (isinstance(pair, list) and len(pair) == 2 and all(map(is_number, pair))):
+        raise w.refuse("reference_scaling", pair, "[loc, scale]: two finite numbers")
+    if not pair[1] > 0:
+        raise w.refuse("reference_scaling", pair, "a positive scale")
+    return float(pair[0]), float(pair[1])
 
 
 def _check_signature(session, window: int, horizon: int, path: str) -> None:
@@ -264,7 +367,8 @@ def _check_signature(session, window: int, horizon: int, path: str) -> None:
         raise ArtifactError(
             f"{path}: the graph's inputs/outputs are not forecastr's (x, series -> forecast)"
         )
-    if ins["x"].shape[-1] != window or outs[OUTPUT].shape[-1] != horizon:
+    x_shape, out_shape = ins["x"].shape or [None], outs[OUTPUT].shape or [None]
+    if x_shape[-1] != window or out_shape[-1] != horizon:
         raise ArtifactError(f"{path}: the graph's shapes disagree with its window/horizon metadata")
 
 
@@ -279,8 +383,3 @@ def _ort_reason(err: BaseException) -> str:
     if text.startswith("/onnxruntime_src/"):
         text = text.rsplit(") ", 1)[-1]
     return text[:300] or type(err).__name__
-
-
-def _first_line(err: BaseException) -> str:
-    text = str(err).strip()
-    return text.splitlines()[0][:300] if text else type(err).__name__

@@ -14,7 +14,8 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from forecastr.errors import InputError
+from forecastr.errors import InputError, shown
+from forecastr.timerange import check_steps, float_steps, int_text, to_ns
 
 
 def parse_time(
@@ -28,29 +29,30 @@ def parse_time(
     if col.isna().any():
         k = int(np.flatnonzero(col.isna().to_numpy())[0])
         raise InputError(
-            f"{source}: empty timestamp in column {name!r} at line {row_line(k)}; every row "
+            f"{source}: empty timestamp in column {shown(name)} at line {row_line(k)}; every row "
             "needs one"
         )
     if pd.api.types.is_bool_dtype(col.dtype):
-        raise InputError(f"{source}: column {name!r} holds true/false values, not times")
+        raise InputError(f"{source}: column {shown(name)} holds true/false values, not times")
     if pd.api.types.is_integer_dtype(col.dtype):
         arr = col.to_numpy(dtype=np.int64)
         stamps = _yyyymmdd(arr)
         if stamps is not None:
-            return stamps, False, notes
-        return arr, True, notes
+            return to_ns(stamps, name, source, row_line), False, notes
+        return check_steps(arr, name, source, row_line), True, notes
     if pd.api.types.is_float_dtype(col.dtype):
         arr = col.to_numpy()
         if np.all(arr == np.round(arr)):
-            return arr.astype(np.int64), True, notes
+            return float_steps(arr, name, source, row_line), True, notes
         raise InputError(
-            f"{source}: column {name!r} holds fractional numbers; the time column must be dates "
-            "or whole-number steps (or pass --time-col)"
+            f"{source}: column {shown(name)} holds fractional numbers; the time column must be "
+            "dates or whole-number steps (or pass --time-col)"
         )
     if isinstance(col.dtype, pd.DatetimeTZDtype):
-        return _as_ns(col.dt.tz_convert("UTC").dt.tz_localize(None), name, source), False, notes
+        naive = col.dt.tz_convert("UTC").dt.tz_localize(None)
+        return to_ns(naive.to_numpy(), name, source, row_line), False, notes
     if pd.api.types.is_datetime64_any_dtype(col.dtype):
-        return _as_ns(col, name, source), False, notes
+        return to_ns(col.to_numpy(), name, source, row_line), False, notes
 
     # Text: parse each distinct value once (a long file repeats every timestamp per series).
     if isinstance(col.dtype, pd.CategoricalDtype):
@@ -60,11 +62,11 @@ def parse_time(
         codes, uniques = pd.factorize(col.astype(str).str.strip())
         text = pd.Series(uniques, dtype=object)
     if text.str.fullmatch(r"[+-]?\d+").all():
-        arr = text.astype(np.int64).to_numpy()
+        arr = int_text(text, codes, name, source, row_line)
         stamps = _yyyymmdd(arr)
         if stamps is not None:
-            return stamps[codes], False, notes
-        return arr[codes], True, notes
+            return to_ns(stamps, name, source, row_line, codes, text), False, notes
+        return check_steps(arr, name, source, row_line, codes)[codes], True, notes
     parsed, note = _parse_date_text(text)
     if note:
         notes.append(note)
@@ -72,23 +74,13 @@ def parse_time(
     if bad.any():
         k = int(np.flatnonzero(bad)[0])
         raise InputError(
-            f"{source}: cannot read {text.iloc[codes[k]]!r} in column {name!r} at line "
+            f"{source}: cannot read {shown(text.iloc[codes[k]])} in column {shown(name)} at line "
             f"{row_line(k)} as a date; use one date format throughout (e.g. 2024-01-31 or "
             "2024-01-31 13:00), or name the time column with --time-col"
         )
     if isinstance(parsed.dtype, pd.DatetimeTZDtype):
         parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
-    return _as_ns(parsed, name, source)[codes], False, notes
-
-
-def _as_ns(col: pd.Series, name: str, source: str) -> np.ndarray:
-    try:
-        return col.to_numpy("datetime64[ns]")
-    except (pd.errors.OutOfBoundsDatetime, OverflowError, ValueError):
-        raise InputError(
-            f"{source}: dates in column {name!r} fall outside 1677-2262, which pandas cannot "
-            "hold; use an integer step index instead"
-        ) from None
+    return to_ns(parsed.to_numpy(), name, source, row_line, codes, text), False, notes
 
 
 def _yyyymmdd(arr: np.ndarray) -> np.ndarray | None:
@@ -99,7 +91,7 @@ def _yyyymmdd(arr: np.ndarray) -> np.ndarray | None:
     parsed = pd.to_datetime(pd.Series(uniq.astype(str)), format="%Y%m%d", errors="coerce")
     if parsed.isna().any():
         return None
-    return parsed.to_numpy("datetime64[ns]")[inv.reshape(-1)]
+    return parsed.to_numpy()[inv.reshape(-1)]  # in pandas' unit: _to_ns checks the range
 
 
 _SLASH = re.compile(r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{2}|\d{4})(?:[ T].*)?$")
@@ -151,7 +143,7 @@ def _parse_day_month(text: pd.Series, m: pd.DataFrame) -> tuple[pd.Series, str |
         why = "the usual order for '.'" if dayfirst else "the usual order for '/' and '-'"
     order = "day/month" if dayfirst else "month/day"
     note = (
-        f"dates like {text.iloc[0]!r} could be day/month or month/day; read as {order} "
+        f"dates like {shown(text.iloc[0])} could be day/month or month/day; read as {order} "
         f"({why}); write dates as YYYY-MM-DD to be sure"
     )
     return (by_day if dayfirst else by_month), note
@@ -161,7 +153,7 @@ def _irregularity(parsed: pd.Series) -> tuple[int, int]:
     """(no pandas frequency fits, distinct spacings) of the sorted distinct dates; lower wins."""
     if parsed.isna().any():
         return (2, 0)
-    t = np.unique(parsed.to_numpy("datetime64[ns]"))
+    t = np.unique(parsed.to_numpy())  # pandas' unit: a cast to ns could wrap
     if _pandas_infer(t) is not None:
         return (0, 0)  # a regular series: equally good whatever the spacing
     return (1, len(np.unique(np.diff(t))))
@@ -203,8 +195,8 @@ def check_duplicates(ds, offsets, point_line, ids, is_int, source, time_col, lay
             else ""
         )
         raise InputError(
-            f"{source}: duplicate timestamp {stamp} in series {ids[i]!r} (lines {a} and {b}); "
-            f"each series needs one row per {time_col!r} value{hint}"
+            f"{source}: duplicate timestamp {stamp} in series {shown(ids[i])} (lines {a} and {b}); "
+            f"each series needs one row per {shown(time_col)} value{hint}"
         )
 
 
@@ -215,7 +207,7 @@ def infer_int_step(ds: np.ndarray, offsets: np.ndarray, freq: str | None, source
         except ValueError:
             raise InputError(
                 f"{source}: the time column is an integer step index, so --freq must be a whole "
-                f"number step (got {freq!r})"
+                f"number step (got {shown(freq)})"
             ) from None
         if step < 1:
             raise InputError(f"{source}: --freq step must be positive (got {step})")
@@ -225,7 +217,9 @@ def infer_int_step(ds: np.ndarray, offsets: np.ndarray, freq: str | None, source
 
 
 def _within_series_diffs(ds: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-    diffs = np.diff(ds.view(np.int64))
+    """Spacings within each (sorted) series, uint64: two dates 300 years apart are more
+    nanoseconds apart than int64 holds, and unsigned arithmetic keeps them exact."""
+    diffs = np.diff(ds.view(np.uint64))
     if len(offsets) > 2:
         keep = np.ones(len(diffs), dtype=bool)
         keep[offsets[1:-1] - 1] = False
@@ -241,7 +235,8 @@ def int_positions(ds, offsets, step, source, point_line, time_col) -> np.ndarray
         k = int(np.flatnonzero(off)[0])
         raise InputError(
             f"{source}: step {ds[k]} at line {point_line(k)} is off the step-{step} grid of its "
-            f"series in column {time_col!r}; fix the step index or pass --freq with the right step"
+            f"series in column {shown(time_col)}; fix the step index or pass --freq with the "
+            "right step"
         )
     return rel // step
 
@@ -277,6 +272,8 @@ def _pandas_infer(stamps: np.ndarray) -> str | None:
 
 def _delta_text(ns: int) -> str:
     """A spacing as a pandas alias: 3600e9 ns -> "h", 1800e9 -> "30min"."""
+    if ns >= 2**63:  # past pd.Timedelta (292 years)
+        return f"{ns // (86_400 * 10**9)}D"
     return pd.tseries.frequencies.to_offset(pd.Timedelta(ns)).freqstr
 
 
@@ -340,7 +337,8 @@ def _canonical(alias: str, start) -> str:
     """pandas' own name for the grid (``QS`` -> ``QS-JAN``), so equal grids get one name."""
     if fixed_spacing(alias) is not None:
         return alias
-    grid = pd.date_range(pd.Timestamp(start), periods=24, freq=alias)
+    # In microseconds: 24 steps from a start near 2262 run past what nanoseconds hold.
+    grid = pd.date_range(pd.Timestamp(start).as_unit("us"), periods=24, freq=alias)
     name = _pandas_infer(grid.values)
     return name if name and _same_grid(name, alias, grid) else alias
 
@@ -402,12 +400,14 @@ def _off_grid(ds: np.ndarray, offsets: np.ndarray, alias: str):
     counts = np.diff(offsets)
     t = ds.view(np.int64)
     if fixed is not None:
-        rel = np.repeat(t[offsets[:-1]], counts)
-        np.subtract(t, rel, out=rel)  # time since the series start, in ns
-        q = fixed.value
+        # Time since the series start, in ns: unsigned, as a series may span more than int64
+        # holds (each lies after its start, so the difference is exact).
+        rel = np.repeat(t[offsets[:-1]], counts).view(np.uint64)
+        np.subtract(t.view(np.uint64), rel, out=rel)
+        q = np.uint64(fixed.value)
         off = rel % q != 0
         rel //= q
-        return off, rel
+        return off, rel.view(np.int64)  # positions: below 2**63 for any step of 2 ns or more
     lo, hi = pd.Timestamp(ds.min()), pd.Timestamp(ds.max())
     grid = pd.date_range(lo, hi, freq=alias)
     if len(grid) > 50_000_000:
@@ -422,7 +422,7 @@ def check_alias(freq: str, source: str) -> str:
         pd.tseries.frequencies.to_offset(freq)
     except ValueError:
         raise InputError(
-            f"{source}: unknown frequency {freq!r}; use a pandas alias such as D, h, 30min, "
+            f"{source}: unknown frequency {shown(freq)}; use a pandas alias such as D, h, 30min, "
             "W-SUN, MS, QS"
         ) from None
     return freq
@@ -442,8 +442,8 @@ def grid_positions(ds, offsets, alias, source, ids, point_line) -> np.ndarray:
             else ""
         )
         raise InputError(
-            f"{source}: timestamp {stamp_text(ds[k])} in series {ids[i]!r} (line {point_line(k)}) "
-            f"is off the {alias!r} grid{start}; pass the right --freq or resample the data to a "
-            "regular grid"
+            f"{source}: timestamp {stamp_text(ds[k])} in series {shown(ids[i])} (line "
+            f"{point_line(k)}) is off the {alias!r} grid{start}; pass the right --freq or resample "
+            "the data to a regular grid"
         )
     return pos

@@ -165,7 +165,14 @@ def fit(
     device = resolve_device(train_cfg.device)
     torch.set_num_threads(max(1, train_cfg.threads))
 
-    z = torch.from_numpy(scaler.transform_panel(panel.y, panel.offsets).astype(np.float32))
+    with np.errstate(over="ignore", invalid="ignore"):  # checked just below
+        z = torch.from_numpy(scaler.transform_panel(panel.y, panel.offsets).astype(np.float32))
+    if not bool(torch.isfinite(z).all()):  # the cause is the data's scale, not the rate
+        raise InputError(
+            "the values cannot be scaled for training (largest magnitude "
+            f"{float(np.max(np.abs(panel.y))):.3g}, smallest non-zero "
+            f"{_smallest_nonzero(panel.y):.3g}); divide or multiply them by a power of ten"
+        )
     z = z.to(device)
     train_np, val_np = train_window_starts(split), val_window_starts(split)
     if len(train_np) == 0:
@@ -209,6 +216,11 @@ def fit(
     summary["train_windows"] = len(train_np)
     summary["short_series"] = int(split.short.sum())
     return TrainResult(scaled, model_cfg, asked, scaler, split, history, summary)
+
+
+def _smallest_nonzero(y: np.ndarray) -> float:
+    mags = np.abs(y[y != 0])
+    return float(mags.min()) if len(mags) else 0.0
 
 
 def _check_some_series_fills_the_window(split: Split) -> None:
@@ -412,9 +424,9 @@ def _train_one(
 
 
 def _schedule(opt: torch.optim.Optimizer, lr: float, total: int):
-    """One-cycle: 10% warm-up to ``lr``, cosine decay. Very short runs (a handful of steps,
-    where a warm-up of under two steps breaks OneCycleLR) keep a constant rate."""
-    if total < 10:
+    """One-cycle: 10% warm-up to ``lr``, cosine decay. Very short runs keep a constant rate:
+    OneCycleLR divides by its warm-up length less one step, zero at exactly 10 steps."""
+    if total <= 10:
         return torch.optim.lr_scheduler.LambdaLR(opt, lambda _: 1.0)
     return torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=total, pct_start=0.1)
 

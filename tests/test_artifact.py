@@ -15,8 +15,9 @@ import pytest
 import torch
 
 from forecastr import api, artifact
-from forecastr.artifact import CONFIG, WEIGHTS, load
+from forecastr.artifact import CONFIG, load
 from forecastr.errors import ArtifactError
+from forecastr.modeldir import WEIGHTS_RE, config_digest
 from forecastr.panel import Panel
 from forecastr.train import TrainConfig
 
@@ -71,6 +72,23 @@ def windows_of(panel: Panel) -> np.ndarray:
     return panel.y[ends[:, None] - W + np.arange(W)]
 
 
+def weights_of(model_dir: Path) -> Path:
+    """The weights file the model's config.json names (format 1: weights.safetensors)."""
+    cfg = json.loads((Path(model_dir) / CONFIG).read_text())
+    return Path(model_dir) / cfg.get("weights", artifact.WEIGHTS)
+
+
+def reseal(model_dir: Path, edit=None) -> None:
+    """Apply ``edit`` to config.json, then recompute both digests as a save would: what a
+    test needs to reach the checks behind them."""
+    cfg = json.loads((model_dir / CONFIG).read_text())
+    if edit is not None:
+        edit(cfg)
+    cfg["weights_sha256"] = artifact._sha256(str(weights_of(model_dir)))
+    cfg["config_sha256"] = config_digest(cfg)
+    (model_dir / CONFIG).write_text(json.dumps(cfg))
+
+
 def refused(path, *fragments) -> str:
     with pytest.raises(ArtifactError) as info:
         load(path).forecaster()
@@ -115,8 +133,13 @@ def test_bundle_records_what_inference_needs(trained):
     values, _ = bundle.context()
     assert np.array_equal(values, windows_of(two_series()))
     assert [str(pd.Timestamp(t).date()) for t in bundle.last_stamps()] == ["2014-12-01"] * 2
-    for key in ("training", "history", "summary", "evaluation", "versions", "weights_sha256"):
+    keys = ("training", "history", "summary", "evaluation", "versions", "weights_sha256")
+    for key in (*keys, "weights", "config_sha256"):
         assert key in cfg
+    assert WEIGHTS_RE.fullmatch(cfg["weights"]) and cfg["weights_sha256"].startswith(
+        cfg["weights"][len("weights-") : -len(".safetensors")]
+    )
+    assert cfg["config_sha256"] == config_digest(cfg)
 
 
 def test_stored_timestamps_survive_a_microsecond_panel(tmp_path):
@@ -143,24 +166,24 @@ def test_ensemble_round_trip(tmp_path):
 
 
 def test_tampered_weights_are_refused(model_dir):
-    w = model_dir / WEIGHTS
+    w = weights_of(model_dir)
     data = bytearray(w.read_bytes())
     data[-5] ^= 0xFF  # one bit pattern of one weight changed
     w.write_bytes(bytes(data))
-    refused(model_dir, "checksum", WEIGHTS)
+    refused(model_dir, "checksum", w.name)
 
 
 def test_truncated_weights_are_refused(model_dir):
-    w = model_dir / WEIGHTS
+    w = weights_of(model_dir)
     w.write_bytes(w.read_bytes()[: w.stat().st_size // 2])
     refused(model_dir, "checksum")
 
 
 def test_truncated_weights_with_a_matching_checksum_are_refused(model_dir):
     """Even if someone also rewrites the checksum, safetensors' own header check refuses."""
-    w = model_dir / WEIGHTS
+    w = weights_of(model_dir)
     w.write_bytes(w.read_bytes()[:-16])
-    rewrite_checksum(model_dir)
+    reseal(model_dir)
     refused(model_dir, "corrupt weights")
 
 
@@ -187,7 +210,7 @@ def test_another_format_version_is_refused(model_dir):
 
 
 def test_missing_weights_or_config_are_refused(model_dir, tmp_path):
-    (model_dir / WEIGHTS).unlink()
+    weights_of(model_dir).unlink()
     refused(model_dir, "missing")
     refused(tmp_path / "nowhere", "no model here")
     (tmp_path / "file.bin").write_bytes(b"x")
@@ -197,27 +220,28 @@ def test_missing_weights_or_config_are_refused(model_dir, tmp_path):
 
 
 def test_weights_that_do_not_fit_the_config_are_refused(model_dir):
-    cfg = json.loads((model_dir / CONFIG).read_text())
-    cfg["model"]["hidden"] = 16
-    (model_dir / CONFIG).write_text(json.dumps(cfg))
+    reseal(model_dir, lambda cfg: cfg["model"].update(hidden=16))
     refused(model_dir, "do not fit")
 
 
 def test_missing_section_is_refused(model_dir):
-    cfg = json.loads((model_dir / CONFIG).read_text())
-    del cfg["scaler"]
-    (model_dir / CONFIG).write_text(json.dumps(cfg))
+    reseal(model_dir, lambda cfg: cfg.pop("scaler"))
     refused(model_dir, "'scaler' section is missing")
+
+
+def test_an_edited_config_is_refused(model_dir):
+    cfg = json.loads((model_dir / CONFIG).read_text())
+    cfg["model"]["hidden"] = 16  # edited by hand: the digest no longer matches
+    (model_dir / CONFIG).write_text(json.dumps(cfg))
+    refused(model_dir, str(model_dir / CONFIG), "changed after saving", "restore it or retrain")
 
 
 def test_weights_without_the_stored_context_are_refused_for_predict(model_dir):
     from safetensors.numpy import load_file, save_file
 
-    tensors = load_file(str(model_dir / WEIGHTS))
-    save_file(
-        {k: v for k, v in tensors.items() if k.startswith("model.")}, str(model_dir / WEIGHTS)
-    )
-    rewrite_checksum(model_dir)
+    w = str(weights_of(model_dir))
+    save_file({k: v for k, v in load_file(w).items() if k.startswith("model.")}, w)
+    reseal(model_dir)
     with pytest.raises(ArtifactError, match="no stored context") as info:
         api.predict(str(model_dir))
     assert "\n" not in str(info.value)
@@ -227,12 +251,6 @@ def test_weights_without_the_stored_context_are_refused_for_predict(model_dir):
 
 # ------------------------------------------------------------------------------------------
 # no pickle
-
-
-def rewrite_checksum(model_dir: Path) -> None:
-    cfg = json.loads((model_dir / CONFIG).read_text())
-    cfg["weights_sha256"] = artifact._sha256(str(model_dir / WEIGHTS))
-    (model_dir / CONFIG).write_text(json.dumps(cfg))
 
 
 class _Trap:
@@ -248,9 +266,9 @@ class _Trap:
 def test_a_model_holds_no_pickle(trained):
     _, path = trained
     names = sorted(os.listdir(path))
-    assert names == sorted([CONFIG, WEIGHTS])
+    assert names == sorted([CONFIG, weights_of(path).name])
     assert not any(n.endswith((".pt", ".pth", ".pkl", ".pickle", ".bin")) for n in names)
-    head = (path / WEIGHTS).read_bytes()[:16]
+    head = weights_of(path).read_bytes()[:16]
     assert not head.startswith(b"\x80") and not head.startswith(b"PK")  # not pickle, not zip
 
 
@@ -272,9 +290,9 @@ def test_a_pickle_renamed_to_safetensors_is_refused_and_never_run(
     marker = tmp_path / "pickle-was-run"
     state = {k: v.numpy() for k, v in torch.nn.Linear(2, 2).state_dict().items()}
     payload = pickle.dumps({"state": state, "trap": _Trap(str(marker))})
-    (model_dir / WEIGHTS).write_bytes(payload)
+    weights_of(model_dir).write_bytes(payload)
     if fix_checksum:
-        rewrite_checksum(model_dir)
+        reseal(model_dir)
     refused(model_dir, "checksum" if not fix_checksum else "corrupt weights")
     assert not marker.exists()
     # The same file really is a working pickle: loading it the unsafe way would run it.
@@ -283,8 +301,8 @@ def test_a_pickle_renamed_to_safetensors_is_refused_and_never_run(
 
 
 def test_a_torch_save_file_renamed_to_safetensors_is_refused(model_dir):
-    torch.save(torch.nn.Linear(2, 2).state_dict(), model_dir / WEIGHTS)
-    rewrite_checksum(model_dir)
+    torch.save(torch.nn.Linear(2, 2).state_dict(), weights_of(model_dir))
+    reseal(model_dir)
     refused(model_dir, "corrupt weights")
 
 
@@ -322,12 +340,12 @@ def interrupt_after(n: int):
     return hit
 
 
-@pytest.mark.parametrize("where", ["weights", "fsync", "rename-new", "after-rename-old"])
+@pytest.mark.parametrize("where", ["weights", "config-replace"])
 def test_an_interrupted_save_leaves_the_old_model_intact(model_dir, other, monkeypatch, where):
+    """(Every named step of a save, and real kills, are in test_atomic_save.py.)"""
     before = snapshot(model_dir)
     x = windows_of(two_series())
     expected = load(model_dir).forecaster().forecast(x, ["north", "south"])
-    real_rename = os.rename
     if where == "weights":  # while the new weights file is being written
         real_save = __import__("safetensors.torch", fromlist=["save_file"]).save_file
 
@@ -338,24 +356,12 @@ def test_an_interrupted_save_leaves_the_old_model_intact(model_dir, other, monke
             raise KeyboardInterrupt
 
         monkeypatch.setattr("safetensors.torch.save_file", half_save)
-    elif where == "fsync":  # after both files are written, before the swap
-        monkeypatch.setattr(
-            artifact, "_fsync_dir", lambda p: (_ for _ in ()).throw(KeyboardInterrupt)
-        )
-    else:
-        # rename-new: the interrupt arrives while the new directory is renamed into place;
-        # after-rename-old: just after the old one was moved aside (between the two renames).
-        hit = interrupt_after(2 if where == "rename-new" else 1)
+    else:  # while the new config.json is being swapped in (the one rename)
 
-        def flaky(src, dst):
-            if where == "rename-new":
-                hit()
-                return real_rename(src, dst)
-            real_rename(src, dst)
-            if os.path.basename(os.fspath(dst)).startswith(".model.old-"):
-                hit()
+        def interrupted(src, dst):
+            raise KeyboardInterrupt
 
-        monkeypatch.setattr(os, "rename", flaky)
+        monkeypatch.setattr(os, "replace", interrupted)
 
     with pytest.raises(KeyboardInterrupt):
         resave(model_dir, other)

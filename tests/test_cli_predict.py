@@ -212,7 +212,7 @@ def test_a_tampered_model_is_refused(runner, models, tmp_path):
 
     copy = tmp_path / "m"
     shutil.copytree(models["monthly"], copy)
-    w = copy / "weights.safetensors"
+    w = copy / json.loads((copy / "config.json").read_text())["weights"]
     data = bytearray(w.read_bytes())
     data[len(data) // 2] ^= 0x01
     w.write_bytes(bytes(data))

@@ -57,7 +57,8 @@ def test_train_predict_evaluate_end_to_end(runner, data, tmp_path):
     res = ok(runner.invoke(app, ["train", "data.csv", "-o", "m", "--no-refit", *TINY]))
     assert "model saved to" in res.stdout
     assert (tmp_path / "m" / "config.json").is_file()
-    assert (tmp_path / "m" / "weights.safetensors").is_file()
+    weights = json.loads((tmp_path / "m" / "config.json").read_text())["weights"]
+    assert (tmp_path / "m" / weights).is_file()
 
     # predict from the stored context: CSV on stdout, one horizon per series
     res = ok(runner.invoke(app, ["predict", "m"]))

@@ -1,0 +1,426 @@
+"""Every field of a stored model checked, in one place, before anything is built from it.
+
+A model directory's ``config.json`` and an ONNX file's metadata describe a network, the data
+it was trained on and the training run. Both are files a user can edit, damage or receive
+from someone else, so nothing in them is trusted: each field is checked for its type (a
+bool is not an integer, NaN is not a number) and for bounds generous for any real model yet
+small enough that loading can neither allocate more than about a gigabyte nor run for more
+than a few seconds. The network's size is bounded by its parameter count, computed here from
+the config alone, and the weights file's tensor names, shapes and dtypes are read from its
+header and compared with what the config implies before a single tensor is loaded.
+
+Each refusal is one :class:`~forecastr.errors.ArtifactError` line naming the file and the
+field, e.g. ``model/config.json: field model.hidden is 15000; expected an integer from 1 to
+4096; retrain the model or restore the original file``.
+
+Torch-free: the ONNX runtime (:mod:`forecastr.runtime`) uses it too.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from forecastr.errors import ForecastrError
+from forecastr.forecast import Schema
+from forecastr.jsonfields import (
+    MAX_TEXT_CHARS,
+    MISSING,
+    REQUIRED,
+    Where,
+    choice,
+    flag,
+    integer,
+    is_number,
+    key_text,
+    number,
+    optional_integer,
+    section,
+    string_list,
+    text,
+    value_of,
+)
+from forecastr.panel import future_timestamps
+from forecastr.scaling import SCALERS
+
+# -- bounds: each generous for real models (the benchmarks train 32-256 hidden units, 1-3
+# layers, windows up to a few hundred points, 10,000 series), each small enough that no
+# file can make loading allocate more than ~1 GB or run for more than a few seconds.
+MAX_WINDOW = 100_000  # input points per forecast (the automatic choice is at most 512)
+MAX_HORIZON = 10_000  # steps per forecast: the seq2seq decoder loops over them in Python
+MAX_HIDDEN = 4096
+MAX_LAYERS = 32
+MAX_ENSEMBLE = 64  # members are built one by one: a million of them would hang the load
+MAX_SEASON = 1_000_000  # season_length and stored season periods, in steps
+MAX_SEASONS = 64  # stored seasons: each gets a seasonal-naive baseline in evaluate
+# The network exists about three times while loading (the tensors read from the file, the
+# module built, the copies handed to load_state_dict): 2**25 float32 parameters is 128 MiB.
+MAX_PARAMS = 2**25
+MAX_SERIES = 1_000_000
+MAX_CONTEXT_VALUES = 2**24  # series x window stored values (128 MiB of float64)
+MAX_FORECAST_ROWS = 10_000_000  # series x horizon rows of one forecast of every series
+MAX_ID_CHARS = 1_000
+MAX_STEP = 2**62  # integer time axis step
+MAX_SEED = 2**62
+INT64_MAX = 2**63 - 1
+INT64_MIN = -(2**63)
+
+# Choices, torch-free copies of models.CELLS / DECODERS / BASES and train.LOSSES /
+# LOSS_SCALES (tests/test_modelcheck.py keeps them equal).
+GATES = {"rnn": 1, "lstm": 4, "gru": 3}  # gate blocks in a recurrent layer's weight matrices
+CELLS = tuple(GATES)
+DECODERS = ("direct", "seq2seq")
+BASES = ("seasonal", "none")
+LAYOUTS = ("long", "wide", "single")
+LOSSES = ("mse", "mae", "huber")
+LOSS_SCALES = ("mase", "none")
+DEVICES = ("auto", "cpu", "cuda")
+# models.ModelConfig's fields and defaults (window and horizon have none).
+MODEL_DEFAULTS: dict[str, Any] = {
+    "cell": "gru",
+    "hidden": 64,
+    "layers": 2,
+    "dropout": 0.0,
+    "bidirectional": False,
+    "decoder": "direct",
+    "attention": False,
+    "season_length": 1,
+    "window_norm": True,
+    "base": "seasonal",
+    "ensemble": 1,
+    "patch": 1,
+}
+MODEL_FIELDS = ("window", "horizon", *MODEL_DEFAULTS)
+
+RETRAIN = "retrain the model or restore the original file"
+REEXPORT = "export the model again or restore the original file"
+
+
+# -- the model section --------------------------------------------------------------------
+
+
+def check_model(w: Where, d: Any, prefix: str = "model") -> dict:
+    """Every setting of ``models.ModelConfig``; returns them with the defaults filled in.
+
+    The parameter count is computed from the settings and bounded, so no combination of
+    in-range settings can build a network too large to hold.
+    """
+    if not isinstance(d, dict):
+        raise w.refuse(prefix, d, "an object of model settings")
+    unknown = sorted(k for k in d if k not in MODEL_FIELDS)
+    if unknown:
+        raise w.fail(
+            f"{w.label} {prefix}.{key_text(unknown[0])} is not a forecastr model setting (a model "
+            "from a newer forecastr, or an edited file)"
+        )
+    window = integer(w, d, "window", 2, MAX_WINDOW, prefix)
+    m = {"window": window, "horizon": integer(w, d, "horizon", 1, MAX_HORIZON, prefix)}
+    m.update({k: d.get(k, v) for k, v in MODEL_DEFAULTS.items()})  # then each one checked
+    choice(w, m, "cell", CELLS, prefix)
+    integer(w, m, "hidden", 1, MAX_HIDDEN, prefix)
+    integer(w, m, "layers", 1, MAX_LAYERS, prefix)
+    number(w, m, "dropout", 0, 1, prefix, hi_open=True)
+    flag(w, m, "bidirectional", prefix)
+    choice(w, m, "decoder", DECODERS, prefix)
+    if flag(w, m, "attention", prefix) and m["decoder"] != "seq2seq":
+        raise w.refuse(f"{prefix}.attention", True, f"false unless {prefix}.decoder is seq2seq")
+    integer(w, m, "season_length", 1, MAX_SEASON, prefix)
+    flag(w, m, "window_norm", prefix)
+    choice(w, m, "base", BASES, prefix)
+    integer(w, m, "ensemble", 1, MAX_ENSEMBLE, prefix)
+    integer(w, m, "patch", 1, window, prefix)
+    if window % m["patch"]:
+        raise w.refuse(f"{prefix}.patch", m["patch"], f"a divisor of {prefix}.window ({window})")
+    params = m["ensemble"] * sum(math.prod(s) for s in member_tensors(m).values())
+    if params > MAX_PARAMS:
+        raise w.fail(
+            f"{w.label}s {prefix}.hidden ({m['hidden']}), {prefix}.layers ({m['layers']}) and "
+            f"{prefix}.ensemble ({m['ensemble']}) make a network of {params:,} parameters; "
+            f"expected at most {MAX_PARAMS:,}"
+        )
+    return m
+
+
+def _rnn_tensors(prefix: str, cell: str, size_in: int, hidden: int, layers: int, bidi: bool):
+    """Names and shapes of a torch ``nn.RNN/LSTM/GRU``'s state_dict."""
+    rows = GATES[cell] * hidden
+    suffixes = ("", "_reverse") if bidi else ("",)
+    out: dict[str, tuple[int, ...]] = {}
+    for layer in range(layers):
+        width = size_in if layer == 0 else hidden * len(suffixes)
+        for sfx in suffixes:
+            out[f"{prefix}weight_ih_l{layer}{sfx}"] = (rows, width)
+            out[f"{prefix}weight_hh_l{layer}{sfx}"] = (rows, hidden)
+            out[f"{prefix}bias_ih_l{layer}{sfx}"] = (rows,)
+            out[f"{prefix}bias_hh_l{layer}{sfx}"] = (rows,)
+    return out
+
+
+def member_tensors(m: dict) -> dict[str, tuple[int, ...]]:
+    """The state_dict shapes of one ``models.Forecaster`` built from settings ``m``."""
+    cell, hidden, layers, bidi = m["cell"], m["hidden"], m["layers"], m["bidirectional"]
+    enc_out = hidden * (2 if bidi else 1)
+    out = _rnn_tensors("encoder.", cell, m["patch"], hidden, layers, bidi)
+    if m["decoder"] == "direct":
+        out["head.weight"] = (m["horizon"], enc_out)
+        out["head.bias"] = (m["horizon"],)
+        return out
+    if bidi:
+        out["decoder.bridge.weight"] = (hidden, enc_out)
+        out["decoder.bridge.bias"] = (hidden,)
+    ctx = enc_out if m["attention"] else 0
+    out.update(_rnn_tensors("decoder.cell.", cell, 2 + ctx, hidden, layers, False))
+    if m["attention"]:
+        out["decoder.score.weight"] = (hidden, enc_out)
+    out["decoder.out.weight"] = (1, hidden + ctx)
+    out["decoder.out.bias"] = (1,)
+    return out
+
+
+def expected_tensors(m: dict, n_series: int) -> dict[str, tuple[tuple[int, ...], str]]:
+    """Name -> (shape, safetensors dtype) of every tensor a model directory's weights file
+    holds for settings ``m`` and ``n_series`` series (the stored context aside)."""
+    member = member_tensors(m)
+    # artifact.save stores the Scaled module's state as "model.<key>": its loc/scale tables,
+    # and its forecaster under "model.model." (an ensemble's members under ".members.<i>.").
+    if m["ensemble"] == 1:
+        prefixes = ["model.model."]
+    else:
+        prefixes = [f"model.model.members.{i}." for i in range(m["ensemble"])]
+    out = {p + k: (shape, "F32") for p in prefixes for k, shape in member.items()}
+    out["model.loc"] = ((n_series,), "F32")
+    out["model.scale"] = ((n_series,), "F32")
+    return out
+
+
+# -- data, scaler, sizes ------------------------------------------------------------------
+
+
+def check_schema(w: Where, d: Any, prefix: str = "data") -> Schema:
+    """The data schema: unique series ids, a positive frequency or integer step, columns."""
+    if not isinstance(d, dict):
+        raise w.refuse(prefix, d, "an object describing the training data")
+    ids = string_list(w, d, "ids", prefix, MAX_SERIES, MAX_ID_CHARS)
+    if not ids:
+        raise w.refuse(f"{prefix}.ids", ids, "at least one series id")
+    if len(set(ids)) != len(ids):
+        seen: set[str] = set()
+        for sid in ids:
+            if sid in seen:
+                raise w.refuse(f"{prefix}.ids", ids, f"unique ids ({sid[:40]!r} appears twice)")
+            seen.add(sid)
+    freq = text(w, d, "freq", prefix, None, nullable=True)
+    if freq is not None and not _positive_offset(freq):
+        raise w.refuse(f"{prefix}.freq", freq, "null or a pandas frequency such as 'h' or 'MS'")
+    step = integer(w, d, "step", 1, MAX_STEP, prefix, 1)
+    columns = section(w, d, "columns", prefix, optional=True)
+    cprefix = f"{prefix}.columns"
+    for key in columns:
+        if key not in ("id", "time", "target"):
+            raise w.refuse(f"{cprefix}.{key_text(key)}", columns[key], "no such column role")
+    # Column names go back to the CSV reader for new data: an empty one names no column.
+    text(w, columns, "id", cprefix, None, nullable=True, min_chars=1)
+    text(w, columns, "time", cprefix, None, nullable=True, min_chars=1)
+    if "target" in columns:
+        string_list(w, columns, "target", cprefix, MAX_SERIES, MAX_TEXT_CHARS, min_chars=1)
+    layout = choice(w, d, "layout", LAYOUTS, prefix, "long")
+    text(w, d, "source", prefix, "")
+    return Schema(ids=list(ids), freq=freq, step=step, columns=dict(columns), layout=layout)
+
+
+def _positive_offset(freq: str) -> bool:
+    """Whether pandas reads ``freq`` as a frequency that moves time forward."""
+    if not freq or len(freq) > 64:
+        return False
+    try:
+        return pd.tseries.frequencies.to_offset(freq).n > 0
+    except (ValueError, TypeError, OverflowError):
+        return False
+
+
+def check_scaler(w: Where, d: Any, n_series: int, prefix: str = "scaler") -> None:
+    """The per-series scaler: a known kind and one finite loc and positive scale per series."""
+    if not isinstance(d, dict):
+        raise w.refuse(prefix, d, "an object (kind, loc, scale)")
+    choice(w, d, "kind", SCALERS, prefix)
+    for key in ("loc", "scale"):
+        expected = f"a list of {n_series} numbers (one per series in data.ids)"
+        v = value_of(w, d, key, prefix, expected, REQUIRED)
+        if not isinstance(v, list) or len(v) != n_series:
+            raise w.refuse(f"{prefix}.{key}", v, expected)
+        for i, x in enumerate(v):
+            if not is_number(x) or (key == "scale" and not x > 0):
+                what = "a positive finite number" if key == "scale" else "a finite number"
+                raise w.refuse(f"{prefix}.{key}[{i}]", x, what)
+
+
+def check_sizes(w: Where, m: dict, n_series: int, ids_name: str = "data.ids") -> None:
+    """Bound what the series count multiplies: the stored context and a full forecast."""
+    if n_series * m["window"] > MAX_CONTEXT_VALUES:
+        raise w.fail(
+            f"{n_series:,} series ({ids_name}) of window {m['window']} make "
+            f"{n_series * m['window']:,} stored values; expected at most {MAX_CONTEXT_VALUES:,}"
+        )
+    if n_series * m["horizon"] > MAX_FORECAST_ROWS:
+        raise w.fail(
+            f"{n_series:,} series ({ids_name}) of horizon {m['horizon']} make "
+            f"{n_series * m['horizon']:,} forecast rows; expected at most {MAX_FORECAST_ROWS:,}"
+        )
+
+
+# -- train_end, seasons, training, evaluation ---------------------------------------------
+
+
+def check_train_end(w: Where, d: Any, ids: list[str], freq: str | None, name: str) -> dict | None:
+    """Last training timestamp per series: null, or an object keyed by known series ids whose
+    values are null, an integer step (integer time axis) or a timestamp string (dates)."""
+    if d is None:
+        return None
+    if not isinstance(d, dict):
+        raise w.refuse(name, d, "null or an object of series id -> last training timestamp")
+    known = set(ids)
+    parsed: dict[str, bool] = {}  # strings already parsed (most series share their end)
+    for sid, v in d.items():
+        where = f"{name}[{sid[:40]!r}]"
+        if sid not in known:
+            raise w.refuse(where, v, "no entry: the series is not in the model's ids")
+        if v is None:
+            continue
+        if freq is None:
+            if type(v) is not int or not INT64_MIN < v <= INT64_MAX:
+                raise w.refuse(where, v, "an integer step (the model's time axis is integer)")
+            continue
+        if isinstance(v, str) and v not in parsed:
+            parsed[v] = _timestamp_ok(v)
+        if not (isinstance(v, str) and parsed[v]):
+            raise w.refuse(where, v, "a timestamp from 1677 to 2262 such as '2024-01-31 00:00:00'")
+    return d
+
+
+def _timestamp_ok(value: str) -> bool:
+    if len(value) > 64:
+        return False
+    try:
+        stamp = pd.Timestamp(value)
+        return not pd.isna(stamp) and stamp.as_unit("ns") is not None  # in int64 ns
+    except (ValueError, TypeError, OverflowError):  # OutOfBoundsDatetime is a ValueError
+        return False
+
+
+def check_seasons(w: Where, v: Any, name: str = "seasons") -> None:
+    """Seasons found at training: each gets a seasonal-naive baseline in ``evaluate``."""
+    if v is None:
+        return
+    if not isinstance(v, list) or len(v) > MAX_SEASONS:
+        raise w.refuse(name, v, f"a list of at most {MAX_SEASONS} seasons")
+    for i, e in enumerate(v):
+        prefix = f"{name}[{i}]"
+        if not isinstance(e, dict):
+            raise w.refuse(prefix, e, "an object with a period")
+        integer(w, e, "period", 1, MAX_SEASON, prefix)
+        for key in ("acf", "threshold"):
+            if e.get(key) is not None and not is_number(e[key]):
+                raise w.refuse(f"{prefix}.{key}", e[key], "null or a finite number")
+        text(w, e, "source", prefix, "")
+        flag(w, e, "significant", prefix, False)
+
+
+def check_training(w: Where, d: dict, prefix: str = "training") -> None:
+    """``train.TrainConfig``'s settings (``evaluate --refit`` trains with them again).
+    Unknown keys are left alone: the training section does not shape the network."""
+    integer(w, d, "epochs", 1, 100_000, prefix, 1)
+    integer(w, d, "batch_size", 1, 2**20, prefix, 1)
+    number(w, d, "lr", 0, 1e6, prefix, 1e-3, lo_open=True)
+    number(w, d, "weight_decay", 0, 1e6, prefix, 0.0)
+    choice(w, d, "loss", LOSSES, prefix, "mae")
+    number(w, d, "clip_norm", 0, 1e12, prefix, 1.0)
+    integer(w, d, "patience", 0, 100_000, prefix, 0)
+    integer(w, d, "max_batches", 1, 10**7, prefix, 1)
+    choice(w, d, "scaler", SCALERS, prefix, "standard")
+    optional_integer(w, d, "val_size", 1, 10**9, prefix)
+    optional_integer(w, d, "test_size", 0, 10**9, prefix)
+    integer(w, d, "seed", 0, MAX_SEED, prefix, 0)
+    choice(w, d, "device", DEVICES, prefix, "auto")
+    integer(w, d, "threads", 1, 4096, prefix, 1)
+    number(w, d, "teacher_forcing", 0, 1, prefix, 0.0)
+    flag(w, d, "teacher_forcing_decay", prefix, False)
+    choice(w, d, "loss_scale", LOSS_SCALES, prefix, "none")
+
+
+def check_evaluation(w: Where, d: dict, prefix: str = "evaluation") -> None:
+    """The stored held-out report; ``evaluate`` quotes its rows for a refit model."""
+    text(w, d, "model", prefix, None, nullable=True)
+    rows = d.get("summary")
+    if rows is None:
+        return
+    if not isinstance(rows, list) or len(rows) > 10_000:
+        raise w.refuse(f"{prefix}.summary", rows, "a list of at most 10,000 rows")
+    for i, row in enumerate(rows):
+        where = f"{prefix}.summary[{i}]"
+        if not isinstance(row, dict):
+            raise w.refuse(where, row, "an object (method and metrics)")
+        text(w, row, "method", where)
+        for key, v in row.items():
+            if key != "method" and v is not None and not is_number(v):
+                raise w.refuse(f"{where}.{key_text(key)}", v, "null or a finite number")
+
+
+# -- the whole config.json ----------------------------------------------------------------
+
+
+def check_config(config: dict, cfg_path: str) -> None:
+    """Check every field of a model directory's ``config.json`` that forecastr reads.
+
+    Left alone: ``history``, ``summary``, ``versions``, ``created`` and
+    ``forecastr_version`` (never read back), and ``weights_sha256`` (the integrity check's).
+
+    Raises:
+        ArtifactError: the first field at fault, in one line.
+    """
+    w = Where(cfg_path, RETRAIN)
+    version = config.get("format_version", MISSING)
+    if type(version) is not int:
+        raise w.refuse("format_version", version, "an integer format version")
+    m = check_model(w, config.get("model", MISSING))
+    schema = check_schema(w, config.get("data", MISSING))
+    check_scaler(w, config.get("scaler", MISSING), len(schema.ids))
+    check_sizes(w, m, len(schema.ids))
+    check_train_end(w, config.get("train_end"), schema.ids, schema.freq, "train_end")
+    flag(w, config, "refit", "", False)
+    check_seasons(w, config.get("seasons"))
+    check_training(w, section(w, config, "training", optional=True, nullable=True))
+    check_evaluation(w, section(w, config, "evaluation", optional=True, nullable=True))
+
+
+def check_future(w: Where, last: np.ndarray, schema: Schema, horizon: int, name: str) -> None:
+    """Refuse last timestamps (int64: ns since the epoch, or integer steps) after which
+    ``horizon`` future timestamps cannot be represented."""
+    last = np.asarray(last, dtype=np.int64)
+    if last.size == 0:
+        return
+    top = int(last.max())
+    if schema.freq is None:
+        if top + schema.step * horizon > INT64_MAX:
+            raise w.fail(
+                f"{name} holds step {top}, too late for {horizon} more steps of {schema.step} "
+                "in 64-bit integers"
+            )
+        return
+    if int(last.min()) == INT64_MIN:
+        raise w.fail(f"{name} holds a missing timestamp (NaT)")
+    try:
+        future_timestamps(np.int64(top).astype("datetime64[ns]"), horizon, schema.freq)
+    except (ValueError, OverflowError, ForecastrError):  # OutOfBoundsDatetime: a ValueError
+        stamp = pd.Timestamp(top)
+        raise w.fail(
+            f"{name} holds {stamp}, too late for {horizon} more steps of {schema.freq} "
+            f"(dates end at {pd.Timestamp.max})"
+        ) from None
+
+
+def one_line(err: BaseException) -> str:
+    t = " ".join(str(err).split())
+    return t[:300] or type(err).__name__
