@@ -35,6 +35,7 @@ from forecastr.modeldir import (
     CONFIG,
     DIGEST_KEY,
     MAX_CONFIG_BYTES,
+    MAX_WEIGHTS_BYTES,
     WEIGHTS_RE,
     changed_since,
     config_digest,
@@ -236,7 +237,7 @@ def _read_verified(path: str) -> tuple[dict, str, bytes]:
         name = WEIGHTS if version == 1 else _weights_name(config, cfg_path)
         w_path = os.path.join(path, name)
         try:
-            data, _ = read_file(w_path)
+            data, _ = read_file(w_path, limit=MAX_WEIGHTS_BYTES)
         except FileNotFoundError:
             if changed_since(cfg_path, seen):
                 continue

@@ -46,6 +46,10 @@ DIGEST_KEY = "config_sha256"
 # A config.json holds about 120 bytes per series (id, scaler pair, last training timestamp),
 # so 256 MiB is two million series; it stops a foreign multi-GB file before it is read.
 MAX_CONFIG_BYTES = 256 << 20
+# The weights file holds at most modelcheck.MAX_PARAMS float32 parameters (128 MiB) and
+# MAX_CONTEXT_VALUES float64 context values (128 MiB), plus a header: refused above this
+# before it is read, so a huge file on disk is never loaded into memory to be hashed.
+MAX_WEIGHTS_BYTES = 320 << 20
 STALE_S = 3600.0  # an earlier version's temporary folder untouched this long is a leftover
 
 WEIGHTS_RE = re.compile(r"weights-[0-9a-f]{16}\.safetensors")
@@ -127,7 +131,7 @@ _LINK = (
     "{path}: is a symbolic link; a model directory must hold its own files "
     "(replace the link by a copy of the file)"
 )
-_TOO_BIG = "{path}: {size} bytes, more than the {limit} a model's config may have; not a model"
+_TOO_BIG = "{path}: {size} bytes, more than the {limit} this file of a model may have; not a model"
 
 
 def _check_regular(path: str, st: os.stat_result, limit: int | None) -> None:

@@ -368,6 +368,21 @@ def test_an_oversized_config_is_refused_before_it_is_read(old):
     refused(old, CONFIG, "more than")
 
 
+def test_an_oversized_weights_file_is_refused_before_it_is_read(old):
+    import json
+
+    name = json.loads((old / CONFIG).read_text())["weights"]
+    with open(old / name, "r+b") as fh:  # sparse, like the config above
+        fh.truncate(modeldir.MAX_WEIGHTS_BYTES + 1)
+    refused(old, name, "more than")
+
+
+def test_the_weights_limit_holds_every_model_the_config_checks_admit():
+    from forecastr.modelcheck import MAX_CONTEXT_VALUES, MAX_PARAMS
+
+    assert modeldir.MAX_WEIGHTS_BYTES > 4 * MAX_PARAMS + 8 * MAX_CONTEXT_VALUES + (16 << 20)
+
+
 @pytest.mark.parametrize(
     "name",
     [
