@@ -47,6 +47,8 @@ bench: $(STAMP)
 	$(PY) bench/edge.py
 	$(PY) bench/accuracy.py
 	$(PY) bench/train_time.py
+	$(PY) bench/fuzz_csv.py
+	$(PY) bench/fuzz_models.py
 
 # The M3/Tourism benchmark with its statsforecast references, in a venv of its own:
 # statsforecast requires pandas < 3, which the project's venv does not pin.
