@@ -1,8 +1,8 @@
 """Benchmark: held-out accuracy of the CLI's default model on every sample file.
 
 For each sample file, each backbone (rnn, lstm, gru) and each head (direct, seq2seq,
-seq2seq + attention), train with exactly the defaults of ``forecastr train`` (read from the
-CLI's own signature, so this script follows the CLI when its defaults change) over several
+seq2seq + attention), train with exactly the defaults of ``forecastr train`` (its
+``config.TrainOptions``, so this script follows the CLI when its defaults change) over several
 seeds, and score the model on the held-out test part (the last horizon of each series)
 against the baselines, as ``forecastr train`` reports it. Prints, per file and variant:
 
@@ -30,8 +30,6 @@ labels such runs so they sit beside the default runs in one results file.
 from __future__ import annotations
 
 import argparse
-import enum
-import inspect
 import json
 import os
 import platform
@@ -56,50 +54,33 @@ HEADS = {  # label -> (decoder, attention)
     "seq2seq": ("seq2seq", False),
     "attn": ("seq2seq", True),
 }
-NOT_HYPERPARAMETERS = {"data", "output", "quiet", "as_json", "seed"}
 
 
 def cli_defaults() -> dict:
-    """Default value of every ``forecastr train`` option, by parameter name (enums unwrapped)."""
-    from forecastr import cli
+    """Default value of every ``forecastr train`` option and ingest flag, by name (the CLI
+    reads them from ``config.TrainOptions`` and ``data.IngestOptions``), the seed aside."""
+    from forecastr.config import TrainOptions
+    from forecastr.data import IngestOptions
 
-    fn = inspect.unwrap(cli.train)
     out = {}
-    for name, p in inspect.signature(fn).parameters.items():
-        if p.default is inspect.Parameter.empty or name in NOT_HYPERPARAMETERS:
-            continue
-        v = p.default
-        out[name] = v.value if isinstance(v, enum.Enum) else v
+    for cls in (TrainOptions, IngestOptions):
+        out.update({f.name: getattr(cls(), f.name) for f in fields(cls)})
+    out.pop("seed")
     return out
 
 
-def split_options(opts: dict):
-    """CLI option values -> (model overrides for api.train, TrainConfig kwargs, ingest kwargs,
-    season_length), the way ``cli.train`` routes them."""
+def split_options(opts: dict, seed: int):
+    """Option values by name -> (``config.TrainOptions``, ``data.IngestOptions``)."""
+    from forecastr.config import TrainOptions
     from forecastr.data import IngestOptions
-    from forecastr.models import ModelConfig
-    from forecastr.train import TrainConfig
 
     opts = dict(opts)
-    model_fields = {f.name for f in fields(ModelConfig)}
-    train_fields = {f.name for f in fields(TrainConfig)}
-    ingest_fields = {f.name for f in fields(IngestOptions)}
     season = opts.pop("season_length", None)
     if isinstance(season, str):
         season = [int(v) for v in season.split(",") if v]
-    opts.pop("refit", None)  # an api.train argument of its own (see run_one)
-    model = {"cell": opts.pop("model")}
-    training, ingest = {}, {}
-    for k, v in opts.items():
-        if k in model_fields:
-            model[k] = v
-        elif k in train_fields:
-            training[k] = v
-        elif k in ingest_fields:
-            ingest[k] = v
-        else:
-            raise SystemExit(f"option {k!r} of `forecastr train` is not known to this benchmark")
-    return model, training, ingest, season
+    ingest_fields = {f.name for f in fields(IngestOptions)}
+    ingest = {k: opts.pop(k) for k in list(opts) if k in ingest_fields}
+    return TrainOptions(**opts, season_length=season, seed=seed), IngestOptions(**ingest)
 
 
 def parse_value(text: str):
@@ -122,34 +103,29 @@ def run_one(
     forecasts that horizon from the end of its data, as `train` then `predict` would; it is
     scored beside every baseline, seasonal naive at each season the data has included.
     """
-    from forecastr import api, autoconfig
-    from forecastr.artifact import TorchForecaster
-    from forecastr.data import IngestOptions, load_csv
+    from forecastr import api, autoconfig, frequency
+    from forecastr.data import load_csv
     from forecastr.evaluate import backtest
-    from forecastr.train import TrainConfig
+    from forecastr.torch_predictor import TorchPredictor
 
-    opts = {**cli_defaults(), **overrides, "model": cell}
+    opts = {**cli_defaults(), **overrides, "cell": cell}
     opts["decoder"], opts["attention"] = HEADS[head]
-    refit = bool(opts.get("refit", True))
-    model, training, ingest, season = split_options(opts)
-    panel = load_csv(os.path.join(ROOT, path), IngestOptions(**ingest))
-    tcfg = TrainConfig(**training, seed=seed)
+    options, ingest = split_options(opts, seed)
+    panel = load_csv(os.path.join(ROOT, path), ingest)
     given = panel
     if protocol == "competition":
-        h = model.get("horizon") or autoconfig.default_horizon(panel.freq)
+        h = options.horizon or frequency.default_horizon(panel.freq)
         given = panel.truncate(panel.lengths - h)
     t0 = time.perf_counter()
-    out = api.train(
-        given, model=model, training=tcfg, season_length=season, refit=refit, save_model=False
-    )
+    out = api.train(given, options=options, save_model=False)
     wall = time.perf_counter() - t0
     rep = out.report
     if protocol == "competition":
         cfg = out.result.model_cfg
-        fc = TorchForecaster(out.result.model, panel.ids, cfg.window, cfg.horizon, out.name)
+        fc = TorchPredictor(out.result.model, panel.ids, cfg, train_end=None)
         seasons = sorted(
             {e.period for e in out.seasons}
-            | set(autoconfig.seasonalities_for(panel.freq))
+            | set(frequency.seasonalities_for(panel.freq))
             | {cfg.season_length}
         )
         rep = backtest(
@@ -270,7 +246,7 @@ def main(argv: list[str] | None = None) -> None:
     for item in args.set:
         k, _, v = item.partition("=")
         k = k.replace("-", "_")
-        if k not in cli_defaults() and k != "season_length":
+        if k not in cli_defaults():
             raise SystemExit(f"--set {k}: not a `forecastr train` option")
         overrides[k] = parse_value(v)
     if overrides and not args.tag:

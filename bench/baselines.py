@@ -19,9 +19,11 @@ import numpy as np
 import pandas as pd
 
 from forecastr.baselines import BASELINES
-from forecastr.evaluate import _LeadPadded, backtest, fold_origins
+from forecastr.evaluate import backtest
+from forecastr.folds import fold_origins
 from forecastr.metrics import mae, mase, mase_scale, rmse, smape
 from forecastr.panel import Panel
+from forecastr.windows import LeadPadded
 
 # CPU time of this process: numpy runs these kernels on one thread, and CPU time is not
 # inflated when other work shares the machine (wall time is, a lot).
@@ -59,7 +61,7 @@ def vectorised(panel: Panel, origins: np.ndarray, horizon: int, m: int, window: 
     times: dict[str, float] = defaultdict(float)
     starts = panel.offsets[:-1]
     t0 = clock()
-    values = _LeadPadded.of(panel.y, int(origins.max()))  # once per backtest
+    values = LeadPadded.of(panel.y, int(origins.max()))  # once per backtest
     times["gather windows"] += clock() - t0
     for k in range(origins.shape[1]):
         ends = starts + origins[:, k]
@@ -203,7 +205,7 @@ def _check_same(panel: Panel, origins, h: int, m: int, window: int, loop_forecas
     """The loop and the vectorised baselines agree (a benchmark of a wrong answer is useless)."""
     starts = panel.offsets[:-1]
     folds = origins.shape[1]
-    values = _LeadPadded.of(panel.y, int(origins.max()))
+    values = LeadPadded.of(panel.y, int(origins.max()))
     for k in range(folds):
         ends = starts + origins[:, k]
         history = values.right_aligned(starts, ends, int(origins[:, k].max()))

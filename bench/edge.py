@@ -6,8 +6,8 @@ weights do not change the timings; training makes the files and the CLI runs rea
 with ``forecastr.export.export_onnx(..., quantize="int8")``, and timed:
 
 * **latency**: one forecast of one window (batch 1), single-threaded on both sides:
-  ``onnxruntime`` ``session.run`` as :class:`forecastr.runtime.Forecaster` opens it, the
-  same through ``Forecaster.predict`` (input checks included), and the torch module the
+  ``onnxruntime`` ``session.run`` as :class:`forecastr.runtime.OnnxPredictor` opens it, the
+  same through ``OnnxPredictor.predict`` (input checks included), and the torch module the
   model directory loads (``Scaled``, eval mode, ``torch.inference_mode``, 1 thread).
   p50 and p99 of per-call wall time, plus CPU microseconds per call (``time.thread_time``
   over the whole run), the steadier figure on a shared machine;
@@ -50,15 +50,18 @@ IMPORT_FLOOR = "import numpy, pandas, pyarrow.csv, onnxruntime, typer, rich.cons
 
 def train_models(data: str, out: str, epochs: int) -> dict[str, str]:
     from forecastr import api
-    from forecastr.train import TrainConfig
 
     dirs = {}
     for cell in CELLS:
         path = os.path.join(out, cell)
         api.train(
             data,
-            model={**SHAPE, "cell": cell},
-            training=TrainConfig(epochs=epochs, seed=0, threads=1, device="cpu"),
+            **SHAPE,
+            cell=cell,
+            epochs=epochs,
+            seed=0,
+            threads=1,
+            device="cpu",
             out=path,
         )
         dirs[cell] = path
@@ -94,12 +97,12 @@ def latency_and_throughput(model_dir: str, onnx_path: str, calls: int) -> dict:
 
     from forecastr.artifact import load
     from forecastr.export import parity_windows
-    from forecastr.runtime import Forecaster
+    from forecastr.runtime import OnnxPredictor
 
     torch.set_num_threads(1)
     bundle = load(model_dir)
-    module = bundle.forecaster().module
-    fc = Forecaster.from_onnx(onnx_path, threads=1)
+    module = bundle.predictor().module
+    fc = OnnxPredictor.from_onnx(onnx_path, threads=1)
     values = np.asarray(bundle.context()[0], dtype=np.float32)
 
     def paths_for(batch: int) -> dict:
@@ -166,7 +169,7 @@ def compare_exporters(dirs: dict[str, str], calls: int) -> None:
     import onnx
 
     from forecastr.export import export_onnx, parity_windows
-    from forecastr.runtime import Forecaster
+    from forecastr.runtime import OnnxPredictor
 
     print("\n| cell | exporter | export s | KB | nodes | recurrent op | b=1 µs | b=256 µs |")
     print("| --- | --- |" + " ---: |" * 3 + " --- |" + " ---: |" * 2)
@@ -178,7 +181,7 @@ def compare_exporters(dirs: dict[str, str], calls: int) -> None:
             took = time.perf_counter() - t0
             graph = onnx.load(path).graph
             rnn = sorted({n.op_type for n in graph.node} & {"RNN", "GRU", "LSTM"})
-            fc = Forecaster.from_onnx(path)
+            fc = OnnxPredictor.from_onnx(path)
             cpu = []
             for batch, n in ((1, calls), (256, max(10, calls // 100))):
                 x, idx = parity_windows(fc.context[0].astype(np.float32), batch)

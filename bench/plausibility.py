@@ -27,7 +27,6 @@ import competitions
 from forecastr import api, forecast
 from forecastr.data import IngestOptions
 from forecastr.errors import ForecastrError
-from forecastr.train import TrainConfig
 
 
 def measure(name: str, seed: int) -> list[str]:
@@ -52,8 +51,8 @@ def measure(name: str, seed: int) -> list[str]:
             api.train(
                 str(csv),
                 IngestOptions(),
-                model={"horizon": cat.h},
-                training=TrainConfig(seed=seed),
+                horizon=cat.h,
+                seed=seed,
                 save_model=False,
             )
             note = ""

@@ -34,7 +34,7 @@ from torch import nn
 import forecastr.models as models
 from forecastr import train
 from forecastr.fastgru import FastGRU
-from forecastr.models import Forecaster, ModelConfig
+from forecastr.models import ForecastNet, ModelConfig
 
 BATCH, WINDOW, HORIZON, HIDDEN, LAYERS = 32, 96, 24, 64, 2
 VARIANTS = {  # label -> (cell, use FastGRU for the gru encoder)
@@ -84,7 +84,7 @@ def make_step(cell: str, fast: bool):
     """A closure doing one optimizer step on fixed tensors, as the training loop does."""
     torch.manual_seed(0)
     with encoder_class(fast):
-        model = Forecaster(model_config(cell)).train()
+        model = ForecastNet(model_config(cell)).train()
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=1e-4)
     loss_fn = nn.L1Loss()
     gen = torch.Generator().manual_seed(1)

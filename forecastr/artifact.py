@@ -21,14 +21,14 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from forecastr import __version__
-from forecastr.errors import ArtifactError, InputError
-from forecastr.forecast import Schema
+from forecastr.errors import ArtifactError
+from forecastr.forecast import Schema, last_windows
 from forecastr.jsonfields import loads_bounded
 from forecastr.modelcheck import check_config
 from forecastr.modeldir import (
@@ -48,17 +48,22 @@ from forecastr.outputs import check_model_dir, write_error
 from forecastr.scaling import ScalerParams
 from forecastr.weightcheck import check_weights
 
+if TYPE_CHECKING:
+    from forecastr.panel import Panel
+    from forecastr.report import EvalReport
+    from forecastr.torch_predictor import TorchPredictor
+    from forecastr.train import TrainResult
+
 FORMAT = "forecastr-model"
 # 2: config.json names a content-named weights file and carries its own digest. Saves write
 # version 2; versions 1 and 2 are read.
 FORMAT_VERSION = 2
 READ_VERSIONS = (1, 2)
-DEFAULT_DIR = "forecastr-model"
 
 
 @dataclass
 class Bundle:
-    """A loaded model directory (torch objects built lazily by :meth:`forecaster`)."""
+    """A loaded model directory (torch objects built lazily by :meth:`predictor`)."""
 
     path: str
     config: dict
@@ -95,8 +100,11 @@ class Bundle:
             return [int(v) for v in last]
         return list(last.astype("datetime64[ns]"))
 
-    def forecaster(self) -> TorchForecaster:
-        return TorchForecaster.from_bundle(self)
+    def predictor(self) -> TorchPredictor:
+        """The network, built and loaded with these weights (imports torch)."""
+        from forecastr.torch_predictor import TorchPredictor
+
+        return TorchPredictor.from_bundle(self)
 
 
 class SavedPath(str):
@@ -152,6 +160,55 @@ def save(path: str | os.PathLike, config: dict, state: dict, context: dict) -> S
             raise write_error(path, _as_oserror(exc), what="model") from None
         raise
     return SavedPath(path, replaced)
+
+
+def save_bundle(
+    out: str,
+    panel: Panel,
+    result: TrainResult,
+    report: EvalReport,
+    train_end: dict,
+    seasons: list | None = None,
+    refit: bool = False,
+) -> SavedPath:
+    """Write the model directory of ``result``, with everything ``predict``, ``evaluate`` and
+    ``export`` read back from it."""
+    mcfg = result.model_cfg
+    schema = Schema(
+        ids=panel.ids, freq=panel.freq, step=panel.step, columns=panel.columns, layout=panel.layout
+    )
+    last = panel.ds[panel.offsets[1:] - 1]
+    context = {
+        "values": last_windows(panel, mcfg.window).astype(np.float64),
+        # ns since the epoch (whatever unit the panel's dates use), or the integer step
+        "last": last.astype(np.int64)
+        if panel.freq is None
+        else last.astype("datetime64[ns]").astype(np.int64),
+    }
+    config = {
+        "model": mcfg.to_dict(),
+        "training": result.train_cfg.to_dict(),
+        "data": {**schema.to_dict(), "source": os.path.basename(panel.source)},
+        "scaler": result.scaler.to_dict(),
+        "train_end": train_end,
+        "refit": refit,  # trained on every point after the holdout run scored in "evaluation"
+        "seasons": [e.to_dict() for e in seasons or []],
+        "history": json_safe(result.history),
+        "summary": json_safe(result.summary),
+        "evaluation": report.to_dict(),
+    }
+    return save(out, config, result.model.state_dict(), context)
+
+
+def json_safe(obj):
+    """JSON has no NaN/inf: replace them by None, recursively."""
+    if isinstance(obj, dict):
+        return {k: json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [json_safe(v) for v in obj]
+    if isinstance(obj, float) and not np.isfinite(obj):
+        return None
+    return obj
 
 
 def _render_config(full: dict) -> bytes:
@@ -289,87 +346,6 @@ def _weights_name(config: dict, cfg_path: str) -> str:
             f"{cfg_path}: 'weights' must name a weights-<16 hex>.safetensors file in the model "
             f"directory, not {shown}; restore config.json or retrain the model"
         )
-    return name
-
-
-class TorchForecaster:
-    """The trained network behind the :class:`~forecastr.forecast.SeriesForecaster` protocol."""
-
-    def __init__(self, module, ids: Sequence[str], window: int, horizon: int, name: str):
-        self.module = module.eval()
-        self.ids = list(ids)
-        self._index = {s: i for i, s in enumerate(self.ids)}
-        self.window = window
-        self.horizon = horizon
-        self.name = name
-        self.train_end: dict | None = None
-        self.model_config: dict = {}  # as stored in config.json (empty for an unsaved model)
-        self.training_config: dict = {}
-        self.refit = False  # trained on every point (config.json "refit")
-        self.seasons: list[dict] = []  # seasons found at training (config.json "seasons")
-        self.evaluation: dict = {}  # the held-out report of the training run
-
-    @classmethod
-    def from_bundle(cls, bundle: Bundle) -> TorchForecaster:
-        import torch
-
-        from forecastr.models import ModelConfig, Scaled, build
-
-        mcfg = ModelConfig.from_dict(bundle.config["model"])
-        scaler = bundle.scaler
-        module = Scaled(build(mcfg), torch.from_numpy(scaler.loc), torch.from_numpy(scaler.scale))
-        state = {
-            k[len("model.") :]: torch.from_numpy(np.array(v))
-            for k, v in bundle.tensors.items()
-            if k.startswith("model.")
-        }
-        try:
-            module.load_state_dict(state, strict=True)
-        except RuntimeError as err:
-            first = str(err).strip().splitlines()[0]
-            raise ArtifactError(
-                f"{bundle.path}: weights do not fit the model config ({first})"
-            ) from None
-        fc = cls(module, bundle.schema.ids, mcfg.window, mcfg.horizon, display_name(mcfg))
-        fc.model_config = dict(bundle.config["model"])
-        fc.training_config = dict(bundle.config.get("training") or {})
-        train_end = bundle.config.get("train_end")
-        if train_end:
-            fc.train_end = train_end
-        fc.refit = bool(bundle.config.get("refit", False))
-        fc.seasons = list(bundle.config.get("seasons") or [])
-        fc.evaluation = dict(bundle.config.get("evaluation") or {})
-        return fc
-
-    def series_scaling(self, i: int) -> tuple[float, float]:
-        """(loc, scale) of series ``i``'s per-series scaler."""
-        return float(self.module.loc[i]), float(self.module.scale[i])
-
-    def series_index(self, series_ids: Sequence[str]) -> np.ndarray:
-        try:
-            return np.array([self._index[s] for s in series_ids], dtype=np.int64)
-        except KeyError as err:
-            raise InputError(f"series {err.args[0]!r} is not known to the model") from None
-
-    def forecast(self, windows: np.ndarray, series_ids: Sequence[str]) -> np.ndarray:
-        import torch
-
-        idx = torch.from_numpy(self.series_index(series_ids))
-        x = torch.from_numpy(np.asarray(windows, dtype=np.float32))
-        out = []
-        with torch.inference_mode():
-            for i in range(0, len(x), 4096):
-                out.append(self.module(x[i : i + 4096], idx[i : i + 4096]).numpy())
-        return np.concatenate(out).astype(np.float64) if out else np.zeros((0, self.horizon))
-
-
-def display_name(mcfg) -> str:
-    """E.g. 'GRU', 'BiLSTM seq2seq+attn', 'GRU x3'."""
-    name = ("Bi" if mcfg.bidirectional else "") + mcfg.cell.upper()
-    if mcfg.decoder == "seq2seq":
-        name += " seq2seq" + ("+attn" if mcfg.attention else "")
-    if mcfg.ensemble > 1:
-        name += f" x{mcfg.ensemble}"
     return name
 
 

@@ -1,53 +1,30 @@
-"""Defaults chosen from the data: horizon, seasons, window, base season and patch.
+"""Defaults chosen from the data: seasons, window, base season and patch (the horizon is the
+frequency's: :mod:`forecastr.frequency`).
 
 Everything ``forecastr train`` decides on the user's behalf when a flag is left out, in one
 place, so that ``info`` (which shows these choices) and ``train`` (which uses them) agree.
 Seasons and the base season are chosen on each series' training part only, never on the
-validation or test points. Torch-free; ``resolve_model_config`` imports the model config
-lazily.
+validation or test points. Torch-free.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
 
 import numpy as np
-import pandas as pd
 
-from forecastr.baselines import season_length_for, seasonalities_for
+from forecastr.config import ModelConfig
 from forecastr.errors import InputError
+from forecastr.frequency import (
+    calendar_kind,
+    default_horizon,
+    season_length_for,
+    seasonalities_for,
+)
 from forecastr.panel import Panel, mean_abs_change
 from forecastr.windows import min_length
 
-# Default horizon per frequency: one day for sub-daily data, two weeks of days, a quarter of
-# weeks, a year of months, two years of quarters (close to the M4 competition's horizons).
-_HORIZON_BY_SEASON = {48: 48, 24: 24, 96: 96, 144: 144, 288: 288, 1440: 60, 7: 14, 5: 10}
-_HORIZON_BY_KIND = {"W": 13, "M": 12, "Q": 8, "Y": 6}
 MAX_WINDOW = 512
-
-
-def default_horizon(freq: str | None) -> int:
-    """Forecast horizon a practitioner would pick for this frequency."""
-    if freq is None:
-        return 10
-    kind = _calendar_kind(freq)
-    if kind:
-        return _HORIZON_BY_KIND[kind]
-    return _HORIZON_BY_SEASON.get(season_length_for(freq), 24)
-
-
-def _calendar_kind(freq: str) -> str | None:
-    off = pd.tseries.frequencies.to_offset(freq)
-    o = pd.offsets
-    if isinstance(off, o.Week):
-        return "W"
-    if isinstance(off, (o.MonthBegin, o.MonthEnd, o.BusinessMonthBegin, o.BusinessMonthEnd)):
-        return "M"
-    if isinstance(off, (o.QuarterBegin, o.QuarterEnd)):
-        return "Q"
-    if isinstance(off, (o.YearBegin, o.YearEnd)):
-        return "Y"
-    return None
 
 
 def default_window(
@@ -74,7 +51,7 @@ def default_window(
     fitting = [s for s in seasons if s <= cap]
     base = max(fitting) if fitting else 1
     window = max(base, 2 * seasons[0], horizon, 8)
-    if freq is not None and _calendar_kind(freq) in ("M", "Q"):
+    if freq is not None and calendar_kind(freq) in ("M", "Q"):
         window = max(window, 3 * seasons[0])  # three years of monthly/quarterly history
     return int(min(window, cap))
 
@@ -129,12 +106,10 @@ def short_series_counts(panel: Panel, horizon: int, val: int, window: int | None
 
 
 def resolve_model_config(
-    panel: Panel, overrides: dict, season_length: int | list[int] | None
-) -> tuple[Any, list]:
+    panel: Panel, overrides: dict, season_length: int | Sequence[int] | None
+) -> tuple[ModelConfig, list]:
     """ModelConfig from the user's flags, with defaults chosen from the data, and the seasons
     (``seasons.SeasonEvidence``, main first) found on the training part."""
-    from forecastr.models import ModelConfig
-
     horizon = overrides.pop("horizon", None) or default_horizon(panel.freq)
     val = overrides.pop("val_size", None) or horizon
     user = _season_list(season_length)
@@ -156,7 +131,7 @@ def resolve_model_config(
     return cfg, seasons
 
 
-def _season_list(season_length: int | list[int] | None) -> list[int] | None:
+def _season_list(season_length: int | Sequence[int] | None) -> list[int] | None:
     if season_length is None:
         return None
     values = [season_length] if isinstance(season_length, int) else list(season_length)

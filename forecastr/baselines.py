@@ -10,12 +10,9 @@ call them in a loop; keywords a baseline does not use are accepted and ignored.
 from __future__ import annotations
 
 import re
-import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 import numpy as np
-import pandas as pd
-from pandas.tseries.frequencies import to_offset
 
 from forecastr.errors import InputError
 
@@ -170,181 +167,14 @@ def seasonal_name(season_length: int) -> str:
     return f"seasonal_naive_{int(season_length)}"
 
 
-def display_name(method: str) -> str:
-    """Human name of a method: ``"seasonal_naive"`` -> ``"seasonal naive"``,
-    ``"seasonal_naive_336"`` -> ``"seasonal naive (336)"``."""
+def method_label(method: str) -> str:
+    """Human name of a report's method: ``"seasonal_naive"`` -> ``"seasonal naive"``,
+    ``"seasonal_naive_336"`` -> ``"seasonal naive (336)"``; the model's name (``"GRU x3"``,
+    ``models.model_name``) as it is."""
     if method in BASELINES:
         return method.replace("_", " ")
     match = re.fullmatch(r"seasonal_naive_(\d+)", method)
     return f"seasonal naive ({match.group(1)})" if match else method
-
-
-def pad_right_aligned(arrays: Sequence[np.ndarray], length: int | None = None) -> np.ndarray:
-    """Stack 1-D series into a right-aligned, NaN-left-padded (S, T) history matrix.
-
-    Args:
-        arrays: S one-dimensional series, oldest value first.
-        length: T, the number of columns; each series keeps only its last ``length`` values
-            (to bound memory). Defaults to the longest series.
-
-    Returns:
-        (S, T) float64 matrix whose last column is each series' last value.
-    """
-    if length is None:
-        length = max((len(a) for a in arrays), default=0)
-    if length < 0:
-        raise ValueError(f"length must be >= 0, got {length}")
-    out = np.full((len(arrays), length), np.nan)  # (S, T)
-    if length == 0:
-        return out
-    for i, a in enumerate(arrays):
-        tail = np.asarray(a, dtype=np.float64)[-length:]
-        if len(tail):
-            out[i, length - len(tail) :] = tail
-    return out
-
-
-def season_length_for(freq: str | None) -> int:
-    """The main season length (in steps) for a pandas frequency alias.
-
-    Hourly 24, 30min 48, 15min 96, 10min 144, 5min 288, minutely 1440 (a day); daily 7,
-    business daily 5, weekly 52, monthly 12, quarterly 4, yearly 1. Multiples divide the season
-    (``"2h"`` -> 12, ``"3MS"`` -> 4). An integer index (``None``), steps under a minute and
-    unknown aliases give 1 (no season).
-
-    Args:
-        freq: pandas offset alias, old or new spelling (``"H"``/``"h"``, ``"30T"``/``"30min"``,
-            ``"M"``/``"ME"``/``"MS"``, ``"A-DEC"``/``"YE-DEC"``, ``"W-SUN"``...), or ``None``.
-
-    Returns:
-        Season length >= 1.
-    """
-    return seasonalities_for(freq)[0]
-
-
-def seasonalities_for(freq: str | None) -> list[int]:
-    """All natural season lengths for a frequency, the main one first.
-
-    Half-hourly [48, 336] (day, week), hourly [24, 168], daily [7, 365], business daily [5],
-    weekly [52], monthly [12], quarterly [4], yearly and unknown [1].
-
-    Args:
-        freq: pandas offset alias or ``None`` for an integer index.
-
-    Returns:
-        Non-empty list of season lengths >= 1, ascending.
-    """
-    offset = _parse_offset(freq)
-    if offset is None:
-        return [1]
-    n = max(int(getattr(offset, "n", 1)), 1)
-    off = pd.offsets
-    calendar: list[tuple[tuple[type, ...], int]] = [
-        ((off.Week,), 52),
-        ((off.SemiMonthBegin, off.SemiMonthEnd), 24),
-        (
-            (
-                off.MonthBegin,
-                off.MonthEnd,
-                off.BusinessMonthBegin,
-                off.BusinessMonthEnd,
-                off.CustomBusinessMonthBegin,
-                off.CustomBusinessMonthEnd,
-            ),
-            12,
-        ),
-        ((off.QuarterBegin, off.QuarterEnd, off.BQuarterBegin, off.BQuarterEnd), 4),
-        ((off.YearBegin, off.YearEnd, off.BYearBegin, off.BYearEnd), 1),
-    ]
-    for classes, per_year in calendar:
-        if isinstance(offset, classes):
-            return [per_year // n] if per_year % n == 0 and per_year > n else [1]
-    if isinstance(offset, (off.BusinessDay, off.CustomBusinessDay)):
-        return [5] if n == 1 else [1]
-    if isinstance(offset, (off.BusinessHour, off.CustomBusinessHour)):
-        return _business_hour_seasons(offset, n)
-    try:
-        seconds = offset.nanos / 1e9  # fixed-length steps (Tick, Day)
-    except (ValueError, AttributeError):
-        return [1]
-    return _fixed_step_seasons(seconds)
-
-
-def _fixed_step_seasons(seconds: float) -> list[int]:
-    """Day and week cycles for a fixed step; [1] when the step does not divide a day."""
-    day, week = 86_400, 7 * 86_400
-    if seconds < 60:
-        return [1]
-    if seconds < day:
-        per_day = day / seconds
-        if per_day != int(per_day):
-            return [1]
-        return [int(per_day), 7 * int(per_day)]
-    if seconds == day:
-        return [7, 365]
-    if seconds == week:
-        return [52]
-    return [1]
-
-
-def _business_hour_seasons(offset, n: int) -> list[int]:
-    """Business-hour data cycles once per business day and once per week (5 days)."""
-    hours = sum(
-        (pd.Timestamp.combine(pd.Timestamp(0), e) - pd.Timestamp.combine(pd.Timestamp(0), s))
-        / pd.Timedelta(hours=1)
-        for s, e in zip(offset.start, offset.end, strict=True)
-    )
-    per_day = hours / n
-    if per_day < 2 or per_day != int(per_day):
-        return [1]
-    return [int(per_day), 5 * int(per_day)]
-
-
-# Aliases pandas 3 no longer parses, mapped to their current spelling.
-_LEGACY_ALIASES = {
-    "H": "h",
-    "T": "min",
-    "S": "s",
-    "L": "ms",
-    "U": "us",
-    "N": "ns",
-    "M": "ME",
-    "Q": "QE",
-    "A": "YE",
-    "Y": "YE",
-    "AS": "YS",
-    "BM": "BME",
-    "BQ": "BQE",
-    "BA": "BYE",
-    "BY": "BYE",
-    "BAS": "BYS",
-    "BYS": "BYS",
-    "SM": "SME",
-    "CBM": "CBME",
-    "BH": "bh",
-}
-_ALIAS_RE = re.compile(r"\s*(\d*)\s*([A-Za-z]+)(-[A-Za-z0-9]+)?\s*")
-
-
-def _parse_offset(freq):
-    """A pandas offset for ``freq``, accepting old and new alias spellings; None if unknown."""
-    if freq is None:
-        return None
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # deprecation warnings for old spellings
-        try:
-            return to_offset(freq)
-        except (ValueError, TypeError):
-            pass
-        match = _ALIAS_RE.fullmatch(str(freq))
-        if match is None:
-            return None
-        mult, base, suffix = match.groups()
-        base = _LEGACY_ALIASES.get(base, _LEGACY_ALIASES.get(base.upper(), base))
-        try:
-            return to_offset(f"{mult}{base}{suffix or ''}")
-        except (ValueError, TypeError):
-            return None
 
 
 def _row_nanmean(x: np.ndarray) -> np.ndarray:

@@ -23,48 +23,59 @@ separator (``,``, ``;``, tab or ``|``), a UTF-8 BOM, UTF-16, Windows-1252 text, 
 lines and fully empty rows are handled. Every problem is an :class:`InputError` whose one-line
 message names the file, the line and column at fault, and the fix.
 
-This module holds the entry points and the frame-to-panel orchestration; the steps live in
-:mod:`forecastr.csvread` (file checks, sniffing, reading, bad-line locating),
-:mod:`forecastr.layout` (which column is what), :mod:`forecastr.timeaxis` (time parsing and
-frequency grids) and :mod:`forecastr.gaps` (the full grid and gap filling).
+This module holds the entry points and the orchestration; the steps live in
+:mod:`forecastr.ingest` (one module per step, in the order a file meets them).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Literal
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-from forecastr.csvread import (
-    NULL_VALUES,
-    LineFinder,
-    LineOf,
-    open_source,
-    read_columns,
-    release_arrow_memory,
-    to_float,
+from forecastr.config import FillMethod, Layout
+from forecastr.errors import InputError
+from forecastr.ingest.arrowread import release_arrow_memory
+from forecastr.ingest.badlines import LineFinder
+from forecastr.ingest.cells import NULL_VALUES
+from forecastr.ingest.csvread import read_columns
+from forecastr.ingest.gaps import (
+    MAX_INFERRED_FILL,
+    check_gaps,
+    check_no_empty_values,
+    fill_missing,
+    full_stamps,
+    grid_lengths,
+    spread,
 )
-from forecastr.errors import InputError, shown
-from forecastr.gaps import MAX_INFERRED_FILL, fill_panel
-from forecastr.layout import ID_NAMES, TARGET_NAMES, TIME_NAMES, detect_layout
+from forecastr.ingest.layout import (
+    ID_NAMES,
+    TARGET_NAMES,
+    TIME_NAMES,
+    ColumnRoles,
+    detect_layout,
+)
+from forecastr.ingest.options import IngestOptions
+from forecastr.ingest.rows import read_rows
+from forecastr.ingest.sniff import Source, open_source
+from forecastr.ingest.stack import stack_long, stack_wide
+from forecastr.ingest.timeaxis import check_duplicates, place_on_grid
+from forecastr.ingest.values import (
+    MAX_VALUE,
+    MIN_SERIES_SIZE,
+    check_not_tiny,
+    check_series_have_values,
+)
+from forecastr.ingest.where import LineOf, Where
 from forecastr.panel import Panel
-from forecastr.timeaxis import (
-    check_alias,
-    check_duplicates,
-    grid_positions,
-    infer_freq,
-    infer_int_step,
-    int_positions,
-    parse_time,
-)
 
 __all__ = [
     "ID_NAMES",
     "MAX_INFERRED_FILL",
+    "MAX_VALUE",
+    "MIN_SERIES_SIZE",
     "NULL_VALUES",
     "TARGET_NAMES",
     "TIME_NAMES",
@@ -78,21 +89,6 @@ __all__ = [
     "load_csv",
 ]
 
-FillMethod = Literal["interpolate", "ffill", "zero", "error"]
-Layout = Literal["auto", "long", "wide", "single"]
-
-
-@dataclass(frozen=True)
-class IngestOptions:
-    """How to read a CSV. Every field defaults to automatic detection."""
-
-    id_col: str | None = None  # long format: the series id column
-    time_col: str | None = None  # the timestamp / step column
-    target: str | None = None  # the value column (long or single); wide: all other columns
-    freq: str | None = None  # pandas offset alias; None: inferred
-    fill: FillMethod = "interpolate"  # what to do with missing timestamps and empty values
-    layout: Layout = "auto"
-
 
 def load_csv(path: str | os.PathLike, options: IngestOptions | None = None) -> Panel:
     """Read ``path`` into a :class:`Panel`.
@@ -103,42 +99,29 @@ def load_csv(path: str | os.PathLike, options: IngestOptions | None = None) -> P
     options = options or IngestOptions()
     path = os.fspath(path)
     src = open_source(path)
-    layout, id_col, time_col, targets = detect_layout(src, options)
-    columns = read_columns(src, id_col, time_col, targets)
-    if len(columns[time_col]) == 0:
-        raise InputError(
-            f"{path}: has a header but no data rows; add rows of data below the header"
-        )
-    # The callee empties the dict as it converts each column, so no second copy of the data
-    # stays alive here.
-    panel = _columns_to_panel(
-        columns,
-        layout=layout,
-        id_col=id_col,
-        time_col=time_col,
-        targets=targets,
-        freq=options.freq,
-        fill=options.fill,
-        source=path,
-        line_of=LineFinder(src),
+    roles = detect_layout(src, options)
+    where = Where(path, LineFinder(src))
+    panel = _build_panel(
+        lambda: _file_columns(src, roles), roles, options.freq, options.fill, where
     )
     release_arrow_memory()
     return panel
 
 
-def _frame_lines(rows: Sequence[int]) -> list[int]:
-    """Default line numbers for a DataFrame: as if written by ``to_csv(index=False)``."""
-    return [int(r) + 2 for r in rows]
-
-
-# ---------------------------------------------------------------------------------------------
-# frame -> panel
+def _file_columns(src: Source, roles: ColumnRoles) -> dict[str, pd.Series]:
+    """The used columns of the file; a header with no rows below it is refused."""
+    columns = read_columns(src, roles)
+    if len(columns[roles.time_col]) == 0:
+        raise InputError(
+            f"{src.path}: has a header but no data rows; add rows of data below the header"
+        )
+    return columns
 
 
 def frame_to_panel(
     frame: pd.DataFrame,
     *,
-    layout: str,
+    layout: Layout,
     id_col: str | None,
     time_col: str,
     targets: list[str],
@@ -166,279 +149,79 @@ def frame_to_panel(
     """
     if len(frame) == 0:
         raise InputError(f"{source}: has no data rows")
-    used = [id_col if layout == "long" else None, time_col, *targets]
-    return _columns_to_panel(
-        {c: frame[c] for c in dict.fromkeys(used) if c is not None},
-        layout=layout,
-        id_col=id_col,
-        time_col=time_col,
-        targets=targets,
-        freq=freq,
-        fill=fill,
-        source=source,
-        line_of=line_of,
-    )
+    roles = ColumnRoles(layout, id_col, time_col, tuple(targets))
+    where = Where(source, line_of or _frame_lines)
+    return _build_panel(lambda: {c: frame[c] for c in roles.used}, roles, freq, fill, where)
 
 
-def _columns_to_panel(
-    data: dict[str, pd.Series],
-    *,
-    layout: str,
-    id_col: str | None,
-    time_col: str,
-    targets: list[str],
+def _frame_lines(rows: Sequence[int]) -> list[int]:
+    """Default line numbers for a DataFrame: as if written by ``to_csv(index=False)``."""
+    return [int(r) + 2 for r in rows]
+
+
+def _build_panel(
+    read: Callable[[], Mapping[str, pd.Series]],
+    roles: ColumnRoles,
     freq: str | None,
     fill: FillMethod,
-    source: str,
-    line_of: LineOf | None,
+    where: Where,
 ) -> Panel:
-    """:func:`frame_to_panel` on a dict of columns, which it empties as it goes."""
-    line_of = line_of or _frame_lines
-    columns = {"id": id_col, "time": time_col, "target": list(targets)}
-    values = [_numeric(data.pop(c), c, source, line_of) for c in targets]
-    time = data.pop(time_col)
-    ids_raw = data.pop(id_col) if layout == "long" and id_col is not None else None
-    data.clear()
+    """Validate columns and turn them into a regular, gap-free :class:`Panel`.
 
-    # Rows with every used cell empty (a trailing ",,," line from a spreadsheet) are skipped.
-    blank = time.isna().to_numpy() & np.logical_and.reduce([np.isnan(v) for v in values])
-    if ids_raw is not None:
-        blank &= ids_raw.isna().to_numpy()
-    rows: np.ndarray | None = None  # original row of each kept row; None: all rows, in order
-    if blank.any():
-        rows = np.flatnonzero(~blank)
-        if len(rows) == 0:
-            raise InputError(f"{source}: has a header but no data rows")
-        values = [v[rows] for v in values]
-        time = time.iloc[rows]
-        ids_raw = ids_raw.iloc[rows] if ids_raw is not None else None
+    Each step returns new arrays, and this function, the only holder of the big ones, lets go
+    of each input as soon as its successor exists: ``read`` makes the columns here for that
+    reason, and the series' arrays are rebound or deleted step by step. The peak memory of a
+    load stays a few copies of the data (see ``bench/ingest.py``).
 
-    def row_line(k: int) -> int:  # k: index into the kept rows
-        return line_of([k if rows is None else int(rows[k])])[0]
-
-    for col, arr in zip(targets, values, strict=True):
-        if np.isnan(arr).all():
-            raise InputError(
-                f"{source}: column {shown(col)} is entirely empty; drop it or choose another "
-                "column with --target"
-            )
-        inf = np.isinf(arr)
-        if inf.any():
-            raise InputError(
-                f"{source}: infinite value in column {shown(col)} at line "
-                f"{row_line(int(np.flatnonzero(inf)[0]))}; replace it with a number or leave "
-                "the cell empty"
-            )
-        _check_not_huge(arr, col, source, row_line)
-
-    ds, is_int, notes = parse_time(time, time_col, source, row_line)
-    del time
+    Args:
+        read: makes the columns (each used one at least); called once.
+        roles: what each column holds.
+        freq: pandas offset alias, or a whole-number step; None infers it.
+        fill: how to fill missing timestamps and empty values.
+        where: the file, and the line of each row ``read`` gives.
+    """
+    rows = read_rows(read(), roles, where)  # the raw columns are gone once it returns
     release_arrow_memory()
-
-    if ids_raw is not None:
-        if ids_raw.isna().any():
-            k = int(np.flatnonzero(ids_raw.isna().to_numpy())[0])
-            raise InputError(
-                f"{source}: empty series id in column {shown(id_col)} at line {row_line(k)}; "
-                "every row needs one"
-            )
-        codes, ids = _encode_ids(ids_raw)
-        del ids_raw
-        y = values[0]
-        del values
-        # Sort by (series, time), unless the file already is (the common case: no copy then).
-        order = _sort_order(codes, ds)
-        if order is not None:
-            codes, ds, y = codes[order], ds[order], y[order]
-
-        def point_line(k: int) -> int:  # k: index into the sorted points
-            return row_line(k if order is None else int(order[k]))
-
-    else:
-        ids = list(targets)
-        row_order = None
-        t = ds.view(np.int64)
-        if len(t) > 1 and not (t[1:] >= t[:-1]).all():  # e.g. newest first: sort the rows once
-            row_order = np.argsort(t, kind="stable")
-            ds = ds[row_order]
-            values = [v[row_order] for v in values]
-        # Leading and trailing empty cells: the series starts later / ends earlier (ragged).
-        valid = np.stack([~np.isnan(v) for v in values])  # (S, rows)
-        keep = np.logical_or.accumulate(valid, axis=1)
-        keep &= np.logical_or.accumulate(valid[:, ::-1], axis=1)[:, ::-1]
-        del valid
-        if keep.all():
-            y = np.concatenate(values) if len(values) > 1 else values[0]
-            ds = np.tile(ds, len(values)) if len(values) > 1 else ds
-        else:
-            y = np.concatenate([v[m] for v, m in zip(values, keep, strict=True)])
-            ds = np.concatenate([ds[m] for m in keep])
-        del values
-        codes = np.repeat(np.arange(len(ids), dtype=np.int32), keep.sum(axis=1))
-        wide_offsets = np.concatenate([[0], np.cumsum(keep.sum(axis=1))])
-
-        def point_line(k: int) -> int:  # k: index into the concatenated series
-            i = int(np.searchsorted(wide_offsets, k, side="right") - 1)
-            r = int(np.flatnonzero(keep[i])[k - wide_offsets[i]])
-            return row_line(r if row_order is None else int(row_order[r]))
-
-    counts = np.bincount(codes, minlength=len(ids))
-    present_mask = counts > 0
-    if not present_mask.all():  # categories with no rows (only possible for categorical input)
-        remap = np.cumsum(present_mask) - 1
-        codes = remap[codes]
-        ids = [s for s, p in zip(ids, present_mask, strict=True) if p]
-        counts = counts[present_mask]
-    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-    del codes
-    release_arrow_memory()
-
-    if layout == "long":
-        valid = np.add.reduceat(~np.isnan(y), offsets[:-1]) if len(y) else np.zeros(0)
-        if (valid == 0).any():
-            i = int(np.flatnonzero(valid == 0)[0])
-            raise InputError(
-                f"{source}: series {shown(ids[i])} has no values (every {shown(targets[0])} cell "
-                f"is empty, e.g. line {point_line(int(offsets[i]))}); drop its rows"
-            )
-
-    _check_not_tiny(y, offsets, ids, source, point_line)
-    check_duplicates(ds, offsets, point_line, ids, is_int, source, time_col, layout)
-
-    step = 1
-    inferred = freq is None
-    if is_int:
-        step = infer_int_step(ds, offsets, freq, source)
-        freq_alias = None
-        pos = int_positions(ds, offsets, step, source, point_line, time_col)
-    elif freq is None:
-        freq_alias, pos = infer_freq(ds, offsets, source, point_line)
-    else:
-        freq_alias = check_alias(freq, source)
-        pos = grid_positions(ds, offsets, freq_alias, source, ids, point_line)
-
-    # Handed over in a dict that fill_panel empties, so the inputs are freed once the full grid
-    # is built (no extra copy of the data at the peak).
-    arrays = {"y": y, "ds": ds, "pos": pos}
-    del y, ds, pos
-    return fill_panel(
-        arrays,
-        ids=ids,
-        offsets=offsets,
-        freq=freq_alias,
-        step=step,
-        fill=fill,
-        layout=layout,
-        columns=columns,
-        source=source,
-        is_int=is_int,
-        inferred=inferred,
-        point_line=point_line,
-        notes=tuple(notes),
+    notes = tuple(rows.notes)
+    y, ds, ids, offsets, where = (
+        stack_long(rows, roles.id_col) if rows.ids is not None else stack_wide(rows, roles.targets)
     )
-
-
-# The model computes in 32-bit floats (largest 3.4e38, smallest normal 1.2e-38): values must
-# fit with room to spare for forecasts beyond the history and for the scaling, or they would
-# overflow to inf or vanish to 0 there. Beyond these sizes ingest refuses them, naming the
-# power of ten to rescale by.
-MAX_VALUE = 1e30
-MIN_SERIES_SIZE = 1e-30
-
-
-def _check_not_huge(arr: np.ndarray, col: str, source: str, row_line) -> None:
-    """Refuse a value column whose values reach past :data:`MAX_VALUE` in size."""
-    with np.errstate(invalid="ignore"):
-        big = np.abs(arr) > MAX_VALUE  # NaN (an empty cell) compares False
-    if big.any():
-        k = int(np.flatnonzero(big)[0])
-        top = float(np.nanmax(np.abs(arr)))
-        raise InputError(
-            f"{source}: value {arr[k]:.3g} in column {shown(col)} at line {row_line(k)} is too "
-            f"large: forecastr computes in 32-bit floats and takes values up to {MAX_VALUE:.0e} "
-            f"in size (here up to {top:.3g}); divide the column by 1e+{_decade(top)} and "
-            "multiply the forecasts back"
-        )
-
-
-def _check_not_tiny(y: np.ndarray, offsets: np.ndarray, ids, source: str, point_line) -> None:
-    """Refuse a series whose values are all below :data:`MIN_SERIES_SIZE` in size (zeros
-    aside): in 32-bit floats they would all be 0."""
-    top = np.fmax.reduceat(np.abs(y), offsets[:-1])  # (S,) NaN for a series of empty cells
-    tiny = (top > 0) & (top < MIN_SERIES_SIZE)
-    if tiny.any():
-        i = int(np.flatnonzero(tiny)[0])
-        seg = np.abs(y[offsets[i] : offsets[i + 1]])
-        k = int(offsets[i]) + int(np.nanargmax(seg))
-        raise InputError(
-            f"{source}: series {shown(ids[i])} holds only values below {MIN_SERIES_SIZE:.0e} in "
-            f"size (the largest is {top[i]:.3g}, line {point_line(k)}): forecastr computes in "
-            f"32-bit floats, where they would be 0; multiply the values by "
-            f"1e+{-_decade(float(top[i]))} and divide the forecasts back"
-        )
-
-
-def _decade(value: float) -> int:
-    """The power of ten of ``value``: 3 for 1234.5, -300 for 2e-300."""
-    return int(np.floor(np.log10(value)))
-
-
-def _numeric(col: pd.Series, name: str, source: str, line_of: LineOf) -> np.ndarray:
-    """A value column as float64 (a new array when conversion is needed; never in place)."""
-    if pd.api.types.is_bool_dtype(col.dtype):
-        raise InputError(f"{source}: column {shown(name)} holds true/false values, not numbers")
-    if col.dtype == np.float64:
-        return col.to_numpy()  # NaN already marks empty cells: no copy
-    if pd.api.types.is_numeric_dtype(col.dtype):
-        return col.to_numpy(dtype=np.float64, na_value=np.nan)
-    return to_float(col, name, source, line_of, allow_decimal_comma=False)
-
-
-def _encode_ids(ids_raw: pd.Series) -> tuple[np.ndarray, list[str]]:
-    """Integer codes (the narrowest int type) and id strings; first appearance order for CSV."""
-    if isinstance(ids_raw.dtype, pd.CategoricalDtype):
-        cat = ids_raw.array
-        codes = np.asarray(cat.codes)
-        ids = [str(c) for c in cat.categories]
+    del rows  # the rows in file order; `where` now gives the line of each point
+    release_arrow_memory()
+    is_long = roles.layout == "long"
+    if is_long:
+        check_series_have_values(y, offsets, ids, roles.targets[0], where)
+    check_not_tiny(y, offsets, ids, where)
+    check_duplicates(ds, offsets, ids, where, time_col=roles.time_col, suggest_id_col=not is_long)
+    grid, pos = place_on_grid(ds, offsets, ids, where, freq=freq, time_col=roles.time_col)
+    check_gaps(ds, pos, offsets, ids, where, grid=grid, fill=fill)
+    check_no_empty_values(y, offsets, ids, where, fill)
+    full_len = grid_lengths(pos, offsets)
+    full_offsets = np.concatenate([[0], np.cumsum(full_len)]).astype(np.int64)
+    gaps = bool(full_offsets[-1] != offsets[-1])
+    if gaps:  # spread onto the full grid, dropping each input once its successor exists
+        y = spread(y, pos, offsets, full_offsets)
+        del pos
+        release_arrow_memory()
+        ds = full_stamps(ds, offsets, full_len, grid)
     else:
-        codes, uniques = pd.factorize(ids_raw, sort=False)
-        ids = [str(c) for c in uniques]
-    if len(set(ids)) != len(ids):  # e.g. 1 and "1" in a notebook frame
-        codes, uniq = pd.factorize(np.asarray(ids, dtype=object)[codes], sort=False)
-        ids = [str(c) for c in uniq]
-    return codes, ids
-
-
-def _sort_order(codes: np.ndarray, ds: np.ndarray) -> np.ndarray | None:
-    """Permutation sorting by (series, time), stable; None if already sorted."""
-    if len(codes) < 2:
-        return None
-    t = ds.view(np.int64)
-    if _is_sorted(codes, t):
-        return None
-    # One int64 key (series * span + time step) sorts faster than a two-key lexsort.
-    lo = int(t.min())
-    if int(t.max()) - lo >= 2**62:  # dates centuries apart: t - lo would not fit int64
-        return np.lexsort((t, codes))
-    rel = t - lo
-    g = int(np.gcd.reduce(rel)) or 1
-    span = int(rel.max()) // g + 1
-    n_codes = int(codes.max()) + 1
-    if span * n_codes < 2**62:
-        key = codes.astype(np.int64) * span + rel // g
-        del rel
-        return np.argsort(key, kind="stable")
-    return np.lexsort((t, codes))
-
-
-def _is_sorted(codes: np.ndarray, t: np.ndarray, chunk: int = 1 << 20) -> bool:
-    """(codes, t) lexicographically non-decreasing; in chunks, so temporaries stay small."""
-    for a in range(0, len(codes) - 1, chunk):
-        c = codes[a : a + chunk + 1]
-        u = t[a : a + chunk + 1]  # compared, not subtracted: differences may overflow int64
-        if not ((c[1:] > c[:-1]) | ((c[1:] == c[:-1]) & (u[1:] >= u[:-1]))).all():
-            return False
-    return True
+        del pos
+    y, filled_points, filled_series = fill_missing(y, full_offsets, fill, in_place=gaps)
+    return Panel(
+        ids=ids,
+        y=np.ascontiguousarray(y, dtype=np.float64),
+        ds=ds,
+        offsets=full_offsets,
+        freq=grid.freq,
+        step=grid.step,
+        layout=roles.layout,
+        columns=roles.as_dict(),
+        filled_points=filled_points,
+        filled_series=filled_series,
+        source=where.file,
+        fill=fill,
+        notes=notes,
+    )
 
 
 def describe(panel: Panel) -> dict:

@@ -37,17 +37,13 @@ import numpy as np
 
 from forecastr import __version__
 from forecastr.atomic import atomic_path
+from forecastr.config import EXPORT, EXPORTERS, OPSETS, QUANTIZE, choices_text
 from forecastr.errors import ExportError, InputError, require
 from forecastr.outputs import check_file, write_error
-from forecastr.runtime import FORMAT, FORMAT_VERSION, INPUTS, OUTPUT, Forecaster
+from forecastr.runtime import FORMAT, FORMAT_VERSION, INPUTS, OUTPUT, OnnxPredictor
 
-EXPORTERS = ("auto", "torchscript", "dynamo")
-# Opsets: 17 runs on every onnxruntime >= 1.14 and has all the ops these graphs use; the
-# dynamo exporter starts at 18.
-DEFAULT_OPSET = {"torchscript": 17, "dynamo": 18}
 PARITY_BATCHES = (1, 7, 256)
 MAX_CONTEXT_VALUES = 200_000  # store the training data's last windows when S * window <= this
-QUANTIZE = ("int8",)
 # Dynamic int8 quantizes weights of these ops only. Not Gather: it would quantize the
 # per-series loc/scale tables, which must stay exact.
 QUANT_OPS = ["MatMul", "LSTM", "Attention"]
@@ -58,10 +54,10 @@ def export_onnx(
     model_dir: str | os.PathLike,
     onnx_path: str | os.PathLike,
     *,
-    tolerance: float = 1e-4,
-    quantize: str | None = None,
-    opset: int | None = None,
-    exporter: str = "auto",
+    tolerance: float = EXPORT.tolerance,
+    quantize: str | None = EXPORT.quantize,
+    opset: int | None = EXPORT.opset,
+    exporter: str = EXPORT.exporter,
 ) -> dict:
     """Export a model directory to one parity-checked ONNX file.
 
@@ -93,7 +89,7 @@ def export_onnx(
     if exporter not in EXPORTERS:
         raise InputError(f"unknown exporter {exporter!r}; choose {', '.join(EXPORTERS)}")
     if quantize is not None and quantize not in QUANTIZE:
-        raise InputError(f"unknown --quantize {quantize!r}; choose int8")
+        raise InputError(f"unknown --quantize {quantize!r}; choose {choices_text(QUANTIZE)}")
     if not tolerance >= 0:
         raise InputError(f"--tolerance must be a number >= 0, got {tolerance}")
     # Before any work: a folder, a missing folder or one this user cannot write is refused.
@@ -107,7 +103,7 @@ def export_onnx(
     from forecastr.artifact import load
 
     bundle = load(model_dir)
-    fc = bundle.forecaster()
+    fc = bundle.predictor()
     module = fc.module.eval()
     values = _check_windows(bundle)
 
@@ -116,7 +112,7 @@ def export_onnx(
         tmp = stack.enter_context(atomic_path(target))
         used, used_opset = _export_graph(module, values, tmp, exporter, opset)
         _add_metadata(tmp, bundle, fc.name, used, used_opset)
-        ort_fc = Forecaster.from_onnx(tmp)
+        ort_fc = OnnxPredictor.from_onnx(tmp)
         max_rel = _parity(module, ort_fc, values, tolerance)
         report = {
             "path": target,
@@ -150,7 +146,7 @@ def _export_graph(module, values: np.ndarray, path: str, exporter: str, opset: i
     order = ["torchscript", "dynamo"] if exporter == "auto" else [exporter]
     failures = []
     for name in order:
-        version = opset or DEFAULT_OPSET[name]
+        version = opset or OPSETS[name]
         with _quiet() as log:
             try:
                 _EXPORT[name](module, _example(values), path, version)
@@ -362,7 +358,7 @@ def _reference(module, x: np.ndarray, series: np.ndarray) -> np.ndarray:
         return module(torch.from_numpy(x), torch.from_numpy(series)).numpy()
 
 
-def _parity(module, ort_fc: Forecaster, values: np.ndarray, tolerance: float) -> float:
+def _parity(module, ort_fc: OnnxPredictor, values: np.ndarray, tolerance: float) -> float:
     worst = 0.0
     for batch in PARITY_BATCHES:
         x, series = parity_windows(values, batch)
@@ -387,7 +383,7 @@ def _parity(module, ort_fc: Forecaster, values: np.ndarray, tolerance: float) ->
 # int8
 
 
-def _quantize(src: str, tmp: str, target: str, float_fc: Forecaster, values: np.ndarray) -> dict:
+def _quantize(src: str, tmp: str, target: str, float_fc: OnnxPredictor, values: np.ndarray) -> dict:
     """Dynamic int8 copy of ``src`` at ``tmp`` (renamed to ``target`` by the caller)."""
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
@@ -412,7 +408,7 @@ def _quantize(src: str, tmp: str, target: str, float_fc: Forecaster, values: np.
         onnx.helper.set_model_props(model, meta)
         onnx.checker.check_model(model, full_check=True)
         onnx.save(model, tmp)
-        q_fc = Forecaster.from_onnx(tmp)
+        q_fc = OnnxPredictor.from_onnx(tmp)
         # GRU and RNN have no int8 kernel in onnxruntime: only their linear heads convert.
         int8_ops = sum(n.op_type in INT8_OPS for n in model.graph.node)
     except ExportError:

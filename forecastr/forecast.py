@@ -1,39 +1,26 @@
-"""Turning a trained forecaster into future values with timestamps. Torch-free.
+"""Turning a trained model into future values with timestamps. Torch-free.
 
-Both the torch model (``artifact.TorchForecaster``) and the ONNX runtime
-(``runtime.OnnxForecaster``) implement the same small protocol, so evaluation, prediction
-and the CLI treat them alike.
+Everything here takes a :class:`~forecastr.predictor.Predictor` (the torch model or the ONNX
+runtime alike): schema checks, forecasts of series the model never saw, the divergence
+rule, the future timestamps and the output writers.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
 
 from forecastr.atomic import atomic_path
+from forecastr.config import FORMATS
 from forecastr.errors import ForecastrError, InputError, MissingDependencyError, shown
+from forecastr.frequency import same_freq
 from forecastr.outputs import check_file, write_error
 from forecastr.panel import Panel, future_timestamps
+from forecastr.predictor import Predictor
 from forecastr.windows import right_aligned_padded
-
-FORMATS = ("csv", "json", "parquet")
-
-
-class SeriesForecaster(Protocol):
-    """Anything that forecasts ``horizon`` steps from the last ``window`` raw values."""
-
-    name: str
-    window: int
-    horizon: int
-    ids: list[str]
-
-    def forecast(self, windows: np.ndarray, series_ids: Sequence[str]) -> np.ndarray:
-        """(B, window) raw values of the named series -> (B, horizon) in original units."""
-        ...
 
 
 @dataclass(frozen=True)
@@ -85,7 +72,7 @@ def check_panel(schema: Schema, window: int, panel: Panel, *, allow_new: bool = 
             "train a model on this data"
         )
     if (schema.freq is None) != (panel.freq is None) or (
-        schema.freq is not None and not _same_freq(schema.freq, str(panel.freq))
+        schema.freq is not None and not same_freq(schema.freq, str(panel.freq))
     ):
         raise InputError(
             f"{panel.source}: the data's frequency is {panel.freq or 'an integer step'} but the "
@@ -93,13 +80,6 @@ def check_panel(schema: Schema, window: int, panel: Panel, *, allow_new: bool = 
             "matching data"
         )
     return unknown
-
-
-def _same_freq(a: str, b: str) -> bool:
-    try:
-        return pd.tseries.frequencies.to_offset(a) == pd.tseries.frequencies.to_offset(b)
-    except ValueError:
-        return a == b
 
 
 def last_windows(panel: Panel, window: int) -> np.ndarray:
@@ -114,7 +94,9 @@ def scale_free(forecaster) -> bool:
     return bool((getattr(forecaster, "model_config", None) or {}).get("window_norm", True))
 
 
-def forecast_windows(forecaster: Any, windows: np.ndarray, series_ids: Sequence[str]) -> np.ndarray:
+def forecast_windows(
+    forecaster: Predictor, windows: np.ndarray, series_ids: Sequence[str]
+) -> np.ndarray:
     """``forecaster.forecast``, also for series the model never saw.
 
     A new series is scaled from its own history: its window is standardised by its own mean
@@ -122,7 +104,7 @@ def forecast_windows(forecaster: Any, windows: np.ndarray, series_ids: Sequence[
     that series, and mapped back. For a window-normalising model this is exact (the forecast
     of an affinely changed window is the same change of the forecast); other models refuse.
 
-    ``forecaster`` is a :class:`SeriesForecaster`, or any object with ``forecast`` (without
+    ``forecaster`` is a :class:`Predictor`, or any object with ``forecast`` (without
     ``ids`` every series counts as known).
     """
     windows = np.asarray(windows, dtype=np.float64)
@@ -188,7 +170,7 @@ class Implausible:
         )
 
 
-def excess_spans(forecaster: Any, panel: Panel) -> tuple[np.ndarray, np.ndarray]:
+def excess_spans(forecaster: Predictor, panel: Panel) -> tuple[np.ndarray, np.ndarray]:
     """Forecast every series from the end of ``panel``; return the (S, H) forecasts and how
     far each lies outside its series' history range, in spans of that range ((S, H), 0 inside
     it, inf for NaN or infinite forecasts). The span is floored at 1% of the series'
@@ -205,7 +187,7 @@ def excess_spans(forecaster: Any, panel: Panel) -> tuple[np.ndarray, np.ndarray]
     return values, np.where(np.isfinite(excess), excess, np.inf)
 
 
-def find_implausible(forecaster: Any, panel: Panel) -> Implausible | None:
+def find_implausible(forecaster: Predictor, panel: Panel) -> Implausible | None:
     """The worst forecast lying more than :data:`PLAUSIBLE_SPANS` spans outside its series'
     history range (:func:`excess_spans`), or None."""
     values, excess = excess_spans(forecaster, panel)
@@ -227,7 +209,7 @@ def reference_scaling(forecaster) -> tuple[float, float]:
 
 
 def forecast_frame(
-    forecaster: SeriesForecaster,
+    forecaster: Predictor,
     windows: np.ndarray,
     series_ids: Sequence[str],
     last_stamps: Sequence,
@@ -252,7 +234,7 @@ def forecast_frame(
     )
 
 
-def forecast_panel(forecaster: SeriesForecaster, panel: Panel, schema: Schema) -> pd.DataFrame:
+def forecast_panel(forecaster: Predictor, panel: Panel, schema: Schema) -> pd.DataFrame:
     """Forecast after the end of every series in ``panel`` (checked against ``schema``); series
     the model never saw are forecast from their own history (:func:`forecast_windows`)."""
     check_panel(schema, forecaster.window, panel, allow_new=scale_free(forecaster))

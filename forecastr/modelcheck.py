@@ -24,6 +24,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from forecastr.config import (
+    BASES,
+    CELLS,
+    DECODERS,
+    DEVICES,
+    LAYOUTS,
+    LOSS_SCALES,
+    LOSSES,
+    SCALERS,
+    TrainConfig,
+    model_defaults,
+)
 from forecastr.errors import ForecastrError
 from forecastr.forecast import Schema
 from forecastr.jsonfields import (
@@ -44,7 +56,6 @@ from forecastr.jsonfields import (
     value_of,
 )
 from forecastr.panel import future_timestamps
-from forecastr.scaling import SCALERS
 
 # -- bounds: each generous for real models (the benchmarks train 32-256 hidden units, 1-3
 # layers, windows up to a few hundred points, 10,000 series), each small enough that no
@@ -68,31 +79,10 @@ MAX_SEED = 2**62
 INT64_MAX = 2**63 - 1
 INT64_MIN = -(2**63)
 
-# Choices, torch-free copies of models.CELLS / DECODERS / BASES and train.LOSSES /
-# LOSS_SCALES (tests/test_modelcheck.py keeps them equal).
 GATES = {"rnn": 1, "lstm": 4, "gru": 3}  # gate blocks in a recurrent layer's weight matrices
-CELLS = tuple(GATES)
-DECODERS = ("direct", "seq2seq")
-BASES = ("seasonal", "none")
-LAYOUTS = ("long", "wide", "single")
-LOSSES = ("mse", "mae", "huber")
-LOSS_SCALES = ("mase", "none")
-DEVICES = ("auto", "cpu", "cuda")
-# models.ModelConfig's fields and defaults (window and horizon have none).
-MODEL_DEFAULTS: dict[str, Any] = {
-    "cell": "gru",
-    "hidden": 64,
-    "layers": 2,
-    "dropout": 0.0,
-    "bidirectional": False,
-    "decoder": "direct",
-    "attention": False,
-    "season_length": 1,
-    "window_norm": True,
-    "base": "seasonal",
-    "ensemble": 1,
-    "patch": 1,
-}
+# ModelConfig's fields and defaults (window and horizon have none): a missing one means this.
+MODEL_DEFAULTS: dict[str, Any] = model_defaults()
+_TRAIN = TrainConfig()  # its defaults: what a missing training setting means
 MODEL_FIELDS = ("window", "horizon", *MODEL_DEFAULTS)
 
 RETRAIN = "retrain the model or restore the original file"
@@ -160,7 +150,7 @@ def _rnn_tensors(prefix: str, cell: str, size_in: int, hidden: int, layers: int,
 
 
 def member_tensors(m: dict) -> dict[str, tuple[int, ...]]:
-    """The state_dict shapes of one ``models.Forecaster`` built from settings ``m``."""
+    """The state_dict shapes of one ``models.ForecastNet`` built from settings ``m``."""
     cell, hidden, layers, bidi = m["cell"], m["hidden"], m["layers"], m["bidirectional"]
     enc_out = hidden * (2 if bidi else 1)
     out = _rnn_tensors("encoder.", cell, m["patch"], hidden, layers, bidi)
@@ -331,23 +321,24 @@ def check_seasons(w: Where, v: Any, name: str = "seasons") -> None:
 def check_training(w: Where, d: dict, prefix: str = "training") -> None:
     """``train.TrainConfig``'s settings (``evaluate --refit`` trains with them again).
     Unknown keys are left alone: the training section does not shape the network."""
-    integer(w, d, "epochs", 1, 100_000, prefix, 1)
-    integer(w, d, "batch_size", 1, 2**20, prefix, 1)
-    number(w, d, "lr", 0, 1e6, prefix, 1e-3, lo_open=True)
-    number(w, d, "weight_decay", 0, 1e6, prefix, 0.0)
-    choice(w, d, "loss", LOSSES, prefix, "mae")
-    number(w, d, "clip_norm", 0, 1e12, prefix, 1.0)
-    integer(w, d, "patience", 0, 100_000, prefix, 0)
-    integer(w, d, "max_batches", 1, 10**7, prefix, 1)
-    choice(w, d, "scaler", SCALERS, prefix, "standard")
+    t = _TRAIN
+    integer(w, d, "epochs", 1, 100_000, prefix, t.epochs)
+    integer(w, d, "batch_size", 1, 2**20, prefix, t.batch_size)
+    number(w, d, "lr", 0, 1e6, prefix, t.lr, lo_open=True)
+    number(w, d, "weight_decay", 0, 1e6, prefix, t.weight_decay)
+    choice(w, d, "loss", LOSSES, prefix, t.loss)
+    number(w, d, "clip_norm", 0, 1e12, prefix, t.clip_norm)
+    integer(w, d, "patience", 0, 100_000, prefix, t.patience)
+    integer(w, d, "max_batches", 1, 10**7, prefix, t.max_batches)
+    choice(w, d, "scaler", SCALERS, prefix, t.scaler)
     optional_integer(w, d, "val_size", 1, 10**9, prefix)
     optional_integer(w, d, "test_size", 0, 10**9, prefix)
-    integer(w, d, "seed", 0, MAX_SEED, prefix, 0)
-    choice(w, d, "device", DEVICES, prefix, "auto")
-    integer(w, d, "threads", 1, 4096, prefix, 1)
-    number(w, d, "teacher_forcing", 0, 1, prefix, 0.0)
-    flag(w, d, "teacher_forcing_decay", prefix, False)
-    choice(w, d, "loss_scale", LOSS_SCALES, prefix, "none")
+    integer(w, d, "seed", 0, MAX_SEED, prefix, t.seed)
+    choice(w, d, "device", DEVICES, prefix, t.device)
+    integer(w, d, "threads", 1, 4096, prefix, t.threads)
+    number(w, d, "teacher_forcing", 0, 1, prefix, t.teacher_forcing)
+    flag(w, d, "teacher_forcing_decay", prefix, t.teacher_forcing_decay)
+    choice(w, d, "loss_scale", LOSS_SCALES, prefix, t.loss_scale)
 
 
 def check_evaluation(w: Where, d: dict, prefix: str = "evaluation") -> None:

@@ -2,7 +2,7 @@
 
 Pure ``nn.Module`` code, no I/O. Shapes: B batch, W input window, H horizon, D hidden size.
 
-Every forecaster works in the per-series scaled space and adds two things that make small
+Every network works in the per-series scaled space and adds two things that make small
 recurrent forecasters steady in practice (measured in ``bench/accuracy.py``):
 
 * **per-window normalisation**: each input window is shifted by its mean and divided by its
@@ -14,53 +14,39 @@ recurrent forecasters steady in practice (measured in ``bench/accuracy.py``):
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-
 import torch
 from torch import Tensor, nn
 
+from forecastr.config import BASES, CELLS, DECODERS, ModelConfig, choices_text
 from forecastr.fastgru import FastGRU
 
-CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
-DECODERS = ("direct", "seq2seq")
-# What the network corrects: seasonal naive at season_length (naive for 1), or nothing.
-BASES = ("seasonal", "none")
+__all__ = [
+    "CELLS",
+    "DECODERS",
+    "Ensemble",
+    "ForecastNet",
+    "ModelConfig",
+    "Scaled",
+    "Seq2SeqDecoder",
+    "build",
+    "model_name",
+    "validate_config",
+]
 
-
-@dataclass(frozen=True)
-class ModelConfig:
-    """Architecture of a forecaster; stored in the artifact so loading can rebuild it."""
-
-    window: int  # input points per forecast
-    horizon: int  # points forecast at once
-    cell: str = "gru"  # rnn | lstm | gru
-    hidden: int = 64  # hidden units per layer (per direction)
-    layers: int = 2  # stacked recurrent layers
-    dropout: float = 0.0  # between recurrent layers (needs layers > 1)
-    bidirectional: bool = False  # valid: the input window is entirely in the past
-    decoder: str = "direct"  # direct (all steps from the final state) | seq2seq
-    attention: bool = False  # seq2seq only: attention over encoder outputs
-    season_length: int = 1  # for the seasonal-naive base; 1 means the naive (last value) base
-    window_norm: bool = True  # per-window normalisation
-    base: str = "seasonal"  # seasonal | none: what the network corrects
-    ensemble: int = 1  # members averaged (each trained from its own seed)
-    patch: int = 1  # points fed to the RNN per step: window / patch recurrent steps
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict) -> ModelConfig:
-        fields = cls.__dataclass_fields__
-        return cls(**{k: v for k, v in d.items() if k in fields})
+# The torch module of each cell (config.CELLS names them).
+RNN_MODULES: dict[str, type[nn.RNN] | type[nn.LSTM] | type[nn.GRU]] = {
+    "rnn": nn.RNN,
+    "lstm": nn.LSTM,
+    "gru": nn.GRU,
+}
 
 
 def validate_config(cfg: ModelConfig) -> None:
     """Raise ValueError with a one-line reason for an impossible configuration."""
     if cfg.cell not in CELLS:
-        raise ValueError(f"unknown model {cfg.cell!r}; choose rnn, lstm or gru")
+        raise ValueError(f"unknown model {cfg.cell!r}; choose {choices_text(CELLS)}")
     if cfg.decoder not in DECODERS:
-        raise ValueError(f"unknown decoder {cfg.decoder!r}; choose direct or seq2seq")
+        raise ValueError(f"unknown decoder {cfg.decoder!r}; choose {choices_text(DECODERS)}")
     if cfg.attention and cfg.decoder != "seq2seq":
         raise ValueError("--attention needs --decoder seq2seq")
     if cfg.window < 2 or cfg.horizon < 1:
@@ -77,7 +63,17 @@ def validate_config(cfg: ModelConfig) -> None:
         raise ValueError(f"--patch {cfg.patch} must divide --window {cfg.window}")
 
 
-class Forecaster(nn.Module):
+def model_name(cfg: ModelConfig) -> str:
+    """The network's name in tables and files: e.g. 'GRU', 'BiLSTM seq2seq+attn', 'GRU x3'."""
+    name = ("Bi" if cfg.bidirectional else "") + cfg.cell.upper()
+    if cfg.decoder == "seq2seq":
+        name += " seq2seq" + ("+attn" if cfg.attention else "")
+    if cfg.ensemble > 1:
+        name += f" x{cfg.ensemble}"
+    return name
+
+
+class ForecastNet(nn.Module):
     """Recurrent forecaster: ``forward(x (B, W)) -> (B, H)``, both in per-series scaled units."""
 
     base_index: Tensor  # (H,) input position copied by the seasonal-naive base
@@ -88,7 +84,7 @@ class Forecaster(nn.Module):
         self.cfg = cfg
         # Fast GRU (forecastr/fastgru.py): an nn.GRU with the same weights and state_dict keys,
         # whose CPU *training* step is ~1.6x faster; eval, no_grad and export run nn.GRU itself.
-        encoder_cls = FastGRU if cfg.cell == "gru" else CELLS[cfg.cell]
+        encoder_cls = FastGRU if cfg.cell == "gru" else RNN_MODULES[cfg.cell]
         self.encoder = encoder_cls(
             input_size=cfg.patch,
             hidden_size=cfg.hidden,
@@ -181,7 +177,7 @@ class Seq2SeqDecoder(nn.Module):
         dirs = 2 if cfg.bidirectional else 1
         self.bridge = nn.Linear(cfg.hidden * dirs, cfg.hidden) if dirs == 2 else None
         ctx = enc_out if cfg.attention else 0
-        self.cell = CELLS[cfg.cell](
+        self.cell = RNN_MODULES[cfg.cell](
             input_size=2 + ctx,
             hidden_size=cfg.hidden,
             num_layers=cfg.layers,
@@ -251,9 +247,9 @@ class Seq2SeqDecoder(nn.Module):
 
 
 class Ensemble(nn.Module):
-    """The mean of several forecasters trained from different seeds."""
+    """The mean of several networks trained from different seeds."""
 
-    def __init__(self, members: list[Forecaster]):
+    def __init__(self, members: list[ForecastNet]):
         super().__init__()
         self.members = nn.ModuleList(members)
 
@@ -262,13 +258,13 @@ class Ensemble(nn.Module):
 
 
 def build(cfg: ModelConfig) -> nn.Module:
-    """The module for ``cfg``: a single forecaster, or an ensemble of ``cfg.ensemble``."""
-    members = [Forecaster(cfg) for _ in range(cfg.ensemble)]
+    """The module for ``cfg``: one network, or an ensemble of ``cfg.ensemble``."""
+    members = [ForecastNet(cfg) for _ in range(cfg.ensemble)]
     return members[0] if cfg.ensemble == 1 else Ensemble(members)
 
 
 class Scaled(nn.Module):
-    """Raw values in, original units out: per-series scaling around a forecaster.
+    """Raw values in, original units out: per-series scaling around a network.
 
     ``forward(x (B, W) raw, series (B,) int64) -> (B, H) raw``. The per-series ``loc`` and
     ``scale`` tables are buffers, so the ONNX graph carries them as constants and a device

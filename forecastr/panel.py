@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from forecastr.errors import InputError, shown
-from forecastr.timerange import DATE_RANGE, LAST_DATE, outside_ns
+from forecastr.ingest.timerange import DATE_RANGE, LAST_DATE, outside_ns, stamp_text
 
 
 @dataclass(frozen=True)
@@ -150,17 +150,6 @@ class Panel:
             last = self.ds[self.offsets[1:] - 1]
             self.future_timestamps(int(np.argmax(last)), horizon)
 
-    def to_frame(self) -> pd.DataFrame:
-        """Long DataFrame with columns ``unique_id``, ``ds``, ``y``."""
-        codes = np.repeat(np.arange(self.n_series), self.lengths)
-        return pd.DataFrame(
-            {
-                "unique_id": pd.Categorical.from_codes(codes, categories=self.ids),
-                "ds": self.ds,
-                "y": self.y,
-            }
-        )
-
 
 def future_timestamps(last, horizon: int, freq: str | None, step: int = 1) -> np.ndarray:
     """Timestamps of the ``horizon`` steps after ``last`` on the ``freq`` grid.
@@ -179,8 +168,6 @@ def future_timestamps(last, horizon: int, freq: str | None, step: int = 1) -> np
                 "subtract a common offset from the time column"
             )
         return int(last) + step * np.arange(1, horizon + 1, dtype=np.int64)
-    from forecastr.timeaxis import stamp_text
-
     start = pd.Timestamp(last)
     # In microseconds (a range of 290,000 years): the steps cannot overflow while counted.
     rng = pd.date_range(start.as_unit("us"), periods=horizon + 1, freq=freq)[1:]

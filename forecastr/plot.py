@@ -1,4 +1,4 @@
-"""Matplotlib figures: backtest forecasts against actuals, and training curves.
+"""Matplotlib figures: backtest forecasts against actuals, and attention heatmaps.
 
 matplotlib is an optional dependency, imported inside each function. Figures are drawn on the
 Agg canvas (no display, no global pyplot state) and written atomically as PNG.
@@ -13,11 +13,11 @@ from pathlib import Path
 import numpy as np
 
 from forecastr.atomic import atomic_path
-from forecastr.baselines import BASELINES, display_name
+from forecastr.baselines import BASELINES, method_label
 from forecastr.errors import InputError, require
-from forecastr.evaluate import EvalReport
 from forecastr.outputs import write_error
 from forecastr.panel import Panel
+from forecastr.report import EvalReport
 
 # Line styles: the model stands out, the baselines recede.
 _MODEL_STYLE = {"color": "#d62728", "linewidth": 2.2, "zorder": 4}
@@ -76,78 +76,11 @@ def plot_forecasts(
     fig = Figure(figsize=(10 * ncols, 3.4 * nrows + 0.5), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
     for ax, sid in zip(axes, ids, strict=False):
-        i = report.ids.index(sid)
-        p = panel.index_of(sid)
-        origin = int(report.origins[i, -1])
-        lo = max(0, origin - n_hist)
-        hist_y = panel.series(p)[lo:origin]
-        hist_t = panel.timestamps(p)[lo:origin]
-        fut_t = report.future_ds[i]
-        ax.plot(hist_t, hist_y, label="history", **_HISTORY_STYLE)
-        if len(hist_t):  # join history to the actuals so the line has no gap
-            ax.plot([hist_t[-1], fut_t[0]], [hist_y[-1], report.actuals[i, 0]], **_HISTORY_STYLE)
-        ax.plot(fut_t, report.actuals[i], label="actual", **_ACTUAL_STYLE)
-        for method in methods:
-            style = _method_style(method, report.model)
-            label = f"{display_name(method)} (MASE {_fmt(mase.get((method, sid)))})"
-            ax.plot(fut_t, report.forecasts[method][i], label=label, **style)
-        ax.axvline(fut_t[0], color="#999999", linestyle=":", linewidth=1)
-        ax.set_title(f"{sid}", fontsize=11, loc="left", fontweight="bold")
-        ax.grid(True, alpha=0.3)
-        # Outside the axes, so no line is hidden behind it.
-        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
-        _format_time_axis(ax, panel.freq is not None)
+        _draw_series(ax, report, panel, sid, methods, n_hist, mase)
     for ax in axes[len(ids) :]:
         ax.set_visible(False)
     fold = f"last of {report.folds} backtest folds" if report.folds > 1 else "holdout"
     fig.suptitle(f"{h}-step forecasts, {fold} (legend: MASE on this window)")
-    return _save_atomic(fig, path)
-
-
-def plot_history(history: dict, path: str | os.PathLike) -> Path:
-    """Training curves: training and validation loss per epoch, best validation epoch marked.
-
-    Args:
-        history: ``{"train_loss": [...], "val_loss": [...]}`` (either may be missing or empty).
-        path: PNG file to write (atomically).
-
-    Returns:
-        The path written.
-
-    Raises:
-        MissingDependencyError: matplotlib is not installed.
-        InputError: neither curve has any value.
-    """
-    require("matplotlib")
-    from matplotlib.figure import Figure
-
-    train = np.asarray(history.get("train_loss") or [], dtype=np.float64)
-    val = np.asarray(history.get("val_loss") or [], dtype=np.float64)
-    if not train.size and not val.size:
-        raise InputError("the training history has no train_loss or val_loss values to plot")
-    fig = Figure(figsize=(7, 4), layout="constrained")
-    ax = fig.subplots()
-    if train.size:
-        ax.plot(np.arange(1, train.size + 1), train, label="train loss", color="#1f77b4")
-    if val.size:
-        ax.plot(np.arange(1, val.size + 1), val, label="validation loss", color="#d62728")
-        if np.isfinite(val).any():
-            best = int(np.nanargmin(val))
-            ax.axvline(best + 1, color="#999999", linestyle=":", linewidth=1)
-            ax.plot(best + 1, val[best], "o", color="#d62728", label=f"best (epoch {best + 1})")
-    values = np.concatenate([train, val])
-    values = values[np.isfinite(values)]
-    if values.size and values.min() > 0 and values.max() / values.min() > 30:
-        from matplotlib.ticker import FormatStrFormatter, NullFormatter
-
-        ax.set_yscale("log")  # losses spanning decades: keep the late epochs readable
-        ax.yaxis.set_major_formatter(FormatStrFormatter("%g"))
-        ax.yaxis.set_minor_formatter(NullFormatter())
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("loss")
-    ax.grid(True, alpha=0.3)
-    ax.legend()
-    ax.set_title("Training history")
     return _save_atomic(fig, path)
 
 
@@ -197,6 +130,40 @@ def _pick_series(report: EvalReport, series_ids, max_series: int) -> list[str]:
     if missing:
         raise InputError(f"series '{missing[0]}' is not in the evaluation; check the series id")
     return list(series_ids)[:max_series]
+
+
+def _draw_series(
+    ax,
+    report: EvalReport,
+    panel: Panel,
+    sid: str,
+    methods: list[str],
+    n_hist: int,
+    mase: dict[tuple[str, str], float],
+) -> None:
+    """One series' panel: ``n_hist`` points of history, the actuals and every method's
+    forecast of the last fold, each labelled with its MASE there."""
+    i = report.ids.index(sid)
+    p = panel.index_of(sid)
+    origin = int(report.origins[i, -1])
+    lo = max(0, origin - n_hist)
+    hist_y = panel.series(p)[lo:origin]
+    hist_t = panel.timestamps(p)[lo:origin]
+    fut_t = report.future_ds[i]
+    ax.plot(hist_t, hist_y, label="history", **_HISTORY_STYLE)
+    if len(hist_t):  # join history to the actuals so the line has no gap
+        ax.plot([hist_t[-1], fut_t[0]], [hist_y[-1], report.actuals[i, 0]], **_HISTORY_STYLE)
+    ax.plot(fut_t, report.actuals[i], label="actual", **_ACTUAL_STYLE)
+    for method in methods:
+        style = _method_style(method, report.model)
+        label = f"{method_label(method)} (MASE {_fmt(mase.get((method, sid)))})"
+        ax.plot(fut_t, report.forecasts[method][i], label=label, **style)
+    ax.axvline(fut_t[0], color="#999999", linestyle=":", linewidth=1)
+    ax.set_title(f"{sid}", fontsize=11, loc="left", fontweight="bold")
+    ax.grid(True, alpha=0.3)
+    # Outside the axes, so no line is hidden behind it.
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    _format_time_axis(ax, panel.freq is not None)
 
 
 def _last_fold_mase(report: EvalReport) -> dict[tuple[str, str], float]:

@@ -1,7 +1,11 @@
-"""How the CLI shows things: rich tables of summaries and reports, the training progress bar,
-and the warnings ingest leaves. The consoles live here; ``cli.py`` parses and calls ``api``."""
+"""How the CLI shows things: rich tables of summaries and reports, JSON, the training progress
+bar, and the warnings ingest, training and prediction leave. The consoles live here; ``cli.py``
+parses and calls ``api``."""
 
 from __future__ import annotations
+
+import json
+import sys
 
 from rich.console import Console
 from rich.markup import escape
@@ -11,6 +15,11 @@ from forecastr.errors import shown
 
 out = Console()
 err = Console(stderr=True)
+
+
+def print_json(obj) -> None:
+    """``obj`` as indented JSON on stdout (plain print: no rich markup or wrapping)."""
+    print(json.dumps(obj, indent=2))
 
 
 def columns_text(cols: dict) -> str:
@@ -148,7 +157,7 @@ def print_train_summary(outcome) -> None:
 
 
 def print_report(report, title: str, per_series: bool = False, top: int = 10) -> None:
-    from forecastr.baselines import display_name
+    from forecastr.baselines import method_label
 
     metrics = ["mae", "rmse", "smape", "mase"]
     t = Table(title=title, title_justify="left")
@@ -163,13 +172,13 @@ def print_report(report, title: str, per_series: bool = False, top: int = 10) ->
             if report.best.get(m) == row["method"]:
                 text = f"[bold green]{text}*[/]"
             cells.append(text)
-        t.add_row(display_name(str(row["method"])), *cells)
+        t.add_row(method_label(str(row["method"])), *cells)
     out.print(t)
     for note in report.notes:
         out.print(f"[dim]{escape(str(note))}[/]")
     out.print(escape(report.skill_sentence()))
     if per_series:
-        from forecastr.evaluate import per_series_table
+        from forecastr.report import per_series_table
 
         frame = per_series_table(report, metric="mase", top=top)
         pt = Table(title="Per series (MASE)", title_justify="left")
@@ -183,3 +192,125 @@ def print_report(report, title: str, per_series: bool = False, top: int = 10) ->
                 ]
             )
         out.print(pt)
+
+
+# ------------------------------------------------------------------------------------------
+# one function per command's output
+
+
+def print_info(d: dict, data: str) -> None:
+    """The ``info`` table of :func:`forecastr.api.info`'s dict."""
+    t = Table(title=escape(str(data)), show_header=False, title_justify="left")
+    t.add_column(style="bold")
+    t.add_column()
+    t.add_row("layout", d["layout"])
+    t.add_row("columns", escape(columns_text(d["columns"])))
+    t.add_row("series", str(d["series"]))
+    ln = d["length"]
+    t.add_row("length", f"min {ln['min']}, median {ln['median']:g}, max {ln['max']}")
+    t.add_row("points", str(d["points"]))
+    t.add_row("frequency", str(d["frequency"]))
+    t.add_row("season length", str(d["season_length"]))
+    t.add_row("seasons", escape(seasons_text(d.get("seasons") or [])))
+    short = d.get("short_series") or {}
+    if short.get("padded") or short.get("unscorable"):
+        t.add_row(
+            "short series",
+            f"{short['padded']} shorter than the default window {short['window']} + horizon + "
+            f"validation + test (padded in training); {short['unscorable']} with no more "
+            "points than the horizon (not scored)",
+        )
+    t.add_row("default horizon", str(d["default_horizon"]))
+    t.add_row("range", f"{d['start']} → {d['end']}")
+    t.add_row("gaps filled", f"{d['filled_points']} points in {d['filled_series']} series")
+    for note in d.get("notes") or []:
+        t.add_row("note", escape(str(note)))
+    out.print(t)
+
+
+def warn_unscorable(short: dict) -> None:
+    """Series with no point before their held-out horizon: named (five at most) on stderr."""
+    if not short.get("unscorable"):
+        return
+    names = ", ".join(shown(s, 40) for s in short["unscorable_ids"][:5])
+    err.print(
+        f"[yellow]warning:[/] {short['unscorable']} series have no more points than "
+        f"the horizon ({escape(names)}{', ...' if short['unscorable'] > 5 else ''}): "
+        "left out of the held-out report; forecast from their padded history",
+        highlight=False,
+    )
+
+
+def print_trained(outcome) -> None:
+    """What ``train`` prints after training: the summary, the held-out report, where the
+    model went."""
+    print_train_summary(outcome)
+    print_report(
+        outcome.report,
+        title="Held-out test (last horizon of each series, scored by the holdout run's model)",
+    )
+    saved = "refit on every point" if outcome.refit else "the holdout model (--no-refit)"
+    if outcome.replaced:
+        saved += "; it replaced the model that was there"
+    out.print(f"model saved to [bold]{escape(str(outcome.path))}[/] ({saved})", soft_wrap=True)
+
+
+def evaluation_dict(report, per_series: bool, top: int) -> dict:
+    """``evaluate --json``: the report, plus the best and worst series with ``--per-series``."""
+    d = report.to_dict()
+    if per_series:
+        from forecastr.report import per_series_table
+
+        d["per_series_top"] = json.loads(
+            per_series_table(report, metric="mase", top=top).to_json(orient="records")
+        )
+    return d
+
+
+def print_evaluation(
+    report, folds: int, per_series: bool, top: int, plot: str | None, attention: str | None
+) -> None:
+    """The ``evaluate`` tables, and the figures written."""
+    title = "Holdout" if folds == 1 else f"Rolling origin: {folds} folds"
+    print_report(report, title=f"{title}, horizon {report.horizon}", per_series=per_series, top=top)
+    if plot:
+        out.print(f"plot written to [bold]{escape(plot)}[/]", soft_wrap=True)
+    if attention:
+        out.print(f"attention heatmap written to [bold]{escape(attention)}[/]")
+
+
+def warn_new_series(frame) -> None:
+    """A note naming (five of) the series the model never saw, forecast from their own scale."""
+    new = frame.attrs.get("new_series") or []
+    if new:
+        names = ", ".join(shown(s, 40) for s in new[:5]) + (", ..." if len(new) > 5 else "")
+        err.print(
+            f"[yellow]note:[/] {len(new)} series the model never saw ({escape(names)}): "
+            "forecast from their own history's scale",
+            highlight=False,
+        )
+
+
+def print_forecasts(frame, output: str | None, fmt: str) -> None:
+    """The forecasts as text on stdout, or where ``predict -o`` wrote them."""
+    if output is None:
+        from forecastr.forecast import write_frame
+
+        sys.stdout.write(write_frame(frame, None, fmt) or "")
+        return
+    err.print(
+        f"{len(frame)} forecasts written to {escape(str(output))}",
+        soft_wrap=True,
+        highlight=False,
+    )
+
+
+def print_export(rep: dict) -> None:
+    """The ``export`` report as a table."""
+    t = Table(title=f"Exported {escape(str(rep['path']))}", title_justify="left", show_header=False)
+    t.add_column(style="bold")
+    t.add_column()
+    for k, v in rep.items():
+        if k != "path":
+            t.add_row(k.replace("_", " "), escape(str(v)))
+    out.print(t)

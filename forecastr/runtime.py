@@ -3,7 +3,7 @@
 A file written by :func:`forecastr.export.export_onnx` holds the whole forecaster, scaling
 included, and everything needed to use it in its ``metadata_props``::
 
-    fc = Forecaster.from_onnx("model.onnx")      # load once (one session, one thread)
+    fc = OnnxPredictor.from_onnx("model.onnx")   # load once (one session, one thread)
     fc.predict(last_48_values)                   # (W,) or (B, W) raw -> (B, H) original units
     fc.predict(windows, series=["DE", "FR"])     # multi-series model: ids or indices
 
@@ -22,6 +22,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from forecastr.config import PREDICT, SCALERS
 from forecastr.errors import ArtifactError, InputError
 from forecastr.forecast import Schema
 from forecastr.jsonfields import (
@@ -47,7 +48,6 @@ from forecastr.modelcheck import (
     check_sizes,
     check_train_end,
 )
-from forecastr.scaling import SCALERS
 
 FORMAT = "forecastr-onnx"
 FORMAT_VERSION = 1
@@ -71,8 +71,8 @@ REQUIRED = (
 _CHUNK = 4096  # rows per session.run in forecast(): bounded memory for huge batches
 
 
-class Forecaster:
-    """A forecastr ONNX model behind :class:`~forecastr.forecast.SeriesForecaster`.
+class OnnxPredictor:
+    """A forecastr ONNX model behind the :class:`~forecastr.predictor.Predictor` contract.
 
     Attributes:
         path: the file it was loaded from.
@@ -84,6 +84,9 @@ class Forecaster:
         context: ``((S, window) float64 values, [S last timestamps])`` of the training data,
             or None when the export left it out (large panels).
         train_end: last timestamp per series seen in training, or None.
+        model_config: the network's settings (``models.ModelConfig``'s fields).
+        training_config, refit, seasons, evaluation: what a model directory also records
+            about its training; an ONNX file does not carry them (empty, False).
         metadata: every ``metadata_props`` entry as stored (strings).
     """
 
@@ -100,13 +103,17 @@ class Forecaster:
         self.model_config: dict = meta["model"]
         self.train_end: dict | None = meta["train_end"] or None
         self.context = meta["context"]
+        self.training_config: dict = {}  # an ONNX file cannot be retrained
+        self.refit = False
+        self.seasons: list[dict] = []
+        self.evaluation: dict = {}
         self._reference: tuple[float, float] | None = meta["reference_scaling"]
         self._index = {s: i for i, s in enumerate(self.ids)}
         _check_signature(session, self.window, self.horizon, path)
         self._check_runs()
 
     @classmethod
-    def from_onnx(cls, path: str | os.PathLike, threads: int = 1) -> Forecaster:
+    def from_onnx(cls, path: str | os.PathLike, threads: int = PREDICT.threads) -> OnnxPredictor:
         """Open ``path`` in one onnxruntime session (CPU, sequential, ``threads`` intra-op).
 
         Raises:
@@ -136,8 +143,6 @@ class Forecaster:
             ) from None
         metadata = dict(session.get_modelmeta().custom_metadata_map)
         return cls(session, metadata, path)
-
-    from_file = from_onnx  # the name forecastr.api uses
 
     # -- inference -------------------------------------------------------------------------
 
@@ -169,7 +174,7 @@ class Forecaster:
         return self._run(np.ascontiguousarray(x), idx)
 
     def forecast(self, windows: np.ndarray, series_ids: Sequence[str]) -> np.ndarray:
-        """SeriesForecaster protocol: (B, window) raw windows of named series -> (B, horizon)."""
+        """Predictor contract: (B, window) raw windows of named series -> (B, horizon)."""
         x = np.asarray(windows, dtype=np.float32)
         if len(x) == 0:
             return np.zeros((0, self.horizon))
@@ -234,9 +239,6 @@ class Forecaster:
                 f"series {err.args[0]!r} is not known to the model (ids: {_shown(self.ids)})"
             ) from None
         return idx
-
-
-OnnxForecaster = Forecaster
 
 
 def _parse(meta: dict, path: str) -> dict:

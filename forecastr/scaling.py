@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-SCALERS = ("standard", "minmax", "robust", "none")
+from forecastr.config import SCALERS
 
 
 @dataclass(frozen=True)
@@ -24,13 +24,6 @@ class ScalerParams:
     kind: str
     loc: np.ndarray
     scale: np.ndarray
-
-    def transform(self, y: np.ndarray, series: np.ndarray) -> np.ndarray:
-        """Scale values ``y`` (..., any shape) of series ``series`` (broadcastable index)."""
-        return (y - self.loc[series]) / self.scale[series]
-
-    def inverse(self, z: np.ndarray, series: np.ndarray) -> np.ndarray:
-        return z * self.scale[series] + self.loc[series]
 
     def transform_panel(self, y: np.ndarray, offsets: np.ndarray) -> np.ndarray:
         """Scale a whole concatenated panel array (one new array, O(N))."""

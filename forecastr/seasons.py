@@ -68,7 +68,7 @@ from statistics import NormalDist
 import numpy as np
 
 from forecastr.acf import PooledACF, SeriesSet
-from forecastr.baselines import seasonalities_for
+from forecastr.frequency import seasonalities_for
 
 ALPHA = 0.05  # family-wise level of the lag scan (one-sided)
 PRIOR_Z = 1.96  # the usual ACF band for a lag named in advance

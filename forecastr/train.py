@@ -11,70 +11,30 @@ import copy
 import math
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
 
-from forecastr import defaults
+from forecastr.batches import DeviceWindows
+from forecastr.config import DEVICES, LOSS_SCALES, LOSSES, SCALERS, TrainConfig, choices_text
 from forecastr.errors import InputError, SeriesTooShortError, TrainingError
 from forecastr.models import ModelConfig, Scaled, build, validate_config
 from forecastr.panel import Panel, mean_abs_change
-from forecastr.scaling import SCALERS, ScalerParams, fit_scaler
-from forecastr.windows import (
-    Split,
-    split_panel,
-    train_window_starts,
-    val_window_starts,
-    window_series,
-)
+from forecastr.scaling import ScalerParams, fit_scaler
+from forecastr.windows import Split, split_panel, train_window_starts, val_window_starts
 
-LOSSES = ("mse", "mae", "huber")
-LOSS_SCALES = ("mase", "none")
 # Validation windows scored per epoch at most: beyond a few thousand the early-stopping signal
 # is no steadier, and scoring all of them (one per validation point of every series) cost more
 # than the epoch's training on files of thousands of series.
 MAX_VAL_WINDOWS = 4096
 
 
-@dataclass(frozen=True)
-class TrainConfig:
-    """How to train; every default is documented in ``forecastr train --help``."""
-
-    epochs: int = 100  # upper bound; early stopping usually ends sooner
-    batch_size: int = 64
-    lr: float = 3e-3  # peak of the one-cycle schedule
-    weight_decay: float = 1e-4  # AdamW
-    loss: str = "mae"  # mse | mae | huber, in per-series scaled units
-    clip_norm: float = 1.0  # max global gradient norm; 0 disables clipping
-    patience: int = 10  # epochs without validation improvement before stopping
-    max_batches: int = 50  # per epoch: large data sets are sampled, not swept
-    scaler: str = "standard"  # per-series scaler fitted on the training part
-    val_size: int | None = None  # validation points per series; None: horizon
-    test_size: int | None = None  # held-out test points per series; None: horizon
-    seed: int = 0
-    device: str = "auto"  # auto | cpu | cuda
-    threads: int = 1  # torch intra-op threads (1 measured fastest and steadiest here)
-    teacher_forcing: float = 0.5  # seq2seq: probability of feeding the true previous value
-    teacher_forcing_decay: bool = False  # seq2seq: decay the ratio linearly to 0
-    # Per-series weight of the loss: "mase" weighs each series' errors by 1 / its in-sample
-    # naive MAE (what MASE divides by), so a smooth trending series counts as much as a noisy
-    # one; "none" leaves them in the scaler's units.
-    loss_scale: str = defaults.LOSS_SCALE
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict) -> TrainConfig:
-        return cls(**{k: v for k, v in d.items() if k in cls.__dataclass_fields__})
-
-
 def validate_train_config(cfg: TrainConfig) -> None:
     if cfg.loss not in LOSSES:
-        raise InputError(f"unknown --loss {cfg.loss!r}; choose mse, mae or huber")
+        raise InputError(f"unknown --loss {cfg.loss!r}; choose {choices_text(LOSSES)}")
     if cfg.scaler not in SCALERS:
         raise InputError(f"unknown --scaler {cfg.scaler!r}; choose {', '.join(SCALERS)}")
     if cfg.epochs < 1 or cfg.batch_size < 1 or cfg.max_batches < 1:
@@ -92,9 +52,11 @@ def validate_train_config(cfg: TrainConfig) -> None:
     if not 0.0 <= cfg.teacher_forcing <= 1.0:
         raise InputError("--teacher-forcing must be between 0 and 1")
     if cfg.loss_scale not in LOSS_SCALES:
-        raise InputError(f"unknown --loss-scale {cfg.loss_scale!r}; choose mase or none")
-    if cfg.device not in ("auto", "cpu", "cuda"):
-        raise InputError("--device must be auto, cpu or cuda")
+        raise InputError(
+            f"unknown --loss-scale {cfg.loss_scale!r}; choose {choices_text(LOSS_SCALES)}"
+        )
+    if cfg.device not in DEVICES:
+        raise InputError(f"--device must be {choices_text(DEVICES)}")
 
 
 @dataclass
@@ -164,29 +126,11 @@ def fit(
     )
     device = resolve_device(train_cfg.device)
     torch.set_num_threads(max(1, train_cfg.threads))
-
-    with np.errstate(over="ignore", invalid="ignore"):  # checked just below
-        z = torch.from_numpy(scaler.transform_panel(panel.y, panel.offsets).astype(np.float32))
-    if not bool(torch.isfinite(z).all()):  # the cause is the data's scale, not the rate
-        raise InputError(
-            "the values cannot be scaled for training (largest magnitude "
-            f"{float(np.max(np.abs(panel.y))):.3g}, smallest non-zero "
-            f"{_smallest_nonzero(panel.y):.3g}); divide or multiply them by a power of ten"
-        )
-    z = z.to(device)
-    train_np, val_np = train_window_starts(split), val_window_starts(split)
-    if len(train_np) == 0:
-        raise InputError(
-            "no training windows: every series is too short for this window and horizon; "
-            "use a smaller --window or --horizon"
-        )
-    if len(val_np) == 0 and epochs is None:
-        raise InputError("no validation windows: use a larger --val-size")
-    if len(val_np) > MAX_VAL_WINDOWS:  # evenly spaced, so every series keeps its share
-        val_np = val_np[np.linspace(0, len(val_np) - 1, MAX_VAL_WINDOWS).round().astype(np.int64)]
+    z = _scaled_values(panel, scaler).to(device)
+    train_np, val_np = _window_starts(split, refit=epochs is not None)
     weights = series_weights(panel.y, split, scaler) if train_cfg.loss_scale == "mase" else None
-    train_w = _Windows.of(split, train_np, split.train_end, device, weights)
-    val_w = _Windows.of(split, val_np, split.val_end, device, weights)
+    train_w = DeviceWindows.of(split, train_np, split.train_end, device, weights)
+    val_w = DeviceWindows.of(split, val_np, split.val_end, device, weights)
 
     t0 = time.perf_counter()
     member_cfg = ModelConfig.from_dict({**model_cfg.to_dict(), "ensemble": 1})
@@ -212,10 +156,40 @@ def fit(
     scaled = Scaled(model, torch.from_numpy(scaler.loc), torch.from_numpy(scaler.scale)).eval()
 
     history = histories[0] if len(histories) == 1 else {"members": histories}
-    summary = _summarise(histories, time.perf_counter() - t0, train_cfg, device, split)
+    summary = _summarise(histories, time.perf_counter() - t0, train_cfg, device)
     summary["train_windows"] = len(train_np)
     summary["short_series"] = int(split.short.sum())
     return TrainResult(scaled, model_cfg, asked, scaler, split, history, summary)
+
+
+def _scaled_values(panel: Panel, scaler: ScalerParams) -> torch.Tensor:
+    """Every value of ``panel`` in its series' scaled units, float32; refused when the data's
+    magnitude does not survive scaling (the cause is the data's scale, not the rate)."""
+    with np.errstate(over="ignore", invalid="ignore"):  # checked just below
+        z = torch.from_numpy(scaler.transform_panel(panel.y, panel.offsets).astype(np.float32))
+    if not bool(torch.isfinite(z).all()):
+        raise InputError(
+            "the values cannot be scaled for training (largest magnitude "
+            f"{float(np.max(np.abs(panel.y))):.3g}, smallest non-zero "
+            f"{_smallest_nonzero(panel.y):.3g}); divide or multiply them by a power of ten"
+        )
+    return z
+
+
+def _window_starts(split: Split, refit: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Training and validation window starts (a refit has no validation windows); at most
+    :data:`MAX_VAL_WINDOWS` validation windows, evenly spaced so every series keeps its share."""
+    train_np, val_np = train_window_starts(split), val_window_starts(split)
+    if len(train_np) == 0:
+        raise InputError(
+            "no training windows: every series is too short for this window and horizon; "
+            "use a smaller --window or --horizon"
+        )
+    if len(val_np) == 0 and not refit:
+        raise InputError("no validation windows: use a larger --val-size")
+    if len(val_np) > MAX_VAL_WINDOWS:
+        val_np = val_np[np.linspace(0, len(val_np) - 1, MAX_VAL_WINDOWS).round().astype(np.int64)]
+    return train_np, val_np
 
 
 def _smallest_nonzero(y: np.ndarray) -> float:
@@ -231,58 +205,6 @@ def _check_some_series_fills_the_window(split: Split) -> None:
             f"--window {split.window} is longer than every series' training part (the longest "
             f"has {longest} points, before validation and test); use a smaller --window"
         )
-
-
-@dataclass(frozen=True)
-class _Windows:
-    """Window start indices with the bounds each may read, on the training device."""
-
-    starts: torch.Tensor  # (n,) global index of each window's first input point
-    firsts: torch.Tensor  # (n,) first point of its series (padded starts lie before it)
-    lasts: torch.Tensor  # (n,) last point its part may read (targets of short series stop here)
-    partial: bool  # whether any target runs past its part (then the loss is masked)
-    weight: torch.Tensor | None  # (n,) loss weight of each window's series, or None (all 1)
-
-    @classmethod
-    def of(
-        cls,
-        split: Split,
-        starts: np.ndarray,
-        part_end: np.ndarray,
-        device: torch.device,
-        series_weight: np.ndarray | None = None,
-    ) -> _Windows:
-        series = window_series(split, starts) if len(starts) else starts
-        firsts, lasts = split.start[series], part_end[series] - 1
-        partial = bool(np.any(starts + split.window + split.horizon - 1 > lasts))
-        as_tensor = lambda a: torch.from_numpy(np.ascontiguousarray(a)).to(device)  # noqa: E731
-        weight = None
-        if series_weight is not None:
-            weight = as_tensor(series_weight[series].astype(np.float32))
-        return cls(as_tensor(starts), as_tensor(firsts), as_tensor(lasts), partial, weight)
-
-    def loss(self, loss_fn, point_fn, pred, y, idx, mask) -> torch.Tensor:
-        """Mean loss of windows ``idx``: over readable target points, weighted per series."""
-        if mask is None and self.weight is None:
-            return loss_fn(pred, y)
-        per_point = point_fn(pred, y)  # (B, H), the same loss unreduced
-        if self.weight is not None:
-            per_point = per_point * self.weight[idx][:, None]
-        if mask is None:
-            return per_point.mean()
-        return (per_point * mask).sum() / mask.sum().clamp_min(1)
-
-    def __len__(self) -> int:
-        return len(self.starts)
-
-    def block(self, z: torch.Tensor, idx: torch.Tensor | slice, span: torch.Tensor):
-        """(B, W + H) values of windows ``idx`` (padded windows repeat the first value; points
-        past a part's end are never read), and the (B, W + H) mask of readable points, or None
-        when every window is whole."""
-        pos = self.starts[idx][:, None] + span
-        last = self.lasts[idx][:, None]
-        gathered = z[torch.minimum(torch.maximum(pos, self.firsts[idx][:, None]), last)]
-        return gathered, (pos <= last) if self.partial else None
 
 
 def _ensemble(members: list[nn.Module]) -> nn.Module:
@@ -322,8 +244,8 @@ def _train_one(
     cfg: ModelConfig,
     tc: TrainConfig,
     z: torch.Tensor,
-    train_w: _Windows,
-    val_w: _Windows,
+    train_w: DeviceWindows,
+    val_w: DeviceWindows,
     seed: int,
     device: torch.device,
     progress: Progress | None,
@@ -333,20 +255,11 @@ def _train_one(
 ) -> tuple[nn.Module, dict]:
     torch.manual_seed(seed)
     gen = torch.Generator(device="cpu").manual_seed(seed)
-    model: Any = build(cfg).to(device)  # a Forecaster (members train one at a time)
-    opt = torch.optim.AdamW(model.parameters(), lr=tc.lr, weight_decay=tc.weight_decay)
+    model: Any = build(cfg).to(device)  # a ForecastNet (members train one at a time)
     n_train = len(train_w)
     per_epoch = min(tc.max_batches, math.ceil(n_train / tc.batch_size))
-    # The refit runs a whole one-cycle over its fixed epochs, so its last weights are annealed:
-    # cut at the holdout's best epoch, the holdout's own schedule would still be near its
-    # peak rate there (the holdout picks its best epoch on validation; the refit cannot).
-    sched = _schedule(opt, tc.lr, (fixed_epochs or tc.epochs) * per_epoch)
-    loss_fn, point_fn = _loss_fn(tc.loss), _point_loss_fn(tc.loss)
-    span = torch.arange(cfg.window + cfg.horizon, device=device)
-    w = cfg.window
-    clip = tc.clip_norm if tc.clip_norm > 0 else float("inf")
-    seq2seq = cfg.decoder == "seq2seq"
-
+    step = _Step.of(model, cfg, tc, (fixed_epochs or tc.epochs) * per_epoch, device)
+    sched, seq2seq = step.sched, step.seq2seq
     history: dict[str, Any] = {"train_loss": [], "val_loss": [], "lr": [], "teacher_forcing": []}
     norms: list[torch.Tensor] = []
     best = (math.inf, -1, copy.deepcopy(model.state_dict()))
@@ -355,27 +268,8 @@ def _train_one(
         ratio = _teacher_ratio(tc, epoch) if seq2seq else 0.0
         model.train()
         order = torch.randperm(n_train, generator=gen)[: per_epoch * tc.batch_size].to(device)
-        epoch_norms = torch.empty(per_epoch, device=device)
-        loss_sum = torch.zeros((), device=device)
-        steps = 0
-        for b in range(per_epoch):
-            idx = order[b * tc.batch_size : (b + 1) * tc.batch_size]
-            if len(idx) == 0:
-                break
-            block, mask = train_w.block(z, idx, span)  # (B, W + H), gathered by index
-            x, y = block[:, :w], block[:, w:]
-            pred = model.forward_teacher(x, y, ratio) if seq2seq else model(x)
-            target_mask = None if mask is None else mask[:, w:]
-            loss = train_w.loss(loss_fn, point_fn, pred, y, idx, target_mask)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            epoch_norms[b] = torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
-            opt.step()
-            sched.step()
-            loss_sum += loss.detach()
-            steps += 1
-        norms.append(epoch_norms[:steps].cpu())
-        train_loss = float(loss_sum) / max(steps, 1)  # one host sync per epoch
+        train_loss, epoch_norms = _run_epoch(step, z, train_w, order, per_epoch, tc, ratio)
+        norms.append(epoch_norms)
         if not math.isfinite(train_loss):
             raise TrainingError(
                 f"the training loss became {train_loss} in epoch {epoch + 1}; lower --lr "
@@ -390,7 +284,7 @@ def _train_one(
                 progress, member_index, members, epoch, fixed_epochs, train_loss, None, norms, epoch
             )
             continue
-        val_loss = _evaluate(model, z, val_w, span, w, loss_fn, point_fn)
+        val_loss = _evaluate(model, z, val_w, step.span, step.window, step.loss_fn, step.point_fn)
         if not math.isfinite(val_loss):
             raise TrainingError(
                 f"the validation loss became {val_loss} in epoch {epoch + 1} (the weights "
@@ -414,13 +308,91 @@ def _train_one(
             break
     if best[2] is not None:
         model.load_state_dict(best[2])
+    return model, _finish(history, norms, best, step.clip)
+
+
+def _finish(history: dict, norms: list[torch.Tensor], best: tuple, clip: float) -> dict:
+    """The member's history, with its gradient norms and the epoch whose weights it kept."""
     all_norms = torch.cat(norms).numpy() if norms else np.zeros(0)
     history["grad_norm"] = all_norms.tolist()
     history["best_epoch"] = best[1] + 1
     history["best_val_loss"] = best[0]
     history["epochs_run"] = len(history["train_loss"])
     history["clipped_share"] = float(np.mean(all_norms > clip)) if len(all_norms) else 0.0
-    return model, history
+    return history
+
+
+@dataclass(frozen=True)
+class _Step:
+    """What one optimisation step of a member needs."""
+
+    model: Any  # a ForecastNet, in training mode
+    opt: torch.optim.Optimizer
+    sched: Any  # the learning-rate schedule, stepped once per batch
+    loss_fn: nn.Module
+    point_fn: nn.Module  # the same loss, unreduced (masked targets, per-series weights)
+    span: torch.Tensor  # (W + H,) offsets of a window's points from its start
+    window: int
+    clip: float  # max gradient norm (inf: no clipping)
+    seq2seq: bool  # train with teacher forcing
+
+    @classmethod
+    def of(
+        cls, model: Any, cfg: ModelConfig, tc: TrainConfig, total: int, device: torch.device
+    ) -> _Step:
+        """AdamW and a one-cycle schedule over ``total`` steps for ``model``.
+
+        The refit runs a whole one-cycle over its fixed epochs, so its last weights are
+        annealed: cut at the holdout's best epoch, the holdout's own schedule would still be
+        near its peak rate there (the holdout picks its best epoch on validation; the refit
+        cannot)."""
+        opt = torch.optim.AdamW(model.parameters(), lr=tc.lr, weight_decay=tc.weight_decay)
+        return cls(
+            model,
+            opt,
+            _schedule(opt, tc.lr, total),
+            _loss_fn(tc.loss),
+            _point_loss_fn(tc.loss),
+            torch.arange(cfg.window + cfg.horizon, device=device),
+            cfg.window,
+            tc.clip_norm if tc.clip_norm > 0 else float("inf"),
+            cfg.decoder == "seq2seq",
+        )
+
+
+def _run_epoch(
+    s: _Step,
+    z: torch.Tensor,
+    train_w: DeviceWindows,
+    order: torch.Tensor,
+    per_epoch: int,
+    tc: TrainConfig,
+    ratio: float,
+) -> tuple[float, torch.Tensor]:
+    """One epoch over the windows ``order`` picks: (mean training loss, (steps,) gradient
+    norms before clipping, on the CPU)."""
+    w = s.window
+    epoch_norms = torch.empty(per_epoch, device=z.device)
+    loss_sum = torch.zeros((), device=z.device)
+    steps = 0
+    for b in range(per_epoch):
+        idx = order[b * tc.batch_size : (b + 1) * tc.batch_size]
+        if len(idx) == 0:
+            break
+        block, mask = train_w.block(z, idx, s.span)  # (B, W + H), gathered by index
+        x, y = block[:, :w], block[:, w:]
+        pred = s.model.forward_teacher(x, y, ratio) if s.seq2seq else s.model(x)
+        target_mask = None if mask is None else mask[:, w:]
+        loss = train_w.loss(s.loss_fn, s.point_fn, pred, y, idx, target_mask)
+        s.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        epoch_norms[b] = torch.nn.utils.clip_grad_norm_(s.model.parameters(), s.clip)
+        s.opt.step()
+        s.sched.step()
+        loss_sum += loss.detach()
+        steps += 1
+    norms = epoch_norms[:steps].cpu()
+    return float(loss_sum) / max(steps, 1), norms  # one host sync per epoch
 
 
 def _schedule(opt: torch.optim.Optimizer, lr: float, total: int):
@@ -458,7 +430,9 @@ def _report(progress, member, members, epoch, total, train_loss, val_loss, norms
 
 
 @torch.no_grad()
-def _evaluate(model, z, windows: _Windows, span, w, loss_fn, point_fn, chunk: int = 4096) -> float:
+def _evaluate(
+    model, z, windows: DeviceWindows, span, w, loss_fn, point_fn, chunk: int = 4096
+) -> float:
     """Mean validation loss over all validation windows (the decoder feeds itself)."""
     model.eval()
     total = torch.zeros((), device=z.device)
@@ -472,7 +446,7 @@ def _evaluate(model, z, windows: _Windows, span, w, loss_fn, point_fn, chunk: in
     return float(total) / max(n, 1)
 
 
-def _summarise(histories, seconds, tc, device, split) -> dict:
+def _summarise(histories, seconds, tc, device) -> dict:
     norms = np.concatenate([np.asarray(h["grad_norm"]) for h in histories])
     clip = tc.clip_norm if tc.clip_norm > 0 else math.inf
     return {
@@ -486,7 +460,4 @@ def _summarise(histories, seconds, tc, device, split) -> dict:
         "clipped_share": float(np.mean(norms > clip)) if len(norms) else 0.0,
         "clip_norm": tc.clip_norm,
         "device": str(device),
-        "train_windows": int(
-            np.sum(np.maximum(split.train_end - split.start - split.window - split.horizon + 1, 0))
-        ),
     }

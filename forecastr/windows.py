@@ -11,13 +11,20 @@ every index is clamped to that first point when gathered (:func:`clamped_index`)
 missing past reads as a repetition of the first value. The target always lies in real data,
 and the input holds at least :func:`min_real` real points; a gathered window never reads
 across series or into the future.
+
+Every window is counted and gathered here: training batches (:func:`clamp_positions`, on
+the training device), a model's inputs right-aligned at an origin (:func:`right_aligned_padded`,
+padded by repeating the first value, as in training) and the baselines' histories
+(:class:`LeadPadded`, padded with NaN, which the baselines read as "no point").
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from forecastr.errors import SeriesTooShortError
 from forecastr.panel import Panel, concat_ranges
@@ -124,8 +131,16 @@ def window_starts(
     into another series. Returns int64, shape (n_windows,), grouped by series.
     """
     seg_start = np.asarray(seg_start, dtype=np.int64)
-    counts = np.maximum(np.asarray(seg_end, dtype=np.int64) - seg_start - window - horizon + 1, 0)
-    return concat_ranges(seg_start, counts)
+    return concat_ranges(seg_start, window_counts(seg_start, seg_end, window, horizon))
+
+
+def window_counts(
+    seg_start: np.ndarray, seg_end: np.ndarray, window: int, horizon: int
+) -> np.ndarray:
+    """(S,) int64: how many whole (input, target) windows fit in each ``[seg_start, seg_end)``,
+    ``max(0, L - window - horizon + 1)``."""
+    length = np.asarray(seg_end, dtype=np.int64) - np.asarray(seg_start, dtype=np.int64)
+    return np.maximum(length - window - horizon + 1, 0)
 
 
 def train_window_starts(split: Split) -> np.ndarray:
@@ -167,8 +182,18 @@ def clamped_index(
     """(B, length) gather indices ``starts + arange(length)``, each clamped to its series'
     first point (a padded window repeats the first value and never reads the series before)
     and, with ``lasts``, to the last point its part may read (never the part after)."""
-    idx = np.maximum(np.asarray(starts)[:, None] + np.arange(length), np.asarray(firsts)[:, None])
-    return idx if lasts is None else np.minimum(idx, np.asarray(lasts)[:, None])
+    idx = np.asarray(starts)[:, None] + np.arange(length)
+    return clamp_positions(
+        idx, np.asarray(firsts)[:, None], None if lasts is None else np.asarray(lasts)[:, None]
+    )
+
+
+def clamp_positions(positions: Any, firsts: Any, lasts: Any = None) -> Any:
+    """Gather positions clamped to at least ``firsts`` and, with ``lasts``, at most ``lasts``
+    (all broadcastable): a padded window repeats its series' first point, and a part's window
+    never reads the points after it. For numpy arrays and torch tensors alike (training gathers
+    on its device); integer positions, so the result is exact either way."""
+    return positions.clip(min=firsts, max=lasts)
 
 
 def right_aligned_padded(
@@ -181,23 +206,33 @@ def right_aligned_padded(
     return y[clamped_index(ends - window, first, window)]
 
 
-def edge_fill(history: np.ndarray) -> np.ndarray:
-    """Replace each row's leading NaN padding by its first value, (B, W) -> (B, W) (a copy).
+@dataclass(frozen=True)
+class LeadPadded:
+    """A panel's values behind ``lead`` NaNs, so every window of up to ``lead`` points that
+    ends inside them is a row of one strided view: gathering right-aligned histories copies
+    rows, with no (B, T) index arrays. The backtest gathers its baselines' histories so."""
 
-    Rows that are all NaN stay NaN."""
-    out = np.array(history, dtype=np.float64, copy=True)
-    if out.size == 0:
+    values: np.ndarray  # (lead + N,)
+    lead: int
+
+    @classmethod
+    def of(cls, y: np.ndarray, lead: int) -> LeadPadded:
+        return cls(np.concatenate([np.full(lead, np.nan), y]), lead)
+
+    def take(self, index: np.ndarray) -> np.ndarray:
+        """``y[index]`` for absolute indices into the panel's values."""
+        return self.values[self.lead + index]
+
+    def right_aligned(self, starts: np.ndarray, ends: np.ndarray, length: int) -> np.ndarray:
+        """Rows ``y[starts[i]:ends[i]]``, each cut to its last ``length`` points, as a
+        right-aligned, NaN-left-padded (B, length) matrix; ``length <= lead``."""
+        if length == 0:
+            return np.empty((len(ends), 0))
+        rows = sliding_window_view(self.values, length)  # row j = values[j : j + length]
+        out = rows[self.lead + ends - length]  # (B, L) copy; may start in the previous series
+        pad = length - (ends - starts)  # (B,) columns before the series' first point
+        np.copyto(out, np.nan, where=np.arange(length) < pad[:, None])
         return out
-    missing = np.isnan(out)
-    first_col = np.argmax(~missing, axis=1)  # (B,)
-    first_val = out[np.arange(len(out)), first_col]  # (B,)
-    lead = np.arange(out.shape[1])[None, :] < first_col[:, None]
-    return np.where(lead, first_val[:, None], out)
-
-
-def test_window_starts(split: Split) -> np.ndarray:
-    """One window per series: the ``window`` points before the test part, predicting it."""
-    return split.val_end - split.window
 
 
 def gather(y: np.ndarray, starts: np.ndarray, window: int, horizon: int):
@@ -205,8 +240,3 @@ def gather(y: np.ndarray, starts: np.ndarray, window: int, horizon: int):
     idx = starts[:, None] + np.arange(window + horizon)
     block = y[idx]  # (B, window + horizon)
     return block[:, :window], block[:, window:]
-
-
-def series_of(starts: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-    """Which series each window start belongs to, shape (B,)."""
-    return np.searchsorted(offsets, starts, side="right") - 1

@@ -19,7 +19,7 @@ from forecastr.artifact import CONFIG, load
 from forecastr.errors import ArtifactError
 from forecastr.modeldir import WEIGHTS_RE, config_digest
 from forecastr.panel import Panel
-from forecastr.train import TrainConfig
+from forecastr.torch_predictor import TorchPredictor
 
 W, H = 12, 4
 OPTS = {"cell": "gru", "hidden": 8, "layers": 1, "window": W, "horizon": H, "ensemble": 1}
@@ -46,8 +46,10 @@ def two_series(seed: int = 0, unit: str = "ns") -> Panel:
 def train_tiny(out: Path, seed: int = 0, **model):
     return api.train(
         two_series(),
-        model={**OPTS, **model},
-        training=TrainConfig(epochs=2, batch_size=32, seed=seed),
+        **{**OPTS, **model},
+        epochs=2,
+        batch_size=32,
+        seed=seed,
         out=str(out),
     )
 
@@ -91,7 +93,7 @@ def reseal(model_dir: Path, edit=None) -> None:
 
 def refused(path, *fragments) -> str:
     with pytest.raises(ArtifactError) as info:
-        load(path).forecaster()
+        load(path).predictor()
     msg = str(info.value)
     assert "\n" not in msg and msg.strip() == msg
     for f in fragments:
@@ -106,8 +108,9 @@ def refused(path, *fragments) -> str:
 def test_round_trip_gives_identical_predictions(trained):
     outcome, path = trained
     bundle = load(path)
-    loaded = bundle.forecaster()
-    in_memory = artifact.TorchForecaster(outcome.result.model, ["north", "south"], W, H, "GRU")
+    loaded = bundle.predictor()
+    cfg = outcome.result.model_cfg
+    in_memory = TorchPredictor(outcome.result.model, ["north", "south"], cfg, train_end=None)
     x = windows_of(two_series())
     ids = ["north", "south"]
     assert np.array_equal(loaded.forecast(x, ids), in_memory.forecast(x, ids))
@@ -144,19 +147,17 @@ def test_bundle_records_what_inference_needs(trained):
 
 def test_stored_timestamps_survive_a_microsecond_panel(tmp_path):
     """pandas 3 makes datetime64[us] by default; the stored context must still say 2014."""
-    api.train(
-        two_series(unit="us"), model=OPTS, training=TrainConfig(epochs=1), out=str(tmp_path / "m")
-    )
+    api.train(two_series(unit="us"), **OPTS, epochs=1, out=str(tmp_path / "m"))
     stamps = load(tmp_path / "m").last_stamps()
     assert [str(pd.Timestamp(t).date()) for t in stamps] == ["2014-12-01"] * 2
 
 
 def test_ensemble_round_trip(tmp_path):
     outcome = train_tiny(tmp_path / "ens", cell="lstm", ensemble=2, decoder="seq2seq")
-    loaded = load(tmp_path / "ens").forecaster()
+    loaded = load(tmp_path / "ens").predictor()
     x = windows_of(two_series())
     ids = ["north", "south"]
-    mem = artifact.TorchForecaster(outcome.result.model, ids, W, H, "x")
+    mem = TorchPredictor(outcome.result.model, ids, outcome.result.model_cfg, train_end=None)
     assert np.array_equal(loaded.forecast(x, ids), mem.forecast(x, ids))
     assert loaded.name == "LSTM seq2seq x2"
 
@@ -246,7 +247,7 @@ def test_weights_without_the_stored_context_are_refused_for_predict(model_dir):
         api.predict(str(model_dir))
     assert "\n" not in str(info.value)
     # The network itself still loads: forecasting from a CSV does not need the context.
-    load(model_dir).forecaster()
+    load(model_dir).predictor()
 
 
 # ------------------------------------------------------------------------------------------
@@ -280,7 +281,7 @@ def test_loading_never_unpickles(trained, monkeypatch):
     monkeypatch.setattr(pickle, "loads", forbidden)
     monkeypatch.setattr(pickle, "Unpickler", forbidden)
     monkeypatch.setattr(torch, "load", forbidden)
-    load(trained[1]).forecaster().forecast(windows_of(two_series()), ["north", "south"])
+    load(trained[1]).predictor().forecast(windows_of(two_series()), ["north", "south"])
 
 
 @pytest.mark.parametrize("fix_checksum", [False, True])
@@ -320,7 +321,7 @@ def leftovers(parent: Path) -> list[str]:
 
 def resave(path: Path, outcome) -> None:
     """Save a second, different model over ``path`` (what a retrain does)."""
-    api.save_bundle(str(path), two_series(), outcome.result, outcome.report, {})
+    artifact.save_bundle(str(path), two_series(), outcome.result, outcome.report, {})
 
 
 @pytest.fixture(scope="module")
@@ -345,7 +346,7 @@ def test_an_interrupted_save_leaves_the_old_model_intact(model_dir, other, monke
     """(Every named step of a save, and real kills, are in test_atomic_save.py.)"""
     before = snapshot(model_dir)
     x = windows_of(two_series())
-    expected = load(model_dir).forecaster().forecast(x, ["north", "south"])
+    expected = load(model_dir).predictor().forecast(x, ["north", "south"])
     if where == "weights":  # while the new weights file is being written
         real_save = __import__("safetensors.torch", fromlist=["save_file"]).save_file
 
@@ -367,15 +368,15 @@ def test_an_interrupted_save_leaves_the_old_model_intact(model_dir, other, monke
         resave(model_dir, other)
     monkeypatch.undo()
     assert snapshot(model_dir) == before
-    assert np.array_equal(load(model_dir).forecaster().forecast(x, ["north", "south"]), expected)
+    assert np.array_equal(load(model_dir).predictor().forecast(x, ["north", "south"]), expected)
     assert leftovers(model_dir.parent) == []
 
 
 def test_a_completed_save_replaces_the_model(model_dir, other):
     x = windows_of(two_series())
-    first = load(model_dir).forecaster().forecast(x, ["north", "south"])
+    first = load(model_dir).predictor().forecast(x, ["north", "south"])
     resave(model_dir, other)
-    second = load(model_dir).forecaster().forecast(x, ["north", "south"])
+    second = load(model_dir).predictor().forecast(x, ["north", "south"])
     assert not np.array_equal(first, second)
     assert leftovers(model_dir.parent) == []
 

@@ -65,7 +65,7 @@ def which(path: Path) -> int | None:
         return None
     bundle = load(path)
     x = np.tile(np.linspace(0, 50, 6), (2, 1))
-    bundle.forecaster().forecast(x, IDS)  # the weights fit and predict
+    bundle.predictor().forecast(x, IDS)  # the weights fit and predict
     return int(bundle.config["seed"])
 
 
@@ -457,10 +457,10 @@ def as_format_1(model: Path) -> None:
 
 def test_a_format_1_model_still_loads_and_a_save_over_it_upgrades_it(old):
     x = np.tile(np.linspace(0, 50, 6), (2, 1))
-    before = load(old).forecaster().forecast(x, IDS)
+    before = load(old).predictor().forecast(x, IDS)
     as_format_1(old)
     assert sorted(os.listdir(old)) == [CONFIG, artifact.WEIGHTS]
-    assert np.array_equal(load(old).forecaster().forecast(x, IDS), before)
+    assert np.array_equal(load(old).predictor().forecast(x, IDS), before)
     w = old / artifact.WEIGHTS
     w.write_bytes(w.read_bytes()[:-8])
     refused(old, "checksum")  # its weights digest is still checked

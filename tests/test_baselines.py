@@ -10,11 +10,8 @@ from forecastr.baselines import (
     drift,
     mean,
     naive,
-    pad_right_aligned,
-    season_length_for,
     seasonal_fallback,
     seasonal_naive,
-    seasonalities_for,
     window_mean,
 )
 from forecastr.errors import InputError
@@ -109,65 +106,15 @@ def test_bad_horizon_is_an_input_error():
         seasonal_naive(np.ones((1, 3)), 2, season_length=0)
 
 
-def test_pad_right_aligned():
-    arrays = [np.array([1.0, 2.0, 3.0]), np.array([4.0])]
-    np.testing.assert_array_equal(pad_right_aligned(arrays), [[1, 2, 3], [NAN, NAN, 4]])
-    np.testing.assert_array_equal(pad_right_aligned(arrays, 2), [[2, 3], [NAN, 4]])
-    np.testing.assert_array_equal(
-        pad_right_aligned(arrays, 4), [[NAN, 1, 2, 3], [NAN, NAN, NAN, 4]]
-    )
-    assert pad_right_aligned([], None).shape == (0, 0)
-
-
-@pytest.mark.parametrize(
-    ("freq", "season"),
-    [
-        ("h", 24),
-        ("H", 24),
-        ("30min", 48),
-        ("30T", 48),
-        ("15min", 96),
-        ("10min", 144),
-        ("5min", 288),
-        ("min", 1440),
-        ("T", 1440),
-        ("D", 7),
-        ("B", 5),
-        ("W-SUN", 52),
-        ("W", 52),
-        ("MS", 12),
-        ("ME", 12),
-        ("M", 12),
-        ("QS-OCT", 4),
-        ("QE-DEC", 4),
-        ("Q", 4),
-        ("YS", 1),
-        ("YE", 1),
-        ("A-DEC", 1),
-        ("2h", 12),
-        ("3MS", 4),
-        (None, 1),
-        ("not-a-frequency", 1),
-    ],
-)
-def test_season_length_for(freq, season):
-    assert season_length_for(freq) == season
-
-
-def test_seasonalities_for():
-    assert seasonalities_for("30min") == [48, 336]
-    assert seasonalities_for("h") == [24, 168]
-    assert seasonalities_for("D") == [7, 365]
-    assert seasonalities_for("MS") == [12]
-    assert seasonalities_for(None) == [1]
-
-
 @st.composite
 def padded_histories(draw):
     lengths = draw(st.lists(st.integers(1, 30), min_size=1, max_size=5))
     values = st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False)
     arrays = [np.array(draw(st.lists(values, min_size=n, max_size=n))) for n in lengths]
-    return pad_right_aligned(arrays)
+    history = np.full((len(arrays), max(lengths)), NAN)  # right-aligned, NaN-left-padded
+    for row, a in zip(history, arrays, strict=True):
+        row[len(row) - len(a) :] = a
+    return history
 
 
 @settings(max_examples=60, deadline=None)

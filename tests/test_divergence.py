@@ -99,14 +99,15 @@ def test_a_diverged_refit_is_refused_with_the_no_refit_advice(data, tmp_path, mo
         return real(fc, panel)
 
     monkeypatch.setattr(forecast, "find_implausible", second_call_diverges)
-    from forecastr.train import TrainConfig
 
     out = tmp_path / "m"
     with pytest.raises(TrainingError, match=r"refit on every point diverged.*--no-refit"):
         api.train(
             data,
-            model={"hidden": 8, "layers": 1, "ensemble": 1},
-            training=TrainConfig(epochs=2),
+            hidden=8,
+            layers=1,
+            ensemble=1,
+            epochs=2,
             out=str(out),
         )
     assert not out.exists()

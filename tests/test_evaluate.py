@@ -10,9 +10,11 @@ from hypothesis import strategies as st
 
 from forecastr.baselines import BASELINES
 from forecastr.errors import ForecastrError, InputError, SeriesTooShortError
-from forecastr.evaluate import backtest, fold_origins, per_series_table
+from forecastr.evaluate import backtest
+from forecastr.folds import fold_origins
 from forecastr.metrics import mae, mase, mase_scale
 from forecastr.panel import Panel
+from forecastr.report import per_series_table
 
 
 def make_panel(series: dict[str, np.ndarray], start: str = "2015-01-01") -> Panel:

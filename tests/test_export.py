@@ -20,7 +20,7 @@ from forecastr.export import export_onnx, parity_windows
 from forecastr.forecast import Schema, last_windows
 from forecastr.models import ModelConfig, Scaled, build
 from forecastr.panel import Panel
-from forecastr.runtime import Forecaster
+from forecastr.runtime import OnnxPredictor
 
 BATCHES = (1, 7, 256)
 TOL = 1e-4
@@ -119,8 +119,8 @@ def test_every_backbone_matches_torch_at_batch_1_7_256(tmp_path, name):
     assert rep["batches_checked"] == list(BATCHES)
     assert rep["exporter"] == "torchscript"
 
-    torch_fc = load(model_dir).forecaster()
-    onnx_fc = Forecaster.from_onnx(tmp_path / "m.onnx")
+    torch_fc = load(model_dir).predictor()
+    onnx_fc = OnnxPredictor.from_onnx(tmp_path / "m.onnx")
     for batch in BATCHES:  # windows the export's own check did not see
         x, idx = raw_windows(torch_fc, batch)
         got = onnx_fc.predict(x, idx)
@@ -154,13 +154,13 @@ def test_scaling_lives_in_the_graph(tmp_path):
     bundle = load(model_dir)
     loc, scale = bundle.scaler.loc, bundle.scaler.scale
     assert np.ptp(loc) > 10 and np.ptp(scale) > 1  # the series really differ
-    inner = bundle.forecaster().module.model
-    x, idx = raw_windows(bundle.forecaster(), 64)
+    inner = bundle.predictor().module.model
+    x, idx = raw_windows(bundle.predictor(), 64)
     z = (x - loc[idx, None]) / scale[idx, None]
     with torch.inference_mode():
         out = inner(torch.from_numpy(z.astype(np.float32))).numpy().astype(np.float64)
     expected = out * scale[idx, None] + loc[idx, None]
-    got = Forecaster.from_onnx(tmp_path / "m.onnx").predict(x, idx)
+    got = OnnxPredictor.from_onnx(tmp_path / "m.onnx").predict(x, idx)
     np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-4 * np.abs(expected).max())
     # ... and the scaled-space output is far from the raw one, so this checks something.
     assert np.abs(expected - out).max() > 1.0
@@ -186,7 +186,7 @@ def test_metadata_round_trip(tmp_path):
     ctx = json.loads(meta["context"])
     np.testing.assert_array_equal(np.array(ctx["values"]), bundle.context()[0])
 
-    fc = Forecaster.from_onnx(tmp_path / "m.onnx")
+    fc = OnnxPredictor.from_onnx(tmp_path / "m.onnx")
     assert (fc.window, fc.horizon, fc.ids, fc.name) == (12, 4, ["s0", "s1", "s2"], "GRU")
     assert fc.schema == bundle.schema
     assert fc.train_end == bundle.config["train_end"]
@@ -211,7 +211,7 @@ def test_large_context_is_left_out(tmp_path, monkeypatch):
     monkeypatch.setattr(export, "MAX_CONTEXT_VALUES", 10)
     rep = export_onnx(tiny_model_dir(tmp_path / "m", n_series=2), tmp_path / "m.onnx")
     assert rep["context_stored"] is False
-    fc = Forecaster.from_onnx(tmp_path / "m.onnx")
+    fc = OnnxPredictor.from_onnx(tmp_path / "m.onnx")
     assert fc.context is None
     assert fc.predict(np.ones((2, 12)), ["s0", "s1"]).shape == (2, 4)
 
@@ -323,9 +323,9 @@ def test_int8_quantization(tmp_path, cfg):
     assert rep["quantized_int8_ops"] > 0
     assert 0 < rep["quantized_max_rel_change"] < 0.1
     assert rep["quantized_mae_vs_float"] >= 0 and rep["quantized_mae_vs_float_rel"] < 0.05
-    q = Forecaster.from_onnx(qpath)
+    q = OnnxPredictor.from_onnx(qpath)
     assert q.metadata["quantized"].startswith("int8")
-    assert q.ids == Forecaster.from_onnx(tmp_path / "m.onnx").ids
+    assert q.ids == OnnxPredictor.from_onnx(tmp_path / "m.onnx").ids
     onnx.checker.check_model(str(qpath), full_check=True)
 
 

@@ -15,10 +15,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecastr import csvread
 from forecastr.cli import app
 from forecastr.data import MAX_VALUE, frame_to_panel, load_csv
 from forecastr.errors import InputError, shown
+from forecastr.ingest import csvread
 from forecastr.panel import Panel, future_timestamps
 from forecastr.present import columns_text
 from forecastr.scaling import SCALERS, fit_scaler
@@ -99,6 +99,16 @@ def test_the_ends_of_the_range_are_accepted(write_csv, engine):
     assert str(first.ds[0])[:10] == "1677-09-22"
     last = load(write_csv(daily(range(1, 11), start="2262-04-02")))
     assert str(last.ds[-1])[:10] == "2262-04-11"
+
+
+@pytest.mark.parametrize("day", ["1677-09-22", "2262-04-10"])
+@pytest.mark.parametrize("freq", ["MS", "ME", "QS", "W-SUN"])
+def test_a_calendar_grid_past_the_range_is_refused_by_line(write_csv, engine, day, freq):
+    """The grid point before (after) a date near the ends lies outside what nanoseconds hold;
+    found by test_fuzz_csv, it used to escape as pandas' OutOfBoundsDatetime."""
+    refused(
+        write_csv(f"ds,y\n{day},1\n"), f"timestamp {day}", "(line 2)", f"'{freq}' grid", freq=freq
+    )
 
 
 def test_dates_out_of_range_from_a_frame_are_refused():

@@ -7,7 +7,7 @@ import torch
 from torch import nn
 
 from forecastr.fastgru import FastGRU
-from forecastr.models import Forecaster, ModelConfig
+from forecastr.models import ForecastNet, ModelConfig
 
 TOL = {"rtol": 1e-4, "atol": 1e-5}
 
@@ -119,8 +119,8 @@ def test_dropout_between_layers_trains():
 
 
 def test_forecaster_uses_fast_gru_for_gru_only():
-    gru = Forecaster(ModelConfig(window=12, horizon=3, cell="gru"))
-    lstm = Forecaster(ModelConfig(window=12, horizon=3, cell="lstm"))
+    gru = ForecastNet(ModelConfig(window=12, horizon=3, cell="gru"))
+    lstm = ForecastNet(ModelConfig(window=12, horizon=3, cell="lstm"))
     assert type(gru.encoder) is FastGRU
     assert type(lstm.encoder) is nn.LSTM
     # Saved weights load into a plain nn.GRU encoder and back.

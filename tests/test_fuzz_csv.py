@@ -28,9 +28,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from forecastr import csvread
 from forecastr.data import MAX_VALUE, IngestOptions, load_csv
 from forecastr.errors import ForecastrError
+from forecastr.ingest import csvread
 from forecastr.panel import Panel
 
 # Fixed seeds and no example database: the same examples on every run and machine.

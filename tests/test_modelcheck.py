@@ -23,8 +23,7 @@ from forecastr.artifact import CONFIG
 from forecastr.cli import app
 from forecastr.errors import ArtifactError
 from forecastr.modeldir import DIGEST_KEY, config_digest, sha256_file
-from forecastr.runtime import Forecaster
-from forecastr.train import TrainConfig
+from forecastr.runtime import OnnxPredictor
 
 OPTS = {"cell": "gru", "hidden": 8, "layers": 1, "window": 12, "horizon": 4, "ensemble": 1}
 INT64_MAX = 2**63 - 1
@@ -39,8 +38,7 @@ def make_model(tmp: Path) -> tuple[Path, Path, Path]:
     from forecastr.export import export_onnx
 
     csv = write_long_csv(tmp / "data.csv", n_series=3, n=60)
-    training = TrainConfig(epochs=1, batch_size=32)
-    api.train(str(csv), model=OPTS, training=training, out=str(tmp / "m"))
+    api.train(str(csv), **OPTS, epochs=1, batch_size=32, out=str(tmp / "m"))
     export_onnx(tmp / "m", tmp / "m.onnx")
     return csv, tmp / "m", tmp / "m.onnx"
 
@@ -336,12 +334,12 @@ def test_expected_tensors_match_the_real_network(name):
     assert modelcheck.expected_tensors(m, 3) == real
 
 
-def test_torch_free_copies_match_the_library():
-    from forecastr import models, train
+def test_the_checks_follow_the_config():
+    """modelcheck is torch-free, like config.py: it reads the model's fields, defaults and
+    choices from there, and knows the gate count of every cell."""
+    from forecastr import config, models
 
-    assert tuple(models.CELLS) == modelcheck.CELLS
-    assert modelcheck.DECODERS == models.DECODERS and modelcheck.BASES == models.BASES
-    assert modelcheck.LOSSES == train.LOSSES and modelcheck.LOSS_SCALES == train.LOSS_SCALES
+    assert tuple(modelcheck.GATES) == config.CELLS
     fields = models.ModelConfig.__dataclass_fields__
     assert tuple(fields) == modelcheck.MODEL_FIELDS
     defaults = {k: f.default for k, f in fields.items() if k not in ("window", "horizon")}
@@ -479,7 +477,7 @@ def test_crafted_onnx_metadata_is_refused_naming_the_key(trained, tmp_path, case
     make, fragment = ONNX_CASES[case]
     path = with_metadata(trained, tmp_path, **make(trained))
     with pytest.raises(ArtifactError) as info:
-        Forecaster.from_onnx(path)
+        OnnxPredictor.from_onnx(path)
     msg = str(info.value)
     assert "\n" not in msg and str(path) in msg, msg
     assert fragment in msg, (fragment, msg)
@@ -504,7 +502,7 @@ def test_a_graph_whose_series_table_is_shorter_than_its_ids_is_refused(trained, 
         context=None,
     )
     with pytest.raises(ArtifactError, match="graph failed to run"):
-        Forecaster.from_onnx(path)
+        OnnxPredictor.from_onnx(path)
 
 
 # ------------------------------------------------------------------------------------------
@@ -518,7 +516,7 @@ from forecastr.artifact import load
 from forecastr.errors import ArtifactError
 for path in sys.argv[1:]:
     try:
-        load(path).forecaster()
+        load(path).predictor()
         print("accepted", path)
     except ArtifactError as err:
         pass

@@ -11,7 +11,7 @@ import torch
 
 from forecastr import windows
 from forecastr.errors import InputError
-from forecastr.models import CELLS, Ensemble, Forecaster, ModelConfig, Scaled, build
+from forecastr.models import CELLS, Ensemble, ForecastNet, ModelConfig, Scaled, build
 from forecastr.panel import Panel
 from forecastr.train import TrainConfig, fit
 
@@ -59,7 +59,7 @@ def test_every_variant_maps_window_to_horizon(cell, head, bidirectional, layers)
     torch.manual_seed(0)
     decoder, attention = head
     cfg = tiny(cell, decoder, attention, bidirectional, layers=layers)
-    model = Forecaster(cfg)
+    model = ForecastNet(cfg)
     x = torch.randn(B, W) * 5 + 100
     y = model(x)
     assert y.shape == (B, H)
@@ -106,7 +106,7 @@ def test_ensemble_and_scaled_shapes(cell):
 def test_impossible_configs_are_refused_in_one_line(change, fragment):
     cfg = ModelConfig(**{**tiny().to_dict(), **change})
     with pytest.raises(ValueError, match=fragment) as info:
-        Forecaster(cfg)
+        ForecastNet(cfg)
     assert "\n" not in str(info.value)
     # Through the training entry point it is a user error, not a crash.
     with pytest.raises(InputError, match=fragment):
@@ -117,7 +117,7 @@ def test_impossible_configs_are_refused_in_one_line(change, fragment):
 @pytest.mark.parametrize("bidirectional", [False, True])
 def test_attention_weights_sum_to_one_over_encoder_steps(cell, bidirectional):
     torch.manual_seed(0)
-    model = Forecaster(tiny(cell, "seq2seq", True, bidirectional)).eval()
+    model = ForecastNet(tiny(cell, "seq2seq", True, bidirectional)).eval()
     x = torch.randn(B, W)
     with torch.no_grad():
         weights = model.attention_weights(x)
@@ -129,10 +129,10 @@ def test_attention_weights_sum_to_one_over_encoder_steps(cell, bidirectional):
 
 def test_attention_weights_need_attention():
     with pytest.raises(ValueError, match="no attention"):
-        Forecaster(tiny("gru", "seq2seq")).attention_weights(torch.randn(2, W))
+        ForecastNet(tiny("gru", "seq2seq")).attention_weights(torch.randn(2, W))
 
 
-def record_decoder_inputs(model: Forecaster, monkeypatch) -> list[torch.Tensor]:
+def record_decoder_inputs(model: ForecastNet, monkeypatch) -> list[torch.Tensor]:
     """Wrap the decoder cell's forward: every step's input (B, 1, features) is recorded."""
     cell = model.decoder.cell
     inputs: list[torch.Tensor] = []
@@ -155,7 +155,7 @@ def fed_values(inputs: list[torch.Tensor]) -> torch.Tensor:
 @pytest.mark.parametrize("attention", [False, True])
 def test_teacher_forcing_ratio_one_feeds_exactly_the_targets(cell, attention, monkeypatch):
     torch.manual_seed(0)
-    model = Forecaster(tiny(cell, "seq2seq", attention))
+    model = ForecastNet(tiny(cell, "seq2seq", attention))
     inputs = record_decoder_inputs(model, monkeypatch)
     x, target = torch.randn(B, W) * 3 + 7, torch.randn(B, H) * 3 + 7
     model.forward_teacher(x, target, ratio=1.0)
@@ -170,7 +170,7 @@ def test_teacher_forcing_ratio_one_feeds_exactly_the_targets(cell, attention, mo
 @pytest.mark.parametrize("attention", [False, True])
 def test_teacher_forcing_ratio_zero_feeds_exactly_the_predictions(cell, attention, monkeypatch):
     torch.manual_seed(0)
-    model = Forecaster(tiny(cell, "seq2seq", attention))
+    model = ForecastNet(tiny(cell, "seq2seq", attention))
     inputs = record_decoder_inputs(model, monkeypatch)
     x, target = torch.randn(B, W) * 3 + 7, torch.randn(B, H) * 3 + 7
     pred = model.forward_teacher(x, target, ratio=0.0)
@@ -185,7 +185,7 @@ def test_teacher_forcing_ratio_zero_feeds_exactly_the_predictions(cell, attentio
 
 def test_teacher_forcing_mixes_targets_and_predictions_elementwise(monkeypatch):
     torch.manual_seed(0)
-    model = Forecaster(tiny("gru", "seq2seq"))
+    model = ForecastNet(tiny("gru", "seq2seq"))
     inputs = record_decoder_inputs(model, monkeypatch)
     x, target = torch.randn(64, W), torch.randn(64, H) * 10
     model.forward_teacher(x, target, ratio=0.5)
@@ -199,7 +199,7 @@ def test_teacher_forcing_mixes_targets_and_predictions_elementwise(monkeypatch):
 
 def test_direct_head_ignores_teacher_forcing():
     torch.manual_seed(0)
-    model = Forecaster(tiny("lstm"))
+    model = ForecastNet(tiny("lstm"))
     x = torch.randn(B, W)
     assert torch.equal(model.forward_teacher(x, torch.randn(B, H), 1.0), model(x))
 
@@ -208,7 +208,7 @@ def test_seasonal_base_is_exact_on_a_pure_season_before_training():
     """With the correction near zero, a seasonal series is forecast by its last season."""
     torch.manual_seed(0)
     cfg = tiny(season_length=4)
-    model = Forecaster(cfg)
+    model = ForecastNet(cfg)
     for p in model.head.parameters():
         torch.nn.init.zeros_(p)
     x = torch.tensor([[1.0, 5.0, 2.0, 8.0] * 3])
@@ -232,7 +232,7 @@ def test_tiny_seq2seq_learns_a_sine(attention):
     cfg = tiny("gru", "seq2seq", attention, season_length=1)
     result = fit(panel, cfg, TrainConfig(epochs=40, patience=40, batch_size=32, seed=0))
     # Score on the held-out test part: the last H points, never seen in training.
-    starts = windows.test_window_starts(result.split)
+    starts = result.split.val_end - W  # the window before each test part
     x, y = windows.gather(panel.y, starts, W, H)
     with torch.no_grad():
         pred = result.model(torch.tensor(x, dtype=torch.float32), torch.tensor([0])).numpy()
@@ -246,7 +246,7 @@ def test_tiny_seq2seq_learns_a_sine(attention):
 def test_seq2seq_runs_without_a_base(attention, monkeypatch):
     """base='none': the decoder's base is zeros for every step, so it feeds its own values."""
     torch.manual_seed(0)
-    model = Forecaster(tiny("gru", "seq2seq", attention, base="none"))
+    model = ForecastNet(tiny("gru", "seq2seq", attention, base="none"))
     x = torch.randn(B, W)
     assert model(x).shape == (B, H)
     inputs = record_decoder_inputs(model, monkeypatch)

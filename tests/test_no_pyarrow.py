@@ -20,11 +20,11 @@ import pytest
 from conftest import SAMPLE_DATA
 from test_cli_info import BAD_INPUTS, assert_one_line_error
 
-from forecastr import csvread
 from forecastr.cli import app
 from forecastr.data import IngestOptions, load_csv
 from forecastr.errors import InputError, MissingDependencyError
 from forecastr.forecast import write_frame
+from forecastr.ingest import csvread
 
 ENGINES = ["pyarrow", "pandas"]
 

@@ -7,7 +7,7 @@ import pytest
 from forecastr.errors import InputError
 from forecastr.evaluate import backtest
 from forecastr.panel import Panel
-from forecastr.plot import plot_forecasts, plot_history
+from forecastr.plot import plot_forecasts
 
 pytest.importorskip("matplotlib")
 
@@ -54,11 +54,3 @@ def test_plot_forecasts_selected_series_and_unknown_id(tmp_path):
     assert path.stat().st_size > 0
     with pytest.raises(InputError, match="'nope'"):
         plot_forecasts(report, panel, tmp_path / "x.png", series_ids=["nope"])
-
-
-def test_plot_history_writes_png(tmp_path):
-    history = {"train_loss": [1.0, 0.5, 0.3, 0.25], "val_loss": [1.1, 0.6, 0.4, 0.45]}
-    path = plot_history(history, tmp_path / "history.png")
-    assert path.read_bytes().startswith(PNG_MAGIC)
-    with pytest.raises(InputError):
-        plot_history({}, tmp_path / "empty.png")

@@ -14,10 +14,9 @@ from conftest import make_panel
 
 from forecastr import api, autoconfig
 from forecastr.errors import ForecastrError
-from forecastr.train import TrainConfig
 
 OPTS = {"cell": "gru", "hidden": 8, "layers": 1, "window": 12, "horizon": 4, "ensemble": 1}
-TRAIN = TrainConfig(epochs=4, batch_size=16, max_batches=4, seed=3, patience=100)
+TRAIN = {"epochs": 4, "batch_size": 16, "max_batches": 4, "seed": 3, "patience": 100}
 H = OPTS["horizon"]
 
 
@@ -35,8 +34,8 @@ def _same_weights(a, b) -> bool:
 
 def test_report_model_never_sees_the_test_part_and_the_refit_model_sees_every_point(tmp_path):
     panel = make_panel([60, 75, 52])
-    a = api.train(panel, model=OPTS, training=TRAIN, out=str(tmp_path / "a"))
-    b = api.train(_wreck_test_part(panel), model=OPTS, training=TRAIN, out=str(tmp_path / "b"))
+    a = api.train(panel, **OPTS, **TRAIN, out=str(tmp_path / "a"))
+    b = api.train(_wreck_test_part(panel), **OPTS, **TRAIN, out=str(tmp_path / "b"))
     # The holdout model (the one the report scores) is blind to the test part ...
     assert _same_weights(a.holdout.model, b.holdout.model)
     np.testing.assert_array_equal(a.holdout.split.val_end, panel.offsets[1:] - H)
@@ -56,23 +55,27 @@ def test_report_model_never_sees_the_test_part_and_the_refit_model_sees_every_po
 
 def test_no_refit_saves_the_evaluated_model(tmp_path):
     panel = make_panel([60, 75])
-    out = api.train(panel, model=OPTS, training=TRAIN, out=str(tmp_path / "m"), refit=False)
+    out = api.train(panel, **OPTS, **TRAIN, out=str(tmp_path / "m"), refit=False)
     assert not out.refit and out.result is out.holdout
     cfg = json.loads((tmp_path / "m" / "config.json").read_text())
     assert cfg["refit"] is False
 
 
+def _frame(panel) -> pd.DataFrame:
+    """Long frame ``unique_id, ds, y`` of a panel."""
+    ids = np.repeat(np.asarray(panel.ids, dtype=object), panel.lengths)
+    return pd.DataFrame({"unique_id": ids, "ds": panel.ds, "y": panel.y})
+
+
 def _csv(panel, path):
-    frame = panel.to_frame()
-    frame["unique_id"] = frame["unique_id"].astype(str)
-    frame.to_csv(path, index=False)
+    _frame(panel).to_csv(path, index=False)
     return str(path)
 
 
 def test_evaluate_on_the_training_file_of_a_refit_model_stays_honest(tmp_path):
     panel = make_panel([60, 75])
     data = _csv(panel, tmp_path / "d.csv")
-    api.train(data, model=OPTS, training=TRAIN, out=str(tmp_path / "m"))
+    api.train(data, **OPTS, **TRAIN, out=str(tmp_path / "m"))
     with pytest.raises(ForecastrError, match="refit on every point"):
         api.evaluate(data, str(tmp_path / "m"))
     report, _, _ = api.evaluate(data, str(tmp_path / "m"), refit=True)  # retrains per fold
@@ -81,9 +84,8 @@ def test_evaluate_on_the_training_file_of_a_refit_model_stays_honest(tmp_path):
 
 def test_new_series_are_forecast_from_their_own_scale(tmp_path):
     panel = make_panel([60, 75, 52])
-    api.train(panel, model=OPTS, training=TRAIN, out=str(tmp_path / "m"))
-    frame = panel.to_frame()
-    frame["unique_id"] = frame["unique_id"].astype(str)
+    api.train(panel, **OPTS, **TRAIN, out=str(tmp_path / "m"))
+    frame = _frame(panel)
     s0 = frame[frame.unique_id == "s0"]
     new = s0.assign(unique_id="fresh", y=3.0 * s0["y"] + 500.0)
     path = tmp_path / "new.csv"
@@ -100,11 +102,10 @@ def test_new_series_through_onnx_and_the_cli(tmp_path, runner):
     from forecastr.cli import app
 
     panel = make_panel([60, 75])
-    api.train(panel, model=OPTS, training=TRAIN, out=str(tmp_path / "m"))
+    api.train(panel, **OPTS, **TRAIN, out=str(tmp_path / "m"))
     onnx = tmp_path / "m.onnx"
     assert runner.invoke(app, ["export", str(tmp_path / "m"), "--onnx", str(onnx)]).exit_code == 0
-    frame = panel.to_frame()
-    frame["unique_id"] = frame["unique_id"].astype(str)
+    frame = _frame(panel)
     s1 = frame[frame.unique_id == "s1"]
     pd.concat([s1, s1.assign(unique_id="brand-new", y=s1["y"] * 0.5)]).to_csv(
         tmp_path / "n.csv", index=False
@@ -167,7 +168,7 @@ def test_the_base_is_chosen_on_the_training_part():
 
 
 class _NanModel:
-    name, window, horizon, ids = "broken", 4, 2, ["s0", "s1"]
+    name, window, horizon, ids, train_end = "broken", 4, 2, ["s0", "s1"], None
 
     def forecast(self, windows, series_ids):
         out = np.ones((len(windows), self.horizon))

@@ -1,4 +1,4 @@
-"""The torch-free runtime: predict/forecast, the SeriesForecaster attributes, refusal of bad
+"""The torch-free runtime: predict/forecast, the Predictor attributes, refusal of bad
 files and inputs, and `forecastr predict|evaluate m.onnx` matching the torch model's CLI."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from forecastr.cli import app
 from forecastr.data import load_csv
 from forecastr.errors import ArtifactError, InputError
 from forecastr.export import export_onnx
-from forecastr.runtime import Forecaster, OnnxForecaster
+from forecastr.runtime import OnnxPredictor
 
 N, WINDOW, HORIZON = 30, 12, 4
 
@@ -45,7 +45,7 @@ def exported(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def fc(exported):
-    return Forecaster.from_onnx(exported[2])
+    return OnnxPredictor.from_onnx(exported[2])
 
 
 def test_attributes_match_the_model_directory(exported, fc):
@@ -57,11 +57,12 @@ def test_attributes_match_the_model_directory(exported, fc):
     values, last = fc.context
     np.testing.assert_array_equal(values, bundle.context()[0])
     assert last == bundle.last_stamps()
-    assert OnnxForecaster is Forecaster and Forecaster.from_file == Forecaster.from_onnx
+    # What only a model directory records of its training: an ONNX file says nothing of it.
+    assert (fc.training_config, fc.refit, fc.seasons, fc.evaluation) == ({}, False, [], {})
 
 
 def test_predict_shapes_and_series_forms(exported, fc):
-    torch_fc = load(exported[1]).forecaster()
+    torch_fc = load(exported[1]).predictor()
     values, _ = fc.context
     ref = torch_fc.forecast(values, fc.ids)  # (3, H)
     np.testing.assert_allclose(fc.predict(values, fc.ids), ref, rtol=1e-5)
@@ -86,7 +87,7 @@ def test_forecast_protocol(exported, fc):
 def test_single_series_model_needs_no_series(tmp_path):
     tiny_model_dir(tmp_path / "m", n_series=1)
     export_onnx(tmp_path / "m", tmp_path / "m.onnx")
-    fc = Forecaster.from_onnx(tmp_path / "m.onnx")
+    fc = OnnxPredictor.from_onnx(tmp_path / "m.onnx")
     x = np.linspace(0, 1, WINDOW * 7).reshape(7, WINDOW)
     assert fc.predict(x).shape == (7, HORIZON)
     np.testing.assert_array_equal(fc.predict(x), fc.predict(x, 0))
@@ -105,7 +106,7 @@ def test_integer_index_data_round_trips(tmp_path):
     panel = make_panel([40, 50], freq=None)
     tiny_model_dir(tmp_path / "m", panel=panel, cell="rnn")
     export_onnx(tmp_path / "m", tmp_path / "m.onnx")
-    fc = Forecaster.from_onnx(tmp_path / "m.onnx")
+    fc = OnnxPredictor.from_onnx(tmp_path / "m.onnx")
     assert fc.schema.freq is None and fc.context[1] == [39, 49]
     by_onnx = api.predict(str(tmp_path / "m.onnx"))
     by_torch = api.predict(str(tmp_path / "m"))
@@ -115,10 +116,10 @@ def test_integer_index_data_round_trips(tmp_path):
 
 def test_threads(exported, fc):
     values, _ = fc.context
-    fc2 = Forecaster.from_onnx(exported[2], threads=2)
+    fc2 = OnnxPredictor.from_onnx(exported[2], threads=2)
     np.testing.assert_allclose(fc2.predict(values, fc.ids), fc.predict(values, fc.ids), rtol=1e-6)
     with pytest.raises(InputError, match="threads"):
-        Forecaster.from_onnx(exported[2], threads=0)
+        OnnxPredictor.from_onnx(exported[2], threads=0)
 
 
 @pytest.mark.parametrize("shape", [(WINDOW - 1,), (3, WINDOW + 1), (2, 3, WINDOW), ()])
@@ -154,7 +155,7 @@ def test_non_finite_window_is_refused(fc):
 
 def assert_artifact_error(path, *fragments):
     with pytest.raises(ArtifactError) as info:
-        Forecaster.from_onnx(path)
+        OnnxPredictor.from_onnx(path)
     msg = str(info.value)
     assert "\n" not in msg and str(path) in msg
     for f in fragments:
@@ -212,7 +213,7 @@ def test_other_format_version_is_refused(tmp_path):
 
 
 def test_incomplete_metadata_and_foreign_graph_are_refused(tmp_path, exported):
-    meta = dict(Forecaster.from_onnx(exported[2]).metadata)
+    meta = dict(OnnxPredictor.from_onnx(exported[2]).metadata)
     path = tmp_path / "edited.onnx"
     onnx.save(identity_model({k: v for k, v in meta.items() if k != "schema"}), path)
     assert_artifact_error(path, "missing schema")

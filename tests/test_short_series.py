@@ -10,7 +10,6 @@ from forecastr.forecast import last_windows
 from forecastr.panel import Panel
 from forecastr.windows import (
     clamped_index,
-    edge_fill,
     min_real,
     split_panel,
     train_window_starts,
@@ -87,8 +86,3 @@ def test_last_windows_pad_with_the_first_value():
     w = last_windows(panel, 5)
     np.testing.assert_array_equal(w[0], [0, 0, 0, 1, 2])
     np.testing.assert_array_equal(w[1], [8, 9, 10, 11, 12])
-
-
-def test_edge_fill_replaces_leading_nan_only():
-    x = np.array([[np.nan, np.nan, 1.0, 2.0], [3.0, 4.0, 5.0, 6.0]])
-    np.testing.assert_array_equal(edge_fill(x), [[1, 1, 1, 2], [3, 4, 5, 6]])

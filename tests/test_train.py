@@ -220,7 +220,7 @@ def test_a_nan_loss_writes_no_model(tmp_path, monkeypatch):
     monkeypatch.setattr(train, "_loss_fn", nan_loss)
     out = tmp_path / "model"
     with pytest.raises(TrainingError, match="no model written"):
-        api.train(panel_of(sine()), model=OPTS, training=fast(), out=str(out))
+        api.train(panel_of(sine()), **OPTS, **fast().to_dict(), out=str(out))
     assert not out.exists()
     assert os.listdir(tmp_path) == []
 
@@ -233,11 +233,11 @@ def test_a_diverged_validation_loss_raises_training_error(monkeypatch):
 
 def test_an_earlier_model_survives_a_failed_retrain(tmp_path, monkeypatch):
     out = tmp_path / "model"
-    api.train(panel_of(sine()), model=OPTS, training=fast(epochs=1), out=str(out))
+    api.train(panel_of(sine()), **OPTS, **fast(epochs=1).to_dict(), out=str(out))
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     monkeypatch.setattr(train, "_loss_fn", lambda name: lambda p, y: (p - y).sum() * np.inf)
     with pytest.raises(TrainingError):
-        api.train(panel_of(sine()), model=OPTS, training=fast(), out=str(out))
+        api.train(panel_of(sine()), **OPTS, **fast().to_dict(), out=str(out))
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
 

@@ -10,15 +10,23 @@ from hypothesis import strategies as st
 
 from forecastr.errors import InputError, SeriesTooShortError
 from forecastr.windows import (
+    LeadPadded,
+    clamp_positions,
     gather,
     min_length,
-    series_of,
+    right_aligned_padded,
     split_panel,
     train_window_starts,
     val_window_starts,
+    window_counts,
     window_starts,
 )
-from forecastr.windows import test_window_starts as last_window_starts  # not a test
+
+
+def series_of(starts: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Which series each (unpadded) window start belongs to, shape (B,)."""
+    return np.searchsorted(offsets, starts, side="right") - 1
+
 
 # ---------------------------------------------------------------------------------------------
 # window_starts
@@ -109,16 +117,6 @@ def test_validation_windows_one_per_validation_point():
     assert np.all(starts >= split.start[s])
 
 
-def test_test_window_predicts_the_test_part():
-    panel = make_panel([40, 33])
-    split = split_panel(panel, window=6, horizon=4)
-    starts = last_window_starts(split)
-    x, y = gather(panel.y, starts, 6, 4)
-    for i in range(2):
-        np.testing.assert_array_equal(y[i], panel.y[split.val_end[i] : split.end[i]])
-        np.testing.assert_array_equal(x[i], panel.y[split.val_end[i] - 6 : split.val_end[i]])
-
-
 def test_no_test_point_inside_training_or_validation_windows():
     panel = make_panel([60, 45, 52])
     split = split_panel(panel, window=7, horizon=5, val_size=6, test_size=5)
@@ -174,6 +172,9 @@ def test_window_starts_properties(lengths, window, horizon):
     s = series_of(starts, panel.offsets)
     expected = np.maximum(np.asarray(lengths) - window - horizon + 1, 0)
     np.testing.assert_array_equal(np.bincount(s, minlength=len(lengths)), expected)
+    counts = window_counts(panel.offsets[:-1], panel.offsets[1:], window, horizon)
+    np.testing.assert_array_equal(counts, expected)
+    assert counts.dtype == np.int64
     np.testing.assert_array_equal(s, series_of(starts + window + horizon - 1, panel.offsets))
     assert np.all(np.diff(starts) > 0)  # grouped by series, in time order, no repeats
     x, y = gather(panel.y, starts, window, horizon)
@@ -211,5 +212,45 @@ def test_split_properties(lengths, window, horizon, val_size, test_size):
     assert np.all(train >= split.start[ts]) and np.all(val >= split.start[vs])
     # the test part is exactly test_size points, never seen by train or validation windows
     np.testing.assert_array_equal(split.end - split.val_end, test_size)
-    test = last_window_starts(split)
-    np.testing.assert_array_equal(test + window, split.val_end)
+
+
+# ---------------------------------------------------------------------------------------------
+# right-aligned and padded gathering
+
+
+@settings(max_examples=100, deadline=None, derandomize=True, database=None)
+@given(
+    lengths=st.lists(st.integers(1, 30), min_size=1, max_size=5),
+    length=st.integers(0, 12),
+    data=st.data(),
+)
+def test_right_aligned_gathering(lengths, length, data):
+    """NaN-padded histories (baselines) and first-value-padded inputs (models) hold the same
+    points: each series' last ``length`` points before its end, in time order."""
+    panel = make_panel(lengths, freq=None)
+    starts = panel.offsets[:-1]
+    cut = np.array([data.draw(st.integers(1, n)) for n in lengths])  # points before each end
+    ends = starts + cut
+    nan_padded = LeadPadded.of(panel.y, max(length, int(cut.max()))).right_aligned(
+        starts, ends, length
+    )
+    edge_padded = right_aligned_padded(panel.y, starts, ends, length)
+    assert nan_padded.shape == edge_padded.shape == (len(lengths), length)
+    for i, (s, e) in enumerate(zip(starts, ends, strict=True)):
+        real = panel.y[max(s, e - length) : e]
+        pad = length - len(real)
+        np.testing.assert_array_equal(nan_padded[i, pad:], real)
+        assert np.isnan(nan_padded[i, :pad]).all()
+        np.testing.assert_array_equal(edge_padded[i, pad:], real)
+        np.testing.assert_array_equal(edge_padded[i, :pad], panel.y[s])
+
+
+def test_clamp_positions_is_the_same_for_numpy_and_torch():
+    torch = pytest.importorskip("torch")
+    pos = np.arange(-3, 12).reshape(3, 5)
+    firsts, lasts = np.array([[0], [4], [11]]), np.array([[2], [8], [11]])
+    want = clamp_positions(pos, firsts, lasts)
+    np.testing.assert_array_equal(want, np.minimum(np.maximum(pos, firsts), lasts))
+    got = clamp_positions(torch.from_numpy(pos), torch.from_numpy(firsts), torch.from_numpy(lasts))
+    np.testing.assert_array_equal(got.numpy(), want)
+    np.testing.assert_array_equal(clamp_positions(pos, firsts), np.maximum(pos, firsts))

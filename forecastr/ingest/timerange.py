@@ -9,13 +9,13 @@ A step index must leave room for the differences of its steps in int64 (:data:`M
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import numpy as np
 import pandas as pd
 
 from forecastr.errors import InputError, shown
+from forecastr.ingest.where import Where
 
 # Timestamps are int64 nanoseconds (pandas' and the model's unit): the dates they can hold.
 FIRST_DATE = pd.Timestamp.min.ceil("D")  # 1677-09-22
@@ -27,9 +27,6 @@ DATE_RANGE = f"{FIRST_DATE.date()} to {LAST_DATE.date()}"
 # a step is read as a float, which is exact only up to 2**53.
 MAX_STEP = 2**62
 MAX_FLOAT_STEP = 2**53
-
-RowLine = Callable[[int], int]  # 0-based row -> line number, for messages
-
 
 # Nanoseconds per numpy datetime unit coarser than ns (Y and M are converted to D first).
 _UNIT_NS = {"W": 7 * 86_400 * 10**9, "D": 86_400 * 10**9, "h": 3_600 * 10**9, "m": 60 * 10**9,
@@ -53,8 +50,7 @@ def outside_ns(stamps: np.ndarray) -> np.ndarray:
 def to_ns(
     stamps: np.ndarray,
     name: str,
-    source: str,
-    row_line: RowLine,
+    where: Where,
     codes: np.ndarray | None = None,
     text: pd.Series | None = None,
 ) -> np.ndarray:
@@ -72,7 +68,7 @@ def to_ns(
         j = k if codes is None else int(codes[k])
         cell = text.iloc[j] if text is not None else _date_text(stamps[j])
         raise InputError(
-            f"{source}: date {shown(cell)} in column {shown(name)} at line {row_line(k)} is "
+            f"{where.file}: date {shown(cell)} in column {shown(name)} at line {where.line(k)} is "
             f"outside {DATE_RANGE}, the dates forecastr can hold; fix the date, or use an "
             "integer step index instead"
         )
@@ -86,9 +82,7 @@ def _date_text(stamp: np.datetime64) -> str:
     return re.sub(r"T00:00:00(\.0*)?$", "", text)
 
 
-def int_text(
-    text: pd.Series, codes: np.ndarray, name: str, source: str, row_line: RowLine
-) -> np.ndarray:
+def int_text(text: pd.Series, codes: np.ndarray, name: str, where: Where) -> np.ndarray:
     """Distinct whole-number cells as int64; one too large for it is refused by line."""
     digits = text.str.lstrip("+-").str.lstrip("0").str.len()
     too_long = (digits > 19).to_numpy()
@@ -97,25 +91,25 @@ def int_text(
             return text.astype(np.int64).to_numpy()
         except (OverflowError, ValueError):
             too_long = (digits == 19).to_numpy()  # some 19-digit cell is past int64
-    return _refuse_step(text, too_long, name, source, row_line, codes)
+    return _refuse_step(text, too_long, name, where, codes)
 
 
 def check_steps(
-    arr: np.ndarray, name: str, source: str, row_line: RowLine, codes: np.ndarray | None = None
+    arr: np.ndarray, name: str, where: Where, codes: np.ndarray | None = None
 ) -> np.ndarray:
     """``arr`` (int64 steps, or distinct steps with ``codes``), refusing one past MAX_STEP."""
     big = (arr > MAX_STEP) | (arr < -MAX_STEP)
     if big.any():
-        _refuse_step(arr, big, name, source, row_line, codes)
+        _refuse_step(arr, big, name, where, codes)
     return arr
 
 
-def float_steps(arr: np.ndarray, name: str, source: str, row_line: RowLine) -> np.ndarray:
+def float_steps(arr: np.ndarray, name: str, where: Where) -> np.ndarray:
     """Whole numbers read as floats (written 1.0 or 1e3, or past int64) as int64 steps."""
     size = np.abs(arr)
     for limit in (MAX_STEP, MAX_FLOAT_STEP):  # past int64 first: that message says more
         if (size > limit).any():
-            _refuse_step(arr, size > limit, name, source, row_line, None, limit)
+            _refuse_step(arr, size > limit, name, where, None, limit)
     return arr.astype(np.int64)
 
 
@@ -123,8 +117,7 @@ def _refuse_step(
     values: pd.Series | np.ndarray,
     bad: np.ndarray,
     name: str,
-    source: str,
-    row_line: RowLine,
+    where: Where,
     codes: np.ndarray | None,
     limit: int = MAX_STEP,
 ) -> NoReturn:
@@ -135,7 +128,13 @@ def _refuse_step(
     cell = values.iloc[j] if isinstance(values, pd.Series) else values[j]
     exact = "" if limit == MAX_STEP else " written with a decimal point or an exponent"
     raise InputError(
-        f"{source}: step {shown(cell, 30)} in column {shown(name)} at line {row_line(k)} is too "
-        f"large for a step index{exact} (at most {limit:.3g} in size); subtract a common "
-        "offset from the column, or write the steps as plain whole numbers"
+        f"{where.file}: step {shown(cell, 30)} in column {shown(name)} at line {where.line(k)} "
+        f"is too large for a step index{exact} (at most {limit:.3g} in size); subtract a "
+        "common offset from the column, or write the steps as plain whole numbers"
     )
+
+
+def stamp_text(value: Any) -> str:
+    """A timestamp for a message: the date alone at midnight."""
+    t = pd.Timestamp(value)
+    return str(t.date()) if t == t.normalize() else str(t)

@@ -1,0 +1,114 @@
+"""``train``'s flow: a holdout run scored on points it never saw, then a refit on every point.
+
+The holdout run trains on each series without its last horizon (its validation part, for
+early stopping, just before); the model and the baselines are then scored on that last
+horizon, which is the report ``train`` prints. The refit retrains the same configuration on
+every point for the epochs early stopping chose per member: the model that forecasts best from
+the end of the data, and the one saved. Either run is refused, before anything is written,
+when its forecasts leave the data far behind. Imports torch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from forecastr import forecast, train
+from forecastr.autoconfig import main_season
+from forecastr.config import ModelConfig, TrainConfig
+from forecastr.errors import TrainingError
+from forecastr.evaluate import backtest
+from forecastr.panel import Panel
+from forecastr.report import EvalReport
+from forecastr.torch_predictor import TorchPredictor
+from forecastr.train import TrainResult
+
+
+@dataclass
+class Runs:
+    """What ``train``'s flow produced."""
+
+    holdout: TrainResult  # the run the report scores
+    saved: TrainResult  # the run to save: the refit, or the holdout run itself
+    report: EvalReport  # the holdout run's model and the baselines on the unseen last horizon
+    train_end: dict  # the saved run's last timestamp seen, per series
+    name: str  # the network's name (``models.model_name``)
+
+
+def holdout_then_refit(
+    panel: Panel,
+    mcfg: ModelConfig,
+    tcfg: TrainConfig,
+    seasons: list,
+    refit: bool,
+    progress: Callable[[dict], None] | None = None,
+) -> Runs:
+    """Train and score the holdout run, then (with ``refit``) retrain on every point."""
+    holdout = train.fit(panel, mcfg, tcfg, progress)
+    train_end = _holdout_end(panel, holdout)
+    fc = _predictor(holdout, panel, train_end)
+    report = _holdout_report(panel, fc, mcfg, seasons)
+    _refuse_diverged(fc, panel, tcfg, "the holdout run")
+    if not refit:
+        return Runs(holdout, holdout, report, train_end, fc.name)
+    result = train.fit(panel, mcfg, tcfg, progress, epochs=list(holdout.summary["best_epoch"]))
+    train_end = _series_end(panel)
+    _refuse_diverged(_predictor(result, panel, train_end), panel, tcfg, "the refit on every point")
+    result.summary["holdout"] = holdout.summary
+    return Runs(holdout, result, report, train_end, fc.name)
+
+
+def _predictor(result: TrainResult, panel: Panel, train_end: dict | None) -> TorchPredictor:
+    return TorchPredictor(result.model, panel.ids, result.model_cfg, train_end=train_end)
+
+
+def _holdout_end(panel: Panel, holdout: TrainResult) -> dict:
+    """The last timestamp the holdout run saw of each series that can be scored (one with a
+    point before its test part)."""
+    ends, horizon = holdout.split.val_end, holdout.model_cfg.horizon
+    return {
+        s: _stamp(panel.ds[int(e) - 1])
+        for s, e, n in zip(panel.ids, ends, panel.lengths, strict=True)
+        if n > horizon
+    }
+
+
+def _series_end(panel: Panel) -> dict:
+    """The last timestamp of every series: what a refit on every point saw."""
+    ends = panel.offsets[1:]
+    return {s: _stamp(panel.ds[int(e) - 1]) for s, e in zip(panel.ids, ends, strict=True)}
+
+
+def _holdout_report(
+    panel: Panel, fc: TorchPredictor, cfg: ModelConfig, seasons: list
+) -> EvalReport:
+    """The holdout run's model and the baselines on the last horizon of every scored series."""
+    scored = panel.lengths > cfg.horizon  # a series needs one point before its test part
+    scored_ids = [s for s, ok in zip(panel.ids, scored, strict=True) if ok]
+    return backtest(
+        panel if scored.all() else panel.subset(scored_ids),
+        horizon=cfg.horizon,
+        season_length=main_season(seasons, panel.freq),
+        seasons=[*(int(e.period) for e in seasons), cfg.season_length],
+        model=fc,
+    )
+
+
+def _refuse_diverged(fc: TorchPredictor, panel: Panel, tcfg: TrainConfig, run: str) -> None:
+    """Stop, before anything is written, when a run's forecasts leave the data far behind
+    (``forecast.find_implausible``): finite weights that diverged pass every loss check."""
+    bad = forecast.find_implausible(fc, panel)
+    if bad is None:
+        return
+    fix = f"lower --lr (now {tcfg.lr:g}) or keep gradient clipping on (--clip-norm 1.0)"
+    if run != "the holdout run":
+        fix = f"train with --no-refit, or {fix}"
+    raise TrainingError(f"{run} diverged: {bad.describe()}; {fix}; no model written")
+
+
+def _stamp(v) -> Any:
+    return int(v) if np.issubdtype(np.asarray(v).dtype, np.integer) else str(pd.Timestamp(v))

@@ -1,0 +1,20 @@
+"""CSV ingest, step by step: :func:`forecastr.data.load_csv` is the one entry point.
+
+The modules, in the order a file meets them:
+
+* :mod:`~forecastr.ingest.options`: what the user asked for;
+* :mod:`~forecastr.ingest.sniff`: the file (compression, encoding, separator, header);
+* :mod:`~forecastr.ingest.layout`: which column is what;
+* :mod:`~forecastr.ingest.csvread`: reading the used columns, with
+  :mod:`~forecastr.ingest.arrowread` or :mod:`~forecastr.ingest.pandasread`;
+  :mod:`~forecastr.ingest.cells` converts cells, :mod:`~forecastr.ingest.badlines` finds the
+  line of a bad row;
+* :mod:`~forecastr.ingest.rows`: the columns as arrays, values checked by
+  :mod:`~forecastr.ingest.values`, times parsed by :mod:`~forecastr.ingest.timeparse` within
+  :mod:`~forecastr.ingest.timerange`;
+* :mod:`~forecastr.ingest.stack`: rows to series, long or wide;
+* :mod:`~forecastr.ingest.timeaxis` and :mod:`~forecastr.ingest.frequency`: the grid;
+* :mod:`~forecastr.ingest.gaps`: the full grid, gaps filled.
+
+:mod:`~forecastr.ingest.where` carries the file name and the line numbers every message needs.
+"""

@@ -1,0 +1,55 @@
+"""Reading a CSV's needed columns: pyarrow where it is installed, pandas' C parser otherwise.
+
+The two readers (:mod:`~forecastr.ingest.arrowread`, :mod:`~forecastr.ingest.pandasread`)
+give the same columns and the same messages; this module picks one. Sniffing the file is
+:mod:`~forecastr.ingest.sniff`'s job, converting cells :mod:`~forecastr.ingest.cells`', and
+finding a bad row's line :mod:`~forecastr.ingest.badlines`'.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import pandas as pd
+
+from forecastr.ingest.arrowread import read_columns_arrow
+from forecastr.ingest.layout import ColumnRoles
+from forecastr.ingest.pandasread import read_columns_pandas
+from forecastr.ingest.sniff import Source
+
+Engine = Literal["pyarrow", "pandas"]
+
+# The reader read_columns uses; None: pyarrow if it can be imported, else pandas. Tests set it
+# to run the pandas path in an interpreter that has pyarrow.
+ENGINE: Engine | None = None
+
+# Cells per chunk of the pandas reader: bounds the memory its text columns take before they
+# are dictionary-encoded (a Python string per cell).
+PANDAS_CHUNK_CELLS = 1 << 21
+
+
+def engine() -> Engine:
+    """The CSV reader to use: :data:`ENGINE` if set, else pyarrow where it can be imported."""
+    if ENGINE is not None:
+        return ENGINE
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        return "pandas"
+    return "pyarrow"
+
+
+def read_columns(src: Source, roles: ColumnRoles) -> dict[str, pd.Series]:
+    """Read the needed columns; values as float64, ids (and text times) dictionary-encoded.
+
+    pyarrow reads where it is installed; pandas' C parser otherwise, giving the same columns
+    and the same errors. Numbers neither can read directly (spaces only, decimal commas, junk)
+    are re-read as text and converted (or reported with their line) by
+    :func:`~forecastr.ingest.cells.to_float`.
+    """
+    targets = list(roles.targets)
+    if engine() == "pandas":
+        return read_columns_pandas(
+            src, roles.id_col, roles.time_col, targets, chunk_cells=PANDAS_CHUNK_CELLS
+        )
+    return read_columns_arrow(src, roles.id_col, roles.time_col, targets)

@@ -1,0 +1,269 @@
+"""Layout detection: which columns hold the series id, the time and the values.
+
+Decides between the long, wide and single layouts from the header, a sample of the first
+rows and the user's flags (see :mod:`forecastr.data` for what each layout means).
+:func:`detect_layout` applies the rules below in order; each decides one thing, and refuses
+what it cannot decide with a message that names the flag to pass.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from forecastr.config import Layout, LayoutChoice
+from forecastr.errors import InputError, shown
+from forecastr.ingest.cells import NULL_VALUES
+from forecastr.ingest.options import IngestOptions
+from forecastr.ingest.sniff import Source
+
+ID_NAMES = ("unique_id", "id", "series", "series_id", "item_id", "item", "key")
+TIME_NAMES = (
+    "ds",
+    "date",
+    "datetime",
+    "time",
+    "timestamp",
+    "period",
+    "month",
+    "week",
+    "day",
+    "year",
+    "quarter",
+    "hour",
+    "t",
+    "step",
+    "index",
+)
+TARGET_NAMES = ("y", "value", "target", "values")
+
+
+@dataclass(frozen=True)
+class ColumnRoles:
+    """What each used column holds: the layout's decision.
+
+    Attributes:
+        layout: ``"long"``, ``"wide"`` or ``"single"``.
+        id_col: the series id column (read for the long layout only).
+        time_col: the time column (dates or whole-number steps).
+        targets: the value column (long/single) or one column per series (wide).
+    """
+
+    layout: Layout
+    id_col: str | None
+    time_col: str
+    targets: tuple[str, ...]
+
+    @property
+    def used(self) -> list[str]:
+        """The columns to read, each once: id (long only), time, values."""
+        used = [self.id_col if self.layout == "long" else None, self.time_col, *self.targets]
+        return [c for c in dict.fromkeys(used) if c is not None]
+
+    def as_dict(self) -> dict:
+        """The columns as :attr:`forecastr.panel.Panel.columns` records them."""
+        return {"id": self.id_col, "time": self.time_col, "target": list(self.targets)}
+
+
+def detect_layout(src: Source, options: IngestOptions) -> ColumnRoles:
+    """Decide the layout and each column's role from the header, the first rows and flags."""
+    header, path = src.header, src.path
+    id_col = flag_column(options.id_col, header, path, "--id-col")
+    time_col = flag_column(options.time_col, header, path, "--time-col")
+    target = flag_column(options.target, header, path, "--target")
+    layout = options.layout
+    refuse_id_outside_long(id_col, layout, path)
+    may_have_id = layout in ("auto", "long")
+    if id_col is None and may_have_id:
+        id_col = named_id_column(header, time_col, target)
+    if time_col is None:
+        time_col = time_column(header, id_col)
+    refuse_time_as_id(time_col, id_col, path)
+    if id_col is None and may_have_id:
+        id_col = text_id_column(src, time_col, target, layout)
+    if layout == "long" or (layout == "auto" and id_col is not None):
+        assert id_col is not None  # text_id_column refuses a long file without one
+        value = long_target(header, id_col, time_col, target, path)
+        return ColumnRoles("long", id_col, time_col, (value,))
+    values = value_columns(header, time_col, target, path)
+    return ColumnRoles(wide_or_single(values, layout, path), None, time_col, tuple(values))
+
+
+# ---------------------------------------------------------------------------------------------
+# the rules, in the order detect_layout applies them
+
+
+def flag_column(name: str | None, header: list[str], path: str, flag: str) -> str | None:
+    """The header column a flag names: exact, else the one that matches ignoring case and
+    spaces; None when the flag is not given."""
+    if not name:
+        return name
+    if name in header:
+        return name
+    matches = [h for h in header if h.lower() == name.strip().lower()]
+    if len(matches) == 1:
+        return matches[0]
+    raise InputError(
+        f"{path}: no column named {shown(name)} (given by {flag}); the columns are: "
+        f"{names_text(header)}"
+    )
+
+
+def refuse_id_outside_long(id_col: str | None, layout: LayoutChoice, path: str) -> None:
+    """A series id column exists only in the long layout."""
+    if id_col and layout in ("wide", "single"):
+        raise InputError(
+            f"{path}: --id-col names a series id column, which only the long layout has; "
+            f"drop --id-col or use --layout long"
+        )
+
+
+def named_id_column(header: list[str], time_col: str | None, target: str | None) -> str | None:
+    """The column named like a series id (``unique_id``, ``id``, ``series`` ...), if any."""
+    return _find([h for h in header if h not in (time_col, target)], ID_NAMES)
+
+
+def time_column(header: list[str], id_col: str | None) -> str:
+    """The column named like a time (``ds``, ``date``, ``time`` ...), else the first one."""
+    rest = [h for h in header if h != id_col]
+    return _find(rest, TIME_NAMES) or rest[0]
+
+
+def refuse_time_as_id(time_col: str, id_col: str | None, path: str) -> None:
+    """One column cannot be both the time and the series id."""
+    if time_col == id_col:
+        raise InputError(
+            f"{path}: the time column and the id column are both {shown(time_col)}; "
+            "name them with --time-col and --id-col"
+        )
+
+
+def text_id_column(
+    src: Source, time_col: str, target: str | None, layout: LayoutChoice
+) -> str | None:
+    """With no id-like name, the one column of text beside the time column is the series id.
+
+    Refuses a long layout with no such column, and several text columns (which one is the
+    id?); None for a file of numbers (wide or single).
+    """
+    rest = [h for h in src.header if h not in (time_col, target) and not _is_unnamed(h)]
+    text = _text_columns(src.sample, rest)
+    if len(text) == 1 and len(rest) >= 2 and _looks_like_ids(src.sample, text[0], time_col):
+        return text[0]
+    if layout == "long":
+        raise InputError(
+            f"{src.path}: long format needs a series id column; name it with --id-col "
+            f"(columns: {names_text(src.header)})"
+        )
+    if len(text) > 1:
+        raise InputError(
+            f"{src.path}: columns {names_text(text)} hold text, not numbers; name the series id "
+            "with --id-col and the values with --target"
+        )
+    return None
+
+
+def long_target(
+    header: list[str], id_col: str, time_col: str, target: str | None, path: str
+) -> str:
+    """The value column of a long file: ``--target``, else the one named like values (``y``,
+    ``value`` ...), else the only column left."""
+    if target is None:
+        rest = [h for h in header if h not in (id_col, time_col) and not _is_unnamed(h)]
+        target = _find(rest, TARGET_NAMES) or (rest[0] if len(rest) == 1 else None)
+        if target is None:
+            raise InputError(
+                f"{path}: cannot tell which column holds the values; pass --target "
+                f"(columns: {names_text(rest) or 'none'})"
+            )
+    if target in (id_col, time_col):
+        raise InputError(f"{path}: --target {shown(target)} is also the id or time column")
+    return target
+
+
+def value_columns(header: list[str], time_col: str, target: str | None, path: str) -> list[str]:
+    """The value columns of a wide or single file: ``--target``, else every named column
+    besides the time column."""
+    if target == time_col:
+        raise InputError(f"{path}: --target {shown(target)} is also the time column; pick another")
+    # A trailing separator or a saved pandas index gives an unnamed column: not a series.
+    values = [target] if target else [h for h in header if h != time_col and not _is_unnamed(h)]
+    if not values:
+        raise InputError(f"{path}: no value column besides the time column {shown(time_col)}")
+    return values
+
+
+def wide_or_single(values: list[str], layout: LayoutChoice, path: str) -> Layout:
+    """``"single"`` for one value column, ``"wide"`` for several; ``--layout single`` needs
+    exactly one."""
+    if layout == "auto":
+        return "single" if len(values) == 1 else "wide"
+    if layout == "single" and len(values) != 1:
+        raise InputError(
+            f"{path}: single-series layout needs one value column; pick one with --target "
+            f"(candidates: {names_text(values)})"
+        )
+    return "single" if layout == "single" else "wide"
+
+
+# ---------------------------------------------------------------------------------------------
+# helpers
+
+
+def names_text(names: list[str], most: int = 20) -> str:
+    """Column names for a message: each made safe (:func:`~forecastr.errors.shown`), at most
+    ``most`` of them (a wide file has thousands)."""
+    text = ", ".join(shown(n, 40, quote=False) for n in names[:most])
+    return text + (f", … ({len(names)} columns)" if len(names) > most else "")
+
+
+def _find(names: list[str], candidates: tuple[str, ...]) -> str | None:
+    lower = {n.lower(): n for n in names}
+    for cand in candidates:
+        if cand in lower:
+            return lower[cand]
+    return None
+
+
+def _is_unnamed(name: str) -> bool:
+    """pandas names an empty header cell ``Unnamed: k`` (e.g. a trailing separator)."""
+    return bool(re.fullmatch(r"Unnamed: \d+", name))
+
+
+def _text_columns(sample: pd.DataFrame, names: list[str]) -> list[str]:
+    """Columns whose non-empty sample cells are (nearly) all non-numeric text."""
+    if not names or len(sample) == 0:
+        return []
+    # One vectorised pass over all cells (a wide file has thousands of columns).
+    cells = pd.Series(sample[names].to_numpy(dtype=object).ravel(), dtype=object).str.strip()
+    empty = cells.isin(NULL_VALUES).to_numpy().reshape(len(sample), len(names))
+    number = pd.to_numeric(cells, errors="coerce").notna().to_numpy()
+    number = number.reshape(len(sample), len(names))
+    filled = (~empty).sum(axis=0)
+    share = np.divide(number.sum(axis=0), filled, out=np.ones(len(names)), where=filled > 0)
+    out = []
+    for j in np.flatnonzero((share < 0.1) & (filled > 0)):  # few numbers: text unless dates
+        cells = sample[names[j]].str.strip()
+        cells = cells[~cells.isin(NULL_VALUES)]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                dates = pd.to_datetime(cells, errors="coerce", format="ISO8601", utc=True)
+                dated = dates.notna().mean()
+            except (ValueError, TypeError, OverflowError):
+                dated = 0.0
+        if dated < 0.1:
+            out.append(names[j])
+    return out
+
+
+def _looks_like_ids(sample: pd.DataFrame, col: str, time_col: str) -> bool:
+    """A text column is a series id if no cell is empty and values repeat (or times do)."""
+    cells = sample[col].str.strip()
+    if (cells == "").any():
+        return False
+    return bool(cells.nunique() < len(cells) or sample[time_col].duplicated().any())

@@ -1,0 +1,72 @@
+"""From columns to rows: the used columns as arrays, blank rows skipped, cells checked.
+
+:func:`read_rows` is the first step of both layouts: value columns to float64, the time column
+parsed, the id column (long files) kept as read; every refusal names the line of its row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from forecastr.errors import InputError
+from forecastr.ingest.layout import ColumnRoles
+from forecastr.ingest.timeparse import parse_time
+from forecastr.ingest.values import check_column, numeric
+from forecastr.ingest.where import Where
+
+
+class Rows(NamedTuple):
+    """The used columns of the rows kept (blank ones skipped), in file order."""
+
+    values: list[np.ndarray]  # one (rows,) float64 array per value column; NaN: empty cell
+    ds: np.ndarray  # (rows,) datetime64[ns], or int64 steps
+    notes: list[str]  # what parsing the time decided for the user
+    ids: pd.Series | None  # (rows,) the series id cells, as read (long layout only)
+    where: Where  # the line of each row
+
+
+def read_rows(columns: Mapping[str, pd.Series], roles: ColumnRoles, where: Where) -> Rows:
+    """The used columns as arrays: values checked, time parsed, blank rows skipped.
+
+    Args:
+        columns: the columns read (at least those ``roles`` uses); not modified.
+        roles: what each column holds.
+        where: the line of each row of ``columns``.
+    """
+    taken = dict(columns)  # each column is taken once, from a copy: the caller's is left whole
+    values = [numeric(taken.pop(c), c, where) for c in roles.targets]
+    time = taken.pop(roles.time_col)
+    ids = taken.pop(roles.id_col) if roles.layout == "long" and roles.id_col is not None else None
+    del taken
+    rows = _kept_rows(values, time, ids, where)
+    if rows is not None:
+        values = [v[rows] for v in values]
+        time = time.iloc[rows]
+        ids = ids.iloc[rows] if ids is not None else None
+        where = where.via(lambda k: int(rows[k]))
+    for col, arr in zip(roles.targets, values, strict=True):
+        check_column(arr, col, where)
+    ds, notes = parse_time(time, roles.time_col, where)
+    return Rows(values, ds, notes, ids, where)
+
+
+def _kept_rows(
+    values: list[np.ndarray], time: pd.Series, ids: pd.Series | None, where: Where
+) -> np.ndarray | None:
+    """The rows that are not blank; None when every row is kept (the common case: no copy).
+
+    A row with every used cell empty (a trailing ",,," line from a spreadsheet) is skipped.
+    """
+    blank = time.isna().to_numpy() & np.logical_and.reduce([np.isnan(v) for v in values])
+    if ids is not None:
+        blank &= ids.isna().to_numpy()
+    if not blank.any():
+        return None
+    rows = np.flatnonzero(~blank)
+    if len(rows) == 0:
+        raise InputError(f"{where.file}: has a header but no data rows")
+    return rows

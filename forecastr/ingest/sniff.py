@@ -1,0 +1,270 @@
+"""Sniffing a CSV file: path checks, compression, encoding, separator and the header.
+
+:func:`open_source` checks the path and returns a :class:`Source`: how to open the file and
+where its header is, with the first rows as text for layout detection.
+"""
+
+from __future__ import annotations
+
+import bz2
+import codecs
+import csv
+import gzip
+import io
+import os
+import re
+import stat
+import warnings
+from collections import Counter
+from dataclasses import dataclass
+from typing import IO, cast
+
+import numpy as np
+import pandas as pd
+
+from forecastr.errors import InputError, shown
+
+# The most bytes read to find the end of the header line (a wide file of many thousand
+# series has a long one); a longer first line is refused.
+MAX_HEADER_BYTES = 64 << 20
+
+
+@dataclass(frozen=True)
+class Source:
+    """A CSV file as sniffed: how to open it and where its header is."""
+
+    path: str
+    encoding: str  # a Python codec name
+    compression: str | None  # "gzip", "bz2" or None
+    sep: str
+    header_line: int  # 0-based physical line of the header row
+    header: list[str]
+    sample: pd.DataFrame  # the first rows as text (dtype str, empty cells as "")
+    # pyarrow's block: at least a few of the longest lines seen at the top (pyarrow cannot
+    # skip a header or hold a row longer than one block).
+    block_size: int = 1 << 20
+
+
+def open_source(path: str) -> Source:
+    """Check the file, and detect compression, encoding, separator and header."""
+    _check_path(path)
+    lower = path.lower()
+    compression = "gzip" if lower.endswith(".gz") else "bz2" if lower.endswith(".bz2") else None
+    head = _head_bytes(path, compression)
+    if not head.strip():
+        raise InputError(f"{path}: the file is empty; it needs a header row and data rows")
+    encoding = _detect_encoding(head, path)
+    text = _decode_head(head, encoding)
+    lines = text.splitlines()
+    header_line = next((i for i, ln in enumerate(lines) if ln.strip()), None)
+    if header_line is None:  # only a byte-order mark, or blanks in UTF-16
+        raise InputError(f"{path}: the file is empty; it needs a header row and data rows")
+    sep = _sniff_separator([ln for ln in lines[header_line:] if ln.strip()][:50])
+    if len(head) >= MAX_HEADER_BYTES and len(lines) <= header_line + 1:
+        raise InputError(
+            f"{path}: the first line is longer than {MAX_HEADER_BYTES >> 20} MB; check that the "
+            "file is a CSV with one row per line"
+        )
+    header, sample = _read_header(path, compression, encoding, sep, header_line, lines[header_line])
+    longest = max(len(ln) for ln in lines[header_line:]) * (2 if encoding == "utf-16" else 1)
+    block = max(1 << 20, 4 * longest)
+    return Source(path, encoding, compression, sep, header_line, header, sample, block)
+
+
+def _check_path(path: str) -> None:
+    """Refuse a path that is not an existing regular file."""
+    if not os.path.exists(path):
+        raise InputError(f"{path}: no such file; check the path")
+    if os.path.isdir(path):
+        raise InputError(f"{path}: is a directory, not a CSV file; give the path of a CSV file")
+    if not stat.S_ISREG(os.stat(path).st_mode):
+        raise InputError(
+            f"{path}: is not a regular file (a pipe, socket or device); save the data to a CSV "
+            "file and pass its path"
+        )
+
+
+def _head_bytes(path: str, compression: str | None) -> bytes:
+    """The first bytes of the (decompressed) file; an unreadable file is refused."""
+    try:
+        with open_binary(path, compression) as fh:
+            return _read_head(fh)
+    except OSError as err:  # permissions, or a corrupt .gz/.bz2
+        reason = err.strerror or first_line(err)
+        raise InputError(
+            f"{path}: cannot be read ({reason}); check the file and its permissions"
+        ) from None
+    except EOFError:
+        raise InputError(f"{path}: the compressed file is truncated; copy it again") from None
+
+
+def _read_head(fh: io.BufferedIOBase) -> bytes:
+    """The first MiB, or more when the first non-blank line is longer (up to
+    :data:`MAX_HEADER_BYTES`), so that the header is read whole."""
+    head = fh.read(1 << 20)
+    while len(head) < MAX_HEADER_BYTES and not _has_line_end(head.lstrip()):
+        more = fh.read(min(len(head), MAX_HEADER_BYTES - len(head)))
+        if not more:
+            break
+        head += more
+    return head
+
+
+def _has_line_end(text: bytes) -> bool:
+    return b"\n" in text or b"\r" in text
+
+
+def open_binary(path: str, compression: str | None) -> io.BufferedIOBase:
+    """The file as bytes, decompressed."""
+    if compression == "gzip":
+        return gzip.open(path, "rb")
+    if compression == "bz2":
+        return bz2.open(path, "rb")
+    return open(path, "rb")
+
+
+def open_text(src: Source) -> io.TextIOWrapper:
+    """The file as text in its sniffed encoding (undecodable bytes replaced)."""
+    raw = cast(IO[bytes], open_binary(src.path, src.compression))  # typeshed: no .name
+    return io.TextIOWrapper(raw, encoding=src.encoding, errors="replace", newline="")
+
+
+def _detect_encoding(head: bytes, path: str) -> str:
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if b"\x00" in head[:4096]:
+        kind = (
+            "a zip or Excel .xlsx file"
+            if head.startswith(b"PK\x03\x04")
+            else "a Parquet file"
+            if head.startswith(b"PAR1")
+            else "a gzip file; name it .csv.gz"
+            if head.startswith(b"\x1f\x8b")
+            else "binary data"
+        )
+        raise InputError(f"{path}: is not a text CSV (it looks like {kind}); save it as CSV")
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        head.decode("cp1252")
+        return "cp1252"  # Excel's "CSV" on Windows
+    except UnicodeDecodeError:
+        return "latin-1"
+
+
+def _decode_head(head: bytes, encoding: str) -> str:
+    return codecs.getincrementaldecoder(encoding)(errors="replace").decode(head, final=False)
+
+
+def _sniff_separator(lines: list[str]) -> str:
+    """The delimiter among , ; tab | that splits the header and the rows consistently."""
+    try:
+        sep = csv.Sniffer().sniff("\n".join(lines), delimiters=",;\t|").delimiter
+        if sep in lines[0]:
+            return sep
+    except csv.Error:
+        pass
+    # Fallback: the candidate most frequent in the header line.
+    counts = {d: lines[0].count(d) for d in ",;\t|"}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _read_header(
+    path: str, compression: str | None, encoding: str, sep: str, header_line: int, line: str
+) -> tuple[list[str], pd.DataFrame]:
+    """Column names (stripped) and the first rows as text, for layout detection."""
+    try:
+        raw = next(csv.reader([line], delimiter=sep))
+    except (csv.Error, StopIteration):
+        raw = line.split(sep)
+    names = [c.strip() or f"Unnamed: {k}" for k, c in enumerate(raw)]
+    _check_header(names, path, sep)
+    return names, _read_sample(path, compression, encoding, sep, header_line, names)
+
+
+def _check_header(names: list[str], path: str, sep: str) -> None:
+    """Refuse a header of one column, of repeated names, of data, or of dates."""
+    if len(names) < 2:
+        raise InputError(
+            f"{path}: found one column ({shown(names[0])}) in the header; a CSV needs a time "
+            "column and a value column separated by , ; tab or |"
+        )
+    dupes = sorted(n for n, k in Counter(names).items() if k > 1)  # linear: 1e6 columns happen
+    if dupes:
+        raise InputError(
+            f"{path}: duplicate column names {', '.join(shown(d) for d in dupes[:5])}; give every "
+            "column a unique name"
+        )
+    if all(_looks_like_value(n) for n in names):
+        raise InputError(
+            f"{path}: the first line ({shown(sep.join(names), quote=False)}) looks like data, "
+            "not a header; add a header row such as ds,y"
+        )
+    if sum(_looks_like_date(n) for n in names) >= max(3, len(names) // 2):
+        raise InputError(
+            f"{path}: the header holds dates ({shown(names[1])}, {shown(names[2])}, ...), so the "
+            "file has one row per series; forecastr reads time down the rows: reshape it to long "
+            "format (id, date, value) or wide format (date, one column per series)"
+        )
+
+
+def _read_sample(
+    path: str,
+    compression: str | None,
+    encoding: str,
+    sep: str,
+    header_line: int,
+    names: list[str],
+) -> pd.DataFrame:
+    """The first rows (about 100k cells at most) as text, empty cells as ``""``."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            sample = pd.read_csv(
+                path,
+                sep=sep,
+                header=None,
+                names=names,
+                index_col=False,
+                nrows=int(np.clip(100_000 // len(names), 20, 200)),  # ~100k cells at most
+                dtype=str,
+                keep_default_na=False,
+                encoding=encoding,
+                compression=compression,
+                skiprows=header_line + 1,
+                on_bad_lines="skip",
+                encoding_errors="replace",
+            )
+    except pd.errors.EmptyDataError:
+        sample = pd.DataFrame({n: pd.Series([], dtype=str) for n in names})
+    except (pd.errors.ParserError, UnicodeError, ValueError) as err:
+        raise InputError(
+            f"{path}: not a readable CSV ({shown(first_line(err), 200, quote=False)})"
+        ) from None
+    return sample.fillna("")
+
+
+def _looks_like_value(name: str) -> bool:
+    try:
+        float(name)
+        return True
+    except ValueError:
+        return _looks_like_date(name)
+
+
+def _looks_like_date(name: str) -> bool:
+    return bool(
+        re.fullmatch(r"\d{4}-\d{1,2}(-\d{1,2})?([ T][\d:.]+)?|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}", name)
+    )
+
+
+def first_line(err: BaseException) -> str:
+    """The first line of an exception's text (readers' messages run on for many lines)."""
+    text = str(err).strip().splitlines()
+    return text[0] if text else type(err).__name__

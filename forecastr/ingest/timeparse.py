@@ -1,0 +1,198 @@
+"""Parsing the time column: dates of many formats, or an integer step index, to one array.
+
+:func:`parse_time` reads ISO 8601, day/month or month/day, quarters, ``20240131`` integers,
+zone-aware stamps (as naive UTC) and whole-number steps. Dates like ``01/02/2020`` are
+ambiguous: the order that makes every field valid wins; if both are valid, the order that
+gives the more regular series, then month/day for ``/`` and day/month for ``.``; the choice
+is returned as a note for the user.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from forecastr.errors import InputError, shown
+from forecastr.ingest.frequency import pandas_infer
+from forecastr.ingest.timerange import check_steps, float_steps, int_text, to_ns
+from forecastr.ingest.where import Where
+
+
+class ParsedTime(NamedTuple):
+    """The time column, parsed."""
+
+    ds: np.ndarray  # (rows,) datetime64[ns] (naive; UTC if zone-aware), or int64 steps
+    notes: list[str]  # what was decided for the user (e.g. day/month order)
+
+
+def parse_time(col: pd.Series, name: str, where: Where) -> ParsedTime:
+    """Timestamps as datetime64[ns] (naive; UTC if zone-aware) or int64 for a step index
+    (the dtype tells which from then on).
+
+    ``where`` gives the line of each row of ``col``.
+    """
+    if col.isna().any():
+        k = int(np.flatnonzero(col.isna().to_numpy())[0])
+        raise InputError(
+            f"{where.file}: empty timestamp in column {shown(name)} at line {where.line(k)}; "
+            "every row needs one"
+        )
+    if pd.api.types.is_bool_dtype(col.dtype):
+        raise InputError(f"{where.file}: column {shown(name)} holds true/false values, not times")
+    typed = _parse_typed(col, name, where)
+    return typed if typed is not None else _parse_text(col, name, where)
+
+
+def _parse_typed(col: pd.Series, name: str, where: Where) -> ParsedTime | None:
+    """A column the reader already typed (integers, floats, datetimes); None for text."""
+    if pd.api.types.is_integer_dtype(col.dtype):
+        arr = col.to_numpy(dtype=np.int64)
+        stamps = _yyyymmdd(arr)
+        if stamps is not None:
+            return ParsedTime(to_ns(stamps, name, where), [])
+        return ParsedTime(check_steps(arr, name, where), [])
+    if pd.api.types.is_float_dtype(col.dtype):
+        arr = col.to_numpy()
+        if np.all(arr == np.round(arr)):
+            return ParsedTime(float_steps(arr, name, where), [])
+        raise InputError(
+            f"{where.file}: column {shown(name)} holds fractional numbers; the time column must "
+            "be dates or whole-number steps (or pass --time-col)"
+        )
+    if isinstance(col.dtype, pd.DatetimeTZDtype):
+        naive = col.dt.tz_convert("UTC").dt.tz_localize(None)
+        return ParsedTime(to_ns(naive.to_numpy(), name, where), [])
+    if pd.api.types.is_datetime64_any_dtype(col.dtype):
+        return ParsedTime(to_ns(col.to_numpy(), name, where), [])
+    return None
+
+
+def _parse_text(col: pd.Series, name: str, where: Where) -> ParsedTime:
+    """Text cells: each distinct value parsed once (a long file repeats every timestamp per
+    series)."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        codes = np.asarray(col.array.codes)
+        text = pd.Series(col.array.categories.astype(str), dtype=object).str.strip()
+    else:
+        codes, uniques = pd.factorize(col.astype(str).str.strip())
+        text = pd.Series(uniques, dtype=object)
+    if text.str.fullmatch(r"[+-]?\d+").all():
+        arr = int_text(text, codes, name, where)
+        stamps = _yyyymmdd(arr)
+        if stamps is not None:
+            return ParsedTime(to_ns(stamps, name, where, codes, text), [])
+        return ParsedTime(check_steps(arr, name, where, codes)[codes], [])
+    parsed, note = _parse_date_text(text)
+    bad = parsed.isna().to_numpy()[codes]
+    if bad.any():
+        k = int(np.flatnonzero(bad)[0])
+        raise InputError(
+            f"{where.file}: cannot read {shown(text.iloc[codes[k]])} in column {shown(name)} at "
+            f"line {where.line(k)} as a date; use one date format throughout (e.g. 2024-01-31 "
+            "or 2024-01-31 13:00), or name the time column with --time-col"
+        )
+    if isinstance(parsed.dtype, pd.DatetimeTZDtype):
+        parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
+    ds = to_ns(parsed.to_numpy(), name, where, codes, text)
+    return ParsedTime(ds, [note] if note else [])
+
+
+def _yyyymmdd(arr: np.ndarray) -> np.ndarray | None:
+    """Dates written as 8-digit integers (20240131), or None if they are not all valid dates."""
+    if len(arr) == 0 or arr.min() < 1000_01_01 or arr.max() > 2999_12_31:
+        return None
+    uniq, inv = np.unique(arr, return_inverse=True)
+    parsed = pd.to_datetime(pd.Series(uniq.astype(str)), format="%Y%m%d", errors="coerce")
+    if parsed.isna().any():
+        return None
+    return parsed.to_numpy()[inv.reshape(-1)]  # in pandas' unit: _to_ns checks the range
+
+
+_SLASH = re.compile(r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{2}|\d{4})(?:[ T].*)?$")
+_QUARTER = re.compile(r"(\d{4})[- ]?Q([1-4])", re.IGNORECASE)
+
+
+def _parse_date_text(text: pd.Series) -> tuple[pd.Series, str | None]:
+    """Parse distinct date strings. Returns (datetimes with NaT where unreadable, note)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            parsed = pd.to_datetime(text, errors="coerce", format="ISO8601", utc=_has_zone(text))
+        except (ValueError, TypeError, OverflowError):
+            parsed = pd.Series(pd.NaT, index=text.index)
+        if not parsed.isna().any():
+            return parsed, None
+        quarter = text.str.fullmatch(_QUARTER.pattern, case=False)
+        if quarter.all():
+            m = text.str.extract(_QUARTER.pattern, flags=re.IGNORECASE)
+            periods = pd.PeriodIndex.from_fields(
+                year=m[0].astype(int).to_numpy(), quarter=m[1].astype(int).to_numpy(), freq="Q"
+            )
+            return pd.Series(periods.to_timestamp(), index=text.index), None
+        m = text.str.extract(_SLASH.pattern)
+        if m[0].notna().all():
+            return _parse_day_month(text, m)
+        return _parse_leniently(text), None
+
+
+def _parse_day_month(text: pd.Series, m: pd.DataFrame) -> tuple[pd.Series, str | None]:
+    """Dates like 01/02/2020: decide between day/month and month/day order."""
+    first, sep, second = m[0].astype(int), m[1].iloc[0], m[2].astype(int)
+
+    def parse(dayfirst: bool) -> pd.Series:
+        return pd.to_datetime(text, errors="coerce", dayfirst=dayfirst)
+
+    if (first > 12).any():
+        return parse(True), None
+    if (second > 12).any():
+        return parse(False), None
+    # Both orders are valid dates: prefer the one that makes the more regular series.
+    by_day, by_month = parse(True), parse(False)
+    irregular_day, irregular_month = _irregularity(by_day), _irregularity(by_month)
+    if irregular_day != irregular_month:
+        dayfirst = irregular_day < irregular_month
+        why = "it gives the more regular series"
+    else:
+        dayfirst = sep == "."
+        why = "the usual order for '.'" if dayfirst else "the usual order for '/' and '-'"
+    order = "day/month" if dayfirst else "month/day"
+    note = (
+        f"dates like {shown(text.iloc[0])} could be day/month or month/day; read as {order} "
+        f"({why}); write dates as YYYY-MM-DD to be sure"
+    )
+    return (by_day if dayfirst else by_month), note
+
+
+def _irregularity(parsed: pd.Series) -> tuple[int, int]:
+    """(no pandas frequency fits, distinct spacings) of the sorted distinct dates; lower wins."""
+    if parsed.isna().any():
+        return (2, 0)
+    t = np.unique(parsed.to_numpy())  # pandas' unit: a cast to ns could wrap
+    if pandas_infer(t) is not None:
+        return (0, 0)  # a regular series: equally good whatever the spacing
+    return (1, len(np.unique(np.diff(t))))
+
+
+def _parse_leniently(text: pd.Series) -> pd.Series:
+    utc = _has_zone(text)
+    try:
+        parsed = pd.to_datetime(text, errors="coerce", utc=utc)
+    except (ValueError, TypeError, OverflowError):
+        parsed = pd.Series(pd.NaT, index=text.index)
+    if parsed.isna().any():
+        try:
+            mixed = pd.to_datetime(text, errors="coerce", format="mixed", utc=utc)
+            if mixed.isna().sum() < parsed.isna().sum():
+                parsed = mixed
+        except (ValueError, TypeError, OverflowError):
+            pass
+    return parsed
+
+
+def _has_zone(text: pd.Series) -> bool:
+    sample = text.iloc[: min(len(text), 50)]
+    return bool(sample.str.contains(r"(?:Z|[+-]\d\d:?\d\d)$", regex=True).any())

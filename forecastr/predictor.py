@@ -1,0 +1,37 @@
+"""The one contract of a trained model, whatever runs it. Torch-free.
+
+:class:`~forecastr.torch_predictor.TorchPredictor` (a model directory, run by torch) and
+:class:`~forecastr.runtime.OnnxPredictor` (an ONNX file, run by onnxruntime) both meet it, so
+evaluation, prediction and the CLI treat them alike; so may a test's stand-in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+import numpy as np
+
+
+class Predictor(Protocol):
+    """Anything that forecasts ``horizon`` steps from the last ``window`` raw values.
+
+    Attributes:
+        name: label for tables and messages (``"GRU"``, ``"BiLSTM seq2seq+attn x3"``).
+        window: raw values each forecast reads.
+        horizon: steps each forecast returns.
+        ids: the series the model was trained on. (``forecast.forecast_windows`` also takes a
+            stand-in without ``ids``: every series then counts as known.)
+        train_end: the last timestamp of each series that training (validation included)
+            saw, or None when unknown. ``evaluate.backtest`` refuses folds that overlap it.
+    """
+
+    name: str
+    window: int
+    horizon: int
+    ids: list[str]
+    train_end: dict[str, Any] | None
+
+    def forecast(self, windows: np.ndarray, series_ids: Sequence[str]) -> np.ndarray:
+        """(B, window) raw values of the named series -> (B, horizon) in original units."""
+        ...
