@@ -23,6 +23,7 @@ lint: $(STAMP)
 	$(PY) -m ruff check forecastr tests bench
 	$(PY) -m ruff format --check forecastr tests bench
 	$(PY) -m mypy forecastr
+	$(PY) -m pytest -q -p no:cacheprovider tests/test_architecture.py
 
 clean:
 	rm -rf $(VENV) demo-out

@@ -104,7 +104,9 @@ class Bundle:
         """The network, built and loaded with these weights (imports torch)."""
         from forecastr.torch_predictor import TorchPredictor
 
-        return TorchPredictor.from_bundle(self)
+        return TorchPredictor.from_stored(
+            self.config, self.tensors, self.scaler, self.schema.ids, self.path
+        )
 
 
 class SavedPath(str):

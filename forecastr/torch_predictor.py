@@ -2,7 +2,7 @@
 
 What the network was trained on and how (its configs, the last timestamp training saw per
 series, whether it was refit, the seasons found, the held-out report) is given to the
-constructor, so no predictor exists without it. :meth:`TorchPredictor.from_bundle` builds one
+constructor, so no predictor exists without it. :meth:`TorchPredictor.from_stored` builds one
 from a loaded model directory (:func:`forecastr.artifact.load`).
 """
 
@@ -19,7 +19,7 @@ from forecastr.errors import ArtifactError, InputError
 from forecastr.models import Scaled, build, model_name
 
 if TYPE_CHECKING:
-    from forecastr.artifact import Bundle
+    from forecastr.scaling import ScalerParams
 
 _CHUNK = 4096  # windows per forward pass in forecast(): bounded memory for huge batches
 
@@ -69,27 +69,29 @@ class TorchPredictor:
         self.evaluation = dict(evaluation or {})
 
     @classmethod
-    def from_bundle(cls, bundle: Bundle) -> TorchPredictor:
-        """The network of a loaded model directory, its weights checked against its config."""
-        config = bundle.config
+    def from_stored(
+        cls, config: dict, tensors: dict, scaler: ScalerParams, ids: Sequence[str], where: str
+    ) -> TorchPredictor:
+        """The network of a loaded model directory (``artifact.Bundle.predictor``: its
+        config.json, its tensors, its scaler and series), weights checked against config.
+
+        Plain values, not the Bundle, so this module never imports the artifact module.
+        """
         mcfg = ModelConfig.from_dict(config["model"])
-        scaler = bundle.scaler
         module = Scaled(build(mcfg), torch.from_numpy(scaler.loc), torch.from_numpy(scaler.scale))
         state = {
             k[len("model.") :]: torch.from_numpy(np.array(v))
-            for k, v in bundle.tensors.items()
+            for k, v in tensors.items()
             if k.startswith("model.")
         }
         try:
             module.load_state_dict(state, strict=True)
         except RuntimeError as err:
             first = str(err).strip().splitlines()[0]
-            raise ArtifactError(
-                f"{bundle.path}: weights do not fit the model config ({first})"
-            ) from None
+            raise ArtifactError(f"{where}: weights do not fit the model config ({first})") from None
         return cls(
             module,
-            bundle.schema.ids,
+            ids,
             dict(config["model"]),
             train_end=config.get("train_end") or None,
             training_config=config.get("training"),
