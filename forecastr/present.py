@@ -296,7 +296,10 @@ def print_forecasts(frame, output: str | None, fmt: str) -> None:
     if output is None:
         from forecastr.forecast import write_frame
 
-        sys.stdout.write(write_frame(frame, None, fmt) or "")
+        text = write_frame(frame, None, fmt) or ""
+        if sys.stdout.isatty():  # a terminal runs escapes in ids; a pipe gets the data as is
+            text = "\n".join(shown(line, limit=len(line), quote=False) for line in text.split("\n"))
+        sys.stdout.write(text)
         return
     err.print(
         f"{len(frame)} forecasts written to {escape(str(output))}",

@@ -9,6 +9,7 @@ through the CLI (``info``, ``train --epochs 1``) with no traceback and no warnin
 
 from __future__ import annotations
 
+import io
 import warnings
 
 import numpy as np
@@ -333,3 +334,26 @@ def test_cli_trains_on_values_near_the_limits(runner, write_csv, tmp_path):
         forecasts = pd.read_csv(__import__("io").StringIO(result.stdout))["forecast"]
         unit = float(f"1{size}")
         assert forecasts.between(0.2 * unit, 2 * unit).all(), forecasts.tolist()
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("terminal", [True, False])
+def test_forecasts_on_a_terminal_escape_control_characters_and_a_pipe_keeps_them(
+    monkeypatch, terminal
+):
+    from forecastr import present
+
+    frame = pd.DataFrame({"unique_id": ["\x1b[31mred"], "ds": [1], "forecast": [2.5]})
+    out = _Terminal() if terminal else io.StringIO()
+    monkeypatch.setattr("sys.stdout", out)
+    present.print_forecasts(frame, None, "csv")
+    text = out.getvalue()
+    if terminal:
+        assert "\x1b" not in text and "\\x1b[31mred" in text
+    else:
+        assert "\x1b[31mred" in text
+    assert text.splitlines()[0] == "unique_id,ds,forecast"
