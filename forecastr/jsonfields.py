@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from forecastr.errors import ArtifactError
+from forecastr.errors import ArtifactError, shown
 
 # JSON: 64 MiB of text at most, and at most 8 million values (counted by their separators),
 # which Python holds in at most ~100 bytes each; nesting beyond the parser's recursion
@@ -42,14 +42,15 @@ class Where:
 
     def refuse(self, name: str, value: Any, expected: str) -> ArtifactError:
         return ArtifactError(
-            f"{self.file}: {self.label} {name} is {shown(value)}; expected {expected}; {self.fix}"
+            f"{self.file}: {self.label} {name} is {describe_value(value)}; "
+            f"expected {expected}; {self.fix}"
         )
 
     def fail(self, text: str) -> ArtifactError:
         return ArtifactError(f"{self.file}: {text}; {self.fix}")
 
 
-def shown(value: Any) -> str:
+def describe_value(value: Any) -> str:
     """A short, unambiguous rendering of a JSON value: ``'1' (a string)``, ``true``, ``NaN``."""
     if value is MISSING:
         return "missing"
@@ -69,8 +70,7 @@ def shown(value: Any) -> str:
     if isinstance(value, float):
         return repr(value)
     if isinstance(value, str):
-        text = repr(value[:40]) + ("..." if len(value) > 40 else "")
-        return f"{text} (a string)"
+        return f"{shown(value, 40)} (a string)"
     if isinstance(value, list):
         return f"a list of {len(value)} items"
     if isinstance(value, dict):
