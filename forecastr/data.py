@@ -35,7 +35,7 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from forecastr.config import FillMethod, Layout
+from forecastr.config import INGEST, FillMethod, Layout
 from forecastr.errors import InputError
 from forecastr.ingest.arrowread import release_arrow_memory
 from forecastr.ingest.badlines import LineFinder
@@ -126,7 +126,7 @@ def frame_to_panel(
     time_col: str,
     targets: list[str],
     freq: str | None = None,
-    fill: FillMethod = "interpolate",
+    fill: FillMethod = INGEST.fill,
     source: str = "<data>",
     line_of: LineOf | None = None,
 ) -> Panel:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from forecastr.baselines import BASELINES, seasonal_fallback, seasonal_naive, seasonal_name
+from forecastr.config import EVALUATE
 from forecastr.errors import ForecastrError, InputError
 from forecastr.folds import check_no_overlap, fold_origins, require_positive
 from forecastr.forecast import forecast_windows, require_finite
@@ -104,8 +105,8 @@ def backtest(
     *,
     horizon: int,
     season_length: int,
-    folds: int = 1,
-    step: int | None = None,
+    folds: int = EVALUATE.folds,
+    step: int | None = EVALUATE.step,
     window: int | None = None,
     model: Predictor | None = None,
     refit: Refit | None = None,

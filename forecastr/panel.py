@@ -9,6 +9,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from forecastr.config import INGEST
 from forecastr.errors import InputError, shown
 from forecastr.ingest.timerange import DATE_RANGE, LAST_DATE, outside_ns, stamp_text
 
@@ -49,7 +50,7 @@ class Panel:
     filled_points: int = 0
     filled_series: int = 0
     source: str = ""
-    fill: str = "interpolate"
+    fill: str = INGEST.fill
     notes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from forecastr.baselines import method_label
+from forecastr.config import EVALUATE
 from forecastr.errors import InputError
 from forecastr.metrics import METRICS, aggregate
 
@@ -156,7 +157,7 @@ class EvalReport:
 
 
 def per_series_table(
-    report: EvalReport, metric: str = "mase", top: int = 10, method: str | None = None
+    report: EvalReport, metric: str = "mase", top: int = EVALUATE.top, method: str | None = None
 ) -> pd.DataFrame:
     """The ``top`` best and ``top`` worst series for one method, with every method beside it.
 
