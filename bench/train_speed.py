@@ -6,8 +6,9 @@ forecaster uses) at batch 32, window 96, 2 layers x 64 hidden, horizon 24, direc
 * **step**: one optimizer step on pre-built tensors — forward, L1 loss, backward,
   ``clip_grad_norm_``, AdamW step — in milliseconds, and windows per second;
 * **loop**: ``forecastr.train._train_one`` (our training loop, unchanged: batches gathered by
-  index from the series, one-cycle schedule, loss bookkeeping, one validation pass and the
-  best-weights copy per epoch) for one epoch of ``--steps`` batches, per step;
+  index from the series through ``batches.DeviceWindows``, one-cycle schedule, loss
+  bookkeeping, one validation pass and the best-weights copy per epoch) for one epoch of
+  ``--steps`` batches, per step;
 * **overhead**: the loop's share of time outside the step, ``1 - step / loop``.
 
 Rounds are interleaved (every variant once per round) and medians are taken over rounds, so
@@ -33,6 +34,7 @@ from torch import nn
 
 import forecastr.models as models
 from forecastr import train
+from forecastr.batches import DeviceWindows
 from forecastr.fastgru import FastGRU
 from forecastr.models import ForecastNet, ModelConfig
 
@@ -115,7 +117,8 @@ def time_steps(step, n: int) -> tuple[float, float]:
 
 
 def loop_data(seed: int = 0):
-    """A long synthetic series (scaled units) with training and validation window starts."""
+    """A long synthetic series (scaled units) with training and validation windows, as the
+    training loop takes them (``batches.DeviceWindows``: starts and the bounds each may read)."""
     gen = torch.Generator().manual_seed(seed)
     n = 20_000
     t = torch.arange(n, dtype=torch.float32)
@@ -123,12 +126,19 @@ def loop_data(seed: int = 0):
     span = WINDOW + HORIZON
     train_starts = torch.arange(0, n - 2_000 - span)
     val_starts = torch.arange(n - 2_000, n - span, 7)[:256]
-    return z, train_starts, val_starts
+    return z, windows(train_starts, n - 2_000 - 1), windows(val_starts, n - 1)
+
+
+def windows(starts: torch.Tensor, last: int) -> DeviceWindows:
+    """Whole windows of the one series (starting at point 0) that may read up to ``last``:
+    no padding, no masked targets, every series weighted alike."""
+    firsts = torch.zeros_like(starts)
+    return DeviceWindows(starts, firsts, torch.full_like(starts, last), False, None)
 
 
 def time_loop(cell: str, fast: bool, steps: int, data) -> tuple[float, float]:
     """Wall and CPU seconds per step of one epoch of our training loop."""
-    z, train_starts, val_starts = data
+    z, train_w, val_w = data
     tc = train.TrainConfig(epochs=1, batch_size=BATCH, max_batches=steps, threads=1)
     w0, c0 = time.perf_counter(), time.process_time()
     with encoder_class(fast):
@@ -136,8 +146,8 @@ def time_loop(cell: str, fast: bool, steps: int, data) -> tuple[float, float]:
             model_config(cell),
             tc,
             z,
-            train_starts,
-            val_starts,
+            train_w,
+            val_w,
             seed=0,
             device=torch.device("cpu"),
             progress=None,

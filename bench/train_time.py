@@ -6,8 +6,10 @@ it: ``python -m forecastr train FILE -o TMP --quiet``, one torch thread (the CLI
 everything included (reading, season detection, the holdout run, the report, the refit and
 saving). The two trees alternate (baseline, current, baseline, current, ...) so that load on
 this shared machine hits both alike; the table gives the median seconds of each and the ratio
-current / baseline. The baseline is checked out with ``git worktree`` into a temporary folder
-and imported through ``PYTHONPATH``, so both run in the same virtual environment.
+current / baseline. The baseline's files are extracted with ``git archive`` into a temporary
+folder (read only for the repository: no worktree, index or ref changes) and imported through
+``PYTHONPATH``, so both run in the same virtual environment; each tree is checked to be the one
+its processes import before anything is timed.
 
     .venv/bin/python bench/train_time.py                          # against d83f39d, 1 repeat
     .venv/bin/python bench/train_time.py --baseline HEAD~3 --repeat 3
@@ -49,6 +51,34 @@ def train_seconds(tree: str, path: str, extra: list[str], out: str) -> float:
     return seconds
 
 
+def extract(ref: str, dest: str) -> None:
+    """The files of ``ref`` into ``dest`` (``git archive``: the repository is only read)."""
+    os.makedirs(dest)
+    archive = subprocess.run(
+        ["git", "-C", ROOT, "archive", "--format=tar", ref], capture_output=True, check=False
+    )
+    if archive.returncode != 0:
+        raise SystemExit(f"git archive {ref} failed: {archive.stderr.decode().strip()}")
+    subprocess.run(["tar", "-x", "-C", dest], input=archive.stdout, check=True)
+
+
+def check_imports_from(tree: str) -> None:
+    """Refuse to time a tree whose processes would import forecastr from elsewhere (the venv's
+    editable install must not shadow ``PYTHONPATH``)."""
+    env = {**os.environ, "PYTHONPATH": tree}
+    code = "import forecastr, os; print(os.path.realpath(forecastr.__file__))"
+    res = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=tempfile.gettempdir(),
+    )
+    where = res.stdout.strip()
+    if res.returncode != 0 or not where.startswith(os.path.realpath(tree) + os.sep):
+        raise SystemExit(f"{tree}: its processes import forecastr from {where or res.stderr!r}")
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--baseline", default=BASELINE, help="git ref to compare with")
@@ -59,14 +89,12 @@ def main(argv: list[str] | None = None) -> None:
 
     work = tempfile.mkdtemp(prefix="forecastr-train-time-")
     base_tree = os.path.join(work, "baseline")
-    subprocess.run(
-        ["git", "-C", ROOT, "worktree", "add", "--detach", base_tree, args.baseline],
-        check=True,
-        capture_output=True,
-    )
     extra = shlex.split(args.extra)
     rows = []
     try:
+        extract(args.baseline, base_tree)
+        for tree in (base_tree, ROOT):
+            check_imports_from(tree)
         for rel in [f for f in args.files.split(",") if f]:
             path = os.path.join(ROOT, rel) if not os.path.isabs(rel) else rel
             times: dict[str, list[float]] = {"baseline": [], "current": []}
@@ -79,9 +107,6 @@ def main(argv: list[str] | None = None) -> None:
             rows.append((os.path.basename(rel), b, c))
             print(f"{rel}: baseline {b:.1f} s, current {c:.1f} s, ratio {c / b:.2f}", flush=True)
     finally:
-        subprocess.run(
-            ["git", "-C", ROOT, "worktree", "remove", "--force", base_tree], capture_output=True
-        )
         shutil.rmtree(work, ignore_errors=True)
     print(f"\nbaseline {args.baseline}, {args.repeat} run(s) each, load {os.getloadavg()[0]:.1f}")
     print("| file | baseline s | current s | current / baseline |")

@@ -199,11 +199,17 @@ def _smallest_nonzero(y: np.ndarray) -> float:
 
 def _check_some_series_fills_the_window(split: Split) -> None:
     """Padding serves the short series of a file, not a window longer than all of them."""
-    longest = int((split.train_end - split.start).max()) if split.n_series else 0
+    parts = split.train_end - split.start  # (S,)
+    longest = int(parts.max()) if split.n_series else 0
     if longest < split.window:
+        # The window may be the user's or the default's: name every flag that makes room.
+        i = int(np.argmax(parts))
+        held = int(split.end[i] - split.train_end[i])
         raise SeriesTooShortError(
-            f"--window {split.window} is longer than every series' training part (the longest "
-            f"has {longest} points, before validation and test); use a smaller --window"
+            f"the window ({split.window} points) is longer than every series' training part "
+            f"(the longest holds {longest} points before its last {held}, kept for "
+            "validation and test); use a smaller --window, --horizon or --val-size, "
+            "or longer series"
         )
 
 

@@ -281,3 +281,18 @@ def test_info_shows_the_seasons_and_their_evidence(runner, data):
     seasons = json.loads(res.stdout)["seasons"]
     assert seasons[0]["period"] == 12 and seasons[0]["significant"]
     assert seasons[0]["acf"] > seasons[0]["threshold"]
+
+
+def test_series_too_short_for_the_default_window_name_every_flag_that_makes_room(
+    runner, tmp_path, monkeypatch
+):
+    # Six yearly series of 14 points with horizon 6: validation and test take 12 of them, and
+    # the default window (two horizons, no season) fits none; the user passed no --window.
+    monkeypatch.chdir(tmp_path)
+    rows = [f"s{k},{1990 + t}-01-01,{100 + 3 * t + k}" for k in range(6) for t in range(14)]
+    (tmp_path / "y.csv").write_text("unique_id,ds,y\n" + "\n".join(rows) + "\n")
+    result = runner.invoke(app, ["train", "y.csv", "--horizon", "6", *TINY])
+    assert result.exit_code == 2, result.output
+    line = result.stderr.strip().splitlines()[-1]
+    assert "the window (12 points)" in line and "holds 2 points" in line
+    assert "--horizon" in line and "--val-size" in line and "Traceback" not in result.output
