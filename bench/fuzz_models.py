@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import collections
-import json
 import random
 import shutil
 import sys
@@ -24,8 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-import onnx  # noqa: E402
 from test_fuzz_models import (  # noqa: E402
+    fuzz_inputs,
     mutate_metadata,
     run_model_dir,
     run_onnx,
@@ -33,7 +32,7 @@ from test_fuzz_models import (  # noqa: E402
     write_mutated_header,
     write_onnx,
 )
-from test_modelcheck import make_model, reseal, weights_of  # noqa: E402
+from test_modelcheck import reseal  # noqa: E402
 
 
 def fuzz(kind: str, n: int, seed: int, one_case) -> tuple[collections.Counter, list, float]:
@@ -61,12 +60,9 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        csv, model_dir, onnx_path = make_model(tmp)
-        work = tmp / "work"
-        shutil.copytree(model_dir, work)
-        config = json.loads((model_dir / "config.json").read_text())
-        model = onnx.load(str(onnx_path))
-        meta = {p.key: p.value for p in model.metadata_props}
+        inputs = fuzz_inputs(tmp)
+        csv, work, config = inputs["csv"], inputs["work"], inputs["config"]
+        model, meta, model_dir = inputs["onnx"], inputs["meta"], inputs["model_dir"]
         fuzzed = tmp / "fuzzed.onnx"
 
         def config_case(rnd):
@@ -77,7 +73,7 @@ def main() -> None:
             write_onnx(model, mutate_metadata(meta, rnd), fuzzed)
             return run_onnx(fuzzed, csv)
 
-        weights = weights_of(model_dir).read_bytes()
+        weights = inputs["weights"]
 
         def header_case(rnd):
             write_mutated_header(work, weights, rnd)

@@ -205,9 +205,8 @@ def write_onnx(model: onnx.ModelProto, meta: dict[str, str], path: Path) -> None
 # -- the tests -----------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def fuzz_setup(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("fuzz")
+def fuzz_inputs(tmp):
+    """A tiny trained model under ``tmp`` and what the fuzzers mutate (also bench/fuzz_models)."""
     csv, model_dir, onnx_path = make_model(tmp)
     work = tmp / "work"
     shutil.copytree(model_dir, work)
@@ -223,7 +222,13 @@ def fuzz_setup(tmp_path_factory):
         "onnx": model,
         "meta": meta,
         "tmp": tmp,
+        "model_dir": model_dir,
     }
+
+
+@pytest.fixture(scope="module")
+def fuzz_setup(tmp_path_factory):
+    return fuzz_inputs(tmp_path_factory.mktemp("fuzz"))
 
 
 @SETTINGS
