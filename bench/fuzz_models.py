@@ -26,8 +26,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from test_fuzz_models import (  # noqa: E402
     fuzz_inputs,
     mutate_metadata,
-    run_model_dir,
-    run_onnx,
+    run_model,
     write_mutated_config,
     write_mutated_header,
     write_onnx,
@@ -67,17 +66,17 @@ def main() -> None:
 
         def config_case(rnd):
             write_mutated_config(work, config, rnd)
-            return run_model_dir(work, csv)
+            return run_model(work, csv)
 
         def onnx_case(rnd):
             write_onnx(model, mutate_metadata(meta, rnd), fuzzed)
-            return run_onnx(fuzzed, csv)
+            return run_model(fuzzed, csv)
 
         weights = inputs["weights"]
 
         def header_case(rnd):
             write_mutated_header(work, weights, rnd)
-            return run_model_dir(work, csv)
+            return run_model(work, csv)
 
         def restore():  # the header fuzz starts from the intact config, with its digests
             shutil.copyfile(model_dir / "config.json", work / "config.json")

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from forecastr import __version__
-from forecastr.errors import ArtifactError
+from forecastr.errors import ArtifactError, one_line
 from forecastr.forecast import Schema, last_windows
 from forecastr.jsonfields import loads_bounded
 from forecastr.modelcheck import check_config
@@ -40,7 +40,6 @@ from forecastr.modeldir import (
     changed_since,
     config_digest,
     read_file,
-    sha256_file,
     write_model,
 )
 from forecastr.modeldir import WEIGHTS_V1 as WEIGHTS
@@ -234,11 +233,7 @@ def _as_oserror(exc: BaseException) -> OSError:
     for code, name in ((errno.ENOSPC, "StorageFull"), (errno.EACCES, "PermissionDenied")):
         if name in text or f"code: {code}," in text:
             return OSError(code, os.strerror(code))
-    return OSError(errno.EIO, _one_line(text))
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    return OSError(errno.EIO, one_line(text, None))
 
 
 def load(path: str | os.PathLike) -> Bundle:
@@ -272,7 +267,7 @@ def load(path: str | os.PathLike) -> Bundle:
 
         tensors = load_bytes(data)
     except Exception as err:  # safetensors raises its own error types
-        raise ArtifactError(f"{w_path}: corrupt weights file ({_one_line(str(err))})") from None
+        raise ArtifactError(f"{w_path}: corrupt weights file ({one_line(err, None)})") from None
     return Bundle(path=path, config=config, tensors=tensors)
 
 
@@ -322,7 +317,7 @@ def _read_config(path: str, cfg_path: str) -> tuple[dict, os.stat_result]:
         config = loads_bounded(raw.decode("utf-8"), MAX_CONFIG_BYTES)
     except (ValueError, RecursionError) as err:  # UnicodeDecodeError, JSONDecodeError
         raise ArtifactError(
-            f"{cfg_path}: unreadable or corrupt JSON ({_one_line(str(err))})"
+            f"{cfg_path}: unreadable or corrupt JSON ({one_line(err, None)})"
         ) from None
     if not isinstance(config, dict) or config.get("format") != FORMAT:
         raise ArtifactError(f"{cfg_path}: not a forecastr model (format field missing or foreign)")
@@ -349,9 +344,6 @@ def _weights_name(config: dict, cfg_path: str) -> str:
             f"directory, not {shown}; restore config.json or retrain the model"
         )
     return name
-
-
-_sha256 = sha256_file  # the name tests and tools used before modeldir existed
 
 
 def _versions() -> dict:

@@ -103,7 +103,7 @@ from forecastr.config import (
     PREDICT,
     TrainOptions,
 )
-from forecastr.errors import ForecastrError
+from forecastr.errors import ForecastrError, one_line
 from forecastr.present import err, out
 
 app = typer.Typer(
@@ -155,7 +155,8 @@ def handle_errors(fn):
             if os.environ.get("FORECASTR_DEBUG"):
                 raise
             err.print(
-                f"[bold red]internal error:[/] {type(e).__name__}: {escape(_one_line(str(e)))} "
+                f"[bold red]internal error:[/] {type(e).__name__}: "
+                f"{escape(one_line(str(e), None))} "
                 "(set FORECASTR_DEBUG=1 for a traceback and please report it)",
                 highlight=False,
                 soft_wrap=True,
@@ -166,12 +167,8 @@ def handle_errors(fn):
 
 
 def _fail(e: ForecastrError) -> NoReturn:
-    err.print(f"[bold red]error:[/] {escape(_one_line(str(e)))}", highlight=False, soft_wrap=True)
+    err.print(f"[bold red]error:[/] {escape(one_line(e, None))}", highlight=False, soft_wrap=True)
     raise typer.Exit(e.exit_code) from None
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
 
 
 def _version(value: bool):

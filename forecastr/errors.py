@@ -79,3 +79,12 @@ def shown(text: object, limit: int = 80, quote: bool = True) -> str:
     if len(s) > limit:
         out += f"… ({len(s)} characters)"
     return out
+
+
+def one_line(text: object, limit: int | None = 300) -> str:
+    """``text`` (a message or an exception) on one line, whitespace runs joined, cut after
+    ``limit`` characters (None: never); an exception with no text gives its type's name."""
+    line = " ".join(str(text).split())
+    if not line and isinstance(text, BaseException):
+        return type(text).__name__
+    return line[:limit] + "..." if limit is not None and len(line) > limit else line

@@ -38,7 +38,7 @@ import numpy as np
 from forecastr import __version__
 from forecastr.atomic import atomic_path
 from forecastr.config import EXPORT, EXPORTERS, OPSETS, QUANTIZE, choices_text
-from forecastr.errors import ExportError, InputError, require
+from forecastr.errors import ExportError, InputError, one_line, require
 from forecastr.outputs import check_file, write_error
 from forecastr.runtime import FORMAT, FORMAT_VERSION, INPUTS, OUTPUT, OnnxPredictor
 
@@ -152,7 +152,7 @@ def _export_graph(module, values: np.ndarray, path: str, exporter: str, opset: i
                 _EXPORT[name](module, _example(values), path, version)
                 return name, version
             except Exception as err:  # exporter errors have many types; say them in one line
-                failures.append(f"{name}: {_one_line(err)}")
+                failures.append(f"{name}: {one_line(err)}")
                 log.discard()
     raise ExportError("ONNX export failed; nothing written. " + "; ".join(failures))
 
@@ -309,7 +309,7 @@ def _add_metadata(path: str, bundle, name: str, exporter: str, opset: int) -> No
     try:
         onnx.checker.check_model(model, full_check=True)
     except Exception as err:
-        raise ExportError(f"onnx.checker refused the graph: {_one_line(err)}") from None
+        raise ExportError(f"onnx.checker refused the graph: {one_line(err)}") from None
     try:
         onnx.save(model, path)
     except OSError as err:  # atomic_path removes the temporary file
@@ -416,7 +416,7 @@ def _quantize(src: str, tmp: str, target: str, float_fc: OnnxPredictor, values: 
     except OSError as err:  # writing the file, not quantizing, failed
         raise write_error(target, err, what="ONNX file") from None
     except Exception as err:
-        raise ExportError(f"int8 quantization failed: {_one_line(err)}; nothing written") from None
+        raise ExportError(f"int8 quantization failed: {one_line(err)}; nothing written") from None
     x, series = parity_windows(values, max(PARITY_BATCHES))
     ref = float_fc.predict(x, series).astype(np.float64)
     got = q_fc.predict(x, series).astype(np.float64)
@@ -490,8 +490,3 @@ def _gemm_to_matmul(model):
 def _sig(v: float) -> float:
     """Three significant digits, for a readable report."""
     return float(f"{float(v):.3g}")
-
-
-def _one_line(err: BaseException) -> str:
-    text = " ".join(str(err).split())
-    return (text[:300] + "...") if len(text) > 300 else (text or type(err).__name__)

@@ -410,8 +410,3 @@ def check_future(w: Where, last: np.ndarray, schema: Schema, horizon: int, name:
             f"{name} holds {stamp}, too late for {horizon} more steps of {schema.freq} "
             f"(dates end at {pd.Timestamp.max})"
         ) from None
-
-
-def one_line(err: BaseException) -> str:
-    t = " ".join(str(err).split())
-    return t[:300] or type(err).__name__

@@ -262,12 +262,9 @@ def _remove_files(paths: list[str]) -> None:
 
 
 def _hash_and_fsync(path: str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-        os.fsync(fh.fileno())
-    return h.hexdigest()
+    digest = sha256_file(path)
+    _fsync(path)
+    return digest
 
 
 def _fsync(path: str) -> None:

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from forecastr.config import PREDICT, SCALERS
-from forecastr.errors import ArtifactError, InputError
+from forecastr.errors import ArtifactError, InputError, shown
 from forecastr.forecast import Schema
 from forecastr.jsonfields import (
     MAX_JSON_CHARS,
@@ -216,7 +216,7 @@ class OnnxPredictor:
             if len(self.ids) != 1:
                 raise InputError(
                     f"this model forecasts {len(self.ids)} series; pass series= with an id or "
-                    f"index per window (ids: {_shown(self.ids)})"
+                    f"index per window (ids: {_ids_text(self.ids)})"
                 )
             return np.zeros(batch, dtype=np.int64)
         if isinstance(series, str | int | np.integer):
@@ -236,7 +236,7 @@ class OnnxPredictor:
             idx = np.fromiter((self._index[str(s)] for s in arr), dtype=np.int64, count=batch)
         except KeyError as err:
             raise InputError(
-                f"series {err.args[0]!r} is not known to the model (ids: {_shown(self.ids)})"
+                f"series {err.args[0]!r} is not known to the model (ids: {_ids_text(self.ids)})"
             ) from None
         return idx
 
@@ -374,8 +374,8 @@ def _check_signature(session, window: int, horizon: int, path: str) -> None:
         raise ArtifactError(f"{path}: the graph's shapes disagree with its window/horizon metadata")
 
 
-def _shown(ids: list[str]) -> str:
-    return ", ".join(ids[:5]) + (", ..." if len(ids) > 5 else "")
+def _ids_text(ids: list[str]) -> str:
+    return ", ".join(shown(s, 40) for s in ids[:5]) + (", ..." if len(ids) > 5 else "")
 
 
 def _ort_reason(err: BaseException) -> str:

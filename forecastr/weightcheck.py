@@ -14,6 +14,7 @@ import math
 
 import numpy as np
 
+from forecastr.errors import one_line
 from forecastr.forecast import Schema
 from forecastr.jsonfields import Where, loads_bounded
 from forecastr.modelcheck import (
@@ -22,7 +23,6 @@ from forecastr.modelcheck import (
     check_future,
     check_model,
     expected_tensors,
-    one_line,
 )
 
 MAX_HEADER_BYTES = 16 * 2**20  # names, shapes and offsets: ~100 bytes per tensor

@@ -17,7 +17,7 @@ import torch
 from forecastr import api, artifact
 from forecastr.artifact import CONFIG, load
 from forecastr.errors import ArtifactError
-from forecastr.modeldir import WEIGHTS_RE, config_digest
+from forecastr.modeldir import WEIGHTS_RE, config_digest, sha256_file
 from forecastr.panel import Panel
 from forecastr.torch_predictor import TorchPredictor
 
@@ -86,7 +86,7 @@ def reseal(model_dir: Path, edit=None) -> None:
     cfg = json.loads((model_dir / CONFIG).read_text())
     if edit is not None:
         edit(cfg)
-    cfg["weights_sha256"] = artifact._sha256(str(weights_of(model_dir)))
+    cfg["weights_sha256"] = sha256_file(str(weights_of(model_dir)))
     cfg["config_sha256"] = config_digest(cfg)
     (model_dir / CONFIG).write_text(json.dumps(cfg))
 

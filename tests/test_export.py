@@ -220,14 +220,14 @@ def test_model_saved_without_context_still_exports(tmp_path):
     from safetensors.numpy import load_file, save_file
 
     from forecastr import artifact
-    from forecastr.modeldir import config_digest
+    from forecastr.modeldir import config_digest, sha256_file
 
     model_dir = tiny_model_dir(tmp_path / "m", n_series=2)
     config = json.loads((model_dir / artifact.CONFIG).read_text())
     weights = model_dir / config["weights"]
     tensors = {k: v for k, v in load_file(weights).items() if not k.startswith("context.")}
     save_file(tensors, weights, metadata={"format": artifact.FORMAT})
-    config["weights_sha256"] = artifact._sha256(str(weights))
+    config["weights_sha256"] = sha256_file(str(weights))
     config["config_sha256"] = config_digest(config)  # as a save of this model would write
     (model_dir / artifact.CONFIG).write_text(json.dumps(config))
     rep = export_onnx(model_dir, tmp_path / "m.onnx")

@@ -15,18 +15,17 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import signal
 import tempfile
 import time
 import warnings
 from collections import Counter
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from timelimit import Hang, time_limit
 
 from forecastr.data import MAX_VALUE, IngestOptions, load_csv
 from forecastr.errors import ForecastrError
@@ -48,24 +47,6 @@ LONGEST_MESSAGE = 1500  # characters: a message quotes names and cells cut to si
 OUTCOMES: Counter[str] = Counter()
 
 
-class Hang(Exception):
-    """A load ran past SECONDS_PER_FILE."""
-
-
-@contextmanager
-def alarm(seconds: float):
-    def fire(signum, frame):
-        raise Hang(f"load_csv ran past {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, fire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
 def try_load(data: bytes, options: IngestOptions, engine: str = "pyarrow", name="f.csv"):
     """("refused", message) or ("accepted", panel); anything else propagates (a bug).
 
@@ -77,7 +58,7 @@ def try_load(data: bytes, options: IngestOptions, engine: str = "pyarrow", name=
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / name
             path.write_bytes(data)
-            with warnings.catch_warnings(), alarm(SECONDS_PER_FILE):
+            with warnings.catch_warnings(), time_limit(SECONDS_PER_FILE):
                 warnings.simplefilter("error")
                 try:
                     return "accepted", load_csv(path, options)
@@ -301,7 +282,7 @@ def test_the_harness_can_fail(monkeypatch):
     monkeypatch.setattr("forecastr.data.open_source", warn)
     with pytest.raises(RuntimeWarning):
         try_load(b"ds,y\n2020-01-01,1\n", IngestOptions())
-    with pytest.raises(Hang), alarm(0.05):
+    with pytest.raises(Hang), time_limit(0.05):
         time.sleep(2)
     for bad in ("two\nlines", f"an id {ANSI}", "x" * (LONGEST_MESSAGE + 1)):
         with pytest.raises(AssertionError):

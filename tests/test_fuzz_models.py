@@ -15,7 +15,6 @@ import json
 import math
 import random
 import shutil
-import signal
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +23,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_modelcheck import make_model, reseal, weights_of
+from timelimit import time_limit
 
 from forecastr import api
 from forecastr.errors import ForecastrError
@@ -111,45 +111,16 @@ def mutate(tree, rnd: random.Random, protected: tuple[str, ...] = ()):
 # -- running one case ----------------------------------------------------------------------
 
 
-class Hang(Exception):
-    """An example ran past TIME_LIMIT_S."""
-
-
-@contextlib.contextmanager
-def time_limit(seconds: float):
-    def alarm(signum, frame):
-        raise Hang(f"still running after {seconds} s")
-
-    old = signal.signal(signal.SIGALRM, alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
-
-
-def run_model_dir(model_dir: Path, csv: Path) -> str:
-    """'refused' (a ForecastrError) or 'accepted' (finite forecasts); anything else raises."""
-    with time_limit(TIME_LIMIT_S):
-        try:
-            frame = api.predict(str(model_dir))
-            assert np.isfinite(frame["forecast"].to_numpy()).all(), "non-finite forecast"
-        except ForecastrError:
-            return "refused"
-        # It loads: a backtest reads the rest (train_end, seasons, season_length).
-        with contextlib.suppress(ForecastrError):
-            api.evaluate(str(csv), str(model_dir))
-    return "accepted"
-
-
-def run_onnx(path: Path, csv: Path) -> str:
+def run_model(path: Path, csv: Path) -> str:
+    """'refused' (a ForecastrError) or 'accepted' (finite forecasts) for a model directory or
+    an ONNX file; anything else raises."""
     with time_limit(TIME_LIMIT_S):
         try:
             frame = api.predict(str(path))
             assert np.isfinite(frame["forecast"].to_numpy()).all(), "non-finite forecast"
         except ForecastrError:
             return "refused"
+        # It loads: a backtest reads the rest (train_end, seasons, season_length).
         with contextlib.suppress(ForecastrError):
             api.evaluate(str(csv), str(path))
     return "accepted"
@@ -235,7 +206,7 @@ def fuzz_setup(tmp_path_factory):
 @given(rnd=st.randoms(use_true_random=False))
 def test_fuzzed_configs_are_refused_cleanly_or_forecast(fuzz_setup, rnd):
     write_mutated_config(fuzz_setup["work"], fuzz_setup["config"], rnd)
-    run_model_dir(fuzz_setup["work"], fuzz_setup["csv"])
+    run_model(fuzz_setup["work"], fuzz_setup["csv"])
 
 
 @SETTINGS
@@ -243,7 +214,7 @@ def test_fuzzed_configs_are_refused_cleanly_or_forecast(fuzz_setup, rnd):
 def test_fuzzed_onnx_metadata_is_refused_cleanly_or_forecasts(fuzz_setup, rnd):
     path = fuzz_setup["tmp"] / "fuzzed.onnx"
     write_onnx(fuzz_setup["onnx"], mutate_metadata(fuzz_setup["meta"], rnd), path)
-    run_onnx(path, fuzz_setup["csv"])
+    run_model(path, fuzz_setup["csv"])
 
 
 @SETTINGS
@@ -251,7 +222,7 @@ def test_fuzzed_onnx_metadata_is_refused_cleanly_or_forecasts(fuzz_setup, rnd):
 def test_fuzzed_weights_headers_are_refused_cleanly_or_forecast(fuzz_setup, rnd):
     write_mutated_header(fuzz_setup["work"], fuzz_setup["weights"], rnd)
     try:
-        run_model_dir(fuzz_setup["work"], fuzz_setup["csv"])
+        run_model(fuzz_setup["work"], fuzz_setup["csv"])
     finally:  # the config fuzz starts from the intact weights
         weights_of(fuzz_setup["work"]).write_bytes(fuzz_setup["weights"])
 
