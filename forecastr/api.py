@@ -41,6 +41,7 @@ from forecastr.errors import (
 )
 from forecastr.forecast import Schema, forecast_frame, forecast_panel, last_windows
 from forecastr.frequency import default_horizon, season_length_for
+from forecastr.intervals import parse_levels, parse_quantiles
 from forecastr.outputs import check_file, check_model_dir
 from forecastr.panel import Panel
 
@@ -172,6 +173,8 @@ def train(
 def _model_config(panel: Panel, opts: TrainOptions) -> tuple[ModelConfig, list]:
     """The network for ``panel``: the options' settings, the rest chosen from the data."""
     settings = opts.model_settings()
+    settings["levels"] = parse_levels(opts.levels)  # checked here for the API's callers too
+    settings["quantiles"] = parse_quantiles(opts.quantiles)
     if opts.val_size:
         settings["val_size"] = opts.val_size
     try:

@@ -198,6 +198,8 @@ def save_bundle(
         "summary": json_safe(result.summary),
         "evaluation": report.to_dict(),
     }
+    if result.calibration is not None:
+        config["calibration"] = result.calibration.to_dict()
     return save(out, config, result.model.state_dict(), context)
 
 

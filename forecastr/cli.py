@@ -59,6 +59,7 @@ from forecastr.cli_options import (
     InfoJson,
     Layers,
     LayoutArg,
+    Levels,
     Loss,
     LossOpt,
     LossScale,
@@ -74,6 +75,7 @@ from forecastr.cli_options import (
     Plot,
     PlotAttention,
     PredictFirst,
+    Quantiles,
     QuantOpt,
     Quiet,
     Refit,
@@ -104,6 +106,7 @@ from forecastr.config import (
     TrainOptions,
 )
 from forecastr.errors import ForecastrError, one_line
+from forecastr.intervals import parse_levels, parse_quantiles
 from forecastr.present import err, out
 
 app = typer.Typer(
@@ -226,6 +229,8 @@ def train(
     ensemble: Ensemble = TRAIN.ensemble,
     patch: Patch = TRAIN.patch,
     season_length: Seasons = None,
+    levels: Levels = None,
+    quantiles: Quantiles = None,
     refit: Refit = TRAIN.refit,
     epochs: Epochs = TRAIN.epochs,
     batch_size: BatchSize = TRAIN.batch_size,
@@ -255,7 +260,13 @@ def train(
     from forecastr import api
 
     params = locals()  # every option's value, by its TrainOptions / IngestOptions name
-    options = _values(TrainOptions, params, season_length=_seasons_opt(season_length))
+    options = _values(
+        TrainOptions,
+        params,
+        season_length=_seasons_opt(season_length),
+        levels=parse_levels(levels) or None,
+        quantiles=parse_quantiles(quantiles) or None,
+    )
     with present.TrainProgress(enabled=not quiet and not as_json) as progress:
         outcome = api.train(
             data,

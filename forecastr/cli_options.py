@@ -163,6 +163,26 @@ Seasons = Annotated[
     ),
 ]
 
+Levels = Annotated[
+    str | None,
+    typer.Option(
+        "--level",
+        help="Prediction intervals: central levels in percent, e.g. 80,95. The network "
+        "learns their bounds with the pinball loss; split-conformal shifts on the validation "
+        "windows calibrate them; predict writes lo-80, hi-80, ... columns. The point "
+        "forecast is unchanged. Default: none.",
+        rich_help_panel=G_MODEL,
+    ),
+]
+Quantiles = Annotated[
+    str | None,
+    typer.Option(
+        help="Quantiles to forecast, e.g. 0.1,0.5,0.9 (calibrated like --level); predict "
+        "writes one column per quantile (q-0.1, ...). Default: none.",
+        rich_help_panel=G_MODEL,
+    ),
+]
+
 # -- train: the training run ----------------------------------------------------------------
 
 Refit = Annotated[

@@ -81,14 +81,25 @@ class ModelConfig:
     # one network); what `train` asks for is TrainOptions.ensemble.
     ensemble: int = 1
     patch: int = 1  # points fed to the RNN per step: window / patch recurrent steps
+    # Prediction intervals: central levels in percent (80, 95) and quantiles (0.1, 0.9) asked
+    # for, ascending; the network learns the union (intervals.network_quantiles). (): a point
+    # model, with no quantile head at all.
+    levels: tuple[float, ...] = ()
+    quantiles: tuple[float, ...] = ()
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        d = asdict(self)
+        d["levels"], d["quantiles"] = list(self.levels), list(self.quantiles)
+        return d
 
     @classmethod
     def from_dict(cls, d: dict) -> ModelConfig:
         names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in d.items() if k in names})
+        kept = {k: v for k, v in d.items() if k in names}
+        for k in ("levels", "quantiles"):  # JSON lists -> tuples (a frozen, comparable config)
+            if k in kept:
+                kept[k] = tuple(float(v) for v in kept[k])
+        return cls(**kept)
 
 
 def model_defaults() -> dict[str, Any]:
@@ -159,6 +170,10 @@ class TrainOptions:
     # The user's seasons (the first is the base the network corrects); None: the calendar's
     # seasons the training part shows, or seasons detected from it.
     season_length: int | Sequence[int] | None = None
+    # Prediction intervals (--level 80,95) and quantiles (--quantiles 0.1,0.9); None: none,
+    # a point forecast only (ModelConfig's ()).
+    levels: Sequence[float] | None = None
+    quantiles: Sequence[float] | None = None
     refit: bool = True  # after the holdout report, retrain on every point and save that
     # training (TrainConfig)
     epochs: int = TrainConfig.epochs

@@ -17,6 +17,7 @@ from forecastr.atomic import atomic_path
 from forecastr.config import FORMATS
 from forecastr.errors import ForecastrError, InputError, MissingDependencyError, shown
 from forecastr.frequency import same_freq
+from forecastr.intervals import output_columns, tau_index
 from forecastr.outputs import check_file, write_error
 from forecastr.panel import Panel, future_timestamps
 from forecastr.predictor import Predictor
@@ -107,14 +108,49 @@ def forecast_windows(
     ``forecaster`` is a :class:`Predictor`, or any object with ``forecast`` (without
     ``ids`` every series counts as known).
     """
+    return _mapped(forecaster, windows, series_ids, lambda w, ids: forecaster.forecast(w, ids))
+
+
+def model_quantiles(forecaster) -> tuple[float, ...]:
+    """The network quantiles ``forecaster`` forecasts (() for a point model or a stand-in
+    without them)."""
+    return tuple(getattr(forecaster, "network_quantiles", None) or ())
+
+
+def model_levels(forecaster) -> tuple[float, ...]:
+    """The interval levels ``forecaster`` gives (() for a point model)."""
+    return tuple(getattr(forecaster, "levels", None) or ())
+
+
+def forecast_windows_quantiles(
+    forecaster: Predictor, windows: np.ndarray, series_ids: Sequence[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`forecast_windows` with the quantiles: (point (B, H), quantiles (B, H, K)); K = 0
+    for a point model. A new series' quantiles are mapped back like its point forecast (a
+    positive scale keeps them in order)."""
+    if not model_quantiles(forecaster):
+        point = forecast_windows(forecaster, windows, series_ids)
+        return point, np.zeros((*point.shape, 0))
+
+    def both(w: np.ndarray, ids: list[str]) -> np.ndarray:
+        point, q = forecaster.forecast_quantiles(w, ids)
+        return np.concatenate([np.asarray(point)[..., None], np.asarray(q)], axis=-1)
+
+    out = _mapped(forecaster, windows, series_ids, both)
+    return out[..., 0], out[..., 1:]
+
+
+def _mapped(forecaster, windows: np.ndarray, series_ids: Sequence[str], run) -> np.ndarray:
+    """``run(windows, ids)`` with every series the model never saw mapped into its first
+    series' scale and its outputs (any trailing shape) mapped back."""
     windows = np.asarray(windows, dtype=np.float64)
     ids = list(series_ids)
     if getattr(forecaster, "ids", None) is None:  # a model without a list of series
-        return forecaster.forecast(windows, ids)
+        return np.asarray(run(windows, ids), dtype=np.float64)
     known = set(forecaster.ids)
     new = np.array([s not in known for s in ids], dtype=bool)
     if not new.any():
-        return forecaster.forecast(windows, ids)
+        return np.asarray(run(windows, ids), dtype=np.float64)
     if not scale_free(forecaster):
         first = ids[int(np.flatnonzero(new)[0])]
         raise InputError(
@@ -129,7 +165,9 @@ def forecast_windows(
     mapped = windows.copy()
     mapped[new] = (windows[new] - mu) / sd * scale0 + loc0
     names = [ref if n else s for s, n in zip(ids, new, strict=True)]
-    out = np.asarray(forecaster.forecast(mapped, names), dtype=np.float64)
+    out = np.asarray(run(mapped, names), dtype=np.float64)
+    extra = (1,) * (out.ndim - 2)  # (N, 1) -> (N, 1, 1) for (N, H, K) outputs
+    mu, sd = mu.reshape(-1, 1, *extra), sd.reshape(-1, 1, *extra)
     out[new] = (out[new] - loc0) / scale0 * sd + mu
     return out
 
@@ -216,22 +254,32 @@ def forecast_frame(
     freq: str | None,
     step: int = 1,
 ) -> pd.DataFrame:
-    """Forecast after each series' last timestamp: long frame ``unique_id, ds, forecast``.
+    """Forecast after each series' last timestamp: long frame ``unique_id, ds, forecast``,
+    then for a model with intervals ``lo-80, hi-80, lo-95, hi-95`` (levels ascending) and one
+    ``q-0.1, ...`` column per quantile asked for (``intervals.output_columns``).
 
     Raises:
         ForecastrError: a forecast is NaN or infinite (naming the series); nothing is written.
     """
-    values = forecast_windows(forecaster, windows, series_ids)
-    require_finite(values, series_ids, getattr(forecaster, "name", "model"))
+    values, quantiles = forecast_windows_quantiles(forecaster, windows, series_ids)
+    name = getattr(forecaster, "name", "model")
+    require_finite(values, series_ids, name)
+    if quantiles.shape[-1]:
+        require_finite(quantiles.reshape(len(values), -1), series_ids, name)
     h = forecaster.horizon
     stamps = np.concatenate([future_timestamps(t, h, freq, step) for t in last_stamps])
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "unique_id": np.repeat(np.asarray(series_ids, dtype=object), h),
             "ds": stamps,
             "forecast": values.reshape(-1),
         }
     )
+    taus = model_quantiles(forecaster)
+    levels, asked = model_levels(forecaster), tuple(getattr(forecaster, "quantiles", ()) or ())
+    for column, tau in output_columns(levels, asked):
+        frame[column] = quantiles[..., tau_index(taus, tau)].reshape(-1)
+    return frame
 
 
 def forecast_panel(forecaster: Predictor, panel: Panel, schema: Schema) -> pd.DataFrame:

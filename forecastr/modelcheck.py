@@ -19,6 +19,7 @@ Torch-free: the ONNX runtime (:mod:`forecastr.runtime`) uses it too.
 from __future__ import annotations
 
 import math
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -38,6 +39,13 @@ from forecastr.config import (
 )
 from forecastr.errors import ForecastrError
 from forecastr.forecast import Schema
+from forecastr.intervals import (
+    MAX_FACTOR,
+    MAX_QUANTILES,
+    MIN_TAU,
+    network_quantiles,
+    outward_monotone,
+)
 from forecastr.jsonfields import (
     MAX_TEXT_CHARS,
     MISSING,
@@ -124,6 +132,12 @@ def check_model(w: Where, d: Any, prefix: str = "model") -> dict:
     integer(w, m, "patch", 1, window, prefix)
     if window % m["patch"]:
         raise w.refuse(f"{prefix}.patch", m["patch"], f"a divisor of {prefix}.window ({window})")
+    m["levels"] = _ascending(w, m, "levels", 0.0, 100.0, prefix)
+    m["quantiles"] = _ascending(w, m, "quantiles", MIN_TAU, 1.0 - MIN_TAU, prefix)
+    if len(network_quantiles(m["levels"], m["quantiles"])) > MAX_QUANTILES:
+        raise w.fail(
+            f"{w.label} {prefix}.levels and .quantiles make over {MAX_QUANTILES} quantiles"
+        )
     params = m["ensemble"] * sum(math.prod(s) for s in member_tensors(m).values())
     if params > MAX_PARAMS:
         raise w.fail(
@@ -132,6 +146,64 @@ def check_model(w: Where, d: Any, prefix: str = "model") -> dict:
             f"expected at most {MAX_PARAMS:,}"
         )
     return m
+
+
+def _ascending(w: Where, d: dict, key: str, lo: float, hi: float, prefix: str) -> list[float]:
+    """``d[key]``: a list of at most MAX_QUANTILES finite numbers, strictly ascending, each
+    inside (lo, hi) (``quantiles``: [lo, hi])."""
+    v = d[key]
+    closed = key == "quantiles"
+    span = f"[{lo:g}, {hi:g}]" if closed else f"({lo:g}, {hi:g})"
+    expected = f"a list of at most {MAX_QUANTILES} ascending numbers in {span}"
+    if not isinstance(v, (list, tuple)) or len(v) > MAX_QUANTILES:
+        raise w.refuse(f"{prefix}.{key}", v, expected)
+    for a in v:
+        inside = is_number(a) and ((lo <= a <= hi) if closed else (lo < a < hi))
+        if not inside:
+            raise w.refuse(f"{prefix}.{key}", v, expected)
+    if any(b <= a for a, b in pairwise(v)):
+        raise w.refuse(f"{prefix}.{key}", v, expected)
+    return [float(a) for a in v]
+
+
+def check_calibration(w: Where, d: Any, m: dict, prefix: str = "calibration") -> None:
+    """The conformal calibration: (horizon, K) factors in [0, MAX_FACTOR] made monotone
+    outwards from 0.5, (horizon,) finite centre shifts and counts, for a model with K
+    quantiles; nothing for a point model."""
+    taus = network_quantiles(m["levels"], m["quantiles"])
+    if d is None:
+        return
+    if not taus:
+        raise w.refuse(prefix, "...", "absent: the model has no quantiles")
+    if not isinstance(d, dict):
+        raise w.refuse(prefix, d, "an object with the conformal calibration")
+    horizon, k = m["horizon"], len(taus)
+    rows = d.get("factor", MISSING)
+    shape = f"{horizon} rows (model.horizon) of {k} numbers in [0, {MAX_FACTOR:g}]"
+    if not isinstance(rows, list) or len(rows) != horizon:
+        raise w.refuse(f"{prefix}.factor", rows, shape)
+    for h, row in enumerate(rows):
+        if not isinstance(row, list) or len(row) != k:
+            raise w.refuse(f"{prefix}.factor[{h}]", row, shape)
+        if not all(is_number(v) and 0 <= v <= MAX_FACTOR for v in row):
+            raise w.refuse(f"{prefix}.factor[{h}]", row, shape)
+        if not outward_monotone(np.asarray([row], dtype=np.float64), taus).tolist() == [row]:
+            raise w.refuse(f"{prefix}.factor[{h}]", row, "factors growing outwards from 0.5")
+    for key, expected in (("shift", "numbers within +-1e12"), ("count", "counts >= 0")):
+        values = d.get(key, MISSING)
+        if not isinstance(values, list) or len(values) != horizon:
+            raise w.refuse(f"{prefix}.{key}", values, f"a list of {horizon} {expected}")
+        for h, v in enumerate(values):
+            ok = (
+                (is_number(v) and abs(v) <= 1e12)
+                if key == "shift"
+                else (type(v) is int and 0 <= v <= INT64_MAX)
+            )
+            if not ok:
+                raise w.refuse(f"{prefix}.{key}[{h}]", v, expected[:-1])
+    flag(w, d, "guaranteed", prefix)
+    integer(w, d, "windows", 0, INT64_MAX, prefix, default=0)
+    integer(w, d, "series", 0, INT64_MAX, prefix, default=0)
 
 
 def _rnn_tensors(prefix: str, cell: str, size_in: int, hidden: int, layers: int, bidi: bool):
@@ -157,7 +229,7 @@ def member_tensors(m: dict) -> dict[str, tuple[int, ...]]:
     if m["decoder"] == "direct":
         out["head.weight"] = (m["horizon"], enc_out)
         out["head.bias"] = (m["horizon"],)
-        return out
+        return out | _quantile_tensors(m, enc_out)
     if bidi:
         out["decoder.bridge.weight"] = (hidden, enc_out)
         out["decoder.bridge.bias"] = (hidden,)
@@ -167,7 +239,16 @@ def member_tensors(m: dict) -> dict[str, tuple[int, ...]]:
         out["decoder.score.weight"] = (hidden, enc_out)
     out["decoder.out.weight"] = (1, hidden + ctx)
     out["decoder.out.bias"] = (1,)
-    return out
+    return out | _quantile_tensors(m, enc_out)
+
+
+def _quantile_tensors(m: dict, enc_out: int) -> dict[str, tuple[int, ...]]:
+    """The quantile head's tensors (none for a point model)."""
+    k = len(network_quantiles(m.get("levels", ()), m.get("quantiles", ())))
+    if not k:
+        return {}
+    rows = m["horizon"] * k
+    return {"quantile_head.linear.weight": (rows, enc_out), "quantile_head.linear.bias": (rows,)}
 
 
 def expected_tensors(m: dict, n_series: int) -> dict[str, tuple[tuple[int, ...], str]]:
@@ -384,6 +465,7 @@ def check_config(config: dict, cfg_path: str) -> None:
     check_seasons(w, config.get("seasons"))
     check_training(w, section(w, config, "training", optional=True, nullable=True))
     check_evaluation(w, section(w, config, "evaluation", optional=True, nullable=True))
+    check_calibration(w, config.get("calibration"), m)
 
 
 def check_future(w: Where, last: np.ndarray, schema: Schema, horizon: int, name: str) -> None:

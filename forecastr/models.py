@@ -10,15 +10,26 @@ recurrent forecasters steady in practice (measured in ``bench/accuracy.py``):
   level drifts out of the training range is then still in familiar territory.
 * **a seasonal-naive base**: the network predicts the correction to the seasonal-naive
   forecast (the value one season earlier), in normalised units, rather than the value.
+
+A model asked for intervals (``cfg.levels`` / ``cfg.quantiles``) also has a **quantile head**:
+a linear layer on the encoder's final state, trained with the pinball loss, whose outputs are
+offsets from the point forecast. It reads the encoder state and the point forecast detached,
+so asking for intervals leaves the point forecast exactly as it was (its gradients, clipping
+and early stopping see the point loss alone). Its quantiles cannot cross, and lie on the
+point forecast's side of 0.5: each one's offset adds (above 0.5) or subtracts (below) a
+softplus, which is positive, to its inner neighbour's. Such a network returns (B, H, 1 + K):
+the point forecast, then the K network quantiles ascending.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 from torch import Tensor, nn
 
 from forecastr.config import BASES, CELLS, DECODERS, ModelConfig, choices_text
 from forecastr.fastgru import FastGRU
+from forecastr.intervals import network_quantiles
 
 __all__ = [
     "CELLS",
@@ -26,9 +37,11 @@ __all__ = [
     "Ensemble",
     "ForecastNet",
     "ModelConfig",
+    "QuantileHead",
     "Scaled",
     "Seq2SeqDecoder",
     "build",
+    "head_taus",
     "model_name",
     "validate_config",
 ]
@@ -61,6 +74,11 @@ def validate_config(cfg: ModelConfig) -> None:
         raise ValueError(f"unknown base {cfg.base!r}; choose {', '.join(BASES)}")
     if cfg.patch < 1 or cfg.window % cfg.patch:
         raise ValueError(f"--patch {cfg.patch} must divide --window {cfg.window}")
+
+
+def head_taus(cfg: ModelConfig) -> tuple[float, ...]:
+    """The quantiles a network of ``cfg`` forecasts, ascending (() for a point model)."""
+    return network_quantiles(cfg.levels, cfg.quantiles)
 
 
 def model_name(cfg: ModelConfig) -> str:
@@ -103,6 +121,13 @@ class ForecastNet(nn.Module):
         m = cfg.season_length if cfg.base == "seasonal" and cfg.season_length <= cfg.window else 1
         idx = torch.tensor([cfg.window - m + (h % m) for h in range(cfg.horizon)])
         self.register_buffer("base_index", idx, persistent=False)
+        taus = head_taus(cfg)
+        self.quantile_head: QuantileHead | None = None
+        if taus:
+            # Built last, from a forked random state: the point network's initial weights (and
+            # every random draw of its training) are those of the same model without intervals.
+            with torch.random.fork_rng(devices=[]):
+                self.quantile_head = QuantileHead(enc_out, cfg.horizon, taus)
 
     def normalise(self, x: Tensor) -> tuple[Tensor, Tensor, Tensor]:
         """Per-window location and scale, (B, 1) each, and the normalised window (B, W)."""
@@ -127,6 +152,7 @@ class ForecastNet(nn.Module):
         return out, state
 
     def forward(self, x: Tensor) -> Tensor:
+        """(B, W) -> (B, H), or (B, H, 1 + K) with the quantiles (see the module's doc)."""
         z, loc, scale = self.normalise(x)  # (B, W), (B, 1), (B, 1)
         out, state = self.encode(z)
         base = self._base(z)
@@ -134,7 +160,7 @@ class ForecastNet(nn.Module):
             delta = self.head(out[:, -1])  # (B, H)
         else:
             delta = self.decoder(out, state, z, base)
-        return (base + delta) * scale + loc
+        return self._output(base + delta, out, loc, scale)
 
     def forward_teacher(self, x: Tensor, target: Tensor, ratio: float) -> Tensor:
         """Training forward for seq2seq: feed the true previous value with probability ``ratio``."""
@@ -145,7 +171,20 @@ class ForecastNet(nn.Module):
         base = self._base(z)
         truth = (target - loc) / scale  # (B, H) normalised
         delta = self.decoder(out, state, z, base, truth=truth, ratio=ratio)
-        return (base + delta) * scale + loc
+        return self._output(base + delta, out, loc, scale)
+
+    def _output(self, point: Tensor, out: Tensor, loc: Tensor, scale: Tensor) -> Tensor:
+        """The normalised point forecast (B, H), and the quantiles when the model has them,
+        mapped back to the input's units (a positive scale keeps the quantiles in order)."""
+        if self.quantile_head is None:
+            return point * scale + loc
+        q = self.quantile_head(out[:, -1].detach(), point.detach())  # (B, H, K)
+        both = torch.cat([point.unsqueeze(-1), q], dim=-1)  # (B, H, 1 + K)
+        return both * scale.unsqueeze(-1) + loc.unsqueeze(-1)
+
+    def point_parameters(self) -> list[nn.Parameter]:
+        """The point network's parameters (all but the quantile head's)."""
+        return [p for n, p in self.named_parameters() if not n.startswith("quantile_head.")]
 
     def attention_weights(self, x: Tensor) -> Tensor:
         """Attention of each decoder step over the encoder steps, (B, H, W)."""
@@ -157,6 +196,45 @@ class ForecastNet(nn.Module):
         weights: list[Tensor] = []
         self.decoder(out, state, z, base, record=weights)
         return torch.stack(weights, dim=1)
+
+
+class QuantileHead(nn.Module):
+    """Non-crossing quantiles as offsets from the point forecast, in normalised units.
+
+    ``forward(state (B, D), point (B, H)) -> (B, H, K)``: a linear map of the encoder state
+    gives K raw values per step. The quantiles above 0.5 lie above the point forecast and
+    those below it under it: each one's offset is its inner neighbour's (the point's, 0, for
+    the innermost) plus (above) or minus (below) a softplus of its raw value, which is
+    positive. A 0.5 quantile asked for is the centre instead, at a free offset from the point.
+    One constant (K, K) matrix does the sums, so the ONNX graph is a MatMul, not a loop.
+    """
+
+    anchor: Tensor  # (K,) 1 at the 0.5 quantile (free offset), else 0
+    sums: Tensor  # (K, K) offsets = values @ sums
+
+    def __init__(self, enc_out: int, horizon: int, taus: tuple[float, ...]):
+        super().__init__()
+        self.horizon, self.k = horizon, len(taus)
+        self.linear = nn.Linear(enc_out, horizon * self.k)
+        t = np.asarray(taus)
+        below, above = np.flatnonzero(t < 0.5), np.flatnonzero(t > 0.5)
+        centre = np.flatnonzero(t == 0.5)
+        sums = np.zeros((self.k, self.k), dtype=np.float32)
+        anchor = np.zeros(self.k, dtype=np.float32)
+        if len(centre):
+            anchor[centre[0]] = 1.0
+            sums[centre[0], :] = 1.0  # every offset starts from the centre's
+        for k in above:
+            sums[above[0] : k + 1, k] = 1.0  # the softplus of each quantile out to k
+        for k in below:
+            sums[k : below[-1] + 1, k] = -1.0
+        self.register_buffer("anchor", torch.from_numpy(anchor), persistent=False)
+        self.register_buffer("sums", torch.from_numpy(sums), persistent=False)
+
+    def forward(self, state: Tensor, point: Tensor) -> Tensor:
+        raw = self.linear(state).reshape(state.shape[0], self.horizon, self.k)  # (B, H, K)
+        values = raw * self.anchor + nn.functional.softplus(raw) * (1.0 - self.anchor)
+        return point.unsqueeze(-1) + values @ self.sums
 
 
 class Seq2SeqDecoder(nn.Module):
@@ -269,18 +347,43 @@ class Scaled(nn.Module):
     ``forward(x (B, W) raw, series (B,) int64) -> (B, H) raw``. The per-series ``loc`` and
     ``scale`` tables are buffers, so the ONNX graph carries them as constants and a device
     feeds raw values with the index of their series.
+
+    A network with quantiles returns (B, H, 1 + K), its quantiles calibrated
+    (:class:`forecastr.intervals.Calibration`): ``q' = centre + shift + factor * (q - centre)``
+    in the series' scaled units, the centre being the 0.5 quantile or else the point. The
+    factors and shifts are buffers left out of the state dict: config.json stores them as plain
+    numbers, and the ONNX graph carries them as constants.
     """
 
     loc: Tensor  # (S,) per-series location
     scale: Tensor  # (S,) per-series scale
+    factor: Tensor  # (H, K) conformal factor of each quantile's offset; (0, 0): none
+    centre_shift: Tensor  # (H,) the centre's conformal move
 
     def __init__(self, model: nn.Module, loc: Tensor, scale: Tensor):
         super().__init__()
         self.model = model
         self.register_buffer("loc", loc.to(torch.float32))
         self.register_buffer("scale", scale.to(torch.float32))
+        self.register_buffer("factor", torch.zeros(0, 0), persistent=False)
+        self.register_buffer("centre_shift", torch.zeros(0), persistent=False)
+        self.centre: int | None = None  # the 0.5 quantile's position, if the model has one
+
+    def calibrate(self, factor: np.ndarray, shift: np.ndarray, centre: int | None) -> None:
+        """Apply conformal factors (H, K) and centre shifts (H,) from now on (empty: none)."""
+        self.factor = torch.as_tensor(np.asarray(factor), dtype=torch.float32).clone()
+        self.centre_shift = torch.as_tensor(np.asarray(shift), dtype=torch.float32).clone()
+        self.centre = centre
 
     def forward(self, x: Tensor, series: Tensor) -> Tensor:
         loc = self.loc[series].unsqueeze(1)  # (B, 1)
         scale = self.scale[series].unsqueeze(1)
-        return self.model((x - loc) / scale) * scale + loc
+        out = self.model((x - loc) / scale)
+        if out.dim() == 2:
+            return out * scale + loc
+        if self.factor.numel():
+            q = out[..., 1:]  # (B, H, K)
+            centre = (out[..., 0] if self.centre is None else q[..., self.centre]).unsqueeze(-1)
+            moved = centre + self.centre_shift.unsqueeze(-1) + self.factor * (q - centre)
+            out = torch.cat([out[..., :1], moved], dim=-1)
+        return out * scale.unsqueeze(-1) + loc.unsqueeze(-1)

@@ -24,6 +24,11 @@ class Predictor(Protocol):
             stand-in without ``ids``: every series then counts as known.)
         train_end: the last timestamp of each series that training (validation included)
             saw, or None when unknown. ``evaluate.backtest`` refuses folds that overlap it.
+        levels: the central interval levels (percent) the model gives, ascending; () for a
+            point model.
+        quantiles: the quantiles the model was asked for, ascending; ().
+        network_quantiles: every quantile it forecasts, ascending
+            (``intervals.network_quantiles(levels, quantiles)``); () for a point model.
     """
 
     name: str
@@ -31,7 +36,17 @@ class Predictor(Protocol):
     horizon: int
     ids: list[str]
     train_end: dict[str, Any] | None
+    levels: tuple[float, ...]
+    quantiles: tuple[float, ...]
+    network_quantiles: tuple[float, ...]
 
     def forecast(self, windows: np.ndarray, series_ids: Sequence[str]) -> np.ndarray:
         """(B, window) raw values of the named series -> (B, horizon) in original units."""
+        ...
+
+    def forecast_quantiles(
+        self, windows: np.ndarray, series_ids: Sequence[str]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The point forecast (B, horizon) and the calibrated quantiles (B, horizon, K) of
+        ``network_quantiles``, ascending along the last axis (K = 0 for a point model)."""
         ...

@@ -16,6 +16,7 @@ import torch
 
 from forecastr.config import ModelConfig
 from forecastr.errors import ArtifactError, InputError
+from forecastr.intervals import Calibration, centre_index, network_quantiles
 from forecastr.models import Scaled, build, model_name
 
 if TYPE_CHECKING:
@@ -62,6 +63,8 @@ class TorchPredictor:
         self.window = cfg.window
         self.horizon = cfg.horizon
         self.name = model_name(cfg)
+        self.levels, self.quantiles = cfg.levels, cfg.quantiles
+        self.network_quantiles = network_quantiles(cfg.levels, cfg.quantiles)
         self.train_end = train_end
         self.training_config = dict(training_config or {})
         self.refit = refit
@@ -89,6 +92,10 @@ class TorchPredictor:
         except RuntimeError as err:
             first = str(err).strip().splitlines()[0]
             raise ArtifactError(f"{where}: weights do not fit the model config ({first})") from None
+        if config.get("calibration"):  # checked against the config by modelcheck
+            cal = Calibration.from_dict(config["calibration"])
+            taus = network_quantiles(mcfg.levels, mcfg.quantiles)
+            module.calibrate(cal.factor, cal.shift, centre_index(taus))
         return cls(
             module,
             ids,
@@ -112,13 +119,30 @@ class TorchPredictor:
 
     def forecast(self, windows: np.ndarray, series_ids: Sequence[str]) -> np.ndarray:
         """(B, window) raw values of the named series -> (B, horizon) in original units."""
+        out = self._run(windows, series_ids)
+        return out if out.ndim == 2 else out[..., 0]
+
+    def forecast_quantiles(
+        self, windows: np.ndarray, series_ids: Sequence[str]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(point (B, horizon), calibrated quantiles (B, horizon, K)) in original units."""
+        out = self._run(windows, series_ids)
+        if out.ndim == 2:
+            return out, np.zeros((*out.shape, 0))
+        return out[..., 0], out[..., 1:]
+
+    def _run(self, windows: np.ndarray, series_ids: Sequence[str]) -> np.ndarray:
+        """The module's output for (B, window) raw values, float64, in chunks."""
         idx = torch.from_numpy(self.series_index(series_ids))
         x = torch.from_numpy(np.asarray(windows, dtype=np.float32))
         out = []
         with torch.inference_mode():
             for i in range(0, len(x), _CHUNK):
                 out.append(self.module(x[i : i + _CHUNK], idx[i : i + _CHUNK]).numpy())
-        return np.concatenate(out).astype(np.float64) if out else np.zeros((0, self.horizon))
+        if not out:
+            k = len(self.network_quantiles)
+            return np.zeros((0, self.horizon, 1 + k) if k else (0, self.horizon))
+        return np.concatenate(out).astype(np.float64)
 
     def attention_weights(self, window: np.ndarray, series_id: str) -> np.ndarray:
         """Attention of each forecast step over the encoder steps for one raw ``window`` of

@@ -21,8 +21,10 @@ from torch import nn
 from forecastr.batches import DeviceWindows
 from forecastr.config import DEVICES, LOSS_SCALES, LOSSES, SCALERS, TrainConfig, choices_text
 from forecastr.errors import InputError, SeriesTooShortError, TrainingError
-from forecastr.models import ModelConfig, Scaled, build, validate_config
-from forecastr.panel import Panel, mean_abs_change
+from forecastr.intervals import Calibration
+from forecastr.losses import Pinball, series_weights
+from forecastr.models import ModelConfig, Scaled, build, head_taus, validate_config
+from forecastr.panel import Panel
 from forecastr.scaling import ScalerParams, fit_scaler
 from forecastr.windows import Split, split_panel, train_window_starts, val_window_starts
 
@@ -70,6 +72,8 @@ class TrainResult:
     split: Split
     history: dict = field(default_factory=dict)
     summary: dict = field(default_factory=dict)
+    # Conformal shifts of the quantiles (None: a point model); a refit carries its holdout's.
+    calibration: Calibration | None = None
 
 
 Progress = Callable[[dict], None]
@@ -155,11 +159,27 @@ def fit(
     model = model.to("cpu").eval()
     scaled = Scaled(model, torch.from_numpy(scaler.loc), torch.from_numpy(scaler.scale)).eval()
 
+    calibration = (
+        None if epochs is not None else _calibrate(scaled, model_cfg, panel, split, scaler)
+    )
     history = histories[0] if len(histories) == 1 else {"members": histories}
     summary = _summarise(histories, time.perf_counter() - t0, train_cfg, device)
     summary["train_windows"] = len(train_np)
     summary["short_series"] = int(split.short.sum())
-    return TrainResult(scaled, model_cfg, asked, scaler, split, history, summary)
+    return TrainResult(scaled, model_cfg, asked, scaler, split, history, summary, calibration)
+
+
+def _calibrate(
+    scaled: Scaled, cfg: ModelConfig, panel: Panel, split: Split, scaler: ScalerParams
+) -> Calibration | None:
+    """The conformal calibration of a model with quantiles on its validation windows (set on
+    ``scaled``), or None for a point model."""
+    taus = head_taus(cfg)
+    if not taus:
+        return None
+    from forecastr.calibration import calibrate
+
+    return calibrate(scaled, panel.y, split, scaler, taus)
 
 
 def _scaled_values(panel: Panel, scaler: ScalerParams) -> torch.Tensor:
@@ -217,19 +237,6 @@ def _ensemble(members: list[nn.Module]) -> nn.Module:
     from forecastr.models import Ensemble
 
     return Ensemble(members)  # type: ignore[arg-type]
-
-
-def series_weights(y: np.ndarray, split: Split, scaler: ScalerParams) -> np.ndarray:
-    """(S,) loss weight per series for ``loss_scale="mase"``: scaler scale / in-sample naive
-    MAE of the training part (so scaled errors become MASE-like units), clipped to 10x the
-    median and normalised to mean 1. Series without two training points weigh the median."""
-    mad = mean_abs_change(y, split.start, split.train_end)  # (S,) NaN under two points
-    with np.errstate(divide="ignore", invalid="ignore"):
-        w = scaler.scale / mad
-    ok = np.isfinite(w) & (w > 0)
-    median = float(np.median(w[ok])) if ok.any() else 1.0
-    w = np.clip(np.where(ok, w, median), 0.0, 10.0 * median)
-    return w / w.mean() if w.mean() > 0 else np.ones_like(w)
 
 
 def _loss_fn(name: str) -> nn.Module:
@@ -341,6 +348,10 @@ class _Step:
     window: int
     clip: float  # max gradient norm (inf: no clipping)
     seq2seq: bool  # train with teacher forcing
+    point_params: list  # the point network's parameters (clipped together)
+    quantile_params: list  # the quantile head's (clipped on their own); [] without one
+    pinball: nn.Module | None  # the quantile head's loss, None without one
+    pinball_none: nn.Module | None  # the same, unreduced (B, H)
 
     @classmethod
     def of(
@@ -353,6 +364,9 @@ class _Step:
         near its peak rate there (the holdout picks its best epoch on validation; the refit
         cannot)."""
         opt = torch.optim.AdamW(model.parameters(), lr=tc.lr, weight_decay=tc.weight_decay)
+        point_params = model.point_parameters()
+        head = model.quantile_head
+        taus = head_taus(cfg)
         return cls(
             model,
             opt,
@@ -363,6 +377,10 @@ class _Step:
             cfg.window,
             tc.clip_norm if tc.clip_norm > 0 else float("inf"),
             cfg.decoder == "seq2seq",
+            point_params,
+            [] if head is None else list(head.parameters()),
+            Pinball(taus).to(device) if taus else None,
+            Pinball(taus, reduction="none").to(device) if taus else None,
         )
 
 
@@ -389,16 +407,27 @@ def _run_epoch(
         x, y = block[:, :w], block[:, w:]
         pred = s.model.forward_teacher(x, y, ratio) if s.seq2seq else s.model(x)
         target_mask = None if mask is None else mask[:, w:]
-        loss = train_w.loss(s.loss_fn, s.point_fn, pred, y, idx, target_mask)
+        loss = train_w.loss(s.loss_fn, s.point_fn, _point(pred), y, idx, target_mask)
+        if s.pinball is not None:  # the quantile head learns from its own loss alone
+            loss = loss + train_w.loss(
+                s.pinball, s.pinball_none, pred[..., 1:], y, idx, target_mask
+            )
         s.opt.zero_grad(set_to_none=True)
         loss.backward()
-        epoch_norms[b] = torch.nn.utils.clip_grad_norm_(s.model.parameters(), s.clip)
+        epoch_norms[b] = torch.nn.utils.clip_grad_norm_(s.point_params, s.clip)
+        if s.quantile_params:  # clipped on their own: the point network's steps stay as they were
+            torch.nn.utils.clip_grad_norm_(s.quantile_params, s.clip)
         s.opt.step()
         s.sched.step()
         loss_sum += loss.detach()
         steps += 1
     norms = epoch_norms[:steps].cpu()
     return float(loss_sum) / max(steps, 1), norms  # one host sync per epoch
+
+
+def _point(pred: torch.Tensor) -> torch.Tensor:
+    """The point forecast (B, H) of a network's output, with or without quantiles."""
+    return pred if pred.dim() == 2 else pred[..., 0]
 
 
 def _schedule(opt: torch.optim.Optimizer, lr: float, total: int):
@@ -446,7 +475,7 @@ def _evaluate(
     for i in range(0, len(windows), chunk):
         rows = slice(i, i + chunk)
         block, _ = windows.block(z, rows, span)  # validation windows are whole
-        pred = model(block[:, :w])
+        pred = _point(model(block[:, :w]))  # early stopping watches the point forecast alone
         total += windows.loss(loss_fn, point_fn, pred, block[:, w:], rows, None) * len(block)
         n += len(block)
     return float(total) / max(n, 1)
