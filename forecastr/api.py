@@ -9,7 +9,7 @@ work in the torch-free install.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -276,10 +276,13 @@ def evaluate(
     plot: str | None = None,
     series: list[str] | None = None,
     attention_plot: str | None = None,
+    levels: str | Sequence[float] | None = None,
 ) -> tuple[EvalReport, Panel, Loaded | None]:
     """Backtest the baselines (and a model, when given) on ``data``.
 
     Args:
+        levels: interval levels to score (``"80,95"``); None: the model's own (none for a
+            baselines-only run). The baselines get empirical intervals at the same levels.
         plot: also draw the last fold of ``series`` (default: the first few) to this PNG.
         attention_plot: also draw the model's attention over the forecast after the end of
             the first of ``series`` (seq2seq + attention models) to this PNG.
@@ -305,6 +308,7 @@ def evaluate(
             step=step,
             model=None if refit_fn else fc,
             refit=refit_fn,
+            levels=parse_levels(levels),
         )
     except ForecastrError as error:
         raise _explain_refit_overlap(error, fc) from None

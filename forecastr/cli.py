@@ -42,6 +42,7 @@ from forecastr.cli_options import (
     EvalFirst,
     EvalHorizon,
     EvalJson,
+    EvalLevels,
     EvalRefit,
     EvalSeason,
     Exporter,
@@ -314,6 +315,7 @@ def evaluate(
     refit: EvalRefit = EVALUATE.refit,
     horizon: EvalHorizon = None,
     season_length: EvalSeason = None,
+    levels: EvalLevels = None,
     as_json: EvalJson = False,
     per_series: PerSeries = False,
     top: Top = EVALUATE.top,
@@ -343,6 +345,7 @@ def evaluate(
         plot=plot,
         series=series,
         attention_plot=plot_attention,
+        levels=levels,
     )
     present.warn_fill(panel)
     if as_json:

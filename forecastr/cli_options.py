@@ -183,6 +183,16 @@ Quantiles = Annotated[
     ),
 ]
 
+EvalLevels = Annotated[
+    str | None,
+    typer.Option(
+        "--level",
+        help="Interval levels to score, e.g. 80,95 (coverage, MSIS, pinball): the "
+        "baselines get empirical intervals from their in-sample errors. Default: the "
+        "model's own levels; none for the baselines alone.",
+    ),
+]
+
 # -- train: the training run ----------------------------------------------------------------
 
 Refit = Annotated[

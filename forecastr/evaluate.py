@@ -5,6 +5,10 @@ are the ``horizon`` points from it. With ``folds`` folds the origins step back f
 end by ``step`` points each, so the last fold ends at the series end (one fold is a holdout).
 Every method is scored on exactly the same actuals, and MASE is scaled by each fold's own
 history, so no number uses a point that lies after its origin.
+
+When the model forecasts quantiles (or ``levels`` asks for baseline intervals), every method's
+intervals are scored too, on the same folds (``interval_scores.py``): coverage and MSIS per
+level and the scaled pinball loss.
 """
 
 from __future__ import annotations
@@ -18,7 +22,15 @@ from forecastr.baselines import BASELINES, seasonal_fallback, seasonal_naive, se
 from forecastr.config import EVALUATE
 from forecastr.errors import ForecastrError, InputError
 from forecastr.folds import check_no_overlap, fold_origins, require_positive
-from forecastr.forecast import forecast_windows, require_finite
+from forecastr.forecast import forecast_windows, forecast_windows_quantiles, require_finite
+from forecastr.interval_scores import (
+    IntervalPlan,
+    baseline_interval_forecasts,
+    check_model_quantiles,
+    checked_quantiles,
+    interval_plan,
+    interval_scores,
+)
 from forecastr.metrics import METRICS, mae, mase, mase_scale, rmse, smape, undefined_scale
 from forecastr.panel import Panel
 from forecastr.predictor import Predictor
@@ -51,6 +63,19 @@ class _Plan:
     baselines: list[str]
     extra_seasons: list[int]  # further seasons at which seasonal naive is scored
     methods: list[str]
+    intervals: IntervalPlan  # levels and quantiles scored; no taus: point metrics only
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        """Every column scored: the point metrics, then the interval ones."""
+        return METRICS + self.intervals.metrics
+
+    @property
+    def quantile_methods(self) -> list[str]:
+        """The methods that forecast quantiles (the model only if it has them)."""
+        if not self.intervals.taus:
+            return []
+        return [m for m in self.methods if m != self.model_name or self.intervals.from_model]
 
 
 @dataclass(frozen=True)
@@ -59,6 +84,7 @@ class _ChunkScores:
 
     scores: dict[str, dict[str, np.ndarray]]  # method -> metric -> (B,)
     forecasts: dict[str, np.ndarray]  # method -> (B, H)
+    quantiles: dict[str, np.ndarray]  # method -> (B, H, K), methods with intervals only
     actual: np.ndarray  # (B, H)
     zero_scale: np.ndarray  # (B,) bool
     fallback: np.ndarray  # (B,) bool
@@ -72,16 +98,19 @@ class _Tally:
     zero_scale: np.ndarray  # (S,) bool: MASE scale zero or undefined in some fold
     fell_back: np.ndarray  # (S,) bool: seasonal naive answered with naive in some fold
     forecasts: dict[str, np.ndarray]  # method -> (S, H), last fold
+    quantiles: dict[str, np.ndarray]  # method -> (S, H, K), last fold
     actuals: np.ndarray  # (S, H), last fold
 
     @classmethod
-    def empty(cls, methods: list[str], n_series: int, horizon: int) -> _Tally:
+    def empty(cls, plan: _Plan, n_series: int) -> _Tally:
+        S, H, K = n_series, plan.horizon, len(plan.intervals.taus)
         return cls(
-            scores={m: {metric: [] for metric in METRICS} for m in methods},
-            zero_scale=np.zeros(n_series, dtype=bool),
-            fell_back=np.zeros(n_series, dtype=bool),
-            forecasts={m: np.full((n_series, horizon), np.nan) for m in methods},
-            actuals=np.full((n_series, horizon), np.nan),
+            scores={m: {metric: [] for metric in plan.metrics} for m in plan.methods},
+            zero_scale=np.zeros(S, dtype=bool),
+            fell_back=np.zeros(S, dtype=bool),
+            forecasts={m: np.full((S, H), np.nan) for m in plan.methods},
+            quantiles={m: np.full((S, H, K), np.nan) for m in plan.quantile_methods},
+            actuals=np.full((S, H), np.nan),
         )
 
     def add_block(self, rows: slice, chunk: _ChunkScores, *, last: bool) -> None:
@@ -91,6 +120,8 @@ class _Tally:
         if last:
             for m, forecast in chunk.forecasts.items():
                 self.forecasts[m][rows] = forecast
+            for m, q in chunk.quantiles.items():
+                self.quantiles[m][rows] = q
             self.actuals[rows] = chunk.actual
 
     def add_fold(self, fold: dict[str, dict[str, np.ndarray]]) -> None:
@@ -112,6 +143,7 @@ def backtest(
     refit: Refit | None = None,
     baselines: Sequence[str] = tuple(BASELINES),
     seasons: Sequence[int] = (),
+    levels: Sequence[float] = (),
     progress: Callable[[int, int], None] | None = None,
 ) -> EvalReport:
     """Score the model and the baselines on the same rolling-origin folds.
@@ -134,13 +166,18 @@ def backtest(
         seasons: further season lengths (besides ``season_length``) at which seasonal naive
             is also scored, e.g. the weekly 336 of half-hourly data; each is a method
             ``seasonal_naive_<m>`` listed after the baselines.
+        levels: central interval levels (percent) to score. A model with quantiles is scored
+            at its own levels by default (these must be among them); without one, the
+            baselines alone get intervals at these levels. Empty with a point model: point
+            metrics only, as before.
         progress: called as ``progress(done_folds, folds)`` after each fold.
 
     Returns:
         An ``EvalReport``.
 
     Raises:
-        InputError: an argument is out of range or names an unknown baseline.
+        InputError: an argument is out of range or names an unknown baseline, or a level is
+            not one the model forecasts.
         SeriesTooShortError: a series cannot hold the folds (or the model's window).
         ForecastrError: a fold overlaps the data the model was trained on, or the model
             returned forecasts of the wrong shape.
@@ -155,8 +192,9 @@ def backtest(
         check_no_overlap(panel, origins, train_end)
     # Fold 0's refit comes first so that a refit-only backtest is named after its model.
     first = _refit_fold(panel, origins, 0, refit, horizon) if refit is not None else model
-    plan = _plan(horizon, season_length, window, _method_name(first, baselines), baselines, seasons)
-    tally = _Tally.empty(plan.methods, panel.n_series, horizon)
+    name, intervals = _method_name(first, baselines), interval_plan(first, levels)
+    plan = _plan(horizon, season_length, window, name, baselines, seasons, intervals)
+    tally = _Tally.empty(plan, panel.n_series)
     values = LeadPadded.of(panel.y, int(origins.max()) if panel.n_series else 0)
     for k in range(folds):
         forecaster = first
@@ -201,12 +239,13 @@ def _plan(
     model_name: str | None,
     baselines: list[str],
     seasons: Sequence[int],
+    intervals: IntervalPlan,
 ) -> _Plan:
     """The methods scored: the model first, then the baselines, then seasonal naive at each
     further season (other than 1 and ``season_length``, each once)."""
     extra = [int(m) for m in dict.fromkeys(seasons) if 1 < int(m) != season_length]
     methods = ([model_name] if model_name else []) + baselines + [seasonal_name(m) for m in extra]
-    return _Plan(horizon, season_length, window, model_name, baselines, extra, methods)
+    return _Plan(horizon, season_length, window, model_name, baselines, extra, methods, intervals)
 
 
 def _score_fold(
@@ -223,13 +262,13 @@ def _score_fold(
     block of series at a time (the ``last`` fold also keeps its forecasts and actuals)."""
     S = panel.n_series
     starts = panel.offsets[:-1]  # (S,)
-    fold = {m: {metric: np.empty(S) for metric in METRICS} for m in plan.methods}
+    fold = {m: {metric: np.empty(S) for metric in plan.metrics} for m in plan.methods}
     for rows in _chunks(S, int(origins.max()) if S else 0):
         ids = [panel.ids[i] for i in range(rows.start, rows.stop)]
         chunk = _score_chunk(panel.y, values, starts[rows], origins[rows], ids, plan, forecaster)
         tally.add_block(rows, chunk, last=last)
         for m in plan.methods:
-            for metric in METRICS:
+            for metric in plan.metrics:
                 fold[m][metric][rows] = chunk.scores[m][metric]
     tally.add_fold(fold)
 
@@ -244,22 +283,33 @@ def _score_chunk(
     forecaster: Predictor | None,
 ) -> _ChunkScores:
     """Forecasts and per-series scores of one fold for a block of series: every method is
-    scored on the same actuals, MASE scaled by each series' history before its origin."""
+    scored on the same actuals, MASE (and MSIS, pinball) scaled by each series' history before
+    its origin."""
     ends = starts + origins  # (B,) absolute index of each origin
     history = values.right_aligned(starts, ends, int(origins.max()))  # (B, T), NaN-padded
     actual = values.take(ends[:, None] + np.arange(plan.horizon))  # (B, H)
     forecasts: dict[str, np.ndarray] = {}
+    quantiles: dict[str, np.ndarray] = {}
     if forecaster is not None and plan.model_name is not None:
-        forecasts[plan.model_name] = _score_model(forecaster, y, starts, ends, ids, plan.horizon)
+        point, q = _score_model(forecaster, y, starts, ends, ids, plan)
+        forecasts[plan.model_name] = point
+        if q is not None:
+            quantiles[plan.model_name] = q
     forecasts.update(_score_baselines(history, plan))
     scale = mase_scale(history, plan.season_length)  # (B,)
+    scores = {m: _metrics(actual, f, scale) for m, f in forecasts.items()}
+    if plan.intervals.taus:
+        quantiles.update(_baseline_quantiles(history, forecasts, plan, scale))
+        for m in forecasts:
+            scores[m].update(interval_scores(actual, quantiles.get(m), plan.intervals, scale))
     if "seasonal_naive" in plan.baselines:
         fallback = seasonal_fallback(history, plan.season_length)
     else:
         fallback = np.zeros(len(ids), dtype=bool)
     return _ChunkScores(
-        scores={m: _metrics(actual, f, scale) for m, f in forecasts.items()},
+        scores=scores,
         forecasts=forecasts,
+        quantiles=quantiles,
         actual=actual,
         zero_scale=undefined_scale(scale),
         fallback=fallback,
@@ -272,12 +322,19 @@ def _score_model(
     starts: np.ndarray,
     ends: np.ndarray,
     ids: list[str],
-    horizon: int,
-) -> np.ndarray:
-    """The model's (B, H) forecasts from the ``window`` points before each origin (a shorter
-    history padded with its first value, as in training)."""
+    plan: _Plan,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """The model's (B, H) forecasts, and its (B, H, K) quantiles when it has them (None
+    else), from the ``window`` points before each origin (a shorter history padded with its
+    first value, as in training); one call of the model either way."""
     inputs = right_aligned_padded(y, starts, ends, int(forecaster.window))  # (B, window)
-    return _model_forecast(forecaster, inputs, ids, horizon)
+    if not plan.intervals.from_model:
+        return _model_forecast(forecaster, inputs, ids, plan.horizon), None
+    check_model_quantiles(forecaster, plan.intervals)
+    point, q = forecast_windows_quantiles(forecaster, inputs, ids)
+    name, K = str(forecaster.name), len(plan.intervals.taus)
+    point = _checked_point(point, inputs.shape[0], ids, plan.horizon, name)
+    return point, checked_quantiles(q, name, ids, plan.horizon, K)
 
 
 def _score_baselines(history: np.ndarray, plan: _Plan) -> dict[str, np.ndarray]:
@@ -291,6 +348,22 @@ def _score_baselines(history: np.ndarray, plan: _Plan) -> dict[str, np.ndarray]:
     for m in plan.extra_seasons:
         forecasts[seasonal_name(m)] = seasonal_naive(history, plan.horizon, season_length=m)
     return forecasts
+
+
+def _baseline_quantiles(
+    history: np.ndarray, forecasts: dict[str, np.ndarray], plan: _Plan, scale: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Every baseline's (B, H, K) quantiles at the plan's levels (``baseline_intervals``)."""
+    return baseline_interval_forecasts(
+        history,
+        forecasts,
+        baselines=plan.baselines,
+        extra_seasons=plan.extra_seasons,
+        season_length=plan.season_length,
+        window=plan.window,
+        taus=plan.intervals.taus,
+        scale=scale,
+    )
 
 
 def _metrics(actual: np.ndarray, forecast: np.ndarray, scale: np.ndarray) -> dict[str, np.ndarray]:
@@ -310,7 +383,7 @@ def _assemble(
     S, horizon, folds = panel.n_series, plan.horizon, origins.shape[1]
     ids = list(panel.ids)
     last_idx = (panel.offsets[:-1] + origins[:, -1])[:, None] + np.arange(horizon)  # (S, H)
-    summary = summary_frame(tally.scores, plan.methods)
+    summary = summary_frame(tally.scores, plan.methods, plan.metrics)
     return EvalReport(
         horizon=horizon,
         season_length=plan.season_length,
@@ -322,7 +395,7 @@ def _assemble(
         methods=plan.methods,
         ids=ids,
         origins=origins,
-        per_series=per_series_frame(tally.scores, plan.methods, panel.ids, folds),
+        per_series=per_series_frame(tally.scores, plan.methods, panel.ids, folds, plan.metrics),
         summary=summary,
         best=best_methods(summary),
         forecasts=tally.forecasts,
@@ -330,6 +403,9 @@ def _assemble(
         future_ds=panel.ds[last_idx] if S else panel.ds[:0].reshape(0, horizon),
         zero_scale_series=[ids[i] for i in np.flatnonzero(tally.zero_scale)],
         fallback_series=[ids[i] for i in np.flatnonzero(tally.fell_back)],
+        levels=plan.intervals.levels,
+        taus=plan.intervals.taus,
+        quantile_forecasts=tally.quantiles,
     )
 
 
@@ -337,14 +413,19 @@ def _model_forecast(
     forecaster: Predictor, inputs: np.ndarray, ids: list[str], horizon: int
 ) -> np.ndarray:
     """Call the forecaster and check its answer: (B, window) -> (B, horizon)."""
-    raw = np.asarray(forecast_windows(forecaster, inputs, ids), dtype=np.float64)
-    if raw.ndim != 2 or raw.shape[0] != inputs.shape[0] or raw.shape[1] < horizon:
+    raw = forecast_windows(forecaster, inputs, ids)
+    return _checked_point(raw, inputs.shape[0], ids, horizon, str(forecaster.name))
+
+
+def _checked_point(raw, n: int, ids: list[str], horizon: int, name: str) -> np.ndarray:
+    """A model's point answer for ``n`` windows checked: (n, >= horizon) finite -> (n, H)."""
+    raw = np.asarray(raw, dtype=np.float64)
+    if raw.ndim != 2 or raw.shape[0] != n or raw.shape[1] < horizon:
         raise ForecastrError(
-            f"model '{forecaster.name}' returned forecasts of shape {raw.shape} for "
-            f"{inputs.shape[0]} windows; expected ({inputs.shape[0]}, {horizon}); "
-            "check the model's horizon"
+            f"model '{name}' returned forecasts of shape {raw.shape} for "
+            f"{n} windows; expected ({n}, {horizon}); check the model's horizon"
         )
-    require_finite(raw[:, :horizon], ids, str(forecaster.name))
+    require_finite(raw[:, :horizon], ids, name)
     return raw[:, :horizon]
 
 

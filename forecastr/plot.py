@@ -1,4 +1,5 @@
-"""Matplotlib figures: backtest forecasts against actuals, and attention heatmaps.
+"""Matplotlib figures: backtest forecasts against actuals (with the model's interval bands
+when it forecasts them), and attention heatmaps.
 
 matplotlib is an optional dependency, imported inside each function. Figures are drawn on the
 Agg canvas (no display, no global pyplot state) and written atomically as PNG.
@@ -15,6 +16,7 @@ import numpy as np
 from forecastr.atomic import atomic_path
 from forecastr.baselines import BASELINES, method_label
 from forecastr.errors import InputError, require
+from forecastr.intervals import level_bounds, level_name, tau_index
 from forecastr.outputs import write_error
 from forecastr.panel import Panel
 from forecastr.report import EvalReport
@@ -38,7 +40,8 @@ def plot_forecasts(
     """Draw the last fold of a backtest: history tail, actuals and every method's forecast.
 
     One panel per series, titled with its id; each method's legend entry carries its MASE on
-    that series (last fold).
+    that series (last fold). A model with intervals gets one shaded band per level, the widest
+    lightest, named in the legend (``"GRU 80% / 95%"``).
 
     Args:
         report: the backtest report (its last fold is drawn).
@@ -154,6 +157,8 @@ def _draw_series(
     if len(hist_t):  # join history to the actuals so the line has no gap
         ax.plot([hist_t[-1], fut_t[0]], [hist_y[-1], report.actuals[i, 0]], **_HISTORY_STYLE)
     ax.plot(fut_t, report.actuals[i], label="actual", **_ACTUAL_STYLE)
+    if report.model in methods:
+        _draw_bands(ax, report, i, fut_t)
     for method in methods:
         style = _method_style(method, report.model)
         label = f"{method_label(method)} (MASE {_fmt(mase.get((method, sid)))})"
@@ -164,6 +169,25 @@ def _draw_series(
     # Outside the axes, so no line is hidden behind it.
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     _format_time_axis(ax, panel.freq is not None)
+
+
+def _draw_bands(ax, report: EvalReport, i: int, fut_t: np.ndarray) -> None:
+    """The model's interval bands for series row ``i``: one per level, widest (lightest)
+    first, one legend entry for all; nothing when the model has no intervals."""
+    q = report.quantile_forecasts.get(report.model or "")
+    if q is None or not report.levels:
+        return
+    levels = sorted(report.levels, reverse=True)  # widest first, drawn underneath
+    color = _MODEL_STYLE["color"]
+    named = " / ".join(f"{level_name(v)}%" for v in levels[::-1])  # "80% / 95%"
+    label = f"{method_label(str(report.model))} {named}"
+    for j, level in enumerate(levels):
+        lo, hi = (q[i, :, tau_index(report.taus, t)] for t in level_bounds(level))
+        alpha = 0.12 + 0.14 * j  # the widest lightest, each narrower band darker
+        ax.fill_between(
+            fut_t, lo, hi, color=color, alpha=min(alpha, 0.5), linewidth=0, zorder=1,
+            label=label if j == len(levels) - 1 else None,
+        )  # fmt: skip
 
 
 def _last_fold_mase(report: EvalReport) -> dict[tuple[str, str], float]:

@@ -156,24 +156,53 @@ def print_train_summary(outcome) -> None:
     out.print(t)
 
 
-def print_report(report, title: str, per_series: bool = False, top: int = 10) -> None:
+def _metric_header(metric: str) -> str:
+    """Column title of a report metric: ``"MASE"``, ``"sMAPE %"``, ``"cov 95%"``, ``"MSIS 95"``."""
+    if metric.startswith("coverage-"):
+        return "cov " + metric.removeprefix("coverage-") + "%"
+    if metric.startswith("msis-"):
+        return "MSIS " + metric.removeprefix("msis-")
+    return {"smape": "sMAPE %", "pinball": "pinball"}.get(metric, metric.upper())
+
+
+def _metric_cell(metric: str, v: float) -> str:
+    """A summary value as the table shows it; a coverage (a share) in percent."""
+    if v != v:
+        return "—"
+    if metric.startswith("coverage-"):
+        return f"{v * 100:.1f}%"
+    return f"{v:.3f}" if abs(v) < 1e4 else f"{v:.4g}"
+
+
+def _summary_table(report, title: str, metrics: list[str]) -> Table:
+    """One row per method, one column per metric; the best of each column starred."""
     from forecastr.baselines import method_label
 
-    metrics = ["mae", "rmse", "smape", "mase"]
     t = Table(title=title, title_justify="left")
     t.add_column("method", style="bold")
     for m in metrics:
-        t.add_column(m.upper() if m != "smape" else "sMAPE %", justify="right")
+        t.add_column(_metric_header(m), justify="right")
     for _, row in report.summary.iterrows():
         cells = []
         for m in metrics:
-            v = row[m]
-            text = "—" if v != v else f"{v:.3f}" if abs(v) < 1e4 else f"{v:.4g}"
+            text = _metric_cell(m, row[m])
             if report.best.get(m) == row["method"]:
                 text = f"[bold green]{text}*[/]"
             cells.append(text)
         t.add_row(method_label(str(row["method"])), *cells)
-    out.print(t)
+    return t
+
+
+def print_report(report, title: str, per_series: bool = False, top: int = 10) -> None:
+    from forecastr.metrics import METRICS
+
+    metrics = list(report.metrics)  # the point metrics, then any interval ones
+    out.print(_summary_table(report, title, [m for m in metrics if m in METRICS]))
+    intervals = [m for m in metrics if m not in METRICS]
+    if intervals:  # a second table, so that both stay readable in 80 columns
+        levels = ", ".join(f"{v:g}%" for v in report.levels) or "no levels"
+        title = f"Intervals at {levels} (coverage: * nearest its level)"
+        out.print(_summary_table(report, title, intervals))
     for note in report.notes:
         out.print(f"[dim]{escape(str(note))}[/]")
     out.print(escape(report.skill_sentence()))

@@ -3,6 +3,8 @@
 ``evaluate.backtest`` computes the numbers; this module turns them into what people read: the
 per-series and summary tables, the best method per metric, the one-sentence verdict
 (:meth:`EvalReport.skill_sentence`), the notes on how the numbers were made, and the JSON form.
+A backtest that scored intervals carries their columns (``metrics.interval_metrics``) beside
+the point metrics, and the last fold's quantile forecasts.
 """
 
 from __future__ import annotations
@@ -18,7 +20,15 @@ import pandas as pd
 from forecastr.baselines import method_label
 from forecastr.config import EVALUATE
 from forecastr.errors import InputError
-from forecastr.metrics import METRICS, aggregate
+from forecastr.intervals import level_name
+from forecastr.metrics import (
+    METRICS,
+    PINBALL,
+    aggregate,
+    coverage_name,
+    msis_name,
+    nominal_coverage,
+)
 
 AGGREGATION = "mean over series and folds; series whose metric is undefined (NaN) are left out"
 
@@ -42,16 +52,23 @@ class EvalReport:
         ids: series ids, in panel order.
         origins: (S, folds) relative index of each fold's first forecast point.
         per_series: one row per method, fold and series: method, fold, unique_id, mae, rmse,
-            smape, mase. Folds are numbered from 0 (oldest).
+            smape, mase, then the interval columns when intervals were scored
+            (``coverage-<L>`` as a share in [0, 1], ``msis-<L>``, ``pinball``). Folds are
+            numbered from 0 (oldest).
         summary: one row per method (``methods`` order): each metric's mean over series and
             folds, NaN left out.
-        best: metric -> method with the lowest mean (None if every value is NaN).
+        best: metric -> method with the lowest mean (for coverage: the closest to its nominal
+            level; None if every value is NaN).
         forecasts: last fold only: method -> (S, horizon) forecast.
         actuals: last fold only: (S, horizon) observed values.
         future_ds: last fold only: (S, horizon) timestamps of the actuals.
         zero_scale_series: ids whose MASE scale was zero or undefined in some fold (MASE NaN).
         fallback_series: ids for which seasonal naive fell back to naive in some fold.
         notes: plain sentences describing how the numbers were made.
+        levels: interval levels scored, in percent, ascending; () without intervals.
+        taus: quantile levels forecast and scored, ascending; () without intervals.
+        quantile_forecasts: last fold only: method -> (S, horizon, K) quantiles at ``taus``,
+            for every method that has them (the model only if it forecasts quantiles).
     """
 
     horizon: int
@@ -73,6 +90,19 @@ class EvalReport:
     zero_scale_series: list[str] = field(default_factory=list)
     fallback_series: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    levels: tuple[float, ...] = ()
+    taus: tuple[float, ...] = ()
+    quantile_forecasts: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def metrics(self) -> list[str]:
+        """Every metric column, in table order (the point metrics, then any interval ones)."""
+        return [str(c) for c in self.summary.columns if c != "method"]
+
+    @property
+    def model_has_intervals(self) -> bool:
+        """Whether the model forecast quantiles that were scored."""
+        return self.model is not None and self.model in self.quantile_forecasts
 
     def score(self, method: str, metric: str) -> float:
         """Summary value of ``metric`` for ``method`` (mean over series and folds)."""
@@ -82,18 +112,41 @@ class EvalReport:
     def skill_sentence(self) -> str:
         """One plain sentence comparing the model with seasonal naive (or naming the best
         baseline when there is no model), e.g. ``"GRU: MASE 0.71, 18% lower than seasonal naive
-        (0.87)."``"""
+        (0.87)."``; a model with intervals adds their widest level's coverage and MSIS:
+        ``"...; 95% intervals covered 94.1% of points, MSIS 12% lower than seasonal naive's."``
+        """
         baselines = [m for m in self.methods if m != self.model]
         if self.model is None:
             return self._baseline_sentence(baselines)
         ref = "seasonal_naive" if "seasonal_naive" in baselines else self._best_of(baselines)
         if ref is None:
-            return f"{self.model}: no baseline to compare with."
+            return f"{self.model}: no baseline to compare with{self._interval_clause(None)}."
         metric = self._common_metric([self.model, ref])
         if metric is None:
             return f"{self.model}: no comparable score (MASE and MAE are undefined)."
         value, base = self.score(self.model, metric), self.score(ref, metric)
-        return f"{self.model}: {_label(metric)} {_num(value)}, {_versus(value, base, ref)}."
+        clause = self._interval_clause(ref)
+        return f"{self.model}: {_label(metric)} {_num(value)}, {_versus(value, base, ref)}{clause}."
+
+    def _interval_clause(self, ref: str | None) -> str:
+        """``"; 95% intervals covered 94.1% of points, MSIS 12% lower than seasonal naive's"``
+        for the widest level (the pinball loss for a model with quantiles but no levels); ""
+        when the model has no intervals."""
+        if not self.model_has_intervals or self.model is None:
+            return ""
+        if self.levels:
+            widest = max(self.levels)
+            covered = self.score(self.model, coverage_name(widest))
+            text = f"; {level_name(widest)}% intervals covered {_percent(covered)} of points"
+            metric, label = msis_name(widest), "MSIS"
+        else:
+            text, metric, label = ";", PINBALL, "scaled pinball loss"
+        value = self.score(self.model, metric)
+        if math.isnan(value):
+            return text if self.levels else ""
+        base = self.score(ref, metric) if ref is not None else float("nan")
+        sep = ", " if self.levels else " "
+        return f"{text}{sep}{label} {_versus_own(value, base, ref)}"
 
     def to_dict(self, per_series: bool = False) -> dict[str, Any]:
         """JSON-ready summary (NaN written as None).
@@ -123,6 +176,9 @@ class EvalReport:
             "fallback_series": list(self.fallback_series),
             "notes": list(self.notes),
         }
+        if self.taus:  # keys only a backtest with intervals has: the point-only JSON is as before
+            out["levels"] = [float(v) for v in self.levels]
+            out["quantiles"] = [float(t) for t in self.taus]
         if per_series:
             out["per_series"] = _records(self.per_series)
         return out
@@ -198,9 +254,14 @@ def per_series_table(
 
 
 def per_series_frame(
-    scores: Scores, methods: list[str], ids: list[str], folds: int
+    scores: Scores,
+    methods: list[str],
+    ids: list[str],
+    folds: int,
+    metrics: Sequence[str] = METRICS,
 ) -> pd.DataFrame:
-    """Long table: one row per (method, fold, series), built from arrays in one go."""
+    """Long table: one row per (method, fold, series), built from arrays in one go; one
+    column per metric of ``metrics``."""
     S = len(ids)
     n = len(methods) * folds * S
     frame = {
@@ -212,24 +273,27 @@ def per_series_frame(
             np.tile(np.arange(S), len(methods) * folds), categories=list(ids)
         ),
     }
-    for metric in METRICS:
+    for metric in metrics:
         parts = [a for m in methods for a in scores[m][metric]]
         frame[metric] = np.concatenate(parts) if parts else np.zeros(n)
     return pd.DataFrame(frame)
 
 
-def summary_frame(scores: Scores, methods: list[str]) -> pd.DataFrame:
+def summary_frame(
+    scores: Scores, methods: list[str], metrics: Sequence[str] = METRICS
+) -> pd.DataFrame:
     """One row per method: each metric's mean over every series and fold, NaN left out."""
     rows = [
-        {"method": m, **{x: aggregate(np.concatenate(scores[m][x])) for x in METRICS}}
+        {"method": m, **{x: aggregate(np.concatenate(scores[m][x])) for x in metrics}}
         for m in methods
     ]
-    return pd.DataFrame(rows, columns=["method", *METRICS])
+    return pd.DataFrame(rows, columns=["method", *metrics])
 
 
 def best_methods(summary: pd.DataFrame) -> dict[str, str | None]:
-    """Metric -> the method with the lowest summary value (None when every value is NaN)."""
-    return {metric: _argmin(summary, metric) for metric in METRICS}
+    """Metric -> the best method on each of the summary's columns (None when every value is
+    NaN): the lowest value, or for a coverage the closest to its nominal level."""
+    return {str(m): _argmin(summary, str(m)) for m in summary.columns if m != "method"}
 
 
 def notes_for(report: EvalReport, train_end_known: bool) -> list[str]:
@@ -257,6 +321,30 @@ def notes_for(report: EvalReport, train_end_known: bool) -> list[str]:
         )
     if report.model is not None:
         out.extend(_model_notes(report, train_end_known))
+    return out + _interval_notes(report)
+
+
+def _interval_notes(report: EvalReport) -> list[str]:
+    """How the intervals were made and scored; [] for a point-only backtest."""
+    if not report.taus:
+        return []
+    out = []
+    if report.model_has_intervals:
+        out.append(
+            "model intervals: the network's quantiles, with a split-conformal adjustment per "
+            "horizon step calibrated on held-out validation windows"
+        )
+    elif report.model is not None:
+        out.append("the model forecasts no quantiles; its interval columns are empty")
+    taus = ", ".join(f"{t:g}" for t in report.taus)
+    out += [
+        "baseline intervals: empirical quantiles of each baseline's in-sample h-step "
+        "residuals from past origins of each fold's history, scaled like MASE and pooled "
+        "over series (assumes past errors look like future ones)",
+        "coverage: share of actuals inside the interval (best: closest to the level); MSIS "
+        "(M4, a = 1 - level): width plus 2/a times each miss, scaled like MASE; pinball: "
+        f"pinball loss over the quantiles {taus}, scaled like MASE (about half the CRPS)",
+    ]
     return out
 
 
@@ -276,6 +364,9 @@ def _model_notes(report: EvalReport, train_end_known: bool) -> list[str]:
 
 def _argmin(summary: pd.DataFrame, metric: str) -> str | None:
     values = summary[metric].to_numpy(dtype=np.float64)
+    nominal = nominal_coverage(metric)
+    if nominal is not None:  # a coverage is best closest to its level, not lowest
+        values = np.abs(values - nominal)
     if np.isnan(values).all():
         return None
     return str(summary["method"].iloc[int(np.nanargmin(values))])
@@ -291,6 +382,22 @@ def _versus(value: float, base: float, ref: str) -> str:
         return f"the same as {name} ({_num(base)})"
     word = "lower" if change > 0 else "higher"
     return f"{abs(change):.0f}% {word} than {name} ({_num(base)})"
+
+
+def _versus_own(value: float, base: float, ref: str | None) -> str:
+    """``"12% lower than seasonal naive's"``; the bare value when there is no comparison."""
+    if ref is None or base == 0 or math.isnan(base):
+        return _num(value)
+    change = (1.0 - value / base) * 100.0
+    name = method_label(ref)
+    if round(abs(change)) == 0:
+        return f"{_num(value)}, the same as {name}'s"
+    return f"{abs(change):.0f}% {'lower' if change > 0 else 'higher'} than {name}'s"
+
+
+def _percent(share: float) -> str:
+    """0.941 -> ``"94.1%"``."""
+    return "n/a" if math.isnan(share) else f"{share * 100:.1f}%"
 
 
 def _label(metric: str) -> str:

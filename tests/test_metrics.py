@@ -9,7 +9,20 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from forecastr.errors import InputError
-from forecastr.metrics import aggregate, mae, mase, mase_scale, rmse, smape, undefined_scale
+from forecastr.metrics import (
+    aggregate,
+    coverage,
+    interval_metrics,
+    mae,
+    mase,
+    mase_scale,
+    msis,
+    nominal_coverage,
+    rmse,
+    scaled_pinball,
+    smape,
+    undefined_scale,
+)
 
 NAN = np.nan
 
@@ -91,3 +104,82 @@ def test_bad_season_length():
 def test_smape_is_between_0_and_200(actual, forecast):
     value = smape(actual, forecast)
     assert ((value >= 0) & (value <= 200)).all()
+
+
+# ---- interval metrics ----------------------------------------------------------------------
+
+
+def test_coverage_hand_computed_bounds_inclusive():
+    actual = np.array([[1.0, 2.0, 3.0, 4.0], [1.0, NAN, 1.0, 1.0]])
+    lo = np.array([[0.0, 2.5, 3.0, 5.0], [0.0, 0.0, 0.0, 0.0]])
+    hi = np.array([[2.0, 3.0, 3.0, 6.0], [2.0, 2.0, 2.0, 2.0]])
+    # 1 in [0, 2] yes; 2 in [2.5, 3] no; 3 in [3, 3] yes (bounds count); 4 in [5, 6] no
+    out = coverage(actual, lo, hi)
+    assert out[0] == 0.5 and np.isnan(out[1])
+
+
+def test_msis_hand_computed_m4_definition():
+    # level 80: a = 0.2, 2/a = 10. Steps: inside, width 2 -> 2; above by 2, width 3 -> 23;
+    # below by 1, width 1 -> 11. Mean 12, divided by the scale 2 -> 6. Scale 0 -> NaN.
+    actual = np.array([[1.0, 5.0, 0.0], [1.0, 5.0, 0.0]])
+    lo = np.array([[0.0, 0.0, 1.0], [0.0, 0.0, 1.0]])
+    hi = np.array([[2.0, 3.0, 2.0], [2.0, 3.0, 2.0]])
+    out = msis(actual, lo, hi, np.array([2.0, 0.0]), 80)
+    assert out[0] == pytest.approx(6.0) and np.isnan(out[1])
+    # at 95% the same misses cost 2/0.05 = 40 each: (2 + 3 + 80 + 1 + 40) / 3 / 2
+    assert msis(actual[:1], lo[:1], hi[:1], np.array([2.0]), 95)[0] == pytest.approx(21.0)
+
+
+def test_msis_refuses_a_level_outside_0_100():
+    with pytest.raises(InputError, match="level"):
+        msis(np.ones((1, 2)), np.ones((1, 2)), np.ones((1, 2)), np.ones(1), 100)
+
+
+def test_scaled_pinball_hand_computed():
+    # y = 2: q 1 (tau .1) -> .1 * 1 = .1; q 3 (tau .9) -> (.9 - 1) * -1 = .1
+    # y = 0: q 1 (tau .1) -> (.1 - 1) * -1 = .9; q 3 (tau .9) -> (.9 - 1) * -3 = .3
+    actual = np.array([[2.0, 0.0], [2.0, 0.0], [2.0, 0.0]])
+    quantiles = np.tile(np.array([[1.0, 3.0], [1.0, 3.0]]), (3, 1, 1))  # (S, H, K)
+    out = scaled_pinball(actual, quantiles, (0.1, 0.9), np.array([1.0, 0.5, NAN]))
+    np.testing.assert_allclose(out[:2], [0.35, 0.7])
+    assert np.isnan(out[2])
+
+
+def test_pinball_of_a_point_at_the_median_is_half_its_mae():
+    rng = np.random.default_rng(0)
+    actual, forecast = rng.normal(size=(4, 5)), rng.normal(size=(4, 5))
+    scale = np.full(4, 2.0)
+    out = scaled_pinball(actual, forecast[..., None], (0.5,), scale)
+    np.testing.assert_allclose(out, mase(actual, forecast, scale) / 2)
+
+
+def test_interval_metric_names_and_nominal_coverage():
+    assert interval_metrics((95, 80), (0.025, 0.1, 0.9, 0.975)) == (
+        "coverage-80",
+        "coverage-95",
+        "msis-80",
+        "msis-95",
+        "pinball",
+    )
+    assert interval_metrics((), (0.5,)) == ("pinball",)
+    assert interval_metrics((80,), ()) == ()
+    assert nominal_coverage("coverage-99.5") == pytest.approx(0.995)
+    assert nominal_coverage("msis-80") is None
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    arrays(np.float64, (3, 4), elements=st.floats(-1e3, 1e3)),
+    arrays(np.float64, (3, 4), elements=st.floats(-1e3, 1e3)),
+    arrays(np.float64, (3, 4), elements=st.floats(0, 1e3)),
+)
+def test_interval_metrics_bounds(actual, lo, width):
+    hi = lo + width
+    cov = coverage(actual, lo, hi)
+    assert ((cov >= 0) & (cov <= 1)).all()
+    scale = np.ones(3)
+    # MSIS is at least the mean width, and exactly it when every point is inside
+    width = (hi - lo).mean(axis=1)
+    assert (msis(actual, lo, hi, scale, 90) >= width - 1e-9).all()
+    np.testing.assert_allclose(msis(lo, lo, hi, scale, 90), width)
+    assert (coverage(lo, lo, hi) == 1).all()

@@ -54,3 +54,55 @@ def test_plot_forecasts_selected_series_and_unknown_id(tmp_path):
     assert path.stat().st_size > 0
     with pytest.raises(InputError, match="'nope'"):
         plot_forecasts(report, panel, tmp_path / "x.png", series_ids=["nope"])
+
+
+class LastSeasonWithIntervals(LastSeason):
+    """``LastSeason`` with 80% and 95% intervals: the point plus fixed offsets."""
+
+    levels, quantiles = (80.0, 95.0), ()
+    network_quantiles = (0.025, 0.1, 0.9, 0.975)
+
+    def forecast_quantiles(self, windows, series_ids):
+        point = self.forecast(windows, series_ids)
+        return point, point[..., None] + np.array([-2.0, -1.3, 1.3, 2.0])
+
+
+@pytest.fixture
+def figures(monkeypatch) -> list:
+    """The figures ``plot`` writes, kept for inspection."""
+    import forecastr.plot as plot
+
+    kept: list = []
+    save = plot._save_atomic
+
+    def keep(fig, path):
+        kept.append(fig)
+        return save(fig, path)
+
+    monkeypatch.setattr(plot, "_save_atomic", keep)
+    return kept
+
+
+def test_plot_draws_a_band_per_level_for_a_model_with_intervals(tmp_path, figures):
+    from matplotlib.collections import PolyCollection
+
+    panel = make_panel(2)
+    report = backtest(panel, horizon=6, season_length=12, model=LastSeasonWithIntervals())
+    path = plot_forecasts(report, panel, tmp_path / "bands.png")
+    data = path.read_bytes()
+    assert data.startswith(PNG_MAGIC) and len(data) > 10_000
+    ax = figures[0].axes[0]
+    bands = [c for c in ax.collections if isinstance(c, PolyCollection)]
+    assert len(bands) == 2  # 95% and 80%
+    assert bands[0].get_alpha() < bands[1].get_alpha()  # the widest, drawn first, lightest
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "GRU 80% / 95%" in labels
+
+
+def test_plot_draws_no_band_without_model_intervals(tmp_path, figures):
+    from matplotlib.collections import PolyCollection
+
+    panel = make_panel(1)
+    report = backtest(panel, horizon=6, season_length=12, model=LastSeason(), levels=[80])
+    plot_forecasts(report, panel, tmp_path / "plain.png")
+    assert not [c for c in figures[0].axes[0].collections if isinstance(c, PolyCollection)]

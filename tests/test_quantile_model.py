@@ -228,3 +228,24 @@ def test_the_cli_trains_intervals_and_refuses_bad_levels_in_one_line(runner, tmp
         assert "Traceback" not in res.output
     res = runner.invoke(app, ["train", str(csv), *flags, "--quantiles", "1.5", "-o", str(out)])
     assert res.exit_code != 0 and "--quantiles" in res.output
+
+
+def test_evaluate_scores_baseline_intervals_at_the_levels_asked(runner, tmp_path):
+    csv = tmp_path / "d.csv"
+    panel = make_panel([60, 70])
+    frame = pd.DataFrame(
+        {
+            "unique_id": np.repeat(panel.ids, panel.lengths),
+            "ds": np.concatenate([panel.timestamps(i) for i in range(2)]),
+            "y": panel.y,
+        }
+    )
+    frame.to_csv(csv, index=False)
+    res = runner.invoke(app, ["evaluate", str(csv), "--level", "80,95", "--json"])
+    assert res.exit_code == 0, res.output
+    report = json.loads(res.output)
+    assert report["levels"] == [80.0, 95.0]
+    row = next(r for r in report["summary"] if r["method"] == "seasonal_naive")
+    assert 0.0 <= row["coverage-95"] <= 1.0 and row["msis-95"] > 0
+    res = runner.invoke(app, ["evaluate", str(csv), "--level", "150"])
+    assert res.exit_code != 0 and "--level" in res.output

@@ -1,0 +1,186 @@
+"""Empirical prediction intervals for the baselines, from their own in-sample errors.
+
+A baseline has no model of its noise, so its intervals come from how wrong it was before:
+from a handful of past origins inside each series' history (the history cut at that origin,
+still right-aligned), the baseline forecasts ``horizon`` steps; the ``h``-step residuals
+``y - f`` where the target was observed are divided by the series' scale (the in-sample MAE of
+seasonal naive, MASE's scale) and pooled over every series of the block, one pool per step.
+The empirical ``tau``-quantile of step ``h``'s pool, times each series' scale, is added to the
+series' point forecast.
+
+What this assumes: the residuals of past origins look like those of the forecast to come (the
+noise does not change over time), and the series of a block, once scaled, share one residual
+distribution per step. Neither holds exactly, so coverage is a best effort, not a guarantee;
+the backtest measures it. Quantiles of one pool are monotone in ``tau`` and the scale is never
+negative, so the quantiles never cross.
+
+Cost stays small on long series: at most ``MAX_ORIGINS`` origins, evenly spread over the last
+``3 * horizon + season_length`` points, and at most ``MAX_POOL_SERIES`` series (evenly spread)
+feed the pools. A series with no usable scale (constant, or one point) gets zero width: its
+quantiles equal its point forecast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from forecastr.baselines import Baseline
+from forecastr.intervals import needed_residuals
+from forecastr.metrics import undefined_scale
+
+MAX_ORIGINS = 32  # past origins per block: each is one baseline call on the cut history
+SPAN_HORIZONS = 3  # origins lie within the last 3 horizons (plus a season) of the history
+MAX_POOL_SERIES = 2048  # series whose residuals feed the pools (evenly spread over the block)
+
+
+def baseline_quantiles(
+    history: np.ndarray,
+    point: np.ndarray,
+    method: Baseline,
+    horizon: int,
+    taus: Sequence[float],
+    scale: np.ndarray,
+    *,
+    season_length: int = 1,
+    window: int = 1,
+) -> np.ndarray:
+    """Quantile forecasts of a baseline from its pooled, scaled in-sample residuals.
+
+    Args:
+        history: (S, T) right-aligned, NaN-left-padded history the point forecast came from.
+        point: (S, H) the baseline's forecast from the whole history.
+        method: the baseline (``baselines.BASELINES``' signature).
+        horizon: H, steps forecast.
+        taus: (K,) quantile levels in (0, 1), ascending.
+        scale: (S,) each series' in-sample seasonal-naive MAE (``metrics.mase_scale``).
+        season_length: passed to ``method``; also widens the span of past origins.
+        window: passed to ``method``.
+
+    Returns:
+        (S, H, K) quantiles, non-decreasing along K; finite wherever ``point`` is finite.
+    """
+    history, point, scale = _checked(history, point, horizon, taus, scale)
+    width = np.where(undefined_scale(scale), 0.0, scale)  # (S,) zero width without a scale
+    rows = pool_rows(history.shape[0])
+    offsets = origin_offsets(history.shape[1], horizon, season_length)
+    residuals = scaled_residuals(
+        history[rows], method, horizon, scale[rows], offsets,
+        season_length=season_length, window=window,
+    )  # fmt: skip
+    q = pooled_quantiles(residuals, taus)  # (H, K)
+    return point[:, :, None] + q[None, :, :] * width[:, None, None]
+
+
+def origin_offsets(n_cols: int, horizon: int, season_length: int = 1) -> np.ndarray:
+    """Past origins as the number of columns cut from the right of a (S, ``n_cols``) history:
+    at most ``MAX_ORIGINS``, evenly spread over [1, min(n_cols - 1, 3 * horizon + season)],
+    ascending; empty when the history has fewer than 2 columns."""
+    span = min(n_cols - 1, SPAN_HORIZONS * horizon + max(int(season_length), 1))
+    if span < 1:
+        return np.zeros(0, dtype=np.int64)
+    count = min(span, MAX_ORIGINS)
+    return np.unique(np.linspace(1, span, count).round().astype(np.int64))
+
+
+def pool_rows(n_series: int) -> np.ndarray:
+    """The rows whose residuals feed the pools: all, or ``MAX_POOL_SERIES`` evenly spread."""
+    if n_series <= MAX_POOL_SERIES:
+        return np.arange(n_series)
+    return np.unique(np.linspace(0, n_series - 1, MAX_POOL_SERIES).round().astype(np.int64))
+
+
+def scaled_residuals(
+    history: np.ndarray,
+    method: Baseline,
+    horizon: int,
+    scale: np.ndarray,
+    offsets: np.ndarray,
+    *,
+    season_length: int = 1,
+    window: int = 1,
+) -> np.ndarray:
+    """The baseline's ``h``-step residuals from each past origin, in scaled units.
+
+    Args:
+        history: (S, T) right-aligned, NaN-padded history.
+        method: the baseline.
+        horizon: H.
+        scale: (S,) each series' scale; residuals of a series without one are NaN.
+        offsets: (N,) columns cut from the right at each origin (from ``origin_offsets``).
+        season_length: passed to ``method``.
+        window: passed to ``method``.
+
+    Returns:
+        (N * S, H) ``(y - f) / scale``; NaN where the target lies past the history, was not
+        observed, or the baseline had nothing to forecast from.
+    """
+    S, T = history.shape
+    out = np.full((len(offsets), S, horizon), np.nan)  # (N, S, H)
+    for i, d in enumerate(int(d) for d in offsets):
+        cut = T - d  # the origin: history[:, :cut] stays right-aligned
+        f = method(history[:, :cut], horizon, season_length=season_length, window=window)
+        n = min(d, horizon)  # steps whose target lies inside the history
+        out[i, :, :n] = history[:, cut : cut + n] - f[:, :n]
+    usable = np.where(undefined_scale(scale), np.nan, scale)  # (S,)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out /= usable[None, :, None]
+    return out.reshape(-1, horizon)
+
+
+def pooled_quantiles(residuals: np.ndarray, taus: Sequence[float]) -> np.ndarray:
+    """Empirical quantiles of each step's residual pool.
+
+    A step with fewer than ``intervals.needed_residuals(taus)`` finite residuals borrows its
+    neighbouring steps' (nearest first); a step with none at all gets 0 (zero width).
+
+    Args:
+        residuals: (N, H) scaled residuals, NaN where missing.
+        taus: (K,) quantile levels, ascending.
+
+    Returns:
+        (H, K) quantiles, non-decreasing along K.
+    """
+    H = residuals.shape[1]
+    tau = np.asarray(taus, dtype=np.float64)
+    per_step = [col[np.isfinite(col)] for col in residuals.T]  # H pools
+    need = needed_residuals(taus)
+    out = np.zeros((H, len(tau)))
+    for h in range(H):
+        pool = _borrowed(per_step, h, need)
+        if pool.size:
+            out[h] = np.quantile(pool, tau)
+    return out
+
+
+def _borrowed(per_step: list[np.ndarray], h: int, need: int) -> np.ndarray:
+    """Step ``h``'s residuals, with its neighbours' (nearest first) until there are ``need``."""
+    parts, n, d = [per_step[h]], len(per_step[h]), 1
+    while n < need and (h - d >= 0 or h + d < len(per_step)):
+        for j in (h - d, h + d):
+            if 0 <= j < len(per_step):
+                parts.append(per_step[j])
+                n += len(per_step[j])
+        d += 1
+    return np.concatenate(parts)
+
+
+def _checked(
+    history: np.ndarray, point: np.ndarray, horizon: int, taus: Sequence[float], scale: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The arrays as float64, their shapes checked against each other."""
+    history = np.asarray(history, dtype=np.float64)
+    point = np.asarray(point, dtype=np.float64)
+    scale = np.asarray(scale, dtype=np.float64)
+    if history.ndim != 2:
+        raise ValueError("history must be a 2-D array (series, time)")
+    S = history.shape[0]
+    if point.shape != (S, horizon) or scale.shape != (S,):
+        raise ValueError(
+            f"point {point.shape} and scale {scale.shape} must be ({S}, {horizon}) and ({S},)"
+        )
+    tau = np.asarray(taus, dtype=np.float64)
+    if tau.ndim != 1 or ((tau <= 0) | (tau >= 1)).any() or (np.diff(tau) < 0).any():
+        raise ValueError(f"taus must be ascending levels in (0, 1), got {list(tau)}")
+    return history, point, scale
