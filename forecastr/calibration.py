@@ -18,7 +18,7 @@ from dataclasses import replace
 import numpy as np
 import torch
 
-from forecastr.intervals import Calibration, centre_index, conformal_fit
+from forecastr.intervals import Calibration, conformal_fit
 from forecastr.models import Scaled
 from forecastr.scaling import ScalerParams
 from forecastr.windows import Split, right_aligned_padded
@@ -48,7 +48,7 @@ def calibrate(
         series = np.unique(series)
     if len(series) == 0:
         cal = Calibration.identity(horizon, len(taus))
-        model.calibrate(cal.factor, cal.shift, centre_index(taus))
+        model.calibrate(cal, taus)
         return cal
     rows, starts, ends, lo, hi = _origins(split, series)
     inputs = right_aligned_padded(y, starts, ends, split.window)  # (N, W)
@@ -57,9 +57,9 @@ def calibrate(
     inside = (steps >= lo[:, None]) & (steps < hi[:, None])
     actual = np.where(inside, y[np.minimum(steps, len(y) - 1)], np.nan)  # test never read
     s = scaler.scale[rows][:, None]  # (N, 1): into the series' scaled units
-    fitted = conformal_fit(actual / s, raw[..., 0] / s, raw[..., 1:] / s[..., None], taus)
+    fitted = conformal_fit(actual / s, raw / s[..., None], taus)
     cal = replace(fitted, windows=len(rows), series=len(series))
-    model.calibrate(cal.factor, cal.shift, centre_index(taus))
+    model.calibrate(cal, taus)
     return cal
 
 
@@ -84,8 +84,8 @@ def _origins(split: Split, series: np.ndarray):
 @torch.no_grad()
 def _raw(model: Scaled, inputs: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """The model's point and raw quantiles (N, H, 1 + K), uncalibrated, in original units."""
-    saved = model.factor, model.centre_shift, model.centre
-    model.calibrate(np.zeros((0, 0)), np.zeros(0), None)
+    saved = {k: getattr(model, k) for k in ("factor", "centre_shift", "diff", "path", "centre")}
+    model.calibrate(None, ())
     out = []
     try:
         x = torch.from_numpy(inputs.astype(np.float32))
@@ -93,5 +93,6 @@ def _raw(model: Scaled, inputs: np.ndarray, rows: np.ndarray) -> np.ndarray:
         for i in range(0, len(x), _CHUNK):
             out.append(model(x[i : i + _CHUNK], idx[i : i + _CHUNK]).double().numpy())
     finally:
-        model.calibrate(saved[0].numpy(), saved[1].numpy(), saved[2])
+        for k, v in saved.items():
+            setattr(model, k, v)
     return np.concatenate(out)

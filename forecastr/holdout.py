@@ -22,7 +22,6 @@ from forecastr.autoconfig import main_season
 from forecastr.config import ModelConfig, TrainConfig
 from forecastr.errors import TrainingError
 from forecastr.evaluate import backtest
-from forecastr.intervals import centre_index
 from forecastr.models import head_taus
 from forecastr.panel import Panel
 from forecastr.report import EvalReport
@@ -59,8 +58,8 @@ def holdout_then_refit(
         return Runs(holdout, holdout, report, train_end, fc.name)
     result = train.fit(panel, mcfg, tcfg, progress, epochs=list(holdout.summary["best_epoch"]))
     if holdout.calibration is not None:  # no held-out point is left to calibrate the refit on
-        result.calibration = cal = holdout.calibration
-        result.model.calibrate(cal.factor, cal.shift, centre_index(head_taus(mcfg)))
+        result.calibration = holdout.calibration
+        result.model.calibrate(holdout.calibration, head_taus(mcfg))
     train_end = _series_end(panel)
     _refuse_diverged(_predictor(result, panel, train_end), panel, tcfg, "the refit on every point")
     result.summary["holdout"] = holdout.summary

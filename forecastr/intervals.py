@@ -8,26 +8,27 @@ columns) reads quantiles in that ascending order.
 
 **Split-conformal calibration** (:func:`conformal_fit`). The raw quantiles of a network may be
 over- or under-confident. They are calibrated on windows the model never trained on, per
-horizon step, around the *centre*: the point forecast (or the 0.5 quantile, when one was
-asked for: it first moves by the conformal median of its residuals, in the series' scaled
-units). Each other quantile is the centre plus an offset (below 0.5 a negative one, above a
-positive one: the network builds them so), and calibration multiplies that offset by a factor
-``c >= 0``: the finite-sample conformal quantile of the scores ``(y - centre) / offset``:
+horizon step, from the *centre* outwards. The centre is the point forecast, or the 0.5
+quantile when one was asked for (which first moves by the conformal median of its residuals,
+in the series' scaled units). Each further quantile is its inner neighbour plus an
+increment (negative below 0.5, positive above: the network builds them so), and calibration
+multiplies that increment by a factor ``c >= 0``, the finite-sample conformal quantile of the
+scores ``(y - calibrated inner neighbour) / increment``:
 
 * for ``tau > 0.5`` the ``ceil((n + 1) tau)``-th smallest score, so that a new point falls at
   or below the calibrated quantile with probability at least ``tau``;
-* for ``tau < 0.5`` (a negative offset flips the inequality) the ``ceil((n + 1)(1 - tau))``-th
-  smallest, so that it falls below with probability at most ``tau``.
+* for ``tau < 0.5`` (a negative increment flips the inequality) the
+  ``ceil((n + 1)(1 - tau))``-th smallest, so that it falls below with probability at most
+  ``tau``.
 
 An interval from ``1 - a/2`` and ``a/2`` then covers a new point with probability at least
 ``1 - a``, *if* the calibration scores and the new one are exchangeable (the same
-distribution, as for data from an unchanging process). Because the factor scales each
-window's own offsets, a window the network finds uncertain keeps a wider interval than a
-calm one. A step with too few scores for the rank it needs borrows the scores of its
-neighbouring steps; if all steps together are still too few, the most extreme score is used
-and the calibration says it cannot guarantee the level. Factors are then made
-non-decreasing outwards from the centre, each only raised (the conservative way), so the
-calibrated quantiles never cross and the centre lies inside every interval.
+distribution, as for data from an unchanging process). Because a factor scales each window's
+own increment, a window the network finds uncertain keeps a wider interval than a calm one;
+and because every factor is at least 0, a calibrated quantile never crosses its inner
+neighbour, so the centre lies inside every interval. A step with too few scores for the rank
+it needs borrows the scores of its neighbouring steps; if all steps together are still too
+few, the most extreme score is used and the calibration says it cannot guarantee the level.
 """
 
 from __future__ import annotations
@@ -35,7 +36,6 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import pairwise
 
 import numpy as np
 
@@ -204,8 +204,8 @@ class Calibration:
         )
 
 
-MAX_FACTOR = 1e6  # a factor beyond this says the offsets were ~0: capped, never inf
-_TINY = 1e-12  # offsets are at least this far from the centre (scaled units)
+MAX_FACTOR = 1e6  # a factor beyond this says the increments were ~0: capped, never inf
+_TINY = 1e-12  # increments are at least this far from 0 (scaled units)
 
 
 def centre_index(taus: Sequence[float]) -> int | None:
@@ -214,6 +214,53 @@ def centre_index(taus: Sequence[float]) -> int | None:
         if abs(float(t) - 0.5) < 1e-9:
             return i
     return None
+
+
+@dataclass(frozen=True)
+class Nesting:
+    """How a model's outputs ``v = [point, q_1 .. q_K]`` (1 + K columns) nest.
+
+    Attributes:
+        centre: the column of the centre in ``v``: 0 (the point) or 1 + the 0.5 quantile's.
+        inner: (K,) the column in ``v`` of each quantile's inner neighbour (the centre for the
+            innermost on each side; -1 for the 0.5 quantile itself).
+        outward: the quantile positions in calibration order: each after its inner neighbour.
+    """
+
+    centre: int
+    inner: tuple[int, ...]
+    outward: tuple[int, ...]
+
+    @classmethod
+    def of(cls, taus: Sequence[float]) -> Nesting:
+        c = centre_index(taus)
+        centre = 0 if c is None else 1 + c
+        upper = [k for k, t in enumerate(taus) if t > 0.5]
+        lower = [k for k, t in enumerate(taus) if t < 0.5][::-1]  # outwards: descending tau
+        inner = [-1] * len(taus)
+        for side in (upper, lower):
+            for i, k in enumerate(side):
+                inner[k] = centre if i == 0 else 1 + side[i - 1]
+        return cls(centre, tuple(inner), tuple(upper + lower))
+
+    def matrices(self) -> tuple[np.ndarray, np.ndarray]:
+        """(diff (1 + K, K), path (K, K)): ``increments = v @ diff`` (0 for the 0.5
+        quantile), and ``calibrated = centre + (factor * increments) @ path``, where
+        ``path[i, j]`` is 1 when quantile i's increment lies between quantile j and the
+        centre (j's own included)."""
+        k = len(self.inner)
+        diff, path = np.zeros((1 + k, k)), np.zeros((k, k))
+        for j, i in enumerate(self.inner):
+            if i < 0:  # the 0.5 quantile: the centre itself
+                continue
+            diff[1 + j, j], diff[i, j] = 1.0, -1.0
+            node = j
+            while True:
+                path[node, j] = 1.0
+                if self.inner[node] == self.centre:
+                    break
+                node = self.inner[node] - 1
+        return diff, path
 
 
 def needed_residuals(taus: Sequence[float]) -> int:
@@ -230,24 +277,20 @@ def conformal_rank(n: int, tau: float) -> int:
     return math.ceil((n + 1) * p - 1e-9)
 
 
-def conformal_fit(
-    y: np.ndarray, point: np.ndarray, q: np.ndarray, taus: Sequence[float]
-) -> Calibration:
+def conformal_fit(y: np.ndarray, v: np.ndarray, taus: Sequence[float]) -> Calibration:
     """Calibrate quantiles on held-out windows, everything in the series' scaled units.
 
     Args:
         y: (N, H) actual values, NaN where a step has no held-out value.
-        point: (N, H) point forecasts.
-        q: (N, H, K) the network quantiles, ascending in ``taus``.
+        v: (N, H, 1 + K) the point forecast, then the network quantiles ascending in ``taus``.
         taus: (K,) the network quantiles.
 
     Returns:
         The Calibration (``windows`` and ``series`` 0: the caller knows them).
     """
-    y, point, q = (np.asarray(a, dtype=np.float64) for a in (y, point, q))
-    H, K = q.shape[1], q.shape[2]
-    c = centre_index(taus)
-    centre = point if c is None else q[..., c]  # (N, H)
+    y, v = np.asarray(y, dtype=np.float64), np.asarray(v, dtype=np.float64)
+    H, K = v.shape[1], v.shape[2] - 1
+    nest = Nesting.of(taus)
     ok = ~np.isnan(y)
     counts = [int(ok[:, h].sum()) for h in range(H)]
     need = needed_residuals(taus)
@@ -260,17 +303,38 @@ def conformal_fit(
         if n == 0:
             continue
         yy = np.concatenate([y[ok[:, j], j] for j in steps])  # (n,)
-        mid = np.concatenate([centre[ok[:, j], j] for j in steps])  # (n,)
-        off = np.concatenate([q[ok[:, j], j] for j in steps]) - mid[:, None]  # (n, K)
-        if c is not None:
-            shift[h] = _ranked(yy - mid, n, 0.5)
-        for k, tau in enumerate(taus):
-            if k == c:
-                continue
-            o = np.maximum(off[:, k], _TINY) if tau > 0.5 else np.minimum(off[:, k], -_TINY)
-            score = _ranked((yy - mid - shift[h]) / o, n, tau)
-            factor[h, k] = min(max(score, 0.0), MAX_FACTOR)
-    return Calibration(outward_monotone(factor, taus), shift, count, bool(guaranteed), 0, 0)
+        vv = np.concatenate([v[ok[:, j], j] for j in steps])  # (n, 1 + K)
+        factor[h], shift[h] = _fit_step(yy, vv, taus, nest, n)
+    return Calibration(factor, shift, count, bool(guaranteed), 0, 0)
+
+
+def _fit_step(
+    y: np.ndarray, v: np.ndarray, taus: Sequence[float], nest: Nesting, n: int
+) -> tuple[np.ndarray, float]:
+    """One step's factors (K,) and centre shift, fitted from the centre outwards."""
+    calibrated = v.copy()  # (n, 1 + K): each column replaced once calibrated
+    shift = 0.0
+    if nest.centre > 0:  # a 0.5 quantile: moved by the conformal median of its residuals
+        shift = _ranked(y - v[:, nest.centre], n, 0.5)
+        calibrated[:, nest.centre] = v[:, nest.centre] + shift
+    factor = np.ones(len(taus))
+    for k in nest.outward:
+        inner = nest.inner[k]
+        step = v[:, 1 + k] - v[:, inner]  # the raw increment
+        step = np.maximum(step, _TINY) if taus[k] > 0.5 else np.minimum(step, -_TINY)
+        score = _ranked((y - calibrated[:, inner]) / step, n, taus[k])
+        factor[k] = min(max(score, 0.0), MAX_FACTOR)
+        calibrated[:, 1 + k] = calibrated[:, inner] + factor[k] * step
+    return factor, shift
+
+
+def apply_calibration(v: np.ndarray, cal: Calibration, taus: Sequence[float]) -> np.ndarray:
+    """Calibrated quantiles (..., H, K) of raw outputs ``v`` (..., H, 1 + K), in the units the
+    calibration was fitted in (numpy's version of what ``models.Scaled`` does in the graph)."""
+    nest = Nesting.of(taus)
+    diff, path = nest.matrices()
+    centre = v[..., nest.centre : nest.centre + 1] + cal.shift[:, None]
+    return centre + (cal.factor * (v @ diff)) @ path
 
 
 def _ranked(scores: np.ndarray, n: int, tau: float) -> float:
@@ -290,15 +354,3 @@ def _pool(counts: list[int], h: int, need: int) -> list[int]:
                 n += counts[j]
         d += 1
     return rows
-
-
-def outward_monotone(factor: np.ndarray, taus: Sequence[float]) -> np.ndarray:
-    """Factors made non-decreasing outwards from 0.5 on each side, each only raised (wider:
-    the conservative way), so calibrated quantiles keep their order."""
-    out = np.array(factor, dtype=np.float64, copy=True)
-    upper = [k for k, t in enumerate(taus) if t > 0.5]
-    lower = [k for k, t in enumerate(taus) if t < 0.5][::-1]  # outwards: descending tau
-    for side in (upper, lower):
-        for a, b in pairwise(side):
-            out[:, b] = np.maximum(out[:, b], out[:, a])
-    return out

@@ -44,7 +44,6 @@ from forecastr.intervals import (
     MAX_QUANTILES,
     MIN_TAU,
     network_quantiles,
-    outward_monotone,
 )
 from forecastr.jsonfields import (
     MAX_TEXT_CHARS,
@@ -167,9 +166,8 @@ def _ascending(w: Where, d: dict, key: str, lo: float, hi: float, prefix: str) -
 
 
 def check_calibration(w: Where, d: Any, m: dict, prefix: str = "calibration") -> None:
-    """The conformal calibration: (horizon, K) factors in [0, MAX_FACTOR] made monotone
-    outwards from 0.5, (horizon,) finite centre shifts and counts, for a model with K
-    quantiles; nothing for a point model."""
+    """The conformal calibration: (horizon, K) factors in [0, MAX_FACTOR], (horizon,) finite
+    centre shifts and counts, for a model with K quantiles; nothing for a point model."""
     taus = network_quantiles(m["levels"], m["quantiles"])
     if d is None:
         return
@@ -187,8 +185,6 @@ def check_calibration(w: Where, d: Any, m: dict, prefix: str = "calibration") ->
             raise w.refuse(f"{prefix}.factor[{h}]", row, shape)
         if not all(is_number(v) and 0 <= v <= MAX_FACTOR for v in row):
             raise w.refuse(f"{prefix}.factor[{h}]", row, shape)
-        if not outward_monotone(np.asarray([row], dtype=np.float64), taus).tolist() == [row]:
-            raise w.refuse(f"{prefix}.factor[{h}]", row, "factors growing outwards from 0.5")
     for key, expected in (("shift", "numbers within +-1e12"), ("count", "counts >= 0")):
         values = d.get(key, MISSING)
         if not isinstance(values, list) or len(values) != horizon:

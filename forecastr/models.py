@@ -13,7 +13,8 @@ recurrent forecasters steady in practice (measured in ``bench/accuracy.py``):
 
 A model asked for intervals (``cfg.levels`` / ``cfg.quantiles``) also has a **quantile head**:
 a linear layer on the encoder's final state, trained with the pinball loss, whose outputs are
-offsets from the point forecast. It reads the encoder state and the point forecast detached,
+offsets from the point forecast, in units of the input window's own seasonal-naive MAE (a
+noisy window starts wide, a calm one narrow). It reads the encoder state and the point forecast detached,
 so asking for intervals leaves the point forecast exactly as it was (its gradients, clipping
 and early stopping see the point loss alone). Its quantiles cannot cross, and lie on the
 point forecast's side of 0.5: each one's offset adds (above 0.5) or subtracts (below) a
@@ -29,7 +30,7 @@ from torch import Tensor, nn
 
 from forecastr.config import BASES, CELLS, DECODERS, ModelConfig, choices_text
 from forecastr.fastgru import FastGRU
-from forecastr.intervals import network_quantiles
+from forecastr.intervals import Calibration, Nesting, network_quantiles
 
 __all__ = [
     "CELLS",
@@ -160,7 +161,7 @@ class ForecastNet(nn.Module):
             delta = self.head(out[:, -1])  # (B, H)
         else:
             delta = self.decoder(out, state, z, base)
-        return self._output(base + delta, out, loc, scale)
+        return self._output(base + delta, out, z, loc, scale)
 
     def forward_teacher(self, x: Tensor, target: Tensor, ratio: float) -> Tensor:
         """Training forward for seq2seq: feed the true previous value with probability ``ratio``."""
@@ -171,16 +172,23 @@ class ForecastNet(nn.Module):
         base = self._base(z)
         truth = (target - loc) / scale  # (B, H) normalised
         delta = self.decoder(out, state, z, base, truth=truth, ratio=ratio)
-        return self._output(base + delta, out, loc, scale)
+        return self._output(base + delta, out, z, loc, scale)
 
-    def _output(self, point: Tensor, out: Tensor, loc: Tensor, scale: Tensor) -> Tensor:
+    def _output(self, point: Tensor, out: Tensor, z: Tensor, loc: Tensor, scale: Tensor) -> Tensor:
         """The normalised point forecast (B, H), and the quantiles when the model has them,
         mapped back to the input's units (a positive scale keeps the quantiles in order)."""
         if self.quantile_head is None:
             return point * scale + loc
-        q = self.quantile_head(out[:, -1].detach(), point.detach())  # (B, H, K)
+        q = self.quantile_head(out[:, -1].detach(), point.detach(), self._roughness(z))
         both = torch.cat([point.unsqueeze(-1), q], dim=-1)  # (B, H, 1 + K)
         return both * scale.unsqueeze(-1) + loc.unsqueeze(-1)
+
+    def _roughness(self, z: Tensor) -> Tensor:
+        """(B, 1) the window's own seasonal-naive MAE (lag: the base's season when a window
+        holds two, else 1), in normalised units: the unit of the quantile head's offsets, so
+        intervals widen with each window's noise as MASE's scale does."""
+        m = self.cfg.season_length if 2 * self.cfg.season_length <= self.cfg.window else 1
+        return (z[:, m:] - z[:, :-m]).abs().mean(dim=1, keepdim=True).clamp_min(1e-3)
 
     def point_parameters(self) -> list[nn.Parameter]:
         """The point network's parameters (all but the quantile head's)."""
@@ -214,7 +222,7 @@ class QuantileHead(nn.Module):
 
     def __init__(self, enc_out: int, horizon: int, taus: tuple[float, ...]):
         super().__init__()
-        self.horizon, self.k = horizon, len(taus)
+        self.horizon, self.k, self.taus = horizon, len(taus), tuple(taus)
         self.linear = nn.Linear(enc_out, horizon * self.k)
         t = np.asarray(taus)
         below, above = np.flatnonzero(t < 0.5), np.flatnonzero(t > 0.5)
@@ -231,10 +239,11 @@ class QuantileHead(nn.Module):
         self.register_buffer("anchor", torch.from_numpy(anchor), persistent=False)
         self.register_buffer("sums", torch.from_numpy(sums), persistent=False)
 
-    def forward(self, state: Tensor, point: Tensor) -> Tensor:
+    def forward(self, state: Tensor, point: Tensor, unit: Tensor) -> Tensor:
+        """``unit`` (B, 1): the scale of the offsets (the window's roughness)."""
         raw = self.linear(state).reshape(state.shape[0], self.horizon, self.k)  # (B, H, K)
         values = raw * self.anchor + nn.functional.softplus(raw) * (1.0 - self.anchor)
-        return point.unsqueeze(-1) + values @ self.sums
+        return point.unsqueeze(-1) + (values @ self.sums) * unit.unsqueeze(-1)
 
 
 class Seq2SeqDecoder(nn.Module):
@@ -349,31 +358,40 @@ class Scaled(nn.Module):
     feeds raw values with the index of their series.
 
     A network with quantiles returns (B, H, 1 + K), its quantiles calibrated
-    (:class:`forecastr.intervals.Calibration`): ``q' = centre + shift + factor * (q - centre)``
-    in the series' scaled units, the centre being the 0.5 quantile or else the point. The
-    factors and shifts are buffers left out of the state dict: config.json stores them as plain
-    numbers, and the ONNX graph carries them as constants.
+    (:class:`forecastr.intervals.Calibration`) from the centre outwards, in the series' scaled
+    units: ``q' = centre + shift + (factor * increments) @ path``, the increments being each
+    quantile's raw distance from its inner neighbour (``intervals.Nesting``). The constants are
+    buffers left out of the state dict: config.json stores the calibration as plain numbers,
+    and the ONNX graph carries them as constants (two small MatMuls).
     """
 
     loc: Tensor  # (S,) per-series location
     scale: Tensor  # (S,) per-series scale
-    factor: Tensor  # (H, K) conformal factor of each quantile's offset; (0, 0): none
+    factor: Tensor  # (H, K) conformal factor of each quantile's increment; (0, 0): none
     centre_shift: Tensor  # (H,) the centre's conformal move
+    diff: Tensor  # (1 + K, K) increments = outputs @ diff
+    path: Tensor  # (K, K) which increments add up to each quantile
 
     def __init__(self, model: nn.Module, loc: Tensor, scale: Tensor):
         super().__init__()
         self.model = model
         self.register_buffer("loc", loc.to(torch.float32))
         self.register_buffer("scale", scale.to(torch.float32))
-        self.register_buffer("factor", torch.zeros(0, 0), persistent=False)
-        self.register_buffer("centre_shift", torch.zeros(0), persistent=False)
-        self.centre: int | None = None  # the 0.5 quantile's position, if the model has one
+        for name in ("factor", "centre_shift", "diff", "path"):
+            self.register_buffer(name, torch.zeros(0), persistent=False)
+        self.centre = 0  # the centre's column in the outputs: the point, or the 0.5 quantile
 
-    def calibrate(self, factor: np.ndarray, shift: np.ndarray, centre: int | None) -> None:
-        """Apply conformal factors (H, K) and centre shifts (H,) from now on (empty: none)."""
-        self.factor = torch.as_tensor(np.asarray(factor), dtype=torch.float32).clone()
-        self.centre_shift = torch.as_tensor(np.asarray(shift), dtype=torch.float32).clone()
-        self.centre = centre
+    def calibrate(self, cal: Calibration | None, taus: tuple[float, ...]) -> None:
+        """Apply ``cal`` to the quantiles ``taus`` from now on (None: raw quantiles)."""
+        if cal is None:
+            for name in ("factor", "centre_shift", "diff", "path"):
+                setattr(self, name, torch.zeros(0))
+            return
+        nest = Nesting.of(taus)
+        diff, path = nest.matrices()
+        as_f32 = lambda a: torch.as_tensor(np.asarray(a), dtype=torch.float32).clone()  # noqa: E731
+        self.factor, self.centre_shift = as_f32(cal.factor), as_f32(cal.shift)
+        self.diff, self.path, self.centre = as_f32(diff), as_f32(path), nest.centre
 
     def forward(self, x: Tensor, series: Tensor) -> Tensor:
         loc = self.loc[series].unsqueeze(1)  # (B, 1)
@@ -382,8 +400,7 @@ class Scaled(nn.Module):
         if out.dim() == 2:
             return out * scale + loc
         if self.factor.numel():
-            q = out[..., 1:]  # (B, H, K)
-            centre = (out[..., 0] if self.centre is None else q[..., self.centre]).unsqueeze(-1)
-            moved = centre + self.centre_shift.unsqueeze(-1) + self.factor * (q - centre)
+            centre = out[..., self.centre : self.centre + 1] + self.centre_shift.unsqueeze(-1)
+            moved = centre + (self.factor * (out @ self.diff)) @ self.path  # (B, H, K)
             out = torch.cat([out[..., :1], moved], dim=-1)
         return out * scale.unsqueeze(-1) + loc.unsqueeze(-1)

@@ -16,7 +16,7 @@ import torch
 
 from forecastr.config import ModelConfig
 from forecastr.errors import ArtifactError, InputError
-from forecastr.intervals import Calibration, centre_index, network_quantiles
+from forecastr.intervals import Calibration, network_quantiles
 from forecastr.models import Scaled, build, model_name
 
 if TYPE_CHECKING:
@@ -94,8 +94,7 @@ class TorchPredictor:
             raise ArtifactError(f"{where}: weights do not fit the model config ({first})") from None
         if config.get("calibration"):  # checked against the config by modelcheck
             cal = Calibration.from_dict(config["calibration"])
-            taus = network_quantiles(mcfg.levels, mcfg.quantiles)
-            module.calibrate(cal.factor, cal.shift, centre_index(taus))
+            module.calibrate(cal, network_quantiles(mcfg.levels, mcfg.quantiles))
         return cls(
             module,
             ids,

@@ -62,7 +62,8 @@ def test_quantiles_never_cross_whatever_the_weights(taus, seed, spread):
         for p in head.parameters():
             p.mul_(spread)  # large weights: raw values far into softplus' tails
     point = torch.randn(32, 3) * spread
-    q = head(torch.randn(32, 6) * spread, point)
+    unit = torch.rand(32, 1) * spread + 1e-3  # the windows' roughness
+    q = head(torch.randn(32, 6) * spread, point, unit)
     assert (q.diff(dim=-1) >= 0).all()
     if 0.5 not in taus:  # without a centre quantile, the point lies inside every interval
         for i, t in enumerate(taus):
@@ -249,3 +250,20 @@ def test_evaluate_scores_baseline_intervals_at_the_levels_asked(runner, tmp_path
     assert 0.0 <= row["coverage-95"] <= 1.0 and row["msis-95"] > 0
     res = runner.invoke(app, ["evaluate", str(csv), "--level", "150"])
     assert res.exit_code != 0 and "--level" in res.output
+
+
+def test_the_graphs_calibration_is_the_stored_numbers_applied(trained):
+    """Scaled's constants do what intervals.apply_calibration does with config.json's numbers."""
+    from forecastr.calibration import _raw
+    from forecastr.intervals import apply_calibration
+
+    panel, q, _, _ = trained
+    model, cal = q.holdout.model, q.holdout.calibration
+    windows = np.stack([panel_tail(panel, i) for i in range(3)])
+    raw = _raw(model, windows, np.arange(3))  # (3, H, 1 + K), uncalibrated
+    scale = model.scale.double().numpy()[:, None, None]
+    loc = model.loc.double().numpy()[:, None, None]
+    expected = apply_calibration((raw - loc) / scale, cal, model.model.quantile_head.taus)
+    with torch.no_grad():
+        got = model(torch.from_numpy(windows.astype(np.float32)), torch.arange(3)).double()
+    np.testing.assert_allclose(got[..., 1:].numpy(), expected * scale + loc, rtol=1e-5)
