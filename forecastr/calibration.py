@@ -57,7 +57,7 @@ def calibrate(
     inside = (steps >= lo[:, None]) & (steps < hi[:, None])
     actual = np.where(inside, y[np.minimum(steps, len(y) - 1)], np.nan)  # test never read
     s = scaler.scale[rows][:, None]  # (N, 1): into the series' scaled units
-    fitted = conformal_fit(actual / s, raw / s[..., None], taus)
+    fitted = conformal_fit(actual / s, raw / s[..., None], taus, targets=steps)
     cal = replace(fitted, windows=len(rows), series=len(series))
     model.calibrate(cal, taus)
     return cal

@@ -27,8 +27,10 @@ distribution, as for data from an unchanging process). Because a factor scales e
 own increment, a window the network finds uncertain keeps a wider interval than a calm one;
 and because every factor is at least 0, a calibrated quantile never crosses its inner
 neighbour, so the centre lies inside every interval. A step with too few scores for the rank
-it needs borrows the scores of its neighbouring steps; if all steps together are still too
-few, the most extreme score is used and the calibration says it cannot guarantee the level.
+it needs borrows the scores of its neighbouring steps. Counted are *distinct* held-out
+points (one point forecast from several origins is one point): a step that cannot reach
+enough of them uses the scores of every step, only ever widens the network's intervals (each
+factor at least 1), and the calibration says it cannot guarantee the level.
 """
 
 from __future__ import annotations
@@ -277,19 +279,32 @@ def conformal_rank(n: int, tau: float) -> int:
     return math.ceil((n + 1) * p - 1e-9)
 
 
-def conformal_fit(y: np.ndarray, v: np.ndarray, taus: Sequence[float]) -> Calibration:
+def conformal_fit(
+    y: np.ndarray, v: np.ndarray, taus: Sequence[float], targets: np.ndarray | None = None
+) -> Calibration:
     """Calibrate quantiles on held-out windows, everything in the series' scaled units.
+
+    A step's scores are its own, plus its neighbouring steps' (nearest first) until there are
+    enough for the rank its most extreme quantile needs. What counts is *distinct* held-out
+    points: a point forecast from several origins is one point, not several. A step that
+    cannot reach enough distinct points uses the scores of every step and only widens (each
+    factor at least 1): too little evidence to narrow the network's own intervals.
 
     Args:
         y: (N, H) actual values, NaN where a step has no held-out value.
         v: (N, H, 1 + K) the point forecast, then the network quantiles ascending in ``taus``.
         taus: (K,) the network quantiles.
+        targets: (N, H) an id of each step's held-out point (e.g. its index in the data);
+            None: every score is its own point.
 
     Returns:
-        The Calibration (``windows`` and ``series`` 0: the caller knows them).
+        The Calibration; ``count`` holds the distinct points each step used (``windows`` and
+        ``series`` 0: the caller knows them).
     """
     y, v = np.asarray(y, dtype=np.float64), np.asarray(v, dtype=np.float64)
     H, K = v.shape[1], v.shape[2] - 1
+    if targets is None:
+        targets = np.arange(y.size).reshape(y.shape)
     nest = Nesting.of(taus)
     ok = ~np.isnan(y)
     counts = [int(ok[:, h].sum()) for h in range(H)]
@@ -298,20 +313,25 @@ def conformal_fit(y: np.ndarray, v: np.ndarray, taus: Sequence[float]) -> Calibr
     count, guaranteed = np.zeros(H, np.int64), True
     for h in range(H):
         steps = _pool(counts, h, need)  # the steps whose scores step h uses
-        n = count[h] = sum(counts[j] for j in steps)
-        guaranteed &= n >= need
-        if n == 0:
+        count[h] = len(np.unique(np.concatenate([targets[ok[:, j], j] for j in steps])))
+        enough = bool(count[h] >= need)
+        if not enough:  # too few distinct points: the steadiest estimate, widening only
+            steps = [j for j in range(H) if counts[j]]
+            count[h] = len(np.unique(targets[ok]))
+        guaranteed &= enough
+        if not steps:
             continue
         yy = np.concatenate([y[ok[:, j], j] for j in steps])  # (n,)
         vv = np.concatenate([v[ok[:, j], j] for j in steps])  # (n, 1 + K)
-        factor[h], shift[h] = _fit_step(yy, vv, taus, nest, n)
+        factor[h], shift[h] = _fit_step(yy, vv, taus, nest, len(yy), 0.0 if enough else 1.0)
     return Calibration(factor, shift, count, bool(guaranteed), 0, 0)
 
 
 def _fit_step(
-    y: np.ndarray, v: np.ndarray, taus: Sequence[float], nest: Nesting, n: int
+    y: np.ndarray, v: np.ndarray, taus: Sequence[float], nest: Nesting, n: int, floor: float
 ) -> tuple[np.ndarray, float]:
-    """One step's factors (K,) and centre shift, fitted from the centre outwards."""
+    """One step's factors (K,), each at least ``floor``, and the centre's shift, fitted from
+    the centre outwards."""
     calibrated = v.copy()  # (n, 1 + K): each column replaced once calibrated
     shift = 0.0
     if nest.centre > 0:  # a 0.5 quantile: moved by the conformal median of its residuals
@@ -323,7 +343,7 @@ def _fit_step(
         step = v[:, 1 + k] - v[:, inner]  # the raw increment
         step = np.maximum(step, _TINY) if taus[k] > 0.5 else np.minimum(step, -_TINY)
         score = _ranked((y - calibrated[:, inner]) / step, n, taus[k])
-        factor[k] = min(max(score, 0.0), MAX_FACTOR)
+        factor[k] = min(max(score, floor), MAX_FACTOR)
         calibrated[:, 1 + k] = calibrated[:, inner] + factor[k] * step
     return factor, shift
 

@@ -184,3 +184,17 @@ def test_calibration_round_trips_as_plain_numbers():
     assert d["factor"] == [[0.5, 1.25]] and d["count"] == [12] and d["guaranteed"] is True
     back = Calibration.from_dict(d)
     assert np.array_equal(back.factor, cal.factor) and back.windows == 3
+
+
+def test_few_distinct_points_only_widen_and_void_the_guarantee():
+    """Twelve held-out points each forecast from four origins are 48 scores but 12 points:
+    too few for a 95% interval, so the calibration may not narrow the raw intervals."""
+    rng = np.random.default_rng(5)
+    y = np.repeat(rng.normal(scale=0.1, size=(12, 1)), 4, axis=1)  # (12, 4): tiny residuals
+    targets = np.repeat(np.arange(12)[:, None], 4, axis=1)
+    v = _fixed_width(12, 4, 3.0)  # raw 80% bounds at +-3: far too wide for this noise
+    narrowed = conformal_fit(y, v, (0.1, 0.9))  # 48 scores, each its own point: narrows
+    assert narrowed.guaranteed and (narrowed.factor < 0.5).all()
+    cal = conformal_fit(y, _fixed_width(12, 4, 3.0), (0.025, 0.975), targets=targets)
+    assert not cal.guaranteed and (cal.count == 12).all()
+    assert (cal.factor >= 1.0).all()
