@@ -5,7 +5,9 @@ The graph is the artifact's :class:`~forecastr.models.Scaled` module::
     x       (batch, window) float32   raw values, oldest first
     series  (batch,)        int64     index of each row's series in the ``series_ids`` metadata
     ->
-    forecast (batch, horizon) float32  in original units
+    forecast  (batch, horizon)    float32  in original units
+    quantiles (batch, horizon, K) float32  a model with intervals only: its K network
+                                           quantiles, ascending, calibrated
 
 The batch axis is dynamic, the window fixed. Everything a device needs besides the graph
 (window, horizon, frequency, series ids, schema, the training data's last window when it is
@@ -18,14 +20,14 @@ one is missing or fails (measurements in ``docs/onnx.md``).
 
 Every export is checked before anything is written: ``onnx.checker`` (full check), the file
 loads in :mod:`forecastr.runtime`, and onnxruntime matches torch on the training data's last
-windows at batch 1, 7 and 256. The file is written to a temporary sibling and renamed into
-place, so a failed export leaves nothing behind and an earlier file intact.
+windows at batch 1, 7 and 256, on every output (:mod:`forecastr.parity`). The file is
+written to a temporary sibling and renamed into place, so a failed export leaves nothing
+behind and an earlier file intact.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import os
 import sys
@@ -39,11 +41,11 @@ from forecastr import __version__
 from forecastr.atomic import atomic_path
 from forecastr.config import EXPORT, EXPORTERS, OPSETS, QUANTIZE, choices_text
 from forecastr.errors import ExportError, InputError, one_line, require
+from forecastr.onnxmeta import FORMAT, INPUTS, OUTPUT, QUANTILE_OUTPUT, metadata_for
 from forecastr.outputs import check_file, write_error
-from forecastr.runtime import FORMAT, FORMAT_VERSION, INPUTS, OUTPUT, OnnxPredictor
+from forecastr.parity import PARITY_BATCHES, output_errors, outputs, parity_windows
+from forecastr.runtime import OnnxPredictor, quantiles_cross
 
-PARITY_BATCHES = (1, 7, 256)
-MAX_CONTEXT_VALUES = 200_000  # store the training data's last windows when S * window <= this
 # Dynamic int8 quantizes weights of these ops only. Not Gather: it would quantize the
 # per-series loc/scale tables, which must stay exact.
 QUANT_OPS = ["MatMul", "LSTM", "Attention"]
@@ -65,19 +67,20 @@ def export_onnx(
         model_dir: a directory written by ``forecastr train``.
         onnx_path: the .onnx file to write (replaced atomically if it exists).
         tolerance: largest relative error allowed between onnxruntime and torch.
-        quantize: ``"int8"`` also writes ``<name>.int8.onnx`` (onnxruntime dynamic
-            quantization) and reports its size and the change of its forecasts.
+        quantize: ``"int8"`` also writes ``<name>.int8.onnx`` (dynamic quantization).
         opset: ONNX opset; default 17 (TorchScript exporter) or 18 (dynamo).
         exporter: ``"auto"`` (TorchScript, dynamo if that fails), ``"torchscript"`` or
             ``"dynamo"``.
 
     Returns:
-        Report: path, exporter, opset, size_kb, max_rel_error, batches_checked, series,
-        window, horizon, context_stored and, with ``quantize``, quantized_path,
-        quantized_size_kb, quantized_int8_ops (nodes that run in int8),
-        quantized_max_rel_change, quantized_mae_vs_float (mean
-        |int8 - float| forecast over the context windows, original units) and
-        quantized_mae_vs_float_rel (the same divided by the mean |float| forecast).
+        Report: path, exporter, opset, size_kb, max_rel_error (the worst over every output),
+        batches_checked, series, window, horizon, context_stored; for a model with intervals
+        also network_quantiles and max_rel_error_by_output. With ``quantize``:
+        quantized_path, quantized_size_kb, quantized_int8_ops (nodes that run in int8),
+        quantized_max_rel_change (every output), quantized_mae_vs_float (mean |int8 - float|
+        forecast over the context windows, original units), quantized_mae_vs_float_rel (the
+        same divided by the mean |float| forecast) and, with intervals,
+        quantized_max_rel_change_by_output and quantized_quantiles_mae_vs_float.
 
     Raises:
         ExportError: the export, the checker or the parity check failed; nothing written.
@@ -86,12 +89,7 @@ def export_onnx(
         OutputError: the target folder cannot be written to (checked before any work), or
             writing failed; nothing was left behind.
     """
-    if exporter not in EXPORTERS:
-        raise InputError(f"unknown exporter {exporter!r}; choose {', '.join(EXPORTERS)}")
-    if quantize is not None and quantize not in QUANTIZE:
-        raise InputError(f"unknown --quantize {quantize!r}; choose {choices_text(QUANTIZE)}")
-    if not tolerance >= 0:
-        raise InputError(f"--tolerance must be a number >= 0, got {tolerance}")
+    _check_arguments(tolerance, quantize, exporter)
     # Before any work: a folder, a missing folder or one this user cannot write is refused.
     target = check_file(onnx_path, flag="--onnx", create_parents=False, example="model.onnx")
     qtarget = _quantized_path(target) if quantize else None
@@ -106,30 +104,43 @@ def export_onnx(
     fc = bundle.predictor()
     module = fc.module.eval()
     values = _check_windows(bundle)
+    graph = _two_outputs(module) if fc.network_quantiles else module
 
     # Both files are written beside their targets and renamed in only when every check passed.
     with contextlib.ExitStack() as stack:
         tmp = stack.enter_context(atomic_path(target))
-        used, used_opset = _export_graph(module, values, tmp, exporter, opset)
+        used, used_opset = _export_graph(graph, values, tmp, exporter, opset)
         _add_metadata(tmp, bundle, fc.name, used, used_opset)
         ort_fc = OnnxPredictor.from_onnx(tmp)
-        max_rel = _parity(module, ort_fc, values, tolerance)
+        worst = _parity(module, ort_fc, values, tolerance)
         report = {
             "path": target,
             "exporter": used,
             "opset": used_opset,
             "size_kb": round(os.path.getsize(tmp) / 1024, 1),
-            "max_rel_error": _sig(max_rel),
+            "max_rel_error": _sig(max(worst.values())),
             "batches_checked": list(PARITY_BATCHES),
             "series": len(fc.ids),
             "window": fc.window,
             "horizon": fc.horizon,
             "context_stored": ort_fc.context is not None,
         }
+        if fc.network_quantiles:
+            report["network_quantiles"] = list(fc.network_quantiles)
+            report["max_rel_error_by_output"] = {k: _sig(v) for k, v in worst.items()}
         if qtarget is not None:
             qtmp = stack.enter_context(atomic_path(qtarget))
             report.update(_quantize(tmp, qtmp, qtarget, ort_fc, values))
     return report
+
+
+def _check_arguments(tolerance: float, quantize: str | None, exporter: str) -> None:
+    if exporter not in EXPORTERS:
+        raise InputError(f"unknown exporter {exporter!r}; choose {', '.join(EXPORTERS)}")
+    if quantize is not None and quantize not in QUANTIZE:
+        raise InputError(f"unknown --quantize {quantize!r}; choose {choices_text(QUANTIZE)}")
+    if not tolerance >= 0:
+        raise InputError(f"--tolerance must be a number >= 0, got {tolerance}")
 
 
 def _quantized_path(target: str) -> str:
@@ -157,6 +168,24 @@ def _export_graph(module, values: np.ndarray, path: str, exporter: str, opset: i
     raise ExportError("ONNX export failed; nothing written. " + "; ".join(failures))
 
 
+def _two_outputs(module):
+    """A model with quantiles, as the graph shows it: ``forecast`` (B, H) and ``quantiles``
+    (B, H, K), split from the module's (B, H, 1 + K) output."""
+    import torch
+
+    class TwoOutputs(torch.nn.Module):
+        def __init__(self, inner: torch.nn.Module):
+            super().__init__()
+            self.inner = inner
+            self.output_names = [OUTPUT, QUANTILE_OUTPUT]  # read by the exporters
+
+        def forward(self, x: torch.Tensor, series: torch.Tensor):
+            out = self.inner(x, series)  # (B, H, 1 + K)
+            return out[..., 0], out[..., 1:]
+
+    return TwoOutputs(module).eval()
+
+
 def _example(values: np.ndarray):
     """A batch-2 example: a batch-1 example lets torch.export specialise the batch to 1."""
     import torch
@@ -168,14 +197,15 @@ def _example(values: np.ndarray):
 def _export_torchscript(module, example, path: str, opset: int) -> None:
     import torch
 
+    names = getattr(module, "output_names", [OUTPUT])
     torch.onnx.export(
         module,
         example,
         path,
         dynamo=False,
         input_names=list(INPUTS),
-        output_names=[OUTPUT],
-        dynamic_axes={"x": {0: "batch"}, "series": {0: "batch"}, OUTPUT: {0: "batch"}},
+        output_names=names,
+        dynamic_axes={"x": {0: "batch"}, "series": {0: "batch"}} | {n: {0: "batch"} for n in names},
         opset_version=opset,
         do_constant_folding=True,
     )
@@ -191,7 +221,7 @@ def _export_dynamo(module, example, path: str, opset: int) -> None:
         path,
         dynamo=True,
         input_names=list(INPUTS),
-        output_names=[OUTPUT],
+        output_names=getattr(module, "output_names", [OUTPUT]),
         dynamic_shapes={"x": {0: batch}, "series": {0: batch}},
         opset_version=opset,
         external_data=False,
@@ -257,43 +287,6 @@ def _quiet() -> Iterator[_Captured]:
 # metadata and checks
 
 
-def metadata_for(bundle, name: str, exporter: str, opset: int) -> dict[str, str]:
-    """The ``metadata_props`` of an export, every value a string (JSON where structured)."""
-    schema = bundle.schema
-    model = bundle.config["model"]
-    meta = {
-        "format": FORMAT,
-        "format_version": str(FORMAT_VERSION),
-        "name": name,
-        "window": str(int(model["window"])),
-        "horizon": str(int(model["horizon"])),
-        "freq": schema.freq or "",
-        "step": str(schema.step),
-        "series_ids": json.dumps(schema.ids),
-        "scaler": bundle.scaler.kind,
-        # loc and scale of series 0: new series are forecast in its scale (forecast.py)
-        "reference_scaling": json.dumps(
-            [float(bundle.scaler.loc[0]), float(bundle.scaler.scale[0])]
-        ),
-        "model": json.dumps(model),
-        "forecastr_version": __version__,
-        "exporter": exporter,
-        "inputs": "x: (batch, window) float32 raw values; series: (batch,) int64 index into "
-        "series_ids",
-        "outputs": "forecast: (batch, horizon) float32 in original units",
-        "schema": json.dumps(schema.to_dict()),
-        "train_end": json.dumps(bundle.config.get("train_end") or None),
-    }
-    if "context.values" in bundle.tensors and "context.last" in bundle.tensors:
-        values, last = bundle.context()
-        if values.size <= MAX_CONTEXT_VALUES:
-            # Last timestamps as int64: ns since the epoch, or the integer step index.
-            meta["context"] = json.dumps(
-                {"values": np.asarray(values, dtype=np.float64).tolist(), "last": last.tolist()}
-            )
-    return meta
-
-
 def _add_metadata(path: str, bundle, name: str, exporter: str, opset: int) -> None:
     """Attach metadata, refuse external data, run the full checker, save in one file."""
     import onnx
@@ -303,7 +296,8 @@ def _add_metadata(path: str, bundle, name: str, exporter: str, opset: int) -> No
         raise ExportError("the exported graph uses external data; nothing written")
     model.producer_name = "forecastr"
     model.producer_version = __version__
-    model.doc_string = "forecastr forecaster: x (batch, window) raw, series (batch,) -> forecast"
+    names = ", ".join(o.name for o in model.graph.output)
+    model.doc_string = f"forecastr forecaster: x (batch, window) raw, series (batch,) -> {names}"
     del model.metadata_props[:]
     onnx.helper.set_model_props(model, metadata_for(bundle, name, exporter, opset))
     try:
@@ -328,54 +322,35 @@ def _check_windows(bundle) -> np.ndarray:
     return (scaler.loc[:, None] + scaler.scale[:, None] * (shape + noise)).astype(np.float32)
 
 
-def parity_windows(values: np.ndarray, batch: int) -> tuple[np.ndarray, np.ndarray]:
-    """(batch, W) real windows and their series indices from the (S, W) stored context.
-
-    Row ``i`` is series ``i % S``'s last window rotated by ``i // S`` steps: real values at
-    any batch size, and different rows even for a single series.
-    """
-    n, w = values.shape
-    rows = np.arange(batch)
-    series = rows % n
-    shift = rows // n
-    cols = (np.arange(w)[None, :] - shift[:, None]) % w
-    return values[series[:, None], cols].astype(np.float32), series.astype(np.int64)
-
-
-def relative_error(got: np.ndarray, ref: np.ndarray, x: np.ndarray) -> float:
-    """max |got - ref| / max(|ref|, max |window|): relative to the forecast or, for a
-    forecast near zero, to the level of the series it came from."""
-    denom = np.maximum(np.abs(ref), np.abs(x).max(axis=1, keepdims=True))
-    # The floor only guards 0/0 (an all-zero window and forecast): any fixed size would
-    # make the check meaningless for series of that size or smaller (ingest admits 1e-30).
-    return float(np.max(np.abs(got - ref) / np.maximum(denom, np.finfo(np.float32).tiny)))
-
-
 def _reference(module, x: np.ndarray, series: np.ndarray) -> np.ndarray:
+    """The torch module's (B, H) or (B, H, 1 + K) output."""
     import torch
 
     with torch.inference_mode():
         return module(torch.from_numpy(x), torch.from_numpy(series)).numpy()
 
 
-def _parity(module, ort_fc: OnnxPredictor, values: np.ndarray, tolerance: float) -> float:
-    worst = 0.0
+def _parity(module, ort_fc: OnnxPredictor, values: np.ndarray, tolerance: float) -> dict:
+    """The worst relative error of each output over the parity batches; above
+    ``tolerance`` on any of them, an ExportError."""
+    worst: dict[str, float] = {}
     for batch in PARITY_BATCHES:
         x, series = parity_windows(values, batch)
-        got = ort_fc.predict(x, series)
+        got = outputs(ort_fc, x, series)
         ref = _reference(module, x, series)
         if got.shape != ref.shape:
             raise ExportError(
                 f"parity check failed at batch {batch}: onnxruntime gave shape {got.shape}, "
                 f"torch {ref.shape} (the batch axis is not dynamic); nothing written"
             )
-        err = relative_error(got, ref, x)
-        if not err <= tolerance:
-            raise ExportError(
-                f"parity check failed at batch {batch}: max relative error {err:.3g} between "
-                f"onnxruntime and torch is above the tolerance {tolerance:g}; nothing written"
-            )
-        worst = max(worst, err)
+        for name, err in output_errors(got, ref, x).items():
+            if not err <= tolerance:
+                raise ExportError(
+                    f"parity check failed at batch {batch}: max relative error {err:.3g} of "
+                    f"{name} between onnxruntime and torch is above the tolerance "
+                    f"{tolerance:g}; nothing written"
+                )
+            worst[name] = max(worst.get(name, 0.0), err)
     return worst
 
 
@@ -417,22 +392,42 @@ def _quantize(src: str, tmp: str, target: str, float_fc: OnnxPredictor, values: 
         raise write_error(target, err, what="ONNX file") from None
     except Exception as err:
         raise ExportError(f"int8 quantization failed: {one_line(err)}; nothing written") from None
-    x, series = parity_windows(values, max(PARITY_BATCHES))
-    ref = float_fc.predict(x, series).astype(np.float64)
-    got = q_fc.predict(x, series).astype(np.float64)
-    # The forecasts' change bounds what int8 can cost in accuracy: MAE against actuals moves
-    # by at most the MAE against the float model.
-    return {
+    report = {
         "quantized_path": target,
         "quantized_size_kb": round(os.path.getsize(tmp) / 1024, 1),
         "quantized_int8_ops": int8_ops,
-        "quantized_max_rel_change": _sig(float(relative_error(got, ref, x))),
-        "quantized_mae_vs_float": _sig(float(np.mean(np.abs(got - ref)))),
+    }
+    return report | _int8_change(float_fc, q_fc, values)
+
+
+def _int8_change(float_fc: OnnxPredictor, q_fc: OnnxPredictor, values: np.ndarray) -> dict:
+    """How far the int8 file's outputs move from the float file's on the context windows.
+
+    The change bounds what int8 can cost in accuracy: MAE against actuals moves by at most
+    the forecasts' MAE against the float model, and the mean pinball loss by at most the
+    quantiles' (the pinball loss is 1-Lipschitz).
+    """
+    x, series = parity_windows(values, max(PARITY_BATCHES))
+    ref = outputs(float_fc, x, series).astype(np.float64)
+    got = outputs(q_fc, x, series).astype(np.float64)
+    change = output_errors(got, ref, x)
+    point, ref_point = (got, ref) if got.ndim == 2 else (got[..., 0], ref[..., 0])
+    mae = float(np.mean(np.abs(point - ref_point)))
+    report: dict[str, float | dict[str, float]] = {
+        "quantized_max_rel_change": _sig(max(change.values())),
+        "quantized_mae_vs_float": _sig(mae),
         "quantized_mae_vs_float_rel": _sig(
-            float(np.mean(np.abs(got - ref)))
-            / max(float(np.mean(np.abs(ref))), float(np.finfo(np.float32).tiny))
+            mae / max(float(np.mean(np.abs(ref_point))), float(np.finfo(np.float32).tiny))
         ),
     }
+    if got.ndim == 3:
+        if quantiles_cross(got[..., 1:]):
+            raise ExportError("int8 quantization made quantiles cross; nothing written")
+        report["quantized_max_rel_change_by_output"] = {k: _sig(v) for k, v in change.items()}
+        report["quantized_quantiles_mae_vs_float"] = _sig(
+            float(np.mean(np.abs(got[..., 1:] - ref[..., 1:])))
+        )
+    return report
 
 
 def _gemm_to_matmul(model):

@@ -131,7 +131,7 @@ def check_model(w: Where, d: Any, prefix: str = "model") -> dict:
     integer(w, m, "patch", 1, window, prefix)
     if window % m["patch"]:
         raise w.refuse(f"{prefix}.patch", m["patch"], f"a divisor of {prefix}.window ({window})")
-    m["levels"] = _ascending(w, m, "levels", 0.0, 100.0, prefix)
+    m["levels"] = _ascending(w, m, "levels", 0.0, 100.0 - 200.0 * MIN_TAU, prefix)
     m["quantiles"] = _ascending(w, m, "quantiles", MIN_TAU, 1.0 - MIN_TAU, prefix)
     if len(network_quantiles(m["levels"], m["quantiles"])) > MAX_QUANTILES:
         raise w.fail(
@@ -149,15 +149,15 @@ def check_model(w: Where, d: Any, prefix: str = "model") -> dict:
 
 def _ascending(w: Where, d: dict, key: str, lo: float, hi: float, prefix: str) -> list[float]:
     """``d[key]``: a list of at most MAX_QUANTILES finite numbers, strictly ascending, each
-    inside (lo, hi) (``quantiles``: [lo, hi])."""
+    inside (lo, hi] (``quantiles``: [lo, hi])."""
     v = d[key]
     closed = key == "quantiles"
-    span = f"[{lo:g}, {hi:g}]" if closed else f"({lo:g}, {hi:g})"
+    span = f"[{lo:g}, {hi:g}]" if closed else f"({lo:g}, {hi:g}]"
     expected = f"a list of at most {MAX_QUANTILES} ascending numbers in {span}"
     if not isinstance(v, (list, tuple)) or len(v) > MAX_QUANTILES:
         raise w.refuse(f"{prefix}.{key}", v, expected)
     for a in v:
-        inside = is_number(a) and ((lo <= a <= hi) if closed else (lo < a < hi))
+        inside = is_number(a) and ((lo <= a <= hi) if closed else (lo < a <= hi))
         if not inside:
             raise w.refuse(f"{prefix}.{key}", v, expected)
     if any(b <= a for a, b in pairwise(v)):

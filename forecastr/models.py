@@ -14,12 +14,12 @@ recurrent forecasters steady in practice (measured in ``bench/accuracy.py``):
 A model asked for intervals (``cfg.levels`` / ``cfg.quantiles``) also has a **quantile head**:
 a linear layer on the encoder's final state, trained with the pinball loss, whose outputs are
 offsets from the point forecast, in units of the input window's own seasonal-naive MAE (a
-noisy window starts wide, a calm one narrow). It reads the encoder state and the point forecast detached,
-so asking for intervals leaves the point forecast exactly as it was (its gradients, clipping
-and early stopping see the point loss alone). Its quantiles cannot cross, and lie on the
-point forecast's side of 0.5: each one's offset adds (above 0.5) or subtracts (below) a
-softplus, which is positive, to its inner neighbour's. Such a network returns (B, H, 1 + K):
-the point forecast, then the K network quantiles ascending.
+noisy window starts wide, a calm one narrow). It reads the encoder state and the point
+forecast detached, so asking for intervals leaves the point forecast exactly as it was (its
+gradients, clipping and early stopping see the point loss alone). Its quantiles cannot
+cross, and lie on the point forecast's side of 0.5: each one's offset adds (above 0.5) or
+subtracts (below) a softplus, which is positive, to its inner neighbour's. Such a network
+returns (B, H, 1 + K): the point forecast, then the K network quantiles ascending.
 """
 
 from __future__ import annotations

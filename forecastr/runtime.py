@@ -6,10 +6,13 @@ included, and everything needed to use it in its ``metadata_props``::
     fc = OnnxPredictor.from_onnx("model.onnx")   # load once (one session, one thread)
     fc.predict(last_48_values)                   # (W,) or (B, W) raw -> (B, H) original units
     fc.predict(windows, series=["DE", "FR"])     # multi-series model: ids or indices
+    point, q = fc.predict_quantiles(windows, series=["DE", "FR"])  # + (B, H, K) quantiles
 
 The graph's inputs are ``x`` (batch, window) float32 raw values and ``series`` (batch,) int64,
 the index of each row's series in ``ids`` (the ``series_ids`` metadata); its output is
-``forecast`` (batch, horizon) float32 in original units.
+``forecast`` (batch, horizon) float32 in original units. A model trained with intervals has a
+second output, ``quantiles`` (batch, horizon, K) float32: the K ``network_quantiles`` of the
+metadata, ascending, calibrated (the conformal shifts are constants in the graph).
 
 Only numpy, pandas, onnxruntime and the torch-free ``forecastr`` modules are imported here;
 ``tests/test_torch_free.py`` checks it in a fresh interpreter.
@@ -22,52 +25,12 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from forecastr.config import PREDICT, SCALERS
+from forecastr.config import PREDICT
 from forecastr.errors import ArtifactError, InputError, shown
 from forecastr.forecast import Schema
-from forecastr.jsonfields import (
-    MAX_JSON_CHARS,
-    MAX_JSON_VALUES,
-    Where,
-    choice,
-    is_number,
-    key_text,
-    loads_bounded,
-    text,
-)
-from forecastr.modelcheck import (
-    INT64_MAX,
-    INT64_MIN,
-    MAX_HORIZON,
-    MAX_STEP,
-    MAX_WINDOW,
-    REEXPORT,
-    check_future,
-    check_model,
-    check_schema,
-    check_sizes,
-    check_train_end,
-)
+from forecastr.modelcheck import REEXPORT
+from forecastr.onnxmeta import INPUTS, OUTPUT, QUANTILE_OUTPUT, parse_metadata
 
-FORMAT = "forecastr-onnx"
-FORMAT_VERSION = 1
-INPUTS = ("x", "series")
-OUTPUT = "forecast"
-# Keys every forecastr ONNX file carries; a truncated file loses the last ones first.
-REQUIRED = (
-    "format",
-    "format_version",
-    "window",
-    "horizon",
-    "step",
-    "series_ids",
-    "scaler",
-    "model",
-    "schema",
-    "train_end",
-    "name",
-    "forecastr_version",
-)
 _CHUNK = 4096  # rows per session.run in forecast(): bounded memory for huge batches
 
 
@@ -85,6 +48,13 @@ class OnnxPredictor:
             or None when the export left it out (large panels).
         train_end: last timestamp per series seen in training, or None.
         model_config: the network's settings (``models.ModelConfig``'s fields).
+        levels: central interval levels (percent) of a model with intervals, ascending; ().
+        quantiles: the quantiles it was asked for, ascending; ().
+        network_quantiles: the K quantiles of the graph's ``quantiles`` output, ascending
+            (``intervals.network_quantiles(levels, quantiles)``); () for a point model.
+        calibration: what the conformal calibration reports (``count`` per step,
+            ``guaranteed``, ``windows``, ``series``), for information (its shifts are in the
+            graph); None for a point model or an uncalibrated one.
         training_config, refit, seasons, evaluation: what a model directory also records
             about its training; an ONNX file does not carry them (empty, False).
         metadata: every ``metadata_props`` entry as stored (strings).
@@ -94,7 +64,7 @@ class OnnxPredictor:
         self.path = path
         self.session = session
         self.metadata = metadata
-        meta = _parse(metadata, path)
+        meta = parse_metadata(metadata, path)
         self.name: str = meta["name"]
         self.window: int = meta["window"]
         self.horizon: int = meta["horizon"]
@@ -103,13 +73,17 @@ class OnnxPredictor:
         self.model_config: dict = meta["model"]
         self.train_end: dict | None = meta["train_end"] or None
         self.context = meta["context"]
+        self.levels: tuple[float, ...] = tuple(self.model_config["levels"])
+        self.quantiles: tuple[float, ...] = tuple(self.model_config["quantiles"])
+        self.network_quantiles: tuple[float, ...] = meta["network_quantiles"]
+        self.calibration: dict | None = meta["calibration"]
         self.training_config: dict = {}  # an ONNX file cannot be retrained
         self.refit = False
         self.seasons: list[dict] = []
         self.evaluation: dict = {}
         self._reference: tuple[float, float] | None = meta["reference_scaling"]
         self._index = {s: i for i, s in enumerate(self.ids)}
-        _check_signature(session, self.window, self.horizon, path)
+        _check_signature(session, self.window, self.horizon, len(self.network_quantiles), path)
         self._check_runs()
 
     @classmethod
@@ -157,6 +131,60 @@ class OnnxPredictor:
         Returns:
             (B, H) float32 forecasts in original units (B = 1 for a 1-D window).
         """
+        x, idx = self._inputs(windows, series)
+        if len(x) == 0:
+            return np.zeros((0, self.horizon), dtype=np.float32)
+        return self._run(x, idx)[0]
+
+    def predict_quantiles(self, windows, series=None) -> tuple[np.ndarray, np.ndarray]:
+        """Forecast and quantiles from raw windows, in one run of the graph.
+
+        Args:
+            windows, series: as for :meth:`predict`.
+
+        Returns:
+            (point (B, H), quantiles (B, H, K)) float32 in original units: the K
+            :attr:`network_quantiles`, ascending along the last axis, calibrated. The
+            interval ``lo-80``/``hi-80`` is quantile 0.1/0.9 (``intervals.level_bounds``).
+            K = 0 for a point model.
+        """
+        x, idx = self._inputs(windows, series)
+        if len(x) == 0:
+            return self._empty(np.float32)
+        if not self.network_quantiles:
+            point = self._run(x, idx)[0]
+            return point, np.zeros((*point.shape, 0), dtype=np.float32)
+        point, q = self._run(x, idx, quantiles=True)
+        return point, q
+
+    def forecast(self, windows: np.ndarray, series_ids: Sequence[str]) -> np.ndarray:
+        """Predictor contract: (B, window) raw windows of named series -> (B, horizon)."""
+        return self._chunked(windows, series_ids, quantiles=False)[0]
+
+    def forecast_quantiles(
+        self, windows: np.ndarray, series_ids: Sequence[str]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Predictor contract: (B, window) raw windows of named series -> (point (B, horizon),
+        calibrated quantiles (B, horizon, K) of :attr:`network_quantiles`), float64; K = 0 for
+        a point model."""
+        k = len(self.network_quantiles)
+        point, *rest = self._chunked(windows, series_ids, quantiles=k > 0)
+        return point, rest[0] if k else np.zeros((*point.shape, 0))
+
+    def _chunked(self, windows, series_ids: Sequence[str], quantiles: bool) -> list[np.ndarray]:
+        """The graph's outputs for (B, window) windows, float64, ``_CHUNK`` rows per run."""
+        x = np.asarray(windows, dtype=np.float32)
+        if len(x) == 0:
+            return list(self._empty(np.float64))
+        idx = self._series_index(list(series_ids), len(x))
+        parts = [
+            self._run(x[i : i + _CHUNK], idx[i : i + _CHUNK], quantiles)
+            for i in range(0, len(x), _CHUNK)
+        ]
+        return [np.concatenate(out).astype(np.float64) for out in zip(*parts, strict=True)]
+
+    def _inputs(self, windows, series) -> tuple[np.ndarray, np.ndarray]:
+        """(B, W) contiguous float32 windows and (B,) int64 series indices, checked."""
         x = np.asarray(windows, dtype=np.float32)
         if x.ndim == 1:
             x = x[None, :]
@@ -168,19 +196,12 @@ class OnnxPredictor:
             )
         if not np.isfinite(x).all():
             raise InputError("the windows hold NaN or infinite values; fill them first")
-        idx = self._series_index(series, len(x))
-        if len(x) == 0:
-            return np.zeros((0, self.horizon), dtype=np.float32)
-        return self._run(np.ascontiguousarray(x), idx)
+        return np.ascontiguousarray(x), self._series_index(series, len(x))
 
-    def forecast(self, windows: np.ndarray, series_ids: Sequence[str]) -> np.ndarray:
-        """Predictor contract: (B, window) raw windows of named series -> (B, horizon)."""
-        x = np.asarray(windows, dtype=np.float32)
-        if len(x) == 0:
-            return np.zeros((0, self.horizon))
-        idx = self._series_index(list(series_ids), len(x))
-        out = [self._run(x[i : i + _CHUNK], idx[i : i + _CHUNK]) for i in range(0, len(x), _CHUNK)]
-        return np.concatenate(out).astype(np.float64)
+    def _empty(self, dtype) -> tuple[np.ndarray, np.ndarray]:
+        """(0, H) forecasts and (0, H, K) quantiles."""
+        h, k = self.horizon, len(self.network_quantiles)
+        return np.zeros((0, h), dtype=dtype), np.zeros((0, h, k), dtype=dtype)
 
     def series_scaling(self, i: int) -> tuple[float, float]:
         """(loc, scale) of series 0's per-series scaler, in which new series are forecast
@@ -189,9 +210,11 @@ class OnnxPredictor:
             return 0.0, 1.0
         return self._reference
 
-    def _run(self, x: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    def _run(self, x: np.ndarray, idx: np.ndarray, quantiles: bool = False) -> list[np.ndarray]:
+        """[forecast (B, H)], or [forecast, quantiles (B, H, K)], from one session run."""
+        names = [OUTPUT, QUANTILE_OUTPUT] if quantiles else [OUTPUT]
         try:
-            return self.session.run([OUTPUT], {"x": x, "series": idx})[0]
+            return self.session.run(names, {"x": x, "series": idx})
         except Exception as err:  # onnxruntime's own error types: the graph, not the input
             raise ArtifactError(
                 f"{self.path}: the graph failed to run ({_ort_reason(err)}); the file is "
@@ -200,15 +223,19 @@ class OnnxPredictor:
 
     def _check_runs(self) -> None:
         """One forecast of the first and the last series: a graph whose series table is
-        shorter than ``series_ids``, or whose output is not (batch, horizon), is refused
-        here rather than at the first real forecast."""
+        shorter than ``series_ids``, whose output is not (batch, horizon), or whose quantiles
+        are not (batch, horizon, K), finite and in order, is refused here rather than at the
+        first real forecast."""
         x = np.zeros((2, self.window), dtype=np.float32)
-        out = self._run(x, np.array([0, len(self.ids) - 1], dtype=np.int64))
-        if np.shape(out) != (2, self.horizon):
+        k = len(self.network_quantiles)
+        out = self._run(x, np.array([0, len(self.ids) - 1], dtype=np.int64), quantiles=k > 0)
+        if np.shape(out[0]) != (2, self.horizon):
             raise ArtifactError(
-                f"{self.path}: the graph forecasts shape {np.shape(out)} for 2 windows, not "
+                f"{self.path}: the graph forecasts shape {np.shape(out[0])} for 2 windows, not "
                 f"(2, {self.horizon}); export the model again"
             )
+        if k:
+            _check_quantiles(out[1], (2, self.horizon, k), self.path)
 
     def _series_index(self, series, batch: int) -> np.ndarray:
         """(batch,) int64 indices into ``ids`` from None, one id/index, or a sequence."""
@@ -241,128 +268,10 @@ class OnnxPredictor:
         return idx
 
 
-def _parse(meta: dict, path: str) -> dict:
-    """Validate and decode the forecastr metadata, every key typed and bounded before any of
-    it is used; any problem is one ArtifactError line naming the key."""
-    if meta.get("format") != FORMAT:
-        raise ArtifactError(
-            f"{path}: an ONNX model without forecastr metadata (a foreign model, or a truncated "
-            "file); export one with `forecastr export`"
-        )
-    version = meta.get("format_version")
-    if version != str(FORMAT_VERSION):
-        raise ArtifactError(
-            f"{path}: forecastr ONNX format version {key_text(str(version))} but this "
-            f"forecastr reads version {FORMAT_VERSION}; export the model again with this version"
-        )
-    missing = [k for k in REQUIRED if k not in meta]
-    if missing:
-        raise ArtifactError(
-            f"{path}: forecastr metadata is incomplete (missing {', '.join(missing)}); "
-            "the file is truncated or was edited; export it again"
-        )
-    w = Where(path, REEXPORT, label="metadata")
-    _check_budget(w, meta)
-    window = _meta_int(w, meta, "window", 2, MAX_WINDOW)
-    horizon = _meta_int(w, meta, "horizon", 1, MAX_HORIZON)
-    model = check_model(w, _json(w, meta, "model"))
-    for key, value in (("window", window), ("horizon", horizon)):
-        if model[key] != value:
-            raise w.refuse(f"model.{key}", model[key], f"{value}, as metadata {key} says")
-    schema = check_schema(w, _json(w, meta, "schema"), "schema")
-    ids = _json(w, meta, "series_ids")
-    if ids != schema.ids:
-        raise w.refuse("series_ids", ids, "the ids of metadata schema.ids")
-    if _meta_int(w, meta, "step", 1, MAX_STEP) != schema.step:
-        raise w.refuse("step", meta["step"], f"{schema.step}, as metadata schema.step says")
-    if "freq" in meta and meta["freq"] != (schema.freq or ""):  # informational; must agree
-        raise w.refuse("freq", meta["freq"], f"{schema.freq or ''!r}, as metadata schema says")
-    check_sizes(w, model, len(ids), "series_ids")
-    choice(w, meta, "scaler", SCALERS)
-    return {
-        "name": text(w, meta, "name"),
-        "window": window,
-        "horizon": horizon,
-        "ids": ids,
-        "schema": schema,
-        "model": model,
-        "train_end": check_train_end(w, _json(w, meta, "train_end"), ids, schema.freq, "train_end"),
-        "context": _context(w, _json(w, meta, "context"), schema, window, horizon)
-        if "context" in meta
-        else None,
-        "reference_scaling": _reference(w, _json(w, meta, "reference_scaling"))
-        if "reference_scaling" in meta
-        else None,
-    }
-
-
-def _check_budget(w: Where, meta: dict) -> None:
-    """All metadata together within what one bounded JSON document may hold, checked before
-    any of it is parsed (each key is also bounded on its own when parsed)."""
-    if not all(isinstance(v, str) for v in meta.values()):
-        raise w.fail("metadata values are not all strings")
-    chars = sum(len(v) for v in meta.values())
-    values = sum(v.count(c) for v in meta.values() for c in ",:[{")
-    if chars > 2 * MAX_JSON_CHARS or values > MAX_JSON_VALUES:
-        raise w.fail(
-            f"forecastr metadata of {chars:,} characters and about {values:,} values is more "
-            "than a forecastr export writes"
-        )
-
-
-def _meta_int(w: Where, meta: dict, key: str, lo: int, hi: int) -> int:
-    """A metadata integer: plain ASCII digits, in ``[lo, hi]``."""
-    raw = meta[key]
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 19 and lo <= int(raw) <= hi):
-        raise w.refuse(key, raw, f"an integer from {lo} to {hi}")
-    return int(raw)
-
-
-def _json(w: Where, meta: dict, key: str):
-    try:
-        return loads_bounded(meta[key])
-    except ValueError as err:
-        raise w.fail(f"corrupt forecastr metadata: {key} is not JSON ({err})") from None
-
-
-def _context(w: Where, ctx, schema: Schema, window: int, horizon: int):
-    """Stored context -> ((S, W) float64 values, list of S last timestamps)."""
-    n = len(schema.ids)
-    if not isinstance(ctx, dict):
-        raise w.refuse("context", ctx, "an object (values, last)")
-    values = ctx.get("values")
-    if not isinstance(values, list) or len(values) != n:
-        raise w.refuse("context.values", values, f"a list of {n} windows, one per series")
-    for i, row in enumerate(values):
-        if not (isinstance(row, list) and len(row) == window and all(map(is_number, row))):
-            raise w.refuse(f"context.values[{i}]", row, f"a list of {window} finite numbers")
-    last = ctx.get("last")
-    if not isinstance(last, list) or len(last) != n:
-        raise w.refuse("context.last", last, f"a list of {n} timestamps, one per series")
-    for i, v in enumerate(last):
-        if type(v) is not int or not INT64_MIN <= v <= INT64_MAX:
-            raise w.refuse(f"context.last[{i}]", v, "a 64-bit integer timestamp")
-    stamps = np.asarray(last, dtype=np.int64)
-    check_future(w, stamps, schema, horizon, "metadata context.last")
-    arr = np.asarray(values, dtype=np.float64).reshape(n, window)
-    if not (np.abs(arr) <= np.finfo(np.float32).max).all():  # the graph reads float32
-        raise w.fail("metadata context.values holds values beyond the float32 range")
-    if schema.freq is None:
-        return arr, [int(v) for v in stamps]
-    return arr, list(stamps.astype("datetime64[ns]"))
-
-
-def _reference(w: Where, pair) -> tuple[float, float]:
-    """(loc, scale) of series 0: two finite numbers, the scale positive."""
-    if not (isinstance(pair, list) and len(pair) == 2 and all(map(is_number, pair))):
-        raise w.refuse("reference_scaling", pair, "[loc, scale]: two finite numbers")
-    if not pair[1] > 0:
-        raise w.refuse("reference_scaling", pair, "a positive scale")
-    return float(pair[0]), float(pair[1])
-
-
-def _check_signature(session, window: int, horizon: int, path: str) -> None:
-    """The graph must take ``x`` (batch, window) and ``series`` (batch,), give ``forecast``."""
+def _check_signature(session, window: int, horizon: int, k: int, path: str) -> None:
+    """The graph must take ``x`` (batch, window) and ``series`` (batch,), give ``forecast``
+    (batch, horizon) and, exactly when the metadata names K > 0 quantiles, ``quantiles``
+    (batch, horizon, K)."""
     ins = {i.name: i for i in session.get_inputs()}
     outs = {o.name: o for o in session.get_outputs()}
     if set(ins) != set(INPUTS) or OUTPUT not in outs:
@@ -372,6 +281,55 @@ def _check_signature(session, window: int, horizon: int, path: str) -> None:
     x_shape, out_shape = ins["x"].shape or [None], outs[OUTPUT].shape or [None]
     if x_shape[-1] != window or out_shape[-1] != horizon:
         raise ArtifactError(f"{path}: the graph's shapes disagree with its window/horizon metadata")
+    if k and QUANTILE_OUTPUT not in outs:
+        raise ArtifactError(
+            f"{path}: metadata network_quantiles names {k} quantiles but the graph has no "
+            f"{QUANTILE_OUTPUT} output; {REEXPORT}"
+        )
+    if not k and QUANTILE_OUTPUT in outs:
+        raise ArtifactError(
+            f"{path}: the graph has a {QUANTILE_OUTPUT} output but metadata model.levels and "
+            f"model.quantiles ask for none; {REEXPORT}"
+        )
+    q_shape = list(outs[QUANTILE_OUTPUT].shape or []) if k else []
+    if k and (len(q_shape) != 3 or q_shape[1:] != [horizon, k]):
+        raise ArtifactError(
+            f"{path}: the graph's {QUANTILE_OUTPUT} output has shape "
+            f"({', '.join(map(str, q_shape))}), not (batch, "
+            f"{horizon}, {k}) as metadata horizon and network_quantiles say; {REEXPORT}"
+        )
+
+
+def quantiles_cross(q: np.ndarray) -> bool:
+    """Whether any row of (..., K) quantiles descends along K by more than a few float32
+    ulps of its size (kernels that sum in another order may move a quantile by an ulp)."""
+    if np.shape(q)[-1] < 2:
+        return False
+    slack = 8 * np.finfo(np.float32).eps * np.abs(q).max(axis=-1, keepdims=True)
+    return bool((np.diff(q, axis=-1) < -slack).any())
+
+
+def _check_quantiles(q: np.ndarray, shape: tuple[int, int, int], path: str) -> None:
+    """The smoke forecast's quantiles: ``shape``, finite, ascending along the last axis.
+
+    A sound graph cannot cross (softplus steps, monotone shifts; rounding is monotone too),
+    so crossing quantiles mean a damaged file.
+    """
+    if np.shape(q) != shape:
+        raise ArtifactError(
+            f"{path}: the graph gives {QUANTILE_OUTPUT} of shape {np.shape(q)} for 2 windows, not "
+            f"{shape} (metadata horizon, network_quantiles); {REEXPORT}"
+        )
+    if not np.isfinite(q).all():
+        raise ArtifactError(
+            f"{path}: the graph's {QUANTILE_OUTPUT} are NaN or infinite for a test window; the "
+            f"file is damaged: {REEXPORT}"
+        )
+    if quantiles_cross(q):
+        raise ArtifactError(
+            f"{path}: the graph's {QUANTILE_OUTPUT} cross (a lower quantile above a higher "
+            f"one) for a test window; the file is damaged: {REEXPORT}"
+        )
 
 
 def _ids_text(ids: list[str]) -> str:

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 import torch
 
-from forecastr import export
+from forecastr import export, onnxmeta
 from forecastr.artifact import load, save
 from forecastr.errors import ExportError, InputError
 from forecastr.export import export_onnx, parity_windows
@@ -208,7 +208,7 @@ def test_file_is_self_contained_and_passes_the_full_checker(tmp_path):
 
 
 def test_large_context_is_left_out(tmp_path, monkeypatch):
-    monkeypatch.setattr(export, "MAX_CONTEXT_VALUES", 10)
+    monkeypatch.setattr(onnxmeta, "MAX_CONTEXT_VALUES", 10)
     rep = export_onnx(tiny_model_dir(tmp_path / "m", n_series=2), tmp_path / "m.onnx")
     assert rep["context_stored"] is False
     fc = OnnxPredictor.from_onnx(tmp_path / "m.onnx")

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import onnx
+import onnxedit
 import pytest
 from test_export import BACKBONES
 from test_runtime import write_long_csv
@@ -408,18 +409,7 @@ def test_cli_refuses_a_timestamp_at_the_end_of_time(runner, trained, tmp_path):
 
 def with_metadata(trained, tmp_path: Path, **changes) -> Path:
     """A copy of the exported file with metadata keys replaced (None deletes one)."""
-    model = onnx.load(str(trained[2]))
-    meta = {p.key: p.value for p in model.metadata_props}
-    for key, value in changes.items():
-        if value is None:
-            meta.pop(key, None)
-        else:
-            meta[key] = value
-    del model.metadata_props[:]
-    onnx.helper.set_model_props(model, meta)
-    path = tmp_path / "edited.onnx"
-    onnx.save(model, str(path))
-    return path
+    return onnxedit.with_metadata(onnx.load(str(trained[2])), tmp_path / "edited.onnx", **changes)
 
 
 def model_meta(trained, **changes) -> str:

@@ -19,9 +19,9 @@ from forecastr.artifact import load
 from forecastr.cli import app
 from forecastr.config import ModelConfig
 from forecastr.errors import ArtifactError
+from forecastr.losses import Pinball
 from forecastr.modeldir import DIGEST_KEY, config_digest
 from forecastr.models import QuantileHead, build
-from forecastr.losses import Pinball
 
 OPTS = {"cell": "gru", "hidden": 8, "layers": 1, "window": 12, "horizon": 4, "ensemble": 1}
 TRAIN = {"epochs": 4, "batch_size": 16, "max_batches": 4, "seed": 3, "patience": 100}

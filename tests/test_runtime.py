@@ -269,9 +269,9 @@ def test_cli_predict_refuses_a_foreign_onnx_in_one_line(runner, tmp_path, export
 
 
 def test_cli_predict_without_stored_context_needs_a_csv(runner, tmp_path, monkeypatch):
-    from forecastr import export
+    from forecastr import onnxmeta
 
-    monkeypatch.setattr(export, "MAX_CONTEXT_VALUES", 1)
+    monkeypatch.setattr(onnxmeta, "MAX_CONTEXT_VALUES", 1)
     tiny_model_dir(tmp_path / "m")
     export_onnx(tmp_path / "m", tmp_path / "m.onnx")
     result = runner.invoke(app, ["predict", str(tmp_path / "m.onnx")])

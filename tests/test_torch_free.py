@@ -1,4 +1,5 @@
-"""The edge install never imports torch: ONNX predict, info and baseline-only evaluate.
+"""The edge install never imports torch: ONNX predict (intervals too), info and baseline-only
+evaluate.
 
 Each command runs in a fresh interpreter (``python -c``) through the real CLI entry point;
 afterwards the interpreter asserts that ``torch`` is not in ``sys.modules``. One more run
@@ -16,6 +17,8 @@ from test_runtime import write_long_csv
 
 from forecastr.data import load_csv
 from forecastr.export import export_onnx
+
+INTERVAL_HEADER = "unique_id,ds,forecast,lo-80,hi-80,lo-95,hi-95,q-0.5"
 
 # Runs the CLI's main() with the given argv, then checks what was imported.
 CHILD = """
@@ -46,8 +49,11 @@ sys.exit(code)
 def files(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("edge")
     csv = write_long_csv(tmp / "data.csv")
-    tiny_model_dir(tmp / "m", panel=load_csv(csv), cell="lstm")
+    panel = load_csv(csv)
+    tiny_model_dir(tmp / "m", panel=panel, cell="lstm")
     export_onnx(tmp / "m", tmp / "m.onnx")
+    tiny_model_dir(tmp / "q", panel=panel, cell="gru", levels=(80.0, 95.0), quantiles=(0.5,))
+    export_onnx(tmp / "q", tmp / "q.onnx")
     return tmp, csv
 
 
@@ -63,10 +69,17 @@ def run_cli(cwd, *args: str, block: bool = False) -> subprocess.CompletedProcess
     [
         (["predict", "m.onnx", "data.csv"], "unique_id,ds,forecast\nid0,2022-07-01"),
         (["predict", "m.onnx"], "unique_id,ds,forecast\nid0,2022-07-01"),
+        (["predict", "q.onnx", "data.csv"], f"{INTERVAL_HEADER}\nid0,2022-07-01"),
         (["info", "data.csv", "--json"], '"series": 3'),
         (["evaluate", "data.csv"], "seasonal"),
     ],
-    ids=["predict-onnx-csv", "predict-onnx-stored", "info", "evaluate-baselines"],
+    ids=[
+        "predict-onnx-csv",
+        "predict-onnx-stored",
+        "predict-intervals",
+        "info",
+        "evaluate-baselines",
+    ],
 )
 def test_cli_commands_do_not_import_torch(files, args, expect):
     tmp, _ = files
@@ -76,12 +89,34 @@ def test_cli_commands_do_not_import_torch(files, args, expect):
     assert expect in proc.stdout
 
 
-def test_onnx_predict_works_where_torch_cannot_be_imported(files):
+@pytest.mark.parametrize(
+    "model, header", [("m.onnx", "unique_id,ds,forecast"), ("q.onnx", INTERVAL_HEADER)]
+)
+def test_onnx_predict_works_where_torch_cannot_be_imported(files, model, header):
     tmp, _ = files
-    proc = run_cli(tmp, "predict", "m.onnx", "data.csv", "-o", "out.csv", block=True)
+    proc = run_cli(tmp, "predict", model, "data.csv", "-o", "out.csv", block=True)
     assert proc.returncode == 0, proc.stderr
     assert "torch-free: checked" in proc.stderr
-    assert (tmp / "out.csv").read_text().startswith("unique_id,ds,forecast\n")
+    assert (tmp / "out.csv").read_text().startswith(header + "\n")
+
+
+def test_runtime_intervals_do_not_import_torch(files):
+    """The Python API: ``predict_quantiles`` of a model with intervals, torch blocked."""
+    tmp, _ = files
+    code = (
+        "import sys\n"
+        "sys.modules['torch'] = None\n"
+        "from forecastr.runtime import OnnxPredictor\n"
+        "fc = OnnxPredictor.from_onnx('q.onnx')\n"
+        "point, q = fc.predict_quantiles(fc.context[0], fc.ids)\n"
+        "assert q.shape == (3, fc.horizon, 5) and fc.network_quantiles[0] == 0.025, q.shape\n"
+        "bad = [m for m in sys.modules if m.startswith('torch') and sys.modules[m] is not None]\n"
+        "assert not bad, bad\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp, capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr
 
 
 def test_import_runtime_does_not_import_torch():
