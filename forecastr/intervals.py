@@ -12,8 +12,10 @@ horizon step, from the *centre* outwards. The centre is the point forecast, or t
 quantile when one was asked for (which first moves by the conformal median of its residuals,
 in the series' scaled units). Each further quantile is its inner neighbour plus an
 increment (negative below 0.5, positive above: the network builds them so), and calibration
-multiplies that increment by a factor ``c >= 0``, the finite-sample conformal quantile of the
-scores ``(y - calibrated inner neighbour) / increment``:
+multiplies that increment, plus a margin (half the median increment of the calibration
+windows, so that no window's claim of near-certainty swamps the others), by a factor
+``c >= 0``: the finite-sample conformal quantile of the scores
+``(y - calibrated inner neighbour) / (increment + margin)``:
 
 * for ``tau > 0.5`` the ``ceil((n + 1) tau)``-th smallest score, so that a new point falls at
   or below the calibrated quantile with probability at least ``tau``;
@@ -151,11 +153,15 @@ def tau_index(taus: Sequence[float], tau: float) -> int:
 class Calibration:
     """Conformal calibration of a model's quantiles, plain numbers stored with the model.
 
-    ``q' = centre' + factor * (q - centre)``, with ``centre' = centre + shift * s`` (``s`` the
-    series' scale): the centre is the 0.5 quantile when the model has one, else the point.
+    Each quantile is its calibrated inner neighbour plus ``factor * (increment + margin)``
+    (the margin on the increment's side), the centre being the 0.5 quantile moved by
+    ``shift`` when the model has one, else the point; all in the series' scaled units.
 
     Attributes:
         factor: (H, K) per horizon step and network quantile, >= 0 (the centre's is 1).
+        margin: (H, K) >= 0 added to each raw increment's size: half the median increment of
+            the calibration windows, so a window whose network claims near-certainty is not
+            taken at its word (its scores would otherwise swamp the others').
         shift: (H,) the 0.5 quantile's move, in the series' scaled units (0 without one).
         count: (H,) calibration scores each step used (its own and borrowed ones).
         guaranteed: whether every step had enough scores for the rank its most extreme
@@ -164,6 +170,7 @@ class Calibration:
     """
 
     factor: np.ndarray
+    margin: np.ndarray
     shift: np.ndarray
     count: np.ndarray
     guaranteed: bool
@@ -172,9 +179,10 @@ class Calibration:
 
     def to_dict(self) -> dict:
         return {
-            "method": "split conformal per horizon step: offsets from the centre scaled",
+            "method": "split conformal per horizon step: increments from the centre scaled",
             "source": "validation windows of the holdout run (never its test part)",
             "factor": [[float(v) for v in row] for row in self.factor],
+            "margin": [[float(v) for v in row] for row in self.margin],
             "shift": [float(v) for v in self.shift],
             "count": [int(c) for c in self.count],
             "guaranteed": bool(self.guaranteed),
@@ -186,6 +194,7 @@ class Calibration:
     def from_dict(cls, d: dict) -> Calibration:
         return cls(
             factor=np.asarray(d["factor"], dtype=np.float64),
+            margin=np.asarray(d["margin"], dtype=np.float64),
             shift=np.asarray(d["shift"], dtype=np.float64),
             count=np.asarray(d["count"], dtype=np.int64),
             guaranteed=bool(d["guaranteed"]),
@@ -198,6 +207,7 @@ class Calibration:
         """No adjustment (no calibration windows)."""
         return cls(
             np.ones((horizon, n_quantiles)),
+            np.zeros((horizon, n_quantiles)),
             np.zeros(horizon),
             np.zeros(horizon, np.int64),
             False,
@@ -207,6 +217,7 @@ class Calibration:
 
 
 MAX_FACTOR = 1e6  # a factor beyond this says the increments were ~0: capped, never inf
+MARGIN = 0.5  # each increment's margin, in medians of the calibration windows' increments
 _TINY = 1e-12  # increments are at least this far from 0 (scaled units)
 
 
@@ -309,7 +320,7 @@ def conformal_fit(
     ok = ~np.isnan(y)
     counts = [int(ok[:, h].sum()) for h in range(H)]
     need = needed_residuals(taus)
-    factor, shift = np.ones((H, K)), np.zeros(H)
+    factor, margin, shift = np.ones((H, K)), np.zeros((H, K)), np.zeros(H)
     count, guaranteed = np.zeros(H, np.int64), True
     for h in range(H):
         steps = _pool(counts, h, need)  # the steps whose scores step h uses
@@ -323,29 +334,38 @@ def conformal_fit(
             continue
         yy = np.concatenate([y[ok[:, j], j] for j in steps])  # (n,)
         vv = np.concatenate([v[ok[:, j], j] for j in steps])  # (n, 1 + K)
-        factor[h], shift[h] = _fit_step(yy, vv, taus, nest, len(yy), 0.0 if enough else 1.0)
-    return Calibration(factor, shift, count, bool(guaranteed), 0, 0)
+        fitted = _fit_step(yy, vv, taus, nest, 0.0 if enough else 1.0)
+        factor[h], margin[h], shift[h] = fitted
+    return Calibration(factor, margin, shift, count, bool(guaranteed), 0, 0)
 
 
 def _fit_step(
-    y: np.ndarray, v: np.ndarray, taus: Sequence[float], nest: Nesting, n: int, floor: float
-) -> tuple[np.ndarray, float]:
-    """One step's factors (K,), each at least ``floor``, and the centre's shift, fitted from
-    the centre outwards."""
+    y: np.ndarray, v: np.ndarray, taus: Sequence[float], nest: Nesting, floor: float
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """One step's factors (K,), each at least ``floor``, margins (K,) and the centre's shift,
+    fitted from the centre outwards on ``n`` scores: ``y`` (n,), ``v`` (n, 1 + K)."""
+    n = len(y)
     calibrated = v.copy()  # (n, 1 + K): each column replaced once calibrated
     shift = 0.0
     if nest.centre > 0:  # a 0.5 quantile: moved by the conformal median of its residuals
         shift = _ranked(y - v[:, nest.centre], n, 0.5)
         calibrated[:, nest.centre] = v[:, nest.centre] + shift
-    factor = np.ones(len(taus))
+    factor, margin = np.ones(len(taus)), np.zeros(len(taus))
     for k in nest.outward:
         inner = nest.inner[k]
-        step = v[:, 1 + k] - v[:, inner]  # the raw increment
-        step = np.maximum(step, _TINY) if taus[k] > 0.5 else np.minimum(step, -_TINY)
+        size = np.abs(v[:, 1 + k] - v[:, inner])  # the raw increment's size
+        margin[k] = MARGIN * float(np.median(size))
+        side = 1.0 if taus[k] > 0.5 else -1.0
+        step = side * np.maximum(size + margin[k], _TINY)
         score = _ranked((y - calibrated[:, inner]) / step, n, taus[k])
         factor[k] = min(max(score, floor), MAX_FACTOR)
         calibrated[:, 1 + k] = calibrated[:, inner] + factor[k] * step
-    return factor, shift
+    return factor, margin, shift
+
+
+def signed(margin: np.ndarray, taus: Sequence[float]) -> np.ndarray:
+    """Margins (..., K) with the sign of each quantile's side (0 for a 0.5 quantile)."""
+    return np.asarray(margin) * np.sign(np.asarray(taus, dtype=np.float64) - 0.5)
 
 
 def apply_calibration(v: np.ndarray, cal: Calibration, taus: Sequence[float]) -> np.ndarray:
@@ -354,7 +374,7 @@ def apply_calibration(v: np.ndarray, cal: Calibration, taus: Sequence[float]) ->
     nest = Nesting.of(taus)
     diff, path = nest.matrices()
     centre = v[..., nest.centre : nest.centre + 1] + cal.shift[:, None]
-    return centre + (cal.factor * (v @ diff)) @ path
+    return centre + (cal.factor * (v @ diff + signed(cal.margin, taus))) @ path
 
 
 def _ranked(scores: np.ndarray, n: int, tau: float) -> float:

@@ -166,8 +166,9 @@ def _ascending(w: Where, d: dict, key: str, lo: float, hi: float, prefix: str) -
 
 
 def check_calibration(w: Where, d: Any, m: dict, prefix: str = "calibration") -> None:
-    """The conformal calibration: (horizon, K) factors in [0, MAX_FACTOR], (horizon,) finite
-    centre shifts and counts, for a model with K quantiles; nothing for a point model."""
+    """The conformal calibration: (horizon, K) factors in [0, MAX_FACTOR] and margins >= 0,
+    (horizon,) finite centre shifts and counts, for a model with K quantiles; nothing for a
+    point model."""
     taus = network_quantiles(m["levels"], m["quantiles"])
     if d is None:
         return
@@ -176,15 +177,8 @@ def check_calibration(w: Where, d: Any, m: dict, prefix: str = "calibration") ->
     if not isinstance(d, dict):
         raise w.refuse(prefix, d, "an object with the conformal calibration")
     horizon, k = m["horizon"], len(taus)
-    rows = d.get("factor", MISSING)
-    shape = f"{horizon} rows (model.horizon) of {k} numbers in [0, {MAX_FACTOR:g}]"
-    if not isinstance(rows, list) or len(rows) != horizon:
-        raise w.refuse(f"{prefix}.factor", rows, shape)
-    for h, row in enumerate(rows):
-        if not isinstance(row, list) or len(row) != k:
-            raise w.refuse(f"{prefix}.factor[{h}]", row, shape)
-        if not all(is_number(v) and 0 <= v <= MAX_FACTOR for v in row):
-            raise w.refuse(f"{prefix}.factor[{h}]", row, shape)
+    for key, lo, hi in (("factor", 0.0, MAX_FACTOR), ("margin", 0.0, 1e12)):
+        _table(w, d.get(key, MISSING), f"{prefix}.{key}", horizon, k, lo, hi)
     for key, expected in (("shift", "numbers within +-1e12"), ("count", "counts >= 0")):
         values = d.get(key, MISSING)
         if not isinstance(values, list) or len(values) != horizon:
@@ -200,6 +194,17 @@ def check_calibration(w: Where, d: Any, m: dict, prefix: str = "calibration") ->
     flag(w, d, "guaranteed", prefix)
     integer(w, d, "windows", 0, INT64_MAX, prefix, default=0)
     integer(w, d, "series", 0, INT64_MAX, prefix, default=0)
+
+
+def _table(w: Where, rows: Any, name: str, horizon: int, k: int, lo: float, hi: float) -> None:
+    """A (horizon, k) list of lists of finite numbers in [lo, hi]."""
+    shape = f"{horizon} rows (model.horizon) of {k} numbers in [{lo:g}, {hi:g}]"
+    if not isinstance(rows, list) or len(rows) != horizon:
+        raise w.refuse(name, rows, shape)
+    for h, row in enumerate(rows):
+        ok = isinstance(row, list) and len(row) == k
+        if not ok or not all(is_number(v) and lo <= v <= hi for v in row):
+            raise w.refuse(f"{name}[{h}]", row, shape)
 
 
 def _rnn_tensors(prefix: str, cell: str, size_in: int, hidden: int, layers: int, bidi: bool):

@@ -30,7 +30,7 @@ from torch import Tensor, nn
 
 from forecastr.config import BASES, CELLS, DECODERS, ModelConfig, choices_text
 from forecastr.fastgru import FastGRU
-from forecastr.intervals import Calibration, Nesting, network_quantiles
+from forecastr.intervals import Calibration, Nesting, network_quantiles, signed
 
 __all__ = [
     "CELLS",
@@ -350,6 +350,10 @@ def build(cfg: ModelConfig) -> nn.Module:
     return members[0] if cfg.ensemble == 1 else Ensemble(members)
 
 
+# The calibration's constants on Scaled (left out of the state dict; see Scaled).
+CALIBRATION_BUFFERS = ("factor", "margin", "centre_shift", "diff", "path")
+
+
 class Scaled(nn.Module):
     """Raw values in, original units out: per-series scaling around a network.
 
@@ -359,15 +363,16 @@ class Scaled(nn.Module):
 
     A network with quantiles returns (B, H, 1 + K), its quantiles calibrated
     (:class:`forecastr.intervals.Calibration`) from the centre outwards, in the series' scaled
-    units: ``q' = centre + shift + (factor * increments) @ path``, the increments being each
-    quantile's raw distance from its inner neighbour (``intervals.Nesting``). The constants are
-    buffers left out of the state dict: config.json stores the calibration as plain numbers,
-    and the ONNX graph carries them as constants (two small MatMuls).
+    units: ``q' = centre + shift + (factor * (increments + margin)) @ path``, the increments
+    being each quantile's raw distance from its inner neighbour (``intervals.Nesting``). The
+    constants are buffers left out of the state dict: config.json stores the calibration as
+    plain numbers, and the ONNX graph carries them as constants (two small MatMuls).
     """
 
     loc: Tensor  # (S,) per-series location
     scale: Tensor  # (S,) per-series scale
     factor: Tensor  # (H, K) conformal factor of each quantile's increment; (0, 0): none
+    margin: Tensor  # (H, K) added to each increment, signed by its side
     centre_shift: Tensor  # (H,) the centre's conformal move
     diff: Tensor  # (1 + K, K) increments = outputs @ diff
     path: Tensor  # (K, K) which increments add up to each quantile
@@ -377,20 +382,21 @@ class Scaled(nn.Module):
         self.model = model
         self.register_buffer("loc", loc.to(torch.float32))
         self.register_buffer("scale", scale.to(torch.float32))
-        for name in ("factor", "centre_shift", "diff", "path"):
+        for name in CALIBRATION_BUFFERS:
             self.register_buffer(name, torch.zeros(0), persistent=False)
         self.centre = 0  # the centre's column in the outputs: the point, or the 0.5 quantile
 
     def calibrate(self, cal: Calibration | None, taus: tuple[float, ...]) -> None:
         """Apply ``cal`` to the quantiles ``taus`` from now on (None: raw quantiles)."""
         if cal is None:
-            for name in ("factor", "centre_shift", "diff", "path"):
+            for name in CALIBRATION_BUFFERS:
                 setattr(self, name, torch.zeros(0))
             return
         nest = Nesting.of(taus)
         diff, path = nest.matrices()
         as_f32 = lambda a: torch.as_tensor(np.asarray(a), dtype=torch.float32).clone()  # noqa: E731
         self.factor, self.centre_shift = as_f32(cal.factor), as_f32(cal.shift)
+        self.margin = as_f32(signed(cal.margin, taus))
         self.diff, self.path, self.centre = as_f32(diff), as_f32(path), nest.centre
 
     def forward(self, x: Tensor, series: Tensor) -> Tensor:
@@ -401,6 +407,7 @@ class Scaled(nn.Module):
             return out * scale + loc
         if self.factor.numel():
             centre = out[..., self.centre : self.centre + 1] + self.centre_shift.unsqueeze(-1)
-            moved = centre + (self.factor * (out @ self.diff)) @ self.path  # (B, H, K)
+            increments = out @ self.diff + self.margin  # (B, H, K)
+            moved = centre + (self.factor * increments) @ self.path
             out = torch.cat([out[..., :1], moved], dim=-1)
         return out * scale.unsqueeze(-1) + loc.unsqueeze(-1)
