@@ -59,3 +59,13 @@ bench-competitions:
 	$(BENCH_VENV)/bin/python -m pip install --quiet torch==2.13.0
 	$(BENCH_VENV)/bin/python -m pip install --quiet -e '.[full,bench]'
 	$(BENCH_VENV)/bin/python bench/competitions.py
+
+# Prediction intervals (issue 10) on M3/Tourism and the sample files, next to AutoETS's
+# level=[80, 95] intervals, in the same venv as bench-competitions.
+.PHONY: bench-intervals
+bench-intervals:
+	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet torch==2.13.0
+	$(BENCH_VENV)/bin/python -m pip install --quiet -e '.[full,bench]'
+	$(BENCH_VENV)/bin/python bench/intervals.py --seeds 0
+	$(BENCH_VENV)/bin/python bench/intervals.py --samples --seeds 0

@@ -180,8 +180,11 @@ class ForecastNet(nn.Module):
         if self.quantile_head is None:
             return point * scale + loc
         q = self.quantile_head(out[:, -1].detach(), point.detach(), self._roughness(z))
-        both = torch.cat([point.unsqueeze(-1), q], dim=-1)  # (B, H, 1 + K)
-        return both * scale.unsqueeze(-1) + loc.unsqueeze(-1)
+        # Each part mapped back on its own, then joined: the point's gradient reaches the
+        # network as a fresh contiguous tensor, so its sums (the head's bias) add up in the
+        # same order, to the last bit, as in the same network without quantiles.
+        mapped = q * scale.unsqueeze(-1) + loc.unsqueeze(-1)  # (B, H, K)
+        return torch.cat([(point * scale + loc).unsqueeze(-1), mapped], dim=-1)
 
     def _roughness(self, z: Tensor) -> Tensor:
         """(B, 1) the window's own seasonal-naive MAE (lag: the base's season when a window

@@ -267,3 +267,24 @@ def test_the_graphs_calibration_is_the_stored_numbers_applied(trained):
     with torch.no_grad():
         got = model(torch.from_numpy(windows.astype(np.float32)), torch.arange(3)).double()
     np.testing.assert_allclose(got[..., 1:].numpy(), expected * scale + loc, rtol=1e-5)
+
+
+def test_a_training_step_gives_the_point_network_bit_identical_gradients():
+    """The quantile head changes nothing of the point network's step, not even the order in
+    which a gradient is summed (a sliced, non-contiguous one once moved the bias's last bit)."""
+    from forecastr.losses import Pinball
+
+    cfg = ModelConfig(window=48, horizon=24, hidden=16, layers=2, season_length=12)
+    torch.manual_seed(0)
+    plain = build(cfg)
+    torch.manual_seed(0)
+    with_head = build(replace(cfg, levels=(80.0, 95.0)))
+    gen = torch.Generator().manual_seed(1)
+    x, y = torch.randn(256, 48, generator=gen), torch.randn(256, 24, generator=gen)
+    loss = torch.nn.L1Loss()
+    loss(plain(x), y).backward()
+    out = with_head(x)
+    (loss(out[..., 0], y) + Pinball((0.025, 0.1, 0.9, 0.975))(out[..., 1:], y)).backward()
+    grads = dict(with_head.named_parameters())
+    for name, p in plain.named_parameters():
+        assert torch.equal(p.grad, grads[name].grad), name
