@@ -27,7 +27,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from forecastr.baselines import Baseline
-from forecastr.intervals import needed_residuals
+from forecastr.intervals import needed_residuals, pooled_steps
 from forecastr.metrics import undefined_scale
 
 MAX_ORIGINS = 32  # past origins per block: each is one baseline call on the cut history
@@ -147,23 +147,12 @@ def pooled_quantiles(residuals: np.ndarray, taus: Sequence[float]) -> np.ndarray
     per_step = [col[np.isfinite(col)] for col in residuals.T]  # H pools
     need = needed_residuals(taus)
     out = np.zeros((H, len(tau)))
+    counts = [len(p) for p in per_step]
     for h in range(H):
-        pool = _borrowed(per_step, h, need)
+        pool = np.concatenate([per_step[j] for j in pooled_steps(counts, h, need)])
         if pool.size:
             out[h] = np.quantile(pool, tau)
     return out
-
-
-def _borrowed(per_step: list[np.ndarray], h: int, need: int) -> np.ndarray:
-    """Step ``h``'s residuals, with its neighbours' (nearest first) until there are ``need``."""
-    parts, n, d = [per_step[h]], len(per_step[h]), 1
-    while n < need and (h - d >= 0 or h + d < len(per_step)):
-        for j in (h - d, h + d):
-            if 0 <= j < len(per_step):
-                parts.append(per_step[j])
-                n += len(per_step[j])
-        d += 1
-    return np.concatenate(parts)
 
 
 def _checked(

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from forecastr.intervals import Calibration, conformal_fit
-from forecastr.models import CALIBRATION_BUFFERS, Scaled
+from forecastr.models import Scaled
 from forecastr.scaling import ScalerParams
 from forecastr.windows import Split, right_aligned_padded
 
@@ -57,12 +57,12 @@ def calibrate(
         return cal
     rows, starts, ends, lo, hi = _origins(split, series)
     inputs = right_aligned_padded(y, starts, ends, split.window)  # (N, W)
-    raw = _raw(model, inputs, rows)  # (N, H, 1 + K), uncalibrated
+    raw = scaled_outputs(model, inputs, rows)  # (N, H, 1 + K), uncalibrated
     steps = ends[:, None] + np.arange(horizon)  # (N, H) index of each step's target
     inside = (steps >= lo[:, None]) & (steps < hi[:, None])
     actual = np.where(inside, y[np.minimum(steps, len(y) - 1)], np.nan)  # test never read
-    s = scaler.scale[rows][:, None]  # (N, 1): into the series' scaled units
-    fitted = conformal_fit(actual / s, raw / s[..., None], taus, targets=steps)
+    actual = (actual - scaler.loc[rows][:, None]) / scaler.scale[rows][:, None]
+    fitted = conformal_fit(actual, raw, taus, targets=steps)
     cal = replace(fitted, windows=len(rows), series=len(series))
     model.calibrate(cal, taus)
     return cal
@@ -94,17 +94,12 @@ def _origins(split: Split, series: np.ndarray):
 
 
 @torch.no_grad()
-def _raw(model: Scaled, inputs: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """The model's point and raw quantiles (N, H, 1 + K), uncalibrated, in original units."""
-    saved = {k: getattr(model, k) for k in (*CALIBRATION_BUFFERS, "centre")}
-    model.calibrate(None, ())
-    out = []
-    try:
-        x = torch.from_numpy(inputs.astype(np.float32))
-        idx = torch.from_numpy(rows.astype(np.int64))
-        for i in range(0, len(x), _CHUNK):
-            out.append(model(x[i : i + _CHUNK], idx[i : i + _CHUNK]).double().numpy())
-    finally:
-        for k, v in saved.items():
-            setattr(model, k, v)
+def scaled_outputs(model: Scaled, inputs: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The network's point and raw quantiles (N, H, 1 + K), uncalibrated, in the series'
+    scaled units (what the calibration is fitted in), for raw (N, W) inputs of series
+    ``rows``: the network inside ``model``, without its calibration."""
+    loc = torch.from_numpy(np.asarray(model.loc.numpy()[rows], dtype=np.float32))[:, None]
+    scale = torch.from_numpy(np.asarray(model.scale.numpy()[rows], dtype=np.float32))[:, None]
+    x = (torch.from_numpy(inputs.astype(np.float32)) - loc) / scale
+    out = [model.model(x[i : i + _CHUNK]).double().numpy() for i in range(0, len(x), _CHUNK)]
     return np.concatenate(out)

@@ -323,7 +323,7 @@ def conformal_fit(
     factor, margin, shift = np.ones((H, K)), np.zeros((H, K)), np.zeros(H)
     count, guaranteed = np.zeros(H, np.int64), True
     for h in range(H):
-        steps = _pool(counts, h, need)  # the steps whose scores step h uses
+        steps = pooled_steps(counts, h, need)  # the steps whose scores step h uses
         count[h] = len(np.unique(np.concatenate([targets[ok[:, j], j] for j in steps])))
         enough = bool(count[h] >= need)
         if not enough:  # too few distinct points: the steadiest estimate, widening only
@@ -383,7 +383,7 @@ def _ranked(scores: np.ndarray, n: int, tau: float) -> float:
     return float(ordered[min(max(conformal_rank(n, tau), 1), n) - 1])
 
 
-def _pool(counts: list[int], h: int, need: int) -> list[int]:
+def pooled_steps(counts: Sequence[int], h: int, need: int) -> list[int]:
     """Step ``h`` and its neighbours (nearest first) until they hold ``need`` scores."""
     H = len(counts)
     rows, n, d = [h], counts[h], 1

@@ -131,8 +131,13 @@ def check_model(w: Where, d: Any, prefix: str = "model") -> dict:
     integer(w, m, "patch", 1, window, prefix)
     if window % m["patch"]:
         raise w.refuse(f"{prefix}.patch", m["patch"], f"a divisor of {prefix}.window ({window})")
-    m["levels"] = _ascending(w, m, "levels", 0.0, 100.0 - 200.0 * MIN_TAU, prefix)
-    m["quantiles"] = _ascending(w, m, "quantiles", MIN_TAU, 1.0 - MIN_TAU, prefix)
+    top_level = 100.0 - 200.0 * MIN_TAU  # the widest interval whose bounds are quantiles
+    m["levels"] = ascending_numbers(
+        w, m["levels"], f"{prefix}.levels", 0.0, top_level, closed=False
+    )
+    m["quantiles"] = ascending_numbers(
+        w, m["quantiles"], f"{prefix}.quantiles", MIN_TAU, 1 - MIN_TAU
+    )
     if len(network_quantiles(m["levels"], m["quantiles"])) > MAX_QUANTILES:
         raise w.fail(
             f"{w.label} {prefix}.levels and .quantiles make over {MAX_QUANTILES} quantiles"
@@ -147,64 +152,63 @@ def check_model(w: Where, d: Any, prefix: str = "model") -> dict:
     return m
 
 
-def _ascending(w: Where, d: dict, key: str, lo: float, hi: float, prefix: str) -> list[float]:
-    """``d[key]``: a list of at most MAX_QUANTILES finite numbers, strictly ascending, each
-    inside (lo, hi] (``quantiles``: [lo, hi])."""
-    v = d[key]
-    closed = key == "quantiles"
+def ascending_numbers(
+    w: Where, v: Any, name: str, lo: float, hi: float, *, closed: bool = True
+) -> list[float]:
+    """``v`` as a list of at most MAX_QUANTILES finite numbers, strictly ascending, each in
+    [lo, hi] (``closed=False``: (lo, hi])."""
     span = f"[{lo:g}, {hi:g}]" if closed else f"({lo:g}, {hi:g}]"
     expected = f"a list of at most {MAX_QUANTILES} ascending numbers in {span}"
-    if not isinstance(v, (list, tuple)) or len(v) > MAX_QUANTILES:
-        raise w.refuse(f"{prefix}.{key}", v, expected)
-    for a in v:
-        inside = is_number(a) and ((lo <= a <= hi) if closed else (lo < a <= hi))
-        if not inside:
-            raise w.refuse(f"{prefix}.{key}", v, expected)
-    if any(b <= a for a, b in pairwise(v)):
-        raise w.refuse(f"{prefix}.{key}", v, expected)
+    ok = isinstance(v, (list, tuple)) and len(v) <= MAX_QUANTILES
+    ok = ok and all(is_number(a) and (lo <= a if closed else lo < a) and a <= hi for a in v)
+    if not ok or any(b <= a for a, b in pairwise(v)):
+        raise w.refuse(name, v, expected)
     return [float(a) for a in v]
 
 
 def check_calibration(w: Where, d: Any, m: dict, prefix: str = "calibration") -> None:
     """The conformal calibration: (horizon, K) factors in [0, MAX_FACTOR] and margins >= 0,
-    (horizon,) finite centre shifts and counts, for a model with K quantiles; nothing for a
-    point model."""
-    taus = network_quantiles(m["levels"], m["quantiles"])
+    (horizon,) finite centre shifts, and the summary (:func:`check_calibration_summary`), for
+    a model with K quantiles; nothing for a point model."""
     if d is None:
         return
-    if not taus:
+    horizon, k = m["horizon"], len(network_quantiles(m["levels"], m["quantiles"]))
+    check_calibration_summary(w, d, horizon, k, prefix)
+    for key, hi in (("factor", MAX_FACTOR), ("margin", 1e12)):  # (horizon, k) each
+        rows = d.get(key, MISSING)
+        if not isinstance(rows, list) or len(rows) != horizon:
+            raise w.refuse(f"{prefix}.{key}", rows, f"{horizon} rows (model.horizon)")
+        for h, row in enumerate(rows):
+            _numbers(w, row, f"{prefix}.{key}[{h}]", k, 0.0, hi)
+    _numbers(w, d.get("shift", MISSING), f"{prefix}.shift", horizon, -1e12, 1e12)
+
+
+def check_calibration_summary(w: Where, d: Any, horizon: int, k: int, prefix: str) -> None:
+    """What a calibration reports of itself (a model directory's, and an ONNX file's, whose
+    factors are in the graph): only for a model with ``k`` quantiles, ``horizon`` counts of
+    held-out points, whether the level is guaranteed, the windows and series it came from."""
+    if not k:
         raise w.refuse(prefix, "...", "absent: the model has no quantiles")
     if not isinstance(d, dict):
         raise w.refuse(prefix, d, "an object with the conformal calibration")
-    horizon, k = m["horizon"], len(taus)
-    for key, lo, hi in (("factor", 0.0, MAX_FACTOR), ("margin", 0.0, 1e12)):
-        _table(w, d.get(key, MISSING), f"{prefix}.{key}", horizon, k, lo, hi)
-    for key, expected in (("shift", "numbers within +-1e12"), ("count", "counts >= 0")):
-        values = d.get(key, MISSING)
-        if not isinstance(values, list) or len(values) != horizon:
-            raise w.refuse(f"{prefix}.{key}", values, f"a list of {horizon} {expected}")
-        for h, v in enumerate(values):
-            ok = (
-                (is_number(v) and abs(v) <= 1e12)
-                if key == "shift"
-                else (type(v) is int and 0 <= v <= INT64_MAX)
-            )
-            if not ok:
-                raise w.refuse(f"{prefix}.{key}[{h}]", v, expected[:-1])
+    counts = d.get("count", MISSING)
+    if not isinstance(counts, list) or len(counts) != horizon:
+        raise w.refuse(f"{prefix}.count", counts, f"a list of {horizon} counts (integers >= 0)")
+    for h, c in enumerate(counts):
+        if type(c) is not int or not 0 <= c <= INT64_MAX:
+            raise w.refuse(f"{prefix}.count[{h}]", c, "a count of held-out points (>= 0)")
     flag(w, d, "guaranteed", prefix)
     integer(w, d, "windows", 0, INT64_MAX, prefix, default=0)
     integer(w, d, "series", 0, INT64_MAX, prefix, default=0)
 
 
-def _table(w: Where, rows: Any, name: str, horizon: int, k: int, lo: float, hi: float) -> None:
-    """A (horizon, k) list of lists of finite numbers in [lo, hi]."""
-    shape = f"{horizon} rows (model.horizon) of {k} numbers in [{lo:g}, {hi:g}]"
-    if not isinstance(rows, list) or len(rows) != horizon:
-        raise w.refuse(name, rows, shape)
-    for h, row in enumerate(rows):
-        ok = isinstance(row, list) and len(row) == k
-        if not ok or not all(is_number(v) and lo <= v <= hi for v in row):
-            raise w.refuse(f"{name}[{h}]", row, shape)
+def _numbers(w: Where, v: Any, name: str, n: int, lo: float, hi: float) -> None:
+    """``v``: a list of ``n`` finite numbers in [lo, hi]."""
+    if not isinstance(v, list) or len(v) != n:
+        raise w.refuse(name, v, f"a list of {n} numbers in [{lo:g}, {hi:g}]")
+    for i, x in enumerate(v):
+        if not (is_number(x) and lo <= x <= hi):
+            raise w.refuse(f"{name}[{i}]", x, f"a number in [{lo:g}, {hi:g}]")
 
 
 def _rnn_tensors(prefix: str, cell: str, size_in: int, hidden: int, layers: int, bidi: bool):

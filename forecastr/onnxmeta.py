@@ -10,7 +10,6 @@ the key. Torch-free: :mod:`forecastr.runtime` reads files with it.
 from __future__ import annotations
 
 import json
-from itertools import pairwise
 
 import numpy as np
 
@@ -18,15 +17,13 @@ from forecastr import __version__
 from forecastr.config import SCALERS
 from forecastr.errors import ArtifactError
 from forecastr.forecast import Schema
-from forecastr.intervals import MAX_QUANTILES, MIN_TAU, network_quantiles
+from forecastr.intervals import MIN_TAU, network_quantiles
 from forecastr.jsonfields import (
     MAX_JSON_CHARS,
     MAX_JSON_VALUES,
     MISSING,
     Where,
     choice,
-    flag,
-    integer,
     is_number,
     key_text,
     loads_bounded,
@@ -39,6 +36,8 @@ from forecastr.modelcheck import (
     MAX_STEP,
     MAX_WINDOW,
     REEXPORT,
+    ascending_numbers,
+    check_calibration_summary,
     check_future,
     check_model,
     check_schema,
@@ -167,7 +166,8 @@ def parse_metadata(meta: dict, path: str) -> dict:
     taus = _network_quantiles(w, meta, model)
     calibration = _json(w, meta, "calibration") if "calibration" in meta else None
     if calibration is not None:
-        _check_calibration(w, calibration, horizon, len(taus))
+        # informational: the factors and shifts themselves are in the graph
+        check_calibration_summary(w, calibration, horizon, len(taus), "calibration")
     return {
         "name": text(w, meta, "name"),
         "window": window,
@@ -198,39 +198,14 @@ def _network_quantiles(w: Where, meta: dict, model: dict) -> tuple[float, ...]:
         if expected:
             raise w.refuse("network_quantiles", MISSING, f"{list(expected)}, {which}")
         return ()
-    taus = _json(w, meta, "network_quantiles")
-    lo, hi = MIN_TAU, 1 - MIN_TAU
-    if not (
-        isinstance(taus, list)
-        and len(taus) <= MAX_QUANTILES
-        and all(is_number(t) and lo <= t <= hi for t in taus)
-        and all(a < b for a, b in pairwise(taus))
-    ):
-        bounds = f"a list of at most {MAX_QUANTILES} ascending numbers in [{lo:g}, {hi:g}]"
-        raise w.refuse("network_quantiles", taus, bounds)
+    taus = ascending_numbers(
+        w, _json(w, meta, "network_quantiles"), "network_quantiles", MIN_TAU, 1 - MIN_TAU
+    )
     if len(taus) != len(expected) or any(
         abs(a - b) > 1e-9 for a, b in zip(taus, expected, strict=True)
     ):
         raise w.refuse("network_quantiles", taus, f"{list(expected)}, {which}")
     return tuple(float(t) for t in taus)
-
-
-def _check_calibration(w: Where, d, horizon: int, k: int) -> None:
-    """The calibration summary (informational: the shifts themselves are in the graph)."""
-    if not k:
-        raise w.refuse("calibration", d, "absent: the model has no quantiles")
-    if not isinstance(d, dict):
-        raise w.refuse("calibration", d, "an object (count, guaranteed, windows, series)")
-    counts = d.get("count", MISSING)
-    if not (
-        isinstance(counts, list)
-        and len(counts) == horizon
-        and all(type(c) is int and 0 <= c <= INT64_MAX for c in counts)
-    ):
-        raise w.refuse("calibration.count", counts, f"a list of {horizon} counts (integers >= 0)")
-    flag(w, d, "guaranteed", "calibration")
-    integer(w, d, "windows", 0, INT64_MAX, "calibration", default=0)
-    integer(w, d, "series", 0, INT64_MAX, "calibration", default=0)
 
 
 def _check_budget(w: Where, meta: dict) -> None:

@@ -16,8 +16,8 @@ import torch
 
 from forecastr.config import ModelConfig
 from forecastr.errors import ArtifactError, InputError
-from forecastr.intervals import Calibration, network_quantiles
-from forecastr.models import Scaled, build, model_name
+from forecastr.intervals import Calibration
+from forecastr.models import Scaled, build, head_taus, model_name
 
 if TYPE_CHECKING:
     from forecastr.scaling import ScalerParams
@@ -64,7 +64,7 @@ class TorchPredictor:
         self.horizon = cfg.horizon
         self.name = model_name(cfg)
         self.levels, self.quantiles = cfg.levels, cfg.quantiles
-        self.network_quantiles = network_quantiles(cfg.levels, cfg.quantiles)
+        self.network_quantiles = head_taus(cfg)
         self.train_end = train_end
         self.training_config = dict(training_config or {})
         self.refit = refit
@@ -94,7 +94,7 @@ class TorchPredictor:
             raise ArtifactError(f"{where}: weights do not fit the model config ({first})") from None
         if config.get("calibration"):  # checked against the config by modelcheck
             cal = Calibration.from_dict(config["calibration"])
-            module.calibrate(cal, network_quantiles(mcfg.levels, mcfg.quantiles))
+            module.calibrate(cal, head_taus(mcfg))
         return cls(
             module,
             ids,

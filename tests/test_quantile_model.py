@@ -254,16 +254,16 @@ def test_evaluate_scores_baseline_intervals_at_the_levels_asked(runner, tmp_path
 
 def test_the_graphs_calibration_is_the_stored_numbers_applied(trained):
     """Scaled's constants do what intervals.apply_calibration does with config.json's numbers."""
-    from forecastr.calibration import _raw
+    from forecastr.calibration import scaled_outputs
     from forecastr.intervals import apply_calibration
 
     panel, q, _, _ = trained
     model, cal = q.holdout.model, q.holdout.calibration
     windows = np.stack([panel_tail(panel, i) for i in range(3)])
-    raw = _raw(model, windows, np.arange(3))  # (3, H, 1 + K), uncalibrated
+    raw = scaled_outputs(model, windows, np.arange(3))  # (3, H, 1 + K), uncalibrated
     scale = model.scale.double().numpy()[:, None, None]
     loc = model.loc.double().numpy()[:, None, None]
-    expected = apply_calibration((raw - loc) / scale, cal, model.model.quantile_head.taus)
+    expected = apply_calibration(raw, cal, model.model.quantile_head.taus)
     with torch.no_grad():
         got = model(torch.from_numpy(windows.astype(np.float32)), torch.arange(3)).double()
     np.testing.assert_allclose(got[..., 1:].numpy(), expected * scale + loc, rtol=1e-5)
