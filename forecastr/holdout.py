@@ -19,6 +19,7 @@ import pandas as pd
 
 from forecastr import forecast, train
 from forecastr.autoconfig import main_season
+from forecastr.calibration import transfer
 from forecastr.config import ModelConfig, TrainConfig
 from forecastr.errors import TrainingError
 from forecastr.evaluate import backtest
@@ -58,8 +59,14 @@ def holdout_then_refit(
         return Runs(holdout, holdout, report, train_end, fc.name)
     result = train.fit(panel, mcfg, tcfg, progress, epochs=list(holdout.summary["best_epoch"]))
     if holdout.calibration is not None:  # no held-out point is left to calibrate the refit on
-        result.calibration = holdout.calibration
-        result.model.calibrate(holdout.calibration, head_taus(mcfg))
+        result.calibration = transfer(
+            holdout.calibration,
+            panel.y,
+            holdout.split,
+            head_taus(mcfg),
+            holdout=(holdout.model, holdout.scaler),
+            refit=(result.model, result.scaler),
+        )
     train_end = _series_end(panel)
     _refuse_diverged(_predictor(result, panel, train_end), panel, tcfg, "the refit on every point")
     result.summary["holdout"] = holdout.summary

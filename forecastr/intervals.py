@@ -167,6 +167,9 @@ class Calibration:
         guaranteed: whether every step had enough scores for the rank its most extreme
             quantile needs (else the level is a best effort, not a guarantee).
         windows, series: calibration windows scored, and the series they came from.
+        transferred: the factors were matched to a refit on every point
+            (``calibration.transfer``): its intervals as wide as the holdout run's calibrated
+            ones on the same windows; the counts are the holdout run's.
     """
 
     factor: np.ndarray
@@ -176,11 +179,15 @@ class Calibration:
     guaranteed: bool
     windows: int
     series: int
+    transferred: bool = False
 
     def to_dict(self) -> dict:
         return {
             "method": "split conformal per horizon step: increments from the centre scaled",
-            "source": "validation windows of the holdout run (never its test part)",
+            "source": (
+                "validation windows of the holdout run (never its test part)"
+                + (", widths matched by the refit on every point" if self.transferred else "")
+            ),
             "factor": [[float(v) for v in row] for row in self.factor],
             "margin": [[float(v) for v in row] for row in self.margin],
             "shift": [float(v) for v in self.shift],
@@ -188,6 +195,7 @@ class Calibration:
             "guaranteed": bool(self.guaranteed),
             "windows": int(self.windows),
             "series": int(self.series),
+            "transferred": bool(self.transferred),
         }
 
     @classmethod
@@ -200,6 +208,7 @@ class Calibration:
             guaranteed=bool(d["guaranteed"]),
             windows=int(d.get("windows", 0)),
             series=int(d.get("series", 0)),
+            transferred=bool(d.get("transferred", False)),
         )
 
     @classmethod

@@ -186,7 +186,8 @@ def check_calibration(w: Where, d: Any, m: dict, prefix: str = "calibration") ->
 def check_calibration_summary(w: Where, d: Any, horizon: int, k: int, prefix: str) -> None:
     """What a calibration reports of itself (a model directory's, and an ONNX file's, whose
     factors are in the graph): only for a model with ``k`` quantiles, ``horizon`` counts of
-    held-out points, whether the level is guaranteed, the windows and series it came from."""
+    held-out points, whether the level is guaranteed, the windows and series it came from, and
+    whether a refit matched its factors (``calibration.transfer``)."""
     if not k:
         raise w.refuse(prefix, "...", "absent: the model has no quantiles")
     if not isinstance(d, dict):
@@ -200,6 +201,7 @@ def check_calibration_summary(w: Where, d: Any, horizon: int, k: int, prefix: st
     flag(w, d, "guaranteed", prefix)
     integer(w, d, "windows", 0, INT64_MAX, prefix, default=0)
     integer(w, d, "series", 0, INT64_MAX, prefix, default=0)
+    flag(w, d, "transferred", prefix, default=False)
 
 
 def _numbers(w: Where, v: Any, name: str, n: int, lo: float, hi: float) -> None:

@@ -120,7 +120,7 @@ def _interval_metadata(model: dict, calibration: dict | None) -> dict[str, str]:
         "network_quantiles": json.dumps(list(taus)),
     }
     if calibration:
-        summary = ("method", "source", "count", "guaranteed", "windows", "series")
+        summary = ("method", "source", "count", "guaranteed", "windows", "series", "transferred")
         meta["calibration"] = json.dumps({k: calibration[k] for k in summary if k in calibration})
     return meta
 

@@ -72,7 +72,8 @@ class TrainResult:
     split: Split
     history: dict = field(default_factory=dict)
     summary: dict = field(default_factory=dict)
-    # Conformal shifts of the quantiles (None: a point model); a refit carries its holdout's.
+    # Conformal shifts of the quantiles (None: a point model); a refit's are its holdout's,
+    # matched to its own head (calibration.transfer).
     calibration: Calibration | None = None
 
 

@@ -120,11 +120,15 @@ def test_calibration_never_reads_the_test_part(trained, tmp_path):
 
 def test_the_refit_carries_its_holdouts_calibration_into_the_saved_model(trained):
     _, q, _, root = trained
-    assert q.refit and q.result.calibration is q.holdout.calibration
+    hold, refit = q.holdout.calibration, q.result.calibration
+    assert q.refit and refit.transferred and not hold.transferred
+    for name in ("margin", "shift", "count"):  # only the factors are matched to the refit
+        np.testing.assert_array_equal(getattr(refit, name), getattr(hold, name))
+    assert not hold.guaranteed and (refit.factor >= 1.0).all()  # too few points: only widen
     cfg = json.loads((root / "q" / "config.json").read_text())
     assert cfg["model"]["levels"] == [80.0, 95.0] and cfg["model"]["quantiles"] == [0.5]
     stored = cfg["calibration"]
-    assert stored["factor"] == q.holdout.calibration.to_dict()["factor"]
+    assert stored["factor"] == refit.to_dict()["factor"] and stored["transferred"] is True
     assert len(stored["factor"]) == H and len(stored["factor"][0]) == 5
     fc = load(str(root / "q")).predictor()
     windows = np.stack([panel_tail(q.panel, i) for i in range(3)])
@@ -267,6 +271,36 @@ def test_the_graphs_calibration_is_the_stored_numbers_applied(trained):
     with torch.no_grad():
         got = model(torch.from_numpy(windows.astype(np.float32)), torch.arange(3)).double()
     np.testing.assert_allclose(got[..., 1:].numpy(), expected * scale + loc, rtol=1e-5)
+
+
+def test_the_refit_matches_the_holdouts_calibrated_widths_on_its_windows(trained):
+    """calibration.transfer: on the holdout's calibration windows, the median ratio of the
+    refit's calibrated increments to the holdout's is 1 for every step and quantile."""
+    import copy
+
+    from forecastr.calibration import _origins, _series, transfer
+    from forecastr.intervals import Nesting
+    from forecastr.windows import right_aligned_padded
+
+    panel, q, _, _ = trained
+    hold, refit = q.holdout, copy.deepcopy(q.result)
+    taus = hold.model.model.quantile_head.taus
+    cal = replace(hold.calibration, guaranteed=True)  # no widen-only floor
+    matched = transfer(
+        cal, panel.y, hold.split, taus, (hold.model, hold.scaler), (refit.model, refit.scaler)
+    )
+    rows, starts, ends, _, _ = _origins(hold.split, _series(hold.split))
+    x = torch.from_numpy(right_aligned_padded(panel.y, starts, ends, 12).astype(np.float32))
+    diff, _ = Nesting.of(taus).matrices()
+    hold.model.calibrate(cal, taus)
+    with torch.no_grad():
+        a = np.abs(hold.model(x, torch.from_numpy(rows)).double().numpy() @ diff)
+        b = np.abs(refit.model(x, torch.from_numpy(rows)).double().numpy() @ diff)
+    hold.model.calibrate(hold.calibration, taus)
+    assert len(rows) % 2 == 1 and matched.transferred
+    has = diff.any(axis=0)  # the 0.5 quantile has no increment of its own
+    np.testing.assert_allclose(np.median(b[..., has] / a[..., has], axis=0), 1.0, rtol=1e-4)
+    np.testing.assert_array_equal(matched.factor[:, ~has], cal.factor[:, ~has])
 
 
 def test_a_training_step_gives_the_point_network_bit_identical_gradients():
