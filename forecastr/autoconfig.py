@@ -25,6 +25,9 @@ from forecastr.panel import Panel, mean_abs_change
 from forecastr.windows import min_length
 
 MAX_WINDOW = 512
+# Training points a series needs for the default window to shrink to it (two inputs and a
+# target); with fewer, the window stays and `train` says which flag makes room.
+MIN_TRAIN_PART = 3
 
 
 def default_window(
@@ -34,20 +37,29 @@ def default_window(
     val: int,
     test: int,
     seasons: list[int] | None = None,
+    longest: int | None = None,
 ) -> int:
     """Input window: long enough to see the longest season that fits, at least two of the
     shortest, capped at :data:`MAX_WINDOW` and at what the *typical* (median-length) series
     holds before its validation and test parts. Shorter series are padded (``windows.py``),
     so a few short series no longer shrink the window of every other one. Data with no season
-    at all (yearly, or nothing found) gets two horizons."""
+    at all (yearly, or nothing found) gets two horizons. Never longer than the ``longest``
+    series' training part, when that holds at least :data:`MIN_TRAIN_PART` points: padding
+    serves a file's short series, and a window no series fills is refused
+    (``train._check_some_series_fills_the_window``)."""
     seasons = sorted(s for s in (seasons or seasonalities_for(freq)) if s >= 1) or [1]
     cap = max(2, min(MAX_WINDOW, typical - val - test))
+    room = None if longest is None else longest - val - test
     if seasons == [1]:
         # No season to size the window by: look back two horizons (the shortest lookback of
         # N-BEATS), padded for series shorter than that. On M3 yearly (window 7 -> 12) and M3
         # "other" (8 -> 16) this beat ETS on sMAPE and MASE (docs/benchmarks.md).
         cap = max(cap, min(MAX_WINDOW, 2 * horizon))
+        if room is not None and room >= MIN_TRAIN_PART:
+            cap = min(cap, room)
         return int(min(max(2 * horizon, 8), cap))
+    if room is not None and room >= MIN_TRAIN_PART:
+        cap = min(cap, room)
     fitting = [s for s in seasons if s <= cap]
     base = max(fitting) if fitting else 1
     window = max(base, 2 * seasons[0], horizon, 8)
@@ -59,6 +71,10 @@ def default_window(
 def typical_length(panel: Panel) -> int:
     """The median series length: what the defaults are sized for."""
     return int(np.median(panel.lengths)) if panel.n_series else 0
+
+
+def _longest(panel: Panel) -> int:
+    return int(panel.lengths.max()) if panel.n_series else 0
 
 
 def training_part(panel: Panel, val: int, test: int) -> Panel:
@@ -93,7 +109,9 @@ def short_series_counts(panel: Panel, horizon: int, val: int, window: int | None
     """How many series are padded (shorter than window + horizon + validation + test) and how
     many cannot be scored at all (no point before the held-out horizon)."""
     if window is None:
-        window = default_window(panel.freq, typical_length(panel), horizon, val, horizon)
+        window = default_window(
+            panel.freq, typical_length(panel), horizon, val, horizon, longest=_longest(panel)
+        )
     need = min_length(window, horizon, val, horizon)
     lengths = panel.lengths
     unscorable = [panel.ids[i] for i in np.flatnonzero(lengths <= horizon)]
@@ -118,7 +136,13 @@ def resolve_model_config(
     # The window sees the calendar's seasons too, whether or not the data shows them.
     sized_for = sorted({*periods, *seasonalities_for(panel.freq)})
     window = overrides.pop("window", None) or default_window(
-        panel.freq, typical_length(panel), horizon, val, horizon, seasons=sized_for
+        panel.freq,
+        typical_length(panel),
+        horizon,
+        val,
+        horizon,
+        seasons=sized_for,
+        longest=_longest(panel),
     )
     base = overrides.pop("season_length", None)
     if base is None:

@@ -296,3 +296,27 @@ def test_series_too_short_for_the_default_window_name_every_flag_that_makes_room
     line = result.stderr.strip().splitlines()[-1]
     assert "the window (12 points)" in line and "holds 2 points" in line
     assert "--horizon" in line and "--val-size" in line and "Traceback" not in result.output
+
+
+def test_a_file_of_short_yearly_series_trains_with_a_window_they_hold(runner, tmp_path):
+    # Eight yearly series of 20 points, horizon 6: validation and test take 12, leaving 8 to
+    # train on. Two horizons of window (12) fit no series, so the default window is what the
+    # longest training part holds, and every series is trained on and forecast.
+    rows = [
+        f"s{k},{1990 + t}-01-01,{100 + (3 + k) * t + (t * 7 % 5)}"
+        for k in range(8)
+        for t in range(20)
+    ]
+    (tmp_path / "y.csv").write_text("unique_id,ds,y\n" + "\n".join(rows) + "\n")
+    model = str(tmp_path / "m")
+    res = ok(
+        runner.invoke(
+            app, ["train", str(tmp_path / "y.csv"), "--horizon", "6", "-o", model, *TINY, "--json"]
+        )
+    )
+    assert json.loads(res.stdout)["config"]["window"] == 8
+    out = tmp_path / "fc.csv"
+    ok(runner.invoke(app, ["predict", model, "-o", str(out)]))
+    fc = pd.read_csv(out)
+    assert fc.groupby("unique_id").size().to_dict() == {f"s{k}": 6 for k in range(8)}
+    assert np.isfinite(fc["forecast"]).all()
