@@ -184,10 +184,9 @@ def check_calibration(w: Where, d: Any, m: dict, prefix: str = "calibration") ->
 
 
 def check_calibration_summary(w: Where, d: Any, horizon: int, k: int, prefix: str) -> None:
-    """What a calibration reports of itself (a model directory's, and an ONNX file's, whose
-    factors are in the graph): only for a model with ``k`` quantiles, ``horizon`` counts of
-    held-out points, whether the level is guaranteed, the windows and series it came from, and
-    whether a refit matched its factors (``calibration.transfer``)."""
+    """What a calibration reports of itself (a model directory's, and an ONNX file's): only
+    for a model with ``k`` quantiles, ``horizon`` counts of held-out points, whether the level
+    is guaranteed, its windows and series, and whether a refit matched its factors."""
     if not k:
         raise w.refuse(prefix, "...", "absent: the model has no quantiles")
     if not isinstance(d, dict):

@@ -187,6 +187,7 @@ def test_a_point_model_keeps_todays_output_and_artifact(trained):
         (lambda c: c["calibration"]["factor"].pop(), "calibration.factor"),
         (lambda c: c["calibration"]["shift"].__setitem__(1, "x"), "calibration.shift[1]"),
         (lambda c: c["calibration"]["count"].__setitem__(0, -3), "calibration.count[0]"),
+        (lambda c: c["calibration"].__setitem__("transferred", "yes"), "calibration.transferred"),
         (lambda c: c["model"].__setitem__("levels", [80.0, 120.0]), "model.levels"),
         (lambda c: c["model"].__setitem__("quantiles", [0.9, 0.1]), "model.quantiles"),
         (lambda c: c["model"].__setitem__("levels", []), "calibration"),
