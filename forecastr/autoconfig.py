@@ -48,18 +48,17 @@ def default_window(
     serves a file's short series, and a window no series fills is refused
     (``train._check_some_series_fills_the_window``)."""
     seasons = sorted(s for s in (seasons or seasonalities_for(freq)) if s >= 1) or [1]
+    # Within what the typical series holds (which the longest series holds too).
     cap = max(2, min(MAX_WINDOW, typical - val - test))
-    room = None if longest is None else longest - val - test
     if seasons == [1]:
         # No season to size the window by: look back two horizons (the shortest lookback of
         # N-BEATS), padded for series shorter than that. On M3 yearly (window 7 -> 12) and M3
         # "other" (8 -> 16) this beat ETS on sMAPE and MASE (docs/benchmarks.md).
         cap = max(cap, min(MAX_WINDOW, 2 * horizon))
+        room = None if longest is None else longest - val - test
         if room is not None and room >= MIN_TRAIN_PART:
             cap = min(cap, room)
         return int(min(max(2 * horizon, 8), cap))
-    if room is not None and room >= MIN_TRAIN_PART:
-        cap = min(cap, room)
     fitting = [s for s in seasons if s <= cap]
     base = max(fitting) if fitting else 1
     window = max(base, 2 * seasons[0], horizon, 8)

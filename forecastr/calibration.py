@@ -19,7 +19,7 @@ from dataclasses import replace
 import numpy as np
 import torch
 
-from forecastr.intervals import MAX_FACTOR, Calibration, Nesting, conformal_fit, signed
+from forecastr.intervals import MAX_FACTOR, Calibration, conformal_fit, increments
 from forecastr.models import Scaled
 from forecastr.scaling import ScalerParams
 from forecastr.windows import Split, right_aligned_padded
@@ -94,12 +94,14 @@ def transfer(
         return cal
     rows, starts, ends, _, _ = _origins(split, series)
     inputs = right_aligned_padded(y, starts, ends, split.window)  # (N, W)
-    diff, _ = Nesting.of(taus).matrices()
-    margin = signed(cal.margin, taus)  # (H, K)
-    units = lambda scaler: scaler.scale[rows][:, None, None]  # noqa: E731  scaled -> data
-    wanted = np.abs(cal.factor * (scaled_outputs(hold_model, inputs, rows) @ diff + margin))
-    wanted = wanted * units(hold_scaler)  # (N, H, K) the holdout's calibrated increments
-    raw = np.abs(scaled_outputs(refit_model, inputs, rows) @ diff + margin) * units(refit_scaler)
+
+    def sizes(model: Scaled, scaler: ScalerParams) -> np.ndarray:
+        """(N, H, K) each window's increments plus margins, in the data's units."""
+        raw = increments(scaled_outputs(model, inputs, rows), cal.margin, taus)
+        return np.abs(raw) * scaler.scale[rows][:, None, None]
+
+    wanted = cal.factor * sizes(hold_model, hold_scaler)  # the holdout's calibrated increments
+    raw = sizes(refit_model, refit_scaler)
     ok = (raw > 0) & np.isfinite(wanted) & np.isfinite(raw)
     ratio = np.where(ok, wanted / np.where(ok, raw, 1.0), np.nan)
     has = ok.any(axis=0)  # (H, K); a 0.5 quantile has no increment: its factor stays

@@ -377,13 +377,20 @@ def signed(margin: np.ndarray, taus: Sequence[float]) -> np.ndarray:
     return np.asarray(margin) * np.sign(np.asarray(taus, dtype=np.float64) - 0.5)
 
 
+def increments(v: np.ndarray, margin: np.ndarray, taus: Sequence[float]) -> np.ndarray:
+    """(..., H, K) each quantile's raw increment over its inner neighbour plus its margin, on
+    its side: what a calibration's factors multiply, for raw outputs ``v`` (..., H, 1 + K)."""
+    diff, _ = Nesting.of(taus).matrices()
+    return v @ diff + signed(margin, taus)
+
+
 def apply_calibration(v: np.ndarray, cal: Calibration, taus: Sequence[float]) -> np.ndarray:
     """Calibrated quantiles (..., H, K) of raw outputs ``v`` (..., H, 1 + K), in the units the
     calibration was fitted in (numpy's version of what ``models.Scaled`` does in the graph)."""
     nest = Nesting.of(taus)
-    diff, path = nest.matrices()
+    _, path = nest.matrices()
     centre = v[..., nest.centre : nest.centre + 1] + cal.shift[:, None]
-    return centre + (cal.factor * (v @ diff + signed(cal.margin, taus))) @ path
+    return centre + (cal.factor * increments(v, cal.margin, taus)) @ path
 
 
 def _ranked(scores: np.ndarray, n: int, tau: float) -> float:
