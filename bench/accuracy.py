@@ -48,7 +48,7 @@ FILES = {
     "co2": "sample_data/mauna_loa_co2_weekly.csv",
     "elec": "sample_data/uk_electricity_demand_halfhourly.csv",
 }
-CELLS = ("rnn", "lstm", "gru")
+CELLS = ("auto", "rnn", "lstm", "gru")  # auto: the default, chosen on validation
 HEADS = {  # label -> (decoder, attention)
     "direct": ("direct", False),
     "seq2seq": ("seq2seq", False),
@@ -147,6 +147,7 @@ def run_one(
         + (out.holdout.summary["seconds"] if out.holdout is not out.result else 0.0),
         "wall_s": wall,
         "epochs_run": out.result.summary["epochs_run"],
+        "chosen_cell": cfg.cell,
         "window": cfg.window,
         "horizon": cfg.horizon,
         "season_length": cfg.season_length,
@@ -196,6 +197,8 @@ def table(results: list[dict], tag: str | None) -> str:
         sn = rs[0]["snaive_mase"]
         bb = rs[0]["best_baseline_mase"]
         name = c.upper() + {"direct": "", "seq2seq": " seq2seq", "attn": " seq2seq+attn"}[h]
+        if c == "auto":  # which cell each seed's run chose
+            name += " (" + ", ".join(r.get("chosen_cell", "?").upper() for r in rs) + ")"
         rows.append(
             f"| {f} | {t or 'defaults'} | {name} | {len(rs)} | {fmt(statistics.median(m))} "
             f"[{fmt(min(m))}, {fmt(max(m))}] | {fmt(sn)} | {rs[0]['best_baseline']} {fmt(bb)} "
@@ -285,7 +288,8 @@ def main(argv: list[str] | None = None) -> None:
                             f"{f:5s} {c:4s} {h:7s} seed {s:3d} {args.tag or 'defaults'}: "
                             f"MASE {r['model_mase']:.3f} (s.naive {r['snaive_mase']:.3f}, "
                             f"{r['best_baseline']} {r['best_baseline_mase']:.3f}) "
-                            f"fit {r['fit_s']:.0f} s, epochs {r['epochs_run']}",
+                            f"fit {r['fit_s']:.0f} s, epochs {r['epochs_run']}, "
+                            f"cell {r['chosen_cell']}",
                             flush=True,
                         )
     results = load_results(args.results)

@@ -393,8 +393,9 @@ def _make_refit(fc: Loaded) -> Callable[[Panel, int], TorchPredictor]:
 
     def refit(panel: Panel, fold: int) -> TorchPredictor:
         result = fit(panel, mcfg, replace(tcfg, test_size=0, seed=tcfg.seed + fold))
-        # Trained on the fold's history only: nothing of the fold's test points to overlap.
-        return TorchPredictor(result.model, panel.ids, mcfg, train_end=None)
+        # Trained on the fold's history only: nothing of the fold's test points to overlap
+        # (--model auto chooses the fold's cell on the fold's own validation windows).
+        return TorchPredictor(result.model, panel.ids, result.model_cfg, train_end=None)
 
     return refit
 

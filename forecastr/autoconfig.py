@@ -46,7 +46,7 @@ def default_window(
     at all (yearly, or nothing found) gets two horizons. Never longer than the ``longest``
     series' training part, when that holds at least :data:`MIN_TRAIN_PART` points: padding
     serves a file's short series, and a window no series fills is refused
-    (``train._check_some_series_fills_the_window``)."""
+    (``windows.check_some_series_fills_the_window``)."""
     seasons = sorted(s for s in (seasons or seasonalities_for(freq)) if s >= 1) or [1]
     # Within what the typical series holds (which the longest series holds too).
     cap = max(2, min(MAX_WINDOW, typical - val - test))

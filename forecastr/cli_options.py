@@ -23,7 +23,7 @@ TRAIN = TrainOptions()  # the defaults of every `train` option
 
 Fill = Enum("Fill", {v: v for v in config.FILLS}, type=str)
 LayoutOpt = Enum("LayoutOpt", {v: v for v in config.LAYOUT_CHOICES}, type=str)
-Cell = Enum("Cell", {v: v for v in config.CELLS}, type=str)
+Cell = Enum("Cell", {v: v for v in config.CELL_CHOICES}, type=str)
 Decoder = Enum("Decoder", {v: v for v in config.DECODERS}, type=str)
 Loss = Enum("Loss", {v: v for v in config.LOSSES}, type=str)
 ScalerOpt = Enum("ScalerOpt", {v: v for v in config.SCALERS}, type=str)
@@ -97,7 +97,14 @@ LAYOUT = LayoutOpt(config.INGEST.layout)
 # -- train: the model -----------------------------------------------------------------------
 
 CellOpt = Annotated[
-    Cell, typer.Option("--model", "-m", help="Recurrent cell.", rich_help_panel=G_MODEL)
+    Cell,
+    typer.Option(
+        "--model",
+        "-m",
+        help="Recurrent cell. auto: the GRU, or the vanilla RNN when its validation loss is "
+        "2% lower (the first member trains as both).",
+        rich_help_panel=G_MODEL,
+    ),
 ]
 ModelOut = Annotated[str, typer.Option("--out", "-o", help="Model directory to write.")]
 Window = Annotated[

@@ -51,6 +51,7 @@ def holdout_then_refit(
 ) -> Runs:
     """Train and score the holdout run, then (with ``refit``) retrain on every point."""
     holdout = train.fit(panel, mcfg, tcfg, progress)
+    mcfg = holdout.model_cfg  # with the cell chosen on validation (--model auto)
     train_end = _holdout_end(panel, holdout)
     fc = _predictor(holdout, panel, train_end)
     report = _holdout_report(panel, fc, mcfg, seasons)

@@ -1,13 +1,12 @@
 """Every field of a stored model checked, in one place, before anything is built from it.
 
-A model directory's ``config.json`` and an ONNX file's metadata describe a network, the data
-it was trained on and the training run. Both are files a user can edit, damage or receive
-from someone else, so nothing in them is trusted: each field is checked for its type (a
-bool is not an integer, NaN is not a number) and for bounds generous for any real model yet
-small enough that loading can neither allocate more than about a gigabyte nor run for more
-than a few seconds. The network's size is bounded by its parameter count, computed here from
-the config alone, and the weights file's tensor names, shapes and dtypes are read from its
-header and compared with what the config implies before a single tensor is loaded.
+A model directory's ``config.json`` and an ONNX file's metadata describe a network, its data
+and its training run: files a user can edit, damage or receive from anyone, so nothing in them
+is trusted. Each field is checked for its type (a bool is not an integer, NaN is not a number)
+and for bounds generous for any real model yet small enough that loading can neither allocate
+more than about a gigabyte nor run for more than a few seconds. The network's size is bounded
+by its parameter count, computed here from the config alone, and the weights file's tensor
+names, shapes and dtypes are read from its header and checked before a tensor is loaded.
 
 Each refusal is one :class:`~forecastr.errors.ArtifactError` line naming the file and the
 field, e.g. ``model/config.json: field model.hidden is 15000; expected an integer from 1 to
@@ -426,6 +425,7 @@ def check_training(w: Where, d: dict, prefix: str = "training") -> None:
     number(w, d, "teacher_forcing", 0, 1, prefix, t.teacher_forcing)
     flag(w, d, "teacher_forcing_decay", prefix, t.teacher_forcing_decay)
     choice(w, d, "loss_scale", LOSS_SCALES, prefix, t.loss_scale)
+    flag(w, d, "auto_cell", prefix, t.auto_cell)
 
 
 def check_evaluation(w: Where, d: dict, prefix: str = "evaluation") -> None:

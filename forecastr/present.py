@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from forecastr.config import AUTO_CELL_MARGIN
 from forecastr.errors import shown
 
 out = Console()
@@ -109,6 +110,17 @@ def seasons_text(seasons) -> str:
     return ", ".join(parts) or "none found"
 
 
+def cell_choice_text(choice: dict) -> str:
+    """``"RNN (validation loss GRU 0.6639, RNN 0.6456; another cell replaces the GRU when
+    2% lower)"``: what ``--model auto`` chose and why."""
+    cells = [c.upper() for c in choice["cells"]]
+    losses = ", ".join(f"{c} {v:.4f}" for c, v in zip(cells, choice["val_loss"], strict=True))
+    return (
+        f"{choice['chosen'].upper()} (validation loss {losses}; another cell replaces the "
+        f"{cells[0]} when {AUTO_CELL_MARGIN:.0%} lower)"
+    )
+
+
 def print_train_summary(outcome) -> None:
     holdout = outcome.holdout or outcome.result
     s = holdout.summary
@@ -122,6 +134,8 @@ def print_train_summary(outcome) -> None:
         f"{cfg.window} / {cfg.horizon} / {cfg.season_length} / {cfg.patch}",
     )
     t.add_row("seasons", escape(seasons_text(outcome.seasons)))
+    if s.get("cell_choice"):
+        t.add_row("cell (--model auto)", cell_choice_text(s["cell_choice"]))
     short = outcome.short or {}
     if short.get("padded"):
         t.add_row(

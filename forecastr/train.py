@@ -19,14 +19,21 @@ import torch
 from torch import nn
 
 from forecastr.batches import DeviceWindows
+from forecastr.cellchoice import first_member
 from forecastr.config import DEVICES, LOSS_SCALES, LOSSES, SCALERS, TrainConfig, choices_text
-from forecastr.errors import InputError, SeriesTooShortError, TrainingError
+from forecastr.errors import InputError, TrainingError
 from forecastr.intervals import Calibration
 from forecastr.losses import Pinball, series_weights
 from forecastr.models import ModelConfig, Scaled, build, head_taus, validate_config
 from forecastr.panel import Panel
 from forecastr.scaling import ScalerParams, fit_scaler
-from forecastr.windows import Split, split_panel, train_window_starts, val_window_starts
+from forecastr.windows import (
+    Split,
+    check_some_series_fills_the_window,
+    split_panel,
+    train_window_starts,
+    val_window_starts,
+)
 
 # Validation windows scored per epoch at most: beyond a few thousand the early-stopping signal
 # is no steadier, and scoring all of them (one per validation point of every series) cost more
@@ -124,7 +131,7 @@ def fit(
         train_cfg.test_size,
         pad=True,
     )
-    _check_some_series_fills_the_window(split)
+    check_some_series_fills_the_window(split)
     # A series with no training point is scaled by its first point (never a test point).
     scaler = fit_scaler(
         train_cfg.scaler, panel.y, split.start, np.maximum(split.train_end, split.start + 1)
@@ -138,24 +145,20 @@ def fit(
     val_w = DeviceWindows.of(split, val_np, split.val_end, device, weights)
 
     t0 = time.perf_counter()
-    member_cfg = ModelConfig.from_dict({**model_cfg.to_dict(), "ensemble": 1})
-    members, histories = [], []
-    for k in range(model_cfg.ensemble):
-        member, hist = _train_one(
-            member_cfg,
-            train_cfg,
-            z,
-            train_w,
-            val_w,
-            train_cfg.seed + k,
-            device,
-            progress,
-            member_index=k,
-            members=model_cfg.ensemble,
-            fixed_epochs=None if epochs is None else max(1, int(epochs[k])),
-        )
-        members.append(member)
-        histories.append(hist)
+
+    def member(cfg: ModelConfig, k: int, index: int, total: int) -> tuple[nn.Module, dict]:
+        fixed = None if epochs is None else max(1, int(epochs[k]))
+        return _train_one(
+            cfg, train_cfg, z, train_w, val_w, train_cfg.seed + k, device, progress,
+            member_index=index, members=total, fixed_epochs=fixed,
+        )  # fmt: skip
+
+    model_cfg, trained, choice = first_member(model_cfg, train_cfg, epochs is None, member)
+    total = model_cfg.ensemble + (len(choice["cells"]) - 1 if choice else 0)
+    member_cfg = replace(model_cfg, ensemble=1)
+    for k in range(1, model_cfg.ensemble):
+        trained.append(member(member_cfg, k, total - model_cfg.ensemble + k, total))
+    members, histories = [m for m, _ in trained], [h for _, h in trained]
     model = members[0] if len(members) == 1 else _ensemble(members)
     model = model.to("cpu").eval()
     scaled = Scaled(model, torch.from_numpy(scaler.loc), torch.from_numpy(scaler.scale)).eval()
@@ -166,6 +169,8 @@ def fit(
     history = histories[0] if len(histories) == 1 else {"members": histories}
     summary = _summarise(histories, time.perf_counter() - t0, train_cfg, device)
     summary["train_windows"] = len(train_np)
+    if choice:
+        summary["cell_choice"] = choice
     summary["short_series"] = int(split.short.sum())
     return TrainResult(scaled, model_cfg, asked, scaler, split, history, summary, calibration)
 
@@ -216,22 +221,6 @@ def _window_starts(split: Split, refit: bool) -> tuple[np.ndarray, np.ndarray]:
 def _smallest_nonzero(y: np.ndarray) -> float:
     mags = np.abs(y[y != 0])
     return float(mags.min()) if len(mags) else 0.0
-
-
-def _check_some_series_fills_the_window(split: Split) -> None:
-    """Padding serves the short series of a file, not a window longer than all of them."""
-    parts = split.train_end - split.start  # (S,)
-    longest = int(parts.max()) if split.n_series else 0
-    if longest < split.window:
-        # The window may be the user's or the default's: name every flag that makes room.
-        i = int(np.argmax(parts))
-        held = int(split.end[i] - split.train_end[i])
-        raise SeriesTooShortError(
-            f"the window ({split.window} points) is longer than every series' training part "
-            f"(the longest holds {longest} points before its last {held}, kept for "
-            "validation and test); use a smaller --window, --horizon or --val-size, "
-            "or longer series"
-        )
 
 
 def _ensemble(members: list[nn.Module]) -> nn.Module:

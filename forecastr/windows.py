@@ -240,3 +240,19 @@ def gather(y: np.ndarray, starts: np.ndarray, window: int, horizon: int):
     idx = starts[:, None] + np.arange(window + horizon)
     block = y[idx]  # (B, window + horizon)
     return block[:, :window], block[:, window:]
+
+
+def check_some_series_fills_the_window(split: Split) -> None:
+    """Padding serves the short series of a file, not a window longer than all of them."""
+    parts = split.train_end - split.start  # (S,)
+    longest = int(parts.max()) if split.n_series else 0
+    if longest < split.window:
+        # The window may be the user's or the default's: name every flag that makes room.
+        i = int(np.argmax(parts))
+        held = int(split.end[i] - split.train_end[i])
+        raise SeriesTooShortError(
+            f"the window ({split.window} points) is longer than every series' training part "
+            f"(the longest holds {longest} points before its last {held}, kept for "
+            "validation and test); use a smaller --window, --horizon or --val-size, "
+            "or longer series"
+        )

@@ -13,7 +13,19 @@ import pytest
 from forecastr import train as train_mod
 from forecastr.cli import app
 
-TINY = ["--epochs", "2", "--ensemble", "1", "--hidden", "8", "--layers", "1", "-q"]
+TINY = [
+    "--model",
+    "gru",
+    "--epochs",
+    "2",
+    "--ensemble",
+    "1",
+    "--hidden",
+    "8",
+    "--layers",
+    "1",
+    "-q",
+]
 EVAL_KEYS = {
     "horizon", "season_length", "folds", "step", "window", "refit", "model", "n_series",
     "aggregation", "summary", "best", "skill", "zero_scale_series", "fallback_series", "notes",

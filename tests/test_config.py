@@ -66,9 +66,10 @@ def test_the_other_commands_default_to_the_api(command, function, names):
 
 def test_the_train_options_rebuild_the_stage_configs():
     """Each default is written once: the options' model and training settings are
-    ModelConfig's and TrainConfig's, except the ensemble and what the data decides."""
+    ModelConfig's and TrainConfig's, except the ensemble, the cell (chosen on validation)
+    and what the data decides."""
     opts = TrainOptions()
-    assert opts.train_config() == TrainConfig()
+    assert opts.train_config() == TrainConfig(auto_cell=True) and opts.cell == "auto"
     model = config.model_defaults()
     differ = {k for k, v in opts.model_settings().items() if model[k] != v}
     assert differ == {"ensemble"} and opts.ensemble == 3
@@ -80,7 +81,7 @@ def test_the_train_options_rebuild_the_stage_configs():
     [
         (cli_options.Fill, config.FILLS),
         (cli_options.LayoutOpt, config.LAYOUT_CHOICES),
-        (cli_options.Cell, config.CELLS),
+        (cli_options.Cell, config.CELL_CHOICES),
         (cli_options.Decoder, config.DECODERS),
         (cli_options.Loss, config.LOSSES),
         (cli_options.ScalerOpt, config.SCALERS),
@@ -130,7 +131,7 @@ def test_api_train_with_no_options_trains_what_the_cli_trains(monkeypatch, tmp_p
     cli_model, cli_training = _configs_trained(monkeypatch, via_cli)
     api_model, api_training = _configs_trained(monkeypatch, via_api)
     assert cli_model == api_model and cli_training == api_training
-    assert api_model.ensemble == 3 and api_training == TrainConfig()
+    assert api_model.ensemble == 3 and api_training == TrainConfig(auto_cell=True)
 
 
 def test_the_cli_hands_api_train_the_default_options(monkeypatch, tmp_path, runner):

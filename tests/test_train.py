@@ -51,6 +51,11 @@ def fast(**kw) -> TrainConfig:
     return TrainConfig(**{"epochs": 3, "batch_size": 32, "seed": 0, **kw})
 
 
+def options(tc: TrainConfig) -> dict:
+    """``tc`` as ``api.train`` options (``--model`` says whether the cell is chosen)."""
+    return {k: v for k, v in tc.to_dict().items() if k != "auto_cell"}
+
+
 # ------------------------------------------------------------------------------------------
 # teacher forcing schedule
 
@@ -220,7 +225,7 @@ def test_a_nan_loss_writes_no_model(tmp_path, monkeypatch):
     monkeypatch.setattr(train, "_loss_fn", nan_loss)
     out = tmp_path / "model"
     with pytest.raises(TrainingError, match="no model written"):
-        api.train(panel_of(sine()), **OPTS, **fast().to_dict(), out=str(out))
+        api.train(panel_of(sine()), **OPTS, **options(fast()), out=str(out))
     assert not out.exists()
     assert os.listdir(tmp_path) == []
 
@@ -233,11 +238,11 @@ def test_a_diverged_validation_loss_raises_training_error(monkeypatch):
 
 def test_an_earlier_model_survives_a_failed_retrain(tmp_path, monkeypatch):
     out = tmp_path / "model"
-    api.train(panel_of(sine()), **OPTS, **fast(epochs=1).to_dict(), out=str(out))
+    api.train(panel_of(sine()), **OPTS, **options(fast(epochs=1)), out=str(out))
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     monkeypatch.setattr(train, "_loss_fn", lambda name: lambda p, y: (p - y).sum() * np.inf)
     with pytest.raises(TrainingError):
-        api.train(panel_of(sine()), **OPTS, **fast().to_dict(), out=str(out))
+        api.train(panel_of(sine()), **OPTS, **options(fast()), out=str(out))
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
 

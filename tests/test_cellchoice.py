@@ -1,0 +1,115 @@
+"""--model auto: the cell is chosen on validation windows, a near tie keeps the GRU, the saved
+refit and `evaluate --refit` train the cell chosen, and the test part never decides."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import make_panel
+
+from forecastr import api, cellchoice
+from forecastr.cli import app
+from forecastr.config import AUTO_CELL_MARGIN, AUTO_CELLS, ModelConfig, TrainConfig, TrainOptions
+
+OPTS = {"hidden": 8, "layers": 1, "window": 12, "horizon": 4, "ensemble": 2}
+TRAIN = {"epochs": 3, "batch_size": 16, "max_batches": 3, "seed": 5, "patience": 100}
+
+
+def test_the_default_cell_is_kept_unless_another_is_clearly_better():
+    below = 1 - AUTO_CELL_MARGIN
+    assert AUTO_CELLS[0] == "gru"
+    assert cellchoice.choose([1.0, below + 0.001]) == 0  # within the margin: a tie
+    assert cellchoice.choose([1.0, below - 0.001]) == 1
+    assert cellchoice.choose([1.0, 1.5]) == 0
+    assert cellchoice.choose([2.0, 2.0]) == 0
+
+
+class Recorder:
+    """A member trainer that records what it was asked to train and returns set losses."""
+
+    def __init__(self, losses: dict[str, float]):
+        self.losses, self.calls = losses, []
+
+    def __call__(self, cfg: ModelConfig, k: int, index: int, total: int):
+        self.calls.append((cfg.cell, cfg.ensemble, k, index, total))
+        return f"net-{cfg.cell}", {"best_val_loss": self.losses[cfg.cell]}
+
+
+@pytest.mark.parametrize(
+    "losses, chosen", [({"gru": 1.0, "rnn": 0.9}, "rnn"), ({"gru": 1.0, "rnn": 0.99}, "gru")]
+)
+def test_the_first_member_trains_as_each_cell_and_the_winner_is_kept(losses, chosen):
+    cfg = ModelConfig(window=8, horizon=2, cell="lstm", ensemble=3)
+    rec = Recorder(losses)
+    out, trained, choice = cellchoice.first_member(cfg, TrainConfig(auto_cell=True), True, rec)
+    # Both from member 0's seed, as the first two of four trainings (2 cells + 2 members).
+    assert rec.calls == [("gru", 1, 0, 0, 4), ("rnn", 1, 0, 1, 4)]
+    assert out == replace(cfg, cell=chosen)
+    assert trained == [(f"net-{chosen}", {"best_val_loss": losses[chosen]})]
+    assert choice == {"cells": ["gru", "rnn"], "val_loss": list(losses.values()), "chosen": chosen}
+
+
+@pytest.mark.parametrize("auto, holdout", [(False, True), (True, False)])
+def test_no_choice_without_auto_or_in_a_refit(auto, holdout):
+    cfg = ModelConfig(window=8, horizon=2, cell="lstm", ensemble=2)
+    rec = Recorder({"lstm": 1.0})
+    out, trained, choice = cellchoice.first_member(cfg, TrainConfig(auto_cell=auto), holdout, rec)
+    assert rec.calls == [("lstm", 1, 0, 0, 2)] and out == cfg and choice is None
+    assert len(trained) == 1
+
+
+def test_the_options_default_to_auto_and_a_named_cell_turns_it_off():
+    assert TrainOptions().cell == "auto" and TrainOptions().train_config().auto_cell
+    assert "cell" not in TrainOptions().model_settings()
+    named = TrainOptions(cell="lstm")
+    assert not named.train_config().auto_cell and named.model_settings()["cell"] == "lstm"
+
+
+@pytest.mark.parametrize("winner", [0, 1])
+def test_train_saves_the_cell_chosen_on_validation(tmp_path, monkeypatch, winner):
+    monkeypatch.setattr(cellchoice, "choose", lambda losses: winner)
+    out = api.train(make_panel([60, 70]), **OPTS, **TRAIN, out=str(tmp_path / "m"))
+    cell = AUTO_CELLS[winner]
+    choice = out.holdout.summary["cell_choice"]
+    assert choice["chosen"] == cell and len(choice["val_loss"]) == len(AUTO_CELLS)
+    # Every member of the holdout run and of the refit is the chosen cell ...
+    for run in (out.holdout, out.result):
+        assert run.model_cfg.cell == cell and len(run.summary["best_epoch"]) == 2
+        assert {type(m.encoder).__name__ for m in run.model.model.members} == {
+            "FastGRU" if cell == "gru" else "RNN"
+        }
+    # ... and the saved config says so (the refit got the holdout's epochs, no new choice).
+    saved = json.loads((tmp_path / "m" / "config.json").read_text())
+    assert saved["model"]["cell"] == cell and saved["training"]["auto_cell"] is True
+    assert "cell_choice" not in out.result.summary
+    assert saved["summary"]["holdout"]["cell_choice"]["chosen"] == cell
+
+
+def test_the_choice_is_made_on_validation_not_on_the_test_part(tmp_path):
+    panel = make_panel([60, 70])
+    a = api.train(panel, **OPTS, **TRAIN, save_model=False)
+    y = panel.y.copy()
+    for end in panel.offsets[1:]:  # wreck each series' test part (its last horizon)
+        y[end - 4 : end] = y[end - 4 : end] * -40.0 + 1e4
+    b = api.train(replace(panel, y=y), **OPTS, **TRAIN, save_model=False)
+    assert a.holdout.summary["cell_choice"] == b.holdout.summary["cell_choice"]
+
+
+def test_cli_shows_the_choice_and_a_named_cell_skips_it(runner, tmp_path):
+    panel, csv = make_panel([60, 70]), tmp_path / "data.csv"
+    ids = np.repeat(panel.ids, panel.lengths)
+    pd.DataFrame({"unique_id": ids, "ds": panel.ds, "y": panel.y}).to_csv(csv, index=False)
+    flags = ["--hidden", "8", "--layers", "1", "--window", "12", "--horizon", "4"]
+    flags += ["--ensemble", "1", "--epochs", "2", "--max-batches", "2"]
+    auto = runner.invoke(app, ["train", str(csv), *flags, "-o", str(tmp_path / "a")])
+    assert auto.exit_code == 0, auto.output
+    assert "cell (--model auto)" in auto.output and "validation loss GRU" in auto.output
+    named = runner.invoke(app, ["train", str(csv), *flags, "-m", "lstm", "-o", str(tmp_path / "b")])
+    assert named.exit_code == 0, named.output
+    assert "--model auto" not in named.output
+    saved = json.loads((tmp_path / "b" / "config.json").read_text())
+    assert saved["model"]["cell"] == "lstm" and saved["training"]["auto_cell"] is False
