@@ -19,7 +19,7 @@ import torch
 from torch import nn
 
 from forecastr.batches import DeviceWindows
-from forecastr.cellchoice import first_member
+from forecastr.cellchoice import first_members
 from forecastr.config import DEVICES, LOSS_SCALES, LOSSES, SCALERS, TrainConfig, choices_text
 from forecastr.errors import InputError, TrainingError
 from forecastr.intervals import Calibration
@@ -153,11 +153,12 @@ def fit(
             member_index=index, members=total, fixed_epochs=fixed,
         )  # fmt: skip
 
-    model_cfg, trained, choice = first_member(model_cfg, train_cfg, epochs is None, member)
-    total = model_cfg.ensemble + (len(choice["cells"]) - 1 if choice else 0)
-    member_cfg = replace(model_cfg, ensemble=1)
-    for k in range(1, model_cfg.ensemble):
-        trained.append(member(member_cfg, k, total - model_cfg.ensemble + k, total))
+    first = first_members(model_cfg, train_cfg, epochs is None, member)
+    model_cfg, trained, choice, done = first.cfg, first.trained, first.choice, first.runs
+    member_cfg, kept = replace(model_cfg, ensemble=1), len(trained)
+    total = done + model_cfg.ensemble - kept
+    for k in range(kept, model_cfg.ensemble):
+        trained.append(member(member_cfg, k, done + k - kept, total))
     members, histories = [m for m, _ in trained], [h for _, h in trained]
     model = members[0] if len(members) == 1 else _ensemble(members)
     model = model.to("cpu").eval()

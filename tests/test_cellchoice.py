@@ -29,37 +29,79 @@ def test_the_default_cell_is_kept_unless_another_is_clearly_better():
 
 
 class Recorder:
-    """A member trainer that records what it was asked to train and returns set losses."""
+    """A member trainer that records what it was asked to train and returns set losses
+    (``losses[cell][k]``: member k's validation loss)."""
 
-    def __init__(self, losses: dict[str, float]):
+    def __init__(self, losses: dict[str, list[float]]):
         self.losses, self.calls = losses, []
 
     def __call__(self, cfg: ModelConfig, k: int, index: int, total: int):
         self.calls.append((cfg.cell, cfg.ensemble, k, index, total))
-        return f"net-{cfg.cell}", {"best_val_loss": self.losses[cfg.cell]}
+        return f"{cfg.cell}-{k}", {"best_val_loss": self.losses[cfg.cell][k]}
 
 
-@pytest.mark.parametrize(
-    "losses, chosen", [({"gru": 1.0, "rnn": 0.9}, "rnn"), ({"gru": 1.0, "rnn": 0.99}, "gru")]
-)
-def test_the_first_member_trains_as_each_cell_and_the_winner_is_kept(losses, chosen):
+AUTO = TrainConfig(auto_cell=True)
+
+
+def test_a_clear_first_seed_is_confirmed_on_a_second_and_its_members_are_kept():
     cfg = ModelConfig(window=8, horizon=2, cell="lstm", ensemble=3)
-    rec = Recorder(losses)
-    out, trained, choice = cellchoice.first_member(cfg, TrainConfig(auto_cell=True), True, rec)
-    # Both from member 0's seed, as the first two of four trainings (2 cells + 2 members).
-    assert rec.calls == [("gru", 1, 0, 0, 4), ("rnn", 1, 0, 1, 4)]
-    assert out == replace(cfg, cell=chosen)
-    assert trained == [(f"net-{chosen}", {"best_val_loss": losses[chosen]})]
-    assert choice == {"cells": ["gru", "rnn"], "val_loss": list(losses.values()), "chosen": chosen}
+    rec = Recorder({"gru": [1.0, 1.0], "rnn": [0.9, 0.95]})
+    first = cellchoice.first_members(cfg, AUTO, True, rec)
+    # Two pairs from seeds 0 and 1; then one more member (seed 2) will train: 5 in all.
+    assert rec.calls == [
+        ("gru", 1, 0, 0, 4),
+        ("rnn", 1, 0, 1, 4),
+        ("gru", 1, 1, 2, 5),
+        ("rnn", 1, 1, 3, 5),
+    ]
+    assert first.cfg == replace(cfg, cell="rnn") and first.runs == 4
+    assert [net for net, _ in first.trained] == ["rnn-0", "rnn-1"]
+    assert first.choice == {
+        "cells": ["gru", "rnn"],
+        "val_loss": [1.0, pytest.approx(0.925)],
+        "seeds": 2,
+        "chosen": "rnn",
+    }
+
+
+def test_a_first_seed_the_second_does_not_confirm_keeps_the_default():
+    cfg = ModelConfig(window=8, horizon=2, ensemble=3)
+    first = cellchoice.first_members(
+        cfg, AUTO, True, Recorder({"gru": [1.0, 0.9], "rnn": [0.95, 0.95]})
+    )
+    assert first.cfg.cell == "gru" and [n for n, _ in first.trained] == ["gru-0", "gru-1"]
+    assert first.choice["seeds"] == 2 and first.runs == 4
+
+
+def test_a_near_tie_on_the_first_seed_keeps_the_default_at_once():
+    cfg = ModelConfig(window=8, horizon=2, ensemble=1)
+    rec = Recorder({"gru": [1.0], "rnn": [0.99]})
+    first = cellchoice.first_members(cfg, AUTO, True, rec)
+    assert rec.calls == [("gru", 1, 0, 0, 2), ("rnn", 1, 0, 1, 2)]
+    assert first.cfg.cell == "gru" and [n for n, _ in first.trained] == ["gru-0"]
+    assert first.choice == {
+        "cells": ["gru", "rnn"],
+        "val_loss": [1.0, 0.99],
+        "seeds": 1,
+        "chosen": "gru",
+    }
+
+
+def test_an_ensemble_of_one_keeps_only_member_0_of_the_winner():
+    cfg = ModelConfig(window=8, horizon=2, ensemble=1)
+    first = cellchoice.first_members(
+        cfg, AUTO, True, Recorder({"gru": [1.0, 1.0], "rnn": [0.9, 0.9]})
+    )
+    assert first.cfg.cell == "rnn" and [n for n, _ in first.trained] == ["rnn-0"]
 
 
 @pytest.mark.parametrize("auto, holdout", [(False, True), (True, False)])
 def test_no_choice_without_auto_or_in_a_refit(auto, holdout):
     cfg = ModelConfig(window=8, horizon=2, cell="lstm", ensemble=2)
-    rec = Recorder({"lstm": 1.0})
-    out, trained, choice = cellchoice.first_member(cfg, TrainConfig(auto_cell=auto), holdout, rec)
-    assert rec.calls == [("lstm", 1, 0, 0, 2)] and out == cfg and choice is None
-    assert len(trained) == 1
+    rec = Recorder({"lstm": [1.0]})
+    first = cellchoice.first_members(cfg, TrainConfig(auto_cell=auto), holdout, rec)
+    assert rec.calls == [("lstm", 1, 0, 0, 2)] and first.cfg == cfg and first.choice is None
+    assert len(first.trained) == 1 and first.runs == 1
 
 
 def test_the_options_default_to_auto_and_a_named_cell_turns_it_off():
