@@ -10,11 +10,13 @@ test part stays unseen. Torch-free: the caller passes the function that trains a
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
 from forecastr.config import AUTO_CELL_MARGIN, AUTO_CELLS, ModelConfig, TrainConfig
+from forecastr.errors import TrainingError
 
 # member(cfg, k, index, total) -> (network, history): train member k (seed + k) of cfg, shown
 # as training number ``index`` of ``total`` in progress reports.
@@ -48,16 +50,36 @@ def first_members(cfg: ModelConfig, tc: TrainConfig, holdout: bool, member: Memb
     done = 0
     for pairs in (1, 2):
         total = pairs * len(AUTO_CELLS) + cfg.ensemble - min(pairs, cfg.ensemble)
-        for c in AUTO_CELLS:
-            runs[c].append(member(replace(one, cell=c), pairs - 1, done, total))
+        for i, c in enumerate(AUTO_CELLS):
+            runs[c].append(_train(member, replace(one, cell=c), pairs - 1, done, total, i > 0))
             done += 1
-        losses = [sum(float(h["best_val_loss"]) for _, h in runs[c]) / pairs for c in AUTO_CELLS]
+        losses = [sum(_loss(h) for _, h in runs[c]) / pairs for c in AUTO_CELLS]
         best = choose(losses)
         if best == 0:
             break
     chosen = AUTO_CELLS[best]
-    choice = {"cells": list(AUTO_CELLS), "val_loss": losses, "seeds": pairs, "chosen": chosen}
+    choice = {
+        "cells": list(AUTO_CELLS),
+        "val_loss": [v if math.isfinite(v) else None for v in losses],  # None: diverged
+        "seeds": pairs,
+        "chosen": chosen,
+    }
     return FirstMembers(replace(cfg, cell=chosen), runs[chosen][: cfg.ensemble], choice, done)
+
+
+def _train(member: Member, cfg: ModelConfig, k: int, index: int, total: int, rival: bool):
+    """One training for the choice. A rival cell that diverges loses the choice (its loss is
+    infinite) instead of ending the run: the default cell's members are still good."""
+    try:
+        return member(cfg, k, index, total)
+    except TrainingError:
+        if not rival:
+            raise
+        return None, {"best_val_loss": math.inf}
+
+
+def _loss(history: dict) -> float:
+    return float(history["best_val_loss"])
 
 
 def choose(losses: list[float]) -> int:

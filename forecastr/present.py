@@ -114,7 +114,10 @@ def cell_choice_text(choice: dict) -> str:
     """``"RNN (validation loss GRU 0.6636, RNN 0.6378, mean of 2 seeds; another cell
     replaces the GRU when 2% lower)"``: what ``--model auto`` chose and why."""
     cells = [c.upper() for c in choice["cells"]]
-    losses = ", ".join(f"{c} {v:.4f}" for c, v in zip(cells, choice["val_loss"], strict=True))
+    losses = ", ".join(
+        f"{c} {'diverged' if v is None else f'{v:.4f}'}"
+        for c, v in zip(cells, choice["val_loss"], strict=True)
+    )
     seeds = choice.get("seeds", 1)
     mean = f", mean of {seeds} seeds" if seeds > 1 else ""
     return (

@@ -11,9 +11,10 @@ import pandas as pd
 import pytest
 from conftest import make_panel
 
-from forecastr import api, cellchoice
+from forecastr import api, cellchoice, present
 from forecastr.cli import app
 from forecastr.config import AUTO_CELL_MARGIN, AUTO_CELLS, ModelConfig, TrainConfig, TrainOptions
+from forecastr.errors import TrainingError
 
 OPTS = {"hidden": 8, "layers": 1, "window": 12, "horizon": 4, "ensemble": 2}
 TRAIN = {"epochs": 3, "batch_size": 16, "max_batches": 3, "seed": 5, "patience": 100}
@@ -93,6 +94,26 @@ def test_an_ensemble_of_one_keeps_only_member_0_of_the_winner():
         cfg, AUTO, True, Recorder({"gru": [1.0, 1.0], "rnn": [0.9, 0.9]})
     )
     assert first.cfg.cell == "rnn" and [n for n, _ in first.trained] == ["rnn-0"]
+
+
+def test_a_rival_that_diverges_loses_and_a_diverged_default_still_stops_the_run():
+    class Diverging(Recorder):
+        def __call__(self, cfg, k, index, total):
+            if cfg.cell == self.bad:
+                raise TrainingError("the training loss became nan in epoch 2")
+            return super().__call__(cfg, k, index, total)
+
+    cfg = ModelConfig(window=8, horizon=2, ensemble=2)
+    rival = Diverging({"gru": [1.0, 1.0]})
+    rival.bad = "rnn"
+    first = cellchoice.first_members(cfg, AUTO, True, rival)
+    assert first.cfg.cell == "gru" and [n for n, _ in first.trained] == ["gru-0"]
+    assert first.choice["val_loss"] == [1.0, None]
+    assert "RNN diverged" in present.cell_choice_text(first.choice)
+    default = Diverging({"rnn": [1.0]})
+    default.bad = "gru"
+    with pytest.raises(TrainingError):
+        cellchoice.first_members(cfg, AUTO, True, default)
 
 
 @pytest.mark.parametrize("auto, holdout", [(False, True), (True, False)])
