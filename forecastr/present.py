@@ -75,6 +75,8 @@ class TrainProgress:
         if self.bar is None:
             return
         desc = f"member {ev['member'] + 1}/{ev['members']}" if ev["members"] > 1 else "training"
+        if ev.get("cell"):
+            desc += f" ({ev['cell'].upper()})"
         refit = ev.get("phase") == "refit"
         if refit:
             desc = f"refit {desc}" if ev["members"] > 1 else "refit on every point"

@@ -148,8 +148,9 @@ def fit(
 
     def member(cfg: ModelConfig, k: int, index: int, total: int) -> tuple[nn.Module, dict]:
         fixed = None if epochs is None else max(1, int(epochs[k]))
+        told = None if progress is None else lambda ev: progress({**ev, "cell": cfg.cell})
         return _train_one(
-            cfg, train_cfg, z, train_w, val_w, train_cfg.seed + k, device, progress,
+            cfg, train_cfg, z, train_w, val_w, train_cfg.seed + k, device, told,
             member_index=index, members=total, fixed_epochs=fixed,
         )  # fmt: skip
 

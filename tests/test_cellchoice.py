@@ -176,3 +176,18 @@ def test_cli_shows_the_choice_and_a_named_cell_skips_it(runner, tmp_path):
     assert "--model auto" not in named.output
     saved = json.loads((tmp_path / "b" / "config.json").read_text())
     assert saved["model"]["cell"] == "lstm" and saved["training"]["auto_cell"] is False
+
+
+def test_progress_names_the_cell_of_each_training(monkeypatch):
+    monkeypatch.setattr(cellchoice, "choose", lambda losses: 0)  # the GRU, at once
+    events: list[dict] = []
+    api.train(make_panel([60, 70]), **OPTS, **TRAIN, save_model=False, progress=events.append)
+    # The holdout run: member 0 as GRU and as RNN, then member 1; the refit: its 2 members.
+    seen = list(dict.fromkeys((e["phase"], e["member"], e["members"], e["cell"]) for e in events))
+    assert seen == [
+        ("holdout", 0, 3, "gru"),
+        ("holdout", 1, 3, "rnn"),
+        ("holdout", 2, 3, "gru"),
+        ("refit", 0, 2, "gru"),
+        ("refit", 1, 2, "gru"),
+    ]
