@@ -28,7 +28,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from forecastr.config import BASES, CELLS, DECODERS, ModelConfig, choices_text
+from forecastr.config import BASES, CELL_CHOICES, CELLS, DECODERS, ModelConfig, choices_text
 from forecastr.fastgru import FastGRU
 from forecastr.intervals import Calibration, Nesting, network_quantiles, signed
 
@@ -58,7 +58,8 @@ RNN_MODULES: dict[str, type[nn.RNN] | type[nn.LSTM] | type[nn.GRU]] = {
 def validate_config(cfg: ModelConfig) -> None:
     """Raise ValueError with a one-line reason for an impossible configuration."""
     if cfg.cell not in CELLS:
-        raise ValueError(f"unknown model {cfg.cell!r}; choose {choices_text(CELLS)}")
+        # Named as --model takes it: auto (the default, chosen in training) or a cell.
+        raise ValueError(f"unknown model {cfg.cell!r}; choose {choices_text(CELL_CHOICES)}")
     if cfg.decoder not in DECODERS:
         raise ValueError(f"unknown decoder {cfg.decoder!r}; choose {choices_text(DECODERS)}")
     if cfg.attention and cfg.decoder != "seq2seq":

@@ -94,7 +94,7 @@ def test_ensemble_and_scaled_shapes(cell):
 @pytest.mark.parametrize(
     "change,fragment",
     [
-        ({"cell": "xyz"}, "unknown model"),
+        ({"cell": "xyz"}, "unknown model 'xyz'; choose auto, rnn, lstm or gru"),
         ({"decoder": "tcn"}, "unknown decoder"),
         ({"attention": True}, "--attention needs --decoder seq2seq"),
         ({"window": 1}, "--window"),
