@@ -53,7 +53,7 @@ def first_members(cfg: ModelConfig, tc: TrainConfig, holdout: bool, member: Memb
         for i, c in enumerate(AUTO_CELLS):
             runs[c].append(_train(member, replace(one, cell=c), pairs - 1, done, total, i > 0))
             done += 1
-        losses = [sum(_loss(h) for _, h in runs[c]) / pairs for c in AUTO_CELLS]
+        losses = [sum(h["best_val_loss"] for _, h in runs[c]) / pairs for c in AUTO_CELLS]
         best = choose(losses)
         if best == 0:
             break
@@ -76,10 +76,6 @@ def _train(member: Member, cfg: ModelConfig, k: int, index: int, total: int, riv
         if not rival:
             raise
         return None, {"best_val_loss": math.inf}
-
-
-def _loss(history: dict) -> float:
-    return float(history["best_val_loss"])
 
 
 def choose(losses: list[float]) -> int:

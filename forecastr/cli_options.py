@@ -102,7 +102,7 @@ CellOpt = Annotated[
         "--model",
         "-m",
         help="Recurrent cell. auto: the GRU, or the vanilla RNN when its validation loss is "
-        "2% lower (the first member trains as both).",
+        "2% lower for the first member and for the mean of the first two (each trains as both).",
         rich_help_panel=G_MODEL,
     ),
 ]

@@ -114,7 +114,7 @@ def seasons_text(seasons) -> str:
 
 def cell_choice_text(choice: dict) -> str:
     """``"RNN (validation loss GRU 0.6636, RNN 0.6378, mean of 2 seeds; another cell
-    replaces the GRU when 2% lower)"``: what ``--model auto`` chose and why."""
+    replaces the GRU when 2% lower on one seed and on two)"``: what ``--model auto`` chose."""
     cells = [c.upper() for c in choice["cells"]]
     losses = ", ".join(
         f"{c} {'diverged' if v is None else f'{v:.4f}'}"
@@ -124,7 +124,7 @@ def cell_choice_text(choice: dict) -> str:
     mean = f", mean of {seeds} seeds" if seeds > 1 else ""
     return (
         f"{choice['chosen'].upper()} (validation loss {losses}{mean}; another cell replaces "
-        f"the {cells[0]} when {AUTO_CELL_MARGIN:.0%} lower)"
+        f"the {cells[0]} when {AUTO_CELL_MARGIN:.0%} lower on one seed and on two)"
     )
 
 
