@@ -20,14 +20,13 @@ import numpy as np
 import torch
 
 from forecastr.intervals import MAX_FACTOR, Calibration, conformal_fit, increments
-from forecastr.models import Scaled
+from forecastr.models import INFERENCE_CHUNK, Scaled
 from forecastr.scaling import ScalerParams
 from forecastr.windows import Split, right_aligned_padded
 
 # Calibration windows scored at most: beyond this, series are taken evenly spaced. 2**16
 # windows give thousands of residuals per step, far more than any rank needs.
 MAX_WINDOWS = 1 << 16
-_CHUNK = 4096  # windows per forward pass
 # Real points a calibration window reads at least, whatever the window (fewer only when no
 # series has that many): with 1, windows of two-point histories made M3 yearly's 95% intervals
 # thousands of times too wide.
@@ -175,5 +174,6 @@ def scaled_outputs(model: Scaled, inputs: np.ndarray, rows: np.ndarray) -> np.nd
     loc = torch.from_numpy(np.asarray(model.loc.numpy()[rows], dtype=np.float32))[:, None]
     scale = torch.from_numpy(np.asarray(model.scale.numpy()[rows], dtype=np.float32))[:, None]
     x = (torch.from_numpy(inputs.astype(np.float32)) - loc) / scale
-    out = [model.model(x[i : i + _CHUNK]).double().numpy() for i in range(0, len(x), _CHUNK)]
+    step = INFERENCE_CHUNK
+    out = [model.model(x[i : i + step]).double().numpy() for i in range(0, len(x), step)]
     return np.concatenate(out)

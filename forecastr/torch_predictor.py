@@ -17,12 +17,10 @@ import torch
 from forecastr.config import ModelConfig
 from forecastr.errors import ArtifactError, InputError
 from forecastr.intervals import Calibration
-from forecastr.models import Scaled, build, head_taus, model_name
+from forecastr.models import INFERENCE_CHUNK, Scaled, build, head_taus, model_name
 
 if TYPE_CHECKING:
     from forecastr.scaling import ScalerParams
-
-_CHUNK = 4096  # windows per forward pass in forecast(): bounded memory for huge batches
 
 
 class TorchPredictor:
@@ -136,8 +134,9 @@ class TorchPredictor:
         x = torch.from_numpy(np.asarray(windows, dtype=np.float32))
         out = []
         with torch.inference_mode():
-            for i in range(0, len(x), _CHUNK):
-                out.append(self.module(x[i : i + _CHUNK], idx[i : i + _CHUNK]).numpy())
+            for i in range(0, len(x), INFERENCE_CHUNK):  # bounded memory for huge batches
+                rows = slice(i, i + INFERENCE_CHUNK)
+                out.append(self.module(x[rows], idx[rows]).numpy())
         if not out:
             k = len(self.network_quantiles)
             return np.zeros((0, self.horizon, 1 + k) if k else (0, self.horizon))

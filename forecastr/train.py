@@ -24,7 +24,14 @@ from forecastr.config import DEVICES, LOSS_SCALES, LOSSES, SCALERS, TrainConfig,
 from forecastr.errors import InputError, TrainingError
 from forecastr.intervals import Calibration
 from forecastr.losses import Pinball, series_weights
-from forecastr.models import ModelConfig, Scaled, build, head_taus, validate_config
+from forecastr.models import (
+    INFERENCE_CHUNK,
+    ModelConfig,
+    Scaled,
+    build,
+    head_taus,
+    validate_config,
+)
 from forecastr.panel import Panel
 from forecastr.scaling import ScalerParams, fit_scaler
 from forecastr.windows import (
@@ -457,20 +464,22 @@ def _report(progress, member, members, epoch, total, train_loss, val_loss, norms
 
 
 @torch.no_grad()
-def _evaluate(
-    model, z, windows: DeviceWindows, span, w, loss_fn, point_fn, chunk: int = 4096
-) -> float:
-    """Mean validation loss over all validation windows (the decoder feeds itself)."""
+def _evaluate(model, z, windows: DeviceWindows, span, w, loss_fn, point_fn) -> float:
+    """Mean validation loss over all validation windows (the decoder feeds itself). The
+    forecasts are made a block at a time (cache-sized blocks on the CPU) and scored together,
+    so the loss does not depend on the block size."""
     model.eval()
-    total = torch.zeros((), device=z.device)
-    n = 0
+    chunk = INFERENCE_CHUNK if z.device.type == "cpu" else MAX_VAL_WINDOWS
+    preds, targets = [], []
     for i in range(0, len(windows), chunk):
-        rows = slice(i, i + chunk)
-        block, _ = windows.block(z, rows, span)  # validation windows are whole
-        pred = _point(model(block[:, :w]))  # early stopping watches the point forecast alone
-        total += windows.loss(loss_fn, point_fn, pred, block[:, w:], rows, None) * len(block)
-        n += len(block)
-    return float(total) / max(n, 1)
+        block, _ = windows.block(z, slice(i, i + chunk), span)  # validation windows are whole
+        preds.append(_point(model(block[:, :w])))  # early stopping watches the point alone
+        targets.append(block[:, w:])
+    if not preds:
+        return 0.0
+    n = len(windows)
+    total = windows.loss(loss_fn, point_fn, torch.cat(preds), torch.cat(targets), slice(0, n), None)
+    return float(total * n) / n  # the float32 sum over windows, then the mean
 
 
 def _summarise(histories, seconds, tc, device) -> dict:
