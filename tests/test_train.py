@@ -15,7 +15,7 @@ from forecastr.errors import InputError, TrainingError
 from forecastr.models import ModelConfig
 from forecastr.panel import Panel
 from forecastr.train import TrainConfig, _teacher_ratio, fit
-from forecastr.windows import val_window_starts
+from forecastr.windows import val_window_starts, window_series
 
 W, H = 12, 4
 OPTS = {"cell": "gru", "hidden": 8, "layers": 1, "window": W, "horizon": H, "ensemble": 1}
@@ -163,6 +163,26 @@ def test_early_stopping_restores_the_best_weights():
     h = result.history
     assert h["val_loss"][-1] > h["best_val_loss"]  # the last epoch was worse...
     assert val_loss_of(result, panel) == pytest.approx(h["best_val_loss"], rel=1e-5)  # ...not kept
+
+
+def test_the_validation_loss_does_not_depend_on_the_forward_block_size(monkeypatch):
+    # Validation forecasts are made a cache-sized block at a time and scored together: blocks
+    # of 3 windows give the same losses, bit for bit, as one block of all of them.
+    panel = noise_panel()
+    whole = fit(panel, tiny(), fast(epochs=4, patience=100)).history["val_loss"]
+    monkeypatch.setattr(train, "INFERENCE_CHUNK", 3)
+    blocks = fit(panel, tiny(), fast(epochs=4, patience=100)).history["val_loss"]
+    assert blocks == whole
+
+
+def test_validation_windows_are_capped_evenly_over_the_series(monkeypatch):
+    # Above the cap, the windows scored are spread over every series, not the first ones.
+    monkeypatch.setattr(train, "MAX_VAL_WINDOWS", 6)
+    panel = panel_of(*(sine(seed=k) for k in range(4)))
+    split = fit(panel, tiny(), fast(epochs=1)).split
+    _, val = train._window_starts(split, refit=False)
+    assert len(val) == 6 and len(val_window_starts(split)) > 6
+    assert set(window_series(split, val)) == {0, 1, 2, 3}
 
 
 def test_without_improvement_stops_at_epochs():
