@@ -19,7 +19,13 @@ from dataclasses import replace
 import numpy as np
 import torch
 
-from forecastr.intervals import MAX_FACTOR, Calibration, conformal_fit, increments
+from forecastr.intervals import (
+    MAX_FACTOR,
+    Calibration,
+    increments,
+    stratified_fit,
+    trendiness,
+)
 from forecastr.models import INFERENCE_CHUNK, Scaled
 from forecastr.scaling import ScalerParams
 from forecastr.windows import Split, right_aligned_padded
@@ -56,8 +62,16 @@ def calibrate(
     inside = (steps >= lo[:, None]) & (steps < hi[:, None])
     actual = np.where(inside, y[np.minimum(steps, len(y) - 1)], np.nan)  # test never read
     actual = (actual - scaler.loc[rows][:, None]) / scaler.scale[rows][:, None]
-    fitted = conformal_fit(actual, raw, taus, targets=steps)
+    fitted = stratified_fit(actual, raw, taus, steps, trendiness(inputs))
     cal = replace(fitted, windows=len(rows), series=len(series))
+    if cal.trending is not None:  # each stratum's own windows and series
+        up = trendiness(inputs) > cal.cut
+        cal = replace(
+            cal,
+            windows=int((~up).sum()),
+            series=len(np.unique(rows[~up])),
+            trending=replace(cal.trending, windows=int(up.sum()), series=len(np.unique(rows[up]))),
+        )
     model.calibrate(cal, taus)
     return cal
 
@@ -93,25 +107,37 @@ def transfer(
         return cal
     rows, starts, ends, _, _ = _origins(split, series)
     inputs = right_aligned_padded(y, starts, ends, split.window)  # (N, W)
+    # Each stratum is matched on its own windows (the same inputs for both models).
+    up = trendiness(inputs) > cal.cut if cal.trending is not None else np.zeros(len(rows), bool)
+    margin = cal.margin if cal.trending is None else cal.trending.margin
+    margins = np.where(up[:, None, None], margin, cal.margin)  # (N, H, K)
 
     def sizes(model: Scaled, scaler: ScalerParams) -> np.ndarray:
         """(N, H, K) each window's increments plus margins, in the data's units."""
-        raw = increments(scaled_outputs(model, inputs, rows), cal.margin, taus)
+        raw = increments(scaled_outputs(model, inputs, rows), margins, taus)
         return np.abs(raw) * scaler.scale[rows][:, None, None]
 
-    wanted = cal.factor * sizes(hold_model, hold_scaler)  # the holdout's calibrated increments
-    raw = sizes(refit_model, refit_scaler)
-    ok = (raw > 0) & np.isfinite(wanted) & np.isfinite(raw)
-    ratio = np.where(ok, wanted / np.where(ok, raw, 1.0), np.nan)
+    held, refitted = sizes(hold_model, hold_scaler), sizes(refit_model, refit_scaler)
+    matched = _matched(cal, held[~up], refitted[~up])
+    if cal.trending is not None:
+        matched = replace(matched, trending=_matched(cal.trending, held[up], refitted[up]))
+    refit_model.calibrate(matched, taus)
+    return matched
+
+
+def _matched(cal: Calibration, held: np.ndarray, refitted: np.ndarray) -> Calibration:
+    """``cal`` with each factor (H, K) making the refit's increments ``refitted`` (N, H, K) as
+    wide as the holdout's calibrated ones (``cal.factor * held``): the median ratio."""
+    wanted = cal.factor * held  # the holdout's calibrated increments
+    ok = (refitted > 0) & np.isfinite(wanted) & np.isfinite(refitted)
+    ratio = np.where(ok, wanted / np.where(ok, refitted, 1.0), np.nan)
     has = ok.any(axis=0)  # (H, K); a 0.5 quantile has no increment: its factor stays
     median = np.nanmedian(np.where(has, ratio, 0.0), axis=0)
     factor = np.where(has, median, cal.factor)
     if not cal.guaranteed:
         factor = np.maximum(factor, 1.0)
     factor = np.clip(factor, 0.0, MAX_FACTOR)
-    matched = replace(cal, factor=factor, transferred=True)
-    refit_model.calibrate(matched, taus)
-    return matched
+    return replace(cal, factor=factor, transferred=True)
 
 
 def _series(split: Split) -> np.ndarray:

@@ -38,12 +38,7 @@ from forecastr.config import (
 )
 from forecastr.errors import ForecastrError
 from forecastr.forecast import Schema
-from forecastr.intervals import (
-    MAX_FACTOR,
-    MAX_QUANTILES,
-    MIN_TAU,
-    network_quantiles,
-)
+from forecastr.intervals import MAX_FACTOR, MAX_QUANTILES, MIN_TAU, network_quantiles
 from forecastr.jsonfields import (
     MAX_TEXT_CHARS,
     MISSING,
@@ -180,6 +175,11 @@ def check_calibration(w: Where, d: Any, m: dict, prefix: str = "calibration") ->
         for h, row in enumerate(rows):
             _numbers(w, row, f"{prefix}.{key}[{h}]", k, 0.0, hi)
     _numbers(w, d.get("shift", MISSING), f"{prefix}.shift", horizon, -1e12, 1e12)
+    if prefix == "calibration" and ("trend_cut" in d or "trending" in d):  # two strata
+        cut, steep = d.get("trend_cut", MISSING), d.get("trending")
+        if not (is_number(cut) and 0.0 <= cut <= 1.0):
+            raise w.refuse(f"{prefix}.trend_cut", cut, "a trendiness in [0, 1] (with trending)")
+        check_calibration(w, MISSING if steep is None else steep, m, f"{prefix}.trending")
 
 
 def check_calibration_summary(w: Where, d: Any, horizon: int, k: int, prefix: str) -> None:

@@ -30,7 +30,7 @@ from torch import Tensor, nn
 
 from forecastr.config import BASES, CELL_CHOICES, CELLS, DECODERS, ModelConfig, choices_text
 from forecastr.fastgru import FastGRU
-from forecastr.intervals import Calibration, Nesting, network_quantiles, signed
+from forecastr.intervals import TREND_TINY, Calibration, Nesting, network_quantiles, signed
 
 __all__ = [
     "CELLS",
@@ -353,6 +353,13 @@ class Ensemble(nn.Module):
         return torch.stack([m(x) for m in self.members], dim=0).mean(dim=0)
 
 
+def trendiness(x: Tensor) -> Tensor:
+    """(B,) how steadily each window (B, W) moves one way, as ``intervals.trendiness``."""
+    steps = x[:, 1:] - x[:, :-1]
+    size = steps.abs().mean(dim=1).clamp_min(TREND_TINY)
+    return steps.mean(dim=1).abs() / size
+
+
 def build(cfg: ModelConfig) -> nn.Module:
     """The module for ``cfg``: one network, or an ensemble of ``cfg.ensemble``."""
     members = [ForecastNet(cfg) for _ in range(cfg.ensemble)]
@@ -360,7 +367,10 @@ def build(cfg: ModelConfig) -> nn.Module:
 
 
 # The calibration's constants on Scaled (left out of the state dict; see Scaled).
-CALIBRATION_BUFFERS = ("factor", "margin", "centre_shift", "diff", "path")
+CALIBRATION_BUFFERS = (
+    "factor", "margin", "centre_shift", "diff", "path", "trend_cut", "trend_factor",
+    "trend_margin", "trend_shift",
+)  # fmt: skip
 
 
 class Scaled(nn.Module):
@@ -385,6 +395,10 @@ class Scaled(nn.Module):
     centre_shift: Tensor  # (H,) the centre's conformal move
     diff: Tensor  # (1 + K, K) increments = outputs @ diff
     path: Tensor  # (K, K) which increments add up to each quantile
+    trend_cut: Tensor  # (1,) trendiness above which a window uses the trend_* ones; (0,): none
+    trend_factor: Tensor  # (H, K) the trending windows' factor, margin and shift
+    trend_margin: Tensor
+    trend_shift: Tensor
 
     def __init__(self, model: nn.Module, loc: Tensor, scale: Tensor):
         super().__init__()
@@ -407,6 +421,13 @@ class Scaled(nn.Module):
         self.factor, self.centre_shift = as_f32(cal.factor), as_f32(cal.shift)
         self.margin = as_f32(signed(cal.margin, taus))
         self.diff, self.path, self.centre = as_f32(diff), as_f32(path), nest.centre
+        steep = cal.trending if cal.stratified else None
+        self.trend_cut = as_f32([cal.cut] if steep is not None else [])
+        self.trend_factor = as_f32(steep.factor) if steep is not None else torch.zeros(0)
+        self.trend_margin = (
+            as_f32(signed(steep.margin, taus)) if steep is not None else torch.zeros(0)
+        )
+        self.trend_shift = as_f32(steep.shift) if steep is not None else torch.zeros(0)
 
     def forward(self, x: Tensor, series: Tensor) -> Tensor:
         loc = self.loc[series].unsqueeze(1)  # (B, 1)
@@ -415,8 +436,14 @@ class Scaled(nn.Module):
         if out.dim() == 2:
             return out * scale + loc
         if self.factor.numel():
-            centre = out[..., self.centre : self.centre + 1] + self.centre_shift.unsqueeze(-1)
-            increments = out @ self.diff + self.margin  # (B, H, K)
-            moved = centre + (self.factor * increments) @ self.path
+            factor, margin, shift = self.factor, self.margin, self.centre_shift
+            if self.trend_cut.numel():  # two strata: each window's by its trendiness
+                up = (trendiness(x) > self.trend_cut).view(-1, 1, 1)  # (B, 1, 1)
+                factor = torch.where(up, self.trend_factor, factor)  # (B, H, K)
+                margin = torch.where(up, self.trend_margin, margin)
+                shift = torch.where(up[..., 0], self.trend_shift, shift)  # (B, H)
+            centre = out[..., self.centre : self.centre + 1] + shift.unsqueeze(-1)
+            increments = out @ self.diff + margin  # (B, H, K)
+            moved = centre + (factor * increments) @ self.path
             out = torch.cat([out[..., :1], moved], dim=-1)
         return out * scale.unsqueeze(-1) + loc.unsqueeze(-1)
