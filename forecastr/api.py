@@ -385,6 +385,7 @@ def _make_refit(fc: Loaded) -> Callable[[Panel, int], TorchPredictor]:
     """refit(panel, fold): retrain the loaded model's stored configuration on the fold's history."""
     if not fc.training_config:
         raise InputError("--refit needs a model directory (an ONNX file cannot be retrained)")
+    from forecastr.models import model_name
     from forecastr.torch_predictor import TorchPredictor
     from forecastr.train import fit
 
@@ -393,9 +394,12 @@ def _make_refit(fc: Loaded) -> Callable[[Panel, int], TorchPredictor]:
 
     def refit(panel: Panel, fold: int) -> TorchPredictor:
         result = fit(panel, mcfg, replace(tcfg, test_size=0, seed=tcfg.seed + fold))
-        # Trained on the fold's history only: nothing of the fold's test points to overlap
-        # (--model auto chooses the fold's cell on the fold's own validation windows).
-        return TorchPredictor(result.model, panel.ids, result.model_cfg, train_end=None)
+        # Trained on the fold's history only: nothing of the fold's test points to overlap.
+        fc = TorchPredictor(result.model, panel.ids, result.model_cfg, train_end=None)
+        if tcfg.auto_cell:  # each fold chooses its cell on its own validation windows:
+            cell = result.model_cfg.cell.upper()  # named for the choice: e.g. 'AUTO x3'
+            fc.name = model_name(result.model_cfg).replace(cell, "AUTO", 1)
+        return fc
 
     return refit
 

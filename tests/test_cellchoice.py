@@ -191,3 +191,17 @@ def test_progress_names_the_cell_of_each_training(monkeypatch):
         ("refit", 0, 2, "gru"),
         ("refit", 1, 2, "gru"),
     ]
+
+
+def test_evaluate_refit_names_a_chosen_cell_auto(tmp_path):
+    # Each fold of `evaluate --refit` chooses its own cell, so the method is not named after
+    # fold 0's; a model trained with a named cell keeps that name.
+    panel, csv = make_panel([60, 70]), tmp_path / "data.csv"
+    ids = np.repeat(panel.ids, panel.lengths)
+    pd.DataFrame({"unique_id": ids, "ds": panel.ds, "y": panel.y}).to_csv(csv, index=False)
+    small = {**OPTS, "ensemble": 1, **TRAIN}
+    api.train(str(csv), **small, out=str(tmp_path / "auto"))
+    api.train(str(csv), **small, cell="gru", out=str(tmp_path / "gru"))
+    auto, _, _ = api.evaluate(str(csv), str(tmp_path / "auto"), folds=2, refit=True)
+    named, _, _ = api.evaluate(str(csv), str(tmp_path / "gru"), folds=2, refit=True)
+    assert auto.model == "AUTO" and named.model == "GRU"
