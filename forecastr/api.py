@@ -396,9 +396,8 @@ def _make_refit(fc: Loaded) -> Callable[[Panel, int], TorchPredictor]:
         result = fit(panel, mcfg, replace(tcfg, test_size=0, seed=tcfg.seed + fold))
         # Trained on the fold's history only: nothing of the fold's test points to overlap.
         fc = TorchPredictor(result.model, panel.ids, result.model_cfg, train_end=None)
-        if tcfg.auto_cell:  # each fold chooses its cell on its own validation windows:
-            cell = result.model_cfg.cell.upper()  # named for the choice: e.g. 'AUTO x3'
-            fc.name = model_name(result.model_cfg).replace(cell, "AUTO", 1)
+        if tcfg.auto_cell:  # each fold chooses its cell on its own validation windows
+            fc.name = model_name(result.model_cfg, cell="auto")  # e.g. 'AUTO x3'
         return fc
 
     return refit

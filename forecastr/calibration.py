@@ -62,10 +62,12 @@ def calibrate(
     inside = (steps >= lo[:, None]) & (steps < hi[:, None])
     actual = np.where(inside, y[np.minimum(steps, len(y) - 1)], np.nan)  # test never read
     actual = (actual - scaler.loc[rows][:, None]) / scaler.scale[rows][:, None]
-    fitted = stratified_fit(actual, raw, taus, steps, trendiness(inputs))
-    cal = replace(fitted, windows=len(rows), series=len(series))
+    trend = trendiness(inputs)
+    cal = replace(
+        stratified_fit(actual, raw, taus, steps, trend), windows=len(rows), series=len(series)
+    )
     if cal.trending is not None:  # each stratum's own windows and series
-        up = trendiness(inputs) > cal.cut
+        up = cal.trending_windows(trend)
         cal = replace(
             cal,
             windows=int((~up).sum()),
@@ -108,7 +110,7 @@ def transfer(
     rows, starts, ends, _, _ = _origins(split, series)
     inputs = right_aligned_padded(y, starts, ends, split.window)  # (N, W)
     # Each stratum is matched on its own windows (the same inputs for both models).
-    up = trendiness(inputs) > cal.cut if cal.trending is not None else np.zeros(len(rows), bool)
+    up = cal.trending_windows(trendiness(inputs))
     margin = cal.margin if cal.trending is None else cal.trending.margin
     margins = np.where(up[:, None, None], margin, cal.margin)  # (N, H, K)
 

@@ -197,6 +197,12 @@ class Calibration:
         """Whether windows above trendiness ``cut`` use the factors of ``trending``."""
         return self.cut is not None and self.trending is not None
 
+    def trending_windows(self, trend: np.ndarray) -> np.ndarray:
+        """(N,) which windows, by their ``trend`` (N,), use ``trending``'s numbers (none
+        without two strata)."""
+        trend = np.asarray(trend)
+        return trend > self.cut if self.stratified else np.zeros(trend.shape, bool)
+
     def to_dict(self) -> dict:
         d = self._fields()
         if self.stratified:
@@ -455,9 +461,9 @@ def apply_calibration(
     nest = Nesting.of(taus)
     _, path = nest.matrices()
     factor, margin, shift = cal.factor, cal.margin, cal.shift
-    if cal.stratified:
-        assert cal.trending is not None and trend is not None, "a stratified calibration"
-        up = (np.asarray(trend) > cal.cut)[:, None, None]
+    if cal.trending is not None:
+        assert trend is not None, "a stratified calibration needs each window's trend"
+        up = cal.trending_windows(trend)[:, None, None]
         factor = np.where(up, cal.trending.factor, factor)
         margin = np.where(up, cal.trending.margin, margin)
         shift = np.where(up[:, :, 0], cal.trending.shift, shift)

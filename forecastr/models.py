@@ -88,9 +88,10 @@ def head_taus(cfg: ModelConfig) -> tuple[float, ...]:
     return network_quantiles(cfg.levels, cfg.quantiles)
 
 
-def model_name(cfg: ModelConfig) -> str:
-    """The network's name in tables and files: e.g. 'GRU', 'BiLSTM seq2seq+attn', 'GRU x3'."""
-    name = ("Bi" if cfg.bidirectional else "") + cfg.cell.upper()
+def model_name(cfg: ModelConfig, cell: str | None = None) -> str:
+    """The network's name in tables and files: e.g. 'GRU', 'BiLSTM seq2seq+attn', 'GRU x3';
+    ``cell`` names the cell otherwise (e.g. 'auto' when each run chooses its own)."""
+    name = ("Bi" if cfg.bidirectional else "") + (cell or cfg.cell).upper()
     if cfg.decoder == "seq2seq":
         name += " seq2seq" + ("+attn" if cfg.attention else "")
     if cfg.ensemble > 1:
@@ -421,13 +422,11 @@ class Scaled(nn.Module):
         self.factor, self.centre_shift = as_f32(cal.factor), as_f32(cal.shift)
         self.margin = as_f32(signed(cal.margin, taus))
         self.diff, self.path, self.centre = as_f32(diff), as_f32(path), nest.centre
-        steep = cal.trending if cal.stratified else None
+        steep = cal.trending  # two strata: the trending windows' own numbers; else empty
         self.trend_cut = as_f32([cal.cut] if steep is not None else [])
-        self.trend_factor = as_f32(steep.factor) if steep is not None else torch.zeros(0)
-        self.trend_margin = (
-            as_f32(signed(steep.margin, taus)) if steep is not None else torch.zeros(0)
-        )
-        self.trend_shift = as_f32(steep.shift) if steep is not None else torch.zeros(0)
+        self.trend_factor = as_f32(steep.factor if steep is not None else [])
+        self.trend_margin = as_f32(signed(steep.margin, taus) if steep is not None else [])
+        self.trend_shift = as_f32(steep.shift if steep is not None else [])
 
     def forward(self, x: Tensor, series: Tensor) -> Tensor:
         loc = self.loc[series].unsqueeze(1)  # (B, 1)

@@ -44,6 +44,11 @@ class Recorder:
 AUTO = TrainConfig(auto_cell=True)
 
 
+def record(val_loss: list, seeds: int, chosen: str) -> dict:
+    """The choice's record in a run's summary."""
+    return {"cells": list(AUTO_CELLS), "val_loss": val_loss, "seeds": seeds, "chosen": chosen}
+
+
 def test_a_clear_first_seed_is_confirmed_on_a_second_and_its_members_are_kept():
     cfg = ModelConfig(window=8, horizon=2, cell="lstm", ensemble=3)
     rec = Recorder({"gru": [1.0, 1.0], "rnn": [0.9, 0.95]})
@@ -57,12 +62,7 @@ def test_a_clear_first_seed_is_confirmed_on_a_second_and_its_members_are_kept():
     ]
     assert first.cfg == replace(cfg, cell="rnn") and first.runs == 4
     assert [net for net, _ in first.trained] == ["rnn-0", "rnn-1"]
-    assert first.choice == {
-        "cells": ["gru", "rnn"],
-        "val_loss": [1.0, pytest.approx(0.925)],
-        "seeds": 2,
-        "chosen": "rnn",
-    }
+    assert first.choice == record([1.0, pytest.approx(0.925)], 2, "rnn")
 
 
 def test_a_first_seed_the_second_does_not_confirm_keeps_the_default():
@@ -80,12 +80,7 @@ def test_a_near_tie_on_the_first_seed_keeps_the_default_at_once():
     first = cellchoice.first_members(cfg, AUTO, True, rec)
     assert rec.calls == [("gru", 1, 0, 0, 2), ("rnn", 1, 0, 1, 2)]
     assert first.cfg.cell == "gru" and [n for n, _ in first.trained] == ["gru-0"]
-    assert first.choice == {
-        "cells": ["gru", "rnn"],
-        "val_loss": [1.0, 0.99],
-        "seeds": 1,
-        "chosen": "gru",
-    }
+    assert first.choice == record([1.0, 0.99], 1, "gru")
 
 
 def test_an_ensemble_of_one_keeps_only_member_0_of_the_winner():
