@@ -15,6 +15,7 @@ from collections.abc import Callable
 import numpy as np
 
 from forecastr.errors import InputError
+from forecastr.theta import theta_forecast
 
 Baseline = Callable[..., np.ndarray]
 
@@ -152,6 +153,44 @@ def window_mean(
     return np.repeat(_row_nanmean(history[:, -w:])[:, None], horizon, axis=1)  # (S, H)
 
 
+# Points of each history the Theta method reads at most: its fit is one pass over them, and
+# the older points of a long series barely move the smoothed level or the fitted line.
+THETA_HISTORY = 1024
+
+
+def theta(
+    history: np.ndarray, horizon: int, *, season_length: int = 1, window: int = 1
+) -> np.ndarray:
+    """The optimised Theta method (:mod:`forecastr.theta`), seasonally adjusted at
+    ``season_length`` where the series shows that season, on each series' last
+    :data:`THETA_HISTORY` points. A series of one or two points gives ``naive``; so does any
+    series whose fit is not finite.
+
+    Args:
+        history: (S, T) right-aligned, NaN-padded history.
+        horizon: number of steps to forecast.
+        season_length: season length m, in steps (1: no seasonal adjustment).
+        window: ignored.
+
+    Returns:
+        (S, horizon) forecast.
+    """
+    _check(history, horizon)
+    m = _positive(season_length, "season_length")
+    recent = history[:, -THETA_HISTORY:]
+    # Fitted in units of each row's largest magnitude: squared errors of values near the
+    # float64 limit would overflow.
+    with np.errstate(invalid="ignore"):
+        size = np.nanmax(np.abs(recent), axis=1, initial=0.0, where=~np.isnan(recent))
+    size = np.where(np.isfinite(size) & (size > 0), size, 1.0)[:, None]  # (S, 1)
+    with np.errstate(all="ignore"):
+        out = theta_forecast(recent / size, horizon, m) * size
+    bad = ~np.isfinite(out).all(axis=1) & np.isfinite(history[:, -1])
+    if bad.any():
+        out[bad] = history[bad, -1:]
+    return out
+
+
 # Display order: the simplest first; the report and the CLI table keep this order.
 BASELINES: dict[str, Baseline] = {
     "naive": naive,
@@ -159,6 +198,7 @@ BASELINES: dict[str, Baseline] = {
     "drift": drift,
     "mean": mean,
     "window_mean": window_mean,
+    "theta": theta,
 }
 
 

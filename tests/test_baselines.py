@@ -96,7 +96,7 @@ def test_all_nan_series_gives_nan_without_crashing():
 
 
 def test_baselines_are_in_display_order():
-    assert list(BASELINES) == ["naive", "seasonal_naive", "drift", "mean", "window_mean"]
+    assert list(BASELINES) == ["naive", "seasonal_naive", "drift", "mean", "window_mean", "theta"]
 
 
 def test_bad_horizon_is_an_input_error():

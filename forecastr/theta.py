@@ -1,0 +1,155 @@
+"""The optimised Theta method, batched over series, in numpy. Torch-free.
+
+What it is for: the network's forecast is averaged with this one (``combine.py``). The two err
+differently: the network damps persistent trends that the Theta method extrapolates, and the
+Theta method misses the shapes the network learns across series. On the M3 and Tourism
+competitions the average beat both (docs/benchmarks.md, "Theta combination").
+
+The method (Fiorucci, Pellegrini, Louzada and Petropoulos 2016, "Models for optimising the
+theta method and their relationship to state space models"), per series:
+
+* **Seasonality.** With a season ``m > 1``, a positive series of at least two seasons is
+  seasonally adjusted by classical multiplicative decomposition when its autocorrelation at
+  lag ``m`` passes the usual 90% test (as Hyndman and Billah's ``thetaf``); the forecast is
+  re-seasonalised at the end.
+* **One-step forecasts** of the adjusted series ``Y_1..Y_n``::
+
+      Yhat_t = l_{t-1} + c * ((1 - a)^(t-1) A_{t-1} + (1 - (1 - a)^t) / a * B_{t-1})
+
+  where ``l`` is simple exponential smoothing of ``Y`` (``l_0 = Y_1``), ``A_t`` and ``B_t``
+  are the intercept and slope of the least-squares line through ``Y_1..Y_t`` (the *dynamic*
+  model; updated recursively), and ``c = 1 - 1/theta``. ``theta = 2`` (``c = 1/2``) is the
+  classic Theta method.
+* **Fitting.** ``a`` on a grid, and for each ``a`` the ``c`` in ``[0, C_MAX]`` that minimises
+  the squared one-step errors, which is a quadratic in ``c`` (closed form); the pair with the
+  least squared error is kept.
+* **Forecast** ``h`` steps ahead: ``l_n + c * ((1 - a)^n A_n + ((h - 1) + (1 - (1 - a)^(n+1)) /
+  a) B_n)``.
+
+Series are right-aligned rows of one matrix, NaN before their first value, and every step of
+the recursion is one vectorised operation over series and grid values.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+ALPHAS = np.concatenate([np.linspace(0.02, 0.5, 13), np.linspace(0.55, 0.99, 10)])
+C_MAX = 0.9  # theta at most 10: a steeper extrapolated slope is not fitted
+Z90 = 1.645  # one-sided 90% test of the seasonal autocorrelation
+
+
+def is_seasonal(x: np.ndarray, m: int) -> bool:
+    """Whether ``x`` (finite, oldest first) shows season ``m``: its autocorrelation at lag
+    ``m`` exceeds 1.645 Bartlett standard errors (needs at least two seasons)."""
+    n = x.size
+    if m < 2 or n < 2 * m:
+        return False
+    xc = x - x.mean()
+    denom = float(xc @ xc)
+    if denom <= 0:
+        return False
+    r = np.array([float(xc[k:] @ xc[: n - k]) / denom for k in range(1, m + 1)])
+    se = np.sqrt((1.0 + 2.0 * float(np.sum(r[:-1] ** 2))) / n)
+    return bool(abs(r[-1]) > Z90 * se)
+
+
+def seasonal_indices(x: np.ndarray, m: int) -> np.ndarray:
+    """(m,) multiplicative indices of classical decomposition, index 0 the phase of ``x[0]``,
+    normalised to mean 1. ``x`` positive, at least two seasons long."""
+    w = np.r_[0.5, np.ones(m - 1), 0.5] / m if m % 2 == 0 else np.ones(m) / m
+    trend = np.convolve(x, w, mode="valid")  # centred moving average
+    lead = (w.size - 1) // 2
+    ratio = x[lead : lead + trend.size] / trend
+    phase = (np.arange(trend.size) + lead) % m
+    idx = np.bincount(phase, ratio, minlength=m) / np.maximum(np.bincount(phase, minlength=m), 1)
+    idx = np.where(idx > 0, idx, 1.0)
+    return idx / idx.mean()
+
+
+def theta_forecast(rows: np.ndarray, horizon: int, season: int = 1) -> np.ndarray:
+    """(S, horizon) optimised-Theta forecasts of ``rows`` (S, T): each row one series' most
+    recent values, oldest first, NaN before its first value (right-aligned). A row with one or
+    two values forecasts its last value; a row with none, NaN."""
+    rows = np.asarray(rows, dtype=np.float64)
+    n_rows, width = rows.shape
+    out = np.full((n_rows, horizon), np.nan)
+    if n_rows == 0 or width == 0:
+        return out
+    counts = np.isfinite(rows).sum(axis=1)
+    adjusted, factors = _adjust(rows, counts, horizon, season)
+    fit = counts >= 3
+    if fit.any():
+        out[fit] = _dotm(adjusted[fit], counts[fit], horizon) * factors[fit]
+    short = (counts > 0) & ~fit
+    if short.any():
+        out[short] = rows[short, -1][:, None]
+    return out
+
+
+def _adjust(
+    rows: np.ndarray, counts: np.ndarray, horizon: int, m: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The rows seasonally adjusted where their season is significant, and (S, horizon) the
+    factors that re-seasonalise each row's forecast (ones elsewhere)."""
+    adjusted = rows.copy()
+    factors = np.ones((rows.shape[0], horizon))
+    if m < 2:
+        return adjusted, factors
+    width = rows.shape[1]
+    for i in np.flatnonzero(counts >= 2 * m):
+        x = rows[i, width - counts[i] :]
+        if not (x > 0).all() or not is_seasonal(x, m):
+            continue
+        idx = seasonal_indices(x, m)
+        n = x.size
+        adjusted[i, width - n :] = x / idx[np.arange(n) % m]
+        factors[i] = idx[(n + np.arange(horizon)) % m]
+    return adjusted, factors
+
+
+def _dotm(rows: np.ndarray, counts: np.ndarray, horizon: int) -> np.ndarray:
+    """(S, horizon) dynamic optimised Theta forecasts of right-aligned rows (each at least 3
+    values, NaN before them)."""
+    n_rows, width = rows.shape
+    a = ALPHAS[None, :]  # (1, K)
+    keep = 1.0 - a
+    level = np.zeros((n_rows, ALPHAS.size))
+    mean = np.zeros((n_rows, 1))
+    slope = np.zeros((n_rows, 1))
+    sse = np.zeros_like(level)  # sum of (Y - l)^2
+    cross = np.zeros_like(level)  # sum of (Y - l) * T
+    tt = np.zeros_like(level)  # sum of T^2
+    start = width - counts  # column of each row's first value
+    for col in range(width):
+        t = (col - start + 1)[:, None].astype(np.float64)  # 1-based position; <= 0 before start
+        y = rows[:, col][:, None]
+        first = t == 1
+        later = t >= 2
+        if later.any():
+            decay = keep ** np.maximum(t - 1, 0)  # (1 - a)^(t-1)
+            trend = ((1.0 - decay * keep) / a - decay) * slope  # (S, K)
+            resid = y - level
+            ok = later & np.isfinite(y)
+            sse += np.where(ok, resid * resid, 0.0)
+            cross += np.where(ok, resid * trend, 0.0)
+            tt += np.where(ok, trend * trend, 0.0)
+            level = np.where(ok, level + a * resid, level)
+            safe = np.maximum(t, 1.0)
+            new_slope = ((t - 2) * slope + 6.0 * (y - mean) / safe) / (t + 1)
+            slope = np.where(ok, new_slope, slope)
+            mean = np.where(ok, mean + (y - mean) / safe, mean)
+        if first.any():
+            level = np.where(first, y, level)
+            mean = np.where(first, y, mean)
+            slope = np.where(first, 0.0, slope)
+    c = np.clip(np.divide(cross, tt, out=np.zeros_like(tt), where=tt > 0), 0.0, C_MAX)
+    err = sse - 2.0 * c * cross + c * c * tt
+    best = np.argmin(err, axis=1)
+    pick = np.arange(n_rows)
+    a_best, c_best, l_best = ALPHAS[best], c[pick, best], level[pick, best]
+    n = counts.astype(np.float64)
+    decay = (1.0 - a_best) ** n
+    h = np.arange(horizon, dtype=np.float64)[None, :]
+    bracket = (h + ((1.0 - decay * (1.0 - a_best)) / a_best - decay)[:, None]) * slope
+    return l_best[:, None] + c_best[:, None] * bracket

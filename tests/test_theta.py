@@ -1,0 +1,95 @@
+"""The optimised Theta method (forecastr.theta) and its baseline (baselines.theta)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from forecastr.baselines import theta
+from forecastr.theta import is_seasonal, seasonal_indices, theta_forecast
+
+NAN = np.nan
+
+
+def _row(values, width):
+    row = np.full((1, width), NAN)
+    row[0, width - len(values) :] = values
+    return row
+
+
+def test_constant_series_forecasts_its_value():
+    out = theta_forecast(np.full((1, 20), 5.0), 4)
+    np.testing.assert_allclose(out, 5.0)
+
+
+def test_short_and_empty_rows():
+    rows = np.array([[NAN, NAN, NAN], [NAN, 2.0, 3.0], [NAN, NAN, 4.0]])
+    out = theta_forecast(rows, 2)
+    assert np.isnan(out[0]).all()
+    np.testing.assert_array_equal(out[1:], [[3.0, 3.0], [4.0, 4.0]])
+
+
+def test_a_noisy_trend_is_extrapolated():
+    rng = np.random.default_rng(0)
+    t = np.arange(60.0)
+    y = 10.0 + 0.5 * t + rng.normal(0, 0.3, t.size)
+    f = theta_forecast(y[None], 6)[0]
+    truth = 10.0 + 0.5 * np.arange(60.0, 66.0)
+    assert np.abs(f - truth).max() < 1.5  # the naive forecast is off by 0.5 to 3
+    assert np.all(np.diff(f) > 0.3)  # rises at most of the fitted slope
+
+
+def test_season_found_and_removed():
+    rng = np.random.default_rng(1)
+    pattern = np.array([0.8, 1.0, 1.3, 0.9])
+    n = 48
+    y = (100.0 + np.arange(n)) * pattern[np.arange(n) % 4] * rng.normal(1, 0.01, n)
+    assert is_seasonal(y, 4)
+    np.testing.assert_allclose(seasonal_indices(y, 4), pattern / pattern.mean(), atol=0.03)
+    f = theta_forecast(y[None], 8, season=4)[0]
+    expected = (100.0 + np.arange(n, n + 8)) * pattern[np.arange(n, n + 8) % 4]
+    np.testing.assert_allclose(f, expected, rtol=0.05)
+
+
+def test_no_season_in_white_noise():
+    y = np.random.default_rng(2).normal(10, 1, 200)
+    assert not is_seasonal(y, 12)
+    # nothing to adjust: with and without the season the forecast is the same
+    np.testing.assert_allclose(theta_forecast(y[None], 5, 12), theta_forecast(y[None], 5, 1))
+
+
+series = st.lists(
+    st.floats(-1e3, 1e3, allow_nan=False, allow_infinity=False), min_size=1, max_size=40
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(series, min_size=1, max_size=5), st.integers(1, 6))
+def test_rows_are_forecast_independently_of_padding_and_batch(rows, horizon):
+    width = max(len(r) for r in rows) + 3
+    batch = np.vstack([_row(r, width) for r in rows])
+    together = theta_forecast(batch, horizon)
+    for i, r in enumerate(rows):
+        alone = theta_forecast(np.asarray(r, dtype=np.float64)[None], horizon)
+        np.testing.assert_allclose(together[i], alone[0], rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_affine_equivariance(seed):
+    """Smoothing and least squares follow any positive affine change, and so does the fit's
+    choice (every squared error scales by a^2). Random walks with drift: no exact ties
+    between grid values, which rounding could break either way."""
+    rng = np.random.default_rng(seed)
+    y = np.cumsum(rng.normal(rng.uniform(-1, 1), 1, int(rng.integers(5, 80))))[None]
+    a, b = float(rng.uniform(0.01, 100)), float(rng.uniform(-1e3, 1e3))
+    base = theta_forecast(y, 4)
+    np.testing.assert_allclose(theta_forecast(a * y + b, 4), a * base + b, rtol=1e-7, atol=1e-6)
+
+
+def test_baseline_is_finite_at_the_float_limits_and_padded():
+    history = np.array([[1e308, -1e308, 1e308, 1e308], [NAN, NAN, 1.0, 2.0]])
+    out = theta(history, 3, season_length=2)
+    assert out.shape == (2, 3) and np.isfinite(out).all()
+    np.testing.assert_array_equal(out[1], [2.0, 2.0, 2.0])  # two points: naive
