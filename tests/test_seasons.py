@@ -396,3 +396,22 @@ def test_empty_panel_has_no_season():
     assert [e.period for e in untested] == [24, 168]
     assert all(math.isnan(e.acf) for e in untested)
     assert choose_seasons(None, np.zeros(0), np.array([0])) == []
+
+
+@pytest.mark.parametrize(
+    ("window", "season", "patch"),
+    [
+        (96, 48, 1),  # short windows are read point by point
+        (336, 48, 48),  # a week of half-hourly data: 7 steps of a day
+        (168, 24, 24),  # a week of hourly data: 7 steps of a day
+        (104, 52, 13),  # two years of weekly data: 8 steps of a quarter
+        (97, 5, 97),  # a prime window: one step (no other divisor keeps 12 steps)
+        (120, 7, 10),  # no divisor lines up with the season: the smallest that keeps 12 steps
+    ],
+)
+def test_default_patch_keeps_few_recurrent_steps(window, season, patch):
+    from forecastr.autoconfig import MAX_STEPS, default_patch
+
+    got = default_patch(window, season)
+    assert got == patch
+    assert window % got == 0 and (window <= 96 or window // got <= MAX_STEPS)
