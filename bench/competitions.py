@@ -59,6 +59,7 @@ import math
 import os
 import platform
 import shlex
+import shutil
 import statistics
 import subprocess
 import sys
@@ -689,6 +690,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--report", action="store_true", help="print the tables and exit")
     ap.add_argument("--refs-only", action="store_true", help="only the statsforecast references")
     ap.add_argument("--no-refs", action="store_true", help="skip the statsforecast references")
+    ap.add_argument(
+        "--keep", type=Path, default=None, help="copy each run's forecasts to KEEP/category/"
+    )
     args = ap.parse_args(argv)
 
     if args.report:
@@ -749,6 +753,9 @@ def main(argv: list[str] | None = None) -> None:
             for s in todo:
                 load = os.getloadavg()[0]
                 r = run_forecastr(cat, csv, args.index, s, args.extra, work)
+                if args.keep is not None and (work / f"fc-{s}.csv").exists():
+                    (args.keep / c).mkdir(parents=True, exist_ok=True)
+                    shutil.copy(work / f"fc-{s}.csv", args.keep / c / f"fc-{s}.csv")
                 row = {
                     "kind": "forecastr",
                     **base,

@@ -21,6 +21,7 @@ from forecastr.autoconfig import (
     resolve_model_config,
     short_series_counts,
 )
+from forecastr.combine import combined
 from forecastr.config import (
     EVALUATE,
     EXPORT,
@@ -153,7 +154,7 @@ def train(
         from forecastr.artifact import save_bundle
 
         saved = save_bundle(
-            out, panel, runs.saved, runs.report, runs.train_end, seasons, opts.refit
+            out, panel, runs.saved, runs.report, runs.train_end, seasons, opts.refit, runs.mix
         )
         path, replaced = saved, saved.replaced
     return TrainOutcome(
@@ -197,14 +198,14 @@ def load_predictor(model_path: str) -> tuple[Loaded, Schema, Any]:
         from forecastr.runtime import OnnxPredictor
 
         fc = OnnxPredictor.from_onnx(model_path)
-        return fc, fc.schema, fc.context
+        return combined(fc, fc.mix), fc.schema, fc.context
     require("torch")
     require("safetensors")
     from forecastr.artifact import load
 
     bundle = load(model_path)
     values, _ = bundle.context()
-    return bundle.predictor(), bundle.schema, (values, bundle.last_stamps())
+    return combined(bundle.predictor(), bundle.mix), bundle.schema, (values, bundle.last_stamps())
 
 
 def ingest_for(schema: Schema, ingest: IngestOptions | None) -> IngestOptions:
@@ -391,14 +392,15 @@ def _make_refit(fc: Loaded) -> Callable[[Panel, int], TorchPredictor]:
 
     mcfg = ModelConfig.from_dict(fc.model_config)
     tcfg = TrainConfig.from_dict(fc.training_config)
+    mix = getattr(fc, "mix", None)
 
     def refit(panel: Panel, fold: int) -> TorchPredictor:
         result = fit(panel, mcfg, replace(tcfg, test_size=0, seed=tcfg.seed + fold))
         # Trained on the fold's history only: nothing of the fold's test points to overlap.
-        fc = TorchPredictor(result.model, panel.ids, result.model_cfg, train_end=None)
+        net = TorchPredictor(result.model, panel.ids, result.model_cfg, train_end=None)
         if tcfg.auto_cell:  # each fold chooses its cell on its own validation windows
-            fc.name = model_name(result.model_cfg, cell="auto")  # e.g. 'AUTO x3'
-        return fc
+            net.name = model_name(result.model_cfg, cell="auto")  # e.g. 'AUTO x3'
+        return combined(net, mix)  # the stored model's Theta weight, as it was chosen
 
     return refit
 

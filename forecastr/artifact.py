@@ -27,9 +27,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from forecastr import __version__
+from forecastr.combine import SECTION, ThetaMix, check_mix
 from forecastr.errors import ArtifactError, one_line
 from forecastr.forecast import Schema, last_windows
-from forecastr.jsonfields import loads_bounded
+from forecastr.jsonfields import Where, loads_bounded
 from forecastr.modelcheck import check_config
 from forecastr.modeldir import (
     CONFIG,
@@ -107,6 +108,11 @@ class Bundle:
             self.config, self.tensors, self.scaler, self.schema.ids, self.path
         )
 
+    @property
+    def mix(self) -> ThetaMix | None:
+        """The Theta combination the model applies (``combine.py``); None: the network alone."""
+        return check_mix(Where(self.path, ""), self.config, self.window)  # checked at load
+
 
 class SavedPath(str):
     """What :func:`save` returns: the model's absolute path, a plain ``str`` to every caller,
@@ -171,16 +177,17 @@ def save_bundle(
     train_end: dict,
     seasons: list | None = None,
     refit: bool = False,
+    mix: ThetaMix | None = None,
 ) -> SavedPath:
     """Write the model directory of ``result``, with everything ``predict``, ``evaluate`` and
-    ``export`` read back from it."""
+    ``export`` read back from it (and the Theta combination ``mix``, when chosen)."""
     mcfg = result.model_cfg
     schema = Schema(
         ids=panel.ids, freq=panel.freq, step=panel.step, columns=panel.columns, layout=panel.layout
     )
     last = panel.ds[panel.offsets[1:] - 1]
     context = {
-        "values": last_windows(panel, mcfg.window).astype(np.float64),
+        "values": last_windows(panel, mix.context if mix else mcfg.window).astype(np.float64),
         # ns since the epoch (whatever unit the panel's dates use), or the integer step
         "last": last.astype(np.int64)
         if panel.freq is None
@@ -200,6 +207,8 @@ def save_bundle(
     }
     if result.calibration is not None:
         config["calibration"] = result.calibration.to_dict()
+    if mix is not None:
+        config[SECTION] = json_safe(mix.to_dict())
     return save(out, config, result.model.state_dict(), context)
 
 

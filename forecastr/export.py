@@ -311,10 +311,12 @@ def _add_metadata(path: str, bundle, name: str, exporter: str, opset: int) -> No
 
 
 def _check_windows(bundle) -> np.ndarray:
-    """(S, W) float32 windows for the parity check: the stored context (real data), or, for
-    a model directory saved without it, a seasonal pattern at each series' own scale."""
+    """(S, W) float32 windows for the parity check: the stored context (real data; its last
+    W points, where the Theta combination stores more), or, for a model directory saved
+    without it, a seasonal pattern at each series' own scale."""
     if "context.values" in bundle.tensors:
-        return np.asarray(bundle.tensors["context.values"], dtype=np.float32)
+        values = bundle.tensors["context.values"][:, -bundle.window :]
+        return np.ascontiguousarray(values, dtype=np.float32)
     scaler = bundle.scaler
     t = np.arange(bundle.window)
     noise = np.random.default_rng(0).normal(0, 0.3, (len(scaler.loc), bundle.window))

@@ -20,14 +20,17 @@ import pandas as pd
 from forecastr import forecast, train
 from forecastr.autoconfig import main_season
 from forecastr.calibration import transfer
+from forecastr.combine import ThetaMix, choose, combined, context_length, theta_part, unpadded
 from forecastr.config import ModelConfig, TrainConfig
 from forecastr.errors import TrainingError
 from forecastr.evaluate import backtest
+from forecastr.metrics import mase_scale
 from forecastr.models import head_taus
 from forecastr.panel import Panel
 from forecastr.report import EvalReport
 from forecastr.torch_predictor import TorchPredictor
 from forecastr.train import TrainResult
+from forecastr.windows import right_aligned_padded
 
 
 @dataclass
@@ -38,7 +41,8 @@ class Runs:
     saved: TrainResult  # the run to save: the refit, or the holdout run itself
     report: EvalReport  # the holdout run's model and the baselines on the unseen last horizon
     train_end: dict  # the saved run's last timestamp seen, per series
-    name: str  # the network's name (``models.model_name``)
+    name: str  # the model's name (``models.model_name``, "+ Theta" when combined)
+    mix: ThetaMix | None = None  # the Theta combination chosen on validation (None: none)
 
 
 def holdout_then_refit(
@@ -54,10 +58,12 @@ def holdout_then_refit(
     mcfg = holdout.model_cfg  # with the cell chosen on validation (--model auto)
     train_end = _holdout_end(panel, holdout)
     fc = _predictor(holdout, panel, train_end)
-    report = _holdout_report(panel, fc, mcfg, seasons)
     _refuse_diverged(fc, panel, tcfg, "the holdout run")
+    mix = choose_mix(panel, holdout, fc, main_season(seasons, panel.freq))
+    model = combined(fc, mix)
+    report = _holdout_report(panel, model, mcfg, seasons)
     if not refit:
-        return Runs(holdout, holdout, report, train_end, fc.name)
+        return Runs(holdout, holdout, report, train_end, model.name, mix)
     result = train.fit(panel, mcfg, tcfg, progress, epochs=list(holdout.summary["best_epoch"]))
     if holdout.calibration is not None:  # no held-out point is left to calibrate the refit on
         result.calibration = transfer(
@@ -71,7 +77,34 @@ def holdout_then_refit(
     train_end = _series_end(panel)
     _refuse_diverged(_predictor(result, panel, train_end), panel, tcfg, "the refit on every point")
     result.summary["holdout"] = holdout.summary
-    return Runs(holdout, result, report, train_end, fc.name)
+    result.summary["theta"] = holdout.summary["theta"]
+    return Runs(holdout, result, report, train_end, model.name, mix)
+
+
+def choose_mix(
+    panel: Panel, holdout: TrainResult, fc: TorchPredictor, season: int
+) -> ThetaMix | None:
+    """The Theta combination (``combine.py``) chosen on each series' last validation window,
+    forecast by the holdout run's network and by the Theta method from the same origin (the
+    end of the training part); None when the network alone scores best. Recorded in the
+    holdout run's summary either way."""
+    split, cfg = holdout.split, holdout.model_cfg
+    context = context_length(cfg.window, int(panel.lengths.max()), panel.n_series)
+    usable = (split.train_end - split.start >= 3) & (split.val_end > split.train_end)
+    weight, scores = 0.0, {"series": 0}
+    if usable.any():
+        starts, origins = split.start[usable], split.train_end[usable]
+        rows = right_aligned_padded(panel.y, starts, origins, context)  # (S', context)
+        ids = [s for s, ok in zip(panel.ids, usable, strict=True) if ok]
+        net = fc.forecast(rows[:, -cfg.window :], ids)
+        th = theta_part(rows, cfg.horizon, season)
+        steps = origins[:, None] + np.arange(cfg.horizon)  # (S', H)
+        inside = steps < split.val_end[usable][:, None]
+        actual = np.where(inside, panel.y[np.minimum(steps, len(panel.y) - 1)], np.nan)
+        scale = mase_scale(unpadded(rows), season)
+        weight, scores = choose(net, th, actual, scale)
+    holdout.summary["theta"] = {"weight": weight, "validation": scores}
+    return ThetaMix(weight, season, context, scores) if weight > 0 else None
 
 
 def _predictor(result: TrainResult, panel: Panel, train_end: dict | None) -> TorchPredictor:

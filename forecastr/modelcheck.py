@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from forecastr.combine import check_mix
 from forecastr.config import (
     BASES,
     CELLS,
@@ -58,9 +59,9 @@ from forecastr.jsonfields import (
 )
 from forecastr.panel import future_timestamps
 
-# -- bounds: each generous for real models (the benchmarks train 32-256 hidden units, 1-3
-# layers, windows up to a few hundred points, 10,000 series), each small enough that no
-# file can make loading allocate more than ~1 GB or run for more than a few seconds.
+# -- bounds: each generous for real models (the benchmarks train 32-256 hidden units, 1-3 layers,
+# windows up to a few hundred points, 10,000 series), each small enough that no file can make
+# loading allocate more than ~1 GB or run for more than a few seconds.
 MAX_WINDOW = 100_000  # input points per forecast (the automatic choice is at most 512)
 MAX_HORIZON = 10_000  # steps per forecast: the seq2seq decoder loops over them in Python
 MAX_HIDDEN = 4096
@@ -333,12 +334,14 @@ def check_scaler(w: Where, d: Any, n_series: int, prefix: str = "scaler") -> Non
                 raise w.refuse(f"{prefix}.{key}[{i}]", x, what)
 
 
-def check_sizes(w: Where, m: dict, n_series: int, ids_name: str = "data.ids") -> None:
-    """Bound what the series count multiplies: the stored context and a full forecast."""
-    if n_series * m["window"] > MAX_CONTEXT_VALUES:
+def check_sizes(w: Where, m: dict, n_series: int, ids_name: str = "data.ids", width=None) -> None:
+    """Bound what the series count multiplies: the stored context (``width`` points per
+    series, default the window) and a full forecast."""
+    width = width or m["window"]
+    if n_series * width > MAX_CONTEXT_VALUES:
         raise w.fail(
-            f"{n_series:,} series ({ids_name}) of window {m['window']} make "
-            f"{n_series * m['window']:,} stored values; expected at most {MAX_CONTEXT_VALUES:,}"
+            f"{n_series:,} series ({ids_name}) of {width} stored points make "
+            f"{n_series * width:,} stored values; expected at most {MAX_CONTEXT_VALUES:,}"
         )
     if n_series * m["horizon"] > MAX_FORECAST_ROWS:
         raise w.fail(
@@ -450,14 +453,10 @@ def check_evaluation(w: Where, d: dict, prefix: str = "evaluation") -> None:
 
 
 def check_config(config: dict, cfg_path: str) -> None:
-    """Check every field of a model directory's ``config.json`` that forecastr reads.
-
-    Left alone: ``history``, ``summary``, ``versions``, ``created`` and
-    ``forecastr_version`` (never read back), and ``weights_sha256`` (the integrity check's).
-
-    Raises:
-        ArtifactError: the first field at fault, in one line.
-    """
+    """Check every field of a model directory's ``config.json`` that forecastr reads; raise
+    ArtifactError naming the first field at fault, in one line. Left alone: ``history``,
+    ``summary``, ``versions``, ``created`` and ``forecastr_version`` (never read back), and
+    ``weights_sha256`` (the integrity check's)."""
     w = Where(cfg_path, RETRAIN)
     version = config.get("format_version", MISSING)
     if type(version) is not int:
@@ -465,7 +464,8 @@ def check_config(config: dict, cfg_path: str) -> None:
     m = check_model(w, config.get("model", MISSING))
     schema = check_schema(w, config.get("data", MISSING))
     check_scaler(w, config.get("scaler", MISSING), len(schema.ids))
-    check_sizes(w, m, len(schema.ids))
+    mix = check_mix(w, config, m["window"])
+    check_sizes(w, m, len(schema.ids), width=mix.context if mix else None)
     check_train_end(w, config.get("train_end"), schema.ids, schema.freq, "train_end")
     flag(w, config, "refit", "", False)
     check_seasons(w, config.get("seasons"))

@@ -14,6 +14,7 @@ import json
 import numpy as np
 
 from forecastr import __version__
+from forecastr.combine import SECTION, check_mix
 from forecastr.config import SCALERS
 from forecastr.errors import ArtifactError
 from forecastr.forecast import Schema
@@ -96,6 +97,8 @@ def metadata_for(bundle, name: str, exporter: str, opset: int) -> dict[str, str]
         "train_end": json.dumps(bundle.config.get("train_end") or None),
     }
     meta.update(_interval_metadata(model, bundle.config.get("calibration")))
+    if bundle.config.get(SECTION):  # applied by forecastr's runtime, outside the graph
+        meta[SECTION] = json.dumps(bundle.config[SECTION])
     if "context.values" in bundle.tensors and "context.last" in bundle.tensors:
         values, last = bundle.context()
         if values.size <= MAX_CONTEXT_VALUES:
@@ -161,7 +164,9 @@ def parse_metadata(meta: dict, path: str) -> dict:
         raise w.refuse("step", meta["step"], f"{schema.step}, as metadata schema.step says")
     if "freq" in meta and meta["freq"] != (schema.freq or ""):  # informational; must agree
         raise w.refuse("freq", meta["freq"], f"{schema.freq or ''!r}, as metadata schema says")
-    check_sizes(w, model, len(ids), "series_ids")
+    mix = check_mix(w, {SECTION: _json(w, meta, SECTION)} if SECTION in meta else {}, window)
+    width = mix.context if mix else window  # points per series the forecast reads
+    check_sizes(w, model, len(ids), "series_ids", width=width)
     choice(w, meta, "scaler", SCALERS)
     taus = _network_quantiles(w, meta, model)
     calibration = _json(w, meta, "calibration") if "calibration" in meta else None
@@ -176,7 +181,7 @@ def parse_metadata(meta: dict, path: str) -> dict:
         "schema": schema,
         "model": model,
         "train_end": check_train_end(w, _json(w, meta, "train_end"), ids, schema.freq, "train_end"),
-        "context": _context(w, _json(w, meta, "context"), schema, window, horizon)
+        "context": _context(w, _json(w, meta, "context"), schema, width, horizon)
         if "context" in meta
         else None,
         "reference_scaling": _reference(w, _json(w, meta, "reference_scaling"))
@@ -184,6 +189,7 @@ def parse_metadata(meta: dict, path: str) -> dict:
         else None,
         "network_quantiles": taus,
         "calibration": calibration,
+        "theta": mix,
     }
 
 
@@ -238,7 +244,8 @@ def _json(w: Where, meta: dict, key: str):
 
 
 def _context(w: Where, ctx, schema: Schema, window: int, horizon: int):
-    """Stored context -> ((S, W) float64 values, list of S last timestamps)."""
+    """Stored context -> ((S, window) float64 values, list of S last timestamps); ``window``
+    is the points each forecast reads (the Theta combination's context, when there is one)."""
     n = len(schema.ids)
     if not isinstance(ctx, dict):
         raise w.refuse("context", ctx, "an object (values, last)")

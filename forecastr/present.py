@@ -128,6 +128,20 @@ def cell_choice_text(choice: dict) -> str:
     )
 
 
+def theta_text(choice: dict) -> str:
+    """``"weight 0.5 (validation scaled MAE: network 0.912, with Theta 0.874; 645 series)"``:
+    what ``holdout.choose_mix`` chose."""
+    v = choice.get("validation") or {}
+    if not v.get("series"):
+        return "not used (no series has a validation window to choose on)"
+    net, mixed = v.get("0"), v.get("0.5")
+    scores = (
+        f"validation scaled MAE: network {net:.3f}, with Theta {mixed:.3f}; {v['series']} series"
+    )
+    w = choice["weight"]
+    return f"weight {w:g} ({scores})" if w > 0 else f"not used ({scores})"
+
+
 def print_train_summary(outcome) -> None:
     holdout = outcome.holdout or outcome.result
     s = holdout.summary
@@ -143,6 +157,8 @@ def print_train_summary(outcome) -> None:
     t.add_row("seasons", escape(seasons_text(outcome.seasons)))
     if s.get("cell_choice"):
         t.add_row("cell (--model auto)", cell_choice_text(s["cell_choice"]))
+    if s.get("theta"):
+        t.add_row("Theta combination", theta_text(s["theta"]))
     short = outcome.short or {}
     if short.get("padded"):
         t.add_row(

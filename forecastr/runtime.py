@@ -25,6 +25,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from forecastr.combine import ThetaMix
 from forecastr.config import PREDICT
 from forecastr.errors import ArtifactError, InputError, shown
 from forecastr.forecast import Schema
@@ -77,6 +78,9 @@ class OnnxPredictor:
         self.quantiles: tuple[float, ...] = tuple(self.model_config["quantiles"])
         self.network_quantiles: tuple[float, ...] = meta["network_quantiles"]
         self.calibration: dict | None = meta["calibration"]
+        # The Theta combination, applied outside the graph (``combine.Combined``; ``forecastr
+        # predict`` applies it); None: the network alone.
+        self.mix: ThetaMix | None = meta["theta"]
         self.training_config: dict = {}  # an ONNX file cannot be retrained
         self.refit = False
         self.seasons: list[dict] = []

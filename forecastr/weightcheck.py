@@ -14,6 +14,7 @@ import math
 
 import numpy as np
 
+from forecastr.combine import context_width
 from forecastr.errors import one_line
 from forecastr.forecast import Schema
 from forecastr.jsonfields import Where, loads_bounded
@@ -52,7 +53,7 @@ def check_weights(config: dict, data: bytes, w_path: str) -> None:
     schema = Schema.from_dict(config["data"])
     n = len(schema.ids)
     want = expected_tensors(m, n)
-    want["context.values"] = ((n, m["window"]), "F64")
+    want["context.values"] = ((n, context_width(config)), "F64")  # window, or the Theta's
     want["context.last"] = ((n,), "I64")
     header, start = read_header(w, data)
     _compare(w, {k: (shape, dtype) for k, (shape, dtype, _) in header.items()}, want)

@@ -69,9 +69,9 @@ def model_dir(trained, tmp_path) -> Path:
     return dst
 
 
-def windows_of(panel: Panel) -> np.ndarray:
+def windows_of(panel: Panel, width: int = W) -> np.ndarray:
     ends = panel.offsets[1:]
-    return panel.y[ends[:, None] - W + np.arange(W)]
+    return panel.y[ends[:, None] - width + np.arange(width)]
 
 
 def weights_of(model_dir: Path) -> Path:
@@ -134,7 +134,9 @@ def test_bundle_records_what_inference_needs(trained):
     assert bundle.schema.ids == ["north", "south"] and bundle.schema.freq == "MS"
     assert np.allclose(bundle.scaler.loc, outcome.result.scaler.loc)
     values, _ = bundle.context()
-    assert np.array_equal(values, windows_of(two_series()))
+    # the network's window, or the Theta combination's longer context when it was chosen
+    width = cfg["theta"]["context"] if cfg.get("theta") else W
+    assert np.array_equal(values, windows_of(two_series(), width))
     assert [str(pd.Timestamp(t).date()) for t in bundle.last_stamps()] == ["2014-12-01"] * 2
     keys = ("training", "history", "summary", "evaluation", "versions", "weights_sha256")
     for key in (*keys, "weights", "config_sha256"):

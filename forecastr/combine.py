@@ -1,0 +1,177 @@
+"""The network's forecast averaged with the optimised Theta method's, where validation says
+the average is better. Torch-free: the ONNX path applies it too.
+
+Why: the network and the Theta method (``theta.py``) err differently. The network learns
+shapes across series but damps trends that persist, and the Theta method extrapolates each
+series' own trend. On the M3 and Tourism competitions their equal-weight average beat both,
+and beat AutoETS and AutoTheta, in most categories (docs/benchmarks.md, "Theta
+combination").
+
+How:
+
+* **Chosen on validation, once per file.** After the holdout run, each series' last
+  validation window is forecast by the network and by the Theta method from the same origin.
+  The Theta method reads the history before that origin. Each weight in :data:`WEIGHTS` is
+  scored by the mean, over series, of the MAE scaled by the series' in-sample naive MAE. The
+  lowest score wins, and ties go to the network alone. The network's score is optimistic,
+  since early stopping watched those windows, so the choice leans towards the network.
+* **Stored** in config.json's ``"theta"`` section, and in the ONNX file's ``theta``
+  metadata: the weight, the season the Theta method adjusts for, and its context, the history
+  it reads (at most :data:`MAX_CONTEXT` points). With weight 0 nothing is stored, and the
+  model is the network alone.
+* **Applied** by :class:`Combined`, a predictor around the network's. It reads ``context``
+  points per series (padded like the network's window, by repeating the first value; the
+  Theta part reads each row from its last leading repeat). The network reads the last
+  ``window`` of them. Quantiles move with the point forecast, so the intervals keep their
+  widths.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from forecastr.baselines import theta
+from forecastr.jsonfields import Where, integer, number, section
+
+WEIGHTS = (0.0, 0.5)  # the Theta method's weight in the average: candidates, network first
+MAX_CONTEXT = 256  # history the Theta part reads per series, at most
+SECTION = "theta"  # config.json's section and the ONNX metadata key
+
+
+@dataclass(frozen=True)
+class ThetaMix:
+    """What :class:`Combined` applies: ``(1 - weight) * network + weight * Theta``.
+
+    Attributes:
+        weight: the Theta method's share, in (0, 1].
+        season_length: the season the Theta method adjusts for (1: none).
+        context: points of history each forecast reads (at least the network's window).
+        scores: the validation scores the weight was chosen by (for the record).
+    """
+
+    weight: float
+    season_length: int
+    context: int
+    scores: dict
+
+    def to_dict(self) -> dict:
+        return {
+            "weight": self.weight,
+            "season_length": self.season_length,
+            "context": self.context,
+            "validation": dict(self.scores),
+        }
+
+
+def context_length(window: int, longest: int, n_series: int) -> int:
+    """Points the Theta part reads: the longest series' history, up to :data:`MAX_CONTEXT`
+    and to what the stored context of ``n_series`` series may hold, and never fewer than the
+    network's window."""
+    from forecastr.modelcheck import MAX_CONTEXT_VALUES
+
+    room = MAX_CONTEXT_VALUES // max(n_series, 1)
+    return int(max(window, min(MAX_CONTEXT, longest, room)))
+
+
+def unpadded(rows: np.ndarray) -> np.ndarray:
+    """``rows`` (B, T) with NaN in place of each row's left padding: every value of its
+    leading run of repeats of the first value, except the last of that run."""
+    rows = np.array(rows, dtype=np.float64)
+    if rows.shape[1] < 2:
+        return rows
+    same = rows == rows[:, :1]  # (B, T)
+    run = np.where(same.all(axis=1), rows.shape[1], same.argmin(axis=1))  # (B,) run length
+    rows[np.arange(rows.shape[1])[None, :] < (run - 1)[:, None]] = np.nan
+    return rows
+
+
+def theta_part(rows: np.ndarray, horizon: int, season_length: int) -> np.ndarray:
+    """(B, horizon) Theta forecasts of padded rows (B, T)."""
+    return theta(unpadded(rows), horizon, season_length=season_length)
+
+
+def choose(
+    network: np.ndarray, theta_fc: np.ndarray, actual: np.ndarray, scale: np.ndarray
+) -> tuple[float, dict]:
+    """The weight of :data:`WEIGHTS` whose average scores lowest on validation, and every
+    weight's score: the mean over series of ``mean |actual - forecast| / scale`` (series with
+    a positive, finite scale and a finite forecast). ``network``, ``theta_fc``, ``actual``:
+    (S, H), NaN where a step has no actual value."""
+    ok = np.isfinite(scale) & (scale > 0) & np.isfinite(theta_fc).all(axis=1)
+    scores: dict = {}
+    for w in WEIGHTS:
+        err = np.abs(actual - ((1 - w) * network + w * theta_fc))[ok]  # (S', H)
+        per_series = np.nanmean(err, axis=1) / scale[ok] if ok.any() else np.zeros(0)
+        per_series = per_series[np.isfinite(per_series)]
+        scores[f"{w:g}"] = float(per_series.mean()) if per_series.size else float("nan")
+    finite = {w: scores[f"{w:g}"] for w in WEIGHTS if np.isfinite(scores[f"{w:g}"])}
+    best = min(finite, key=lambda w: (finite[w], w)) if finite else 0.0
+    return float(best), {**scores, "series": int(ok.sum())}
+
+
+def check_mix(w: Where, config: dict, window: int) -> ThetaMix | None:
+    """config.json's (or the ONNX metadata's) ``theta`` section, every field bounded; None
+    when absent (the network alone)."""
+    d = section(w, config, SECTION, optional=True, nullable=True)
+    if not d:
+        return None
+    return ThetaMix(
+        weight=number(w, d, "weight", 0.0, 1.0, SECTION, lo_open=True),
+        season_length=integer(w, d, "season_length", 1, 1_000_000, SECTION),
+        context=integer(w, d, "context", window, max(window, MAX_CONTEXT), SECTION),
+        scores=section(w, d, "validation", SECTION, optional=True, nullable=True) or {},
+    )
+
+
+def context_width(config: dict) -> int:
+    """Points per series of a stored context: the mix's context, else the window (config
+    already checked)."""
+    mix = config.get(SECTION)
+    return int(mix["context"]) if mix else int(config["model"]["window"])
+
+
+class Combined:
+    """A :class:`~forecastr.predictor.Predictor` around the network's one: the same outputs
+    averaged with the Theta method's forecast of the same history (quantiles shifted with the
+    point forecast). Everything else is the network predictor's."""
+
+    def __init__(self, inner: Any, mix: ThetaMix):
+        self.inner = inner
+        self.mix = mix
+        self.window = mix.context
+        self.name = f"{inner.name} + Theta"
+
+    def __getattr__(self, name: str) -> Any:  # horizon, ids, levels, train_end, ...
+        return getattr(self.__dict__["inner"], name)
+
+    def _mixed(self, net: np.ndarray, windows: np.ndarray) -> np.ndarray:
+        th = theta_part(windows, net.shape[1], self.mix.season_length)
+        th = np.where(np.isfinite(th), th, net)  # a series Theta cannot fit: the network's
+        return (1.0 - self.mix.weight) * net + self.mix.weight * th
+
+    def forecast(self, windows: np.ndarray, series_ids: Sequence[str]) -> np.ndarray:
+        windows = np.asarray(windows, dtype=np.float64)
+        net = np.asarray(self.inner.forecast(windows[:, -self.inner.window :], series_ids))
+        return self._mixed(net.astype(np.float64), windows)
+
+    def forecast_quantiles(
+        self, windows: np.ndarray, series_ids: Sequence[str]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        windows = np.asarray(windows, dtype=np.float64)
+        point, q = self.inner.forecast_quantiles(windows[:, -self.inner.window :], series_ids)
+        point = np.asarray(point, dtype=np.float64)
+        mixed = self._mixed(point, windows)
+        return mixed, np.asarray(q, dtype=np.float64) + (mixed - point)[..., None]
+
+    def attention_weights(self, window: np.ndarray, series_id: str) -> np.ndarray:
+        return self.inner.attention_weights(window[-self.inner.window :], series_id)
+
+
+def combined(inner: Any, mix: ThetaMix | None) -> Any:
+    """``inner`` averaged with the Theta method as ``mix`` says; ``inner`` itself when
+    ``mix`` is None."""
+    return inner if mix is None else Combined(inner, mix)

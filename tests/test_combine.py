@@ -1,0 +1,170 @@
+"""The network averaged with the Theta method (forecastr.combine): the weight chosen on
+validation, stored, checked on load, and applied alike by torch and the ONNX runtime."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import ClassVar
+
+import numpy as np
+import pandas as pd
+import pytest
+from test_modelcheck import write_config
+
+from forecastr import api
+from forecastr.combine import Combined, ThetaMix, choose, theta_part, unpadded
+from forecastr.errors import ArtifactError
+from forecastr.export import export_onnx
+
+NAN = np.nan
+
+
+def test_unpadded_keeps_the_last_of_the_leading_repeats():
+    rows = np.array(
+        [[5.0, 5.0, 5.0, 6.0, 5.0], [1.0, 2.0, 1.0, 1.0, 1.0], [3.0, 3.0, 3.0, 3.0, 3.0]]
+    )
+    out = unpadded(rows)
+    np.testing.assert_array_equal(out[0], [NAN, NAN, 5.0, 6.0, 5.0])
+    np.testing.assert_array_equal(out[1], rows[1])  # no padding
+    np.testing.assert_array_equal(out[2], [NAN, NAN, NAN, NAN, 3.0])
+    # a padded window forecasts as its unpadded series does
+    series = np.array([2.0, 4.0, 5.0, 7.0, 8.0])
+    padded = np.concatenate([np.full(7, 2.0), series])[None]
+    np.testing.assert_allclose(theta_part(padded, 3, 1), theta_part(series[None], 3, 1))
+
+
+def test_choose_picks_the_lower_validation_error_and_ties_go_to_the_network():
+    truth = np.array([[1.0, 2.0], [3.0, 4.0]])
+    actual = np.where([[True, True], [True, False]], truth, NAN)  # one step not observed
+    net, th = truth + 1.0, truth - 1.0  # 1 too high, 1 too low: their average is exact
+    weight, scores = choose(net, th, actual, np.array([1.0, 2.0]))
+    assert weight == 0.5
+    assert scores["0"] == pytest.approx((1.0 + 0.5) / 2) and scores["0.5"] == 0.0
+    assert scores["series"] == 2
+    weight, _ = choose(net, net, actual, np.array([1.0, 2.0]))  # the same forecast: a tie
+    assert weight == 0.0
+    # a series without a usable scale does not count
+    weight, scores = choose(net, th, actual, np.array([0.0, NAN]))
+    assert weight == 0.0 and scores["series"] == 0
+
+
+class StandIn:
+    """A network predictor: window 4, horizon 2, forecasts its window's last value; its
+    quantiles 1 below and above."""
+
+    name, window, horizon, ids = "NET", 4, 2, ["a", "b"]
+    seen: ClassVar[list] = []
+
+    def forecast(self, windows, ids):
+        self.seen.append(np.array(windows))
+        return np.repeat(windows[:, -1:], 2, axis=1)
+
+    def forecast_quantiles(self, windows, ids):
+        point = self.forecast(windows, ids)
+        return point, np.stack([point - 1, point + 1], axis=-1)
+
+
+def test_combined_averages_the_network_with_theta_on_the_longer_history():
+    mix = ThetaMix(weight=0.5, season_length=1, context=10, scores={})
+    fc = Combined(StandIn(), mix)
+    assert fc.window == 10 and fc.horizon == 2 and fc.ids == ["a", "b"]
+    assert fc.name == "NET + Theta"
+    rows = np.vstack([np.arange(10.0), np.r_[np.full(4, 3.0), 3.0, 5.0, 4.0, 6.0, 5.0, 7.0]])
+    out = fc.forecast(rows, ["a", "b"])
+    assert StandIn.seen[-1].shape == (2, 4)  # the network reads its own window only
+    expected = 0.5 * np.repeat(rows[:, -1:], 2, axis=1) + 0.5 * theta_part(rows, 2, 1)
+    np.testing.assert_allclose(out, expected)
+    point, q = fc.forecast_quantiles(rows, ["a", "b"])
+    np.testing.assert_allclose(point, out)
+    np.testing.assert_allclose(q[..., 0], out - 1)  # intervals move with the point forecast
+    np.testing.assert_allclose(q[..., 1], out + 1)
+
+
+def _trend_csv(path: Path) -> Path:
+    """Six noisy straight lines: the Theta method's home ground."""
+    rng = np.random.default_rng(0)
+    frames = []
+    for i in range(6):
+        t = np.arange(48)
+        y = 50 + 20 * i + (1 + i) * 0.8 * t + rng.normal(0, 0.5, t.size)
+        ds = pd.date_range("2000-01-01", periods=t.size, freq="YS")
+        frames.append(pd.DataFrame({"unique_id": f"s{i}", "ds": ds, "y": y.round(3)}))
+    pd.concat(frames).to_csv(path, index=False)
+    return path
+
+
+TINY = {"cell": "gru", "hidden": 8, "layers": 1, "ensemble": 1, "epochs": 1, "batch_size": 32}
+
+
+@pytest.fixture(scope="module")
+def combined_model(tmp_path_factory):
+    """(csv, model dir, onnx file) of a one-epoch network that validation pairs with Theta."""
+    tmp = tmp_path_factory.mktemp("combine")
+    csv = _trend_csv(tmp / "trend.csv")
+    outcome = api.train(str(csv), **TINY, horizon=4, out=str(tmp / "m"))
+    assert outcome.name.endswith("+ Theta")
+    export_onnx(tmp / "m", tmp / "m.onnx")
+    return csv, tmp / "m", tmp / "m.onnx"
+
+
+def test_the_chosen_combination_is_stored_and_reported(combined_model):
+    _, model_dir, _ = combined_model
+    cfg = json.loads((model_dir / "config.json").read_text())
+    mix = cfg["theta"]
+    assert mix["weight"] == 0.5 and mix["season_length"] == 1
+    assert mix["context"] == 48  # the longest series, under combine.MAX_CONTEXT
+    assert mix["validation"]["0.5"] < mix["validation"]["0"]
+    assert cfg["summary"]["theta"]["weight"] == 0.5
+    assert cfg["evaluation"]["model"].endswith("+ Theta")  # the report scored the average
+
+
+def test_torch_and_onnx_forecast_the_same_combination(combined_model):
+    csv, model_dir, onnx_path = combined_model
+    stored = api.predict(str(model_dir))  # from the stored context
+    from_data = api.predict(str(model_dir), str(csv))
+    from_onnx = api.predict(str(onnx_path), str(csv))
+    np.testing.assert_allclose(stored["forecast"], from_data["forecast"], rtol=1e-6)
+    np.testing.assert_allclose(from_onnx["forecast"], from_data["forecast"], rtol=1e-4)
+    # and it is not the network alone
+    fc, _, _ = api.load_predictor(str(model_dir))
+    assert isinstance(fc, Combined) and fc.window == 48 and fc.inner.window < 48
+    rows = np.linspace(0.0, 30.0, fc.window)[None]
+    network = fc.inner.forecast(rows[:, -fc.inner.window :], ["s0"])
+    assert not np.allclose(fc.forecast(rows, ["s0"]), network)
+
+
+@pytest.mark.parametrize(
+    ("edit", "fragment"),
+    [
+        (lambda c: c["theta"].update(weight=1.5), "theta.weight is 1.5"),
+        (lambda c: c["theta"].update(weight=0), "theta.weight is 0"),
+        (lambda c: c["theta"].update(weight=float("nan")), "theta.weight is NaN"),
+        (lambda c: c["theta"].update(season_length=0), "theta.season_length is 0"),
+        (lambda c: c["theta"].update(context=3), "theta.context is 3"),
+        (lambda c: c["theta"].update(context=47), "context.values"),  # the tensor is 48 wide
+        (lambda c: c.update(theta=[1]), "theta is a list"),
+    ],
+)
+def test_a_damaged_combination_is_refused_naming_the_field(
+    combined_model, tmp_path, edit, fragment
+):
+    dst = tmp_path / "m"
+    shutil.copytree(combined_model[1], dst)
+    write_config(dst, edit)
+    with pytest.raises(ArtifactError, match=r"theta|context") as err:
+        api.predict(str(dst))
+    assert fragment in str(err.value)
+
+
+def test_intervals_move_with_the_combined_forecast(tmp_path):
+    csv = _trend_csv(tmp_path / "trend.csv")
+    api.train(str(csv), **TINY, horizon=4, levels=(80.0,), out=str(tmp_path / "m"))
+    export_onnx(tmp_path / "m", tmp_path / "m.onnx")
+    torch_frame = api.predict(str(tmp_path / "m"), str(csv))
+    onnx_frame = api.predict(str(tmp_path / "m.onnx"), str(csv))
+    assert (torch_frame["lo-80"] <= torch_frame["forecast"]).all()
+    assert (torch_frame["forecast"] <= torch_frame["hi-80"]).all()
+    for col in ("forecast", "lo-80", "hi-80"):
+        np.testing.assert_allclose(onnx_frame[col], torch_frame[col], rtol=1e-4)
