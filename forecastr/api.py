@@ -148,7 +148,7 @@ def train(
     mcfg, seasons = _model_config(panel, opts)
     panel.check_future(mcfg.horizon)  # forecasts past 2262 (or the last step) fail now
     short = short_series_counts(panel, mcfg.horizon, tcfg.val_size or mcfg.horizon, mcfg.window)
-    runs = holdout_then_refit(panel, mcfg, tcfg, seasons, opts.refit, progress)
+    runs = holdout_then_refit(panel, mcfg, tcfg, seasons, opts.refit, progress, opts.theta)
     path, replaced = out, False
     if save_model:
         from forecastr.artifact import save_bundle

@@ -212,6 +212,16 @@ Refit = Annotated[
         rich_help_panel=G_TRAIN,
     ),
 ]
+Theta = Annotated[
+    bool,
+    typer.Option(
+        "--theta/--no-theta",
+        help="Average the network's forecast with the optimised Theta method's where "
+        "validation says the average is better (the summary shows the choice). --no-theta: "
+        "the network alone.",
+        rich_help_panel=G_TRAIN,
+    ),
+]
 Epochs = Annotated[int, typer.Option(help="Maximum epochs.", rich_help_panel=G_TRAIN)]
 BatchSize = Annotated[int, typer.Option(help="Windows per step.", rich_help_panel=G_TRAIN)]
 MaxBatches = Annotated[

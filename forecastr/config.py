@@ -188,6 +188,8 @@ class TrainOptions:
     levels: Sequence[float] | None = None
     quantiles: Sequence[float] | None = None
     refit: bool = True  # after the holdout report, retrain on every point and save that
+    # average the network with the Theta method where validation prefers it (combine.py)
+    theta: bool = True
     # training (TrainConfig)
     epochs: int = TrainConfig.epochs
     batch_size: int = TrainConfig.batch_size

@@ -52,14 +52,16 @@ def holdout_then_refit(
     seasons: list,
     refit: bool,
     progress: Callable[[dict], None] | None = None,
+    theta: bool = True,
 ) -> Runs:
-    """Train and score the holdout run, then (with ``refit``) retrain on every point."""
+    """Train and score the holdout run, then (with ``refit``) retrain on every point. With
+    ``theta``, the network is averaged with the Theta method where validation prefers it."""
     holdout = train.fit(panel, mcfg, tcfg, progress)
     mcfg = holdout.model_cfg  # with the cell chosen on validation (--model auto)
     train_end = _holdout_end(panel, holdout)
     fc = _predictor(holdout, panel, train_end)
     _refuse_diverged(fc, panel, tcfg, "the holdout run")
-    mix = choose_mix(panel, holdout, fc, main_season(seasons, panel.freq))
+    mix = choose_mix(panel, holdout, fc, main_season(seasons, panel.freq)) if theta else None
     model = combined(fc, mix)
     report = _holdout_report(panel, model, mcfg, seasons)
     if not refit:
@@ -77,7 +79,8 @@ def holdout_then_refit(
     train_end = _series_end(panel)
     _refuse_diverged(_predictor(result, panel, train_end), panel, tcfg, "the refit on every point")
     result.summary["holdout"] = holdout.summary
-    result.summary["theta"] = holdout.summary["theta"]
+    if "theta" in holdout.summary:
+        result.summary["theta"] = holdout.summary["theta"]
     return Runs(holdout, result, report, train_end, model.name, mix)
 
 

@@ -168,3 +168,18 @@ def test_intervals_move_with_the_combined_forecast(tmp_path):
     assert (torch_frame["forecast"] <= torch_frame["hi-80"]).all()
     for col in ("forecast", "lo-80", "hi-80"):
         np.testing.assert_allclose(onnx_frame[col], torch_frame[col], rtol=1e-4)
+
+
+def test_no_theta_keeps_the_network_alone(tmp_path, runner):
+    from forecastr.cli import app
+
+    csv = _trend_csv(tmp_path / "trend.csv")
+    flags = ["--model", "gru", "--hidden", "8", "--layers", "1", "--ensemble", "1"]
+    flags += ["--epochs", "1", "--horizon", "4", "--no-theta", "-o", str(tmp_path / "m")]
+    result = runner.invoke(app, ["train", str(csv), *flags])
+    assert result.exit_code == 0, result.output
+    cfg = json.loads((tmp_path / "m" / "config.json").read_text())
+    assert "theta" not in cfg and "theta" not in cfg["summary"]
+    assert not cfg["evaluation"]["model"].endswith("+ Theta")
+    fc, _, _ = api.load_predictor(str(tmp_path / "m"))
+    assert not isinstance(fc, Combined) and fc.window == cfg["model"]["window"]
