@@ -35,7 +35,7 @@ def test_unpadded_keeps_the_last_of_the_leading_repeats():
     np.testing.assert_allclose(theta_part(padded, 3, 1), theta_part(series[None], 3, 1))
 
 
-def test_choose_picks_the_lower_validation_error_and_ties_go_to_the_network():
+def test_choose_keeps_the_network_alone_only_when_clearly_better():
     truth = np.array([[1.0, 2.0], [3.0, 4.0]])
     actual = np.where([[True, True], [True, False]], truth, NAN)  # one step not observed
     net, th = truth + 1.0, truth - 1.0  # 1 too high, 1 too low: their average is exact
@@ -43,8 +43,11 @@ def test_choose_picks_the_lower_validation_error_and_ties_go_to_the_network():
     assert weight == 0.5
     assert scores["0"] == pytest.approx((1.0 + 0.5) / 2) and scores["0.5"] == 0.0
     assert scores["series"] == 2
-    weight, _ = choose(net, net, actual, np.array([1.0, 2.0]))  # the same forecast: a tie
-    assert weight == 0.0
+    # the network alone must be clearly better: 5% lower is not enough, 10% is
+    weight, _ = choose(net, truth - 0.95 * 2, actual, np.array([1.0, 2.0]))
+    assert weight == 0.5
+    weight, scores = choose(truth + 0.9, truth + 1.1, actual, np.array([1.0, 2.0]))
+    assert scores["0"] <= 0.9 * scores["0.5"] and weight == 0.0
     # a series without a usable scale does not count
     weight, scores = choose(net, th, actual, np.array([0.0, NAN]))
     assert weight == 0.0 and scores["series"] == 0
