@@ -186,3 +186,17 @@ def test_no_theta_keeps_the_network_alone(tmp_path, runner):
     assert not cfg["evaluation"]["model"].endswith("+ Theta")
     fc, _, _ = api.load_predictor(str(tmp_path / "m"))
     assert not isinstance(fc, Combined) and fc.window == cfg["model"]["window"]
+
+
+def test_the_combined_onnx_forecast_needs_no_torch(combined_model):
+    from test_torch_free import run_cli
+
+    csv, _, onnx_path = combined_model
+    proc = run_cli(
+        onnx_path.parent, "predict", onnx_path.name, csv.name, "-o", "out.csv", block=True
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "torch-free: checked" in proc.stderr
+    torch_frame = api.predict(str(combined_model[1]), str(csv))
+    onnx_frame = pd.read_csv(onnx_path.parent / "out.csv")
+    np.testing.assert_allclose(onnx_frame["forecast"], torch_frame["forecast"], rtol=1e-4)
