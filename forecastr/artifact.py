@@ -31,7 +31,7 @@ from forecastr.combine import SECTION, ThetaMix, check_mix
 from forecastr.errors import ArtifactError, one_line
 from forecastr.forecast import Schema, last_windows
 from forecastr.jsonfields import Where, loads_bounded
-from forecastr.modelcheck import check_config
+from forecastr.modelcheck import RETRAIN, check_config
 from forecastr.modeldir import (
     CONFIG,
     DIGEST_KEY,
@@ -111,7 +111,7 @@ class Bundle:
     @property
     def mix(self) -> ThetaMix | None:
         """The Theta combination the model applies (``combine.py``); None: the network alone."""
-        return check_mix(Where(self.path, ""), self.config, self.window)  # checked at load
+        return check_mix(Where(self.path, RETRAIN), self.config, self.window)  # checked at load
 
 
 class SavedPath(str):

@@ -155,7 +155,7 @@ def window_mean(
 
 # Points of each history the Theta method reads at most: its fit is one pass over them, and
 # the older points of a long series barely move the smoothed level or the fitted line (the
-# combination with the network reads as many: ``combine.MAX_CONTEXT``).
+# combination with the network stores as many per series: ``combine.MAX_CONTEXT``).
 THETA_HISTORY = 256
 
 

@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from forecastr.baselines import theta
+from forecastr.baselines import THETA_HISTORY, theta
 from forecastr.jsonfields import Where, integer, number, section
 
 WEIGHTS = (0.0, 0.5)  # the Theta method's weight in the average: candidates, network first
@@ -44,7 +44,7 @@ WEIGHTS = (0.0, 0.5)  # the Theta method's weight in the average: candidates, ne
 # (on M3 quarterly it was 2.5% below the average's on validation and 3% above on the test
 # part; docs/benchmarks.md).
 NETWORK_MARGIN = 0.9
-MAX_CONTEXT = 256  # history the Theta part reads per series, at most
+MAX_CONTEXT = THETA_HISTORY  # history the Theta part reads per series: what the fit reads
 SECTION = "theta"  # config.json's section and the ONNX metadata key
 
 
@@ -100,6 +100,11 @@ def theta_part(rows: np.ndarray, horizon: int, season_length: int) -> np.ndarray
     return theta(unpadded(rows), horizon, season_length=season_length)
 
 
+def score_key(weight: float) -> str:
+    """The key of a weight's validation score in :func:`choose`'s scores: ``"0"``, ``"0.5"``."""
+    return f"{weight:g}"
+
+
 def choose(
     network: np.ndarray, theta_fc: np.ndarray, actual: np.ndarray, scale: np.ndarray
 ) -> tuple[float, dict]:
@@ -114,10 +119,12 @@ def choose(
         err = np.abs(actual - ((1 - w) * network + w * theta_fc))[ok]  # (S', H)
         per_series = np.nanmean(err, axis=1) / scale[ok] if ok.any() else np.zeros(0)
         per_series = per_series[np.isfinite(per_series)]
-        scores[f"{w:g}"] = float(per_series.mean()) if per_series.size else float("nan")
-    mixes = {w: scores[f"{w:g}"] for w in WEIGHTS if w > 0 and np.isfinite(scores[f"{w:g}"])}
+        scores[score_key(w)] = float(per_series.mean()) if per_series.size else float("nan")
+    mixes = {
+        w: scores[score_key(w)] for w in WEIGHTS if w > 0 and np.isfinite(scores[score_key(w)])
+    }
     best = min(mixes, key=lambda w: (mixes[w], w)) if mixes else 0.0
-    alone = scores[f"{0.0:g}"]
+    alone = scores[score_key(0.0)]
     if not mixes or (np.isfinite(alone) and alone <= NETWORK_MARGIN * mixes[best]):
         best = 0.0
     return float(best), {**scores, "series": int(ok.sum())}

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from forecastr.combine import WEIGHTS, score_key
 from forecastr.config import AUTO_CELL_MARGIN
 from forecastr.errors import shown
 
@@ -134,7 +135,7 @@ def theta_text(choice: dict) -> str:
     v = choice.get("validation") or {}
     if not v.get("series"):
         return "not used (no series has a validation window to choose on)"
-    net, mixed = v.get("0"), v.get("0.5")
+    net, mixed = v.get(score_key(0.0)), v.get(score_key(max(WEIGHTS)))
     scores = (
         f"validation scaled MAE: network {net:.3f}, with Theta {mixed:.3f}; {v['series']} series"
     )
