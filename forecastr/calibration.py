@@ -19,7 +19,6 @@ from dataclasses import replace
 import numpy as np
 import torch
 
-from forecastr.combine import ThetaMix, shift
 from forecastr.intervals import (
     MAX_FACTOR,
     Calibration,
@@ -46,14 +45,10 @@ def calibrate(
     split: Split,
     scaler: ScalerParams,
     taus: tuple[float, ...],
-    mix: ThetaMix | None = None,
 ) -> Calibration:
     """The conformal calibration of ``model``'s quantiles on its validation windows, set on
     ``model`` and returned (no adjustment, not guaranteed, when no series has a validation
-    part). With ``mix``, of the forecast served: the network's averaged with the Theta method
-    (``combine.Combined``), its quantiles moved with the point forecast. The average errs
-    less than the network alone, so widths fitted to the network's errors covered more than
-    promised around it (docs/intervals.md)."""
+    part)."""
     horizon = split.horizon
     series = _series(split)
     if len(series) == 0:
@@ -63,10 +58,6 @@ def calibrate(
     rows, starts, ends, lo, hi = _origins(split, series)
     inputs = right_aligned_padded(y, starts, ends, split.window)  # (N, W)
     raw = scaled_outputs(model, inputs, rows)  # (N, H, 1 + K), uncalibrated
-    if mix is not None:  # every output moved as the average moves the point forecast
-        context = right_aligned_padded(y, starts, ends, mix.context)  # (N, context)
-        point = raw[:, :, 0] * scaler.scale[rows][:, None] + scaler.loc[rows][:, None]
-        raw = raw + (shift(point, context, mix) / scaler.scale[rows][:, None])[..., None]
     steps = ends[:, None] + np.arange(horizon)  # (N, H) index of each step's target
     inside = (steps >= lo[:, None]) & (steps < hi[:, None])
     actual = np.where(inside, y[np.minimum(steps, len(y) - 1)], np.nan)  # test never read

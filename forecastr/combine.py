@@ -100,23 +100,6 @@ def theta_part(rows: np.ndarray, horizon: int, season_length: int) -> np.ndarray
     return theta(unpadded(rows), horizon, season_length=season_length)
 
 
-# Rows per Theta fit in :func:`shift`: its (rows, len(ALPHAS)) work arrays stay a few MB.
-SHIFT_CHUNK = 1 << 14
-
-
-def shift(net: np.ndarray, windows: np.ndarray, mix: ThetaMix) -> np.ndarray:
-    """(B, H) what the average adds to the network's forecasts ``net`` (B, H) of padded
-    ``windows`` (B, >= context): ``weight * (Theta - net)``, 0 where Theta cannot fit."""
-    net = np.asarray(net, dtype=np.float64)
-    out = np.zeros_like(net)
-    for i in range(0, len(out), SHIFT_CHUNK):
-        part = slice(i, i + SHIFT_CHUNK)
-        th = theta_part(windows[part, -mix.context :], net.shape[1], mix.season_length)
-        gap = th - net[part]
-        out[part] = np.where(np.isfinite(gap), mix.weight * gap, 0.0)
-    return out
-
-
 def score_key(weight: float) -> str:
     """The key of a weight's validation score in :func:`choose`'s scores: ``"0"``, ``"0.5"``."""
     return f"{weight:g}"
@@ -183,7 +166,9 @@ class Combined:
         return getattr(self.__dict__["inner"], name)
 
     def _mixed(self, net: np.ndarray, windows: np.ndarray) -> np.ndarray:
-        return net + shift(net, windows, self.mix)
+        th = theta_part(windows, net.shape[1], self.mix.season_length)
+        th = np.where(np.isfinite(th), th, net)  # a series Theta cannot fit: the network's
+        return (1.0 - self.mix.weight) * net + self.mix.weight * th
 
     def forecast(self, windows: np.ndarray, series_ids: Sequence[str]) -> np.ndarray:
         windows = np.asarray(windows, dtype=np.float64)

@@ -19,7 +19,7 @@ import pandas as pd
 
 from forecastr import forecast, train
 from forecastr.autoconfig import main_season
-from forecastr.calibration import calibrate, transfer
+from forecastr.calibration import transfer
 from forecastr.combine import ThetaMix, choose, combined, context_length, theta_part, unpadded
 from forecastr.config import ModelConfig, TrainConfig
 from forecastr.errors import TrainingError
@@ -62,10 +62,6 @@ def holdout_then_refit(
     fc = _predictor(holdout, panel, train_end)
     _refuse_diverged(fc, panel, tcfg, "the holdout run")
     mix = choose_mix(panel, holdout, fc, main_season(seasons, panel.freq)) if theta else None
-    if mix is not None and holdout.calibration is not None:  # widths for the forecast served
-        holdout.calibration = calibrate(
-            holdout.model, panel.y, holdout.split, holdout.scaler, head_taus(mcfg), mix
-        )
     model = combined(fc, mix)
     report = _holdout_report(panel, model, mcfg, seasons)
     if not refit:
