@@ -343,6 +343,7 @@ def run_forecastr(cat: Category, csv: Path, index: str, seed: int, extra: str, w
             row.update(holdout_epochs_run=hold.get("epochs_run"))
             row["fit_s"] = (row["fit_s"] or 0.0) + (hold.get("seconds") or 0.0)
         row["holdout"] = payload["evaluation"].get("summary")
+        row["theta"] = summ.get("theta")  # the combination validation chose, with its scores
     except (ValueError, KeyError, TypeError) as e:
         row["json_error"] = f"{type(e).__name__}: {e}"[:300]
 
