@@ -45,8 +45,7 @@ def statsforecast_thetas(cat: C.Category) -> dict[str, dict[str, np.ndarray]]:
     models += [OptimizedTheta(season_length=m), Theta(season_length=m)]
     models += [DynamicTheta(season_length=m)]
     frame = pd.concat(
-        pd.DataFrame({"unique_id": s.sn, "ds": np.arange(len(s.x)), "y": s.x})
-        for s in cat.series
+        pd.DataFrame({"unique_id": s.sn, "ds": np.arange(len(s.x)), "y": s.x}) for s in cat.series
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
