@@ -104,6 +104,7 @@ def run_one(
     scored beside every baseline, seasonal naive at each season the data has included.
     """
     from forecastr import api, autoconfig, frequency
+    from forecastr.combine import combined
     from forecastr.data import load_csv
     from forecastr.evaluate import backtest
     from forecastr.torch_predictor import TorchPredictor
@@ -122,7 +123,8 @@ def run_one(
     rep = out.report
     if protocol == "competition":
         cfg = out.result.model_cfg
-        fc = TorchPredictor(out.result.model, panel.ids, cfg, train_end=None)
+        net = TorchPredictor(out.result.model, panel.ids, cfg, train_end=None)
+        fc = combined(net, out.mix)  # what the saved model forecasts, averaged or not
         seasons = sorted(
             {e.period for e in out.seasons}
             | set(frequency.seasonalities_for(panel.freq))
@@ -153,6 +155,7 @@ def run_one(
         "season_length": cfg.season_length,
         "ensemble": cfg.ensemble,
         "config": cfg.to_dict(),
+        "theta": out.result.summary.get("theta"),  # the combination validation chose
     }
 
 

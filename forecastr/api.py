@@ -21,7 +21,7 @@ from forecastr.autoconfig import (
     resolve_model_config,
     short_series_counts,
 )
-from forecastr.combine import combined
+from forecastr.combine import ThetaMix, combined
 from forecastr.config import (
     EVALUATE,
     EXPORT,
@@ -90,6 +90,7 @@ class TrainOutcome:
     short: dict = field(default_factory=dict)  # short_series_counts of the run
     refit: bool = False  # whether the saved model was refit on every point
     replaced: bool = False  # whether the save replaced a model already at the output path
+    mix: ThetaMix | None = None  # the Theta combination validation chose (None: network alone)
 
     def to_dict(self) -> dict:
         """The JSON summary ``forecastr train --json`` prints."""
@@ -168,6 +169,7 @@ def train(
         short=short,
         refit=opts.refit,
         replaced=replaced,
+        mix=runs.mix,
     )
 
 

