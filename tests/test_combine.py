@@ -63,11 +63,27 @@ def test_the_network_alone_must_win_by_more_on_fewer_series(series, ratio, expec
     """Every series' network errs by ``ratio`` times what the average does: kept alone only
     below combine.margin(series)."""
     actual = np.zeros((series, 2))
-    theta_fc = np.full((series, 2), 2.0 + ratio)  # the average errs by 1, the network by ratio
-    weight, scores = choose(np.full((series, 2), ratio), -theta_fc, actual, np.ones(series))
+    theta_fc = np.full((series, 2), 2.0 - ratio)  # the average errs by 1, the network by ratio
+    weight, scores = choose(np.full((series, 2), ratio), theta_fc, actual, np.ones(series))
     assert scores["0"] == pytest.approx(ratio) and scores["0.5"] == pytest.approx(1.0)
+    assert scores["1"] == pytest.approx(2.0 - ratio)  # Theta alone: under 3 times the network's
     assert weight == expected
     assert margin(1) == pytest.approx(0.6) and margin(10**6) == pytest.approx(0.9, abs=1e-3)
+
+
+def test_the_network_stays_alone_when_theta_alone_is_far_worse():
+    """The average would win on validation (0.9 against the network's 1.0), but Theta alone
+    errs 3 times as much as the network: its model misses something the network sees."""
+    actual = np.zeros((400, 2))
+    network = np.full((400, 2), 1.0)
+    weight, scores = choose(network, np.full((400, 2), -2.8), actual, np.ones(400))
+    assert scores["0.5"] == pytest.approx(0.9) and scores["1"] == pytest.approx(2.8)
+    assert weight == 0.5  # 2.8 times: the average
+    weight, scores = choose(network, np.full((400, 2), -3.0), actual, np.ones(400))
+    assert scores["0.5"] == pytest.approx(1.0) and weight == 0.0
+    weight, scores = choose(network, np.full((400, 2), -3.2), actual, np.ones(400))
+    assert scores["0.5"] == pytest.approx(1.1) and scores["1"] == pytest.approx(3.2)
+    assert weight == 0.0
 
 
 class StandIn:
