@@ -136,8 +136,11 @@ def theta_text(choice: dict) -> str:
     if not v.get("series"):
         return "not used (no series has a validation window to choose on)"
     net, mixed = v.get(score_key(0.0)), v.get(score_key(max(WEIGHTS)))
+    alone = v.get(score_key(1.0))  # recorded since the THETA_FAR guard
+    theta = "" if alone is None else f", Theta alone {alone:.3f}"
     scores = (
-        f"validation scaled MAE: network {net:.3f}, with Theta {mixed:.3f}; {v['series']} series"
+        f"validation scaled MAE: network {net:.3f}, with Theta {mixed:.3f}{theta}; "
+        f"{v['series']} series"
     )
     w = choice["weight"]
     return f"weight {w:g} ({scores})" if w > 0 else f"not used ({scores})"

@@ -233,3 +233,18 @@ def test_the_combined_onnx_forecast_needs_no_torch(combined_model):
     torch_frame = api.predict(str(combined_model[1]), str(csv))
     onnx_frame = pd.read_csv(onnx_path.parent / "out.csv")
     np.testing.assert_allclose(onnx_frame["forecast"], torch_frame["forecast"], rtol=1e-4)
+
+
+def test_the_summary_shows_every_validation_score_it_has():
+    from forecastr.present import theta_text
+
+    scores = {"0": 0.092, "0.5": 0.183, "1": 0.372, "series": 1}
+    text = theta_text({"weight": 0.0, "validation": scores})
+    assert text == (
+        "not used (validation scaled MAE: network 0.092, with Theta 0.183, Theta alone 0.372; "
+        "1 series)"
+    )
+    older = {"0": 0.912, "0.5": 0.874, "series": 645}  # a model saved before Theta alone's
+    assert theta_text({"weight": 0.5, "validation": older}) == (
+        "weight 0.5 (validation scaled MAE: network 0.912, with Theta 0.874; 645 series)"
+    )
