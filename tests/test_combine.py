@@ -11,10 +11,20 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_modelcheck import write_config
 
 from forecastr import api
-from forecastr.combine import Combined, ThetaMix, choose, margin, theta_part, unpadded
+from forecastr.combine import (
+    NETWORK_MARGIN,
+    Combined,
+    ThetaMix,
+    choose,
+    margin,
+    theta_part,
+    unpadded,
+)
 from forecastr.errors import ArtifactError
 from forecastr.export import export_onnx
 
@@ -248,3 +258,28 @@ def test_the_summary_shows_every_validation_score_it_has():
     assert theta_text({"weight": 0.5, "validation": older}) == (
         "weight 0.5 (validation scaled MAE: network 0.912, with Theta 0.874; 645 series)"
     )
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(1, 50),
+    st.integers(1, 4),
+    st.floats(0.0, 5.0),
+    st.floats(-5.0, 5.0),
+    st.integers(0, 2**16),
+)
+def test_more_series_never_make_the_network_alone_rarer(series, steps, spread, bias, seed):
+    """The same per-series errors, repeated over more series: the margin only loosens
+    (combine.margin grows with the count), so once the network is kept alone it stays."""
+    rng = np.random.default_rng(seed)
+    actual = rng.normal(0, 1, (series, steps))
+    network = actual + rng.normal(0, 0.5, (series, steps))
+    theta_fc = actual + bias + rng.normal(0, spread, (series, steps))
+    scale = np.ones(series)
+    few, _ = choose(network, theta_fc, actual, scale)
+    many, _ = choose(
+        *(np.tile(a, (9, 1)) for a in (network, theta_fc, actual)), np.ones(9 * series)
+    )
+    assert few in (0.0, 0.5) and many in (0.0, 0.5)
+    assert not (few == 0.0 and many == 0.5)
+    assert margin(series) <= margin(9 * series) < NETWORK_MARGIN
