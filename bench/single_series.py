@@ -95,6 +95,13 @@ def key(r: dict) -> tuple:
     return (r["category"], r["series"], r["seed"], r.get("tag", ""))
 
 
+def mean_of(values: list) -> float:
+    """The mean of the defined values (a metric is None where undefined, e.g. a zero MASE
+    scale); NaN when none is."""
+    kept = [v for v in values if v is not None]
+    return float(np.mean(kept)) if kept else float("nan")
+
+
 def flat_margin(r: dict) -> str:
     """The variant a flat 10% margin would have served (the rule before 2026-11-30): the
     network alone when its validation score is at most 0.9 times the average's."""
@@ -118,14 +125,12 @@ def report(rows: list[dict], tag: str) -> None:
         ok = [r for r in mine if r["status"] == "ok"]
         alone = sum(1 for r in ok if not (r.get("theta") or {}).get("weight"))
         cells = [name, str(len(mine)), str(len(mine) - len(ok)), str(alone)]
-        for v in VARIANTS:
-            sm = np.mean([r["scores"][v]["smape"] for r in ok]) if ok else np.nan
-            ms = np.nanmean([r["scores"][v]["mase"] or np.nan for r in ok]) if ok else np.nan
-            cells.append(f"{sm:.2f} / {ms:.3f}")
+        each = [[r["scores"][v] for r in ok] for v in VARIANTS]
         flat = [r["scores"][flat_margin(r)] for r in ok]
-        sm = np.mean([f["smape"] for f in flat]) if ok else np.nan
-        ms = np.nanmean([f["mase"] or np.nan for f in flat]) if ok else np.nan
-        cells.append(f"{sm:.2f} / {ms:.3f} ({sum(flat_margin(r) == 'network' for r in ok)})")
+        for scores in [*each, flat]:
+            sm = mean_of([f["smape"] for f in scores])
+            cells.append(f"{sm:.2f} / {mean_of([f['mase'] for f in scores]):.3f}")
+        cells[-1] += f" ({sum(flat_margin(r) == 'network' for r in ok)})"
         print("| " + " | ".join(cells) + " |")
     print(
         "\nMeans over the series each category scored (M4 sMAPE and MASE on the official test "

@@ -132,15 +132,17 @@ def choose(
         per_series = np.nanmean(err, axis=1) / scale[ok] if ok.any() else np.zeros(0)
         per_series = per_series[np.isfinite(per_series)]
         scores[score_key(w)] = float(per_series.mean()) if per_series.size else float("nan")
+    scores["series"] = int(ok.sum())
     mixes = {
         w: scores[score_key(w)] for w in WEIGHTS if w > 0 and np.isfinite(scores[score_key(w)])
     }
-    best = min(mixes, key=lambda w: (mixes[w], w)) if mixes else 0.0
+    if not mixes:
+        return 0.0, scores
+    best = min(mixes, key=lambda w: (mixes[w], w))
     alone = scores[score_key(0.0)]
+    clearly_better = alone <= margin(scores["series"]) * mixes[best]
     far = scores[score_key(1.0)] >= THETA_FAR * alone  # Theta misses what the network sees
-    if not mixes or (np.isfinite(alone) and (alone <= margin(int(ok.sum())) * mixes[best] or far)):
-        best = 0.0
-    return float(best), {**scores, "series": int(ok.sum())}
+    return (0.0 if clearly_better or far else float(best)), scores
 
 
 def margin(series: int) -> float:
