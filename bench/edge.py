@@ -101,7 +101,7 @@ def latency_and_throughput(model_dir: str, onnx_path: str, calls: int) -> dict:
 
     torch.set_num_threads(1)
     bundle = load(model_dir)
-    module = bundle.predictor().module
+    module = bundle.network().module
     fc = OnnxPredictor.from_onnx(onnx_path, threads=1)
     values = np.asarray(bundle.context()[0], dtype=np.float32)
 

@@ -13,7 +13,9 @@ optimised Theta method on the training part at the category's period ("Theta",
 ``forecastr.baselines.theta``), their equal average ("average"), and the validation scores
 the Theta combination was chosen by (``summary.theta``). So the choice between the network
 and the average can be judged on data the tool never saw. A series the tool refuses (too
-short for a window plus validation and test) is recorded with its one-line error.
+short for a window plus validation and test) was recorded with its one-line error; since
+2026-12-01 such a series is served the Theta method alone (``forecastr/thetaonly.py``), and
+its row says ``"kind": "theta"``.
 
 Rows go to a JSON-lines file (``--results``, default ``bench/results/single_series.jsonl``),
 keyed by (category, series, seed, tag); a key already there is skipped unless ``--force``.
@@ -73,7 +75,9 @@ def run_series(cat: C.Category, s: C.Series, seed: int, extra: list[str]) -> dic
         row["train_s"] = time.perf_counter() - t0
         if p.returncode != 0:
             return {**row, "status": "refused", "error": C.error_line(p.stderr)}
-        row["theta"] = json.loads(p.stdout)["summary"].get("theta")
+        summary = json.loads(p.stdout)["summary"]
+        row["theta"] = summary.get("theta")
+        row["kind"] = summary.get("kind", "network")  # "theta": too short for a network
         p = subprocess.run(
             [exe, "predict", str(model), "-o", str(out)],
             capture_output=True,
@@ -83,10 +87,11 @@ def run_series(cat: C.Category, s: C.Series, seed: int, extra: list[str]) -> dic
         if p.returncode != 0:
             return {**row, "status": "predict-failed", "error": C.error_line(p.stderr)}
         served = C.read_forecasts(out, one)[s.sn]
-        network = network_part(model)
+        network = None if row["kind"] == "theta" else network_part(model)
     th = theta(s.x[None, :], cat.h, season_length=cat.period)[0]
-    forecasts = {"served": served, "network": network, "average": (network + th) / 2}
-    forecasts["Theta"] = th
+    forecasts = {"served": served, "Theta": th}
+    if network is not None:
+        forecasts.update(network=network, average=(network + th) / 2)
     row["scores"] = {k: C.score(one, {s.sn: f}) for k, f in forecasts.items()}
     return {**row, "status": "ok"}
 
@@ -114,17 +119,23 @@ def flat_margin(r: dict) -> str:
 
 def report(rows: list[dict], tag: str) -> None:
     latest = {key(r): r for r in rows if r.get("tag", "") == tag}
-    head = ["category", "series", "refused", "network alone kept"]
-    head += [f"{v} sMAPE / MASE" for v in VARIANTS] + ["flat 10% margin"]
+    head = ["category", "series", "refused", "Theta only", "served, all scored"]
+    head += ["network alone kept"] + [f"{v} sMAPE / MASE" for v in VARIANTS]
+    head += ["flat 10% margin"]
     print("| " + " | ".join(head) + " |")
     print("| --- | " + " | ".join("---:" for _ in head[1:]) + " |")
     for name in C.CATEGORIES:
         mine = [r for k, r in latest.items() if k[0] == name]
         if not mine:
             continue
-        ok = [r for r in mine if r["status"] == "ok"]
+        scored = [r for r in mine if r["status"] == "ok"]
+        ok = [r for r in scored if r.get("kind", "network") == "network"]
         alone = sum(1 for r in ok if not (r.get("theta") or {}).get("weight"))
-        cells = [name, str(len(mine)), str(len(mine) - len(ok)), str(alone)]
+        cells = [name, str(len(mine)), str(len(mine) - len(scored)), str(len(scored) - len(ok))]
+        every = [r["scores"]["served"] for r in scored]
+        cells.append(f"{mean_of([f['smape'] for f in every]):.2f} / ")
+        cells[-1] += f"{mean_of([f['mase'] for f in every]):.3f}"
+        cells.append(str(alone))
         each = [[r["scores"][v] for r in ok] for v in VARIANTS]
         flat = [r["scores"][flat_margin(r)] for r in ok]
         for scores in [*each, flat]:
@@ -136,7 +147,10 @@ def report(rows: list[dict], tag: str) -> None:
         "\nMeans over the series each category scored (M4 sMAPE and MASE on the official test "
         "parts); served: what `forecastr predict` wrote; network: the saved model's network "
         "alone; Theta: forecastr's Theta method at the category's period; average: their "
-        "equal average. refused: series the tool would not train on alone. flat 10% margin: what "
+        "equal average; these four and the flat margin over the series that trained a network. "
+        "Theta only: series too short for a network, served the Theta method alone; 'served, "
+        "all scored' includes them. refused: series the tool would not forecast. "
+        "flat 10% margin: what "
         "the choice before 2026-11-30 would have served from the same models (network alone "
         "when its validation score was at most 0.9 times the average's; in brackets how often)."
     )

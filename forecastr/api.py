@@ -29,7 +29,6 @@ from forecastr.config import (
     ONNX_FILE,
     PREDICT,
     ModelConfig,
-    TrainConfig,
     TrainOptions,
 )
 from forecastr.data import IngestOptions, load_csv
@@ -40,11 +39,19 @@ from forecastr.errors import (
     require,
     shown,
 )
-from forecastr.forecast import Schema, forecast_frame, forecast_panel, last_windows
+from forecastr.foldrefit import explain_refit_overlap, make_refit
+from forecastr.forecast import (
+    Schema,
+    fits_each_forecast,
+    forecast_frame,
+    forecast_panel,
+    last_windows,
+)
 from forecastr.frequency import default_horizon, season_length_for
 from forecastr.intervals import parse_levels, parse_quantiles
 from forecastr.outputs import check_file, check_model_dir
 from forecastr.panel import Panel
+from forecastr.thetaonly import ThetaRun, network_blocker
 
 if TYPE_CHECKING:
     from forecastr.report import EvalReport
@@ -82,7 +89,7 @@ def info(path: str, ingest: IngestOptions | None = None) -> tuple[dict, Panel]:
 class TrainOutcome:
     path: str
     panel: Panel
-    result: TrainResult  # the saved model's run (the refit one, unless refit=False)
+    result: TrainResult | None  # the saved model's run (the refit one, unless refit=False)
     report: EvalReport  # on the held-out test part (from the holdout run)
     name: str
     seasons: list = field(default_factory=list)  # seasons.SeasonEvidence, main first
@@ -91,19 +98,25 @@ class TrainOutcome:
     refit: bool = False  # whether the saved model was refit on every point
     replaced: bool = False  # whether the save replaced a model already at the output path
     mix: ThetaMix | None = None  # the Theta combination validation chose (None: network alone)
+    theta_only: ThetaRun | None = None  # set (and result None) when no network could train
 
     def to_dict(self) -> dict:
         """The JSON summary ``forecastr train --json`` prints."""
         from forecastr.artifact import json_safe
 
+        if self.theta_only is not None:
+            config, summary = self.theta_only.model_config, self.theta_only.summary()
+        else:
+            assert self.result is not None
+            config, summary = self.result.model_cfg.to_dict(), json_safe(self.result.summary)
         return {
             "model": self.path,
-            "config": self.result.model_cfg.to_dict(),
+            "config": config,
             "seasons": [e.to_dict() for e in self.seasons],
             "short_series": self.short,
             "refit": self.refit,
             "replaced": self.replaced,
-            "summary": json_safe(self.result.summary),
+            "summary": summary,
             "evaluation": self.report.to_dict(),
         }
 
@@ -149,6 +162,10 @@ def train(
     mcfg, seasons = _model_config(panel, opts)
     panel.check_future(mcfg.horizon)  # forecasts past 2262 (or the last step) fail now
     short = short_series_counts(panel, mcfg.horizon, tcfg.val_size or mcfg.horizon, mcfg.window)
+    if opts.window is None and opts.theta:  # a window the user chose stays theirs to change
+        reason = network_blocker(panel, mcfg, tcfg)
+        if reason is not None:
+            return _train_theta_only(panel, mcfg, seasons, short, reason, out, save_model)
     runs = holdout_then_refit(panel, mcfg, tcfg, seasons, opts.refit, progress, opts.theta)
     path, replaced = out, False
     if save_model:
@@ -170,6 +187,40 @@ def train(
         refit=opts.refit,
         replaced=replaced,
         mix=runs.mix,
+    )
+
+
+def _train_theta_only(
+    panel: Panel,
+    mcfg: ModelConfig,
+    seasons: list,
+    short: dict,
+    reason: str,
+    out: str,
+    save_model: bool,
+) -> TrainOutcome:
+    """``train`` where no series is long enough for the network: the Theta method alone,
+    scored on the held-out last horizon and saved (``thetaonly.py``)."""
+    from forecastr import thetaonly
+
+    run = thetaonly.fit(panel, mcfg, seasons, reason)
+    path, replaced = out, False
+    if save_model:
+        from forecastr.artifact import save_theta_only
+
+        saved = save_theta_only(out, panel, run, seasons)
+        path, replaced = saved, saved.replaced
+    return TrainOutcome(
+        path=path,
+        panel=panel,
+        result=None,
+        report=run.report,
+        name=thetaonly.NAME,
+        seasons=seasons,
+        short={k: short[k] for k in ("unscorable", "unscorable_ids") if k in short},
+        refit=True,
+        replaced=replaced,
+        theta_only=run,
     )
 
 
@@ -300,7 +351,8 @@ def evaluate(
         horizon = horizon or fc.horizon
     m = season_length or _model_season(fc) or season_length_for(panel.freq)
     horizon = horizon or default_horizon(panel.freq)
-    refit_fn = _make_refit(fc) if refit and fc is not None else None
+    # The Theta method alone fits each fold's history anyway: --refit changes nothing there.
+    refit_fn = make_refit(fc) if refit and fc is not None and not fits_each_forecast(fc) else None
     try:
         report = backtest(
             panel,
@@ -314,7 +366,7 @@ def evaluate(
             levels=parse_levels(levels),
         )
     except ForecastrError as error:
-        raise _explain_refit_overlap(error, fc) from None
+        raise explain_refit_overlap(error, fc) from None
     if attention_plot and fc is not None and schema is not None:
         _plot_attention(fc, schema, panel, attention_plot, series[0] if series else None)
     if plot:
@@ -365,46 +417,6 @@ def _model_season(fc: Loaded | None) -> int | None:
     if fc is None:
         return None
     return int(fc.model_config.get("season_length", 0)) or None
-
-
-def _explain_refit_overlap(error: ForecastrError, fc: Loaded | None) -> ForecastrError:
-    """A refit model has seen every point of its training file: say so, and give the held-out
-    scores its training run reported, rather than only refusing the fold."""
-    if fc is None or not fc.refit or "overlaps the data" not in str(error):
-        return error
-    rows = {r.get("method"): r for r in fc.evaluation.get("summary") or []}
-    row = rows.get(fc.evaluation.get("model")) or {}
-    scores = ", ".join(
-        f"{k} {row[k]:.3f}" for k in ("mase", "smape") if isinstance(row.get(k), float)
-    )
-    held = f"; its training run's held-out report: {scores}" if scores else ""
-    return ForecastrError(
-        f"{error} — this model was refit on every point of its training data, so no fold of "
-        f"that data is unseen{held}"
-    )
-
-
-def _make_refit(fc: Loaded) -> Callable[[Panel, int], TorchPredictor]:
-    """refit(panel, fold): retrain the loaded model's stored configuration on the fold's history."""
-    if not fc.training_config:
-        raise InputError("--refit needs a model directory (an ONNX file cannot be retrained)")
-    from forecastr.models import model_name
-    from forecastr.torch_predictor import TorchPredictor
-    from forecastr.train import fit
-
-    mcfg = ModelConfig.from_dict(fc.model_config)
-    tcfg = TrainConfig.from_dict(fc.training_config)
-    mix = getattr(fc, "mix", None)
-
-    def refit(panel: Panel, fold: int) -> TorchPredictor:
-        result = fit(panel, mcfg, replace(tcfg, test_size=0, seed=tcfg.seed + fold))
-        # Trained on the fold's history only: nothing of the fold's test points to overlap.
-        net = TorchPredictor(result.model, panel.ids, result.model_cfg, train_end=None)
-        if tcfg.auto_cell:  # each fold chooses its cell on its own validation windows
-            net.name = model_name(result.model_cfg, cell="auto")  # e.g. 'AUTO x3'
-        return combined(net, mix)  # the stored model's Theta weight, as it was chosen
-
-    return refit
 
 
 # ------------------------------------------------------------------------------------------

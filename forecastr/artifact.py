@@ -46,6 +46,13 @@ from forecastr.modeldir import (
 from forecastr.modeldir import WEIGHTS_V1 as WEIGHTS
 from forecastr.outputs import check_model_dir, write_error
 from forecastr.scaling import ScalerParams
+from forecastr.thetaonly import (
+    ThetaPredictor,
+    ThetaRun,
+    check_theta_config,
+    is_theta_only,
+    stored_predictor,
+)
 from forecastr.weightcheck import check_weights
 
 if TYPE_CHECKING:
@@ -100,8 +107,21 @@ class Bundle:
             return [int(v) for v in last]
         return list(last.astype("datetime64[ns]"))
 
-    def predictor(self) -> TorchPredictor:
-        """The network, built and loaded with these weights (imports torch)."""
+    @property
+    def theta_only(self) -> bool:
+        """Whether the model is the Theta method alone, with no network (``thetaonly.py``)."""
+        return is_theta_only(self.config)
+
+    def predictor(self) -> TorchPredictor | ThetaPredictor:
+        """The network, built and loaded with these weights (imports torch); or the Theta
+        method of a Theta-only model (torch-free)."""
+        if self.theta_only:
+            return stored_predictor(self.config)
+        return self.network()
+
+    def network(self) -> TorchPredictor:
+        """The network, built and loaded with these weights (imports torch); a Theta-only
+        model has none (callers check :attr:`theta_only` first)."""
         from forecastr.torch_predictor import TorchPredictor
 
         return TorchPredictor.from_stored(
@@ -111,6 +131,8 @@ class Bundle:
     @property
     def mix(self) -> ThetaMix | None:
         """The Theta combination the model applies (``combine.py``); None: the network alone."""
+        if self.theta_only:
+            return None
         return check_mix(Where(self.path, RETRAIN), self.config, self.window)  # checked at load
 
 
@@ -182,21 +204,10 @@ def save_bundle(
     """Write the model directory of ``result``, with everything ``predict``, ``evaluate`` and
     ``export`` read back from it (and the Theta combination ``mix``, when chosen)."""
     mcfg = result.model_cfg
-    schema = Schema(
-        ids=panel.ids, freq=panel.freq, step=panel.step, columns=panel.columns, layout=panel.layout
-    )
-    last = panel.ds[panel.offsets[1:] - 1]
-    context = {
-        "values": last_windows(panel, mix.context if mix else mcfg.window).astype(np.float64),
-        # ns since the epoch (whatever unit the panel's dates use), or the integer step
-        "last": last.astype(np.int64)
-        if panel.freq is None
-        else last.astype("datetime64[ns]").astype(np.int64),
-    }
     config = {
         "model": mcfg.to_dict(),
         "training": result.train_cfg.to_dict(),
-        "data": {**schema.to_dict(), "source": os.path.basename(panel.source)},
+        "data": _data_section(panel),
         "scaler": result.scaler.to_dict(),
         "train_end": train_end,
         "refit": refit,  # trained on every point after the holdout run scored in "evaluation"
@@ -209,7 +220,44 @@ def save_bundle(
         config["calibration"] = result.calibration.to_dict()
     if mix is not None:
         config[SECTION] = json_safe(mix.to_dict())
+    context = _context(panel, mix.context if mix else mcfg.window)
     return save(out, config, result.model.state_dict(), context)
+
+
+def save_theta_only(out: str, panel: Panel, run: ThetaRun, seasons: list) -> SavedPath:
+    """Write the model directory of a Theta-only run (``thetaonly.py``): no network, the
+    stored context its only tensors."""
+    config = {
+        "model": run.model_config,
+        "data": _data_section(panel),
+        "refit": True,  # it forecasts from the end of every series
+        "seasons": [e.to_dict() for e in seasons],
+        "summary": run.summary(),
+        "evaluation": run.report.to_dict(),
+    }
+    return save(out, config, {}, _context(panel, run.model_config["window"]))
+
+
+def _data_section(panel: Panel) -> dict:
+    """config.json's "data": the schema predict reads new data by, and the source file."""
+    schema = Schema(
+        ids=panel.ids, freq=panel.freq, step=panel.step, columns=panel.columns, layout=panel.layout
+    )
+    return {**schema.to_dict(), "source": os.path.basename(panel.source)}
+
+
+def _context(panel: Panel, width: int) -> dict:
+    """The stored context: each series' last ``width`` values (padded) and last timestamp."""
+    return {"values": last_windows(panel, width).astype(np.float64), "last": stored_last(panel)}
+
+
+def stored_last(panel: Panel) -> np.ndarray:
+    """(S,) each series' last timestamp as stored: int64 ns since the epoch (whatever unit
+    the panel's dates use), or the integer step."""
+    last = panel.ds[panel.offsets[1:] - 1]
+    if panel.freq is None:
+        return last.astype(np.int64)
+    return last.astype("datetime64[ns]").astype(np.int64)
 
 
 def json_safe(obj):
@@ -266,12 +314,16 @@ def load(path: str | os.PathLike) -> Bundle:
         )
     config, w_path, data = _read_verified(path)
     cfg_path = os.path.join(path, CONFIG)
-    for key in ("model", "data", "scaler"):
+    theta_only = is_theta_only(config)  # the Theta method alone: no network (thetaonly.py)
+    for key in ("model", "data") if theta_only else ("model", "data", "scaler"):
         if key not in config:
             raise ArtifactError(f"{cfg_path}: the '{key}' section is missing")
     # Every field config.json holds, then the weights' header against them: before a tensor
     # is loaded or a network built (forecastr/modelcheck.py, forecastr/weightcheck.py).
-    check_config(config, cfg_path)
+    if theta_only:
+        check_theta_config(config, cfg_path)
+    else:
+        check_config(config, cfg_path)
     check_weights(config, data, w_path)
     try:
         from safetensors.numpy import load as load_bytes

@@ -280,6 +280,7 @@ def train(
             on_data=present.warn_fill,
         )
     present.warn_unscorable(outcome.short)
+    present.warn_theta_only(outcome)
     if as_json:
         present.print_json(outcome.to_dict())
     else:

@@ -22,7 +22,12 @@ from forecastr.baselines import BASELINES, seasonal_fallback, seasonal_naive, se
 from forecastr.config import EVALUATE
 from forecastr.errors import ForecastrError, InputError
 from forecastr.folds import check_no_overlap, fold_origins, require_positive
-from forecastr.forecast import forecast_windows, forecast_windows_quantiles, require_finite
+from forecastr.forecast import (
+    fits_each_forecast,
+    forecast_windows,
+    forecast_windows_quantiles,
+    require_finite,
+)
 from forecastr.interval_scores import (
     IntervalPlan,
     baseline_interval_forecasts,
@@ -35,6 +40,7 @@ from forecastr.metrics import METRICS, mae, mase, mase_scale, rmse, smape, undef
 from forecastr.panel import Panel
 from forecastr.predictor import Predictor
 from forecastr.report import (
+    NETWORK_INTERVALS,
     EvalReport,
     Scores,
     best_methods,
@@ -203,8 +209,11 @@ def backtest(
         _score_fold(panel, values, origins[:, k], plan, forecaster, tally, last=k == folds - 1)
         if progress is not None:
             progress(k + 1, folds)
-    report = _assemble(panel, plan, origins, tally, step=step, refit=refit is not None)
-    report.notes = notes_for(report, train_end_known=bool(train_end))
+    # A model fitted on each forecast's own history is refit on every fold by construction.
+    refit_each = refit is not None or fits_each_forecast(first)
+    report = _assemble(panel, plan, origins, tally, step=step, refit=refit_each)
+    how = getattr(first, "interval_method", NETWORK_INTERVALS)  # a stand-in may not say
+    report.notes = notes_for(report, train_end_known=bool(train_end), model_intervals=how)
     return report
 
 

@@ -95,6 +95,12 @@ def scale_free(forecaster) -> bool:
     return bool((getattr(forecaster, "model_config", None) or {}).get("window_norm", True))
 
 
+def fits_each_forecast(forecaster) -> bool:
+    """Whether the model is fitted on each forecast's own history when it forecasts (the
+    Theta method alone, ``thetaonly.py``): nothing learnt ahead of time or across series."""
+    return bool(getattr(forecaster, "fits_each_forecast", False))
+
+
 def forecast_windows(
     forecaster: Predictor, windows: np.ndarray, series_ids: Sequence[str]
 ) -> np.ndarray:
@@ -145,7 +151,8 @@ def _mapped(forecaster, windows: np.ndarray, series_ids: Sequence[str], run) -> 
     series' scale and its outputs (any trailing shape) mapped back."""
     windows = np.asarray(windows, dtype=np.float64)
     ids = list(series_ids)
-    if getattr(forecaster, "ids", None) is None:  # a model without a list of series
+    if getattr(forecaster, "ids", None) is None or fits_each_forecast(forecaster):
+        # a model without a list of series, or one fitted on each row alone (the Theta method)
         return np.asarray(run(windows, ids), dtype=np.float64)
     known = set(forecaster.ids)
     new = np.array([s not in known for s in ids], dtype=bool)

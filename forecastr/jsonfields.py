@@ -233,3 +233,15 @@ def string_list(
         if not isinstance(s, str) or not min_chars <= len(s) <= max_chars:
             raise w.refuse(f"{_name(prefix, key)}[{i}]", s, _chars(min_chars, max_chars))
     return v
+
+
+def settings_of(w: Where, d: Any, known: tuple[str, ...], prefix: str, what: str) -> None:
+    """Refuse ``d`` unless it is an object whose every key is in ``known``."""
+    if not isinstance(d, dict):
+        raise w.refuse(prefix, d, "an object of model settings")
+    unknown = sorted(k for k in d if k not in known)
+    if unknown:
+        raise w.fail(
+            f"{w.label} {prefix}.{key_text(unknown[0])} is not {what} (a model from a newer "
+            "forecastr, or an edited file)"
+        )

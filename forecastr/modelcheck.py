@@ -53,6 +53,7 @@ from forecastr.jsonfields import (
     number,
     optional_integer,
     section,
+    settings_of,
     string_list,
     text,
     value_of,
@@ -100,14 +101,7 @@ def check_model(w: Where, d: Any, prefix: str = "model") -> dict:
     The parameter count is computed from the settings and bounded, so no combination of
     in-range settings can build a network too large to hold.
     """
-    if not isinstance(d, dict):
-        raise w.refuse(prefix, d, "an object of model settings")
-    unknown = sorted(k for k in d if k not in MODEL_FIELDS)
-    if unknown:
-        raise w.fail(
-            f"{w.label} {prefix}.{key_text(unknown[0])} is not a forecastr model setting (a model "
-            "from a newer forecastr, or an edited file)"
-        )
+    settings_of(w, d, MODEL_FIELDS, prefix, "a forecastr model setting")
     window = integer(w, d, "window", 2, MAX_WINDOW, prefix)
     m = {"window": window, "horizon": integer(w, d, "horizon", 1, MAX_HORIZON, prefix)}
     m.update({k: d.get(k, v) for k, v in MODEL_DEFAULTS.items()})  # then each one checked
@@ -126,17 +120,7 @@ def check_model(w: Where, d: Any, prefix: str = "model") -> dict:
     integer(w, m, "patch", 1, window, prefix)
     if window % m["patch"]:
         raise w.refuse(f"{prefix}.patch", m["patch"], f"a divisor of {prefix}.window ({window})")
-    top_level = 100.0 - 200.0 * MIN_TAU  # the widest interval whose bounds are quantiles
-    m["levels"] = ascending_numbers(
-        w, m["levels"], f"{prefix}.levels", 0.0, top_level, closed=False
-    )
-    m["quantiles"] = ascending_numbers(
-        w, m["quantiles"], f"{prefix}.quantiles", MIN_TAU, 1 - MIN_TAU
-    )
-    if len(network_quantiles(m["levels"], m["quantiles"])) > MAX_QUANTILES:
-        raise w.fail(
-            f"{w.label} {prefix}.levels and .quantiles make over {MAX_QUANTILES} quantiles"
-        )
+    m["levels"], m["quantiles"] = levels_and_quantiles(w, m["levels"], m["quantiles"], prefix)
     params = m["ensemble"] * sum(math.prod(s) for s in member_tensors(m).values())
     if params > MAX_PARAMS:
         raise w.fail(
@@ -145,6 +129,21 @@ def check_model(w: Where, d: Any, prefix: str = "model") -> dict:
             f"expected at most {MAX_PARAMS:,}"
         )
     return m
+
+
+def levels_and_quantiles(
+    w: Where, levels: Any, quantiles: Any, prefix: str
+) -> tuple[list[float], list[float]]:
+    """A model's interval levels (percent) and quantiles: ascending, in range, and together
+    at most MAX_QUANTILES quantiles."""
+    top_level = 100.0 - 200.0 * MIN_TAU  # the widest interval whose bounds are quantiles
+    lv = ascending_numbers(w, levels, f"{prefix}.levels", 0.0, top_level, closed=False)
+    qs = ascending_numbers(w, quantiles, f"{prefix}.quantiles", MIN_TAU, 1 - MIN_TAU)
+    if len(network_quantiles(lv, qs)) > MAX_QUANTILES:
+        raise w.fail(
+            f"{w.label} {prefix}.levels and .quantiles make over {MAX_QUANTILES} quantiles"
+        )
+    return lv, qs
 
 
 def ascending_numbers(

@@ -146,7 +146,38 @@ def theta_text(choice: dict) -> str:
     return f"weight {w:g} ({scores})" if w > 0 else f"not used ({scores})"
 
 
+def print_theta_only_summary(outcome) -> None:
+    """``train``'s summary when no series was long enough for the network."""
+    run = outcome.theta_only
+    m = run.model_config
+    t = Table(title="Training summary: Theta", title_justify="left", show_header=False)
+    t.add_column(style="bold")
+    t.add_column()
+    t.add_row("model", "the optimised Theta method alone: no series is long enough for a network")
+    t.add_row("series", str(outcome.panel.n_series))
+    sizes = f"{m['window']} / {m['horizon']} / {m['season_length']}"
+    t.add_row("history read / horizon / season", sizes)
+    t.add_row("seasons", escape(seasons_text(outcome.seasons)))
+    t.add_row("time", f"{run.seconds:.1f} s")
+    out.print(t)
+
+
+def warn_theta_only(outcome) -> None:
+    """On stderr: why the saved model is the Theta method alone."""
+    if outcome.theta_only is None:
+        return
+    err.print(
+        f"[yellow]warning:[/] no network trained: {escape(outcome.theta_only.reason)}; saved "
+        "the Theta method alone, which fits from 3 points per series (a network needs longer "
+        "series, or a smaller --horizon, --val-size or --window)",
+        highlight=False,
+    )
+
+
 def print_train_summary(outcome) -> None:
+    if outcome.theta_only is not None:
+        print_theta_only_summary(outcome)
+        return
     holdout = outcome.holdout or outcome.result
     s = holdout.summary
     cfg = outcome.result.model_cfg
@@ -320,6 +351,8 @@ def print_trained(outcome) -> None:
         title="Held-out test (last horizon of each series, scored by the holdout run's model)",
     )
     saved = "refit on every point" if outcome.refit else "the holdout model (--no-refit)"
+    if outcome.theta_only is not None:
+        saved = "the Theta method: it fits each series' history when it forecasts"
     if outcome.replaced:
         saved += "; it replaced the model that was there"
     out.print(f"model saved to [bold]{escape(str(outcome.path))}[/] ({saved})", soft_wrap=True)

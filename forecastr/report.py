@@ -296,13 +296,22 @@ def best_methods(summary: pd.DataFrame) -> dict[str, str | None]:
     return {str(m): _argmin(summary, str(m)) for m in summary.columns if m != "method"}
 
 
-def notes_for(report: EvalReport, train_end_known: bool) -> list[str]:
+NETWORK_INTERVALS = (
+    "the network's quantiles, with a split-conformal adjustment per horizon step calibrated on "
+    "held-out validation windows"
+)
+
+
+def notes_for(
+    report: EvalReport, train_end_known: bool, model_intervals: str = NETWORK_INTERVALS
+) -> list[str]:
     """Plain sentences on how the report's numbers were made.
 
     Args:
         report: the report, complete but for its notes.
         train_end_known: whether the model said where its training data ends (so folds could
             be checked against it).
+        model_intervals: how the model's intervals were made (when it has some).
     """
     out = [
         f"metrics are the {AGGREGATION}",
@@ -321,19 +330,16 @@ def notes_for(report: EvalReport, train_end_known: bool) -> list[str]:
         )
     if report.model is not None:
         out.extend(_model_notes(report, train_end_known))
-    return out + _interval_notes(report)
+    return out + _interval_notes(report, model_intervals)
 
 
-def _interval_notes(report: EvalReport) -> list[str]:
+def _interval_notes(report: EvalReport, model_intervals: str) -> list[str]:
     """How the intervals were made and scored; [] for a point-only backtest."""
     if not report.taus:
         return []
     out = []
     if report.model_has_intervals:
-        out.append(
-            "model intervals: the network's quantiles, with a split-conformal adjustment per "
-            "horizon step calibrated on held-out validation windows"
-        )
+        out.append(f"model intervals: {model_intervals}")
     elif report.model is not None:
         out.append("the model forecasts no quantiles; its interval columns are empty")
     taus = ", ".join(f"{t:g}" for t in report.taus)

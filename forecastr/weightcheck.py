@@ -25,6 +25,7 @@ from forecastr.modelcheck import (
     check_model,
     expected_tensors,
 )
+from forecastr.thetaonly import is_theta_only
 
 MAX_HEADER_BYTES = 16 * 2**20  # names, shapes and offsets: ~100 bytes per tensor
 
@@ -49,10 +50,11 @@ def check_weights(config: dict, data: bytes, w_path: str) -> None:
             stored context.
     """
     w = Where(w_path, RETRAIN)
-    m = check_model(w, config["model"])
+    theta_only = is_theta_only(config)  # the Theta method alone: the context is all it stores
+    m = config["model"] if theta_only else check_model(w, config["model"])
     schema = Schema.from_dict(config["data"])
     n = len(schema.ids)
-    want = expected_tensors(m, n)
+    want = {} if theta_only else expected_tensors(m, n)
     want["context.values"] = ((n, context_width(config)), "F64")  # window, or the Theta's
     want["context.last"] = ((n,), "I64")
     header, start = read_header(w, data)

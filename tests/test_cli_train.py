@@ -306,7 +306,8 @@ def test_series_too_short_for_the_default_window_name_every_flag_that_makes_room
     monkeypatch.chdir(tmp_path)
     rows = [f"s{k},{1990 + t}-01-01,{100 + 3 * t + k}" for k in range(6) for t in range(14)]
     (tmp_path / "y.csv").write_text("unique_id,ds,y\n" + "\n".join(rows) + "\n")
-    result = runner.invoke(app, ["train", "y.csv", "--horizon", "6", *TINY])
+    # With --no-theta (no Theta-only fallback: tests/test_thetaonly.py) the file is refused.
+    result = runner.invoke(app, ["train", "y.csv", "--horizon", "6", "--no-theta", *TINY])
     assert result.exit_code == 2, result.output
     line = result.stderr.strip().splitlines()[-1]
     assert "the window (12 points)" in line and "holds 2 points" in line

@@ -1,0 +1,246 @@
+"""The Theta method alone, as the saved model, where no series is long enough for the network.
+Torch-free.
+
+Why: the holdout protocol keeps each series' last two horizons for validation and test, and
+the network needs a window of history before them. A yearly series of 14 points with the
+default horizon of 6 keeps 2 points for training: no network window fits, and ``train`` used
+to refuse the file. That was 10 of 210 M3 and Tourism series given one per file (7 of 30 M3
+yearly). The optimised Theta method (``theta.py``) fits from 3 points, and on the single M3
+yearly series that the network could train on it scored better than the network alone
+(sMAPE 18.53 against 21.04; docs/benchmarks.md, "Single series"). So when every series'
+training part is too short for the network, ``train`` says so in a warning, scores the Theta
+method on the held-out last horizon against the baselines like any model, and saves it.
+
+What is saved: a model directory like a network's, but ``config.json``'s ``model`` section is
+``{"kind": "theta", "window", "horizon", "season_length", "levels", "quantiles"}`` (``window``:
+the history each forecast reads, at most the Theta fit's :data:`~forecastr.baselines.THETA_HISTORY`
+points), with no ``scaler``, ``training``, ``theta`` or ``calibration`` section, and the
+weights file holds the stored context alone. An older forecastr refuses the file, naming
+``model.kind``.
+
+Intervals: the Theta method's own past errors, as the baselines' (``baseline_intervals.py``):
+from past origins inside each forecast's history, pooled per step over the series of the call
+and scaled per series. A best effort, not a guarantee: the report's coverage measures it.
+
+Nothing is fitted ahead of a forecast, each forecast fits the history it is given, so the model
+has no ``train_end``: ``evaluate`` may score any fold, honestly, with or without ``--refit``.
+ONNX export needs a network and refuses such a model.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from forecastr.autoconfig import main_season
+from forecastr.baseline_intervals import baseline_quantiles
+from forecastr.baselines import THETA_HISTORY, theta
+from forecastr.combine import theta_part, unpadded
+from forecastr.intervals import network_quantiles
+from forecastr.jsonfields import MISSING, Where, flag, integer, section, settings_of
+from forecastr.metrics import mase_scale
+from forecastr.modelcheck import (
+    MAX_HORIZON,
+    MAX_SEASON,
+    RETRAIN,
+    check_evaluation,
+    check_schema,
+    check_seasons,
+    check_sizes,
+    levels_and_quantiles,
+)
+from forecastr.windows import SeriesTooShortError, check_some_series_fills_the_window, split_panel
+
+if TYPE_CHECKING:
+    from forecastr.config import ModelConfig, TrainConfig
+    from forecastr.panel import Panel
+    from forecastr.report import EvalReport
+
+KIND = "theta"  # config.json's model.kind of a Theta-only model (a network's has none)
+MODEL_KEYS = ("kind", "window", "horizon", "season_length", "levels", "quantiles")
+NAME = "Theta"
+NO_SECTIONS = ("scaler", "training", "theta", "calibration")  # a network's alone
+
+
+def is_theta_only(config: dict) -> bool:
+    """Whether a config.json (or its model section's owner) describes a Theta-only model."""
+    m = config.get("model")
+    return isinstance(m, dict) and "kind" in m
+
+
+def network_blocker(panel: Panel, mcfg: ModelConfig, tcfg: TrainConfig) -> str | None:
+    """Why the network cannot train on ``panel`` (every series' training part is shorter
+    than its window), or None when it can."""
+    split = split_panel(panel, mcfg.window, mcfg.horizon, tcfg.val_size, tcfg.test_size, pad=True)
+    try:
+        check_some_series_fills_the_window(split)
+    except SeriesTooShortError:
+        parts = split.train_end - split.start
+        i = int(np.argmax(parts))
+        held = int(split.end[i] - split.train_end[i])
+        return (
+            f"every series is too short for the network's window of {mcfg.window} points (the "
+            f"longest holds {int(parts[i])} points before its last {held}, kept for validation "
+            "and test)"
+        )
+    return None
+
+
+class ThetaPredictor:
+    """The Theta method behind the :class:`~forecastr.predictor.Predictor` contract.
+
+    Args:
+        ids: the series of the training file.
+        model_config: config.json's ``model`` section (checked).
+        refit: True for the saved model (it forecasts from the end of every series).
+        seasons: the seasons found at training (config.json's ``seasons``).
+        evaluation: the held-out report of its training run.
+    """
+
+    # Fitted on each forecast's own history: a new series needs no mapping into a known
+    # one's scale (forecast.py), and every backtest fold is scored as if refit (evaluate.py).
+    fits_each_forecast = True
+    interval_method = (
+        "empirical quantiles of the Theta method's own h-step errors from past origins of each "
+        "forecast's history, scaled like MASE and pooled over series, as the baselines'"
+    )
+    train_end: dict[str, Any] | None = None  # nothing is fitted ahead of a forecast
+    mix = None
+
+    def __init__(
+        self,
+        ids: Sequence[str],
+        model_config: dict,
+        *,
+        refit: bool = True,
+        seasons: Sequence[dict] = (),
+        evaluation: dict | None = None,
+    ):
+        self.model_config = dict(model_config)
+        self.training_config: dict = {}  # nothing to retrain
+        self.ids = list(ids)
+        self.window = int(model_config["window"])
+        self.horizon = int(model_config["horizon"])
+        self.season_length = int(model_config["season_length"])
+        self.levels = tuple(float(v) for v in model_config["levels"])
+        self.quantiles = tuple(float(v) for v in model_config["quantiles"])
+        self.network_quantiles = network_quantiles(self.levels, self.quantiles)
+        self.name = NAME
+        self.refit = refit
+        self.seasons = list(seasons)
+        self.evaluation = dict(evaluation or {})
+
+    def forecast(self, windows: np.ndarray, series_ids: Sequence[str]) -> np.ndarray:
+        """(B, window) raw values, padded by repeating the first -> (B, horizon)."""
+        return theta_part(np.asarray(windows, dtype=np.float64), self.horizon, self.season_length)
+
+    def forecast_quantiles(
+        self, windows: np.ndarray, series_ids: Sequence[str]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The point forecast and (B, horizon, K) quantiles from the method's past errors."""
+        windows = np.asarray(windows, dtype=np.float64)
+        point = self.forecast(windows, series_ids)
+        taus = self.network_quantiles
+        if not taus or windows.shape[0] == 0:
+            return point, np.zeros((*point.shape, len(taus)))
+        history = unpadded(windows)
+        scale = mase_scale(history, self.season_length)
+        m = self.season_length
+        q = baseline_quantiles(history, point, theta, self.horizon, taus, scale, season_length=m)
+        return point, q
+
+
+# -- train -----------------------------------------------------------------------------------
+
+
+@dataclass
+class ThetaRun:
+    """What ``train`` produced with the Theta method alone."""
+
+    model_config: dict  # config.json's model section
+    report: EvalReport  # the method on each series' held-out last horizon, with the baselines
+    reason: str  # why the network could not train
+    seconds: float
+
+    def summary(self) -> dict:
+        """config.json's (and ``train --json``'s) summary of the run."""
+        return {"kind": KIND, "reason": self.reason, "seconds": self.seconds}
+
+
+def fit(panel: Panel, mcfg: ModelConfig, seasons: list, reason: str) -> ThetaRun:
+    """Score the Theta method on the last horizon of every series with a point before it
+    (fitted on the points before that horizon), beside the baselines."""
+    from forecastr.evaluate import backtest
+
+    start = time.perf_counter()
+    season = main_season(seasons, panel.freq)
+    m = {
+        "kind": KIND,
+        "window": int(min(THETA_HISTORY, max(int(panel.lengths.max()), 1))),
+        "horizon": mcfg.horizon,
+        "season_length": season,
+        "levels": list(mcfg.levels),
+        "quantiles": list(mcfg.quantiles),
+    }
+    scored = panel.lengths > mcfg.horizon
+    ids = [s for s, ok in zip(panel.ids, scored, strict=True) if ok]
+    report = backtest(
+        panel if scored.all() else panel.subset(ids),
+        horizon=mcfg.horizon,
+        season_length=season,
+        seasons=[int(e.period) for e in seasons],
+        model=ThetaPredictor(panel.ids, m, refit=False),
+    )
+    return ThetaRun(m, report, reason, time.perf_counter() - start)
+
+
+# -- load ------------------------------------------------------------------------------------
+
+
+def check_theta_config(config: dict, cfg_path: str) -> dict:
+    """Every field of a Theta-only model's config.json that forecastr reads (as
+    ``modelcheck.check_config`` for a network's); returns the model section."""
+    w = Where(cfg_path, RETRAIN)
+    if type(config.get("format_version", MISSING)) is not int:
+        raise w.refuse("format_version", config.get("format_version"), "an integer format version")
+    m = check_model(w, config["model"])
+    schema = check_schema(w, config.get("data", MISSING))
+    check_sizes(w, m, len(schema.ids))
+    for key in NO_SECTIONS:
+        if key in config:
+            raise w.fail(f"{w.label} {key} belongs to a network, not to a Theta-only model")
+    flag(w, config, "refit", "", False)
+    check_seasons(w, config.get("seasons"))
+    check_evaluation(w, section(w, config, "evaluation", optional=True, nullable=True))
+    return m
+
+
+def check_model(w: Where, d: Any, prefix: str = "model") -> dict:
+    """A Theta-only model section: :data:`MODEL_KEYS`, each bounded."""
+    settings_of(w, d, MODEL_KEYS, prefix, "a setting of a Theta-only model")
+    if d.get("kind") != KIND:
+        raise w.refuse(f"{prefix}.kind", d.get("kind", MISSING), f'"{KIND}"')
+    m = {
+        "kind": KIND,
+        "window": integer(w, d, "window", 1, THETA_HISTORY, prefix),
+        "horizon": integer(w, d, "horizon", 1, MAX_HORIZON, prefix),
+        "season_length": integer(w, d, "season_length", 1, MAX_SEASON, prefix),
+    }
+    levels, quantiles = d.get("levels", MISSING), d.get("quantiles", MISSING)
+    m["levels"], m["quantiles"] = levels_and_quantiles(w, levels, quantiles, prefix)
+    return m
+
+
+def stored_predictor(config: dict) -> ThetaPredictor:
+    """The predictor of a loaded, checked Theta-only model directory."""
+    return ThetaPredictor(
+        config["data"]["ids"],
+        config["model"],
+        refit=bool(config.get("refit", True)),
+        seasons=config.get("seasons") or (),
+        evaluation=config.get("evaluation"),
+    )
