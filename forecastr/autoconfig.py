@@ -116,6 +116,9 @@ def short_series_counts(panel: Panel, horizon: int, val: int, window: int | None
     unscorable = [panel.ids[i] for i in np.flatnonzero(lengths <= horizon)]
     return {
         "window": int(window),
+        # False: no series holds the window before its validation and test parts, so the
+        # network cannot train and ``train`` saves the Theta method alone (thetaonly.py)
+        "network_fits": bool(lengths.size and int(lengths.max()) - val - horizon >= window),
         "padded": int(np.sum(lengths < need)),
         "unscorable": len(unscorable),
         "unscorable_ids": unscorable[:10],

@@ -146,6 +146,9 @@ def theta_text(choice: dict) -> str:
     return f"weight {w:g} ({scores})" if w > 0 else f"not used ({scores})"
 
 
+_NO_NETWORK = "; no series fills the window: train saves the Theta method alone"
+
+
 def print_theta_only_summary(outcome) -> None:
     """``train``'s summary when no series was long enough for the network."""
     run = outcome.theta_only
@@ -319,7 +322,8 @@ def print_info(d: dict, data: str) -> None:
             "short series",
             f"{short['padded']} shorter than the default window {short['window']} + horizon + "
             f"validation + test (padded in training); {short['unscorable']} with no more "
-            "points than the horizon (not scored)",
+            "points than the horizon (not scored)"
+            + ("" if short.get("network_fits", True) else _NO_NETWORK),
         )
     t.add_row("default horizon", str(d["default_horizon"]))
     t.add_row("range", f"{d['start']} → {d['end']}")

@@ -209,3 +209,15 @@ def test_forecasts_are_finite_and_quantiles_never_cross(values, horizon, season)
     assert point.shape == (1, horizon) and q.shape == (1, horizon, 5)
     assert np.isfinite(point).all() and np.isfinite(q).all()
     assert (np.diff(q, axis=-1) >= 0).all()
+
+
+def test_info_says_when_no_series_fills_the_window(runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write_yearly(tmp_path / "short.csv")
+    write_yearly(tmp_path / "long.csv", n=40)
+    for name, fits in (("short.csv", False), ("long.csv", True)):
+        res = runner.invoke(app, ["info", name, "--json"])
+        assert res.exit_code == 0, res.output
+        assert json.loads(res.stdout)["short_series"]["network_fits"] is fits
+    res = runner.invoke(app, ["info", "short.csv"])
+    assert "train saves the Theta method alone" in " ".join(res.stdout.split())
