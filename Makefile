@@ -33,11 +33,11 @@ clean:
 # with it through onnxruntime alone.
 demo: $(STAMP)
 	mkdir -p demo-out
-	$(VENV)/bin/forecastr info sample_data/air_passengers.csv
-	$(VENV)/bin/forecastr train sample_data/air_passengers.csv --model gru --level 80,95 -o demo-out/model
-	$(VENV)/bin/forecastr evaluate demo-out/model sample_data/air_passengers.csv --refit --plot demo-out/holdout.png
+	$(VENV)/bin/forecastr info sample_data/uk_drivers_monthly.csv
+	$(VENV)/bin/forecastr train sample_data/uk_drivers_monthly.csv --model gru --level 80,95 -o demo-out/model
+	$(VENV)/bin/forecastr evaluate demo-out/model sample_data/uk_drivers_monthly.csv --refit --plot demo-out/holdout.png
 	$(VENV)/bin/forecastr export demo-out/model --onnx demo-out/model.onnx
-	$(VENV)/bin/forecastr predict demo-out/model.onnx sample_data/air_passengers.csv -o demo-out/forecast.csv
+	$(VENV)/bin/forecastr predict demo-out/model.onnx sample_data/uk_drivers_monthly.csv -o demo-out/forecast.csv
 	cat demo-out/forecast.csv
 
 bench: $(STAMP)

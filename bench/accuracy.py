@@ -18,7 +18,7 @@ there are skipped, so a long benchmark can be stopped and resumed, and ``--repor
 the table without training.
 
     .venv/bin/python bench/accuracy.py                        # everything (hours on 2 CPUs)
-    .venv/bin/python bench/accuracy.py --files air,macro --cells gru --heads direct
+    .venv/bin/python bench/accuracy.py --files drivers,iowa --cells gru --heads direct
     .venv/bin/python bench/accuracy.py --set ensemble=1 --set window=24 --tag ens1-w24
     .venv/bin/python bench/accuracy.py --report               # table from --results only
 
@@ -43,10 +43,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 FILES = {
-    "air": "sample_data/air_passengers.csv",
-    "macro": "sample_data/us_macro_quarterly_long.csv",
-    "co2": "sample_data/mauna_loa_co2_weekly.csv",
-    "elec": "sample_data/uk_electricity_demand_halfhourly.csv",
+    "drivers": "sample_data/uk_drivers_monthly.csv",
+    "employment": "sample_data/us_employment_monthly_wide.csv",
+    "seattle": "sample_data/seattle_temperature_hourly.csv",
+    "iowa": "sample_data/iowa_electricity_yearly_long.csv",
 }
 CELLS = ("auto", "rnn", "lstm", "gru")  # auto: the default, chosen on validation
 HEADS = {  # label -> (decoder, attention)
@@ -103,10 +103,9 @@ def run_one(
     forecasts that horizon from the end of its data, as `train` then `predict` would; it is
     scored beside every baseline, seasonal naive at each season the data has included.
     """
-    from forecastr import api, autoconfig, frequency
+    from forecastr import api, frequency
     from forecastr.combine import combined
     from forecastr.data import load_csv
-    from forecastr.evaluate import backtest
     from forecastr.torch_predictor import TorchPredictor
 
     opts = {**cli_defaults(), **overrides, "cell": cell}
@@ -121,22 +120,13 @@ def run_one(
     out = api.train(given, options=options, save_model=False)
     wall = time.perf_counter() - t0
     rep = out.report
+    if out.theta_only is not None:  # every series too short for a network (thetaonly.py)
+        return theta_only_row(out, panel, rep, wall, protocol)
     if protocol == "competition":
         cfg = out.result.model_cfg
         net = TorchPredictor(out.result.model, panel.ids, cfg, train_end=None)
         fc = combined(net, out.mix)  # what the saved model forecasts, averaged or not
-        seasons = sorted(
-            {e.period for e in out.seasons}
-            | set(frequency.seasonalities_for(panel.freq))
-            | {cfg.season_length}
-        )
-        rep = backtest(
-            panel,
-            horizon=cfg.horizon,
-            season_length=autoconfig.main_season(out.seasons, panel.freq),
-            seasons=seasons,
-            model=fc,
-        )
+        rep = competition_report(panel, out, fc, cfg.horizon, cfg.season_length)
     baselines = [m for m in rep.methods if m != rep.model]
     best = min(baselines, key=lambda m: rep.score(m, "mase"))
     cfg = out.result.model_cfg
@@ -156,6 +146,53 @@ def run_one(
         "ensemble": cfg.ensemble,
         "config": cfg.to_dict(),
         "theta": out.result.summary.get("theta"),  # the combination validation chose
+    }
+
+
+def competition_report(panel, out, fc, horizon: int, season: int):
+    """``fc`` (the saved model, forecasting from the end of the data it was given) on the
+    held-out last horizon of ``panel``, beside every baseline and seasonal naive at each
+    season the data has."""
+    from forecastr import autoconfig, frequency
+    from forecastr.evaluate import backtest
+
+    seasons = sorted(
+        {e.period for e in out.seasons} | set(frequency.seasonalities_for(panel.freq)) | {season}
+    )
+    return backtest(
+        panel,
+        horizon=horizon,
+        season_length=autoconfig.main_season(out.seasons, panel.freq),
+        seasons=seasons,
+        model=fc,
+    )
+
+
+def theta_only_row(out, panel, rep, wall: float, protocol: str) -> dict:
+    """The row of a run that saved the Theta method alone (no network could train)."""
+    from forecastr.thetaonly import ThetaPredictor
+
+    m = out.theta_only.model_config
+    if protocol == "competition":
+        fc = ThetaPredictor(panel.ids, m)
+        rep = competition_report(panel, out, fc, m["horizon"], m["season_length"])
+    baselines = [k for k in rep.methods if k != rep.model]
+    best = min(baselines, key=lambda k: rep.score(k, "mase"))
+    return {
+        "model_mase": rep.score(rep.model, "mase"),
+        "snaive_mase": rep.score("seasonal_naive", "mase"),
+        "best_baseline": best,
+        "best_baseline_mase": rep.score(best, "mase"),
+        "fit_s": out.theta_only.seconds,
+        "wall_s": wall,
+        "epochs_run": [],
+        "chosen_cell": "theta",  # the Theta method alone
+        "window": m["window"],
+        "horizon": m["horizon"],
+        "season_length": m["season_length"],
+        "ensemble": 0,
+        "config": m,
+        "theta": {"weight": 1.0, "theta_only": out.theta_only.reason},
     }
 
 

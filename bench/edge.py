@@ -21,7 +21,7 @@ with ``forecastr.export.export_onnx(..., quantize="int8")``, and timed:
 Timed calls are interleaved in blocks (ONNX, torch, ONNX, ...), so a burst of load from other
 processes hits both paths alike.
 
-    .venv/bin/python bench/edge.py [--data sample_data/air_passengers.csv --calls 3000 --runs 7]
+    .venv/bin/python bench/edge.py [--data sample_data/uk_drivers_monthly.csv --calls 3000 --runs 7]
                                    [--exporters]   # also time both torch exporters
 """
 
@@ -196,7 +196,7 @@ def compare_exporters(dirs: dict[str, str], calls: int) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--data", default=os.path.join(ROOT, "sample_data", "air_passengers.csv"))
+    ap.add_argument("--data", default=os.path.join(ROOT, "sample_data", "uk_drivers_monthly.csv"))
     ap.add_argument("--calls", type=int, default=3000, help="timed batch-1 calls per path")
     ap.add_argument("--runs", type=int, default=7, help="whole-process runs per path")
     ap.add_argument("--epochs", type=int, default=30)

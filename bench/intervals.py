@@ -30,7 +30,7 @@ How:
 * References (no seed): AutoETS(season_length=period) with ``level=[80, 95]`` (fit + forecast
   timed, one job, one thread, after an untimed warm-up), and seasonal naive with forecastr's
   empirical intervals (``baseline_intervals``: pooled, scaled residuals of past origins).
-  The season is passed as is, however long (CO2 weekly 52, electricity 48: statsforecast
+  The season is passed as is, however long (hourly temperature 24: statsforecast
   fits seasonal ETS models there too). Cached per (category, subset).
 
 Rows go to a JSON-lines file (``--results``, default ``bench/results/intervals.jsonl``); a
@@ -71,10 +71,10 @@ DEFAULT_RESULTS = comp.ROOT / "bench" / "results" / "intervals.jsonl"
 LEVELS = (80, 95)
 LEVEL_FLAG = "--level " + ",".join(str(v) for v in LEVELS)
 SAMPLES = {
-    "air": "sample_data/air_passengers.csv",
-    "macro": "sample_data/us_macro_quarterly_long.csv",
-    "co2": "sample_data/mauna_loa_co2_weekly.csv",
-    "elec": "sample_data/uk_electricity_demand_halfhourly.csv",
+    "drivers": "sample_data/uk_drivers_monthly.csv",
+    "employment": "sample_data/us_employment_monthly_wide.csv",
+    "seattle": "sample_data/seattle_temperature_hourly.csv",
+    "iowa": "sample_data/iowa_electricity_yearly_long.csv",
 }
 COVERAGE_TOLERANCE = 2.0  # target: coverage within +-2 percentage points of nominal
 TIME_RATIO_TARGET = 1.3

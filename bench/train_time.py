@@ -13,7 +13,7 @@ its processes import before anything is timed.
 
     .venv/bin/python bench/train_time.py                          # against d83f39d, 1 repeat
     .venv/bin/python bench/train_time.py --baseline HEAD~3 --repeat 3
-    .venv/bin/python bench/train_time.py --files sample_data/air_passengers.csv --repeat 3
+    .venv/bin/python bench/train_time.py --files sample_data/uk_drivers_monthly.csv --repeat 3
 """
 
 from __future__ import annotations
@@ -30,10 +30,10 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SAMPLES = [
-    "sample_data/air_passengers.csv",
-    "sample_data/us_macro_quarterly_long.csv",
-    "sample_data/mauna_loa_co2_weekly.csv",
-    "sample_data/uk_electricity_demand_halfhourly.csv",
+    "sample_data/uk_drivers_monthly.csv",
+    "sample_data/us_employment_monthly_wide.csv",
+    "sample_data/iowa_electricity_yearly_long.csv",
+    "sample_data/seattle_temperature_hourly.csv",
 ]
 BASELINE = "d83f39d"  # the tree before issue 9's accuracy work
 

@@ -192,7 +192,7 @@ def _root(
     """Recurrent time-series forecasting from CSV files."""
 
 
-@app.command(epilog="Example: forecastr info sample_data/air_passengers.csv --json")
+@app.command(epilog="Example: forecastr info sample_data/uk_drivers_monthly.csv --json")
 @handle_errors
 def info(
     data: Data,
@@ -214,7 +214,9 @@ def info(
         present.print_info(d, data)
 
 
-@app.command(epilog="Example: forecastr train sample_data/air_passengers.csv --model gru -o model/")
+@app.command(
+    epilog="Example: forecastr train sample_data/uk_drivers_monthly.csv --model gru -o model/"
+)
 @handle_errors
 def train(
     data: Data,
@@ -306,7 +308,7 @@ def _seasons_opt(text: str | None) -> list[int] | None:
 
 
 @app.command(
-    epilog="Examples: forecastr evaluate sample_data/air_passengers.csv (baselines only); "
+    epilog="Examples: forecastr evaluate sample_data/uk_drivers_monthly.csv (baselines only); "
     "forecastr evaluate model/ data.csv --folds 4 --plot eval.png"
 )
 @handle_errors

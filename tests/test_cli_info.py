@@ -339,20 +339,20 @@ def check_schema(d: dict) -> None:
     ("name", "expected"),
     [
         (
-            "air_passengers.csv",
-            {"layout": "single", "series": 1, "points": 144, "frequency": "MS"},
+            "uk_drivers_monthly.csv",
+            {"layout": "single", "series": 1, "points": 192, "frequency": "MS"},
         ),
         (
-            "mauna_loa_co2_weekly.csv",
-            {"series": 1, "points": 2284, "frequency": "W-SAT", "filled_points": 59},
+            "seattle_temperature_hourly.csv",
+            {"series": 1, "points": 8760, "frequency": "h", "filled_points": 1},
         ),
         (
-            "uk_electricity_demand_halfhourly.csv",
-            {"series": 1, "points": 4032, "frequency": "30min", "season_length": 48},
+            "us_employment_monthly_wide.csv",
+            {"layout": "wide", "series": 22, "points": 2640, "season_length": 12},
         ),
         (
-            "us_macro_quarterly_long.csv",
-            {"layout": "long", "series": 10, "points": 2030, "frequency": "QS-JAN"},
+            "iowa_electricity_yearly_long.csv",
+            {"layout": "long", "series": 3, "points": 51, "frequency": "YS-JAN"},
         ),
     ],
 )
@@ -384,9 +384,9 @@ def test_info_fill_is_reported_and_json_stays_clean(runner, write_csv):
 
 
 def test_info_table(runner):
-    result = run_info(runner, SAMPLE_DATA / "us_macro_quarterly_long.csv")
+    result = run_info(runner, SAMPLE_DATA / "iowa_electricity_yearly_long.csv")
     assert result.exit_code == 0, result.output
-    for word in ("layout", "long", "series", "10", "QS-JAN", "1959-01-01"):
+    for word in ("layout", "long", "series", "3", "YS-JAN", "2001-01-01"):
         assert word in result.stdout
 
 

@@ -271,11 +271,11 @@ def test_fill_error_accepts_complete_data(write_csv):
     assert panel.filled_points == 0
 
 
-def test_mauna_loa_gaps():
-    panel = load_csv(SAMPLE_DATA / "mauna_loa_co2_weekly.csv")
-    assert panel.freq == "W-SAT" and panel.filled_points == 59
-    with pytest.raises(InputError, match=r"empty value .* at line"):
-        load_csv(SAMPLE_DATA / "mauna_loa_co2_weekly.csv", IngestOptions(fill="error"))
+def test_seattle_daylight_saving_gap():
+    panel = load_csv(SAMPLE_DATA / "seattle_temperature_hourly.csv")
+    assert panel.freq == "h" and panel.filled_points == 1 and len(panel.y) == 8760
+    with pytest.raises(InputError, match=r"1 missing timestamps .* at line 1732"):
+        load_csv(SAMPLE_DATA / "seattle_temperature_hourly.csv", IngestOptions(fill="error"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -496,9 +496,9 @@ def test_frame_non_numeric_names_row():
 
 
 def test_describe_keys():
-    d = describe(load_csv(SAMPLE_DATA / "air_passengers.csv"))
-    assert d["frequency"] == "MS" and d["start"] == "1949-01-01 00:00:00"
-    assert d["length"] == {"min": 144, "median": 144.0, "max": 144}
+    d = describe(load_csv(SAMPLE_DATA / "uk_drivers_monthly.csv"))
+    assert d["frequency"] == "MS" and d["start"] == "1969-01-01 00:00:00"
+    assert d["length"] == {"min": 192, "median": 192.0, "max": 192}
 
 
 def test_wide_newest_first_with_ragged_ends(write_csv):

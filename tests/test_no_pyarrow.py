@@ -117,7 +117,9 @@ def test_pandas_reads_the_same_panel_as_pyarrow(write_csv, name, content, option
     assert_same_outcome(write_csv(content, name + ".csv"), **options)
 
 
-@pytest.mark.parametrize("name", ["mauna_loa_co2_weekly.csv", "us_macro_quarterly_long.csv"])
+@pytest.mark.parametrize(
+    "name", ["seattle_temperature_hourly.csv", "us_employment_monthly_wide.csv"]
+)
 def test_sample_data_is_read_alike(name):
     assert_same_outcome(SAMPLE_DATA / name)
 
