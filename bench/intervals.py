@@ -322,6 +322,8 @@ def sample_category(key: str, work: Path) -> tuple[comp.Category, Path]:
     df = pd.read_csv(path)
     df["_t"] = pd.to_datetime(df[time_col])
     df = df.sort_values([c for c in (cols["id"], "_t") if c], kind="stable")
+    if meta["layout"] == "wide":  # one column per series, ends aligned (the employment file)
+        return _wide_category(key, df, cols["target"], h, m, work)
     parts = df.groupby(cols["id"], sort=False) if cols["id"] else [(meta["ids_sample"][0], df)]
     series, keep = [], []
     for sid, g in parts:
@@ -333,6 +335,20 @@ def sample_category(key: str, work: Path) -> tuple[comp.Category, Path]:
         keep.append(g.iloc[:-h])
     csv = work / f"{key}.csv"
     pd.concat(keep).drop(columns="_t").to_csv(csv, index=False)
+    return comp.Category(f"sample-{key}", "sample", "other", h, m, tuple(series)), csv
+
+
+def _wide_category(
+    key: str, df: pd.DataFrame, targets: list, h: int, m: int, work: Path
+) -> tuple[comp.Category, Path]:
+    """A wide sample file (one column per series, all ending on the same row) as a category,
+    and its training rows (all but the last ``h``) as a wide CSV."""
+    series = []
+    for col in targets:
+        y = df[col].interpolate(limit_direction="both").to_numpy(dtype=np.float64)
+        series.append(comp.Series(str(col), y[:-h], y[-h:]))
+    csv = work / f"{key}.csv"
+    df.iloc[:-h].drop(columns="_t").to_csv(csv, index=False)
     return comp.Category(f"sample-{key}", "sample", "other", h, m, tuple(series)), csv
 
 

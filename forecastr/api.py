@@ -252,11 +252,11 @@ def load_predictor(model_path: str) -> tuple[Loaded, Schema, Any]:
 
         fc = OnnxPredictor.from_onnx(model_path)
         return combined(fc, fc.mix), fc.schema, fc.context
-    require("torch")
-    require("safetensors")
     from forecastr.artifact import load
 
     bundle = load(model_path)
+    if not bundle.theta_only:  # the Theta method alone needs neither torch nor safetensors
+        require("torch")
     values, _ = bundle.context()
     return combined(bundle.predictor(), bundle.mix), bundle.schema, (values, bundle.last_stamps())
 

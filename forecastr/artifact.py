@@ -28,7 +28,7 @@ import numpy as np
 
 from forecastr import __version__
 from forecastr.combine import SECTION, ThetaMix, check_mix
-from forecastr.errors import ArtifactError, one_line
+from forecastr.errors import ArtifactError, one_line, require
 from forecastr.forecast import Schema, last_windows
 from forecastr.jsonfields import Where, loads_bounded
 from forecastr.modelcheck import RETRAIN, check_config
@@ -53,7 +53,7 @@ from forecastr.thetaonly import (
     is_theta_only,
     stored_predictor,
 )
-from forecastr.weightcheck import check_weights
+from forecastr.weightcheck import check_weights, plain_tensors
 
 if TYPE_CHECKING:
     from forecastr.panel import Panel
@@ -325,6 +325,9 @@ def load(path: str | os.PathLike) -> Bundle:
     else:
         check_config(config, cfg_path)
     check_weights(config, data, w_path)
+    if theta_only:  # its context alone: read without safetensors (the torch-free install)
+        return Bundle(path=path, config=config, tensors=plain_tensors(data, w_path))
+    require("safetensors")
     try:
         from safetensors.numpy import load as load_bytes
 

@@ -139,8 +139,9 @@ def _network(bundle):
     if bundle.theta_only:
         raise ArtifactError(
             f"{bundle.path}: is the Theta method alone (its series were too short to train a "
-            "network), and an ONNX file holds a network; forecast with `forecastr predict "
-            f"{bundle.path}`, or train on longer series to export"
+            "network), and an ONNX file holds a network; the model directory itself forecasts "
+            f"without torch (`forecastr predict {bundle.path}`), or train on longer series to "
+            "export"
         )
     return bundle.network()
 

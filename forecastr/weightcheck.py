@@ -127,3 +127,16 @@ def _compare(w: Where, got: dict, want: dict) -> None:
     missing = [k for k in want if k not in got and (has_context or k not in context)]
     if missing:
         raise w.fail(f"tensor {missing[0]} is missing; the weights do not fit the model config")
+
+
+def plain_tensors(data: bytes, w_path: str) -> dict[str, np.ndarray]:
+    """Every tensor of a weights file (already through :func:`check_weights`), copied out of
+    ``data`` as numpy arrays: what ``safetensors.numpy.load`` gives, without that package, so
+    a Theta-only model (its context alone) loads in the torch-free install."""
+    w = Where(w_path, RETRAIN)
+    header, start = read_header(w, data)
+    out = {}
+    for name, (shape, dtype, (begin, _)) in header.items():
+        count = math.prod(shape)
+        out[name] = np.frombuffer(data, _DTYPES[dtype], count, start + begin).reshape(shape).copy()
+    return out

@@ -28,6 +28,7 @@ def _exit(code):  # a main() that skips teardown with os._exit must still reach 
 os._exit = _exit
 if {block}:
     sys.modules["torch"] = None  # `import torch` now raises ImportError
+    sys.modules["safetensors"] = None  # nor is safetensors in the edge install
 sys.argv = ["forecastr", *{args!r}]
 from forecastr.cli import main
 code = 0
@@ -98,6 +99,23 @@ def test_onnx_predict_works_where_torch_cannot_be_imported(files, model, header)
     assert proc.returncode == 0, proc.stderr
     assert "torch-free: checked" in proc.stderr
     assert (tmp / "out.csv").read_text().startswith(header + "\n")
+
+
+def test_a_theta_only_model_directory_forecasts_where_torch_cannot_be_imported(tmp_path):
+    """A model of series too short for a network (forecastr/thetaonly.py) holds no network:
+    its directory forecasts, with intervals, without torch or safetensors."""
+    from forecastr import api
+
+    rows = "\n".join(f"{2000 + t}-01-01,{100 + 3 * t + (t % 3)}" for t in range(14))
+    (tmp_path / "y.csv").write_text("ds,y\n" + rows + "\n")
+    api.train(str(tmp_path / "y.csv"), horizon=6, levels="80,95", out=str(tmp_path / "m"))
+    expected = api.predict(str(tmp_path / "m"))
+    proc = run_cli(tmp_path, "predict", "m", "-o", "out.csv", block=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "torch-free: checked" in proc.stderr
+    got = (tmp_path / "out.csv").read_text().splitlines()
+    assert got[0] == "unique_id,ds,forecast,lo-80,hi-80,lo-95,hi-95" and len(got) == 7
+    assert float(got[1].split(",")[2]) == pytest.approx(expected["forecast"].iloc[0], rel=1e-6)
 
 
 def test_runtime_intervals_do_not_import_torch(files):
