@@ -121,7 +121,14 @@ class Bundle:
 
     def network(self) -> TorchPredictor:
         """The network, built and loaded with these weights (imports torch); a Theta-only
-        model has none (callers check :attr:`theta_only` first)."""
+        model has none, which ONNX export (its caller) says in one line."""
+        if self.theta_only:
+            raise ArtifactError(
+                f"{self.path}: is the Theta method alone (its series were too short to train a "
+                "network), and an ONNX file holds a network; the model directory itself "
+                f"forecasts without torch (`forecastr predict {self.path}`), or train on longer "
+                "series to export"
+            )
         from forecastr.torch_predictor import TorchPredictor
 
         return TorchPredictor.from_stored(

@@ -40,7 +40,7 @@ import numpy as np
 from forecastr import __version__
 from forecastr.atomic import atomic_path
 from forecastr.config import EXPORT, EXPORTERS, OPSETS, QUANTIZE, choices_text
-from forecastr.errors import ArtifactError, ExportError, InputError, one_line, require
+from forecastr.errors import ExportError, InputError, one_line, require
 from forecastr.onnxmeta import FORMAT, INPUTS, OUTPUT, QUANTILE_OUTPUT, metadata_for
 from forecastr.outputs import check_file, write_error
 from forecastr.parity import PARITY_BATCHES, output_errors, outputs, parity_windows
@@ -101,7 +101,7 @@ def export_onnx(
     from forecastr.artifact import load
 
     bundle = load(model_dir)
-    fc = _network(bundle)
+    fc = bundle.network()  # a Theta-only model has none: refused there
     module = fc.module.eval()
     values = _check_windows(bundle)
     graph = _two_outputs(module) if fc.network_quantiles else module
@@ -132,18 +132,6 @@ def export_onnx(
             qtmp = stack.enter_context(atomic_path(qtarget))
             report.update(_quantize(tmp, qtmp, qtarget, ort_fc, values))
     return report
-
-
-def _network(bundle):
-    """The bundle's network; a Theta-only model (``thetaonly.py``) has none to export."""
-    if bundle.theta_only:
-        raise ArtifactError(
-            f"{bundle.path}: is the Theta method alone (its series were too short to train a "
-            "network), and an ONNX file holds a network; the model directory itself forecasts "
-            f"without torch (`forecastr predict {bundle.path}`), or train on longer series to "
-            "export"
-        )
-    return bundle.network()
 
 
 def _check_arguments(tolerance: float, quantize: str | None, exporter: str) -> None:
