@@ -71,20 +71,42 @@ def theta_forecast(rows: np.ndarray, horizon: int, season: int = 1) -> np.ndarra
     """(S, horizon) optimised-Theta forecasts of ``rows`` (S, T): each row one series' most
     recent values, oldest first, NaN before its first value (right-aligned). A row with one or
     two values forecasts its last value; a row with none, NaN."""
-    rows = np.asarray(rows, dtype=np.float64)
-    n_rows, width = rows.shape
-    out = np.full((n_rows, horizon), np.nan)
-    if n_rows == 0 or width == 0:
-        return out
-    counts = np.isfinite(rows).sum(axis=1)
-    adjusted, factors = _adjust(rows, counts, horizon, season)
+    rows, counts, out = _start(rows, horizon)
     fit = counts >= 3
     if fit.any():
-        out[fit] = _dotm(adjusted[fit], counts[fit], horizon) * factors[fit]
+        adjusted, factors = _adjust(rows, counts, horizon, season)
+        out[fit] = _dotm(adjusted[fit], counts[fit], horizon)[0] * factors[fit]
     short = (counts > 0) & ~fit
     if short.any():
         out[short] = rows[short, -1][:, None]
     return out
+
+
+def theta_spread(rows: np.ndarray, horizon: int, season: int = 1) -> np.ndarray:
+    """(S, horizon) standard deviations of the h-step errors of :func:`theta_forecast`'s
+    forecasts of the same rows, from the method's state-space form, simple exponential
+    smoothing with drift (Hyndman and Billah 2003, as R's ``thetaf``): ``sigma * sqrt(1 +
+    (h - 1) * a^2)`` times the seasonal factor, ``a`` the fitted smoothing weight and
+    ``sigma^2`` the fit's squared one-step errors over their count less the two fitted
+    parameters. NaN for a row of fewer than 4 values (no error left to estimate it from)."""
+    rows, counts, out = _start(rows, horizon)
+    fit = counts >= 4
+    if fit.any():
+        adjusted, factors = _adjust(rows, counts, horizon, season)
+        _, a, sse = _dotm(adjusted[fit], counts[fit], horizon)
+        sigma = np.sqrt(np.maximum(sse, 0.0) / (counts[fit] - 3))  # n - 1 errors, 2 parameters
+        h = np.arange(horizon, dtype=np.float64)[None, :]
+        out[fit] = sigma[:, None] * np.sqrt(1.0 + h * (a * a)[:, None]) * factors[fit]
+    return out
+
+
+def _start(rows: np.ndarray, horizon: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``rows`` as float64 (S, T), each row's count of values, and an (S, horizon) NaN
+    output."""
+    rows = np.asarray(rows, dtype=np.float64)
+    if rows.shape[1] == 0:
+        rows = np.full((rows.shape[0], 1), np.nan)  # no values: every count is 0
+    return rows, np.isfinite(rows).sum(axis=1), np.full((rows.shape[0], horizon), np.nan)
 
 
 def _adjust(
@@ -108,9 +130,12 @@ def _adjust(
     return adjusted, factors
 
 
-def _dotm(rows: np.ndarray, counts: np.ndarray, horizon: int) -> np.ndarray:
+def _dotm(
+    rows: np.ndarray, counts: np.ndarray, horizon: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(S, horizon) dynamic optimised Theta forecasts of right-aligned rows (each at least 3
-    values, NaN before them)."""
+    values, NaN before them), with each row's fitted smoothing weight ``a`` and the sum of its
+    squared one-step errors (S,)."""
     n_rows, width = rows.shape
     a = ALPHAS[None, :]  # (1, K)
     keep = 1.0 - a
@@ -152,4 +177,4 @@ def _dotm(rows: np.ndarray, counts: np.ndarray, horizon: int) -> np.ndarray:
     decay = (1.0 - a_best) ** n
     h = np.arange(horizon, dtype=np.float64)[None, :]
     bracket = (h + ((1.0 - decay * (1.0 - a_best)) / a_best - decay)[:, None]) * slope
-    return l_best[:, None] + c_best[:, None] * bracket
+    return l_best[:, None] + c_best[:, None] * bracket, a_best, err[pick, best]

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from forecastr.baselines import theta
-from forecastr.theta import is_seasonal, seasonal_indices, theta_forecast
+from forecastr.theta import is_seasonal, seasonal_indices, theta_forecast, theta_spread
 
 NAN = np.nan
 
@@ -93,3 +93,44 @@ def test_baseline_is_finite_at_the_float_limits_and_padded():
     out = theta(history, 3, season_length=2)
     assert out.shape == (2, 3) and np.isfinite(out).all()
     np.testing.assert_array_equal(out[1], [2.0, 2.0, 2.0])  # two points: naive
+
+
+def test_spread_matches_ses_with_drift_and_grows_with_the_step():
+    """sigma * sqrt(1 + (h - 1) a^2): from h = 1 to 2 the ratio gives a back, and sigma^2 is
+    the one-step squared error over n - 3."""
+    rng = np.random.default_rng(3)
+    y = 50.0 + 0.5 * np.arange(60) + rng.normal(0, 2.0, 60)
+    sd = theta_spread(y[None], 6)[0]
+    assert np.isfinite(sd).all() and (np.diff(sd) > 0).all()
+    a2 = (sd[1] / sd[0]) ** 2 - 1.0
+    assert 0.0 < a2 <= 1.0
+    assert np.allclose(sd[1:] ** 2, sd[0] ** 2 * (1.0 + np.arange(1, 6) * a2))
+    assert 1.0 < sd[0] < 4.0  # the noise's 2, from 57 errors
+
+
+def test_spread_needs_four_values_and_follows_the_forecasts_scale():
+    rows = np.array([[np.nan, 1.0, 2.0, 4.0], [3.0, 1.0, 4.0, 1.5]])
+    sd = theta_spread(rows, 3)
+    assert np.isnan(sd[0]).all() and np.isfinite(sd[1]).all()
+    assert np.allclose(theta_spread(10.0 * rows, 3)[1], 10.0 * sd[1])
+
+
+def test_theta_only_quantiles_are_at_least_as_wide_as_either_estimate():
+    from statistics import NormalDist
+
+    from forecastr.baseline_intervals import baseline_quantiles
+    from forecastr.metrics import mase_scale
+    from forecastr.thetaonly import theta_quantiles
+
+    rng = np.random.default_rng(5)
+    hist = 100.0 + np.cumsum(rng.normal(1.0, 3.0, (4, 14)), axis=1)
+    taus = (0.025, 0.1, 0.9, 0.975)
+    point = theta(hist, 6)
+    q = theta_quantiles(hist, point, taus, 1)
+    emp = baseline_quantiles(hist, point, theta, 6, taus, mase_scale(hist, 1))
+    par = point[:, :, None] + theta_spread(hist, 6)[:, :, None] * np.array(
+        [NormalDist().inv_cdf(t) for t in taus]
+    )
+    assert (q[..., :2] <= np.minimum(emp, par)[..., :2] + 1e-9).all()
+    assert (q[..., 2:] >= np.maximum(emp, par)[..., 2:] - 1e-9).all()
+    assert (np.diff(q, axis=-1) >= 0).all()
