@@ -327,7 +327,7 @@ def sample_category(key: str, work: Path) -> tuple[comp.Category, Path]:
     parts = df.groupby(cols["id"], sort=False) if cols["id"] else [(meta["ids_sample"][0], df)]
     series, keep = [], []
     for sid, g in parts:
-        # blanks (59 in CO2) filled by linear interpolation, as the tool fills them, so that
+        # blanks filled by linear interpolation, as the tool fills them, so that
         # every method sees the same history
         g = g.assign(**{target: g[target].interpolate(limit_direction="both")})
         y = g[target].to_numpy(dtype=np.float64)

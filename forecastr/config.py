@@ -113,7 +113,7 @@ def model_defaults() -> dict[str, Any]:
 # first (the default) unless another one's validation loss is AUTO_CELL_MARGIN lower, for
 # member 0 and for the mean of members 0 and 1 (forecastr/cellchoice.py); every member then
 # uses the cell kept. The vanilla RNN trains in a third of the GRU's time and was
-# clearly better on some data (Tourism monthly, the weekly and half-hourly samples) and worse
+# clearly better on some data (Tourism monthly, two sample files since removed) and worse
 # on the rest (docs/benchmarks.md), so validation decides, and a near tie keeps the GRU.
 AUTO_CELLS: tuple[Cell, ...] = ("gru", "rnn")
 AUTO_CELL_MARGIN = 0.02

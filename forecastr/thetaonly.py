@@ -143,7 +143,7 @@ class ThetaPredictor:
     def forecast_quantiles(
         self, windows: np.ndarray, series_ids: Sequence[str]
     ) -> tuple[np.ndarray, np.ndarray]:
-        """The point forecast and (B, horizon, K) quantiles from the method's past errors."""
+        """The point forecast and (B, horizon, K) quantiles (:func:`theta_quantiles`)."""
         windows = np.asarray(windows, dtype=np.float64)
         point = self.forecast(windows, series_ids)
         taus = self.network_quantiles
