@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import competitions as C
 
 from forecastr.baseline_intervals import baseline_quantiles
-from forecastr.baselines import theta
+from forecastr.baselines import fit_units, theta
 from forecastr.metrics import mase_scale
 from forecastr.theta import theta_spread
 from forecastr.thetaonly import theta_quantiles
@@ -61,8 +61,8 @@ def quantiles(hist: np.ndarray, cat: C.Category) -> dict[str, np.ndarray]:
     point = theta(hist, h, season_length=m)
     scale = mase_scale(hist, m)
     emp = baseline_quantiles(hist, point, theta, h, TAUS, scale, season_length=m)
+    size = fit_units(hist)
     with np.errstate(all="ignore"):
-        size = np.nanmax(np.abs(hist), axis=1, keepdims=True)
         sd = theta_spread(hist / size, h, m) * size
     par = np.where(np.isfinite(sd)[..., None], point[..., None] + sd[..., None] * Z, emp)
     return {"empirical": emp, "parametric": par, "wider": theta_quantiles(hist, point, TAUS, m)}

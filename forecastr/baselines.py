@@ -179,17 +179,21 @@ def theta(
     _check(history, horizon)
     m = _positive(season_length, "season_length")
     recent = history[:, -THETA_HISTORY:]
-    # Fitted in units of each row's largest magnitude: squared errors of values near the
-    # float64 limit would overflow.
-    with np.errstate(invalid="ignore"):
-        size = np.nanmax(np.abs(recent), axis=1, initial=0.0, where=~np.isnan(recent))
-    size = np.where(np.isfinite(size) & (size > 0), size, 1.0)[:, None]  # (S, 1)
+    size = fit_units(recent)
     with np.errstate(all="ignore"):
         out = theta_forecast(recent / size, horizon, m) * size
     bad = ~np.isfinite(out).all(axis=1) & np.isfinite(history[:, -1])
     if bad.any():
         out[bad] = history[bad, -1:]
     return out
+
+
+def fit_units(recent: np.ndarray) -> np.ndarray:
+    """(S, 1) the unit the Theta method fits each row in: its largest magnitude (1 for a row
+    without one). Squared errors of values near the float64 limit would overflow."""
+    with np.errstate(invalid="ignore"):
+        size = np.nanmax(np.abs(recent), axis=1, initial=0.0, where=~np.isnan(recent))
+    return np.where(np.isfinite(size) & (size > 0), size, 1.0)[:, None]
 
 
 # Display order: the simplest first; the report and the CLI table keep this order.

@@ -39,7 +39,7 @@ import numpy as np
 
 from forecastr.autoconfig import main_season
 from forecastr.baseline_intervals import baseline_quantiles
-from forecastr.baselines import THETA_HISTORY, theta
+from forecastr.baselines import THETA_HISTORY, fit_units, theta
 from forecastr.combine import theta_part, unpadded
 from forecastr.intervals import network_quantiles
 from forecastr.jsonfields import MISSING, Where, flag, integer, section, settings_of
@@ -55,7 +55,7 @@ from forecastr.modelcheck import (
     levels_and_quantiles,
 )
 from forecastr.theta import theta_spread
-from forecastr.windows import SeriesTooShortError, check_some_series_fills_the_window, split_panel
+from forecastr.windows import shortfall, split_panel
 
 if TYPE_CHECKING:
     from forecastr.config import ModelConfig, TrainConfig
@@ -78,18 +78,14 @@ def network_blocker(panel: Panel, mcfg: ModelConfig, tcfg: TrainConfig) -> str |
     """Why the network cannot train on ``panel`` (every series' training part is shorter
     than its window), or None when it can."""
     split = split_panel(panel, mcfg.window, mcfg.horizon, tcfg.val_size, tcfg.test_size, pad=True)
-    try:
-        check_some_series_fills_the_window(split)
-    except SeriesTooShortError:
-        parts = split.train_end - split.start
-        i = int(np.argmax(parts))
-        held = int(split.end[i] - split.train_end[i])
-        return (
-            f"every series is too short for the network's window of {mcfg.window} points (the "
-            f"longest holds {int(parts[i])} points before its last {held}, kept for validation "
-            "and test)"
-        )
-    return None
+    short = shortfall(split)
+    if short is None:
+        return None
+    return (
+        f"every series is too short for the network's window of {mcfg.window} points (the "
+        f"longest holds {short[0]} points before its last {short[1]}, kept for validation "
+        "and test)"
+    )
 
 
 class ThetaPredictor:
@@ -168,9 +164,7 @@ def theta_quantiles(
     scale = mase_scale(history, season)
     q = baseline_quantiles(history, point, theta, horizon, taus, scale, season_length=season)
     recent = history[:, -THETA_HISTORY:]  # what the forecast read, in the units it was fitted in
-    with np.errstate(invalid="ignore"):
-        size = np.nanmax(np.abs(recent), axis=1, initial=0.0, where=~np.isnan(recent))
-    size = np.where(np.isfinite(size) & (size > 0), size, 1.0)[:, None]
+    size = fit_units(recent)
     with np.errstate(all="ignore"):
         sd = theta_spread(recent / size, horizon, season) * size  # (S, H); NaN: too short
     z = np.array([NormalDist().inv_cdf(float(t)) for t in taus])

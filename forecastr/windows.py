@@ -242,14 +242,24 @@ def gather(y: np.ndarray, starts: np.ndarray, window: int, horizon: int):
     return block[:, :window], block[:, window:]
 
 
-def check_some_series_fills_the_window(split: Split) -> None:
-    """Padding serves the short series of a file, not a window longer than all of them."""
+def shortfall(split: Split) -> tuple[int, int] | None:
+    """When no series' training part holds the window: (the longest part's points, the
+    points held back after it for validation and test); None when some series fills it."""
     parts = split.train_end - split.start  # (S,)
     longest = int(parts.max()) if split.n_series else 0
-    if longest < split.window:
+    if longest >= split.window:
+        return None
+    i = int(np.argmax(parts)) if split.n_series else 0
+    held = int(split.end[i] - split.train_end[i]) if split.n_series else 0
+    return longest, held
+
+
+def check_some_series_fills_the_window(split: Split) -> None:
+    """Padding serves the short series of a file, not a window longer than all of them."""
+    short = shortfall(split)
+    if short is not None:
         # The window may be the user's or the default's: name every flag that makes room.
-        i = int(np.argmax(parts))
-        held = int(split.end[i] - split.train_end[i])
+        longest, held = short
         raise SeriesTooShortError(
             f"the window ({split.window} points) is longer than every series' training part "
             f"(the longest holds {longest} points before its last {held}, kept for "
