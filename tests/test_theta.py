@@ -8,7 +8,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from forecastr.baselines import theta
-from forecastr.theta import is_seasonal, seasonal_indices, theta_forecast, theta_spread
+from forecastr.theta import (
+    Z90,
+    is_seasonal,
+    seasonal_indices,
+    short_indices,
+    theta_forecast,
+    theta_spread,
+)
 
 NAN = np.nan
 
@@ -58,6 +65,62 @@ def test_no_season_in_white_noise():
     assert not is_seasonal(y, 12)
     # nothing to adjust: with and without the season the forecast is the same
     np.testing.assert_allclose(theta_forecast(y[None], 5, 12), theta_forecast(y[None], 5, 1))
+
+
+def _seasonal(n, pattern, seed, slope=1.0, noise=0.02):
+    rng = np.random.default_rng(seed)
+    m = len(pattern)
+    return (
+        (100.0 + slope * np.arange(n))
+        * np.asarray(pattern)[np.arange(n) % m]
+        * rng.normal(1, noise, n)
+    )
+
+
+MONTHS = [0.6, 0.7, 0.9, 1.0, 1.2, 1.5, 1.7, 1.6, 1.2, 0.9, 0.7, 0.6]
+
+
+def test_a_strong_season_in_two_years_passes_the_test_bartletts_bound_would_fail():
+    """26 months of a strong season: Bartlett's standard error (thetaf's) grows with every
+    lower-lag autocorrelation and rejects it; the plain bound 1.645 / sqrt(n) does not."""
+    y = _seasonal(26, MONTHS, seed=4)
+    assert is_seasonal(y, 12)
+    xc = y - y.mean()
+    r = np.array([xc[k:] @ xc[: y.size - k] for k in range(1, 13)]) / (xc @ xc)
+    bartlett = Z90 * np.sqrt((1.0 + 2.0 * np.sum(r[:-1] ** 2)) / y.size)
+    assert abs(r[-1]) < bartlett  # the old test missed this season
+
+
+def test_a_season_and_a_half_is_adjusted_by_its_ratios_to_the_line():
+    pattern = np.asarray(MONTHS) / np.mean(MONTHS)
+    y = _seasonal(18, MONTHS, seed=5, noise=0.0)
+    np.testing.assert_allclose(short_indices(y, 12), pattern, rtol=0.08)
+    f = theta_forecast(y[None], 12, season=12)[0]
+    truth = (100.0 + np.arange(18, 30)) * np.asarray(MONTHS)[np.arange(18, 30) % 12]
+    flat = theta_forecast(y[None], 12, season=1)[0]
+    assert np.abs(f - truth).mean() < 0.3 * np.abs(flat - truth).mean()
+
+
+def test_eight_quarters_too_few_to_test_are_decomposed_untested():
+    """|r_4| of 8 points is at most about (8 - 4) / 8 = 0.5, under the bound 1.645 / sqrt(8):
+    the file's season stands in for the test."""
+    q = [0.7, 1.2, 1.4, 0.7]
+    y = _seasonal(8, q, seed=6, noise=0.0)
+    assert not is_seasonal(y, 4)
+    f = theta_forecast(y[None], 4, season=4)[0]
+    assert np.corrcoef(f, np.asarray(q))[0, 1] > 0.95  # the forecast follows the season
+
+
+@pytest.mark.parametrize("n", [10, 17])
+def test_too_short_or_not_positive_is_not_adjusted(n):
+    """Under one and a half seasons (or m + 2 points), or with a value <= 0, the forecast is
+    the unadjusted one."""
+    y = _seasonal(n, MONTHS, seed=7)
+    np.testing.assert_allclose(theta_forecast(y[None], 6, 12), theta_forecast(y[None], 6, 1))
+    z = _seasonal(20, MONTHS, seed=8) - 80.0  # crosses zero
+    assert (z <= 0).any()
+    np.testing.assert_allclose(theta_forecast(z[None], 6, 12), theta_forecast(z[None], 6, 1))
+    assert short_indices(z, 12) is None
 
 
 series = st.lists(
