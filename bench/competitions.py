@@ -344,7 +344,7 @@ def run_forecastr(cat: Category, csv: Path, index: str, seed: int, extra: str, w
             row["fit_s"] = (row["fit_s"] or 0.0) + (hold.get("seconds") or 0.0)
         row["holdout"] = payload["evaluation"].get("summary")
         row["theta"] = summ.get("theta")  # the combination validation chose, with its scores
-        row["kind"] = summ.get("kind", "network")  # "theta": no series fit the network
+        row["model_kind"] = summ.get("kind", "network")  # "theta": no series fit the network
     except (ValueError, KeyError, TypeError) as e:
         row["json_error"] = f"{type(e).__name__}: {e}"[:300]
 
