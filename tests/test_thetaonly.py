@@ -129,6 +129,28 @@ def test_a_file_of_short_series_forecasts_each_and_new_ones(tmp_path):
     np.testing.assert_allclose(new["forecast"], frame["forecast"], rtol=1e-12)  # per series
 
 
+def test_short_quarterly_series_keep_their_season(tmp_path):
+    """Seven quarters per series (a season and three quarters): too short for the network and
+    for a seasonal test, so the file's calendar season stands in, and the forecast follows the
+    season instead of a flat line."""
+    pattern = np.array([0.7, 1.2, 1.4, 0.7])
+    rows = [
+        {"unique_id": f"s{k}", "ds": pd.Timestamp("2020-01-01") + pd.DateOffset(months=3 * t),
+         "y": (200.0 + 5.0 * t + 20.0 * k) * pattern[t % 4]}
+        for k in range(3)
+        for t in range(7)
+    ]  # fmt: skip
+    csv = tmp_path / "q.csv"
+    pd.DataFrame(rows).to_csv(csv, index=False)
+    out = api.train(str(csv), horizon=4, out=str(tmp_path / "m"))
+    assert out.theta_only is not None and out.theta_only.model_config["season_length"] == 4
+    frame = api.predict(str(tmp_path / "m"))
+    for _, g in frame.groupby("unique_id"):
+        f = g["forecast"].to_numpy()
+        phase = pattern[(7 + np.arange(4)) % 4]  # the quarters that follow
+        assert np.corrcoef(f, phase)[0, 1] > 0.95
+
+
 @pytest.mark.parametrize(
     "flags", [["--window", "12"], ["--no-theta"]], ids=["window-given", "no-theta"]
 )
