@@ -139,6 +139,23 @@ def test_rows_are_forecast_independently_of_padding_and_batch(rows, horizon):
         np.testing.assert_allclose(together[i], alone[0], rtol=1e-9, atol=1e-9)
 
 
+positive = st.lists(st.floats(0.1, 1e3, allow_nan=False), min_size=1, max_size=40)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(positive, min_size=1, max_size=5), st.integers(1, 6), st.sampled_from([2, 4, 7]))
+def test_seasonal_rows_are_finite_and_independent_of_padding_and_batch(rows, horizon, m):
+    """Positive rows of every length around the season's thresholds (1.5 and 2 seasons):
+    each forecast is finite and the same alone as in a padded batch."""
+    width = max(len(r) for r in rows) + 3
+    batch = np.vstack([_row(r, width) for r in rows])
+    together = theta_forecast(batch, horizon, season=m)
+    assert np.isfinite(together).all()
+    for i, r in enumerate(rows):
+        alone = theta_forecast(np.asarray(r, dtype=np.float64)[None], horizon, season=m)
+        np.testing.assert_allclose(together[i], alone[0], rtol=1e-9, atol=1e-9)
+
+
 @pytest.mark.parametrize("seed", range(8))
 def test_affine_equivariance(seed):
     """Smoothing and least squares follow any positive affine change, and so does the fit's
