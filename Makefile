@@ -61,6 +61,7 @@ bench-competitions:
 	$(BENCH_VENV)/bin/python bench/competitions.py
 	$(BENCH_VENV)/bin/python bench/single_series.py --per 30 --seeds 0
 	$(BENCH_VENV)/bin/python bench/theta_models.py
+	$(BENCH_VENV)/bin/python bench/theta_seasons.py
 
 # Prediction intervals (issue 10) on M3/Tourism and the sample files, next to AutoETS's
 # level=[80, 95] intervals, in the same venv as bench-competitions.
