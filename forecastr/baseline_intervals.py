@@ -45,6 +45,7 @@ def baseline_quantiles(
     *,
     season_length: int = 1,
     window: int = 1,
+    min_history: int = 1,
 ) -> np.ndarray:
     """Quantile forecasts of a baseline from its pooled, scaled in-sample residuals.
 
@@ -57,6 +58,10 @@ def baseline_quantiles(
         scale: (S,) each series' in-sample seasonal-naive MAE (``metrics.mase_scale``).
         season_length: passed to ``method``; also widens the span of past origins.
         window: passed to ``method``.
+        min_history: points a past origin's history must keep (or all but one of the series'
+            own, when it has fewer): the method forecasts differently from less (the Theta
+            method adjusts for the season only from ``theta.seasonal_minimum`` points), and
+            the errors of such origins are not those of the forecast to come.
 
     Returns:
         (S, H, K) quantiles, non-decreasing along K; finite wherever ``point`` is finite.
@@ -67,7 +72,7 @@ def baseline_quantiles(
     offsets = origin_offsets(history.shape[1], horizon, season_length)
     residuals = scaled_residuals(
         history[rows], method, horizon, scale[rows], offsets,
-        season_length=season_length, window=window,
+        season_length=season_length, window=window, min_history=min_history,
     )  # fmt: skip
     q = pooled_quantiles(residuals, taus)  # (H, K)
     return point[:, :, None] + q[None, :, :] * width[:, None, None]
@@ -100,6 +105,7 @@ def scaled_residuals(
     *,
     season_length: int = 1,
     window: int = 1,
+    min_history: int = 1,
 ) -> np.ndarray:
     """The baseline's ``h``-step residuals from each past origin, in scaled units.
 
@@ -111,18 +117,24 @@ def scaled_residuals(
         offsets: (N,) columns cut from the right at each origin (from ``origin_offsets``).
         season_length: passed to ``method``.
         window: passed to ``method``.
+        min_history: points each origin's history must keep, or all but one of the series'
+            own when it has fewer (``baseline_quantiles``).
 
     Returns:
         (N * S, H) ``(y - f) / scale``; NaN where the target lies past the history, was not
-        observed, or the baseline had nothing to forecast from.
+        observed, the baseline had nothing to forecast from, or the origin kept too little
+        history.
     """
     S, T = history.shape
     out = np.full((len(offsets), S, horizon), np.nan)  # (N, S, H)
+    seen = np.cumsum(~np.isnan(history), axis=1)  # (S, T) values up to each column
+    needed = np.minimum(min_history, seen[:, -1] - 1) if T else np.zeros(S)  # (S,)
     for i, d in enumerate(int(d) for d in offsets):
         cut = T - d  # the origin: history[:, :cut] stays right-aligned
         f = method(history[:, :cut], horizon, season_length=season_length, window=window)
         n = min(d, horizon)  # steps whose target lies inside the history
         out[i, :, :n] = history[:, cut : cut + n] - f[:, :n]
+        out[i, seen[:, cut - 1] < needed] = np.nan
     usable = np.where(undefined_scale(scale), np.nan, scale)  # (S,)
     with np.errstate(invalid="ignore", divide="ignore"):
         out /= usable[None, :, None]

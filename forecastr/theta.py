@@ -76,6 +76,14 @@ def seasonal_indices(x: np.ndarray, m: int) -> np.ndarray:
     return idx / idx.mean()
 
 
+def seasonal_minimum(m: int) -> int:
+    """Points a series needs before its season ``m`` is adjusted for: :data:`SHORT_SEASONS`
+    seasons and at least ``m + 2`` (3, the fewest the method fits from, without a season)."""
+    if m < 2:
+        return 3
+    return max(int(np.ceil(SHORT_SEASONS * m)), m + 2)
+
+
 def short_indices(x: np.ndarray, m: int) -> np.ndarray | None:
     """(m,) multiplicative indices of a series of :data:`SHORT_SEASONS` to two seasons (and at
     least ``m + 2`` points), index 0
@@ -143,7 +151,7 @@ def _adjust(
     if m < 2:
         return adjusted, factors
     width = rows.shape[1]
-    for i in np.flatnonzero(counts >= max(int(np.ceil(SHORT_SEASONS * m)), m + 2)):
+    for i in np.flatnonzero(counts >= seasonal_minimum(m)):
         x = rows[i, width - counts[i] :]
         if not (x > 0).all():
             continue

@@ -39,7 +39,7 @@ import numpy as np
 
 from forecastr.autoconfig import main_season
 from forecastr.baseline_intervals import baseline_quantiles
-from forecastr.baselines import THETA_HISTORY, fit_units, theta
+from forecastr.baselines import THETA_HISTORY, fit_units, history_needed, theta
 from forecastr.combine import theta_part, unpadded
 from forecastr.intervals import network_quantiles
 from forecastr.jsonfields import MISSING, Where, flag, integer, section, settings_of
@@ -162,7 +162,10 @@ def theta_quantiles(
     the empirical alone in 24 of 28 (docs/benchmarks.md, "Theta-only intervals")."""
     horizon = point.shape[1]
     scale = mase_scale(history, season)
-    q = baseline_quantiles(history, point, theta, horizon, taus, scale, season_length=season)
+    q = baseline_quantiles(
+        history, point, theta, horizon, taus, scale, season_length=season,
+        min_history=history_needed("theta", season),
+    )  # fmt: skip
     recent = history[:, -THETA_HISTORY:]  # what the forecast read, in the units it was fitted in
     size = fit_units(recent)
     with np.errstate(all="ignore"):

@@ -177,3 +177,43 @@ def test_shapes_are_checked():
         bi.baseline_quantiles(np.zeros((2, 5)), np.zeros((2, 4)), naive, 3, TAUS, np.ones(2))
     with pytest.raises(ValueError, match="taus"):
         bi.baseline_quantiles(np.zeros((1, 5)), np.zeros((1, 3)), naive, 3, (0.9, 0.1), np.ones(1))
+
+
+def test_origins_with_too_little_history_are_left_out():
+    """min_history 6 of a 10-point row: only the cuts that keep 6 points or more (1 to 4 points
+    cut) give residuals; a row of 4 points keeps its longest origin (all but one point)."""
+    history = np.vstack([np.arange(10.0) ** 1.5, np.r_[np.full(6, NAN), 1.0, 3.0, 2.0, 5.0]])
+    offsets = np.arange(1, 10)
+    scale = np.ones(2)
+    out = bi.scaled_residuals(history, naive, 1, scale, offsets, min_history=6).reshape(9, 2)
+    kept = np.isfinite(out)
+    np.testing.assert_array_equal(kept[:, 0], offsets <= 4)
+    np.testing.assert_array_equal(kept[:, 1], offsets == 1)
+    every = bi.scaled_residuals(history, naive, 1, scale, offsets).reshape(9, 2)
+    np.testing.assert_array_equal(np.isfinite(every[:, 0]), np.ones(9, bool))  # default: all
+
+
+def test_theta_intervals_of_short_seasonal_series_read_origins_it_can_adjust():
+    """Two years and two months of a strong monthly season: from origins under 18 points the
+    Theta method cannot adjust for the season, and their errors made the 95% intervals about
+    ten times as wide as from the origins it can (the Theta-only model's intervals)."""
+    from forecastr.baselines import history_needed, theta
+
+    rng = np.random.default_rng(0)
+    season = np.array([0.6, 0.7, 0.9, 1.0, 1.2, 1.5, 1.7, 1.6, 1.2, 0.9, 0.7, 0.6])
+    t = np.arange(26)
+    history = np.stack(
+        [(100 + 2 * t) * season[(t + k) % 12] * rng.normal(1, 0.03, 26) for k in range(5)]
+    )
+    taus = (0.025, 0.1, 0.9, 0.975)
+    point = theta(history, 12, season_length=12)
+    scale = mase_scale(history, 12)
+    need = history_needed("theta", 12)
+    assert need == 18
+    every = bi.baseline_quantiles(history, point, theta, 12, taus, scale, season_length=12)
+    kept = bi.baseline_quantiles(
+        history, point, theta, 12, taus, scale, season_length=12, min_history=need
+    )
+    width = kept[..., 3] - kept[..., 0]
+    assert (width > 0).all() and (np.diff(kept, axis=-1) >= 0).all()
+    assert width.mean() < 0.2 * (every[..., 3] - every[..., 0]).mean()
