@@ -155,8 +155,11 @@ def theta_quantiles(
     ``history``: at each quantile the wider of two estimates, each too narrow in its own way
     on short series. One is empirical: the method's own h-step errors from past origins of
     each history, pooled over the series (``baseline_intervals.py``), few where the series are
-    few and short. The other is parametric: normal quantiles of the state-space spread
-    (``theta.theta_spread``), which knows only one-step errors in the sample. Over short
+    few and short; with a season, only origins that keep ``theta.seasonal_minimum`` points,
+    whose forecasts are adjusted for it as this one is (docs/benchmarks.md: on Tourism monthly
+    cut to 30 points, MSIS 95 31.3 -> 9.0). The other is parametric: normal quantiles of the
+    state-space spread (``theta.theta_spread``), which knows only one-step errors in the
+    sample. Over short
     histories of the M3 and Tourism series (8 to 30 points, each alone or all together) the
     wider of the two came closest to 95% coverage in 22 of 28 cases and had a lower MSIS than
     the empirical alone in 24 of 28 (docs/benchmarks.md, "Theta-only intervals")."""
