@@ -159,10 +159,10 @@ def theta_quantiles(
     whose forecasts are adjusted for it as this one is (docs/benchmarks.md: on Tourism monthly
     cut to 30 points, MSIS 95 31.3 -> 9.0). The other is parametric: normal quantiles of the
     state-space spread (``theta.theta_spread``), which knows only one-step errors in the
-    sample. Over short
-    histories of the M3 and Tourism series (8 to 30 points, each alone or all together) the
-    wider of the two came closest to 95% coverage in 22 of 28 cases and had a lower MSIS than
-    the empirical alone in 24 of 28 (docs/benchmarks.md, "Theta-only intervals")."""
+    sample. Over short histories of the M3 and Tourism series (8 to 30 points, each alone or
+    all together) the wider of the two came closest to 95% coverage in 22 of 28 cases and had
+    a lower MSIS than the empirical alone in 24 of 28 (tree 7492d20; docs/benchmarks.md,
+    "Theta-only intervals")."""
     horizon = point.shape[1]
     scale = mase_scale(history, season)
     q = baseline_quantiles(
