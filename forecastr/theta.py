@@ -15,12 +15,13 @@ theta method and their relationship to state space models"), per series:
   sqrt(n)``, not the Bartlett bound of Hyndman and Billah's ``thetaf``: Bartlett's standard
   error grows with every lower-lag autocorrelation, so a strongly seasonal short series fails
   it and is forecast as if flat (Tourism monthly cut to 26 points: MASE 2.28 against seasonal
-  naive's 1.12; with this test 1.16; docs/benchmarks.md, "Theta's seasonal test"). A
-  positive series of one and a half to two seasons, too short for the test or the
-  decomposition, is adjusted by its ratios to its least-squares line, averaged per phase:
-  the file's season stands in for the test (Tourism monthly cut to 18 points: 3.14 -> 1.29,
-  seasonal naive 1.34). So it does for a series of two seasons or more whose ``|r_m|``,
-  at most about ``(n - m) / n``, cannot reach the bound (8 quarters: decomposed untested).
+  naive's 1.12; with this test 1.16; docs/benchmarks.md, "Theta's seasonal test on short
+  histories"). A positive series of one and a half to two seasons, too short for the test or
+  the decomposition, is adjusted by its ratios to its least-squares line, averaged per
+  phase: the file's season stands in for the test (Tourism monthly cut to 18 points: 3.14 ->
+  1.29, seasonal naive 1.34). So it does for a series of two seasons or more whose
+  ``|r_m|``, at most about ``(n - m) / n``, cannot reach the bound (8 quarters: decomposed
+  untested).
 * **One-step forecasts** of the adjusted series ``Y_1..Y_n``::
 
       Yhat_t = l_{t-1} + c * ((1 - a)^(t-1) A_{t-1} + (1 - (1 - a)^t) / a * B_{t-1})
@@ -86,9 +87,9 @@ def seasonal_minimum(m: int) -> int:
 
 def short_indices(x: np.ndarray, m: int) -> np.ndarray | None:
     """(m,) multiplicative indices of a series of :data:`SHORT_SEASONS` to two seasons (and at
-    least ``m + 2`` points), index 0
-    the phase of ``x[0]``: the mean ratio of each phase's values to the least-squares line
-    through ``x``, normalised to mean 1. None when ``x`` or its line is not positive."""
+    least ``m + 2`` points), index 0 the phase of ``x[0]``: the mean ratio of each phase's
+    values to the least-squares line through ``x``, normalised to mean 1. None when ``x`` or
+    its line is not positive."""
     t = np.arange(x.size, dtype=np.float64)
     slope, intercept = np.polyfit(t, x, 1)
     line = intercept + slope * t
