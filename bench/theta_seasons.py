@@ -24,23 +24,13 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import competitions as C
+from theta_intervals import cut
 
 from forecastr.baselines import seasonal_naive, theta
 from forecastr.metrics import mase_scale
 
 SEASONAL = ("m3-quarterly", "m3-monthly", "tourism-quarterly", "tourism-monthly")
 LENGTHS = {"quarterly": (6, 7, 8, 11, 14, 20, 30), "monthly": (18, 20, 23, 26, 30, 48)}
-
-
-def cut(cat: C.Category, length: int | None) -> np.ndarray:
-    """(S, L) each training part's last ``length`` points (all: None), right-aligned and
-    NaN-padded."""
-    width = length or max(len(s.x) for s in cat.series)
-    hist = np.full((len(cat.series), width), np.nan)
-    for i, s in enumerate(cat.series):
-        x = s.x[-width:]
-        hist[i, width - len(x) :] = x
-    return hist
 
 
 def scores(hist: np.ndarray, y: np.ndarray, f: np.ndarray, m: int) -> str:
@@ -63,8 +53,9 @@ def main(argv: list[str] | None = None) -> None:
         cat = C.load_category(name)
         y = np.array([s.xx for s in cat.series])
         given = args.lengths and tuple(int(v) for v in args.lengths.split(","))
+        longest = max(len(s.x) for s in cat.series)
         for length in [*(given or LENGTHS.get(cat.kind, (8, 14))), None]:
-            hist = cut(cat, length)
+            hist, _ = cut(cat, length or longest)
             with np.errstate(all="ignore"):
                 th = theta(hist, cat.h, season_length=cat.period)
             sn = seasonal_naive(hist, cat.h, season_length=cat.period)

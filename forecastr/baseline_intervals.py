@@ -128,7 +128,7 @@ def scaled_residuals(
     S, T = history.shape
     out = np.full((len(offsets), S, horizon), np.nan)  # (N, S, H)
     seen = np.cumsum(~np.isnan(history), axis=1)  # (S, T) values up to each column
-    needed = np.minimum(min_history, seen[:, -1] - 1) if T else np.zeros(S)  # (S,)
+    needed = np.minimum(min_history, np.count_nonzero(~np.isnan(history), axis=1) - 1)  # (S,)
     for i, d in enumerate(int(d) for d in offsets):
         cut = T - d  # the origin: history[:, :cut] stays right-aligned
         f = method(history[:, :cut], horizon, season_length=season_length, window=window)

@@ -195,7 +195,7 @@ def history_needed(name: str, season_length: int) -> int:
     seasonal series made its intervals several times too wide (Tourism monthly cut to 30
     points: MSIS 95 31.3 against 9.0; docs/benchmarks.md, "Theta-only intervals"); 1 for the
     others and without a season."""
-    return seasonal_minimum(season_length) if name == "theta" and season_length > 1 else 1
+    return seasonal_minimum(season_length) if name == "theta" else 1
 
 
 def fit_units(recent: np.ndarray) -> np.ndarray:

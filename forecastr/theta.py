@@ -79,9 +79,9 @@ def seasonal_indices(x: np.ndarray, m: int) -> np.ndarray:
 
 def seasonal_minimum(m: int) -> int:
     """Points a series needs before its season ``m`` is adjusted for: :data:`SHORT_SEASONS`
-    seasons and at least ``m + 2`` (3, the fewest the method fits from, without a season)."""
+    seasons and at least ``m + 2`` (1 without a season: nothing to wait for)."""
     if m < 2:
-        return 3
+        return 1
     return max(int(np.ceil(SHORT_SEASONS * m)), m + 2)
 
 
@@ -90,10 +90,12 @@ def short_indices(x: np.ndarray, m: int) -> np.ndarray | None:
     least ``m + 2`` points), index 0 the phase of ``x[0]``: the mean ratio of each phase's
     values to the least-squares line through ``x``, normalised to mean 1. None when ``x`` or
     its line is not positive."""
+    if not (x > 0).all():
+        return None
     t = np.arange(x.size, dtype=np.float64)
     slope, intercept = np.polyfit(t, x, 1)
     line = intercept + slope * t
-    if not (x > 0).all() or not (line > 0).all():
+    if not (line > 0).all():
         return None
     phase = np.arange(x.size) % m
     idx = np.bincount(phase, x / line, minlength=m) / np.bincount(phase, minlength=m)
