@@ -75,9 +75,12 @@ def run_series(cat: C.Category, s: C.Series, seed: int, extra: list[str]) -> dic
         row["train_s"] = time.perf_counter() - t0
         if p.returncode != 0:
             return {**row, "status": "refused", "error": C.error_line(p.stderr)}
-        summary = json.loads(p.stdout)["summary"]
+        out_json = json.loads(p.stdout)
+        summary = out_json["summary"]
         row["theta"] = summary.get("theta")
         row["kind"] = summary.get("kind", "network")  # "theta": too short for a network
+        row["window"] = out_json.get("config", {}).get("window")
+        row["train_windows"] = summary.get("train_windows")
         p = subprocess.run(
             [exe, "predict", str(model), "-o", str(out)],
             capture_output=True,
@@ -93,6 +96,8 @@ def run_series(cat: C.Category, s: C.Series, seed: int, extra: list[str]) -> dic
     if network is not None:
         forecasts.update(network=network, average=(network + th) / 2)
     row["scores"] = {k: C.score(one, {s.sn: f}) for k, f in forecasts.items()}
+    # kept so that other mixes can be scored offline on the same trained models
+    row["forecasts"] = {k: [float(v) for v in f] for k, f in forecasts.items() if k != "average"}
     return {**row, "status": "ok"}
 
 
