@@ -9,19 +9,25 @@ The method (Fiorucci, Pellegrini, Louzada and Petropoulos 2016, "Models for opti
 theta method and their relationship to state space models"), per series:
 
 * **Seasonality.** With a season ``m > 1`` (the file's: the calendar's or the one detected),
-  a positive series of at least two seasons is seasonally adjusted by classical
-  multiplicative decomposition when its autocorrelation at lag ``m`` passes a 90% test; the
-  forecast is re-seasonalised at the end. The test is the plain one, ``|r_m| > 1.645 /
-  sqrt(n)``, not the Bartlett bound of Hyndman and Billah's ``thetaf``: Bartlett's standard
-  error grows with every lower-lag autocorrelation, so a strongly seasonal short series fails
-  it and is forecast as if flat (Tourism monthly cut to 26 points: MASE 2.28 against seasonal
-  naive's 1.12; with this test 1.16; docs/benchmarks.md, "Theta's seasonal test on short
-  histories"). A positive series of one and a half to two seasons, too short for the test or
-  the decomposition, is adjusted by its ratios to its least-squares line, averaged per
-  phase: the file's season stands in for the test (Tourism monthly cut to 18 points: 3.14 ->
-  1.29, seasonal naive 1.34). So it does for a series of two seasons or more whose
-  ``|r_m|``, at most about ``(n - m) / n``, cannot reach the bound (8 quarters: decomposed
-  untested).
+  a series of at least two seasons is seasonally adjusted by classical multiplicative
+  decomposition when its autocorrelation at lag ``m`` passes a 90% test; the forecast is
+  re-seasonalised at the end. The test is the plain one, ``|r_m| > 1.645 / sqrt(n)``, not
+  the Bartlett bound of Hyndman and Billah's ``thetaf``: Bartlett's standard error grows with
+  every lower-lag autocorrelation, so a strongly seasonal short series fails it and is
+  forecast as if flat (Tourism monthly cut to 26 points: MASE 2.28 against seasonal naive's
+  1.12; with this test 1.16; docs/benchmarks.md, "Theta's seasonal test on short
+  histories"). A series of one and a half to two seasons, too short for the test or the
+  decomposition, is adjusted by its ratios to its least-squares line, averaged per phase:
+  the file's season stands in for the test (Tourism monthly cut to 18 points: 3.14 -> 1.29,
+  seasonal naive 1.34). So it does for a series of two seasons or more whose ``|r_m|``, at
+  most about ``(n - m) / n``, cannot reach the bound (8 quarters: decomposed untested).
+* **Additive where ratios cannot serve.** A series with a value of 0 or below (or, when
+  short, a least-squares line that is), or with a multiplicative index under
+  :data:`MIN_INDEX` (dividing by it would blow up the noise), is adjusted additively
+  instead, as statsforecast's Theta models do: the same decomposition with differences in
+  place of ratios, the season subtracted and added back. Before, such a series went
+  unadjusted and was forecast as if flat (a cycle with zeros, a temperature in degrees
+  Celsius; docs/benchmarks.md, "Shapes the corpus lacks").
 * **One-step forecasts** of the adjusted series ``Y_1..Y_n``::
 
       Yhat_t = l_{t-1} + c * ((1 - a)^(t-1) A_{t-1} + (1 - (1 - a)^t) / a * B_{t-1})
@@ -48,6 +54,8 @@ ALPHAS = np.concatenate([np.linspace(0.02, 0.5, 13), np.linspace(0.55, 0.99, 10)
 C_MAX = 0.9  # theta at most 10: a steeper extrapolated slope is not fitted
 Z90 = 1.645  # 90% test of the seasonal autocorrelation
 SHORT_SEASONS = 1.5  # seasons a series needs before its season is adjusted for
+TIE = 1e-9  # squared errors this close (relative to the series' scale) are a tie
+MIN_INDEX = 0.01  # a multiplicative index below this: the season is adjusted additively
 
 
 def is_seasonal(x: np.ndarray, m: int) -> bool:
@@ -64,15 +72,19 @@ def is_seasonal(x: np.ndarray, m: int) -> bool:
     return bool(abs(r_m) > Z90 / np.sqrt(n))
 
 
-def seasonal_indices(x: np.ndarray, m: int) -> np.ndarray:
-    """(m,) multiplicative indices of classical decomposition, index 0 the phase of ``x[0]``,
-    normalised to mean 1. ``x`` positive, at least two seasons long."""
+def seasonal_indices(x: np.ndarray, m: int, additive: bool = False) -> np.ndarray:
+    """(m,) indices of classical decomposition, index 0 the phase of ``x[0]``: multiplicative
+    (``x`` positive; normalised to mean 1) or ``additive`` (normalised to mean 0). ``x`` at
+    least two seasons long."""
     w = np.r_[0.5, np.ones(m - 1), 0.5] / m if m % 2 == 0 else np.ones(m) / m
     trend = np.convolve(x, w, mode="valid")  # centred moving average
     lead = (w.size - 1) // 2
-    ratio = x[lead : lead + trend.size] / trend
+    level = x[lead : lead + trend.size]
+    part = level - trend if additive else level / trend
     phase = (np.arange(trend.size) + lead) % m
-    idx = np.bincount(phase, ratio, minlength=m) / np.maximum(np.bincount(phase, minlength=m), 1)
+    idx = np.bincount(phase, part, minlength=m) / np.maximum(np.bincount(phase, minlength=m), 1)
+    if additive:
+        return idx - idx.mean()
     idx = np.where(idx > 0, idx, 1.0)
     return idx / idx.mean()
 
@@ -85,21 +97,22 @@ def seasonal_minimum(m: int) -> int:
     return max(int(np.ceil(SHORT_SEASONS * m)), m + 2)
 
 
-def short_indices(x: np.ndarray, m: int) -> np.ndarray | None:
-    """(m,) multiplicative indices of a series of :data:`SHORT_SEASONS` to two seasons (and at
-    least ``m + 2`` points), index 0 the phase of ``x[0]``: the mean ratio of each phase's
-    values to the least-squares line through ``x``, normalised to mean 1. None when ``x`` or
-    its line is not positive."""
-    if not (x > 0).all():
+def short_indices(x: np.ndarray, m: int, additive: bool = False) -> np.ndarray | None:
+    """(m,) indices of a series of :data:`SHORT_SEASONS` to two seasons (and at least ``m + 2``
+    points), index 0 the phase of ``x[0]``: the mean ratio of each phase's values to the
+    least-squares line through ``x``, normalised to mean 1 (None when ``x`` or its line is not
+    positive), or with ``additive`` the mean difference from it, normalised to mean 0."""
+    if not additive and not (x > 0).all():
         return None
     t = np.arange(x.size, dtype=np.float64)
     slope, intercept = np.polyfit(t, x, 1)
     line = intercept + slope * t
-    if not (line > 0).all():
+    if not additive and not (line > 0).all():
         return None
     phase = np.arange(x.size) % m
-    idx = np.bincount(phase, x / line, minlength=m) / np.bincount(phase, minlength=m)
-    return idx / idx.mean()
+    part = x - line if additive else x / line
+    idx = np.bincount(phase, part, minlength=m) / np.bincount(phase, minlength=m)
+    return idx - idx.mean() if additive else idx / idx.mean()
 
 
 def theta_forecast(rows: np.ndarray, horizon: int, season: int = 1) -> np.ndarray:
@@ -109,8 +122,8 @@ def theta_forecast(rows: np.ndarray, horizon: int, season: int = 1) -> np.ndarra
     rows, counts, out = _start(rows, horizon)
     fit = counts >= 3
     if fit.any():
-        adjusted, factors = _adjust(rows, counts, horizon, season)
-        out[fit] = _dotm(adjusted[fit], counts[fit], horizon)[0] * factors[fit]
+        adjusted, factors, offsets = _adjust(rows, counts, horizon, season)
+        out[fit] = _dotm(adjusted[fit], counts[fit], horizon)[0] * factors[fit] + offsets[fit]
     short = (counts > 0) & ~fit
     if short.any():
         out[short] = rows[short, -1][:, None]
@@ -127,7 +140,7 @@ def theta_spread(rows: np.ndarray, horizon: int, season: int = 1) -> np.ndarray:
     rows, counts, out = _start(rows, horizon)
     fit = counts >= 4
     if fit.any():
-        adjusted, factors = _adjust(rows, counts, horizon, season)
+        adjusted, factors, _ = _adjust(rows, counts, horizon, season)  # offsets move no spread
         _, a, sse = _dotm(adjusted[fit], counts[fit], horizon)
         sigma = np.sqrt(np.maximum(sse, 0.0) / (counts[fit] - 3))  # n - 1 errors, 2 parameters
         h = np.arange(horizon, dtype=np.float64)[None, :]
@@ -146,29 +159,47 @@ def _start(rows: np.ndarray, horizon: int) -> tuple[np.ndarray, np.ndarray, np.n
 
 def _adjust(
     rows: np.ndarray, counts: np.ndarray, horizon: int, m: int
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The rows seasonally adjusted where their season is significant, and (S, horizon) the
-    factors that re-seasonalise each row's forecast (ones elsewhere)."""
+    factors and offsets that re-seasonalise each row's forecast (``forecast * factors +
+    offsets``; ones and zeros where nothing was adjusted)."""
     adjusted = rows.copy()
     factors = np.ones((rows.shape[0], horizon))
+    offsets = np.zeros((rows.shape[0], horizon))
     if m < 2:
-        return adjusted, factors
+        return adjusted, factors, offsets
     width = rows.shape[1]
     for i in np.flatnonzero(counts >= seasonal_minimum(m)):
         x = rows[i, width - counts[i] :]
-        if not (x > 0).all():
+        found = _indices(x, m)
+        if found is None:
             continue
+        idx, additive = found
         n = x.size
-        if n >= 2 * m:
-            testable = (n - m) / n > Z90 / np.sqrt(n)  # |r_m| can reach the bound
-            idx = seasonal_indices(x, m) if not testable or is_seasonal(x, m) else None
+        past, future = idx[np.arange(n) % m], idx[(n + np.arange(horizon)) % m]
+        if additive:
+            adjusted[i, width - n :] = x - past
+            offsets[i] = future
         else:
-            idx = short_indices(x, m)
-        if idx is None:
-            continue
-        adjusted[i, width - n :] = x / idx[np.arange(n) % m]
-        factors[i] = idx[(n + np.arange(horizon)) % m]
-    return adjusted, factors
+            adjusted[i, width - n :] = x / past
+            factors[i] = future
+    return adjusted, factors, offsets
+
+
+def _indices(x: np.ndarray, m: int) -> tuple[np.ndarray, bool] | None:
+    """The season ``m`` of one series (finite, oldest first, at least
+    :func:`seasonal_minimum` points) and whether it is additive; None when it is not adjusted
+    for (two seasons or more whose test fails)."""
+    n = x.size
+    short = n < 2 * m
+    if not short and (n - m) / n > Z90 / np.sqrt(n) and not is_seasonal(x, m):
+        return None  # |r_m| could reach the bound and did not
+    if (x > 0).all():
+        idx = short_indices(x, m) if short else seasonal_indices(x, m)
+        if idx is not None and idx.min() >= MIN_INDEX:
+            return idx, False
+    idx = short_indices(x, m, additive=True) if short else seasonal_indices(x, m, additive=True)
+    return (idx, True) if idx is not None else None
 
 
 def _dotm(
@@ -211,7 +242,11 @@ def _dotm(
             slope = np.where(first, 0.0, slope)
     c = np.clip(np.divide(cross, tt, out=np.zeros_like(tt), where=tt > 0), 0.0, C_MAX)
     err = sse - 2.0 * c * cross + c * c * tt
-    best = np.argmin(err, axis=1)
+    # The smallest weight among those within rounding of the least error: a series of three
+    # values fits every weight equally well, and which of those ties argmin saw as lowest
+    # depended on the batch's shape (one series forecast 358 alone and 317 in a batch).
+    tol = TIE * np.abs(sse).max(axis=1, keepdims=True)
+    best = np.argmax(err <= err.min(axis=1, keepdims=True) + tol, axis=1)
     pick = np.arange(n_rows)
     a_best, c_best, l_best = ALPHAS[best], c[pick, best], level[pick, best]
     n = counts.astype(np.float64)

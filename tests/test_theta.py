@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from forecastr.baselines import theta
 from forecastr.theta import (
+    MIN_INDEX,
     Z90,
     is_seasonal,
     seasonal_indices,
@@ -112,15 +113,66 @@ def test_eight_quarters_too_few_to_test_are_decomposed_untested():
 
 
 @pytest.mark.parametrize("n", [10, 17])
-def test_too_short_or_not_positive_is_not_adjusted(n):
-    """Under one and a half seasons (or m + 2 points), or with a value <= 0, the forecast is
-    the unadjusted one."""
+def test_too_short_is_not_adjusted(n):
+    """Under one and a half seasons (or m + 2 points) the forecast is the unadjusted one."""
     y = _seasonal(n, MONTHS, seed=7)
     np.testing.assert_allclose(theta_forecast(y[None], 6, 12), theta_forecast(y[None], 6, 1))
-    z = _seasonal(20, MONTHS, seed=8) - 80.0  # crosses zero
-    assert (z <= 0).any()
-    np.testing.assert_allclose(theta_forecast(z[None], 6, 12), theta_forecast(z[None], 6, 1))
-    assert short_indices(z, 12) is None
+
+
+ADDITIVE = np.array([-30.0, -10.0, 5.0, 35.0])  # a season of four, mean 0
+
+
+def _additive(n, seed, level=10.0, noise=1.0):
+    rng = np.random.default_rng(seed)
+    return level + 0.2 * np.arange(n) + ADDITIVE[np.arange(n) % 4] + rng.normal(0, noise, n)
+
+
+@pytest.mark.parametrize("n", [7, 40])  # a season and a half; ten seasons
+def test_a_series_that_crosses_zero_is_adjusted_additively(n):
+    """A value <= 0 rules out ratios: the season is subtracted and added back, as in
+    statsforecast's Theta models. Before, such a series was forecast as if flat."""
+    y = _additive(n, seed=9)
+    assert (y <= 0).any()
+    make = seasonal_indices if n >= 8 else short_indices
+    idx = make(y, 4, additive=True)
+    assert idx is not None and abs(idx.mean()) < 1e-9
+    np.testing.assert_allclose(idx, ADDITIVE[np.arange(4)], atol=4.0)
+    assert short_indices(y, 4) is None  # no ratios for a series that is not positive
+    f = theta_forecast(y[None], 8, season=4)[0]
+    truth = 10.0 + 0.2 * np.arange(n, n + 8) + ADDITIVE[np.arange(n, n + 8) % 4]
+    flat = theta_forecast(y[None], 8, season=1)[0]
+    assert np.abs(f - truth).mean() < 0.3 * np.abs(flat - truth).mean()
+
+
+def test_a_near_zero_multiplicative_index_is_adjusted_additively():
+    """A positive series whose quietest phase is ~0: dividing by an index under MIN_INDEX
+    would multiply its noise a hundredfold, so the additive adjustment serves it; a positive
+    series with ordinary indices keeps the multiplicative one."""
+    rng = np.random.default_rng(11)
+    n = 48
+    pattern = np.array([1e-4, 1.0, 1.5, 1.5])
+    y = 100.0 * pattern[np.arange(n) % 4] + rng.uniform(0.01, 0.5, n)
+    assert (y > 0).all() and seasonal_indices(y, 4).min() < MIN_INDEX
+    f = theta_forecast(y[None], 4, season=4)[0]
+    assert np.isfinite(f).all()
+    np.testing.assert_allclose(f, 100.0 * pattern + 0.25, atol=3.0)
+    additive = seasonal_indices(y, 4, additive=True)
+    expected = theta_forecast((y - additive[np.arange(n) % 4])[None], 4)[0] + additive
+    np.testing.assert_allclose(f, expected, rtol=1e-12)
+    z = _seasonal(48, MONTHS, seed=12)  # ordinary indices: ratios, as before
+    idx = seasonal_indices(z, 12)
+    expected = theta_forecast((z / idx[np.arange(48) % 12])[None], 4)[0] * idx[:4]
+    np.testing.assert_allclose(theta_forecast(z[None], 4, season=12)[0], expected, rtol=1e-12)
+
+
+def test_tied_weights_are_chosen_the_same_alone_and_in_a_batch():
+    """Three values fit every smoothing weight equally well; the choice among the ties must
+    not depend on rounding, which changes with the batch (this row gave 358 alone and 317
+    beside two constant rows)."""
+    r = [998.9999999999999, 160.921875, 327.9189858023133]
+    batch = np.vstack([_row([1.0, 1.0, 1.0], 6), _row([1.0, 1.0, 1.0], 6), _row(r, 6)])
+    alone = theta_forecast(np.asarray(r)[None], 1, season=2)
+    np.testing.assert_allclose(theta_forecast(batch, 1, season=2)[2], alone[0], rtol=1e-12)
 
 
 series = st.lists(
@@ -140,13 +192,19 @@ def test_rows_are_forecast_independently_of_padding_and_batch(rows, horizon):
 
 
 positive = st.lists(st.floats(0.1, 1e3, allow_nan=False), min_size=1, max_size=40)
+signed = st.lists(st.floats(-1e3, 1e3, allow_nan=False), min_size=1, max_size=40)
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(positive, min_size=1, max_size=5), st.integers(1, 6), st.sampled_from([2, 4, 7]))
+@given(
+    st.lists(st.one_of(positive, signed), min_size=1, max_size=5),
+    st.integers(1, 6),
+    st.sampled_from([2, 4, 7]),
+)
 def test_seasonal_rows_are_finite_and_independent_of_padding_and_batch(rows, horizon, m):
-    """Positive rows of every length around the season's thresholds (1.5 and 2 seasons):
-    each forecast is finite and the same alone as in a padded batch."""
+    """Rows of every length around the season's thresholds (1.5 and 2 seasons), positive
+    (ratios) or not (differences): each forecast is finite and the same alone as in a padded
+    batch."""
     width = max(len(r) for r in rows) + 3
     batch = np.vstack([_row(r, width) for r in rows])
     together = theta_forecast(batch, horizon, season=m)
