@@ -47,6 +47,7 @@ bench: $(STAMP)
 	$(PY) bench/train_memory.py
 	$(PY) bench/edge.py
 	$(PY) bench/accuracy.py
+	$(PY) bench/shapes.py
 	$(PY) bench/train_time.py
 	$(PY) bench/fuzz_csv.py
 	$(PY) bench/fuzz_models.py

@@ -27,7 +27,7 @@ theta method and their relationship to state space models"), per series:
   instead, as statsforecast's Theta models do: the same decomposition with differences in
   place of ratios, the season subtracted and added back. Before, such a series went
   unadjusted and was forecast as if flat (a cycle with zeros, a temperature in degrees
-  Celsius; docs/benchmarks.md, "Shapes the corpus lacks").
+  Celsius; docs/benchmarks.md, "Additive seasons for series that are not positive").
 * **One-step forecasts** of the adjusted series ``Y_1..Y_n``::
 
       Yhat_t = l_{t-1} + c * ((1 - a)^(t-1) A_{t-1} + (1 - (1 - a)^t) / a * B_{t-1})
