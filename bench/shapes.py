@@ -51,6 +51,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from forecastr.baselines import drift, naive, seasonal_naive, theta  # noqa: E402
+from forecastr.metrics import mase, mase_scale, smape  # noqa: E402
 
 DEFAULT_RESULTS = ROOT / "bench" / "results" / "shapes.jsonl"
 METHODS = ("forecastr", "naive", "seasonal naive", "drift", "theta", "cycle naive")
@@ -128,14 +129,10 @@ def series_of(shape: Shape, index: int) -> pd.DataFrame:
 
 
 def scores(history: np.ndarray, actual: np.ndarray, forecast: np.ndarray, m: int) -> dict:
-    """M4 sMAPE (0 where actual and forecast are both 0) and MASE at period ``m``."""
-    scale = np.mean(np.abs(history[m:] - history[:-m]))
-    denom = np.abs(actual) + np.abs(forecast)
-    ratio = np.divide(
-        2 * np.abs(actual - forecast), denom, out=np.zeros_like(denom), where=denom > 0
-    )
-    mase = float(np.mean(np.abs(actual - forecast)) / scale) if scale > 0 else float("nan")
-    return {"smape": float(100 * ratio.mean()), "mase": mase}
+    """M4 sMAPE and MASE at period ``m`` (``forecastr.metrics``, as every report scores)."""
+    a, f = actual[None, :], forecast[None, :]
+    scale = mase_scale(history[None, :], m)
+    return {"smape": float(smape(a, f)[0]), "mase": float(mase(a, f, scale)[0])}
 
 
 def baselines(history: np.ndarray, shape: Shape) -> dict[str, np.ndarray]:
@@ -170,7 +167,8 @@ def run_one(shape: Shape, df: pd.DataFrame, end: int, seed: int, extra: list[str
         if p.returncode != 0:
             return {**row, "status": "train-failed", "error": p.stderr.strip()[-300:]}
         report = json.loads(p.stdout)
-        row["model"] = report["model"]
+        config = report["config"]
+        row["model"] = {k: config.get(k) for k in ("cell", "window", "patch", "season_length")}
         row["seasons"] = [e["period"] for e in report.get("seasons", []) if e.get("significant")]
         row["theta_weight"] = (report["summary"].get("theta") or {}).get("weight")
         p = subprocess.run(
