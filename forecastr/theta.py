@@ -54,7 +54,7 @@ ALPHAS = np.concatenate([np.linspace(0.02, 0.5, 13), np.linspace(0.55, 0.99, 10)
 C_MAX = 0.9  # theta at most 10: a steeper extrapolated slope is not fitted
 Z90 = 1.645  # 90% test of the seasonal autocorrelation
 SHORT_SEASONS = 1.5  # seasons a series needs before its season is adjusted for
-TIE = 1e-9  # squared errors this close (relative to the series' scale) are a tie
+TIE = 1e-9  # errors this close (relative to each weight's sum of squares) are a tie
 MIN_INDEX = 0.01  # a multiplicative index below this: the season is adjusted additively
 
 
@@ -245,8 +245,8 @@ def _dotm(
     # The smallest weight among those within rounding of the least error: a series of three
     # values fits every weight equally well, and which of those ties argmin saw as lowest
     # depended on the batch's shape (one series forecast 358 alone and 317 in a batch).
-    tol = TIE * np.abs(sse).max(axis=1, keepdims=True)
-    best = np.argmax(err <= err.min(axis=1, keepdims=True) + tol, axis=1)
+    # Each weight's error carries rounding of the order of its own sum of squares.
+    best = np.argmax(err <= err.min(axis=1, keepdims=True) + TIE * np.abs(sse), axis=1)
     pick = np.arange(n_rows)
     a_best, c_best, l_best = ALPHAS[best], c[pick, best], level[pick, best]
     n = counts.astype(np.float64)
