@@ -429,6 +429,16 @@ def load_results(path: Path) -> list[dict]:
     return rows
 
 
+def add_record_options(ap: argparse.ArgumentParser, results: Path) -> None:
+    """The options of a benchmark that appends rows to a JSON-lines file and reports them
+    (``single_series.py``, ``shapes.py``): --extra, --tag, --results, --force, --report."""
+    ap.add_argument("--extra", default="", help="further train flags")
+    ap.add_argument("--tag", default="", help="label of the rows (default: --extra)")
+    ap.add_argument("--results", type=Path, default=results, help="JSON-lines file")
+    ap.add_argument("--force", action="store_true", help="rerun rows already in --results")
+    ap.add_argument("--report", action="store_true", help="print the table and exit")
+
+
 def append(path: Path, row: dict) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a") as fh:

@@ -41,19 +41,19 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from forecastr.baselines import drift, naive, seasonal_naive, theta  # noqa: E402
-from forecastr.metrics import mase, mase_scale, smape  # noqa: E402
+import competitions as C
 
-DEFAULT_RESULTS = ROOT / "bench" / "results" / "shapes.jsonl"
+from forecastr.baselines import drift, naive, seasonal_naive, theta
+from forecastr.metrics import mase, mase_scale, smape
+
+DEFAULT_RESULTS = C.ROOT / "bench" / "results" / "shapes.jsonl"
 METHODS = ("forecastr", "naive", "seasonal naive", "drift", "theta", "cycle naive")
 
 
@@ -150,7 +150,7 @@ def baselines(history: np.ndarray, shape: Shape) -> dict[str, np.ndarray]:
 
 def run_one(shape: Shape, df: pd.DataFrame, end: int, seed: int, extra: list[str]) -> dict:
     """Train on ``df[:end - h]`` through the CLI, forecast ``df[end - h:end]``; the row."""
-    exe = Path(sys.executable).parent / "forecastr"
+    exe = C.forecastr_exe()
     h, m = shape.horizon, shape.period
     train, test = df.iloc[: end - h], df.iloc[end - h : end]
     history, actual = train["y"].to_numpy(float), test["y"].to_numpy(float)
@@ -161,34 +161,31 @@ def run_one(shape: Shape, df: pd.DataFrame, end: int, seed: int, extra: list[str
         cmd = [str(exe), "train", str(csv), "--horizon", str(h), "--seed", str(seed)]
         t0 = time.perf_counter()
         p = subprocess.run(
-            [*cmd, "-o", str(model), "--quiet", "--json", *extra], capture_output=True, text=True
+            [*cmd, "-o", str(model), "--quiet", "--json", *extra],
+            capture_output=True,
+            text=True,
+            env=C.child_env(),
         )
         row["train_s"] = time.perf_counter() - t0
         if p.returncode != 0:
-            return {**row, "status": "train-failed", "error": p.stderr.strip()[-300:]}
+            return {**row, "status": "train-failed", "error": C.error_line(p.stderr)}
         report = json.loads(p.stdout)
         config = report["config"]
         row["model"] = {k: config.get(k) for k in ("cell", "window", "patch", "season_length")}
         row["seasons"] = [e["period"] for e in report.get("seasons", []) if e.get("significant")]
         row["theta_weight"] = (report["summary"].get("theta") or {}).get("weight")
         p = subprocess.run(
-            [str(exe), "predict", str(model), "-o", str(out)], capture_output=True, text=True
+            [str(exe), "predict", str(model), "-o", str(out)],
+            capture_output=True,
+            text=True,
+            env=C.child_env(),
         )
         if p.returncode != 0:
-            return {**row, "status": "predict-failed", "error": p.stderr.strip()[-300:]}
+            return {**row, "status": "predict-failed", "error": C.error_line(p.stderr)}
         forecast = pd.read_csv(out)["forecast"].to_numpy(float)
     forecasts = {"forecastr": forecast, **baselines(history, shape)}
     row["scores"] = {k: scores(history, actual, f, m) for k, f in forecasts.items()}
     return {**row, "status": "ok"}
-
-
-def append(path: Path, row: dict) -> dict:
-    """``row`` stamped with the time, added to the JSON-lines file ``path``."""
-    row["time"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a") as f:
-        f.write(json.dumps(row) + "\n")
-    return row
 
 
 def key(r: dict) -> tuple:
@@ -240,18 +237,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--shapes", default=",".join(SHAPES), help="comma-separated")
     ap.add_argument("--per", type=int, default=6, help="series per shape")
     ap.add_argument("--seeds", default="0", help="comma-separated training seeds")
-    ap.add_argument("--extra", default="", help="further train flags")
-    ap.add_argument("--tag", default="", help="label of the rows (default: --extra)")
-    ap.add_argument("--results", type=Path, default=DEFAULT_RESULTS, help="JSON-lines file")
-    ap.add_argument("--force", action="store_true", help="rerun rows already in --results")
-    ap.add_argument("--report", action="store_true", help="print the table and exit")
+    C.add_record_options(ap, DEFAULT_RESULTS)
     args = ap.parse_args(argv)
     tag = args.tag or args.extra
-    rows = (
-        [json.loads(x) for x in args.results.read_text().splitlines()]
-        if args.results.exists()
-        else []
-    )
+    rows = C.load_results(args.results)
     done = {key(r) for r in rows}
     for name in [] if args.report else args.shapes.split(","):
         shape = SHAPES[name]
@@ -265,7 +254,9 @@ def main(argv: list[str] | None = None) -> None:
                     end = len(df) - origin * shape.horizon
                     row = {"shape": name, "series": i, "origin": origin, "seed": seed, "tag": tag}
                     row |= run_one(shape, df, end, seed, args.extra.split())
-                    rows.append(append(args.results, row))
+                    row["time"] = C.now()
+                    C.append(args.results, row)
+                    rows.append(row)
                     print(f"{name} #{i} origin -{origin}h seed {seed}: {row['status']}", flush=True)
     report(rows, tag)
 

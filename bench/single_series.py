@@ -166,11 +166,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--categories", default=",".join(C.CATEGORIES), help="comma-separated")
     ap.add_argument("--per", type=int, default=30, help="series per category, evenly spaced")
     ap.add_argument("--seeds", default="0", help="comma-separated")
-    ap.add_argument("--extra", default="", help="further train flags")
-    ap.add_argument("--tag", default="", help="label of the rows (default: --extra)")
-    ap.add_argument("--results", type=Path, default=DEFAULT_RESULTS, help="JSON-lines file")
-    ap.add_argument("--force", action="store_true", help="rerun rows already in --results")
-    ap.add_argument("--report", action="store_true", help="print the table and exit")
+    C.add_record_options(ap, DEFAULT_RESULTS)
     args = ap.parse_args(argv)
     tag = args.tag if args.tag else args.extra
     rows = C.load_results(args.results)
@@ -186,9 +182,7 @@ def main(argv: list[str] | None = None) -> None:
                         continue
                     row = {**run_series(cat, s, seed, args.extra.split()), "tag": tag}
                     row["time"] = C.now()
-                    args.results.parent.mkdir(parents=True, exist_ok=True)
-                    with args.results.open("a") as f:
-                        f.write(json.dumps(row) + "\n")
+                    C.append(args.results, row)
                     rows.append(row)
                     print(f"{name} {s.sn} seed {seed}: {row['status']}", flush=True)
     report(rows, tag)

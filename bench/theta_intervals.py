@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import competitions as C
 
 from forecastr.baseline_intervals import baseline_quantiles
-from forecastr.baselines import fit_units, history_needed, theta
+from forecastr.baselines import fit_units, theta
 from forecastr.metrics import mase_scale
 from forecastr.theta import theta_spread
 from forecastr.thetaonly import theta_quantiles
@@ -60,10 +60,7 @@ def quantiles(hist: np.ndarray, cat: C.Category) -> dict[str, np.ndarray]:
     m, h = cat.period, cat.h
     point = theta(hist, h, season_length=m)
     scale = mase_scale(hist, m)
-    emp = baseline_quantiles(
-        hist, point, theta, h, TAUS, scale, season_length=m,
-        min_history=history_needed("theta", m),
-    )  # fmt: skip
+    emp = baseline_quantiles(hist, point, theta, h, TAUS, scale, season_length=m)
     size = fit_units(hist)
     with np.errstate(all="ignore"):
         sd = theta_spread(hist / size, h, m) * size

@@ -27,19 +27,18 @@ import competitions as C
 from theta_intervals import cut
 
 from forecastr.baselines import seasonal_naive, theta
-from forecastr.metrics import mase_scale
+from forecastr.metrics import mase, mase_scale, smape
 
 SEASONAL = ("m3-quarterly", "m3-monthly", "tourism-quarterly", "tourism-monthly")
 LENGTHS = {"quarterly": (6, 7, 8, 11, 14, 20, 30), "monthly": (18, 20, 23, 26, 30, 48)}
 
 
 def scores(hist: np.ndarray, y: np.ndarray, f: np.ndarray, m: int) -> str:
-    """'MASE / sMAPE', means over the series with a positive in-sample scale."""
+    """'MASE / sMAPE' (``forecastr.metrics``), means over the series with a positive
+    in-sample scale."""
     scale = mase_scale(hist, m)
     ok = np.isfinite(scale) & (scale > 0)
-    mase = np.mean(np.abs(y - f), axis=1)[ok] / scale[ok]
-    smape = np.mean(200.0 * np.abs(y - f) / (np.abs(y) + np.abs(f)), axis=1)[ok]
-    return f"{mase.mean():.3f} / {smape.mean():.2f}"
+    return f"{mase(y, f, scale)[ok].mean():.3f} / {smape(y, f)[ok].mean():.2f}"
 
 
 def main(argv: list[str] | None = None) -> None:

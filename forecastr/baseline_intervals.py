@@ -26,7 +26,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from forecastr.baselines import Baseline
+from forecastr.baselines import Baseline, history_needed
 from forecastr.intervals import needed_residuals, pooled_steps
 from forecastr.metrics import undefined_scale
 
@@ -45,7 +45,7 @@ def baseline_quantiles(
     *,
     season_length: int = 1,
     window: int = 1,
-    min_history: int = 1,
+    min_history: int | None = None,
 ) -> np.ndarray:
     """Quantile forecasts of a baseline from its pooled, scaled in-sample residuals.
 
@@ -61,7 +61,8 @@ def baseline_quantiles(
         min_history: points a past origin's history must keep (or all but one of the series'
             own, when it has fewer): the method forecasts differently from less (the Theta
             method adjusts for the season only from ``theta.seasonal_minimum`` points), and
-            the errors of such origins are not those of the forecast to come.
+            the errors of such origins are not those of the forecast to come. Default: what
+            the method needs (``baselines.history_needed``).
 
     Returns:
         (S, H, K) quantiles, non-decreasing along K; finite wherever ``point`` is finite.
@@ -72,7 +73,8 @@ def baseline_quantiles(
     offsets = origin_offsets(history.shape[1], horizon, season_length)
     residuals = scaled_residuals(
         history[rows], method, horizon, scale[rows], offsets,
-        season_length=season_length, window=window, min_history=min_history,
+        season_length=season_length, window=window,
+        min_history=history_needed(method, season_length) if min_history is None else min_history,
     )  # fmt: skip
     q = pooled_quantiles(residuals, taus)  # (H, K)
     return point[:, :, None] + q[None, :, :] * width[:, None, None]

@@ -188,14 +188,14 @@ def theta(
     return out
 
 
-def history_needed(name: str, season_length: int) -> int:
+def history_needed(method: Baseline, season_length: int) -> int:
     """Points a past origin's history must keep for a baseline's errors from it to be those of
     its forecast (``baseline_intervals``): with a season, the Theta method adjusts for it only
     from ``theta.seasonal_minimum`` points, and the errors of an unadjusted forecast of a
     seasonal series made its intervals several times too wide (Tourism monthly cut to 30
     points: MSIS 95 31.3 against 9.0; docs/benchmarks.md, "Theta-only intervals"); 1 for the
     others and without a season."""
-    return seasonal_minimum(season_length) if name == "theta" else 1
+    return seasonal_minimum(season_length) if method is theta else 1
 
 
 def fit_units(recent: np.ndarray) -> np.ndarray:

@@ -15,13 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from forecastr.baseline_intervals import baseline_quantiles
-from forecastr.baselines import (
-    BASELINES,
-    Baseline,
-    history_needed,
-    seasonal_naive,
-    seasonal_name,
-)
+from forecastr.baselines import BASELINES, Baseline, seasonal_naive, seasonal_name
 from forecastr.errors import ForecastrError, InputError
 from forecastr.forecast import model_levels, model_quantiles, require_finite
 from forecastr.intervals import level_bounds, level_name, network_quantiles, parse_levels, tau_index
@@ -139,9 +133,8 @@ def baseline_interval_forecasts(
     for name, (fn, m) in methods.items():
         point = forecasts[name]
         out[name] = baseline_quantiles(
-            history, point, fn, point.shape[1], taus, scale, season_length=m, window=window,
-            min_history=history_needed(name, m),
-        )  # fmt: skip
+            history, point, fn, point.shape[1], taus, scale, season_length=m, window=window
+        )
     return out
 
 

@@ -39,7 +39,7 @@ import numpy as np
 
 from forecastr.autoconfig import main_season
 from forecastr.baseline_intervals import baseline_quantiles
-from forecastr.baselines import THETA_HISTORY, fit_units, history_needed, theta
+from forecastr.baselines import THETA_HISTORY, fit_units, theta
 from forecastr.combine import theta_part, unpadded
 from forecastr.intervals import network_quantiles
 from forecastr.jsonfields import MISSING, Where, flag, integer, section, settings_of
@@ -165,10 +165,7 @@ def theta_quantiles(
     "Theta-only intervals")."""
     horizon = point.shape[1]
     scale = mase_scale(history, season)
-    q = baseline_quantiles(
-        history, point, theta, horizon, taus, scale, season_length=season,
-        min_history=history_needed("theta", season),
-    )  # fmt: skip
+    q = baseline_quantiles(history, point, theta, horizon, taus, scale, season_length=season)
     recent = history[:, -THETA_HISTORY:]  # what the forecast read, in the units it was fitted in
     size = fit_units(recent)
     with np.errstate(all="ignore"):
