@@ -47,7 +47,10 @@ def default_window(
     series' training part, when that holds at least :data:`MIN_TRAIN_PART` points: padding
     serves a file's short series, and a window no series fills is refused
     (``windows.check_some_series_fills_the_window``)."""
-    seasons = sorted(s for s in (seasons or seasonalities_for(freq)) if s >= 1) or [1]
+    # Season 1 (no season) sizes nothing when a real season was found: an integer index's
+    # calendar says [1], and with it a detected cycle of 10 got a window of 10 (one cycle),
+    # not the two cycles every other season gets.
+    seasons = sorted(s for s in (seasons or seasonalities_for(freq)) if s >= 2) or [1]
     # Within what the typical series holds (which the longest series holds too).
     cap = max(2, min(MAX_WINDOW, typical - val - test))
     if seasons == [1]:

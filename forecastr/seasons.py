@@ -37,7 +37,11 @@ How a lag is judged, in order:
    ``max(1.96 * se, 0.1, trough + 0.1)`` and need not be a peak. The floors are minimum
    effect sizes (with thousands of series a tiny ACF is "significant" but useless); the trough
    term asks the ACF to rise again after falling, which a slowly decaying ACF (a leftover
-   trend, a random walk) never does.
+   trend, a random walk) never does. Bartlett's ``se`` counts the cycle's own
+   autocorrelations below the lag, so a strong cycle in one short series inflates its own
+   bound: a scanned peak that clears both floors but not ``z * se`` counts when the
+   periodograms of a majority of the series confirm a cycle near it (Fisher's test after
+   AR(1) whitening, ``spectrum.py``); its threshold is then the floors.
 6. **Multiples.** A lag ``q`` within 2 % of ``k * p`` (``k >= 2``) for a shorter candidate
    ``p`` (a peak or named lag, accepted or not, that rises 0.1 above its own trough and
    correlates at least half as much as ``q``) counts only as a cycle of its own, tested
@@ -69,6 +73,7 @@ import numpy as np
 
 from forecastr.acf import PooledACF, SeriesSet
 from forecastr.frequency import seasonalities_for
+from forecastr.spectrum import confirmed_share
 
 ALPHA = 0.05  # family-wise level of the lag scan (one-sided)
 PRIOR_Z = 1.96  # the usual ACF band for a lag named in advance
@@ -315,11 +320,24 @@ def _judge(
     z = NormalDist().inv_cdf(1 - ALPHA / max(scan - 1, 1))
     for p in _peaks(pooled, scan):
         if not any(_multiple_of(p, q) == 1 for q in entries):  # a named lag stands for it
-            entries[p] = _evidence(pooled, p, z, MIN_DETECTED_ACF, "detected")
+            entries[p] = _confirmed(
+                data, pooled, _evidence(pooled, p, z, MIN_DETECTED_ACF, "detected")
+            )
     entries, kept = _multiples(data, pooled, entries)
     entries, kept = _sub_multiples(entries, kept)
     ranked = sorted((entries[p] for p in kept), key=lambda e: -e.acf)
     return _Verdict(ranked, {p: entries[p] for p in prior})
+
+
+def _confirmed(data: SeriesSet, pooled: PooledACF, e: SeasonEvidence) -> SeasonEvidence:
+    """A scanned peak that clears every floor but not its Bartlett bound, with the bound
+    replaced by the floors when a majority of the series' periodograms confirm the cycle
+    (step 5; ``spectrum.py``)."""
+    floors = max(MIN_DETECTED_ACF, pooled.trough(e.period) + MIN_DETECTED_ACF)
+    if e.significant or not e.acf > floors:
+        return e
+    share = confirmed_share(data.values, data.offsets, e.period, _radius(e.period), data.cap)
+    return replace(e, threshold=floors) if share > 0.5 else e
 
 
 def _evidence(pooled: PooledACF, lag: int, z: float, floor: float, source: str) -> SeasonEvidence:

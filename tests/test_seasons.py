@@ -415,3 +415,19 @@ def test_default_patch_keeps_few_recurrent_steps(window, season, patch):
     got = default_patch(window, season)
     assert got == patch
     assert window % got == 0 and (window <= 96 or window // got <= MAX_STEPS)
+
+
+@pytest.mark.parametrize(
+    ("freq", "seasons_found", "window"),
+    [
+        (None, [1, 10], 20),  # an integer index's calendar says 1: two cycles of 10, not one
+        ("YS", [1, 11], 22),  # a cycle found in yearly data
+        (None, [1], 16),  # no season at all: two horizons
+        ("MS", [12], 36),  # three years of monthly data
+    ],
+)
+def test_default_window_holds_two_of_the_shortest_real_season(freq, seasons_found, window):
+    from forecastr.autoconfig import default_window
+
+    got = default_window(freq, 200, 8, 8, 8, seasons=seasons_found, longest=200)
+    assert got == window

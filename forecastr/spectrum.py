@@ -1,0 +1,92 @@
+"""A periodogram test that confirms a cycle the autocorrelation alone cannot establish.
+
+Why: ``seasons.py`` bounds a scanned autocorrelation peak by Bartlett's standard error, which
+counts every autocorrelation below the lag as real. A strong cycle therefore inflates its own
+bound: on single series of 70 to 120 points with a clear cycle of 9.6 steps, the ACF at lag 10
+(0.62 to 0.87) fell short of its bound (0.47 to 0.81, plus the Bonferroni factor) in 9 of 12
+windows (``bench/shapes.py``, ``integer-cycle``). A periodogram test has an exact null instead:
+under white noise, Fisher's g statistic (the largest periodogram ordinate over their sum) has
+a known distribution whatever the cycle's strength.
+
+How, per series (its last ``cap`` points, the ones the ACF read):
+
+1. Subtract the least-squares line (as the ACF's linear reading does).
+2. Whiten with the AR(1) filter ``1 - phi B``, ``phi`` the lag-1 autocorrelation clipped to
+   ``[0, 0.95]``: red noise (an AR(1), the leftover of a random walk) has a smooth spectrum
+   that rises towards low frequencies, and the filter flattens it, so its largest ordinate
+   is judged against white noise. A cycle is damped by the filter too, but less than its
+   peak stands out.
+3. Periodogram at the Fourier frequencies ``j / n``, ``j = 1 .. (n - 1) // 2``; Fisher's
+   ``g = max / sum`` and its p-value bound ``m (1 - g) ** (m - 1)`` (the first term of the
+   exact series, ``m`` ordinates).
+4. The series confirms ``lag`` when that largest ordinate's period ``n / j`` lies within
+   ``lag +- radius`` and its p-value is below :data:`ALPHA`.
+
+A panel confirms a lag when a majority of the series that hold two of its periods do: a cycle
+in a few series of many is not a season of the file. Measured on 300 simulated series each of
+lengths 50 to 300 (white noise, AR(1) with 0.5 and 0.9, random walks, Poisson counts,
+log-normal AR(1), a line plus noise), used as ``seasons.py`` uses it (only for an ACF peak
+that cleared every floor), it added no false season; it found the pseudo-cycle of an AR(2)
+(period 10) in 65% of series where the ACF test found 11%. Pure numpy.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+ALPHA = 0.01  # per-series level of Fisher's test
+MAX_PHI = 0.95  # the whitening filter's coefficient at most (a random walk's leftover)
+MIN_ORDINATES = 8  # Fourier frequencies a series needs for the test
+MAX_SERIES = 2048  # series tested at most (evenly spaced): a share needs no more
+
+
+def confirmed_share(
+    values: np.ndarray, offsets: np.ndarray, lag: int, radius: int, cap: int
+) -> float:
+    """Share of the series holding two periods of ``lag`` (and :data:`MIN_ORDINATES`
+    frequencies) whose whitened periodogram peaks within ``lag +- radius`` at level
+    :data:`ALPHA`; NaN when no series can be tested.
+
+    Args:
+        values: float, shape (N,): the series back to back (training part only), finite.
+        offsets: int, shape (S + 1,): series ``i`` is ``values[offsets[i]:offsets[i + 1]]``.
+        lag: the cycle, in steps (>= 2).
+        radius: how far the periodogram's peak period may lie from ``lag``.
+        cap: points read per series at most (its last ones).
+    """
+    lengths = np.minimum(np.diff(offsets), cap)  # (S,)
+    ok = (lengths >= 2 * lag) & ((lengths - 1) // 2 >= MIN_ORDINATES)
+    series = np.flatnonzero(ok)
+    if series.size == 0:
+        return float("nan")
+    if series.size > MAX_SERIES:
+        series = series[np.linspace(0, series.size - 1, MAX_SERIES).round().astype(np.int64)]
+    hits = 0
+    for n in np.unique(lengths[series]).tolist():  # one batched FFT per length
+        rows = series[lengths[series] == n]
+        cols = offsets[rows + 1][:, None] - n + np.arange(n)  # (B, n) the last n points
+        period, p = _fisher(values[cols])
+        hits += int(np.sum((np.abs(period - lag) <= radius) & (p < ALPHA)))
+    return hits / series.size
+
+
+def _fisher(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(B,) the period of each row's largest whitened periodogram ordinate and the p-value
+    bound of Fisher's g test (1 for a row with no variance left)."""
+    n = x.shape[1]
+    t = np.arange(n) - (n - 1) / 2
+    slope = (x * t).sum(axis=1) / (t**2).sum()
+    e = x - x.mean(axis=1, keepdims=True) - slope[:, None] * t  # (B, n)
+    c0 = (e**2).sum(axis=1)
+    ssx = ((x - x.mean(axis=1, keepdims=True)) ** 2).sum(axis=1)
+    live = (c0 > 1e-12 * ssx) & (ssx > 1e-20 * (x**2).sum(axis=1)) & (c0 > 0)  # as acf.py
+    phi = np.clip((e[:, 1:] * e[:, :-1]).sum(axis=1) / np.where(live, c0, 1.0), 0.0, MAX_PHI)
+    j = np.arange(1, (n - 1) // 2 + 1)  # (M,)
+    power = np.abs(np.fft.rfft(e, axis=1)[:, j]) ** 2  # (B, M)
+    w = 2 * np.pi * j / n
+    power *= 1 - 2 * phi[:, None] * np.cos(w) + phi[:, None] ** 2  # the AR(1) filter's gain
+    total = power.sum(axis=1)
+    g = power.max(axis=1) / np.where(total > 0, total, 1.0)
+    m = j.size
+    p = np.where(live & (total > 0), np.minimum(1.0, m * (1 - g) ** (m - 1)), 1.0)
+    return n / j[np.argmax(power, axis=1)], p
