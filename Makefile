@@ -48,6 +48,7 @@ bench: $(STAMP)
 	$(PY) bench/edge.py
 	$(PY) bench/accuracy.py
 	$(PY) bench/shapes.py
+	$(PY) bench/cycles.py
 	$(PY) bench/train_time.py
 	$(PY) bench/fuzz_csv.py
 	$(PY) bench/fuzz_models.py

@@ -123,3 +123,11 @@ def test_fisher_ignores_units_level_and_line(n, scale, shift, slope, seed):
     period2, p2 = spectrum._fisher(moved[None, :])
     assert period2[0] == period[0]
     assert p2[0] == pytest.approx(p[0], rel=1e-6, abs=1e-12)
+
+
+def test_the_check_is_not_made_beside_a_calendar_season():
+    """Monthly data names 12: a peak the ACF alone cannot establish stays unconfirmed."""
+    y = _log_cycle(90, seed=0)
+    values, offsets = _file([y])
+    assert [e.period for e in seasons.choose_seasons(None, values, offsets)] == [10]
+    assert [e.period for e in seasons.choose_seasons("MS", values, offsets)] == []
