@@ -4,9 +4,9 @@ Why: ``seasons.py`` bounds a scanned autocorrelation peak by Bartlett's standard
 counts every autocorrelation below the lag as real. A strong cycle therefore inflates its own
 bound: on single series of 70 to 120 points with a clear cycle of 9.6 steps, the ACF at lag 10
 (0.62 to 0.87) fell short of its bound (about 0.65 to 0.92 with the scan's Bonferroni factor)
-in 9 of 12 windows (``bench/shapes.py``, ``integer-cycle``). A periodogram test has an exact null instead:
-under white noise, Fisher's g statistic (the largest periodogram ordinate over their sum) has
-a known distribution whatever the cycle's strength.
+in 9 of 12 windows (``bench/shapes.py``, ``integer-cycle``). A periodogram test has an exact
+null instead: under white noise, Fisher's g statistic (the largest periodogram ordinate over
+their sum) has a known distribution whatever the cycle's strength.
 
 How, per series (its last ``cap`` points, the ones the ACF read):
 
