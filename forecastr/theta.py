@@ -133,19 +133,40 @@ def theta_forecast(rows: np.ndarray, horizon: int, season: int = 1) -> np.ndarra
 def theta_spread(rows: np.ndarray, horizon: int, season: int = 1) -> np.ndarray:
     """(S, horizon) standard deviations of the h-step errors of :func:`theta_forecast`'s
     forecasts of the same rows, from the method's state-space form, simple exponential
-    smoothing with drift (Hyndman and Billah 2003, as R's ``thetaf``): ``sigma * sqrt(1 +
-    (h - 1) * a^2)`` times the seasonal factor, ``a`` the fitted smoothing weight and
-    ``sigma^2`` the fit's squared one-step errors over their count less the two fitted
-    parameters. NaN for a row of fewer than 4 values (no error left to estimate it from)."""
+    smoothing with drift (Hyndman and Billah 2003, as R's ``thetaf``): ``sigma^2 * (1 +
+    (h - 1) * a^2)``, ``a`` the fitted smoothing weight and ``sigma^2`` the fit's squared
+    one-step errors over their count less the two fitted parameters, plus the error of the
+    estimated drift carried ``h`` steps: the forecast's trend is ``c * slope`` per step, the
+    slope the least-squares one of the row, whose variance is ``12 s^2 / (n (n^2 - 1))``
+    (``s^2`` its residual variance). The state-space form takes the drift as known, which on
+    a short series it is not (docs/benchmarks.md, "Theta-only intervals"). The square root,
+    times the seasonal factor. NaN for a row of fewer than 4 values (no error left to
+    estimate it from)."""
     rows, counts, out = _start(rows, horizon)
     fit = counts >= 4
     if fit.any():
         adjusted, factors, _ = _adjust(rows, counts, horizon, season)  # offsets move no spread
-        _, a, sse = _dotm(adjusted[fit], counts[fit], horizon)
-        sigma = np.sqrt(np.maximum(sse, 0.0) / (counts[fit] - 3))  # n - 1 errors, 2 parameters
+        _, a, sse, lead = _dotm(adjusted[fit], counts[fit], horizon)
+        n = counts[fit].astype(np.float64)
+        sigma2 = np.maximum(sse, 0.0) / (n - 3)  # n - 1 errors, 2 parameters
         h = np.arange(horizon, dtype=np.float64)[None, :]
-        out[fit] = sigma[:, None] * np.sqrt(1.0 + h * (a * a)[:, None]) * factors[fit]
+        drift = lead**2 * (_slope_variance(adjusted[fit], counts[fit]))[:, None]
+        out[fit] = np.sqrt(sigma2[:, None] * (1.0 + h * (a * a)[:, None]) + drift) * factors[fit]
     return out
+
+
+def _slope_variance(rows: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """(S,) the variance of each right-aligned row's least-squares slope on time: ``12 s^2 /
+    (n (n^2 - 1))``, ``s^2`` the residuals' squares over ``n - 2``."""
+    n = counts.astype(np.float64)
+    t = np.arange(rows.shape[1], dtype=np.float64)[None, :] - (rows.shape[1] - (n + 1) / 2)[:, None]
+    ok = np.isfinite(rows)  # right-aligned: t runs over each row's own values, centred
+    y = np.where(ok, rows, 0.0)
+    mean = y.sum(axis=1) / n
+    stt = np.where(ok, t * t, 0.0).sum(axis=1)
+    slope = np.where(ok, t * (y - mean[:, None]), 0.0).sum(axis=1) / stt
+    resid = np.where(ok, y - mean[:, None] - slope[:, None] * t, 0.0)
+    return (resid**2).sum(axis=1) / (n - 2) / stt
 
 
 def _start(rows: np.ndarray, horizon: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -204,10 +225,11 @@ def _indices(x: np.ndarray, m: int) -> tuple[np.ndarray, bool] | None:
 
 def _dotm(
     rows: np.ndarray, counts: np.ndarray, horizon: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(S, horizon) dynamic optimised Theta forecasts of right-aligned rows (each at least 3
-    values, NaN before them), with each row's fitted smoothing weight ``a`` and the sum of its
-    squared one-step errors (S,)."""
+    values, NaN before them), with each row's fitted smoothing weight ``a``, the sum of its
+    squared one-step errors (S,), and (S, horizon) what multiplies the row's final slope in
+    each step's forecast (``c * (h + ...)``: how an error in the slope moves the forecast)."""
     n_rows, width = rows.shape
     a = ALPHAS[None, :]  # (1, K)
     keep = 1.0 - a
@@ -252,5 +274,5 @@ def _dotm(
     n = counts.astype(np.float64)
     decay = (1.0 - a_best) ** n
     h = np.arange(horizon, dtype=np.float64)[None, :]
-    bracket = (h + ((1.0 - decay * (1.0 - a_best)) / a_best - decay)[:, None]) * slope
-    return l_best[:, None] + c_best[:, None] * bracket, a_best, err[pick, best]
+    lead = c_best[:, None] * (h + ((1.0 - decay * (1.0 - a_best)) / a_best - decay)[:, None])
+    return l_best[:, None] + lead * slope, a_best, err[pick, best], lead

@@ -234,16 +234,39 @@ def test_baseline_is_finite_at_the_float_limits_and_padded():
 
 
 def test_spread_matches_ses_with_drift_and_grows_with_the_step():
-    """sigma * sqrt(1 + (h - 1) a^2): from h = 1 to 2 the ratio gives a back, and sigma^2 is
-    the one-step squared error over n - 3."""
+    """sigma^2 (1 + (h - 1) a^2) plus the drift's error carried h steps: on a long series the
+    drift is well estimated, so the state-space part decides (a from the first two steps),
+    and sigma^2 is the one-step squared error over n - 3."""
     rng = np.random.default_rng(3)
     y = 50.0 + 0.5 * np.arange(60) + rng.normal(0, 2.0, 60)
     sd = theta_spread(y[None], 6)[0]
     assert np.isfinite(sd).all() and (np.diff(sd) > 0).all()
     a2 = (sd[1] / sd[0]) ** 2 - 1.0
     assert 0.0 < a2 <= 1.0
-    assert np.allclose(sd[1:] ** 2, sd[0] ** 2 * (1.0 + np.arange(1, 6) * a2))
+    assert np.allclose(sd[1:] ** 2, sd[0] ** 2 * (1.0 + np.arange(1, 6) * a2), rtol=0.05)
     assert 1.0 < sd[0] < 4.0  # the noise's 2, from 57 errors
+
+
+def test_spread_carries_the_drift_error_of_a_short_series():
+    """Eight points of a noisy line: the slope is uncertain, and its error grows with the
+    step; the state-space part alone (the slope taken as known) is narrower, the more so the
+    further ahead. The drift part is exactly lead^2 * var(slope)."""
+    from forecastr.theta import _dotm, _slope_variance
+
+    rng = np.random.default_rng(8)
+    y = 10.0 + 1.0 * np.arange(8) + rng.normal(0, 2.0, 8)
+    sd = theta_spread(y[None], 6)[0]
+    _, a, sse, lead = _dotm(y[None], np.array([8]), 6)
+    state = np.sqrt(sse[0] / 5 * (1.0 + np.arange(6) * a[0] ** 2))
+    t = np.arange(8) - 3.5
+    resid = y - np.polyval(np.polyfit(t, y, 1), t)
+    var_slope = (resid**2).sum() / 6 / (t**2).sum()
+    assert _slope_variance(y[None], np.array([8]))[0] == pytest.approx(var_slope)
+    padded = np.r_[np.nan, np.nan, y][None]  # right-aligned rows read only their own values
+    assert _slope_variance(padded, np.array([8]))[0] == pytest.approx(var_slope)
+    assert np.allclose(sd**2, state**2 + lead[0] ** 2 * var_slope)
+    assert lead[0, -1] > 0  # a trend was extrapolated: its error widens the late steps most
+    assert (sd / state)[-1] > (sd / state)[0] > 1.0
 
 
 def test_spread_needs_four_values_and_follows_the_forecasts_scale():
