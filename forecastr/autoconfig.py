@@ -67,6 +67,10 @@ def default_window(
     window = max(base, 2 * seasons[0], horizon, 8)
     if freq is not None and calendar_kind(freq) in ("M", "Q"):
         window = max(window, 3 * seasons[0])  # three years of monthly/quarterly history
+    if seasonalities_for(freq) == [1]:
+        # A cycle found where the calendar names none never shortens the two horizons such
+        # data gets without one (a weak cycle of 7 with horizon 8 would read 14 points).
+        window = max(window, 2 * horizon)
     return int(min(window, cap))
 
 

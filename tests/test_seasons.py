@@ -423,6 +423,7 @@ def test_default_patch_keeps_few_recurrent_steps(window, season, patch):
         (None, [1, 10], 20),  # an integer index's calendar says 1: two cycles of 10, not one
         ("YS", [1, 11], 22),  # a cycle found in yearly data
         (None, [1], 16),  # no season at all: two horizons
+        (None, [1, 7], 16),  # a short cycle found on an integer index: still two horizons
         ("MS", [12], 36),  # three years of monthly data
     ],
 )
