@@ -399,7 +399,7 @@ def check_seasons(w: Where, v: Any, name: str = "seasons") -> None:
         if not isinstance(e, dict):
             raise w.refuse(prefix, e, "an object with a period")
         integer(w, e, "period", 1, MAX_SEASON, prefix)
-        for key in ("acf", "threshold"):
+        for key in ("acf", "threshold", "periodogram"):
             if e.get(key) is not None and not is_number(e[key]):
                 raise w.refuse(f"{prefix}.{key}", e[key], "null or a finite number")
         text(w, e, "source", prefix, "")

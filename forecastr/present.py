@@ -109,6 +109,8 @@ def seasons_text(seasons) -> str:
         d = e if isinstance(e, dict) else e.to_dict()
         acf = d.get("acf")
         ev = f", acf {acf:.2f} > {d.get('threshold', 0):.2f}" if acf == acf and acf else ""
+        if d.get("periodogram") is not None:  # the ACF's floors, confirmed by the periodogram
+            ev += f", periodogram in {d['periodogram']:.0%} of series"
         parts.append(f"{d['period']} ({d['source']}{ev})")
     return ", ".join(parts) or "none found"
 

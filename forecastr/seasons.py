@@ -103,12 +103,15 @@ class SeasonEvidence:
         threshold: the bound it had to beat (see the module docstring); NaN when untested.
         source: ``"calendar"`` (from the frequency or a candidate list), ``"detected"`` (found
             by the scan) or ``"user"``.
+        periodogram: for a peak the periodogram check had to confirm (step 5), the share of
+            series whose periodogram did; NaN when the check was not made.
     """
 
     period: int
     acf: float
     threshold: float
     source: str
+    periodogram: float = math.nan
 
     @property
     def significant(self) -> bool:
@@ -123,7 +126,7 @@ class SeasonEvidence:
             "threshold": _json_float(self.threshold),
             "source": self.source,
             "significant": self.significant,
-        }
+        } | ({"periodogram": float(self.periodogram)} if math.isfinite(self.periodogram) else {})
 
 
 def detect_seasons(
@@ -339,7 +342,7 @@ def _confirmed(data: SeriesSet, pooled: PooledACF, e: SeasonEvidence) -> SeasonE
     if e.significant or not e.acf > floors:
         return e
     share = confirmed_share(data.values, data.offsets, e.period, _radius(e.period), data.cap)
-    return replace(e, threshold=floors) if share > 0.5 else e
+    return replace(e, threshold=floors, periodogram=share) if share > 0.5 else e
 
 
 def _evidence(pooled: PooledACF, lag: int, z: float, floor: float, source: str) -> SeasonEvidence:

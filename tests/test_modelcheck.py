@@ -196,6 +196,10 @@ CONFIG_CASES = {
     "refit-string": (setter("refit", "yes"), "field refit is 'yes'"),
     "seasons-period-0": (setter("seasons", [{"period": 0}]), "seasons[0].period is 0"),
     "seasons-string": (setter("seasons", "12"), "field seasons is '12'"),
+    "seasons-periodogram": (
+        setter("seasons", [{"period": 10, "periodogram": "all"}]),
+        "seasons[0].periodogram is 'all'",
+    ),
     "training-epochs": (setter("training", "epochs", "10"), "training.epochs is '10'"),
     "training-lr-nan": (setter("training", "lr", math.nan), "training.lr is NaN"),
     "training-not-object": (setter("training", [1]), "field training is a list"),

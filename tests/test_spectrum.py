@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from forecastr import acf, seasons, spectrum
+from forecastr.present import seasons_text
 from forecastr.seasons import detect_seasons
 
 
@@ -78,6 +79,10 @@ def test_one_short_series_with_a_strong_cycle_gets_its_season():
     floors = max(seasons.MIN_DETECTED_ACF, pooled.trough(10) + seasons.MIN_DETECTED_ACF)
     assert found[0].threshold == pytest.approx(floors)  # the floors, not the Bartlett bound
     assert found[0].acf > found[0].threshold
+    assert found[0].periodogram == 1.0  # the one series confirmed it, and info says so
+    assert found[0].to_dict()["periodogram"] == 1.0
+    assert "periodogram in 100% of series" in seasons_text([found[0]])
+    assert "periodogram" not in seasons.SeasonEvidence(12, 0.8, 0.3, "calendar").to_dict()
     with pytest.MonkeyPatch.context() as mp:  # without the check: nothing
         mp.setattr(seasons, "confirmed_share", lambda *a, **k: 0.0)
         assert detect_seasons(values, offsets) == []
