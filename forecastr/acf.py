@@ -113,7 +113,7 @@ def _pool(
 
     ``method`` is ``"linear"``, ``"diff"`` or ``"ma"`` (a centred moving average of
     ``window`` points subtracted, then the ``fold``-periodic profile if ``fold``; see
-    ``_detrend``).
+    ``detrend``).
     """
     m = np.minimum(np.diff(offsets), cap)  # (S,) points analysed: the last ``m``
     starts = offsets[1:] - m  # (S,)
@@ -189,7 +189,7 @@ def _series_acf(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Adjusted ACF and Bartlett variance of a batch of detrended series.
 
-    ``how`` is ``(method, window, fold)`` as for ``_detrend``.
+    ``how`` is ``(method, window, fold)`` as for ``detrend``.
 
     Returns:
         ``r``, ``var`` (Bartlett) and ``var0`` (white noise), each (B, L + 1) and 0 beyond each
@@ -198,7 +198,7 @@ def _series_acf(
     cols = np.arange(int(m.max()))
     valid = cols < m[:, None]  # (B, W)
     x = values[np.where(valid, starts[:, None] + cols, 0)] * valid  # (B, W) left-aligned
-    e, n = _detrend(x, valid, m, *how)  # (B, W'), (B,)
+    e, n = detrend(x, valid, m, *how)  # (B, W'), (B,)
     nfft = _fast_len(e.shape[1] + n_lags + 1)  # no wrap-around up to lag L
     spec = np.fft.rfft(e, nfft, axis=1)
     acov = np.fft.irfft(spec.real**2 + spec.imag**2, nfft, axis=1)[:, : n_lags + 1]  # (B, L+1)
@@ -206,7 +206,7 @@ def _series_acf(
     tested = lags <= kmax[:, None]  # (B, L + 1); kmax <= n // 2
     pairs = np.maximum(n[:, None] - lags, 1)  # (B, L + 1)
     c0 = acov[:, :1]
-    live = _has_variance(x, valid, m, c0[:, 0])  # (B,)
+    live = has_variance(x, valid, m, c0[:, 0])  # (B,)
     tested &= live[:, None]
     with np.errstate(invalid="ignore", divide="ignore"):
         r = np.where(tested, acov * n[:, None] / (pairs * c0), 0.0)
@@ -218,7 +218,7 @@ def _series_acf(
     return r, var, var0, np.where(live, n, 0).astype(np.float64)
 
 
-def _detrend(
+def detrend(
     x: np.ndarray,
     valid: np.ndarray,
     m: np.ndarray,
@@ -237,7 +237,7 @@ def _detrend(
     """
     if method == "diff":
         d = np.diff(x, axis=1) * valid[:, 1:]  # (B, W - 1)
-        return _detrend(d, valid[:, 1:], m - 1, "linear")
+        return detrend(d, valid[:, 1:], m - 1, "linear")
     if method == "ma":
         h = window // 2
         c = np.concatenate([np.zeros((x.shape[0], 1)), np.cumsum(x, axis=1)], axis=1)  # (B, W+1)
@@ -250,7 +250,7 @@ def _detrend(
         e = (x[:, j + h] - ma) * inside
         if fold:
             e = (e - _profile(e, inside, fold)) * inside
-        return _detrend(e, inside, m - 2 * h, "linear")
+        return detrend(e, inside, m - 2 * h, "linear")
     mf = m.astype(np.float64)  # (B,)
     t = (np.arange(x.shape[1]) - (mf[:, None] - 1) / 2) * valid  # (B, W) centred time
     slope = (t * x).sum(axis=1) / (mf * (mf**2 - 1) / 12)
@@ -268,7 +268,7 @@ def _profile(e: np.ndarray, valid: np.ndarray, fold: int) -> np.ndarray:
     return np.tile(mean, (1, -(-width // fold)))[:, :width]
 
 
-def _has_variance(x: np.ndarray, valid: np.ndarray, m: np.ndarray, c0: np.ndarray) -> np.ndarray:
+def has_variance(x: np.ndarray, valid: np.ndarray, m: np.ndarray, c0: np.ndarray) -> np.ndarray:
     """(B,) False for rows that are constant, or exactly a line/drift, up to rounding."""
     mean = x.sum(axis=1) / m
     ssx = (((x - mean[:, None]) * valid) ** 2).sum(axis=1)  # (B,)

@@ -45,9 +45,12 @@ def baseline_quantiles(
     *,
     season_length: int = 1,
     window: int = 1,
-    min_history: int | None = None,
 ) -> np.ndarray:
     """Quantile forecasts of a baseline from its pooled, scaled in-sample residuals.
+
+    Past origins keep the history the method needs (``baselines.history_needed``: the Theta
+    method adjusts for a season only from ``theta.seasonal_minimum`` points, and errors of
+    origins with less are not those of the forecast to come).
 
     Args:
         history: (S, T) right-aligned, NaN-left-padded history the point forecast came from.
@@ -58,11 +61,6 @@ def baseline_quantiles(
         scale: (S,) each series' in-sample seasonal-naive MAE (``metrics.mase_scale``).
         season_length: passed to ``method``; also widens the span of past origins.
         window: passed to ``method``.
-        min_history: points a past origin's history must keep (or all but one of the series'
-            own, when it has fewer): the method forecasts differently from less (the Theta
-            method adjusts for the season only from ``theta.seasonal_minimum`` points), and
-            the errors of such origins are not those of the forecast to come. Default: what
-            the method needs (``baselines.history_needed``).
 
     Returns:
         (S, H, K) quantiles, non-decreasing along K; finite wherever ``point`` is finite.
@@ -74,7 +72,7 @@ def baseline_quantiles(
     residuals = scaled_residuals(
         history[rows], method, horizon, scale[rows], offsets,
         season_length=season_length, window=window,
-        min_history=history_needed(method, season_length) if min_history is None else min_history,
+        min_history=history_needed(method, season_length),
     )  # fmt: skip
     q = pooled_quantiles(residuals, taus)  # (H, K)
     return point[:, :, None] + q[None, :, :] * width[:, None, None]

@@ -37,6 +37,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from forecastr.acf import detrend, has_variance
+
 ALPHA = 0.001  # per-series level of Fisher's test
 MAX_PHI = 0.95  # the whitening filter's coefficient at most (a random walk's leftover)
 MIN_ORDINATES = 8  # Fourier frequencies a series needs for the test
@@ -77,12 +79,10 @@ def _fisher(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(B,) the period of each row's largest whitened periodogram ordinate and the p-value
     bound of Fisher's g test (1 for a row with no variance left)."""
     n = x.shape[1]
-    t = np.arange(n) - (n - 1) / 2
-    slope = (x * t).sum(axis=1) / (t**2).sum()
-    e = x - x.mean(axis=1, keepdims=True) - slope[:, None] * t  # (B, n)
+    valid, lengths = np.ones(x.shape, dtype=bool), np.full(x.shape[0], n)
+    e, _ = detrend(x, valid, lengths, "linear")  # (B, n) less each row's line, as the ACF's
     c0 = (e**2).sum(axis=1)
-    ssx = ((x - x.mean(axis=1, keepdims=True)) ** 2).sum(axis=1)
-    live = (c0 > 1e-12 * ssx) & (ssx > 1e-20 * (x**2).sum(axis=1)) & (c0 > 0)  # as acf.py
+    live = has_variance(x, valid, lengths, c0)
     phi = np.clip((e[:, 1:] * e[:, :-1]).sum(axis=1) / np.where(live, c0, 1.0), 0.0, MAX_PHI)
     j = np.arange(1, (n - 1) // 2 + 1)  # (M,)
     power = np.abs(np.fft.rfft(e, axis=1)[:, j]) ** 2  # (B, M)

@@ -162,7 +162,7 @@ def theta_quantiles(
     knows only one-step errors in the sample. Over short histories of the M3 and Tourism
     series (8 to 30 points, each alone or all together) the wider of the two came closest to
     95% coverage in 22 of 28 cases and had a lower MSIS than the empirical alone in 24 of 28
-    (tree 7492d20; the drift's error lowered it in 25 of 28 more; docs/benchmarks.md,
+    (tree 7492d20; adding the drift's error lowered it further in 25 of 28; docs/benchmarks.md,
     "Theta-only intervals")."""
     horizon = point.shape[1]
     scale = mase_scale(history, season)

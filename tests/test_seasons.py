@@ -350,13 +350,13 @@ def test_moving_average_detrending_keeps_cycles_dividing_its_window(period, wind
     cycle = np.sin(2 * np.pi * t / period)
     x = (3.0 + 0.5 * t + cycle)[None]  # (1, 200)
     valid = np.ones_like(x, dtype=bool)
-    e, n = acf._detrend(x, valid, np.array([200]), "ma", window)
+    e, n = acf.detrend(x, valid, np.array([200]), "ma", window)
     h = window // 2
     assert n.tolist() == [200 - 2 * h]
     kept = cycle[h : 200 - h]
     line = np.polyval(np.polyfit(np.arange(kept.size), kept, 1), np.arange(kept.size))
     np.testing.assert_allclose(e[0, : n[0]], kept - line, atol=1e-9)  # the cycle, less its line
-    e, _ = acf._detrend(x, valid, np.array([200]), "ma", window, fold=period)
+    e, _ = acf.detrend(x, valid, np.array([200]), "ma", window, fold=period)
     np.testing.assert_allclose(e[0], 0.0, atol=1e-9)  # the profile removes the cycle too
 
 
