@@ -524,7 +524,9 @@ def _refs(args, cat: comp.Category, base: dict, env: dict, done: set) -> None:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
-    ap.add_argument("--categories", default=",".join(comp.CATEGORIES), help="comma-separated")
+    ap.add_argument(
+        "--categories", default=",".join(comp.DEFAULT_CATEGORIES), help="comma-separated"
+    )
     ap.add_argument("--seeds", default="0", help="comma-separated, e.g. 0,100,200")
     ap.add_argument("--subset", type=int, default=None, help="first N series of each category")
     ap.add_argument("--ratio-subset", type=int, default=None, help="time ratio on N series")

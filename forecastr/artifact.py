@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from forecastr import __version__
-from forecastr.combine import SECTION, ThetaMix, check_mix
+from forecastr.combine import SECTION, ThetaMix, check_mix, warn_revision
 from forecastr.errors import ArtifactError, one_line, require
 from forecastr.forecast import Schema, last_windows
 from forecastr.jsonfields import Where, loads_bounded
@@ -47,6 +47,7 @@ from forecastr.modeldir import WEIGHTS_V1 as WEIGHTS
 from forecastr.outputs import check_model_dir, write_error
 from forecastr.scaling import ScalerParams
 from forecastr.thetaonly import (
+    REVISION_KEY,
     ThetaPredictor,
     ThetaRun,
     check_theta_config,
@@ -328,10 +329,14 @@ def load(path: str | os.PathLike) -> Bundle:
     # Every field config.json holds, then the weights' header against them: before a tensor
     # is loaded or a network built (forecastr/modelcheck.py, forecastr/weightcheck.py).
     if theta_only:
-        check_theta_config(config, cfg_path)
+        revision = check_theta_config(config, cfg_path).get(REVISION_KEY)
     else:
         check_config(config, cfg_path)
+        mix = check_mix(Where(cfg_path, RETRAIN), config, int(config["model"]["window"]))
+        revision = None if mix is None else mix.revision
     check_weights(config, data, w_path)
+    if theta_only or mix is not None:  # a Theta part, refitted by this forecastr's method
+        warn_revision(revision, path)
     if theta_only:  # its context alone: read without safetensors (the torch-free install)
         return Bundle(path=path, config=config, tensors=plain_tensors(data, w_path))
     require("safetensors")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
+import warnings
 from dataclasses import fields
 from enum import Enum
 from typing import Annotated, Any, NoReturn
@@ -107,7 +108,7 @@ from forecastr.config import (
     PREDICT,
     TrainOptions,
 )
-from forecastr.errors import ForecastrError, one_line
+from forecastr.errors import ForecastrError, ForecastrWarning, one_line
 from forecastr.intervals import parse_levels, parse_quantiles
 from forecastr.present import err, out
 
@@ -143,7 +144,10 @@ def handle_errors(fn):
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
-            return fn(*args, **kwargs)
+            with warnings.catch_warnings():
+                warnings.simplefilter("always", ForecastrWarning)
+                warnings.showwarning = _one_line_warnings(warnings.showwarning)
+                return fn(*args, **kwargs)
         except ForecastrError as e:
             _fail(e)
         except KeyboardInterrupt:
@@ -169,6 +173,20 @@ def handle_errors(fn):
             raise typer.Exit(70) from None
 
     return wrapper
+
+
+def _one_line_warnings(show):
+    """``warnings.showwarning`` that prints a library warning (:class:`ForecastrWarning`) on
+    one ``warning:`` line of stderr and hands any other to ``show``."""
+
+    def shown(message, category, filename, lineno, file=None, line=None) -> None:
+        if issubclass(category, ForecastrWarning):
+            text = escape(one_line(message, None))
+            err.print(f"[yellow]warning:[/] {text}", highlight=False, soft_wrap=True)
+        else:
+            show(message, category, filename, lineno, file, line)
+
+    return shown
 
 
 def _fail(e: ForecastrError) -> NoReturn:

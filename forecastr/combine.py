@@ -30,6 +30,7 @@ How:
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -37,7 +38,9 @@ from typing import Any
 import numpy as np
 
 from forecastr.baselines import THETA_HISTORY, theta
-from forecastr.jsonfields import Where, integer, number, section
+from forecastr.errors import ForecastrWarning
+from forecastr.jsonfields import Where, integer, number, optional_integer, section
+from forecastr.theta import REVISION
 
 WEIGHTS = (0.0, 0.5)  # the Theta method's weight in the average: candidates, network first
 # The network alone is kept only when its validation score is at most margin(series) times
@@ -69,20 +72,24 @@ class ThetaMix:
         season_length: the season the Theta method adjusts for (1: none).
         context: points of history each forecast reads (at least the network's window).
         scores: the validation scores the weight was chosen by (for the record).
+        revision: the Theta method's revision the weight was chosen and scored with
+            (``theta.REVISION``); None for a model saved before revisions were recorded.
     """
 
     weight: float
     season_length: int
     context: int
     scores: dict
+    revision: int | None = REVISION
 
     def to_dict(self) -> dict:
-        return {
+        out = {
             "weight": self.weight,
             "season_length": self.season_length,
             "context": self.context,
             "validation": dict(self.scores),
         }
+        return out if self.revision is None else {**out, "revision": self.revision}
 
 
 def context_length(window: int, longest: int, n_series: int) -> int:
@@ -163,7 +170,39 @@ def check_mix(w: Where, config: dict, window: int) -> ThetaMix | None:
         season_length=integer(w, d, "season_length", 1, 1_000_000, SECTION),
         context=integer(w, d, "context", window, max(window, MAX_CONTEXT), SECTION),
         scores=section(w, d, "validation", SECTION, optional=True, nullable=True) or {},
+        revision=optional_integer(w, d, "revision", 1, MAX_REVISION, SECTION),
     )
+
+
+MAX_REVISION = 1_000_000  # a stored revision above this is not one forecastr wrote
+
+
+def revision_note(stored: int | None, source: str) -> str | None:
+    """The warning for a model whose Theta part was trained with ``stored``, another revision
+    of the Theta method than this forecastr's (None: recorded by none); None when the same.
+
+    The Theta part is refitted at every forecast by the installed code, so a model trained
+    under another revision forecasts what its training run never scored. Loading still works:
+    the forecasts are those of a sound method, only not the one validated."""
+    if stored == REVISION:
+        return None
+    was = (
+        "was saved before forecastr recorded the revision of the Theta method that scored it"
+        if stored is None
+        else f"was scored with revision {stored} of the Theta method"
+    )
+    return (
+        f"{source}: its Theta part {was}, and this forecastr computes revision {REVISION}, so "
+        "its forecasts can differ from those its training scored; train it again to match"
+    )
+
+
+def warn_revision(stored: int | None, source: str) -> None:
+    """Warn (:class:`~forecastr.errors.ForecastrWarning`) when :func:`revision_note` has a
+    note."""
+    note = revision_note(stored, source)
+    if note is not None:
+        warnings.warn(note, ForecastrWarning, stacklevel=3)
 
 
 def context_width(config: dict) -> int:

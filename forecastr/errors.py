@@ -42,6 +42,11 @@ class OutputError(ForecastrError):
     exit_code = 7
 
 
+class ForecastrWarning(UserWarning):
+    """Something the user should know that does not stop the command (the CLI prints it on
+    one ``warning:`` line)."""
+
+
 class MissingDependencyError(ForecastrError):
     """An optional dependency (torch, scikit-learn, ...) is not installed."""
 

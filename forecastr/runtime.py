@@ -25,7 +25,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from forecastr.combine import ThetaMix
+from forecastr.combine import ThetaMix, warn_revision
 from forecastr.config import PREDICT
 from forecastr.errors import ArtifactError, InputError, shown
 from forecastr.forecast import Schema
@@ -89,6 +89,8 @@ class OnnxPredictor:
         self._index = {s: i for i, s in enumerate(self.ids)}
         _check_signature(session, self.window, self.horizon, len(self.network_quantiles), path)
         self._check_runs()
+        if self.mix is not None:  # refitted outside the graph by this forecastr's Theta method
+            warn_revision(self.mix.revision, path)
 
     @classmethod
     def from_onnx(cls, path: str | os.PathLike, threads: int = PREDICT.threads) -> OnnxPredictor:

@@ -56,6 +56,14 @@ Z90 = 1.645  # 90% test of the seasonal autocorrelation
 SHORT_SEASONS = 1.5  # seasons a series needs before its season is adjusted for
 TIE = 1e-9  # errors this close (relative to each weight's sum of squares) are a tie
 MIN_INDEX = 0.01  # a multiplicative index below this: the season is adjusted additively
+# The method's revision, raised by every change that moves its forecasts or spreads. A model
+# stores the revision it was trained and scored with (``combine.ThetaMix.revision``; a Theta-
+# only model's ``model.theta_revision``), and loading it under another warns: its Theta part
+# is refitted at every forecast by this code, so the forecasts can differ from those scored.
+# 1: first version; 2: the plain seasonal test, short histories adjusted by their line;
+# 3: additive seasons for series that are not positive; 4: near-ties judged per smoothing
+# weight; 5: the spread carries the estimated drift's error.
+REVISION = 5
 
 
 def is_seasonal(x: np.ndarray, m: int) -> bool:

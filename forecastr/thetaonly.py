@@ -12,11 +12,12 @@ training part is too short for the network, ``train`` says so in a warning, scor
 method on the held-out last horizon against the baselines like any model, and saves it.
 
 What is saved: a model directory like a network's, but ``config.json``'s ``model`` section is
-``{"kind": "theta", "window", "horizon", "season_length", "levels", "quantiles"}`` (``window``:
-the history each forecast reads, at most the Theta fit's :data:`~forecastr.baselines.THETA_HISTORY`
-points), with no ``scaler``, ``training``, ``theta`` or ``calibration`` section, and the
-weights file holds the stored context alone. An older forecastr refuses the file, naming
-``model.kind``.
+``{"kind": "theta", "window", "horizon", "season_length", "levels", "quantiles",
+"theta_revision"}`` (``window``: the history each forecast reads, at most the Theta fit's
+:data:`~forecastr.baselines.THETA_HISTORY` points; ``theta_revision``: the method's
+``theta.REVISION`` it was scored with, absent in models saved before it was recorded), with
+no ``scaler``, ``training``, ``theta`` or ``calibration`` section, and the weights file holds
+the stored context alone. An older forecastr refuses the file, naming ``model.kind``.
 
 Intervals: at each quantile the wider of the Theta method's own past errors (as the
 baselines', ``baseline_intervals.py``) and the normal spread of its state-space form
@@ -40,9 +41,17 @@ import numpy as np
 from forecastr.autoconfig import main_season
 from forecastr.baseline_intervals import baseline_quantiles
 from forecastr.baselines import THETA_HISTORY, fit_units, theta
-from forecastr.combine import theta_part, unpadded
+from forecastr.combine import MAX_REVISION, theta_part, unpadded
 from forecastr.intervals import network_quantiles
-from forecastr.jsonfields import MISSING, Where, flag, integer, section, settings_of
+from forecastr.jsonfields import (
+    MISSING,
+    Where,
+    flag,
+    integer,
+    optional_integer,
+    section,
+    settings_of,
+)
 from forecastr.metrics import mase_scale
 from forecastr.modelcheck import (
     MAX_HORIZON,
@@ -54,7 +63,7 @@ from forecastr.modelcheck import (
     check_sizes,
     levels_and_quantiles,
 )
-from forecastr.theta import theta_spread
+from forecastr.theta import REVISION, theta_spread
 from forecastr.windows import shortfall, split_panel
 
 if TYPE_CHECKING:
@@ -63,7 +72,8 @@ if TYPE_CHECKING:
     from forecastr.report import EvalReport
 
 KIND = "theta"  # config.json's model.kind of a Theta-only model (a network's has none)
-MODEL_KEYS = ("kind", "window", "horizon", "season_length", "levels", "quantiles")
+REVISION_KEY = "theta_revision"  # model.theta_revision: theta.REVISION at training
+MODEL_KEYS = ("kind", "window", "horizon", "season_length", "levels", "quantiles", REVISION_KEY)
 NAME = "Theta"
 NO_SECTIONS = ("scaler", "training", "theta", "calibration")  # a network's alone
 
@@ -208,6 +218,7 @@ def fit(panel: Panel, mcfg: ModelConfig, seasons: list, reason: str) -> ThetaRun
         "season_length": season,
         "levels": list(mcfg.levels),
         "quantiles": list(mcfg.quantiles),
+        REVISION_KEY: REVISION,
     }
     scored = panel.lengths > mcfg.horizon
     ids = [s for s, ok in zip(panel.ids, scored, strict=True) if ok]
@@ -255,7 +266,8 @@ def check_model(w: Where, d: Any, prefix: str = "model") -> dict:
     }
     levels, quantiles = d.get("levels", MISSING), d.get("quantiles", MISSING)
     m["levels"], m["quantiles"] = levels_and_quantiles(w, levels, quantiles, prefix)
-    return m
+    revision = optional_integer(w, d, REVISION_KEY, 1, MAX_REVISION, prefix)
+    return m if revision is None else {**m, REVISION_KEY: revision}
 
 
 def stored_predictor(config: dict) -> ThetaPredictor:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import warnings
 from pathlib import Path
 from typing import ClassVar
 
@@ -22,11 +23,13 @@ from forecastr.combine import (
     ThetaMix,
     choose,
     margin,
+    revision_note,
     theta_part,
     unpadded,
 )
-from forecastr.errors import ArtifactError
+from forecastr.errors import ArtifactError, ForecastrWarning
 from forecastr.export import export_onnx
+from forecastr.theta import REVISION
 
 NAN = np.nan
 
@@ -191,6 +194,9 @@ def test_torch_and_onnx_forecast_the_same_combination(combined_model):
         (lambda c: c["theta"].update(context=3), "theta.context is 3"),
         (lambda c: c["theta"].update(context=47), "context.values"),  # the tensor is 48 wide
         (lambda c: c.update(theta=[1]), "theta is a list"),
+        (lambda c: c["theta"].update(revision=0), "theta.revision is 0"),
+        (lambda c: c["theta"].update(revision=True), "theta.revision is true"),
+        (lambda c: c["theta"].update(revision=4.0), "theta.revision is 4.0"),
     ],
 )
 def test_a_damaged_combination_is_refused_naming_the_field(
@@ -202,6 +208,71 @@ def test_a_damaged_combination_is_refused_naming_the_field(
     with pytest.raises(ArtifactError, match=r"theta|context") as err:
         api.predict(str(dst))
     assert fragment in str(err.value)
+
+
+def test_the_theta_revision_is_stored_and_a_model_of_this_one_loads_quietly(combined_model):
+    csv, model_dir, onnx_path = combined_model
+    assert json.loads((model_dir / "config.json").read_text())["theta"]["revision"] == REVISION
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ForecastrWarning)
+        api.predict(str(model_dir))
+        api.predict(str(onnx_path), str(csv))
+
+
+def _set_revision(stored: int | None):
+    def edit(cfg: dict) -> None:
+        if stored is None:
+            del cfg["theta"]["revision"]  # as saved before revisions were recorded
+        else:
+            cfg["theta"]["revision"] = stored
+
+    return edit
+
+
+@pytest.mark.parametrize(
+    ("stored", "said"),
+    [(REVISION - 1, f"scored with revision {REVISION - 1} "), (None, "saved before forecastr")],
+)
+def test_another_theta_revision_warns_in_one_line_and_still_forecasts(
+    combined_model, tmp_path, runner, stored, said
+):
+    from forecastr.cli import app
+
+    dst = tmp_path / "m"
+    shutil.copytree(combined_model[1], dst)
+    write_config(dst, _set_revision(stored))
+    result = runner.invoke(app, ["predict", str(dst), "-o", str(tmp_path / "f.csv")])
+    assert result.exit_code == 0, result.stderr
+    warned = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warned) == 1 and said in warned[0], result.stderr
+    assert f"this forecastr computes revision {REVISION}" in warned[0]
+    assert str(dst) in warned[0] and "train it again" in warned[0]
+    fresh = api.predict(str(combined_model[1]))
+    np.testing.assert_allclose(
+        pd.read_csv(tmp_path / "f.csv")["forecast"], fresh["forecast"], rtol=1e-6
+    )
+
+
+def test_an_onnx_file_of_another_theta_revision_warns(combined_model, tmp_path):
+    import onnx
+    from onnxedit import with_metadata
+
+    from forecastr.runtime import OnnxPredictor
+
+    _, _, onnx_path = combined_model
+    proto = onnx.load(str(onnx_path))
+    meta = {p.key: p.value for p in proto.metadata_props}
+    mix = {**json.loads(meta["theta"]), "revision": REVISION + 1}
+    path = with_metadata(proto, tmp_path / "old.onnx", theta=json.dumps(mix))
+    with pytest.warns(ForecastrWarning, match=f"revision {REVISION + 1} of the Theta method"):
+        OnnxPredictor.from_onnx(path)
+
+
+def test_the_revision_note_is_silent_only_for_this_revision():
+    assert revision_note(REVISION, "m") is None
+    assert "revision 1 " in str(revision_note(1, "m"))
+    assert ThetaMix(0.5, 1, 10, {}).to_dict()["revision"] == REVISION
+    assert "revision" not in ThetaMix(0.5, 1, 10, {}, revision=None).to_dict()
 
 
 def test_intervals_move_with_the_combined_forecast(tmp_path):

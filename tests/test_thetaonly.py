@@ -20,6 +20,7 @@ from forecastr.artifact import CONFIG, load
 from forecastr.baselines import theta
 from forecastr.cli import app
 from forecastr.errors import ArtifactError
+from forecastr.theta import REVISION
 from forecastr.thetaonly import KIND, ThetaPredictor
 
 # Yearly, 14 points, horizon 6: validation and test keep 12, leaving 2 for training, and the
@@ -67,6 +68,7 @@ def test_train_warns_and_saves_the_theta_method_alone(runner, tmp_path, monkeypa
     assert cfg["model"]["kind"] == KIND and cfg["model"]["horizon"] == H
     assert cfg["model"]["window"] == N  # the whole history: the Theta fit reads up to 256
     assert not {"scaler", "training", "theta", "calibration"} & set(cfg)
+    assert cfg["model"]["theta_revision"] == REVISION
     assert set(load(tmp_path / "m").tensors) == {"context.values", "context.last"}
 
 
@@ -177,6 +179,8 @@ def test_long_series_still_train_a_network(tmp_path):
         (setter("model", "horizon", -1), "model.horizon"),
         (setter("model", "season_length", 1.5), "model.season_length"),
         (setter("model", "levels", [95, 80]), "model.levels"),
+        (setter("model", "theta_revision", 0), "model.theta_revision"),
+        (setter("model", "theta_revision", "5"), "model.theta_revision"),
         (setter("model", "hidden", 8), "model.hidden"),
         (setter("scaler", {"kind": "standard"}), "scaler"),
         (setter("theta", {"weight": 1}), "theta"),
@@ -188,6 +192,18 @@ def test_a_crafted_config_is_refused_naming_the_field(saved, tmp_path, edit, fie
     shutil.copytree(saved[1], model)
     write_config(model, edit)
     refused(model, CONFIG, field)
+
+
+def test_another_theta_revision_warns_and_still_forecasts(saved, tmp_path, runner):
+    model = tmp_path / "m"
+    shutil.copytree(saved[1], model)
+    write_config(model, setter("model", "theta_revision", REVISION - 1))
+    res = runner.invoke(app, ["predict", str(model)])
+    assert res.exit_code == 0, res.stderr
+    assert f"warning: {model}: its Theta part was scored with revision {REVISION - 1}" in (
+        res.stderr
+    )
+    assert res.stdout == runner.invoke(app, ["predict", str(saved[1])]).stdout
 
 
 def test_a_network_tensor_in_its_weights_is_refused(saved, tmp_path):
