@@ -69,7 +69,7 @@ def measure(name: str, seed: int) -> list[str]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("categories", nargs="*", default=list(competitions.CATEGORIES))
+    ap.add_argument("categories", nargs="*", default=list(competitions.DEFAULT_CATEGORIES))
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
     print("| category | run | series | max excess (spans) | > 1 | > 3 | > 10 | note |")

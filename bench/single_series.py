@@ -163,7 +163,7 @@ def report(rows: list[dict], tag: str) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
-    ap.add_argument("--categories", default=",".join(C.CATEGORIES), help="comma-separated")
+    ap.add_argument("--categories", default=",".join(C.DEFAULT_CATEGORIES), help="comma-separated")
     ap.add_argument("--per", type=int, default=30, help="series per category, evenly spaced")
     ap.add_argument("--seeds", default="0", help="comma-separated")
     C.add_record_options(ap, DEFAULT_RESULTS)

@@ -81,7 +81,7 @@ def scores(q: np.ndarray, y: np.ndarray, scale: np.ndarray) -> tuple[float, floa
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
-    ap.add_argument("--categories", default=",".join(C.CATEGORIES), help="comma-separated")
+    ap.add_argument("--categories", default=",".join(C.DEFAULT_CATEGORIES), help="comma-separated")
     ap.add_argument("--lengths", default="8,14", help="history lengths (monthly: 14 and 30)")
     args = ap.parse_args(argv)
     head = ["category", "L", "pooled"] + [f"{v}: cov 80 / 95, MSIS 95" for v in VARIANTS]

@@ -57,7 +57,7 @@ def statsforecast_thetas(cat: C.Category) -> dict[str, dict[str, np.ndarray]]:
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
-    ap.add_argument("--categories", default=",".join(C.CATEGORIES), help="comma-separated")
+    ap.add_argument("--categories", default=",".join(C.DEFAULT_CATEGORIES), help="comma-separated")
     args = ap.parse_args(argv)
     rows = []
     for name in args.categories.split(","):
