@@ -56,21 +56,29 @@ bench: $(STAMP)
 # The M3/Tourism benchmark with its statsforecast references, in a venv of its own:
 # statsforecast requires pandas < 3, which the project's venv does not pin.
 BENCH_VENV ?= .venv-bench
-bench-competitions:
-	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
-	$(BENCH_VENV)/bin/python -m pip install --quiet torch==2.13.0
-	$(BENCH_VENV)/bin/python -m pip install --quiet -e '.[full,bench]'
+bench-competitions: bench-competitions-venv
 	$(BENCH_VENV)/bin/python bench/competitions.py
 	$(BENCH_VENV)/bin/python bench/single_series.py --per 30 --seeds 0
 	$(BENCH_VENV)/bin/python bench/theta_models.py
 	$(BENCH_VENV)/bin/python bench/theta_seasons.py
 
-# Prediction intervals (issue 10) on M3/Tourism and the sample files, next to AutoETS's
-# level=[80, 95] intervals, in the same venv as bench-competitions.
-.PHONY: bench-intervals
-bench-intervals:
+# The held-out M1 categories (no default was chosen on them), same venv and scripts.
+HELD_OUT = m1-yearly,m1-quarterly,m1-monthly
+.PHONY: bench-heldout
+bench-heldout: bench-competitions-venv
+	$(BENCH_VENV)/bin/python bench/competitions.py --categories $(HELD_OUT) --seeds 0,100,200
+	$(BENCH_VENV)/bin/python bench/intervals.py --categories $(HELD_OUT) --seeds 0
+	$(BENCH_VENV)/bin/python bench/single_series.py --categories $(HELD_OUT) --per 30 --seeds 0
+
+.PHONY: bench-competitions-venv
+bench-competitions-venv:
 	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
 	$(BENCH_VENV)/bin/python -m pip install --quiet torch==2.13.0
 	$(BENCH_VENV)/bin/python -m pip install --quiet -e '.[full,bench]'
+
+# Prediction intervals (issue 10) on M3/Tourism and the sample files, next to AutoETS's
+# level=[80, 95] intervals, in the same venv as bench-competitions.
+.PHONY: bench-intervals
+bench-intervals: bench-competitions-venv
 	$(BENCH_VENV)/bin/python bench/intervals.py --seeds 0
 	$(BENCH_VENV)/bin/python bench/intervals.py --samples --seeds 0
