@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from forecastr.autoconfig import (
+    data_window,
     find_seasons,
     main_season,
     resolve_model_config,
@@ -77,7 +78,9 @@ def info(path: str, ingest: IngestOptions | None = None) -> tuple[dict, Panel]:
     d["season_length"] = main_season(seasons, panel.freq)
     d["seasons"] = [e.to_dict() for e in seasons]
     d["default_horizon"] = horizon
-    d["short_series"] = short_series_counts(panel, horizon, horizon)
+    d["short_series"] = short_series_counts(
+        panel, horizon, horizon, data_window(panel, horizon, horizon, seasons)
+    )
     return d, panel
 
 

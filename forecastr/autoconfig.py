@@ -111,13 +111,9 @@ def main_season(seasons: list, freq: str | None) -> int:
     return periods[0] if periods else 1
 
 
-def short_series_counts(panel: Panel, horizon: int, val: int, window: int | None = None) -> dict:
+def short_series_counts(panel: Panel, horizon: int, val: int, window: int) -> dict:
     """How many series are padded (shorter than window + horizon + validation + test) and how
     many cannot be scored at all (no point before the held-out horizon)."""
-    if window is None:
-        window = default_window(
-            panel.freq, typical_length(panel), horizon, val, horizon, longest=_longest(panel)
-        )
     need = min_length(window, horizon, val, horizon)
     lengths = panel.lengths
     unscorable = [panel.ids[i] for i in np.flatnonzero(lengths <= horizon)]
@@ -142,17 +138,7 @@ def resolve_model_config(
     user = _season_list(season_length)
     seasons = find_seasons(panel, val, horizon, user=user)
     periods = [int(e.period) for e in seasons]
-    # The window sees the calendar's seasons too, whether or not the data shows them.
-    sized_for = sorted({*periods, *seasonalities_for(panel.freq)})
-    window = overrides.pop("window", None) or default_window(
-        panel.freq,
-        typical_length(panel),
-        horizon,
-        val,
-        horizon,
-        seasons=sized_for,
-        longest=_longest(panel),
-    )
+    window = overrides.pop("window", None) or data_window(panel, horizon, val, seasons)
     base = overrides.pop("season_length", None)
     if base is None:
         if user:
@@ -162,6 +148,23 @@ def resolve_model_config(
     patch = overrides.pop("patch", None) or default_patch(window, main_season(seasons, panel.freq))
     cfg = ModelConfig(window=window, horizon=horizon, season_length=base, patch=patch, **overrides)
     return cfg, seasons
+
+
+def data_window(panel: Panel, horizon: int, val: int, seasons: list) -> int:
+    """The default window for ``panel``: :func:`default_window` sized for the seasons found
+    (``seasons.SeasonEvidence``) and the calendar's, whether or not the data shows them.
+    ``train`` uses it and ``info`` reports it, so the two agree (``info`` once said 20 points
+    for a detected season of 12 that ``train`` gave 24)."""
+    sized_for = sorted({*(int(e.period) for e in seasons), *seasonalities_for(panel.freq)})
+    return default_window(
+        panel.freq,
+        typical_length(panel),
+        horizon,
+        val,
+        horizon,
+        seasons=sized_for,
+        longest=_longest(panel),
+    )
 
 
 def _season_list(season_length: int | Sequence[int] | None) -> list[int] | None:

@@ -432,3 +432,31 @@ def test_default_window_holds_two_of_the_shortest_real_season(freq, seasons_foun
 
     got = default_window(freq, 200, 8, 8, 8, seasons=seasons_found, longest=200)
     assert got == window
+
+
+def test_info_reports_the_window_train_gives_a_detected_season(tmp_path):
+    """An integer index names no season; the one found in the data sizes the window, and
+    ``info`` reports the window ``train`` will use (it once reported two horizons, 20)."""
+    import pandas as pd
+
+    from forecastr import api
+    from forecastr.autoconfig import resolve_model_config
+
+    rng = np.random.default_rng(0)
+    t = np.arange(60)
+    frames = [
+        pd.DataFrame(
+            {
+                "unique_id": f"s{k}",
+                "ds": t,
+                "y": 50 + 10 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 1, 60),
+            }
+        )
+        for k in range(6)
+    ]
+    csv = tmp_path / "cycle.csv"
+    pd.concat(frames).to_csv(csv, index=False)
+    described, panel = api.info(str(csv))
+    assert [s["period"] for s in described["seasons"]] == [12]
+    cfg, _ = resolve_model_config(panel, {}, None)
+    assert described["short_series"]["window"] == cfg.window == 24  # two seasons, not 2 x 10
