@@ -1,4 +1,5 @@
-"""Benchmark: how often season detection finds a cycle, with and without the periodogram check.
+"""Benchmark: how often season detection finds a cycle, with and without the periodogram check
+(or, with ``--usual``, with and without the usual periods an integer index is tested for).
 
 ``seasons.detect_seasons`` judges scanned autocorrelation peaks by Bartlett bounds, and since
 the periodogram check (``forecastr/spectrum.py``) a peak that clears the effect-size floors
@@ -7,11 +8,16 @@ script simulates files of series with no cycle (where any season found is a fals
 with a cycle the calendar does not name, and counts, in one run, what detection finds with
 the check ("ACF + periodogram") and without it ("ACF alone", the check switched off).
 
+With ``--usual`` the two columns are instead what ``seasons.choose_seasons`` finds on an
+integer index with :data:`~forecastr.seasons.USUAL_PERIODS` tested as named lags and without
+them (the periodogram check on in both).
+
 Files hold one series (``--panel 1``) or several of one kind; lengths are drawn from 50 to
 300 points. Runs in the project venv (nothing trained, a few seconds)::
 
     .venv/bin/python bench/cycles.py --files 300 --panel 1
     .venv/bin/python bench/cycles.py --files 100 --panel 20
+    .venv/bin/python bench/cycles.py --files 1000 --panel 1 --usual
 """
 
 from __future__ import annotations
@@ -47,9 +53,9 @@ def _lynx_like(rng: np.random.Generator, n: int) -> np.ndarray:
     )
 
 
-def _sine(rng: np.random.Generator, n: int) -> np.ndarray:
+def _sine(rng: np.random.Generator, n: int, period: float = 12.5) -> np.ndarray:
     t = np.arange(n)
-    return np.sin(2 * np.pi * t / 12.5 + rng.uniform(0, 6)) + rng.normal(0, 1.0, n)
+    return np.sin(2 * np.pi * t / period + rng.uniform(0, 6)) + rng.normal(0, 1.0, n)
 
 
 # name: (generator, the cycle's period or 0 for none)
@@ -64,13 +70,20 @@ KINDS: dict[str, tuple[Callable[[np.random.Generator, int], np.ndarray], float]]
     "AR(2) cycle of 10": (_ar2_cycle, 10),
     "log-sine cycle of 9.6": (_lynx_like, 9.6),
     "sine of 12.5 in equal noise": (_sine, 12.5),
+    "sine of 4 in equal noise": (lambda rng, n: _sine(rng, n, 4.0), 4),
+    "sine of 12 in equal noise": (lambda rng, n: _sine(rng, n, 12.0), 12),
 }
 
 
-def found(y: list[np.ndarray], check: bool) -> list[int]:
-    """The seasons detected in the file of series ``y``."""
+def found(y: list[np.ndarray], check: bool, usual: bool = False) -> list[int]:
+    """The seasons detected in the file of series ``y``; with ``usual``, those
+    ``choose_seasons`` keeps on an integer index, with the usual periods (``check``) or
+    without them."""
     values = np.concatenate(y)
     offsets = np.r_[0, np.cumsum([len(s) for s in y])]
+    if usual:
+        with mock.patch.object(seasons, "USUAL_PERIODS", seasons.USUAL_PERIODS if check else ()):
+            return [e.period for e in seasons.choose_seasons(None, values, offsets)]
     if check:
         return [e.period for e in seasons.detect_seasons(values, offsets)]
     with mock.patch.object(seasons, "confirmed_share", return_value=0.0):
@@ -82,12 +95,13 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--files", type=int, default=300, help="files per kind")
     ap.add_argument("--panel", type=int, default=1, help="series per file")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--usual", action="store_true", help="with and without the usual periods")
     args = ap.parse_args(argv)
     print(f"{args.files} files per kind, {args.panel} series per file, seed {args.seed}\n")
-    print(
-        "| kind | cycle | any season: ACF alone | ACF + periodogram "
-        "| the cycle (+-1): ACF alone | ACF + periodogram |"
+    off, on = (
+        ("without usual periods", "with") if args.usual else ("ACF alone", "ACF + periodogram")
     )
+    print(f"| kind | cycle | any season: {off} | {on} | the cycle (+-1): {off} | {on} |")
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
     for name, (make, period) in KINDS.items():
         rng = np.random.default_rng([args.seed, len(name)])
@@ -95,7 +109,7 @@ def main(argv: list[str] | None = None) -> None:
         for _ in range(args.files):
             y = [make(rng, int(rng.integers(50, 301))) for _ in range(args.panel)]
             for k, check in enumerate((False, True)):
-                got = found(y, check)
+                got = found(y, check, args.usual)
                 counts[k, 0] += bool(got)
                 counts[k, 1] += bool(period) and any(abs(p - period) <= 1 for p in got)
         share = 100 * counts / args.files

@@ -460,3 +460,42 @@ def test_info_reports_the_window_train_gives_a_detected_season(tmp_path):
     assert [s["period"] for s in described["seasons"]] == [12]
     cfg, _ = resolve_model_config(panel, {}, None)
     assert described["short_series"]["window"] == cfg.window == 24  # two seasons, not 2 x 10
+
+
+def _panel(rows: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    return np.concatenate(rows), np.r_[0, np.cumsum([len(r) for r in rows])]
+
+
+def test_an_integer_index_tests_the_usual_periods_where_the_scan_finds_nothing():
+    """Many short series with a weak quarterly season (pooled ACF about 0.15: under a
+    scanned peak's floor of 0.2, over a named lag's 0.1), as M3 quarterly through an integer
+    index: the usual period 4 is found; the scan alone finds nothing."""
+    rng = np.random.default_rng(1)
+    t = np.arange(40)
+    rows = [
+        0.7 * np.sin(np.pi * t / 2 + rng.uniform(0, 6)) + rng.normal(0, 1, 40) for _ in range(300)
+    ]
+    values, offsets = _panel(rows)
+    assert seasons.detect_seasons(values, offsets) == []
+    got = seasons.choose_seasons(None, values, offsets)
+    assert [(e.period, e.source) for e in got] == [(4, "usual")]
+    assert got[0].significant and got[0].threshold == pytest.approx(0.1)
+    assert seasons.choose_seasons("D", values, offsets)[0].source == "calendar"  # named there
+
+
+def test_the_usual_periods_add_no_season_to_noise_and_never_replace_the_scan():
+    rng = np.random.default_rng(1)
+    for make in (
+        lambda n: rng.normal(size=n),
+        lambda n: np.cumsum(rng.normal(size=n)),
+        lambda n: rng.poisson(2.0, n).astype(float),
+    ):
+        for panel in (1, 20):
+            values, offsets = _panel([make(int(rng.integers(50, 301))) for _ in range(panel)])
+            got = seasons.choose_seasons(None, values, offsets)
+            assert [e.source for e in got] in ([], ["detected"])  # noise: no usual season
+    t = np.arange(200)
+    cycle = np.sin(2 * np.pi * t / 10) + rng.normal(0, 0.3, 200)  # a cycle the scan finds
+    values, offsets = _panel([cycle])
+    found = seasons.detect_seasons(values, offsets)
+    assert found and seasons.choose_seasons(None, values, offsets) == found
