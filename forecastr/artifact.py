@@ -329,14 +329,14 @@ def load(path: str | os.PathLike) -> Bundle:
     # Every field config.json holds, then the weights' header against them: before a tensor
     # is loaded or a network built (forecastr/modelcheck.py, forecastr/weightcheck.py).
     if theta_only:
-        has_theta, revision = True, check_theta_config(config, cfg_path).get(REVISION_KEY)
+        check_theta_config(config, cfg_path)
     else:
         check_config(config, cfg_path)
-        mix = check_mix(Where(cfg_path, RETRAIN), config, int(config["model"]["window"]))
-        has_theta, revision = mix is not None, None if mix is None else mix.revision
     check_weights(config, data, w_path)
-    if has_theta:  # a Theta part, refitted at every forecast by this forecastr's method
-        warn_revision(revision, path)
+    # A Theta part (checked above) is refitted at every forecast by this forecastr's method.
+    theta = config["model"] if theta_only else config.get(SECTION)
+    if theta:
+        warn_revision(theta.get(REVISION_KEY if theta_only else "revision"), path)
     if theta_only:  # its context alone: read without safetensors (the torch-free install)
         return Bundle(path=path, config=config, tensors=plain_tensors(data, w_path))
     require("safetensors")

@@ -329,11 +329,10 @@ def _judge(
     z = NormalDist().inv_cdf(1 - ALPHA / max(scan - 1, 1))
     named_z = z if prior_source == "usual" else PRIOR_Z  # usual periods: the scan's bound
     entries = {p: _evidence(pooled, p, named_z, MIN_PRIOR_ACF, prior_source) for p in prior}
-    calendar_named = bool(prior) and prior_source != "usual"  # the periodogram check's scope
     for p in _peaks(pooled, scan):
         if not any(_multiple_of(p, q) == 1 for q in entries):  # a named lag stands for it
             found = _evidence(pooled, p, z, MIN_DETECTED_ACF, "detected")
-            entries[p] = found if calendar_named else _confirmed(data, pooled, found)
+            entries[p] = found if prior else _confirmed(data, pooled, found)
     entries, kept = _multiples(data, pooled, entries)
     entries, kept = _sub_multiples(entries, kept)
     ranked = sorted((entries[p] for p in kept), key=lambda e: -e.acf)

@@ -50,6 +50,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from forecastr.acf import detrend
+
 ALPHAS = np.concatenate([np.linspace(0.02, 0.5, 13), np.linspace(0.55, 0.99, 10)])
 C_MAX = 0.9  # theta at most 10: a steeper extrapolated slope is not fitted
 Z90 = 1.645  # 90% test of the seasonal autocorrelation
@@ -165,16 +167,14 @@ def theta_spread(rows: np.ndarray, horizon: int, season: int = 1) -> np.ndarray:
 
 def _slope_variance(rows: np.ndarray, counts: np.ndarray) -> np.ndarray:
     """(S,) the variance of each right-aligned row's least-squares slope on time: ``12 s^2 /
-    (n (n^2 - 1))``, ``s^2`` the residuals' squares over ``n - 2``."""
+    (n (n^2 - 1))``, ``s^2`` the residuals' squares over ``n - 2``. The residuals are
+    ``acf.detrend``'s of the row reversed, which is left-aligned as it expects (a line's
+    residuals do not depend on the direction of time)."""
+    flipped = rows[:, ::-1]
+    valid = np.isfinite(flipped)
+    e, _ = detrend(np.where(valid, flipped, 0.0), valid, counts, "linear")
     n = counts.astype(np.float64)
-    t = np.arange(rows.shape[1], dtype=np.float64)[None, :] - (rows.shape[1] - (n + 1) / 2)[:, None]
-    ok = np.isfinite(rows)  # right-aligned: t runs over each row's own values, centred
-    y = np.where(ok, rows, 0.0)
-    mean = y.sum(axis=1) / n
-    stt = np.where(ok, t * t, 0.0).sum(axis=1)
-    slope = np.where(ok, t * (y - mean[:, None]), 0.0).sum(axis=1) / stt
-    resid = np.where(ok, y - mean[:, None] - slope[:, None] * t, 0.0)
-    return (resid**2).sum(axis=1) / (n - 2) / stt
+    return (e**2).sum(axis=1) / (n - 2) / (n * (n**2 - 1) / 12)
 
 
 def _start(rows: np.ndarray, horizon: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
