@@ -6,7 +6,6 @@ from __future__ import annotations
 import errno
 import os
 import stat
-import time
 
 import numpy as np
 import pytest
@@ -202,9 +201,7 @@ def test_train_with_an_unwritable_output_fails_before_reading_or_training(
     read_only.append(str(tmp_path / "data"))
     (tmp_path / "data").mkdir()
     out = tmp_path / "data" / "forecastr-model"
-    started = time.perf_counter()
     res = runner.invoke(app, ["train", "missing.csv", "-o", str(out), "--epochs", "1000"])
-    assert time.perf_counter() - started < 5
     line = one_line(res, OutputError.exit_code)
     assert str(out) in line and "Permission denied" in line and USER_FIX in line
 
