@@ -311,7 +311,7 @@ def write_frame(frame: pd.DataFrame, path: str | None, fmt: str) -> str | None:
             raise InputError("--format parquet needs -o FILE (it is binary)")
         if fmt == "json":
             return _json_text(out)
-        return out.to_csv(index=False, date_format="%Y-%m-%d %H:%M:%S", float_format="%.7g")
+        return out.to_csv(index=False, date_format=_stamp_format(out), float_format="%.7g")
     check_file(path, flag="-o", create_parents=False, example="forecast.csv")
     if fmt == "parquet":
         try:
@@ -324,7 +324,7 @@ def write_frame(frame: pd.DataFrame, path: str | None, fmt: str) -> str | None:
     try:
         with atomic_path(path) as tmp:
             if fmt == "csv":
-                out.to_csv(tmp, index=False, date_format="%Y-%m-%d %H:%M:%S", float_format="%.7g")
+                out.to_csv(tmp, index=False, date_format=_stamp_format(out), float_format="%.7g")
             elif fmt == "json":
                 with open(tmp, "w") as fh:
                     fh.write(_json_text(out))
@@ -335,8 +335,18 @@ def write_frame(frame: pd.DataFrame, path: str | None, fmt: str) -> str | None:
     return None
 
 
+def _stamp_format(frame: pd.DataFrame, sep: str = " ") -> str:
+    """How text output writes the time stamps: the date alone when every stamp falls at
+    midnight (daily data or coarser, written as such files are read: ``1985-01-01``), else
+    the date and the time."""
+    ds = frame["ds"]
+    if np.issubdtype(ds.dtype, np.datetime64) and bool((ds == ds.dt.normalize()).all()):
+        return "%Y-%m-%d"
+    return f"%Y-%m-%d{sep}%H:%M:%S"
+
+
 def _json_text(frame: pd.DataFrame) -> str:
     out = frame.copy()
     if np.issubdtype(out["ds"].dtype, np.datetime64):
-        out["ds"] = out["ds"].dt.strftime("%Y-%m-%dT%H:%M:%S")
+        out["ds"] = out["ds"].dt.strftime(_stamp_format(out, sep="T"))
     return out.to_json(orient="records", indent=None) + "\n"

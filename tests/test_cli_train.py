@@ -78,7 +78,7 @@ def test_train_predict_evaluate_end_to_end(runner, data, tmp_path):
     assert list(frame.columns) == ["unique_id", "ds", "forecast"]
     assert frame.groupby("unique_id").size().to_dict() == {"a": 12, "b": 12}
     assert frame["forecast"].notna().all()
-    assert frame["ds"].iloc[0] == "2021-01-01 00:00:00"  # the month after 2020-12
+    assert frame["ds"].iloc[0] == "2021-01-01"  # the month after 2020-12
 
     # predict after the end of a CSV, to parquet
     res = ok(
