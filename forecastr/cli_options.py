@@ -155,7 +155,7 @@ Patch = Annotated[
     int | None,
     typer.Option(
         help="Points fed to the RNN per step (must divide the window). Default: 1 for "
-        "windows up to 96, else enough to keep at most 12 recurrent steps.",
+        "windows up to 48, else enough to keep at most 12 recurrent steps.",
         rich_help_panel=G_MODEL,
     ),
 ]

@@ -179,7 +179,7 @@ class TrainOptions:
     decoder: Decoder = ModelConfig.decoder
     attention: bool = ModelConfig.attention
     ensemble: int = 3  # members trained from consecutive seeds and averaged (steadier)
-    patch: int | None = None  # None: 1 for windows up to 96, else at most 12 recurrent steps
+    patch: int | None = None  # None: 1 for windows up to 48, else at most 12 recurrent steps
     # The user's seasons (the first is the base the network corrects); None: the calendar's
     # seasons the training part shows, or seasons detected from it.
     season_length: int | Sequence[int] | None = None

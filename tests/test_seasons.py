@@ -401,7 +401,10 @@ def test_empty_panel_has_no_season():
 @pytest.mark.parametrize(
     ("window", "season", "patch"),
     [
-        (96, 48, 1),  # short windows are read point by point
+        (48, 24, 1),  # short windows are read point by point
+        (96, 48, 8),  # two days of half-hourly data: 12 steps of 4 hours
+        (72, 12, 6),  # six years of monthly data: 12 steps of 6 months
+        (53, 1, 53),  # a prime window over 48: one step, as over 96
         (336, 48, 48),  # a week of half-hourly data: 7 steps of a day
         (168, 24, 24),  # a week of hourly data: 7 steps of a day
         (104, 52, 13),  # two years of weekly data: 8 steps of a quarter
@@ -410,11 +413,11 @@ def test_empty_panel_has_no_season():
     ],
 )
 def test_default_patch_keeps_few_recurrent_steps(window, season, patch):
-    from forecastr.autoconfig import MAX_STEPS, default_patch
+    from forecastr.autoconfig import MAX_STEPS, POINTWISE, default_patch
 
     got = default_patch(window, season)
     assert got == patch
-    assert window % got == 0 and (window <= 96 or window // got <= MAX_STEPS)
+    assert window % got == 0 and (window <= POINTWISE or window // got <= MAX_STEPS)
 
 
 @pytest.mark.parametrize(
