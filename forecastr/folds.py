@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from forecastr.errors import ForecastrError, InputError, SeriesTooShortError, shown
+from forecastr.ingest.timerange import stamp_text
 from forecastr.panel import Panel
 
 
@@ -118,10 +119,8 @@ def _as_panel_time(value, ds: np.ndarray):
 
 
 def _fmt_time(value) -> str:
-    if isinstance(value, np.datetime64):
-        ts = pd.Timestamp(value)
-        return ts.date().isoformat() if ts == ts.normalize() else ts.isoformat(sep=" ")
-    return str(value)
+    """A fold's time for a message: a stamp as ``stamp_text`` writes it, a position as is."""
+    return stamp_text(value) if isinstance(value, np.datetime64) else str(value)
 
 
 def require_positive(name: str, value) -> None:
