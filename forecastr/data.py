@@ -230,7 +230,7 @@ def describe(panel: Panel) -> dict:
     is_int = panel.freq is None
     first = panel.ds[panel.offsets[:-1]]
     last = panel.ds[panel.offsets[1:] - 1]
-    fmt = (lambda v: int(v)) if is_int else (lambda v: str(pd.Timestamp(v)))
+    fmt = (lambda v: int(v)) if is_int else _stamp_text(panel.ds)
     return {
         "file": panel.source,
         "layout": panel.layout,
@@ -250,6 +250,15 @@ def describe(panel: Panel) -> dict:
         "ids_sample": panel.ids[:10],
         "notes": list(panel.notes),
     }
+
+
+def _stamp_text(ds: np.ndarray):
+    """Text of one stamp of ``ds`` for ``info``: the date alone when every stamp of the file
+    falls at midnight (daily data or coarser, as ``predict`` writes them), else date and
+    time, so the start and the end of a file read alike."""
+    stamps = pd.DatetimeIndex(ds)
+    pattern = "%Y-%m-%d" if bool((stamps == stamps.normalize()).all()) else "%Y-%m-%d %H:%M:%S"
+    return lambda v: pd.Timestamp(v).strftime(pattern)
 
 
 def fill_warning(panel: Panel) -> str | None:

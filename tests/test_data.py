@@ -497,8 +497,13 @@ def test_frame_non_numeric_names_row():
 
 def test_describe_keys():
     d = describe(load_csv(SAMPLE_DATA / "uk_drivers_monthly.csv"))
-    assert d["frequency"] == "MS" and d["start"] == "1969-01-01 00:00:00"
+    assert d["frequency"] == "MS" and (d["start"], d["end"]) == ("1969-01-01", "1984-12-01")
     assert d["length"] == {"min": 192, "median": 192.0, "max": 192}
+
+
+def test_describe_keeps_the_time_of_sub_daily_files():
+    d = describe(load_csv(SAMPLE_DATA / "seattle_temperature_hourly.csv"))
+    assert (d["start"], d["end"]) == ("2010-01-01 00:00:00", "2010-12-31 23:00:00")
 
 
 def test_wide_newest_first_with_ragged_ends(write_csv):
