@@ -50,6 +50,7 @@ bench: $(STAMP)
 	$(PY) bench/shapes.py
 	$(PY) bench/cycles.py
 	$(PY) bench/train_time.py
+	$(PY) bench/hourly_panel.py
 	$(PY) bench/fuzz_csv.py
 	$(PY) bench/fuzz_models.py
 

