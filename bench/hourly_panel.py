@@ -12,6 +12,10 @@ seasonal naive at 24 and at 168. Synthetic: a check of time and behaviour at thi
 an accuracy claim.
 
     .venv/bin/python bench/hourly_panel.py --seeds 0
+    PYTHONPATH=/path/to/tree .venv/bin/python bench/hourly_panel.py --seeds 0 --keep /tmp/keep
+
+The ``forecastr`` processes run in a temporary folder, so ``PYTHONPATH`` picks the tree they
+import (run from the repository, ``python -m`` would import its ``forecastr/`` first).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import argparse
 import json
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -79,12 +84,13 @@ def run(seed: int, work: str, data: pd.DataFrame, extra: list[str]) -> dict:
     subprocess.run(
         [*forecastr, "train", path, "--horizon", str(HORIZON), "--seed", str(seed), "-o", model,
          "--quiet", *extra],
-        env=env, check=True, capture_output=True,
+        env=env, check=True, capture_output=True, cwd=work,
     )  # fmt: skip
     train_s = time.perf_counter() - t0
     subprocess.run(
-        [*forecastr, "predict", model, path, "-o", out], env=env, check=True, capture_output=True
-    )
+        [*forecastr, "predict", model, path, "-o", out],
+        env=env, check=True, capture_output=True, cwd=work,
+    )  # fmt: skip
     fc = pd.read_csv(out)
     with open(os.path.join(model, "config.json")) as fh:
         config = json.load(fh)
@@ -109,6 +115,7 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", default="0", help="comma-separated training seeds")
     ap.add_argument("--extra", default="", help='extra `forecastr train` flags, e.g. "--no-theta"')
+    ap.add_argument("--keep", default=None, help="copy each seed's model and forecast here")
     args = ap.parse_args(argv)
     data = panel()
     print(f"{data['unique_id'].nunique()} series, {len(data)} points, horizon {HORIZON}")
@@ -117,6 +124,8 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory() as work:
         for seed in (int(s) for s in args.seeds.split(",")):
             r = run(seed, work, data, shlex.split(args.extra))
+            if args.keep:
+                shutil.copytree(work, args.keep, dirs_exist_ok=True)
             print(
                 f"| {r['seed']} | {r['train_s']} | {r['window']} / {r['patch']} | "
                 f"{r['forecastr']} | {r['seasonal naive 24']} | {r['weekly naive']} |",
