@@ -81,6 +81,9 @@ def run_series(cat: C.Category, s: C.Series, seed: int, extra: list[str]) -> dic
         row["kind"] = summary.get("kind", "network")  # "theta": too short for a network
         row["window"] = out_json.get("config", {}).get("window")
         row["train_windows"] = summary.get("train_windows")
+        # the holdout run's epochs per member (a refit keeps its holdout's summary): whether
+        # early stopping chose the network's epoch (combine.margin)
+        row["holdout_epochs_run"] = (summary.get("holdout") or summary).get("epochs_run")
         p = subprocess.run(
             [exe, "predict", str(model), "-o", str(out)],
             capture_output=True,

@@ -105,9 +105,15 @@ def choose_mix(
         inside = steps < split.val_end[usable][:, None]
         actual = np.where(inside, panel.y[np.minimum(steps, len(panel.y) - 1)], np.nan)
         scale = mase_scale(unpadded(rows), season)
-        weight, scores = choose(net, th, actual, scale)
+        weight, scores = choose(net, th, actual, scale, early_stopped(holdout))
     holdout.summary["theta"] = {"weight": weight, "validation": scores}
     return ThetaMix(weight, season, context, scores) if weight > 0 else None
+
+
+def early_stopped(run: TrainResult) -> bool:
+    """Whether early stopping chose an epoch in ``run``: some member stopped before the last
+    epoch it was given (``combine.margin``: else its validation score is not optimistic)."""
+    return any(int(e) < run.train_cfg.epochs for e in run.summary.get("epochs_run", [0]))
 
 
 def _predictor(result: TrainResult, panel: Panel, train_end: dict | None) -> TorchPredictor:

@@ -7,6 +7,7 @@ import json
 import shutil
 import warnings
 from pathlib import Path
+from types import SimpleNamespace
 from typing import ClassVar
 
 import numpy as np
@@ -27,8 +28,10 @@ from forecastr.combine import (
     theta_part,
     unpadded,
 )
+from forecastr.config import TrainConfig
 from forecastr.errors import ArtifactError, ForecastrWarning
 from forecastr.export import export_onnx
+from forecastr.holdout import early_stopped
 from forecastr.theta import REVISION
 
 NAN = np.nan
@@ -82,6 +85,34 @@ def test_the_network_alone_must_win_by_more_on_fewer_series(series, ratio, expec
     assert scores["1"] == pytest.approx(2.0 - ratio)  # Theta alone: under 3 times the network's
     assert weight == expected
     assert margin(1) == pytest.approx(0.6) and margin(10**6) == pytest.approx(0.9, abs=1e-3)
+
+
+@pytest.mark.parametrize(("stopped", "expected"), [(True, 0.5), (False, 0.0)])
+def test_a_lead_the_epoch_was_not_chosen_on_is_enough(stopped, expected):
+    """414 series, the network 9.4% below the average on validation (bench/hourly_panel.py):
+    under the flat margin the average is served; when no member stopped early, validation
+    chose nothing for the network and only the noise term stands in its way."""
+    series, ratio = 414, 0.906
+    actual = np.zeros((series, 2))
+    theta_fc = np.full((series, 2), 2.0 - ratio)  # the average errs by 1, the network by ratio
+    weight, _ = choose(np.full((series, 2), ratio), theta_fc, actual, np.ones(series), stopped)
+    assert weight == expected
+    assert margin(series, early_stopped=True) < ratio < margin(series, early_stopped=False)
+    # the noise term stays: a lead of 1% on 414 series is not enough either way
+    weight, _ = choose(np.full((series, 2), 0.99), np.full((series, 2), 1.01), actual,
+                       np.ones(series), False)  # fmt: skip
+    assert weight == 0.5
+
+
+def test_early_stopped_reads_whether_a_member_stopped_before_its_last_epoch():
+    def run(epochs_run, epochs=100):
+        return SimpleNamespace(
+            train_cfg=TrainConfig(epochs=epochs), summary={"epochs_run": epochs_run}
+        )
+
+    assert not early_stopped(run([100, 100, 100]))
+    assert early_stopped(run([100, 64, 100]))
+    assert not early_stopped(run([2, 2], epochs=2))
 
 
 def test_the_network_stays_alone_when_theta_alone_is_far_worse():
@@ -354,3 +385,4 @@ def test_more_series_never_make_the_network_alone_rarer(series, steps, spread, b
     assert few in (0.0, 0.5) and many in (0.0, 0.5)
     assert not (few == 0.0 and many == 0.5)
     assert margin(series) <= margin(9 * series) < NETWORK_MARGIN
+    assert margin(series) < margin(series, early_stopped=False) < 1.0
