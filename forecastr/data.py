@@ -62,6 +62,7 @@ from forecastr.ingest.rows import read_rows
 from forecastr.ingest.sniff import Source, open_source
 from forecastr.ingest.stack import stack_long, stack_wide
 from forecastr.ingest.timeaxis import check_duplicates, place_on_grid
+from forecastr.ingest.timerange import stamp_pattern
 from forecastr.ingest.values import (
     MAX_VALUE,
     MIN_SERIES_SIZE,
@@ -230,7 +231,11 @@ def describe(panel: Panel) -> dict:
     is_int = panel.freq is None
     first = panel.ds[panel.offsets[:-1]]
     last = panel.ds[panel.offsets[1:] - 1]
-    fmt = (lambda v: int(v)) if is_int else _stamp_text(panel.ds)
+    pattern = None if is_int else stamp_pattern(panel.ds)  # one for the file's two ends
+
+    def fmt(v):
+        return int(v) if pattern is None else pd.Timestamp(v).strftime(pattern)
+
     return {
         "file": panel.source,
         "layout": panel.layout,
@@ -250,15 +255,6 @@ def describe(panel: Panel) -> dict:
         "ids_sample": panel.ids[:10],
         "notes": list(panel.notes),
     }
-
-
-def _stamp_text(ds: np.ndarray):
-    """Text of one stamp of ``ds`` for ``info``: the date alone when every stamp of the file
-    falls at midnight (daily data or coarser, as ``predict`` writes them), else date and
-    time, so the start and the end of a file read alike."""
-    stamps = pd.DatetimeIndex(ds)
-    pattern = "%Y-%m-%d" if bool((stamps == stamps.normalize()).all()) else "%Y-%m-%d %H:%M:%S"
-    return lambda v: pd.Timestamp(v).strftime(pattern)
 
 
 def fill_warning(panel: Panel) -> str | None:

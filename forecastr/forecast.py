@@ -17,6 +17,7 @@ from forecastr.atomic import atomic_path
 from forecastr.config import FORMATS
 from forecastr.errors import ForecastrError, InputError, MissingDependencyError, shown
 from forecastr.frequency import same_freq
+from forecastr.ingest.timerange import stamp_pattern
 from forecastr.intervals import output_columns, tau_index
 from forecastr.outputs import check_file, write_error
 from forecastr.panel import Panel, future_timestamps
@@ -336,13 +337,9 @@ def write_frame(frame: pd.DataFrame, path: str | None, fmt: str) -> str | None:
 
 
 def _stamp_format(frame: pd.DataFrame, sep: str = " ") -> str:
-    """How text output writes the time stamps: the date alone when every stamp falls at
-    midnight (daily data or coarser, written as such files are read: ``1985-01-01``), else
-    the date and the time."""
+    """How text output writes the time stamps (``stamp_pattern``; integer steps ignore it)."""
     ds = frame["ds"]
-    if np.issubdtype(ds.dtype, np.datetime64) and bool((ds == ds.dt.normalize()).all()):
-        return "%Y-%m-%d"
-    return f"%Y-%m-%d{sep}%H:%M:%S"
+    return stamp_pattern(ds, sep) if np.issubdtype(ds.dtype, np.datetime64) else "%Y-%m-%d"
 
 
 def _json_text(frame: pd.DataFrame) -> str:

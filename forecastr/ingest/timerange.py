@@ -134,6 +134,14 @@ def _refuse_step(
     )
 
 
+def stamp_pattern(stamps: Any, sep: str = " ") -> str:
+    """The ``strftime`` pattern a column of ``stamps`` is written with: the date alone when
+    every stamp falls at midnight (daily data or coarser, written as such files are read:
+    ``1985-01-01``), else the date and the time, joined by ``sep``."""
+    t = pd.DatetimeIndex(stamps)
+    return "%Y-%m-%d" if bool((t == t.normalize()).all()) else f"%Y-%m-%d{sep}%H:%M:%S"
+
+
 def stamp_text(value: Any) -> str:
     """A timestamp for a message: the date alone at midnight."""
     t = pd.Timestamp(value)
