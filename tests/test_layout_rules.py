@@ -62,6 +62,29 @@ def test_time_column_is_the_time_like_name_else_the_first_other_column():
     assert time_column(["when", "y"], None) == "when"
 
 
+def test_with_no_time_like_name_the_first_column_of_dates_is_the_time(write_csv):
+    """A parking file: id, two counts, then its stamps under a name no list holds."""
+    text = (
+        "SystemCodeNumber,Capacity,Occupancy,LastUpdated\n"
+        "BHM01,577,61,2016-10-04 07:59:42\n"
+        "BHM01,577,64,2016-10-04 08:25:42\n"
+        "BHM02,220,30,2016-10-04 07:59:42\n"
+    )
+    src = open_source(str(write_csv(text)))
+    assert time_column(src.header, None, src.sample) == "LastUpdated"
+    roles = detect_layout(src, IngestOptions(target="Occupancy"))
+    assert (roles.id_col, roles.time_col) == ("SystemCodeNumber", "LastUpdated")
+    assert roles.layout == "long"
+    with pytest.raises(InputError, match=r"pass --target \(columns: Capacity, Occupancy\)"):
+        detect_layout(src, IngestOptions())
+    # Numbers are not sniffed as dates (an integer index stays the first column), nor is
+    # text that does not parse; the first column is kept, as before.
+    numbers = open_source(str(write_csv("k,a,b\n1,2,3\n2,4,5\n")))
+    assert time_column(numbers.header, None, numbers.sample) == "k"
+    plain = open_source(str(write_csv("k,a,when\n1,x,soon\n2,y,later\n")))
+    assert time_column(plain.header, None, plain.sample) == "k"
+
+
 def test_one_column_cannot_be_both_time_and_id():
     refuse_time_as_id("ds", "id", "f.csv")
     refuse_time_as_id("ds", None, "f.csv")

@@ -20,6 +20,7 @@ from forecastr.errors import InputError, shown
 from forecastr.ingest.cells import NULL_VALUES
 from forecastr.ingest.options import IngestOptions
 from forecastr.ingest.sniff import Source
+from forecastr.ingest.timeparse import reads_as_dates
 
 ID_NAMES = ("unique_id", "id", "series", "series_id", "item_id", "item", "key")
 TIME_NAMES = (
@@ -81,7 +82,7 @@ def detect_layout(src: Source, options: IngestOptions) -> ColumnRoles:
     if id_col is None and may_have_id:
         id_col = named_id_column(header, time_col, target)
     if time_col is None:
-        time_col = time_column(header, id_col)
+        time_col = time_column(header, id_col, src.sample)
     refuse_time_as_id(time_col, id_col, path)
     if id_col is None and may_have_id:
         id_col = text_id_column(src, time_col, target, layout)
@@ -127,10 +128,19 @@ def named_id_column(header: list[str], time_col: str | None, target: str | None)
     return _find([h for h in header if h not in (time_col, target)], ID_NAMES)
 
 
-def time_column(header: list[str], id_col: str | None) -> str:
-    """The column named like a time (``ds``, ``date``, ``time`` ...), else the first one."""
+DATE_SCAN = 20  # columns searched for dates when none is named like a time
+
+
+def time_column(header: list[str], id_col: str | None, sample: pd.DataFrame | None = None) -> str:
+    """The column named like a time (``ds``, ``date``, ``time`` ...), else the first of the
+    first :data:`DATE_SCAN` columns whose ``sample`` cells all read as dates (a parking file's
+    ``LastUpdated`` after its id and two counts), else the first one."""
     rest = [h for h in header if h != id_col]
-    return _find(rest, TIME_NAMES) or rest[0]
+    named = _find(rest, TIME_NAMES)
+    if named is not None or sample is None:
+        return named or rest[0]
+    dated = (h for h in rest[:DATE_SCAN] if h in sample and reads_as_dates(sample[h]))
+    return next(dated, rest[0])
 
 
 def refuse_time_as_id(time_col: str, id_col: str | None, path: str) -> None:

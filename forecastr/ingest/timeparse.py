@@ -116,6 +116,16 @@ _SLASH = re.compile(r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{2}|\d{4})(?:[ T].*)?$")
 _QUARTER = re.compile(r"(\d{4})[- ]?Q([1-4])", re.IGNORECASE)
 
 
+def reads_as_dates(cells: pd.Series) -> bool:
+    """Whether text cells (a column's first rows) are dates: some are filled, not all of those
+    are plain numbers (an integer index is not sniffed as dates), and every one parses."""
+    text = cells.astype(str).str.strip()
+    text = text[text != ""]
+    if text.empty or pd.to_numeric(text, errors="coerce").notna().all():
+        return False
+    return bool(_parse_date_text(text)[0].notna().all())
+
+
 def _parse_date_text(text: pd.Series) -> tuple[pd.Series, str | None]:
     """Parse distinct date strings. Returns (datetimes with NaT where unreadable, note)."""
     with warnings.catch_warnings():
