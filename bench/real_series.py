@@ -85,7 +85,7 @@ FILES = {
                  _keep("ts", "y"), "daily bitcoin transactions, 2009-21"),
         RealFile("temperature-australia", "daily/daily_temperature_australia.csv", 14, "D",
                  (7, 365), _keep("Date", "Min_Temp", "Max_Temp"),
-                 "daily min and max, Melbourne 1981-90 (wide)"),
+                 "daily minimum and maximum temperatures in Australia, 1981-90 (wide)"),
         RealFile("electricity", "hourly/hourly_electricity.csv", 24, "h", (24, 168),
                  _keep("ts", "y"), "hourly electricity load, 2012-14"),
         RealFile("sf-traffic", "hourly/hourly_sf_traffic.csv", 24, "h", (24, 168),
