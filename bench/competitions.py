@@ -299,33 +299,44 @@ def forecastr_exe() -> Path:
     return exe
 
 
-def train_and_predict(train: pd.DataFrame, name: str, horizon: int, seed: int, extra: list[str]):
+def train_and_predict(
+    train: pd.DataFrame,
+    name: str,
+    horizon: int,
+    seed: int,
+    extra: list[str],
+    work: Path | None = None,
+):
     """``forecastr train`` (``--horizon``, ``--seed``, ``extra``) then ``forecastr predict`` on
-    ``train`` written as ``name``, whole processes in a temporary folder (so ``PYTHONPATH``
-    picks the tree they import). Returns (row, JSON report, forecast frame): the row holds
+    ``train`` written as ``name``, whole processes run in ``work`` (default: a temporary folder,
+    removed after; given, it keeps the CSV, ``model/`` and ``fc.csv``), so ``PYTHONPATH`` picks
+    the tree they import. Returns (row, JSON report, forecast frame): the row holds
     ``train_s`` and, on a failure, ``status`` and ``error``, with None for what is missing."""
+    if work is None:
+        with tempfile.TemporaryDirectory() as tmp:
+            return train_and_predict(train, name, horizon, seed, extra, Path(tmp))
     exe = forecastr_exe()
     row: dict = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        csv, model, out = Path(tmp) / name, Path(tmp) / "model", Path(tmp) / "fc.csv"
-        train.to_csv(csv, index=False)
-        cmd = [str(exe), "train", str(csv), "--horizon", str(horizon), "--seed", str(seed)]
-        t0 = time.perf_counter()
-        p = subprocess.run(
-            [*cmd, "-o", str(model), "--quiet", "--json", *extra],
-            capture_output=True, text=True, env=child_env(), cwd=tmp,
-        )  # fmt: skip
-        row["train_s"] = time.perf_counter() - t0
-        if p.returncode != 0:
-            return {**row, "status": "train-failed", "error": error_line(p.stderr)}, None, None
-        report = json.loads(p.stdout)
-        p = subprocess.run(
-            [str(exe), "predict", str(model), "-o", str(out)],
-            capture_output=True, text=True, env=child_env(), cwd=tmp,
-        )  # fmt: skip
-        if p.returncode != 0:
-            return {**row, "status": "predict-failed", "error": error_line(p.stderr)}, report, None
-        return row, report, pd.read_csv(out)
+    work.mkdir(parents=True, exist_ok=True)
+    csv, model, out = work / name, work / "model", work / "fc.csv"
+    train.to_csv(csv, index=False)
+    cmd = [str(exe), "train", str(csv), "--horizon", str(horizon), "--seed", str(seed)]
+    t0 = time.perf_counter()
+    p = subprocess.run(
+        [*cmd, "-o", str(model), "--quiet", "--json", *extra],
+        capture_output=True, text=True, env=child_env(), cwd=work,
+    )  # fmt: skip
+    row["train_s"] = time.perf_counter() - t0
+    if p.returncode != 0:
+        return {**row, "status": "train-failed", "error": error_line(p.stderr)}, None, None
+    report = json.loads(p.stdout)
+    p = subprocess.run(
+        [str(exe), "predict", str(model), "-o", str(out)],
+        capture_output=True, text=True, env=child_env(), cwd=work,
+    )  # fmt: skip
+    if p.returncode != 0:
+        return {**row, "status": "predict-failed", "error": error_line(p.stderr)}, report, None
+    return row, report, pd.read_csv(out)
 
 
 def model_fields(report: dict) -> dict:

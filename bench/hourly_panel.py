@@ -14,24 +14,26 @@ an accuracy claim.
     .venv/bin/python bench/hourly_panel.py --seeds 0
     PYTHONPATH=/path/to/tree .venv/bin/python bench/hourly_panel.py --seeds 0 --keep /tmp/keep
 
-The ``forecastr`` processes run in a temporary folder, so ``PYTHONPATH`` picks the tree they
-import (run from the repository, ``python -m`` would import its ``forecastr/`` first).
+The ``forecastr`` processes run in a temporary folder (``competitions.train_and_predict``),
+so ``PYTHONPATH`` picks the tree they import; ``--keep`` copies each seed's folder (the CSV,
+``model/``, ``fc.csv``).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import shlex
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import competitions as C
 
 from forecastr.baselines import seasonal_naive
 from forecastr.metrics import mase, mase_scale
@@ -70,30 +72,15 @@ def score(history: np.ndarray, actual: np.ndarray, forecast: np.ndarray) -> floa
     return float(mase(actual[None, :], forecast[None, :], mase_scale(row, 24))[0])
 
 
-def run(seed: int, work: str, data: pd.DataFrame, extra: list[str]) -> dict:
+def run(seed: int, work: Path, data: pd.DataFrame, extra: list[str]) -> dict:
     lengths = data.groupby("unique_id", sort=False).size()
     ends = lengths - HORIZON
     position = data.groupby("unique_id", sort=False).cumcount()
     train = data[position < data["unique_id"].map(ends)]
-    path = os.path.join(work, "hourly.csv")
-    train.to_csv(path, index=False)
-    model, out = os.path.join(work, f"model-{seed}"), os.path.join(work, f"fc-{seed}.csv")
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    forecastr = [sys.executable, "-m", "forecastr"]
-    t0 = time.perf_counter()
-    subprocess.run(
-        [*forecastr, "train", path, "--horizon", str(HORIZON), "--seed", str(seed), "-o", model,
-         "--quiet", *extra],
-        env=env, check=True, capture_output=True, cwd=work,
-    )  # fmt: skip
-    train_s = time.perf_counter() - t0
-    subprocess.run(
-        [*forecastr, "predict", model, path, "-o", out],
-        env=env, check=True, capture_output=True, cwd=work,
-    )  # fmt: skip
-    fc = pd.read_csv(out)
-    with open(os.path.join(model, "config.json")) as fh:
-        config = json.load(fh)
+    row, report, fc = C.train_and_predict(train, "hourly.csv", HORIZON, seed, extra, work)
+    if fc is None:
+        raise SystemExit(f"seed {seed}: {row['status']}: {row['error']}")
+    config = C.model_fields(report)["model"]
     rows: dict[str, list[float]] = {"forecastr": [], "seasonal naive 24": [], "weekly naive": []}
     for sid, g in data.groupby("unique_id", sort=False):
         y = g["y"].to_numpy()
@@ -105,9 +92,9 @@ def run(seed: int, work: str, data: pd.DataFrame, extra: list[str]) -> dict:
             rows[name].append(score(history, actual, naive_m))
     return {
         "seed": seed,
-        "train_s": round(train_s, 1),
-        "window": config["model"]["window"],
-        "patch": config["model"]["patch"],
+        "train_s": round(row["train_s"], 1),
+        "window": config["window"],
+        "patch": config["patch"],
         **{k: round(float(np.mean(v)), 3) for k, v in rows.items()},
     }
 
@@ -122,11 +109,12 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{data['unique_id'].nunique()} series, {len(data)} points, horizon {HORIZON}")
     print("| seed | train s | window / patch | forecastr MASE | seasonal naive 24 | weekly naive |")
     print("| ---: | ---: | ---: | ---: | ---: | ---: |")
-    with tempfile.TemporaryDirectory() as work:
+    with tempfile.TemporaryDirectory() as tmp:
         for seed in (int(s) for s in args.seeds.split(",")):
+            work = Path(tmp) / f"seed-{seed}"
             r = run(seed, work, data, shlex.split(args.extra))
             if args.keep:
-                shutil.copytree(work, args.keep, dirs_exist_ok=True)
+                shutil.copytree(work, Path(args.keep) / work.name, dirs_exist_ok=True)
             print(
                 f"| {r['seed']} | {r['train_s']} | {r['window']} / {r['patch']} | "
                 f"{r['forecastr']} | {r['seasonal naive 24']} | {r['weekly naive']} |",

@@ -41,10 +41,9 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import competitions as C
-from shapes import spread
+from shapes import scores, spread
 
 from forecastr.baselines import drift, naive, seasonal_naive, theta
-from forecastr.metrics import mase, mase_scale, smape
 
 DEFAULT_RESULTS = C.ROOT / "bench" / "results" / "real_series.jsonl"
 ORIGINS = 6  # forecast origins per file, spread over its last year (or its last half)
@@ -145,12 +144,6 @@ def references(history: np.ndarray, f: RealFile) -> tuple[dict[str, np.ndarray],
         out[name] = np.asarray(make().forecast(y=y, h=h)["mean"], dtype=float)
         seconds[name] = round(time.perf_counter() - t0, 2)
     return out, seconds
-
-
-def scores(history: np.ndarray, actual: np.ndarray, forecast: np.ndarray, m: int) -> dict:
-    a, fc = actual[None, :], forecast[None, :]
-    scale = mase_scale(history[None, :], m)
-    return {"smape": float(smape(a, fc)[0]), "mase": float(mase(a, fc, scale)[0])}
 
 
 def origins(f: RealFile, n: int) -> list[int]:
@@ -275,7 +268,8 @@ def main(argv: list[str] | None = None) -> None:
     )
     C.add_record_options(ap, DEFAULT_RESULTS)
     args = ap.parse_args(argv)
-    tag = REFS_TAG if args.refs_only else args.tag or args.extra
+    shown = args.tag or args.extra  # the rows the report shows (beside the refs rows)
+    tag = REFS_TAG if args.refs_only else shown
     seeds = [-1] if args.refs_only else [int(v) for v in args.seeds.split(",")]
     rows = C.load_results(args.results)
     done = {key(r) for r in rows}
@@ -293,7 +287,7 @@ def main(argv: list[str] | None = None) -> None:
                 C.append(args.results, row)
                 rows.append(row)
                 print(f"{name} origin -{origin} seed {seed}: {row['status']}", flush=True)
-    report(rows, args.tag or args.extra if args.refs_only else tag)
+    report(rows, shown)
 
 
 if __name__ == "__main__":
