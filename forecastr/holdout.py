@@ -20,7 +20,15 @@ import pandas as pd
 from forecastr import forecast, train
 from forecastr.autoconfig import main_season
 from forecastr.calibration import transfer
-from forecastr.combine import ThetaMix, choose, combined, context_length, theta_part, unpadded
+from forecastr.combine import (
+    ThetaMix,
+    choice_horizons,
+    choose,
+    combined,
+    context_length,
+    theta_part,
+    unpadded,
+)
 from forecastr.config import ModelConfig, TrainConfig
 from forecastr.errors import TrainingError
 from forecastr.evaluate import backtest
@@ -30,7 +38,7 @@ from forecastr.panel import Panel
 from forecastr.report import EvalReport
 from forecastr.torch_predictor import TorchPredictor
 from forecastr.train import TrainResult
-from forecastr.windows import right_aligned_padded
+from forecastr.windows import Split, right_aligned_padded
 
 
 @dataclass
@@ -56,12 +64,14 @@ def holdout_then_refit(
 ) -> Runs:
     """Train and score the holdout run, then (with ``refit``) retrain on every point. With
     ``theta``, the network is averaged with the Theta method where validation prefers it."""
-    holdout = train.fit(panel, mcfg, tcfg, progress)
+    k = choice_horizons(panel.lengths, mcfg.window, mcfg.horizon, tcfg.val_size) if theta else 1
+    holdout = train.fit(panel, mcfg, tcfg, progress, unseen=(k - 1) * mcfg.horizon)
     mcfg = holdout.model_cfg  # with the cell chosen on validation (--model auto)
     train_end = _holdout_end(panel, holdout)
     fc = _predictor(holdout, panel, train_end)
     _refuse_diverged(fc, panel, tcfg, "the holdout run")
-    mix = choose_mix(panel, holdout, fc, main_season(seasons, panel.freq)) if theta else None
+    season = main_season(seasons, panel.freq)
+    mix = choose_mix(panel, holdout, fc, season, k) if theta else None
     model = combined(fc, mix)
     report = _holdout_report(panel, model, mcfg, seasons)
     if not refit:
@@ -85,29 +95,62 @@ def holdout_then_refit(
 
 
 def choose_mix(
-    panel: Panel, holdout: TrainResult, fc: TorchPredictor, season: int
+    panel: Panel, holdout: TrainResult, fc: TorchPredictor, season: int, horizons: int = 1
 ) -> ThetaMix | None:
     """The Theta combination (``combine.py``) chosen on each series' last validation window,
-    forecast by the holdout run's network and by the Theta method from the same origin (the
-    end of the training part); None when the network alone scores best. Recorded in the
-    holdout run's summary either way."""
+    forecast by the holdout run's network and by the Theta method from the same origin; None
+    when the network alone scores best. Recorded in the holdout run's summary either way.
+
+    With ``horizons`` > 1 (``combine.choice_horizons``: a file of few long series) the choice
+    is also scored on the windows of the ``horizons - 1`` horizons before it, which the
+    holdout run never trained on, and the network is kept alone when either choice keeps it:
+    a clear lead on the last window before the test part is evidence the week does not
+    always show, and a lead over the week is evidence one window cannot give."""
     split, cfg = holdout.split, holdout.model_cfg
     context = context_length(cfg.window, int(panel.lengths.max()), panel.n_series)
+    h = cfg.horizon
     usable = (split.train_end - split.start >= 3) & (split.val_end > split.train_end)
-    weight, scores = 0.0, {"series": 0}
+    weight = 0.0
+    scores: dict[str, Any] = {"series": 0}
     if usable.any():
-        starts, origins = split.start[usable], split.train_end[usable]
-        rows = right_aligned_padded(panel.y, starts, origins, context)  # (S', context)
-        ids = [s for s, ok in zip(panel.ids, usable, strict=True) if ok]
-        net = fc.forecast(rows[:, -cfg.window :], ids)
-        th = theta_part(rows, cfg.horizon, season)
-        steps = origins[:, None] + np.arange(cfg.horizon)  # (S', H)
-        inside = steps < split.val_end[usable][:, None]
-        actual = np.where(inside, panel.y[np.minimum(steps, len(panel.y) - 1)], np.nan)
-        scale = mase_scale(unpadded(rows), season)
-        weight, scores = choose(net, th, actual, scale, early_stopped(holdout))
+        parts = [
+            _scored(panel, fc, cfg, split, usable, split.train_end - j * h, context, season)
+            for j in range(horizons)
+        ]
+        net, th, actual, scale = parts[0]
+        weight, scores = choose(net, th, actual, scale, early_stopped(holdout))  # validation
+        if horizons > 1:  # the network alone where either choice keeps it
+            last, last_scores = weight, scores
+            net, th, actual, scale = (np.concatenate(p) for p in zip(*parts, strict=True))
+            weight, scores = choose(net, th, actual, scale, early_stopped(holdout))
+            weight = min(weight, last)
+            scores = {**scores, "origins": horizons, "last_window": last_scores}
     holdout.summary["theta"] = {"weight": weight, "validation": scores}
     return ThetaMix(weight, season, context, scores) if weight > 0 else None
+
+
+def _scored(
+    panel: Panel,
+    fc: TorchPredictor,
+    cfg: ModelConfig,
+    split: Split,
+    usable: np.ndarray,
+    origins: np.ndarray,
+    context: int,
+    season: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The network's and the Theta method's (S', H) forecasts from ``origins`` (one per
+    usable series), the actual values (NaN from the validation part's end on) and each row's
+    MASE scale."""
+    starts, origins = split.start[usable], origins[usable]
+    rows = right_aligned_padded(panel.y, starts, origins, context)  # (S', context)
+    ids = [s for s, ok in zip(panel.ids, usable, strict=True) if ok]
+    net = fc.forecast(rows[:, -cfg.window :], ids)
+    th = theta_part(rows, cfg.horizon, season)
+    steps = origins[:, None] + np.arange(cfg.horizon)  # (S', H)
+    inside = steps < split.val_end[usable][:, None]
+    actual = np.where(inside, panel.y[np.minimum(steps, len(panel.y) - 1)], np.nan)
+    return net, th, actual, mase_scale(unpadded(rows), season)
 
 
 def early_stopped(run: TrainResult) -> bool:

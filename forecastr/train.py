@@ -24,14 +24,7 @@ from forecastr.config import DEVICES, LOSS_SCALES, LOSSES, SCALERS, TrainConfig,
 from forecastr.errors import InputError, TrainingError
 from forecastr.intervals import Calibration
 from forecastr.losses import Pinball, series_weights
-from forecastr.models import (
-    INFERENCE_CHUNK,
-    ModelConfig,
-    Scaled,
-    build,
-    head_taus,
-    validate_config,
-)
+from forecastr.models import INFERENCE_CHUNK, ModelConfig, Scaled, build, head_taus, validate_config
 from forecastr.panel import Panel
 from forecastr.scaling import ScalerParams, fit_scaler
 from forecastr.windows import (
@@ -109,6 +102,7 @@ def fit(
     progress: Progress | None = None,
     *,
     epochs: list[int] | None = None,
+    unseen: int = 0,
 ) -> TrainResult:
     """Train ``model_cfg`` on every series of ``panel`` (a global model) and return the result.
 
@@ -121,6 +115,8 @@ def fit(
         epochs: the refit mode: train member ``k`` for exactly ``epochs[k]`` epochs on every
             point of every series (no validation, no test part, no early stopping), with the
             same one-cycle schedule as the run whose early stopping chose those epochs.
+        unseen: points before each validation part that training, scaler and early stopping
+            never see (the Theta choice is scored there: ``combine.choice_horizons``).
     """
     try:
         validate_config(model_cfg)
@@ -129,16 +125,8 @@ def fit(
     validate_train_config(train_cfg)
     asked = train_cfg  # stored with the result: what a refit per fold must retrain
     if epochs is not None:
-        train_cfg = replace(train_cfg, val_size=0, test_size=0)
-    split = split_panel(
-        panel,
-        model_cfg.window,
-        model_cfg.horizon,
-        train_cfg.val_size,
-        train_cfg.test_size,
-        pad=True,
-    )
-    check_some_series_fills_the_window(split)
+        train_cfg, unseen = replace(train_cfg, val_size=0, test_size=0), 0
+    split, val_size = _cut(panel, model_cfg, train_cfg, unseen)
     # A series with no training point is scaled by its first point (never a test point).
     scaler = fit_scaler(
         train_cfg.scaler, panel.y, split.start, np.maximum(split.train_end, split.start + 1)
@@ -149,6 +137,9 @@ def fit(
     train_np, val_np = _window_starts(split, refit=epochs is not None)
     weights = series_weights(panel.y, split, scaler) if train_cfg.loss_scale == "mase" else None
     train_w = DeviceWindows.of(split, train_np, split.train_end, device, weights)
+    if unseen:  # training stopped before them; validation starts after them
+        split = replace(split, train_end=np.maximum(split.val_end - val_size, split.train_end))
+        val_np = _window_starts(split, refit=False)[1]
     val_w = DeviceWindows.of(split, val_np, split.val_end, device, weights)
 
     t0 = time.perf_counter()
@@ -182,6 +173,15 @@ def fit(
         summary["cell_choice"] = choice
     summary["short_series"] = int(split.short.sum())
     return TrainResult(scaled, model_cfg, asked, scaler, split, history, summary, calibration)
+
+
+def _cut(panel: Panel, cfg: ModelConfig, tcfg: TrainConfig, unseen: int) -> tuple[Split, int]:
+    """The split whose training part ends ``unseen`` points before the validation part, and
+    the validation part's size."""
+    val_size = cfg.horizon if tcfg.val_size is None else tcfg.val_size
+    split = split_panel(panel, cfg.window, cfg.horizon, val_size + unseen, tcfg.test_size, pad=True)
+    check_some_series_fills_the_window(split)
+    return split, val_size
 
 
 def _calibrate(
