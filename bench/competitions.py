@@ -339,6 +339,21 @@ def train_and_predict(
     return row, report, pd.read_csv(out)
 
 
+def network_parts(model: Path) -> dict[str, np.ndarray] | None:
+    """Each series' (h,) forecast by the saved model's network alone, from its stored
+    context (None for a model without a network), so the choice between the network and its
+    average with the Theta method can be scored on the held-out points."""
+    from forecastr import api
+    from forecastr.combine import Combined
+
+    fc, _, (values, _) = api.load_predictor(str(model))
+    if not hasattr(fc, "window"):
+        return None
+    net = fc.inner if isinstance(fc, Combined) else fc
+    out = np.asarray(net.forecast(values[:, -net.window :], net.ids), dtype=np.float64)
+    return {str(s): out[i] for i, s in enumerate(net.ids)}
+
+
 def model_fields(report: dict) -> dict:
     """What a row keeps of ``train --json``'s report: the network's shape and the seasons."""
     config = report["config"]

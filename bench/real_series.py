@@ -167,7 +167,7 @@ def run_one(f: RealFile, df: pd.DataFrame, back: int, seed: int, args) -> dict:
         row, report, fc = C.train_and_predict(
             train, f"{f.name}.csv", f.horizon, seed, args.extra.split(), Path(tmp)
         )
-        parts = network_parts(Path(tmp) / "model") if args.parts and fc is not None else None
+        parts = C.network_parts(Path(tmp) / "model") if args.parts and fc is not None else None
     row = {"points": len(train), **row, "train_s": round(row["train_s"], 1)}
     if report is not None:
         row |= C.model_fields(report)
@@ -176,21 +176,6 @@ def run_one(f: RealFile, df: pd.DataFrame, back: int, seed: int, args) -> dict:
     if fc is None:
         return row
     return {**row, **score(f, df, train, test, fc, refs=not args.no_refs, parts=parts)}
-
-
-def network_parts(model: Path) -> dict[str, np.ndarray] | None:
-    """Each series' (h,) forecast by the saved model's network alone, from its stored
-    context (None for a model without a network), so the choice between the network and its
-    average with the Theta method can be scored on the held-out points."""
-    from forecastr import api
-    from forecastr.combine import Combined
-
-    fc, _, (values, _) = api.load_predictor(str(model))
-    if not hasattr(fc, "window"):
-        return None
-    net = fc.inner if isinstance(fc, Combined) else fc
-    out = np.asarray(net.forecast(values[:, -net.window :], net.ids), dtype=np.float64)
-    return {str(s): out[i] for i, s in enumerate(net.ids)}
 
 
 def cut(df: pd.DataFrame, back: int, h: int) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -203,7 +188,7 @@ def score(
     f: RealFile, df, train, test, fc: pd.DataFrame | None, refs: bool, parts: dict | None = None
 ) -> dict:
     """Each series' scores: forecastr's (``fc``, when given), the baselines', with ``refs``
-    statsforecast's, and with ``parts`` (:func:`network_parts`) the network alone and its
+    statsforecast's, and with ``parts`` (``competitions.network_parts``) the network alone and its
     equal average with the Theta baseline ("network", "average")."""
     out: dict = {"scores": {}, "status": "ok"}
     for col in df.columns[1:]:

@@ -50,16 +50,6 @@ DEFAULT_RESULTS = C.ROOT / "bench" / "results" / "single_series.jsonl"
 VARIANTS = ("served", "network", "average", "Theta")
 
 
-def network_part(model: Path) -> np.ndarray:
-    """(h,) the saved model's network alone, forecasting from its stored context."""
-    from forecastr import api
-    from forecastr.combine import Combined
-
-    fc, _, (values, _) = api.load_predictor(str(model))
-    net = fc.inner if isinstance(fc, Combined) else fc
-    return np.asarray(net.forecast(values[:, -net.window :], net.ids), dtype=np.float64)[0]
-
-
 def run_series(cat: C.Category, s: C.Series, seed: int, extra: list[str]) -> dict:
     """Train and predict one series through the CLI; the row of what happened."""
     exe = str(C.forecastr_exe())
@@ -93,7 +83,8 @@ def run_series(cat: C.Category, s: C.Series, seed: int, extra: list[str]) -> dic
         if p.returncode != 0:
             return {**row, "status": "predict-failed", "error": C.error_line(p.stderr)}
         served = C.read_forecasts(out, one)[s.sn]
-        network = None if row["kind"] == "theta" else network_part(model)
+        parts = None if row["kind"] == "theta" else C.network_parts(model)
+        network = None if parts is None else next(iter(parts.values()))  # its one series
     th = theta(s.x[None, :], cat.h, season_length=cat.period)[0]
     forecasts = {"served": served, "Theta": th}
     if network is not None:

@@ -117,12 +117,13 @@ def choose_mix(
             _scored(panel, fc, cfg, split, usable, split.train_end - j * h, context, season)
             for j in range(horizons)
         ]
+        stopped = early_stopped(holdout)
         net, th, actual, scale = parts[0]
-        weight, scores = choose(net, th, actual, scale, early_stopped(holdout))  # validation
+        weight, scores = choose(net, th, actual, scale, stopped)  # the validation window
         if horizons > 1:  # the network alone where either choice keeps it
             last, last_scores = weight, scores
             net, th, actual, scale = (np.concatenate(p) for p in zip(*parts, strict=True))
-            weight, scores = choose(net, th, actual, scale, early_stopped(holdout))
+            weight, scores = choose(net, th, actual, scale, stopped)
             weight = min(weight, last)
             scores = {**scores, "origins": horizons, "last_window": last_scores}
     holdout.summary["theta"] = {"weight": weight, "validation": scores}
