@@ -23,7 +23,9 @@ Shapes (``--shapes``):
   2 years; horizon 14; period 7.
 
 MASE is scaled by the in-sample MAE of seasonal naive at the shape's period (M4), sMAPE as in
-M4 (a step with actual and forecast both 0 scores 0). Rows go to ``--results`` (JSON lines,
+M4 (a step with actual and forecast both 0 scores 0). ``--parts`` also scores the saved
+model's network alone and its equal average with the Theta method, so that other choices
+between the two can be scored offline on the same trained models. Rows go to ``--results`` (JSON lines,
 default ``bench/results/shapes.jsonl``), keyed by (shape, series, origin, seed, tag); keys
 already there are skipped unless ``--force``. Runs in the project venv::
 
@@ -35,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -144,22 +147,42 @@ def baselines(history: np.ndarray, shape: Shape) -> dict[str, np.ndarray]:
     return out
 
 
-def run_one(shape: Shape, df: pd.DataFrame, end: int, seed: int, extra: list[str]) -> dict:
-    """Train on ``df[:end - h]`` through the CLI, forecast ``df[end - h:end]``; the row."""
+def run_one(
+    shape: Shape, df: pd.DataFrame, end: int, seed: int, extra: list[str], parts: bool = False
+) -> dict:
+    """Train on ``df[:end - h]`` through the CLI, forecast ``df[end - h:end]``; the row. With
+    ``parts``, also the saved model's network alone and its equal average with the Theta
+    method ("network", "average"), so other choices between them can be scored offline."""
     h, m = shape.horizon, shape.period
     train, test = df.iloc[: end - h], df.iloc[end - h : end]
     history, actual = train["y"].to_numpy(float), test["y"].to_numpy(float)
-    row, report, fc = C.train_and_predict(train, "one.csv", h, seed, extra)
+    with tempfile.TemporaryDirectory() as tmp:
+        row, report, fc = C.train_and_predict(train, "one.csv", h, seed, extra, Path(tmp))
+        net = C.network_parts(Path(tmp) / "model") if parts and fc is not None else None
     row = {"points": len(train), **row}
     if report is not None:
         row |= C.model_fields(report)
         row["theta_weight"] = (report["summary"].get("theta") or {}).get("weight")
+        row["theta"] = report["summary"].get("theta")  # the validation scores it chose by
     if fc is None:
         return row
     forecast = fc["forecast"].to_numpy(float)
     forecasts = {"forecastr": forecast, **baselines(history, shape)}
+    if net is not None:
+        forecasts |= average_parts(next(iter(net.values())), forecast, history, row)
     row["scores"] = {k: scores(history, actual, f, m) for k, f in forecasts.items()}
     return {**row, "status": "ok"}
+
+
+def average_parts(net: np.ndarray, served: np.ndarray, history: np.ndarray, row: dict) -> dict:
+    """The network alone and its equal average with the Theta method: the served forecast
+    where the model is that average, else the network with the Theta method at the model's
+    season (what the model would have served, up to the padding of its stored context)."""
+    if row["theta_weight"]:
+        return {"network": net, "average": served}
+    season = int(row["model"]["season_length"] or 1)
+    alone = theta(history[None], len(net), season_length=season)[0]
+    return {"network": net, "average": (net + alone) / 2}
 
 
 def key(r: dict) -> tuple:
@@ -211,6 +234,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--shapes", default=",".join(SHAPES), help="comma-separated")
     ap.add_argument("--per", type=int, default=6, help="series per shape")
     ap.add_argument("--seeds", default="0", help="comma-separated training seeds")
+    ap.add_argument(
+        "--parts", action="store_true", help="also score the network alone and the average"
+    )
     C.add_record_options(ap, DEFAULT_RESULTS)
     args = ap.parse_args(argv)
     tag = args.tag or args.extra
@@ -227,7 +253,7 @@ def main(argv: list[str] | None = None) -> None:
                         continue
                     end = len(df) - origin * shape.horizon
                     row = {"shape": name, "series": i, "origin": origin, "seed": seed, "tag": tag}
-                    row |= run_one(shape, df, end, seed, args.extra.split())
+                    row |= run_one(shape, df, end, seed, args.extra.split(), args.parts)
                     row["time"] = C.now()
                     C.append(args.results, row)
                     rows.append(row)

@@ -18,7 +18,8 @@ How:
   or lower: 0.9 on many series, down to 0.6 on one, whose single window says little; else
   the best average wins. A file of few long series is also scored on the windows of the
   horizons just before that one (:func:`choice_horizons`), which the holdout run does not
-  train on, and keeps the network alone when either score does.
+  train on, and keeps the network alone when either score does (the score over all of
+  them with a margin whose optimism term covers only the window early stopping read).
 * **Stored** in config.json's ``"theta"`` section, and in the ONNX file's ``theta``
   metadata: the weight, the season the Theta method adjusts for, and its context, the history
   it reads (at most :data:`MAX_CONTEXT` points). With weight 0 nothing is stored, and the
@@ -73,7 +74,9 @@ THETA_FAR = 3.0
 # window and up to CHOICE_WINDOWS - 1 horizons before it that neither training nor early
 # stopping sees (``choice_horizons``). On one validation day of real hourly series the choice
 # went the wrong way at half of the origins it was scored at (docs/benchmarks.md, "The
-# Theta choice on several origins").
+# Theta choice on several origins"). Early stopping read only the last of those windows, so
+# only that share of the score is optimistic and the margin's optimism term shrinks to match
+# (``margin(..., seen=1 / horizons)``: 0.872 for seven windows of one series, not 0.787).
 CHOICE_WINDOWS = 7  # windows the choice wants in all: horizons per series = ceil(this / series)
 CHOICE_FLOOR = 20  # horizons of training part every series keeps, beyond its window
 MAX_CONTEXT = THETA_HISTORY  # history the Theta part reads per series: what the fit reads
@@ -163,6 +166,7 @@ def choose(
     actual: np.ndarray,
     scale: np.ndarray,
     early_stopped: bool = True,
+    seen: float = 1.0,
 ) -> tuple[float, dict]:
     """The weight of :data:`WEIGHTS` chosen on validation, and every weight's score (and
     Theta alone's, weight 1): the mean over series of ``mean |actual - forecast| / scale``
@@ -170,7 +174,8 @@ def choose(
     unless the network alone (weight 0) scores :func:`margin` times its score or lower, or
     Theta alone scores :data:`THETA_FAR` times the network's or more. ``network``,
     ``theta_fc``, ``actual``: (S, H), NaN where a step has no actual value;
-    ``early_stopped``: whether early stopping chose the network's epoch on these windows."""
+    ``early_stopped``: whether early stopping chose the network's epoch on these windows;
+    ``seen``: the share of the rows it read (the rest were neither trained nor stopped on)."""
     ok = np.isfinite(scale) & (scale > 0) & np.isfinite(theta_fc).all(axis=1)
     scores: dict = {}
     for w in (*WEIGHTS, 1.0):
@@ -186,16 +191,19 @@ def choose(
         return 0.0, scores
     best = min(mixes, key=lambda w: (mixes[w], w))
     alone = scores[score_key(0.0)]
-    clearly_better = alone <= margin(scores["series"], early_stopped) * mixes[best]
+    clearly_better = alone <= margin(scores["series"], early_stopped, seen) * mixes[best]
     far = scores[score_key(1.0)] >= THETA_FAR * alone  # Theta misses what the network sees
     return (0.0 if clearly_better or far else float(best)), scores
 
 
-def margin(series: int, early_stopped: bool = True) -> float:
+def margin(series: int, early_stopped: bool = True, seen: float = 1.0) -> float:
     """How much lower than the best average's the network's validation score must be, as a
-    factor, for the network to be kept alone, when ``series`` series were scored and early
-    stopping did (or did not) choose the network's epoch on them."""
-    top = NETWORK_MARGIN if early_stopped else UNSELECTED_MARGIN
+    factor, for the network to be kept alone, when ``series`` windows were scored and early
+    stopping did (or did not) choose the network's epoch on a share ``seen`` of them. Only
+    that share is optimistic, so the margin for it shrinks with it: ``1 - (1 -
+    NETWORK_MARGIN) * seen``, the windows before the validation one being honest."""
+    seen = min(max(float(seen), 0.0), 1.0)
+    top = 1.0 - (1.0 - NETWORK_MARGIN) * seen if early_stopped else UNSELECTED_MARGIN
     return top - NOISE_MARGIN / float(np.sqrt(max(series, 1)))
 
 

@@ -123,7 +123,7 @@ def choose_mix(
         if horizons > 1:  # the network alone where either choice keeps it
             last, last_scores = weight, scores
             net, th, actual, scale = (np.concatenate(p) for p in zip(*parts, strict=True))
-            weight, scores = choose(net, th, actual, scale, stopped)
+            weight, scores = choose(net, th, actual, scale, stopped, seen=1 / horizons)
             weight = min(weight, last)
             scores = {**scores, "origins": horizons, "last_window": last_scores}
     holdout.summary["theta"] = {"weight": weight, "validation": scores}

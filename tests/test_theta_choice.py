@@ -159,3 +159,40 @@ def test_a_lead_over_the_horizons_before_it_keeps_the_network_alone():
 def test_the_average_stays_when_neither_choice_keeps_the_network():
     weight, scores = _choice_with([30.0, 30.0, 30.0])
     assert weight == 0.5 and scores["0.5"] < scores["0"]
+
+
+def test_only_the_window_early_stopping_read_takes_the_optimism_margin():
+    from forecastr.combine import NETWORK_MARGIN, NOISE_MARGIN, margin
+
+    assert margin(7, seen=1.0) == pytest.approx(NETWORK_MARGIN - NOISE_MARGIN / np.sqrt(7))
+    assert margin(7, seen=1 / 7) == pytest.approx(1 - 0.1 / 7 - NOISE_MARGIN / np.sqrt(7))
+    assert margin(7) < margin(7, seen=1 / 7) < margin(7, early_stopped=False)
+    assert margin(7, early_stopped=False, seen=1 / 7) == margin(7, early_stopped=False)
+
+
+def test_a_lead_between_the_two_margins_keeps_the_network_only_on_unseen_windows():
+    from forecastr.combine import choose, margin
+
+    actual = np.zeros((7, 4))
+    theta_fc = np.full((7, 4), 2.0)  # the average misses by 1 + network / 2
+    lead = (margin(7) + margin(7, seen=1 / 7)) / 2  # network / average, between the margins
+    network = np.full((7, 4), 2 * lead / (2 - lead))  # |n| / (1 + |n| / 2) = lead
+    scale = np.ones(7)
+    assert choose(network, theta_fc, actual, scale)[0] == 0.5
+    weight, scores = choose(network, theta_fc, actual, scale, seen=1 / 7)
+    assert weight == 0.0 and scores["0"] / scores["0.5"] == pytest.approx(lead)
+
+
+def test_the_choice_over_every_window_counts_one_of_them_as_seen(monkeypatch):
+    from forecastr import holdout
+
+    seen = []
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs.get("seen", 1.0))
+        return real(*args, **kwargs)
+
+    real = holdout.choose
+    monkeypatch.setattr(holdout, "choose", spy)
+    _choice_with([30.0, 30.0, 30.0])
+    assert seen == [1.0, pytest.approx(1 / 3)]
