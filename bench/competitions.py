@@ -62,6 +62,7 @@ import os
 import platform
 import shlex
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -361,6 +362,13 @@ def model_fields(report: dict) -> dict:
         "model": {k: config.get(k) for k in ("cell", "window", "patch", "season_length")},
         "seasons": [e["period"] for e in report.get("seasons", []) if e.get("significant")],
     }
+
+
+def stop_children_on_term() -> None:
+    """Make ``kill`` (SIGTERM) of a benchmark stop the ``forecastr`` process it waits on too:
+    the signal raises SystemExit in the benchmark, and ``subprocess.run`` kills its child
+    when an exception leaves it. Without this a killed benchmark left its ``train`` running."""
+    signal.signal(signal.SIGTERM, lambda signum, _frame: sys.exit(128 + signum))
 
 
 def child_env() -> dict:
@@ -761,6 +769,7 @@ def now() -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
+    stop_children_on_term()
     ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     ap.add_argument(
         "--categories",

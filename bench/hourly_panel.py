@@ -100,6 +100,7 @@ def run(seed: int, work: Path, data: pd.DataFrame, extra: list[str]) -> dict:
 
 
 def main(argv: list[str] | None = None) -> None:
+    C.stop_children_on_term()
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", default="0", help="comma-separated training seeds")
     ap.add_argument("--extra", default="", help='extra `forecastr train` flags, e.g. "--no-theta"')

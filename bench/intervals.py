@@ -554,6 +554,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> None:
+    comp.stop_children_on_term()
     args = parse_args(argv)
     if args.report:
         print(report(comp.load_results(args.results)))

@@ -273,6 +273,7 @@ def _mean(rows: list[dict], seed: int, method: str) -> float:
 
 
 def main(argv: list[str] | None = None) -> None:
+    C.stop_children_on_term()
     ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     ap.add_argument("--files", default=",".join(FILES), help="comma-separated")
     ap.add_argument("--seeds", default="0", help="comma-separated training seeds")

@@ -231,6 +231,7 @@ def spread(values: list[float]) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
+    C.stop_children_on_term()
     ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     ap.add_argument("--shapes", default=",".join(SHAPES), help="comma-separated")
     ap.add_argument("--per", type=int, default=6, help="series per shape")

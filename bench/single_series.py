@@ -156,6 +156,7 @@ def report(rows: list[dict], tag: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    C.stop_children_on_term()
     ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     ap.add_argument("--categories", default=",".join(C.DEFAULT_CATEGORIES), help="comma-separated")
     ap.add_argument("--per", type=int, default=30, help="series per category, evenly spaced")
