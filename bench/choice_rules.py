@@ -29,15 +29,15 @@ from pathlib import Path
 
 import numpy as np
 
-from forecastr.combine import THETA_FAR, margin
+from forecastr.combine import network_kept
 
 RULES = ("last", "either 0.787", "either seen")
 
 
 def keeps(v: dict, seen: float) -> bool:
-    """Whether validation scores ``v`` (one ``choose`` call's) keep the network alone."""
-    alone, mix = v["0"], v["0.5"]
-    return alone <= margin(v["series"], True, seen) * mix or v["1"] >= THETA_FAR * alone
+    """Whether validation scores ``v`` (one ``choose`` call's) keep the network alone, by
+    the package's own rule."""
+    return network_kept(v["0"], v["0.5"], v["1"], v["series"], True, seen)
 
 
 def picks(v: dict) -> dict[str, bool]:

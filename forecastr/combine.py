@@ -139,7 +139,7 @@ def choice_horizons(lengths: np.ndarray, window: int, horizon: int, val_size: in
     lengths = np.asarray(lengths, dtype=np.int64)
     if val_size is not None or lengths.size == 0:
         return 1
-    k = min(-(-CHOICE_WINDOWS // lengths.size), CHOICE_WINDOWS)
+    k = -(-CHOICE_WINDOWS // lengths.size)  # ceil
     shortest = int(lengths.min())
     while k > 1 and shortest < window + (CHOICE_FLOOR + k + 1) * horizon:  # + choice, test
         k -= 1
@@ -198,10 +198,24 @@ def choose(
     if not mixes:
         return 0.0, scores
     best = min(mixes, key=lambda w: (mixes[w], w))
-    alone = scores[score_key(0.0)]
-    clearly_better = alone <= margin(scores["series"], early_stopped, seen) * mixes[best]
-    far = scores[score_key(1.0)] >= THETA_FAR * alone  # Theta misses what the network sees
-    return (0.0 if clearly_better or far else float(best)), scores
+    alone, theta_alone = scores[score_key(0.0)], scores[score_key(1.0)]
+    kept = network_kept(alone, mixes[best], theta_alone, scores["series"], early_stopped, seen)
+    return (0.0 if kept else float(best)), scores
+
+
+def network_kept(
+    alone: float,
+    mix: float,
+    theta_alone: float,
+    series: int,
+    early_stopped: bool = True,
+    seen: float = 1.0,
+) -> bool:
+    """Whether validation scores keep the network alone: it scores :func:`margin` times the
+    best average's (``mix``) or lower, or Theta alone scores :data:`THETA_FAR` times the
+    network's or more (Theta then misses what the network sees)."""
+    clearly_better = alone <= margin(series, early_stopped, seen) * mix
+    return clearly_better or theta_alone >= THETA_FAR * alone
 
 
 def margin(series: int, early_stopped: bool = True, seen: float = 1.0) -> float:
