@@ -47,6 +47,7 @@ from forecastr.forecast import (
     forecast_frame,
     forecast_panel,
     last_windows,
+    panel_floor,
 )
 from forecastr.frequency import default_horizon, season_length_for
 from forecastr.intervals import parse_levels, parse_quantiles
@@ -103,6 +104,12 @@ class TrainOutcome:
     mix: ThetaMix | None = None  # the Theta combination validation chose (None: network alone)
     theta_only: ThetaRun | None = None  # set (and result None) when no network could train
 
+    @property
+    def floor(self) -> float | None:
+        """The floor the saved model's forecasts keep: 0 when no value of the file is
+        negative (``forecast.data_floor``), else None."""
+        return panel_floor(self.panel)
+
     def to_dict(self) -> dict:
         """The JSON summary ``forecastr train --json`` prints."""
         from forecastr.artifact import json_safe
@@ -119,6 +126,7 @@ class TrainOutcome:
             "short_series": self.short,
             "refit": self.refit,
             "replaced": self.replaced,
+            "floor": self.floor,
             "summary": summary,
             "evaluation": self.report.to_dict(),
         }

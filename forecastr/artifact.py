@@ -29,7 +29,7 @@ import numpy as np
 from forecastr import __version__
 from forecastr.combine import SECTION, ThetaMix, check_mix, warn_revision
 from forecastr.errors import ArtifactError, one_line, require
-from forecastr.forecast import Schema, last_windows
+from forecastr.forecast import Schema, last_windows, panel_floor
 from forecastr.jsonfields import Where, loads_bounded
 from forecastr.modelcheck import RETRAIN, check_config
 from forecastr.modeldir import (
@@ -249,7 +249,12 @@ def save_theta_only(out: str, panel: Panel, run: ThetaRun, seasons: list) -> Sav
 def _data_section(panel: Panel) -> dict:
     """config.json's "data": the schema predict reads new data by, and the source file."""
     schema = Schema(
-        ids=panel.ids, freq=panel.freq, step=panel.step, columns=panel.columns, layout=panel.layout
+        ids=panel.ids,
+        freq=panel.freq,
+        step=panel.step,
+        columns=panel.columns,
+        layout=panel.layout,
+        floor=panel_floor(panel),
     )
     return {**schema.to_dict(), "source": os.path.basename(panel.source)}
 

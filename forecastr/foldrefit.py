@@ -12,6 +12,7 @@ from typing import Any
 from forecastr.combine import combined
 from forecastr.config import ModelConfig, TrainConfig
 from forecastr.errors import ForecastrError, InputError
+from forecastr.forecast import panel_floor
 from forecastr.panel import Panel
 
 
@@ -47,7 +48,9 @@ def make_refit(fc: Any) -> Callable[[Panel, int], Any]:
     def refit(panel: Panel, fold: int) -> Any:
         result = fit(panel, mcfg, replace(tcfg, test_size=0, seed=tcfg.seed + fold))
         # Trained on the fold's history only: nothing of the fold's test points to overlap.
-        net = TorchPredictor(result.model, panel.ids, result.model_cfg, train_end=None)
+        net = TorchPredictor(
+            result.model, panel.ids, result.model_cfg, train_end=None, floor=panel_floor(panel)
+        )
         if tcfg.auto_cell:  # each fold chooses its cell on its own validation windows
             net.name = model_name(result.model_cfg, cell="auto")  # e.g. 'AUTO x3'
         return combined(net, mix)  # the stored model's Theta weight, as it was chosen

@@ -34,15 +34,19 @@ class Schema:
     step: int
     columns: dict
     layout: str
+    # The floor the training data never went below (:func:`data_floor`): 0.0 for a file of
+    # values that are never negative, else None (no floor). Forecasts keep it (apply_floor).
+    floor: float | None = None
 
     def to_dict(self) -> dict:
-        return {
+        out = {
             "ids": self.ids,
             "freq": self.freq,
             "step": self.step,
             "columns": self.columns,
             "layout": self.layout,
         }
+        return out if self.floor is None else {**out, "floor": self.floor}
 
     @classmethod
     def from_dict(cls, d: dict) -> Schema:
@@ -52,7 +56,51 @@ class Schema:
             step=int(d.get("step", 1)),
             columns=dict(d.get("columns", {})),
             layout=str(d.get("layout", "long")),
+            floor=None if d.get("floor") is None else float(d["floor"]),
         )
+
+
+def data_floor(values: np.ndarray) -> float | None:
+    """The floor a model's forecasts keep, from the values it trained on: 0.0 when none is
+    negative (counts, sales, power, visitors: a forecast below zero is one no outcome can
+    meet, and raising it to zero only moves it closer to any outcome that is not negative),
+    else None. A file of no finite value has none."""
+    values = np.asarray(values, dtype=np.float64)
+    finite = values[np.isfinite(values)]
+    return 0.0 if finite.size and float(finite.min()) >= 0.0 else None
+
+
+def panel_floor(panel: Panel, ends: np.ndarray | None = None) -> float | None:
+    """:func:`data_floor` of ``panel``'s values, or with ``ends`` ((S,) positions in
+    ``panel.y``, one past each series' last point to read) of those before them only, so a
+    holdout model's floor never reads its test part."""
+    if ends is None:
+        return data_floor(panel.y)
+    series = np.repeat(np.arange(panel.n_series), panel.lengths)  # (N,) each point's series
+    before = np.arange(len(panel.y)) < np.asarray(ends, dtype=np.int64)[series]
+    return data_floor(panel.y[before])
+
+
+def model_floor(forecaster) -> float | None:
+    """The floor ``forecaster`` keeps (None: none, or a stand-in without one)."""
+    floor = getattr(forecaster, "floor", None)
+    return None if floor is None else float(floor)
+
+
+def apply_floor(values: np.ndarray, windows: np.ndarray, floor: float | None) -> np.ndarray:
+    """``values`` ((B, H) forecasts or (B, H, K) quantiles of the rows of ``windows``) raised
+    to ``floor`` in each row whose window holds no value below it: a series the model never
+    saw that went below the floor of the training data keeps its forecast as it is. Raising
+    every quantile by the same rule keeps them in order."""
+    if floor is None or values.size == 0:
+        return values
+    windows = np.asarray(windows, dtype=np.float64)
+    finite = np.isfinite(windows)
+    low = np.where(finite, windows, np.inf).min(axis=1)  # (B,) +inf: no finite value
+    keep = (low >= floor) & finite.any(axis=1)
+    out = np.array(values, dtype=np.float64)
+    out[keep] = np.maximum(out[keep], floor)
+    return out
 
 
 def check_panel(schema: Schema, window: int, panel: Panel, *, allow_new: bool = False) -> list[str]:
@@ -115,7 +163,8 @@ def forecast_windows(
     ``forecaster`` is a :class:`Predictor`, or any object with ``forecast`` (without
     ``ids`` every series counts as known).
     """
-    return _mapped(forecaster, windows, series_ids, lambda w, ids: forecaster.forecast(w, ids))
+    out = _mapped(forecaster, windows, series_ids, lambda w, ids: forecaster.forecast(w, ids))
+    return apply_floor(out, windows, model_floor(forecaster))
 
 
 def model_quantiles(forecaster) -> tuple[float, ...]:
@@ -138,12 +187,13 @@ def forecast_windows_quantiles(
     if not model_quantiles(forecaster):
         point = forecast_windows(forecaster, windows, series_ids)
         return point, np.zeros((*point.shape, 0))
+    floor = model_floor(forecaster)
 
     def both(w: np.ndarray, ids: list[str]) -> np.ndarray:
         point, q = forecaster.forecast_quantiles(w, ids)
         return np.concatenate([np.asarray(point)[..., None], np.asarray(q)], axis=-1)
 
-    out = _mapped(forecaster, windows, series_ids, both)
+    out = apply_floor(_mapped(forecaster, windows, series_ids, both), windows, floor)
     return out[..., 0], out[..., 1:]
 
 

@@ -68,7 +68,7 @@ def holdout_then_refit(
     holdout = train.fit(panel, mcfg, tcfg, progress, unseen=(k - 1) * mcfg.horizon)
     mcfg = holdout.model_cfg  # with the cell chosen on validation (--model auto)
     train_end = _holdout_end(panel, holdout)
-    fc = _predictor(holdout, panel, train_end)
+    fc = _predictor(holdout, panel, train_end, holdout.split.val_end)
     _refuse_diverged(fc, panel, tcfg, "the holdout run")
     season = main_season(seasons, panel.freq)
     mix = choose_mix(panel, holdout, fc, season, k) if theta else None
@@ -160,8 +160,14 @@ def early_stopped(run: TrainResult) -> bool:
     return any(int(e) < run.train_cfg.epochs for e in run.summary.get("epochs_run", [0]))
 
 
-def _predictor(result: TrainResult, panel: Panel, train_end: dict | None) -> TorchPredictor:
-    return TorchPredictor(result.model, panel.ids, result.model_cfg, train_end=train_end)
+def _predictor(
+    result: TrainResult, panel: Panel, train_end: dict | None, ends: np.ndarray | None = None
+) -> TorchPredictor:
+    """The run's network; its floor from ``panel``'s values before ``ends`` (the holdout
+    run's test parts), or from all of them (``forecast.panel_floor``)."""
+    floor = forecast.panel_floor(panel, ends)
+    cfg = result.model_cfg
+    return TorchPredictor(result.model, panel.ids, cfg, train_end=train_end, floor=floor)
 
 
 def _holdout_end(panel: Panel, holdout: TrainResult) -> dict:

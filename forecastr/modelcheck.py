@@ -18,6 +18,7 @@ Torch-free: the ONNX runtime (:mod:`forecastr.runtime`) uses it too.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from itertools import pairwise
 from typing import Any
 
@@ -276,18 +277,15 @@ def expected_tensors(m: dict, n_series: int) -> dict[str, tuple[tuple[int, ...],
 
 
 def check_schema(w: Where, d: Any, prefix: str = "data") -> Schema:
-    """The data schema: unique series ids, a positive frequency or integer step, columns."""
+    """The data schema: unique ids, a positive frequency or integer step, columns, a floor."""
     if not isinstance(d, dict):
         raise w.refuse(prefix, d, "an object describing the training data")
     ids = string_list(w, d, "ids", prefix, MAX_SERIES, MAX_ID_CHARS)
     if not ids:
         raise w.refuse(f"{prefix}.ids", ids, "at least one series id")
     if len(set(ids)) != len(ids):
-        seen: set[str] = set()
-        for sid in ids:
-            if sid in seen:
-                raise w.refuse(f"{prefix}.ids", ids, f"unique ids ({sid[:40]!r} appears twice)")
-            seen.add(sid)
+        sid = next(s for s, count in Counter(ids).items() if count > 1)
+        raise w.refuse(f"{prefix}.ids", ids, f"unique ids ({sid[:40]!r} appears twice)")
     freq = text(w, d, "freq", prefix, None, nullable=True)
     if freq is not None and not _positive_offset(freq):
         raise w.refuse(f"{prefix}.freq", freq, "null or a pandas frequency such as 'h' or 'MS'")
@@ -304,7 +302,10 @@ def check_schema(w: Where, d: Any, prefix: str = "data") -> Schema:
         string_list(w, columns, "target", cprefix, MAX_SERIES, MAX_TEXT_CHARS, min_chars=1)
     layout = choice(w, d, "layout", LAYOUTS, prefix, "long")
     text(w, d, "source", prefix, "")
-    return Schema(ids=list(ids), freq=freq, step=step, columns=dict(columns), layout=layout)
+    # The one floor forecastr writes: 0, for data never negative (forecast.data_floor).
+    if (floor := d.get("floor")) is not None and not (is_number(floor) and floor == 0):
+        raise w.refuse(f"{prefix}.floor", floor, "null or 0 (the floor of data never negative)")
+    return Schema(list(ids), freq, step, dict(columns), layout, None if floor is None else 0.0)
 
 
 def _positive_offset(freq: str) -> bool:

@@ -164,8 +164,15 @@ def print_theta_only_summary(outcome) -> None:
     sizes = f"{m['window']} / {m['horizon']} / {m['season_length']}"
     t.add_row("history read / horizon / season", sizes)
     t.add_row("seasons", escape(seasons_text(outcome.seasons)))
+    floor_row(t, outcome.floor)
     t.add_row("time", f"{run.seconds:.1f} s")
     out.print(t)
+
+
+def floor_row(t: Table, floor: float | None) -> None:
+    """The summary's row for the floor forecasts keep, when there is one."""
+    if floor is not None:
+        t.add_row("floor", f"forecasts kept at {floor:g} or above: no value in the file is below")
 
 
 def warn_theta_only(outcome) -> None:
@@ -207,6 +214,7 @@ def print_train_summary(outcome) -> None:
             f"{short['padded']} shorter than window + horizon + validation + test: their "
             "windows are padded with their first value",
         )
+    floor_row(t, outcome.floor)
     t.add_row("epochs run", ", ".join(str(e) for e in s["epochs_run"]))
     t.add_row("best epoch", ", ".join(str(e) for e in s["best_epoch"]))
     t.add_row("best val loss", ", ".join(f"{v:.4f}" for v in s["best_val_loss"]))

@@ -71,6 +71,7 @@ class OnnxPredictor:
         self.horizon: int = meta["horizon"]
         self.ids: list[str] = meta["ids"]
         self.schema: Schema = meta["schema"]
+        self.floor: float | None = self.schema.floor  # applied by forecast.forecast_windows
         self.model_config: dict = meta["model"]
         self.train_end: dict | None = meta["train_end"] or None
         self.context = meta["context"]

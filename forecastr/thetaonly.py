@@ -42,6 +42,7 @@ from forecastr.autoconfig import main_season
 from forecastr.baseline_intervals import baseline_quantiles
 from forecastr.baselines import THETA_HISTORY, fit_units, theta
 from forecastr.combine import MAX_REVISION, theta_part, unpadded
+from forecastr.forecast import Schema, panel_floor
 from forecastr.intervals import network_quantiles
 from forecastr.jsonfields import (
     MISSING,
@@ -107,6 +108,7 @@ class ThetaPredictor:
         refit: True for the saved model (it forecasts from the end of every series).
         seasons: the seasons found at training (config.json's ``seasons``).
         evaluation: the held-out report of its training run.
+        floor: the floor its forecasts keep (``forecast.data_floor``); None: none.
     """
 
     # Fitted on each forecast's own history: a new series needs no mapping into a known
@@ -127,6 +129,7 @@ class ThetaPredictor:
         refit: bool = True,
         seasons: Sequence[dict] = (),
         evaluation: dict | None = None,
+        floor: float | None = None,
     ):
         self.model_config = dict(model_config)
         self.training_config: dict = {}  # nothing to retrain
@@ -138,6 +141,7 @@ class ThetaPredictor:
         self.quantiles = tuple(float(v) for v in model_config["quantiles"])
         self.network_quantiles = network_quantiles(self.levels, self.quantiles)
         self.name = NAME
+        self.floor = floor
         self.refit = refit
         self.seasons = list(seasons)
         self.evaluation = dict(evaluation or {})
@@ -222,12 +226,13 @@ def fit(panel: Panel, mcfg: ModelConfig, seasons: list, reason: str) -> ThetaRun
     }
     scored = panel.lengths > mcfg.horizon
     ids = [s for s, ok in zip(panel.ids, scored, strict=True) if ok]
+    floor = panel_floor(panel, panel.offsets[1:] - np.where(scored, mcfg.horizon, 0))
     report = backtest(
         panel if scored.all() else panel.subset(ids),
         horizon=mcfg.horizon,
         season_length=season,
         seasons=[int(e.period) for e in seasons],
-        model=ThetaPredictor(panel.ids, m, refit=False),
+        model=ThetaPredictor(panel.ids, m, refit=False, floor=floor),
     )
     return ThetaRun(m, report, reason, time.perf_counter() - start)
 
@@ -278,4 +283,5 @@ def stored_predictor(config: dict) -> ThetaPredictor:
         refit=bool(config.get("refit", True)),
         seasons=config.get("seasons") or (),
         evaluation=config.get("evaluation"),
+        floor=Schema.from_dict(config["data"]).floor,
     )

@@ -16,6 +16,7 @@ import torch
 
 from forecastr.config import ModelConfig
 from forecastr.errors import ArtifactError, InputError
+from forecastr.forecast import Schema
 from forecastr.intervals import Calibration
 from forecastr.models import INFERENCE_CHUNK, Scaled, build, head_taus, model_name
 
@@ -37,6 +38,8 @@ class TorchPredictor:
         refit: whether it was retrained on every point after its holdout report.
         seasons: the seasons found at training (config.json's "seasons").
         evaluation: the held-out report of its training run (config.json's "evaluation").
+        floor: the floor its forecasts keep (``forecast.data_floor`` of what it trained on);
+            None: none.
     """
 
     def __init__(
@@ -50,6 +53,7 @@ class TorchPredictor:
         refit: bool = False,
         seasons: Sequence[dict] = (),
         evaluation: dict | None = None,
+        floor: float | None = None,
     ):
         if isinstance(model_config, ModelConfig):
             cfg, self.model_config = model_config, model_config.to_dict()
@@ -68,6 +72,7 @@ class TorchPredictor:
         self.refit = refit
         self.seasons = list(seasons)
         self.evaluation = dict(evaluation or {})
+        self.floor = floor
 
     @classmethod
     def from_stored(
@@ -102,6 +107,7 @@ class TorchPredictor:
             refit=bool(config.get("refit", False)),
             seasons=config.get("seasons") or (),
             evaluation=config.get("evaluation"),
+            floor=Schema.from_dict(config["data"]).floor,
         )
 
     def series_scaling(self, i: int) -> tuple[float, float]:

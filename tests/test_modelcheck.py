@@ -173,6 +173,9 @@ CONFIG_CASES = {
     "freq-negative": (setter("data", "freq", "-1D"), "data.freq is '-1D'"),
     "freq-number": (setter("data", "freq", 5), "data.freq is 5"),
     "step-0": (setter("data", "step", 0), "data.step is 0"),
+    "floor-5": (setter("data", "floor", 5), "data.floor is 5", "null or 0"),
+    "floor-string": (setter("data", "floor", "0"), "data.floor is '0' (a string)"),
+    "floor-nan": (setter("data", "floor", math.nan), "data.floor is NaN"),
     "layout": (setter("data", "layout", "sideways"), "data.layout"),
     "columns-target": (setter("data", "columns", "target", "y"), "data.columns.target"),
     "columns-null": (setter("data", "columns", None), "data.columns is null"),
@@ -421,6 +424,11 @@ def model_meta(trained, **changes) -> str:
     return json.dumps({**json.loads(meta["model"]), **changes})
 
 
+def schema_meta(trained, **changes) -> str:
+    meta = {p.key: p.value for p in onnx.load(str(trained[2])).metadata_props}
+    return json.dumps({**json.loads(meta["schema"]), **changes})
+
+
 def context_meta(trained, last0: int | None = None, value0: float | None = None) -> str:
     meta = {p.key: p.value for p in onnx.load(str(trained[2])).metadata_props}
     ctx = json.loads(meta["context"])
@@ -442,6 +450,7 @@ ONNX_CASES = {
     "model-deep": (lambda t: {"model": "[" * 100_000 + "]" * 100_000}, "nested too deeply"),
     "series-ids-string": (lambda t: {"series_ids": '"abc"'}, "metadata series_ids"),
     "schema-ids": (lambda t: {"schema": '{"ids": 5}'}, "metadata schema.ids is 5"),
+    "schema-floor": (lambda t: {"schema": schema_meta(t, floor=7)}, "metadata schema.floor is 7"),
     "step-0": (lambda t: {"step": "0"}, "metadata step is '0'"),
     "scaler": (lambda t: {"scaler": "log"}, "metadata scaler is 'log'"),
     "name-long": (lambda t: {"name": "x" * 5000}, "metadata name"),
