@@ -79,6 +79,7 @@ def info(path: str, ingest: IngestOptions | None = None) -> tuple[dict, Panel]:
     d["season_length"] = main_season(seasons, panel.freq)
     d["seasons"] = [e.to_dict() for e in seasons]
     d["default_horizon"] = horizon
+    d["floor"] = panel_floor(panel)  # what a model trained on this file keeps forecasts at
     d["short_series"] = short_series_counts(
         panel, horizon, horizon, data_window(panel, horizon, horizon, seasons)
     )

@@ -160,6 +160,9 @@ def forecast_windows(
     that series, and mapped back. For a window-normalising model this is exact (the forecast
     of an affinely changed window is the same change of the forecast); other models refuse.
 
+    A model with a ``floor`` (``Schema.floor``: its training data was never negative) keeps
+    its forecasts at or above it (:func:`apply_floor`), after the mapping back.
+
     ``forecaster`` is a :class:`Predictor`, or any object with ``forecast`` (without
     ``ids`` every series counts as known).
     """

@@ -29,6 +29,9 @@ class Predictor(Protocol):
         quantiles: the quantiles the model was asked for, ascending; ().
         network_quantiles: every quantile it forecasts, ascending
             (``intervals.network_quantiles(levels, quantiles)``); () for a point model.
+
+    Optionally ``floor``: the value its forecasts keep at or above (0 when its training data
+    was never negative; ``forecast.apply_floor``); a stand-in without it has none.
     """
 
     name: str

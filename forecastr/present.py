@@ -337,6 +337,7 @@ def print_info(d: dict, data: str) -> None:
             + ("" if short.get("network_fits", True) else _NO_NETWORK),
         )
     t.add_row("default horizon", str(d["default_horizon"]))
+    floor_row(t, d.get("floor"))
     t.add_row("range", f"{d['start']} → {d['end']}")
     t.add_row("gaps filled", f"{d['filled_points']} points in {d['filled_series']} series")
     for note in d.get("notes") or []:

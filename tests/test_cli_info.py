@@ -320,6 +320,7 @@ INFO_KEYS = {
     "seasons": list,
     "default_horizon": int,
     "short_series": dict,
+    "floor": (float, type(None)),
 }
 
 
@@ -340,7 +341,7 @@ def check_schema(d: dict) -> None:
     [
         (
             "uk_drivers_monthly.csv",
-            {"layout": "single", "series": 1, "points": 192, "frequency": "MS"},
+            {"layout": "single", "series": 1, "points": 192, "frequency": "MS", "floor": 0.0},
         ),
         (
             "seattle_temperature_hourly.csv",
@@ -363,6 +364,14 @@ def test_info_json_on_sample_data(runner, name, expected):
     check_schema(d)
     for key, value in expected.items():
         assert d[key] == value, key
+
+
+def test_info_says_a_file_with_a_negative_value_has_no_floor(runner, write_csv):
+    result = run_info(runner, write_csv("step,y\n0,1\n1,-2\n2,3\n3,4\n"), "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["floor"] is None
+    shown = run_info(runner, write_csv("step,y\n0,1\n1,2\n2,3\n3,4\n", "pos.csv"))
+    assert "forecasts kept at 0 or above" in " ".join(shown.stdout.split())
 
 
 def test_info_json_integer_index(runner, write_csv):
