@@ -13,6 +13,10 @@ two, and its score is known without training again. The rules:
 * ``either seen``: the same, the optimism term only for the windows early stopping read
   (``combine.margin(..., seen=1 / horizons)``, tree 57a7bd1).
 
+Since trees after 2240e7a, a file of few long series validates on all of those windows, so
+its rows are served by ``either 0.787`` (every window read by early stopping); the other
+two columns say what the older rules would have chosen on the same validation scores.
+
 The served forecast's score is printed beside them (it can differ from the rule it was made
 by where the benchmark's own Theta forecast differs from the model's, e.g. a file with date
 gaps). Runs in the bench venv::

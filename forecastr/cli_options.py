@@ -249,7 +249,11 @@ ScalerChoice = Annotated[
 ]
 ValSize = Annotated[
     int | None,
-    typer.Option(help="Validation points per series (default: horizon).", rich_help_panel=G_TRAIN),
+    typer.Option(
+        help="Validation points per series (default: horizon; up to 7 horizons in all for a "
+        "file of few long series).",
+        rich_help_panel=G_TRAIN,
+    ),
 ]
 TeacherForcing = Annotated[
     float, typer.Option(help="seq2seq: teacher-forcing probability.", rich_help_panel=G_TRAIN)

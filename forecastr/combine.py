@@ -16,10 +16,10 @@ How:
   MAE. The network's score there is optimistic (early stopping chose its epoch on those
   windows), so it is kept alone only when it scores :func:`margin` times the best average's
   or lower: 0.9 on many series, down to 0.6 on one, whose single window says little; else
-  the best average wins. A file of few long series is also scored on the windows of the
-  horizons just before that one (:func:`choice_horizons`), which the holdout run does not
-  train on, and keeps the network alone when either score does (the score over all of
-  them with a margin whose optimism term covers only the window early stopping read).
+  the best average wins. A file of few long series validates on several horizons
+  (:func:`choice_horizons`: up to a week of an hourly file), so early stopping reads all of
+  them, and the choice is also scored on each of them; the network is kept alone when
+  either score keeps it (the score over all of them with the margin for that many windows).
 * **Stored** in config.json's ``"theta"`` section, and in the ONNX file's ``theta``
   metadata: the weight, the season the Theta method adjusts for, and its context, the history
   it reads (at most :data:`MAX_CONTEXT` points). With weight 0 nothing is stored, and the
@@ -35,12 +35,13 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
 from forecastr.baselines import THETA_HISTORY, theta
+from forecastr.config import TrainConfig
 from forecastr.errors import ForecastrWarning
 from forecastr.jsonfields import Where, integer, number, optional_integer, section
 from forecastr.theta import REVISION
@@ -70,22 +71,21 @@ UNSELECTED_MARGIN = 1.0
 # network's 0.30 at one seed of three). Changes nothing on the 200 single series above (one
 # more M3 other series kept the network alone: mean MASE 1.830 against 1.829).
 THETA_FAR = 3.0
-# A file of few long series scores the choice at several origins, not one: the validation
-# window and up to CHOICE_WINDOWS - 1 horizons before it that neither training nor early
-# stopping sees (``choice_horizons``). On one validation day of real hourly series the choice
-# went the wrong way at half of the origins it was scored at (docs/benchmarks.md, "The
-# Theta choice on several origins"). Early stopping read only the last of those windows, so
-# only that share of the score is optimistic and the margin's optimism term shrinks to match
-# (``margin(..., seen=1 / horizons)``: 0.872 for seven windows of one series, not 0.787).
+# A file of few long series validates on several horizons, not one: up to CHOICE_WINDOWS
+# windows in all (``choice_horizons``), and the choice is scored on each of them. On one
+# validation day of real hourly series the choice went the wrong way at half of the origins
+# it was scored at, and early stopping on one day stopped at a noisy epoch: with a week of
+# validation the network alone scored better on all six real hourly files of
+# bench/real_series.py (docs/benchmarks.md, "A week of validation").
 CHOICE_WINDOWS = 7  # windows the choice wants in all: horizons per series = ceil(this / series)
-# Horizons of training part every series keeps beyond its window. The windows the choice
-# reads are withheld from the holdout run, so on a short series the network it scores is
-# trained on much less than the refit it stands for: at 20, series of 200 to 300 yearly points
-# withheld a fifth of their training part, and on a synthetic 11-year cycle the choice over
-# seven windows served a worse forecast than the last window's at every seed (MASE 0.743
-# against 0.707 at seed 0). At 50 those series choose on the validation window alone, and
-# every real file of bench/real_series.py with more than a year of data (200 or more
-# horizons) keeps its windows; the one-year births file (25 horizons) no longer has any.
+# Horizons of training part every series keeps beyond its window. The validation horizons
+# are withheld from the holdout run's training, so on a short series the network it scores
+# is trained on much less than the refit it stands for: at 20, series of 200 to 300 yearly
+# points withheld a fifth of their training part, and on a synthetic 11-year cycle the choice
+# over seven windows served a worse forecast than the last window's at every seed (MASE 0.743
+# against 0.707 at seed 0). At 50 those series validate on one horizon, and every real file
+# of bench/real_series.py with more than a year of data (200 or more horizons) keeps its
+# windows; the one-year births file (25 horizons) has one.
 CHOICE_FLOOR = 50
 MAX_CONTEXT = THETA_HISTORY  # history the Theta part reads per series: what the fit reads
 SECTION = "theta"  # config.json's section and the ONNX metadata key
@@ -131,19 +131,28 @@ def context_length(window: int, longest: int, n_series: int) -> int:
 
 
 def choice_horizons(lengths: np.ndarray, window: int, horizon: int, val_size: int | None) -> int:
-    """Horizons per series the Theta choice is scored on: the validation window and the ones
-    just before it, which the holdout run's training does not see. ``ceil(CHOICE_WINDOWS /
-    series)``, fewer where the shortest series would keep under :data:`CHOICE_FLOOR` horizons
-    of training part beyond its window, and 1 (the validation window alone) where that
-    leaves one, or where the user set the validation part (``val_size``)."""
+    """Horizons of validation per series, each one a window the Theta choice is scored on:
+    ``ceil(CHOICE_WINDOWS / series)`` for a file of few long series, fewer where the
+    shortest series would keep under :data:`CHOICE_FLOOR` horizons of training part beyond
+    its window, and 1 (the last horizon before the test part) where that leaves one, or
+    where the user set the validation part (``val_size``)."""
     lengths = np.asarray(lengths, dtype=np.int64)
     if val_size is not None or lengths.size == 0:
         return 1
     k = -(-CHOICE_WINDOWS // lengths.size)  # ceil
     shortest = int(lengths.min())
-    while k > 1 and shortest < window + (CHOICE_FLOOR + k + 1) * horizon:  # + choice, test
+    while k > 1 and shortest < window + (CHOICE_FLOOR + k + 1) * horizon:  # + validation, test
         k -= 1
     return k
+
+
+def with_validation(
+    tcfg: TrainConfig, lengths: np.ndarray, window: int, horizon: int
+) -> tuple[TrainConfig, int]:
+    """``tcfg`` with its validation part set to :func:`choice_horizons` horizons where the
+    user left it unset and there are several, and that number of horizons."""
+    k = choice_horizons(lengths, window, horizon, tcfg.val_size)
+    return (replace(tcfg, val_size=k * horizon) if k > 1 else tcfg), k
 
 
 def unpadded(rows: np.ndarray) -> np.ndarray:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from forecastr.combine import combined
+from forecastr.combine import combined, with_validation
 from forecastr.config import ModelConfig, TrainConfig
 from forecastr.errors import ForecastrError, InputError
 from forecastr.forecast import panel_floor
@@ -46,7 +46,9 @@ def make_refit(fc: Any) -> Callable[[Panel, int], Any]:
     mix = getattr(fc, "mix", None)
 
     def refit(panel: Panel, fold: int) -> Any:
-        result = fit(panel, mcfg, replace(tcfg, test_size=0, seed=tcfg.seed + fold))
+        fold_cfg = replace(tcfg, test_size=0, seed=tcfg.seed + fold)
+        fold_cfg = with_validation(fold_cfg, panel.lengths, mcfg.window, mcfg.horizon)[0]
+        result = fit(panel, mcfg, fold_cfg)
         # Trained on the fold's history only: nothing of the fold's test points to overlap.
         net = TorchPredictor(
             result.model, panel.ids, result.model_cfg, train_end=None, floor=panel_floor(panel)

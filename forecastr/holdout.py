@@ -22,12 +22,12 @@ from forecastr.autoconfig import main_season
 from forecastr.calibration import transfer
 from forecastr.combine import (
     ThetaMix,
-    choice_horizons,
     choose,
     combined,
     context_length,
     theta_part,
     unpadded,
+    with_validation,
 )
 from forecastr.config import ModelConfig, TrainConfig
 from forecastr.errors import TrainingError
@@ -63,9 +63,10 @@ def holdout_then_refit(
     theta: bool = True,
 ) -> Runs:
     """Train and score the holdout run, then (with ``refit``) retrain on every point. With
-    ``theta``, the network is averaged with the Theta method where validation prefers it."""
-    k = choice_horizons(panel.lengths, mcfg.window, mcfg.horizon, tcfg.val_size) if theta else 1
-    holdout = train.fit(panel, mcfg, tcfg, progress, unseen=(k - 1) * mcfg.horizon)
+    ``theta``, the network is averaged with the Theta method where validation prefers it. A
+    file of few long series validates on several horizons (``combine.with_validation``)."""
+    val_cfg, k = with_validation(tcfg, panel.lengths, mcfg.window, mcfg.horizon)
+    holdout = train.fit(panel, mcfg, val_cfg, progress)
     mcfg = holdout.model_cfg  # with the cell chosen on validation (--model auto)
     train_end = _holdout_end(panel, holdout)
     fc = _predictor(holdout, panel, train_end, holdout.split.val_end)
@@ -101,10 +102,10 @@ def choose_mix(
     forecast by the holdout run's network and by the Theta method from the same origin; None
     when the network alone scores best. Recorded in the holdout run's summary either way.
 
-    With ``horizons`` > 1 (``combine.choice_horizons``: a file of few long series) the choice
-    is also scored on the windows of the ``horizons - 1`` horizons before it, which the
-    holdout run never trained on, and the network is kept alone when either choice keeps it:
-    a clear lead on the last window before the test part is evidence the week does not
+    With ``horizons`` > 1 (``combine.choice_horizons``: a file of few long series, validated
+    on that many horizons) the choice is also scored on the windows of the ``horizons - 1``
+    validation horizons before it, and the network is kept alone when either choice keeps
+    it: a clear lead on the last window before the test part is evidence the week does not
     always show, and a lead over the week is evidence one window cannot give."""
     split, cfg = holdout.split, holdout.model_cfg
     context = context_length(cfg.window, int(panel.lengths.max()), panel.n_series)
@@ -114,7 +115,7 @@ def choose_mix(
     scores: dict[str, Any] = {"series": 0}
     if usable.any():
         parts = [
-            _scored(panel, fc, cfg, split, usable, split.train_end - j * h, context, season)
+            _scored(panel, fc, cfg, split, usable, split.val_end - (j + 1) * h, context, season)
             for j in range(horizons)
         ]
         stopped = early_stopped(holdout)
@@ -123,7 +124,7 @@ def choose_mix(
         if horizons > 1:  # the network alone where either choice keeps it
             last, last_scores = weight, scores
             net, th, actual, scale = (np.concatenate(p) for p in zip(*parts, strict=True))
-            weight, scores = choose(net, th, actual, scale, stopped, seen=1 / horizons)
+            weight, scores = choose(net, th, actual, scale, stopped)
             weight = min(weight, last)
             scores = {**scores, "origins": horizons, "last_window": last_scores}
     holdout.summary["theta"] = {"weight": weight, "validation": scores}

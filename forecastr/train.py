@@ -102,7 +102,6 @@ def fit(
     progress: Progress | None = None,
     *,
     epochs: list[int] | None = None,
-    unseen: int = 0,
 ) -> TrainResult:
     """Train ``model_cfg`` on every series of ``panel`` (a global model) and return the result.
 
@@ -115,8 +114,6 @@ def fit(
         epochs: the refit mode: train member ``k`` for exactly ``epochs[k]`` epochs on every
             point of every series (no validation, no test part, no early stopping), with the
             same one-cycle schedule as the run whose early stopping chose those epochs.
-        unseen: points before each validation part that training, scaler and early stopping
-            never see (the Theta choice is scored there: ``combine.choice_horizons``).
     """
     try:
         validate_config(model_cfg)
@@ -125,8 +122,8 @@ def fit(
     validate_train_config(train_cfg)
     asked = train_cfg  # stored with the result: what a refit per fold must retrain
     if epochs is not None:
-        train_cfg, unseen = replace(train_cfg, val_size=0, test_size=0), 0
-    split, val_size = _cut(panel, model_cfg, train_cfg, unseen)
+        train_cfg = replace(train_cfg, val_size=0, test_size=0)
+    split = _cut(panel, model_cfg, train_cfg)
     # A series with no training point is scaled by its first point (never a test point).
     scaler = fit_scaler(
         train_cfg.scaler, panel.y, split.start, np.maximum(split.train_end, split.start + 1)
@@ -137,9 +134,6 @@ def fit(
     train_np, val_np = _window_starts(split, refit=epochs is not None)
     weights = series_weights(panel.y, split, scaler) if train_cfg.loss_scale == "mase" else None
     train_w = DeviceWindows.of(split, train_np, split.train_end, device, weights)
-    if unseen:  # training stopped before them; validation starts after them
-        split = replace(split, train_end=np.maximum(split.val_end - val_size, split.train_end))
-        val_np = _window_starts(split, refit=False)[1]
     val_w = DeviceWindows.of(split, val_np, split.val_end, device, weights)
 
     t0 = time.perf_counter()
@@ -175,13 +169,11 @@ def fit(
     return TrainResult(scaled, model_cfg, asked, scaler, split, history, summary, calibration)
 
 
-def _cut(panel: Panel, cfg: ModelConfig, tcfg: TrainConfig, unseen: int) -> tuple[Split, int]:
-    """The split whose training part ends ``unseen`` points before the validation part, and
-    the validation part's size."""
-    val_size = cfg.horizon if tcfg.val_size is None else tcfg.val_size
-    split = split_panel(panel, cfg.window, cfg.horizon, val_size + unseen, tcfg.test_size, pad=True)
+def _cut(panel: Panel, cfg: ModelConfig, tcfg: TrainConfig) -> Split:
+    """Each series cut into training, validation and test parts (``windows.split_panel``)."""
+    split = split_panel(panel, cfg.window, cfg.horizon, tcfg.val_size, tcfg.test_size, pad=True)
     check_some_series_fills_the_window(split)
-    return split, val_size
+    return split
 
 
 def _calibrate(

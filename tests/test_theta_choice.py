@@ -1,6 +1,6 @@
-"""The Theta combination chosen on several origins for files of few long series: how many
-(``combine.choice_horizons``), that the holdout run never trains on the points they score
-(``train.fit(unseen=...)``), and that the choice is scored on every one of them."""
+"""Files of few long series: validation on several horizons, each a window the Theta choice
+is scored on. How many (``combine.choice_horizons``), that the holdout run validates on all
+of them and never sees its test part, and that the choice is scored on every one of them."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from test_train import fast, panel_of, sine, tiny
 
 from forecastr import api
-from forecastr.combine import CHOICE_FLOOR, CHOICE_WINDOWS, choice_horizons
+from forecastr.combine import CHOICE_FLOOR, CHOICE_WINDOWS, choice_horizons, with_validation
 from forecastr.train import fit
 
 W, H = 12, 4
@@ -55,33 +55,66 @@ def test_the_shortest_series_always_keeps_its_training_floor(lengths, window, ho
         assert min(lengths) >= window + (CHOICE_FLOOR + k + 1) * horizon
 
 
-def test_the_points_before_validation_are_never_trained_on():
-    """Values changed in the unseen part change neither the scaler nor a training loss; the
-    result's validation part is one horizon, after them."""
-    y = sine(300)
+def test_a_file_of_one_long_series_validates_on_every_window_the_choice_scores():
+    tc, k = with_validation(fast(), np.array([400]), W, H)
+    assert k == CHOICE_WINDOWS and tc.val_size == k * H
+    run = fit(panel_of(sine(400)), tiny(), tc)
+    assert run.split.val_end[0] - run.split.train_end[0] == k * H
+    assert run.split.val_end[0] == 400 - H  # the test part: the last horizon
+
+
+def test_many_series_and_the_users_validation_part_are_left_as_they_are():
+    tc = fast()
+    assert with_validation(tc, np.full(400, 2000), W, H) == (tc, 1)
+    given = fast(val_size=3 * H)
+    assert with_validation(given, np.array([2000]), W, H) == (given, 1)
+
+
+def test_the_test_part_stays_unseen_with_several_validation_horizons():
+    """Values changed in the test part change neither the scaler nor a training or
+    validation loss of a run validated on every choice window."""
+    y = sine(400)
     other = y.copy()
-    cut = len(y) - 2 * H  # validation and test parts: the last two horizons
-    other[cut - 3 * H : cut] += 50.0  # the unseen part
-    tc = fast(epochs=3, patience=100)
-    a = fit(panel_of(y), tiny(), tc, unseen=3 * H)
-    b = fit(panel_of(other), tiny(), tc, unseen=3 * H)
-    assert a.split.val_end[0] - a.split.train_end[0] == H
+    other[-H:] += 50.0
+    tc = with_validation(fast(epochs=3, patience=100), np.array([400]), W, H)[0]
+    a, b = fit(panel_of(y), tiny(), tc), fit(panel_of(other), tiny(), tc)
     np.testing.assert_array_equal(a.scaler.loc, b.scaler.loc)
     np.testing.assert_array_equal(a.scaler.scale, b.scaler.scale)
-    assert a.history["train_loss"] == b.history["train_loss"]
-    plain = fit(panel_of(y), tiny(), tc)
-    assert a.summary["train_windows"] == plain.summary["train_windows"] - 3 * H
+    assert a.history == b.history
 
 
-def test_without_unseen_points_the_validation_part_reads_them():
-    """The control for the test above: the same change, seen by training, moves its loss."""
-    y = sine(300)
+def test_the_validation_horizons_are_read_by_early_stopping():
+    """The control for the test above: a change in the first validation horizon moves the
+    validation loss, and leaves the training loss as it was."""
+    y = sine(400)
     other = y.copy()
-    cut = len(y) - 2 * H
-    other[cut - 3 * H : cut] += 50.0
-    tc = fast(epochs=3, patience=100)
+    tc, k = with_validation(fast(epochs=3, patience=100), np.array([400]), W, H)
+    first = 400 - H - k * H
+    other[first : first + H] += 50.0
     a, b = fit(panel_of(y), tiny(), tc), fit(panel_of(other), tiny(), tc)
-    assert a.history["train_loss"] != b.history["train_loss"]
+    assert a.history["train_loss"] == b.history["train_loss"]
+    assert a.history["val_loss"] != b.history["val_loss"]
+
+
+def test_a_fold_refit_validates_as_the_holdout_run_did(monkeypatch):
+    """``evaluate --refit`` retrains each fold with the validation part ``train`` would use."""
+    from types import SimpleNamespace
+
+    from forecastr import foldrefit, train
+
+    asked = []
+
+    def spy(panel, mcfg, tcfg, *args, **kwargs):
+        asked.append(tcfg.val_size)
+        raise RuntimeError("stop")
+
+    monkeypatch.setattr(train, "fit", spy)
+    fc = SimpleNamespace(training_config=fast().to_dict(), model_config=tiny().to_dict(), mix=None)
+    refit = foldrefit.make_refit(fc)
+    for n_series in (1, 400):
+        with pytest.raises(RuntimeError):
+            refit(panel_of(*[sine(400)] * n_series), 0)
+    assert asked == [CHOICE_WINDOWS * H, None]
 
 
 @pytest.mark.parametrize("n_series", [1, 8])
@@ -132,8 +165,8 @@ def _choice_with(net_error: list[float]) -> tuple[float, dict]:
     y = sine(600, noise=0.5)
     panel = panel_of(y, freq="h")
     cfg = tiny(season_length=1)
-    split = split_panel(panel, W, H)
-    origins = [int(split.train_end[0]) - j * H for j in range(len(net_error))]
+    split = split_panel(panel, W, H, val_size=len(net_error) * H)
+    origins = [int(split.val_end[0]) - (j + 1) * H for j in range(len(net_error))]
     outputs = [(y[o : o + H] + e)[None, :] for o, e in zip(origins, net_error, strict=True)]
     run = SimpleNamespace(
         split=split, model_cfg=cfg, train_cfg=TrainConfig(epochs=10),
@@ -183,7 +216,8 @@ def test_a_lead_between_the_two_margins_keeps_the_network_only_on_unseen_windows
     assert weight == 0.0 and scores["0"] / scores["0.5"] == pytest.approx(lead)
 
 
-def test_the_choice_over_every_window_counts_one_of_them_as_seen(monkeypatch):
+def test_every_window_of_the_choice_was_read_by_early_stopping(monkeypatch):
+    """Both choices take the whole optimism margin: early stopping read every window."""
     from forecastr import holdout
 
     seen = []
@@ -195,4 +229,4 @@ def test_the_choice_over_every_window_counts_one_of_them_as_seen(monkeypatch):
     real = holdout.choose
     monkeypatch.setattr(holdout, "choose", spy)
     _choice_with([30.0, 30.0, 30.0])
-    assert seen == [1.0, pytest.approx(1 / 3)]
+    assert seen == [1.0, 1.0]
