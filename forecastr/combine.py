@@ -13,13 +13,14 @@ How:
   validation window is forecast by the network and by the Theta method from the same origin.
   The Theta method reads the history before that origin. Each weight in :data:`WEIGHTS` is
   scored by the mean, over series, of the MAE scaled by the series' in-sample seasonal-naive
-  MAE. The network's score there is optimistic (early stopping chose its epoch on those
-  windows), so it is kept alone only when it scores :func:`margin` times the best average's
-  or lower: 0.9 on many series, down to 0.6 on one, whose single window says little; else
-  the best average wins. A file of few long series validates on several horizons
-  (:func:`choice_horizons`: up to a week of an hourly file), so early stopping reads all of
-  them, and the choice is also scored on each of them; the network is kept alone when
-  either score keeps it (the score over all of them with the margin for that many windows).
+  MAE, as it would be served (the floor at zero included). The network's score there is
+  optimistic (early stopping chose its epoch on those windows), so it is kept alone only
+  when it scores :func:`margin` times the best average's or lower: 0.9 on many series, down
+  to 0.6 on one, whose single window says little; else the best average wins. A file of
+  few long series validates on several horizons (:func:`choice_horizons`: up to a week of
+  an hourly file), so early stopping reads all of them, and the choice is also scored on
+  each of them; the network is kept alone when either score keeps it (the score over all of
+  them with the margin for that many windows).
 * **Stored** in config.json's ``"theta"`` section, and in the ONNX file's ``theta``
   metadata: the weight, the season the Theta method adjusts for, and its context, the history
   it reads (at most :data:`MAX_CONTEXT` points). With weight 0 nothing is stored, and the
@@ -184,6 +185,7 @@ def choose(
     scale: np.ndarray,
     early_stopped: bool = True,
     seen: float = 1.0,
+    lower: np.ndarray | None = None,
 ) -> tuple[float, dict]:
     """The weight of :data:`WEIGHTS` chosen on validation, and every weight's score (and
     Theta alone's, weight 1): the mean over series of ``mean |actual - forecast| / scale``
@@ -192,11 +194,15 @@ def choose(
     Theta alone scores :data:`THETA_FAR` times the network's or more. ``network``,
     ``theta_fc``, ``actual``: (S, H), NaN where a step has no actual value;
     ``early_stopped``: whether early stopping chose the network's epoch on these windows;
-    ``seen``: the share of the rows it read (the rest were neither trained nor stopped on)."""
+    ``seen``: the share of the rows it read (the rest were neither trained nor stopped on);
+    ``lower``: (S,) the floor each row's forecast is served at (``forecast.row_floors``), so
+    each weight is scored as it would be served."""
     ok = np.isfinite(scale) & (scale > 0) & np.isfinite(theta_fc).all(axis=1)
+    low = np.full(len(scale), -np.inf) if lower is None else np.asarray(lower, dtype=np.float64)
     scores: dict = {}
     for w in (*WEIGHTS, 1.0):
-        err = np.abs(actual - ((1 - w) * network + w * theta_fc))[ok]  # (S', H)
+        served = np.maximum((1 - w) * network + w * theta_fc, low[:, None])
+        err = np.abs(actual - served)[ok]  # (S', H)
         per_series = np.nanmean(err, axis=1) / scale[ok] if ok.any() else np.zeros(0)
         per_series = per_series[np.isfinite(per_series)]
         scores[score_key(w)] = float(per_series.mean()) if per_series.size else float("nan")

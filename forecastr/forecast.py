@@ -94,13 +94,22 @@ def apply_floor(values: np.ndarray, windows: np.ndarray, floor: float | None) ->
     every quantile by the same rule keeps them in order."""
     if floor is None or values.size == 0:
         return values
+    lower = row_floors(windows, floor)
+    out = np.array(values, dtype=np.float64)
+    out[np.isfinite(lower)] = np.maximum(out[np.isfinite(lower)], floor)
+    return out
+
+
+def row_floors(windows: np.ndarray, floor: float | None) -> np.ndarray:
+    """(B,) the floor :func:`apply_floor` raises each row of ``windows`` to: ``floor`` where
+    the row's window holds a finite value and none below it, else -inf."""
     windows = np.asarray(windows, dtype=np.float64)
+    if floor is None:
+        return np.full(windows.shape[0], -np.inf)
     finite = np.isfinite(windows)
     low = np.where(finite, windows, np.inf).min(axis=1)  # (B,) +inf: no finite value
     keep = (low >= floor) & finite.any(axis=1)
-    out = np.array(values, dtype=np.float64)
-    out[keep] = np.maximum(out[keep], floor)
-    return out
+    return np.where(keep, float(floor), -np.inf)
 
 
 def check_panel(schema: Schema, window: int, panel: Panel, *, allow_new: bool = False) -> list[str]:

@@ -119,12 +119,12 @@ def choose_mix(
             for j in range(horizons)
         ]
         stopped = early_stopped(holdout)
-        net, th, actual, scale = parts[0]
-        weight, scores = choose(net, th, actual, scale, stopped)  # the validation window
+        net, th, actual, scale, low = parts[0]
+        weight, scores = choose(net, th, actual, scale, stopped, lower=low)  # the last window
         if horizons > 1:  # the network alone where either choice keeps it
             last, last_scores = weight, scores
-            net, th, actual, scale = (np.concatenate(p) for p in zip(*parts, strict=True))
-            weight, scores = choose(net, th, actual, scale, stopped)
+            net, th, actual, scale, low = (np.concatenate(p) for p in zip(*parts, strict=True))
+            weight, scores = choose(net, th, actual, scale, stopped, lower=low)
             weight = min(weight, last)
             scores = {**scores, "origins": horizons, "last_window": last_scores}
     holdout.summary["theta"] = {"weight": weight, "validation": scores}
@@ -140,10 +140,10 @@ def _scored(
     origins: np.ndarray,
     context: int,
     season: int,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The network's and the Theta method's (S', H) forecasts from ``origins`` (one per
-    usable series), the actual values (NaN from the validation part's end on) and each row's
-    MASE scale."""
+    usable series), the actual values (NaN from the validation part's end on), each row's
+    MASE scale and the floor its forecast would be served at (``forecast.row_floors``)."""
     starts, origins = split.start[usable], origins[usable]
     rows = right_aligned_padded(panel.y, starts, origins, context)  # (S', context)
     ids = [s for s, ok in zip(panel.ids, usable, strict=True) if ok]
@@ -152,7 +152,8 @@ def _scored(
     steps = origins[:, None] + np.arange(cfg.horizon)  # (S', H)
     inside = steps < split.val_end[usable][:, None]
     actual = np.where(inside, panel.y[np.minimum(steps, len(panel.y) - 1)], np.nan)
-    return net, th, actual, mase_scale(unpadded(rows), season)
+    low = forecast.row_floors(rows, forecast.model_floor(fc))
+    return net, th, actual, mase_scale(unpadded(rows), season), low
 
 
 def early_stopped(run: TrainResult) -> bool:

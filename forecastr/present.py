@@ -140,7 +140,7 @@ def theta_text(choice: dict) -> str:
     net, mixed = v.get(score_key(0.0)), v.get(score_key(max(WEIGHTS)))
     alone = v.get(score_key(1.0))  # recorded since the THETA_FAR guard
     theta = "" if alone is None else f", Theta alone {alone:.3f}"
-    origins = v.get("origins", 1)  # a file of few long series: windows before validation too
+    origins = v.get("origins", 1)  # a file of few long series: every validation horizon
     scored = (
         f"{v['series']} series" if origins == 1 else f"{v['series']} windows, {origins} per series"
     )

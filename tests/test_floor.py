@@ -23,6 +23,7 @@ from forecastr.forecast import (
     forecast_windows,
     forecast_windows_quantiles,
     panel_floor,
+    row_floors,
 )
 
 
@@ -41,6 +42,25 @@ def test_apply_floor_raises_the_rows_whose_window_is_never_negative():
     np.testing.assert_array_equal(out, [[0.0, 5.0], [-2.0, 5.0], [0.0, 1.0]])
     np.testing.assert_array_equal(values[1], [-2.0, 5.0])  # the input is not changed
     assert apply_floor(values, windows, None) is values
+
+
+def test_row_floors_give_each_row_the_floor_it_is_served_at():
+    windows = np.array([[1.0, 0.0, 2.0], [1.0, -1.0, 2.0], [np.nan, np.nan, np.nan]])
+    np.testing.assert_array_equal(row_floors(windows, 0.0), [0.0, -np.inf, -np.inf])
+    np.testing.assert_array_equal(row_floors(windows, None), [-np.inf] * 3)
+
+
+def test_the_theta_choice_scores_each_weight_as_it_is_served():
+    """A network below zero on counts of zero: unfloored, the average with Theta scores
+    better (0.5 against 1); served with the floor, the network alone is exact (0 against
+    0.5)."""
+    from forecastr.combine import choose
+
+    actual, scale = np.zeros((7, 4)), np.ones(7)
+    network, theta_fc = np.full((7, 4), -1.0), np.full((7, 4), 2.0)
+    assert choose(network, theta_fc, actual, scale)[0] == 0.5
+    weight, scores = choose(network, theta_fc, actual, scale, lower=np.zeros(7))
+    assert weight == 0.0 and scores["0"] == 0.0 and scores["0.5"] == 0.5
 
 
 def test_a_window_of_no_finite_value_is_not_floored():
