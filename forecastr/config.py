@@ -134,7 +134,9 @@ class TrainConfig:
     patience: int = 10  # epochs without validation improvement before stopping
     max_batches: int = 50  # per epoch: large data sets are sampled, not swept
     scaler: Scaler = "standard"  # per-series scaler fitted on the training part
-    val_size: int | None = None  # validation points per series; None: combine.with_validation
+    # validation points per series; None: one horizon (train's holdout run: several for a
+    # file of few long series, combine.with_validation)
+    val_size: int | None = None
     test_size: int | None = None  # held-out test points per series; None: horizon
     seed: int = 0  # member k trains from seed + k
     device: Device = "auto"  # auto: cuda when available, else cpu

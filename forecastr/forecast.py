@@ -94,9 +94,9 @@ def apply_floor(values: np.ndarray, windows: np.ndarray, floor: float | None) ->
     every quantile by the same rule keeps them in order."""
     if floor is None or values.size == 0:
         return values
-    lower = row_floors(windows, floor)
+    keep = np.isfinite(row_floors(windows, floor))  # (B,)
     out = np.array(values, dtype=np.float64)
-    out[np.isfinite(lower)] = np.maximum(out[np.isfinite(lower)], floor)
+    out[keep] = np.maximum(out[keep], floor)
     return out
 
 
