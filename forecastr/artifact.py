@@ -340,7 +340,7 @@ def load(path: str | os.PathLike) -> Bundle:
     check_weights(config, data, w_path)
     # A Theta part (checked above) is refitted at every forecast by this forecastr's method.
     theta = config["model"] if theta_only else config.get(SECTION)
-    if theta and theta.get("partner", "theta") == "theta":  # seasonal naive has no revision
+    if theta:
         warn_revision(theta.get(REVISION_KEY if theta_only else "revision"), path)
     if theta_only:  # its context alone: read without safetensors (the torch-free install)
         return Bundle(path=path, config=config, tensors=plain_tensors(data, w_path))

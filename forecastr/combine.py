@@ -1,5 +1,5 @@
-"""The network's forecast averaged with the optimised Theta method's (or seasonal naive's),
-where validation says the average is better. Torch-free: the ONNX path applies it too.
+"""The network's forecast averaged with the optimised Theta method's, where validation says
+the average is better. Torch-free: the ONNX path applies it too.
 
 Why: the network and the Theta method (``theta.py``) err differently. The network learns
 shapes across series but damps trends that persist, and the Theta method extrapolates each
@@ -21,13 +21,9 @@ How:
   an hourly file), so early stopping reads all of them, and the choice is also scored on
   each of them; the network is kept alone when either score keeps it (the score over all of
   them with the margin for that many windows).
-* **The partner.** The Theta method adjusts for the calendar's main season only. Where
-  seasonal naive, at that season or another the file has, scores clearly lower alone on the
-  same windows (:func:`choose_partner`), it is the method averaged with instead: a weekly
-  pattern in hourly data, or a daily shape Theta's smoothing blurs.
 * **Stored** in config.json's ``"theta"`` section, and in the ONNX file's ``theta``
-  metadata: the weight, the partner and its season, and the context, the history a forecast
-  reads (at most :data:`MAX_CONTEXT` points). With weight 0 nothing is stored, and the
+  metadata: the weight, the season the Theta method adjusts for, and its context, the history
+  it reads (at most :data:`MAX_CONTEXT` points). With weight 0 nothing is stored, and the
   model is the network alone.
 * **Applied** by :class:`Combined`, a predictor around the network's. It reads ``context``
   points per series (padded like the network's window, by repeating the first value; the
@@ -45,10 +41,10 @@ from typing import Any
 
 import numpy as np
 
-from forecastr.baselines import THETA_HISTORY, seasonal_naive, theta
+from forecastr.baselines import THETA_HISTORY, theta
 from forecastr.config import TrainConfig
 from forecastr.errors import ForecastrWarning
-from forecastr.jsonfields import Where, choice, integer, number, optional_integer, section
+from forecastr.jsonfields import Where, integer, number, optional_integer, section
 from forecastr.theta import REVISION
 
 WEIGHTS = (0.0, 0.5)  # the Theta method's weight in the average: candidates, network first
@@ -94,19 +90,6 @@ CHOICE_WINDOWS = 7  # windows the choice wants in all: horizons per series = cei
 CHOICE_FLOOR = 50
 MAX_CONTEXT = THETA_HISTORY  # history the Theta part reads per series: what the fit reads
 SECTION = "theta"  # config.json's section and the ONNX metadata key
-# The method the network is averaged with: the Theta method, or seasonal naive at one of the
-# file's seasons when validation says it forecasts clearly better alone. The Theta method
-# adjusts for one season, the calendar's main one; on hourly files with a weekly pattern, or
-# with a daily shape Theta's smoothing blurs (solar power, zero every night), it scored 2 to 4
-# times seasonal naive's error and made a poor partner (docs/benchmarks.md, "Seasonal naive
-# as the partner"). Neither partner is fitted on the validation windows, so their scores
-# there are honest: seasonal naive replaces Theta only when PARTNER_MARGIN - NOISE_MARGIN /
-# sqrt(windows) times Theta's score or lower, so one window (0.6) or a week of an hourly file
-# (0.79) must show a clear lead and a competition category (0.89 for 400 series) a lead of
-# more than 10%. On every M3 and Tourism category Theta alone scores below seasonal naive on
-# the validation windows, or within 3% (Tourism quarterly and monthly), and stays.
-PARTNERS = ("theta", "seasonal_naive")
-PARTNER_MARGIN = 0.9
 
 
 @dataclass(frozen=True)
@@ -120,8 +103,6 @@ class ThetaMix:
         scores: the validation scores the weight was chosen by (for the record).
         revision: the Theta method's revision the weight was chosen and scored with
             (``theta.REVISION``); None for a model saved before revisions were recorded.
-        partner: what the network is averaged with (:data:`PARTNERS`): ``"theta"``, or
-            ``"seasonal_naive"`` at ``season_length`` (at most ``context``).
     """
 
     weight: float
@@ -129,26 +110,15 @@ class ThetaMix:
     context: int
     scores: dict
     revision: int | None = REVISION
-    partner: str = "theta"
-
-    @property
-    def label(self) -> str:
-        """``"Theta"`` or ``"seasonal naive 168"``: the partner, as reports name it."""
-        return partner_label(self.partner, self.season_length)
 
     def to_dict(self) -> dict:
         out = {
             "weight": self.weight,
-            "partner": self.partner,
             "season_length": self.season_length,
             "context": self.context,
             "validation": dict(self.scores),
         }
         return out if self.revision is None else {**out, "revision": self.revision}
-
-
-def partner_label(partner: str, season: int) -> str:
-    return "Theta" if partner == "theta" else f"seasonal naive {season}"
 
 
 def context_length(window: int, longest: int, n_series: int) -> int:
@@ -203,60 +173,6 @@ def theta_part(rows: np.ndarray, horizon: int, season_length: int) -> np.ndarray
     return theta(unpadded(rows), horizon, season_length=season_length)
 
 
-def partner_part(rows: np.ndarray, horizon: int, partner: str, season_length: int) -> np.ndarray:
-    """(B, horizon) forecasts of padded rows (B, T) by ``partner`` (:data:`PARTNERS`): the
-    Theta method, or seasonal naive (naive for a row with less than a season of history)."""
-    if partner == "theta":
-        return theta_part(rows, horizon, season_length)
-    return seasonal_naive(unpadded(rows), horizon, season_length=season_length)
-
-
-def partner_seasons(seasons: Sequence[int], main: int, context: int) -> list[int]:
-    """The seasons seasonal naive is tried at as the partner: the main season and the file's
-    others, each over 1 and at most ``context`` (the history a forecast reads)."""
-    return [s for s in dict.fromkeys([int(main), *map(int, seasons)]) if 1 < s <= context]
-
-
-def served_score(
-    forecast: np.ndarray, actual: np.ndarray, scale: np.ndarray, ok: np.ndarray, low: np.ndarray
-) -> float:
-    """The mean over rows ``ok`` of ``mean |actual - forecast| / scale``, the forecast floored
-    at ``low`` (B,) as it would be served; NaN when no row counts."""
-    served = np.maximum(forecast, low[:, None])
-    err = np.abs(actual - served)[ok]  # (S', H)
-    per_series = np.nanmean(err, axis=1) / scale[ok] if ok.any() else np.zeros(0)
-    per_series = per_series[np.isfinite(per_series)]
-    return float(per_series.mean()) if per_series.size else float("nan")
-
-
-def choose_partner(
-    candidates: dict[int, np.ndarray],
-    theta_fc: np.ndarray,
-    actual: np.ndarray,
-    scale: np.ndarray,
-    lower: np.ndarray | None = None,
-) -> tuple[int | None, dict]:
-    """The season whose seasonal naive forecast replaces the Theta method as the partner, or
-    None to keep Theta; and each one's score alone (:func:`choose`'s scaled MAE, keys
-    ``"theta"`` and ``"seasonal naive M"``). ``candidates``: season -> (S, H) forecasts on
-    the same windows as ``theta_fc``. The best seasonal naive replaces Theta when it scores
-    ``PARTNER_MARGIN - NOISE_MARGIN / sqrt(windows)`` times Theta's or lower."""
-    ok = np.isfinite(scale) & (scale > 0) & np.isfinite(theta_fc).all(axis=1)
-    for fc in candidates.values():  # every method scored on the same rows
-        ok &= np.isfinite(fc).all(axis=1)
-    low = np.full(len(scale), -np.inf) if lower is None else np.asarray(lower, dtype=np.float64)
-    theta_score = served_score(theta_fc, actual, scale, ok, low)
-    found = {s: served_score(fc, actual, scale, ok, low) for s, fc in candidates.items()}
-    named = {partner_label("seasonal_naive", s): v for s, v in found.items()}
-    scores = {"theta": theta_score} | named
-    found = {s: v for s, v in found.items() if np.isfinite(v)}
-    if not found or not np.isfinite(theta_score):
-        return None, scores
-    best = min(found, key=lambda s: (found[s], s))
-    bound = PARTNER_MARGIN - NOISE_MARGIN / float(np.sqrt(max(int(ok.sum()), 1)))
-    return (best if found[best] <= bound * theta_score else None), scores
-
-
 def score_key(weight: float) -> str:
     """The key of a weight's validation score in :func:`choose`'s scores: ``"0"``, ``"0.5"``."""
     return f"{weight:g}"
@@ -285,8 +201,11 @@ def choose(
     low = np.full(len(scale), -np.inf) if lower is None else np.asarray(lower, dtype=np.float64)
     scores: dict = {}
     for w in (*WEIGHTS, 1.0):
-        mixed = (1 - w) * network + w * theta_fc
-        scores[score_key(w)] = served_score(mixed, actual, scale, ok, low)
+        served = np.maximum((1 - w) * network + w * theta_fc, low[:, None])
+        err = np.abs(actual - served)[ok]  # (S', H)
+        per_series = np.nanmean(err, axis=1) / scale[ok] if ok.any() else np.zeros(0)
+        per_series = per_series[np.isfinite(per_series)]
+        scores[score_key(w)] = float(per_series.mean()) if per_series.size else float("nan")
     scores["series"] = int(ok.sum())
     mixes = {
         w: scores[score_key(w)] for w in WEIGHTS if w > 0 and np.isfinite(scores[score_key(w)])
@@ -331,18 +250,12 @@ def check_mix(w: Where, config: dict, window: int) -> ThetaMix | None:
     d = section(w, config, SECTION, optional=True, nullable=True)
     if not d:
         return None
-    weight = number(w, d, "weight", 0.0, 1.0, SECTION, lo_open=True)
-    partner = choice(w, d, "partner", PARTNERS, SECTION, default="theta")  # absent: Theta
-    context = integer(w, d, "context", window, max(window, MAX_CONTEXT), SECTION)
-    # seasonal naive reads one season back: at most the context each forecast is given
-    top = 1_000_000 if partner == "theta" else context
     return ThetaMix(
-        weight=weight,
-        season_length=integer(w, d, "season_length", 1, top, SECTION),
-        context=context,
+        weight=number(w, d, "weight", 0.0, 1.0, SECTION, lo_open=True),
+        season_length=integer(w, d, "season_length", 1, 1_000_000, SECTION),
+        context=integer(w, d, "context", window, max(window, MAX_CONTEXT), SECTION),
         scores=section(w, d, "validation", SECTION, optional=True, nullable=True) or {},
         revision=optional_integer(w, d, "revision", 1, MAX_REVISION, SECTION),
-        partner=partner,
     )
 
 
@@ -393,15 +306,14 @@ class Combined:
         self.inner = inner
         self.mix = mix
         self.window = mix.context
-        self.name = f"{inner.name} + {mix.label}"
+        self.name = f"{inner.name} + Theta"
 
     def __getattr__(self, name: str) -> Any:  # horizon, ids, levels, train_end, ...
         return getattr(self.__dict__["inner"], name)
 
     def _mixed(self, net: np.ndarray, windows: np.ndarray) -> np.ndarray:
-        m = self.mix
-        th = partner_part(windows, net.shape[1], m.partner, m.season_length)
-        th = np.where(np.isfinite(th), th, net)  # a series the partner cannot forecast
+        th = theta_part(windows, net.shape[1], self.mix.season_length)
+        th = np.where(np.isfinite(th), th, net)  # a series Theta cannot fit: the network's
         return (1.0 - self.mix.weight) * net + self.mix.weight * th
 
     def forecast(self, windows: np.ndarray, series_ids: Sequence[str]) -> np.ndarray:

@@ -10,7 +10,7 @@ when its forecasts leave the data far behind. Imports torch.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,12 +23,8 @@ from forecastr.calibration import transfer
 from forecastr.combine import (
     ThetaMix,
     choose,
-    choose_partner,
     combined,
     context_length,
-    partner_label,
-    partner_part,
-    partner_seasons,
     theta_part,
     unpadded,
     with_validation,
@@ -76,8 +72,7 @@ def holdout_then_refit(
     fc = _predictor(holdout, panel, train_end, holdout.split.val_end)
     _refuse_diverged(fc, panel, tcfg, "the holdout run")
     season = main_season(seasons, panel.freq)
-    periods = [int(e.period) for e in seasons]
-    mix = choose_mix(panel, holdout, fc, season, k, periods) if theta else None
+    mix = choose_mix(panel, holdout, fc, season, k) if theta else None
     model = combined(fc, mix)
     report = _holdout_report(panel, model, mcfg, seasons)
     if not refit:
@@ -101,82 +96,39 @@ def holdout_then_refit(
 
 
 def choose_mix(
-    panel: Panel,
-    holdout: TrainResult,
-    fc: TorchPredictor,
-    season: int,
-    horizons: int = 1,
-    seasons: Sequence[int] = (),
+    panel: Panel, holdout: TrainResult, fc: TorchPredictor, season: int, horizons: int = 1
 ) -> ThetaMix | None:
-    """The combination (``combine.py``) chosen on each series' last validation window,
-    forecast by the holdout run's network and by the partner from the same origin; None when
-    the network alone scores best. Recorded in the holdout run's summary either way.
+    """The Theta combination (``combine.py``) chosen on each series' last validation window,
+    forecast by the holdout run's network and by the Theta method from the same origin; None
+    when the network alone scores best. Recorded in the holdout run's summary either way.
 
-    The partner is the Theta method at the main ``season``, or seasonal naive at one of
-    ``seasons`` (or the main one) where it scores clearly better alone
-    (``combine.choose_partner``), chosen on every window the choice reads. With ``horizons``
-    > 1 (``combine.choice_horizons``: a file of few long series, validated on that many
-    horizons) the choice is also scored on the windows of the ``horizons - 1`` validation
-    horizons before the last, and the network is kept alone when either choice keeps it: a
-    clear lead on the last window before the test part is evidence the week does not always
-    show, and a lead over the week is evidence one window cannot give."""
+    With ``horizons`` > 1 (``combine.choice_horizons``: a file of few long series, validated
+    on that many horizons) the choice is also scored on the windows of the ``horizons - 1``
+    validation horizons before it, and the network is kept alone when either choice keeps
+    it: a clear lead on the last window before the test part is evidence the week does not
+    always show, and a lead over the week is evidence one window cannot give."""
     split, cfg = holdout.split, holdout.model_cfg
     context = context_length(cfg.window, int(panel.lengths.max()), panel.n_series)
-    tried = partner_seasons(seasons, season, context)
+    h = cfg.horizon
     usable = (split.train_end - split.start >= 3) & (split.val_end > split.train_end)
-    weight, partner, m = 0.0, "theta", season
+    weight = 0.0
     scores: dict[str, Any] = {"series": 0}
     if usable.any():
-        ends = [split.val_end - (j + 1) * cfg.horizon for j in range(horizons)]
-        parts = [_scored(panel, fc, cfg, split, usable, e, context, season, tried) for e in ends]
-        every = Scored.joined(parts)
-        found, alone = every.partner()
-        if found is not None:
-            partner, m = "seasonal_naive", found
+        parts = [
+            _scored(panel, fc, cfg, split, usable, split.val_end - (j + 1) * h, context, season)
+            for j in range(horizons)
+        ]
         stopped = early_stopped(holdout)
-        weight, scores = parts[0].choose(found, stopped)  # the last window
+        net, th, actual, scale, low = parts[0]
+        weight, scores = choose(net, th, actual, scale, stopped, lower=low)  # the last window
         if horizons > 1:  # the network alone where either choice keeps it
             last, last_scores = weight, scores
-            weight, scores = every.choose(found, stopped)
+            net, th, actual, scale, low = (np.concatenate(p) for p in zip(*parts, strict=True))
+            weight, scores = choose(net, th, actual, scale, stopped, lower=low)
             weight = min(weight, last)
             scores = {**scores, "origins": horizons, "last_window": last_scores}
-        scores["partner"] = {"chosen": partner_label(partner, m), "alone": alone}
     holdout.summary["theta"] = {"weight": weight, "validation": scores}
-    return ThetaMix(weight, m, context, scores, partner=partner) if weight > 0 else None
-
-
-@dataclass
-class Scored:
-    """Validation windows, one row per usable series: the network's and the Theta method's
-    (S', H) forecasts, the actual values (NaN from the validation part's end on), each row's
-    MASE scale, the floor its forecast would be served at (``forecast.row_floors``), and
-    seasonal naive's forecasts at each season tried as the partner."""
-
-    net: np.ndarray
-    theta: np.ndarray
-    actual: np.ndarray
-    scale: np.ndarray
-    low: np.ndarray
-    naive: dict[int, np.ndarray]
-
-    @classmethod
-    def joined(cls, parts: list[Scored]) -> Scored:
-        """The rows of every part, in order."""
-
-        def cat(field: str) -> np.ndarray:
-            return np.concatenate([getattr(p, field) for p in parts])
-
-        naive = {s: np.concatenate([p.naive[s] for p in parts]) for s in parts[0].naive}
-        return cls(cat("net"), cat("theta"), cat("actual"), cat("scale"), cat("low"), naive)
-
-    def partner(self) -> tuple[int | None, dict]:
-        """``combine.choose_partner`` on these windows."""
-        return choose_partner(self.naive, self.theta, self.actual, self.scale, self.low)
-
-    def choose(self, season: int | None, stopped: bool) -> tuple[float, dict]:
-        """``combine.choose`` with the partner: seasonal naive at ``season``, or Theta (None)."""
-        partner = self.theta if season is None else self.naive[season]
-        return choose(self.net, partner, self.actual, self.scale, stopped, lower=self.low)
+    return ThetaMix(weight, season, context, scores) if weight > 0 else None
 
 
 def _scored(
@@ -188,21 +140,20 @@ def _scored(
     origins: np.ndarray,
     context: int,
     season: int,
-    tried: Sequence[int] = (),
-) -> Scored:
-    """The windows that end at ``origins`` + horizon (one per usable series), forecast from
-    ``origins`` with a ``context`` of history."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The network's and the Theta method's (S', H) forecasts from ``origins`` (one per
+    usable series), the actual values (NaN from the validation part's end on), each row's
+    MASE scale and the floor its forecast would be served at (``forecast.row_floors``)."""
     starts, origins = split.start[usable], origins[usable]
     rows = right_aligned_padded(panel.y, starts, origins, context)  # (S', context)
     ids = [s for s, ok in zip(panel.ids, usable, strict=True) if ok]
     net = fc.forecast(rows[:, -cfg.window :], ids)
     th = theta_part(rows, cfg.horizon, season)
-    naive = {s: partner_part(rows, cfg.horizon, "seasonal_naive", s) for s in tried}
     steps = origins[:, None] + np.arange(cfg.horizon)  # (S', H)
     inside = steps < split.val_end[usable][:, None]
     actual = np.where(inside, panel.y[np.minimum(steps, len(panel.y) - 1)], np.nan)
     low = forecast.row_floors(rows, forecast.model_floor(fc))
-    return Scored(net, th, actual, mase_scale(unpadded(rows), season), low, naive)
+    return net, th, actual, mase_scale(unpadded(rows), season), low
 
 
 def early_stopped(run: TrainResult) -> bool:

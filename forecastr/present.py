@@ -139,15 +139,12 @@ def theta_text(choice: dict) -> str:
         return "not used (no series has a validation window to choose on)"
     net, mixed = v.get(score_key(0.0)), v.get(score_key(max(WEIGHTS)))
     alone = v.get(score_key(1.0))  # recorded since the THETA_FAR guard
-    partner = (v.get("partner") or {}).get("chosen", "Theta")  # recorded since partners
-    theta = "" if alone is None else f", {partner} alone {alone:.3f}"
+    theta = "" if alone is None else f", Theta alone {alone:.3f}"
     origins = v.get("origins", 1)  # a file of few long series: every validation horizon
     scored = (
         f"{v['series']} series" if origins == 1 else f"{v['series']} windows, {origins} per series"
     )
-    scores = (
-        f"validation scaled MAE: network {net:.3f}, with {partner} {mixed:.3f}{theta}; {scored}"
-    )
+    scores = f"validation scaled MAE: network {net:.3f}, with Theta {mixed:.3f}{theta}; {scored}"
     w = choice["weight"]
     return f"weight {w:g} ({scores})" if w > 0 else f"not used ({scores})"
 

@@ -90,7 +90,7 @@ class OnnxPredictor:
         self._index = {s: i for i, s in enumerate(self.ids)}
         _check_signature(session, self.window, self.horizon, len(self.network_quantiles), path)
         self._check_runs()
-        if self.mix is not None and self.mix.partner == "theta":  # refitted outside the graph
+        if self.mix is not None:  # refitted outside the graph by this forecastr's Theta method
             warn_revision(self.mix.revision, path)
 
     @classmethod
