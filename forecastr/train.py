@@ -354,7 +354,12 @@ class _Step:
         annealed: cut at the holdout's best epoch, the holdout's own schedule would still be
         near its peak rate there (the holdout picks its best epoch on validation; the refit
         cannot)."""
-        opt = torch.optim.AdamW(model.parameters(), lr=tc.lr, weight_decay=tc.weight_decay)
+        # foreach: one batched update over the parameter tensors instead of a loop over them;
+        # the same arithmetic (bit for bit), about 40% less optimizer time on CPU, where
+        # torch defaults to the loop (docs/benchmarks.md, "Training speed")
+        opt = torch.optim.AdamW(
+            model.parameters(), lr=tc.lr, weight_decay=tc.weight_decay, foreach=True
+        )
         point_params = model.point_parameters()
         head = model.quantile_head
         taus = head_taus(cfg)
