@@ -355,8 +355,8 @@ class _Step:
         near its peak rate there (the holdout picks its best epoch on validation; the refit
         cannot)."""
         # foreach: one batched update over the parameter tensors instead of a loop over them;
-        # the same arithmetic (bit for bit), about 40% less optimizer time on CPU, where
-        # torch defaults to the loop (docs/benchmarks.md, "Training speed")
+        # the same arithmetic (bit for bit), 0.71-0.84x the step's time on CPU, where torch
+        # defaults to the loop (docs/benchmarks.md, "The optimizer step")
         opt = torch.optim.AdamW(
             model.parameters(), lr=tc.lr, weight_decay=tc.weight_decay, foreach=True
         )
