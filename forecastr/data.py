@@ -1,6 +1,6 @@
 """CSV ingest: read a file into a validated, regular, gap-free :class:`Panel`.
 
-Three layouts are understood, detected from the header (flags override):
+Four layouts are understood, detected from the header (flags override):
 
 * **long**: one row per (series, time): an id column, a time column and a value column.
   Recognised by an id column named like ``unique_id``/``id``/``series``, forced by ``id_col``,
@@ -8,9 +8,12 @@ Three layouts are understood, detected from the header (flags override):
 * **wide**: a time column and one numeric column per series. Leading and trailing empty cells
   mean a series starts later / ends earlier (ragged starts).
 * **single**: a time column and one value column (or ``target`` names the value column).
+* **matrix**: a column of years and one column per month (or quarter), read month by month
+  (:mod:`forecastr.ingest.matrix`); an id column makes one series per id.
 
 The time column is the one named ``ds``/``date``/``time``/``timestamp``/... or else the first
-column. It may hold dates (ISO 8601 or any format pandas parses; zone-aware stamps become naive
+column, or a timestamp split over ``year``/``month``/``day``/``hour`` columns
+(:mod:`forecastr.ingest.timeparts`). It may hold dates (ISO 8601 or any format pandas parses; zone-aware stamps become naive
 UTC) or a plain integer step index. Dates like ``01/02/2020`` are ambiguous: the order
 (day/month or month/day) that makes every field valid wins; if both are valid, the order that
 gives the more regular series wins, then month/day for ``/`` and day/month for ``.``; the
@@ -57,11 +60,13 @@ from forecastr.ingest.layout import (
     ColumnRoles,
     detect_layout,
 )
+from forecastr.ingest.matrix import MATRIX_SERIES
 from forecastr.ingest.options import IngestOptions
 from forecastr.ingest.rows import read_rows
 from forecastr.ingest.sniff import Source, open_source
-from forecastr.ingest.stack import stack_long, stack_wide
+from forecastr.ingest.stack import melt, stack_long, stack_wide
 from forecastr.ingest.timeaxis import check_duplicates, place_on_grid
+from forecastr.ingest.timeparts import split_name
 from forecastr.ingest.timerange import stamp_pattern
 from forecastr.ingest.values import (
     MAX_VALUE,
@@ -112,7 +117,7 @@ def load_csv(path: str | os.PathLike, options: IngestOptions | None = None) -> P
 def _file_columns(src: Source, roles: ColumnRoles) -> dict[str, pd.Series]:
     """The used columns of the file; a header with no rows below it is refused."""
     columns = read_columns(src, roles)
-    if len(columns[roles.time_col]) == 0:
+    if len(columns[roles.time_cols[0]]) == 0:
         raise InputError(
             f"{src.path}: has a header but no data rows; add rows of data below the header"
         )
@@ -150,7 +155,8 @@ def frame_to_panel(
     """
     if len(frame) == 0:
         raise InputError(f"{source}: has no data rows")
-    roles = ColumnRoles(layout, id_col, time_col, tuple(targets))
+    parts = split_name(time_col, [str(c) for c in frame.columns]) or ()
+    roles = ColumnRoles(layout, id_col, time_col, tuple(targets), parts)
     where = Where(source, line_of or _frame_lines)
     return _build_panel(lambda: {c: frame[c] for c in roles.used}, roles, freq, fill, where)
 
@@ -183,13 +189,16 @@ def _build_panel(
     """
     rows = read_rows(read(), roles, where)  # the raw columns are gone once it returns
     release_arrow_memory()
-    notes = tuple(rows.notes)
+    names = roles.targets
+    if roles.layout == "matrix":  # a year-by-month table: one series per row key
+        rows, names = melt(rows, len(roles.targets)), (MATRIX_SERIES,)
+    notes = (*roles.notes, *rows.notes)
     y, ds, ids, offsets, where = (
-        stack_long(rows, roles.id_col) if rows.ids is not None else stack_wide(rows, roles.targets)
+        stack_long(rows, roles.id_col) if rows.ids is not None else stack_wide(rows, names)
     )
     del rows  # the rows in file order; `where` now gives the line of each point
     release_arrow_memory()
-    is_long = roles.layout == "long"
+    is_long = roles.layout == "long" or roles.id_col is not None
     if is_long:
         check_series_have_values(y, offsets, ids, roles.targets[0], where)
     check_not_tiny(y, offsets, ids, where)

@@ -86,48 +86,48 @@ def test_with_no_time_like_name_the_first_column_of_dates_is_the_time(write_csv)
 
 
 def test_one_column_cannot_be_both_time_and_id():
-    refuse_time_as_id("ds", "id", "f.csv")
-    refuse_time_as_id("ds", None, "f.csv")
+    refuse_time_as_id(["ds"], "id", "f.csv")
+    refuse_time_as_id(["ds"], None, "f.csv")
     with pytest.raises(InputError, match="both 'ds'"):
-        refuse_time_as_id("ds", "ds", "f.csv")
+        refuse_time_as_id(["ds"], "ds", "f.csv")
 
 
 def test_text_id_column_takes_the_one_column_of_repeating_text(write_csv):
     src = open_source(str(write_csv("when,store,sales\n2020-01-01,a,1\n2020-01-01,b,2\n")))
-    assert text_id_column(src, "when", None, "auto") == "store"
+    assert text_id_column(src, ["when"], None, "auto") == "store"
     # Numbers only: no id (a wide file), unless --layout long asks for one.
     numbers = open_source(str(write_csv("when,a,b\n2020-01-01,1,2\n2020-01-02,3,4\n")))
-    assert text_id_column(numbers, "when", None, "auto") is None
+    assert text_id_column(numbers, ["when"], None, "auto") is None
     with pytest.raises(InputError, match="long format needs a series id column"):
-        text_id_column(numbers, "when", None, "long")
+        text_id_column(numbers, ["when"], None, "long")
     # Two text columns: which one is the id?
     two = open_source(str(write_csv("when,a,b,y\n2020-01-01,x,u,1\n2020-01-01,z,v,2\n")))
     with pytest.raises(InputError, match="hold text, not numbers"):
-        text_id_column(two, "when", None, "auto")
+        text_id_column(two, ["when"], None, "auto")
     # Text that never repeats (nor do the times) is no id.
     unique = open_source(str(write_csv("when,note,y\n2020-01-01,a,1\n2020-01-02,b,2\n")))
-    assert text_id_column(unique, "when", None, "auto") is None
+    assert text_id_column(unique, ["when"], None, "auto") is None
 
 
 def test_long_target_is_the_flag_else_a_value_name_else_the_only_column_left():
-    assert long_target(["id", "ds", "y", "other"], "id", "ds", None, "f.csv") == "y"
-    assert long_target(["id", "ds", "sales", "Unnamed: 3"], "id", "ds", None, "f.csv") == "sales"
-    assert long_target(["id", "ds", "a", "b"], "id", "ds", "b", "f.csv") == "b"
+    assert long_target(["id", "ds", "y", "other"], "id", ["ds"], None, "f.csv") == "y"
+    assert long_target(["id", "ds", "sales", "Unnamed: 3"], "id", ["ds"], None, "f.csv") == "sales"
+    assert long_target(["id", "ds", "a", "b"], "id", ["ds"], "b", "f.csv") == "b"
     with pytest.raises(
         InputError, match=r"cannot tell which column holds the values; pass --target"
     ):
-        long_target(["id", "ds", "a", "b"], "id", "ds", None, "f.csv")
+        long_target(["id", "ds", "a", "b"], "id", ["ds"], None, "f.csv")
     with pytest.raises(InputError, match="also the id or time column"):
-        long_target(["id", "ds", "y"], "id", "ds", "ds", "f.csv")
+        long_target(["id", "ds", "y"], "id", ["ds"], "ds", "f.csv")
 
 
 def test_value_columns_are_the_flag_else_every_named_column_but_time():
-    assert value_columns(HEADER, "Date", None, "f.csv") == ["Store", "Sales"]
-    assert value_columns(HEADER, "Date", "Sales", "f.csv") == ["Sales"]
+    assert value_columns(HEADER, ["Date"], None, "f.csv") == ["Store", "Sales"]
+    assert value_columns(HEADER, ["Date"], "Sales", "f.csv") == ["Sales"]
     with pytest.raises(InputError, match="also the time column"):
-        value_columns(HEADER, "Date", "Date", "f.csv")
+        value_columns(HEADER, ["Date"], "Date", "f.csv")
     with pytest.raises(InputError, match="no value column besides the time column 'ds'"):
-        value_columns(["ds", "Unnamed: 1"], "ds", None, "f.csv")
+        value_columns(["ds", "Unnamed: 1"], ["ds"], None, "f.csv")
 
 
 def test_wide_or_single_counts_the_value_columns():

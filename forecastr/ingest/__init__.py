@@ -4,7 +4,9 @@ The modules, in the order a file meets them:
 
 * :mod:`~forecastr.ingest.options`: what the user asked for;
 * :mod:`~forecastr.ingest.sniff`: the file (compression, encoding, separator, header);
-* :mod:`~forecastr.ingest.layout`: which column is what;
+* :mod:`~forecastr.ingest.layout`: which column is what, with
+  :mod:`~forecastr.ingest.timeparts` (a timestamp split over columns) and
+  :mod:`~forecastr.ingest.matrix` (a year-by-month table);
 * :mod:`~forecastr.ingest.csvread`: reading the used columns, with
   :mod:`~forecastr.ingest.arrowread` or :mod:`~forecastr.ingest.pandasread`;
   :mod:`~forecastr.ingest.cells` converts cells, :mod:`~forecastr.ingest.badlines` finds the

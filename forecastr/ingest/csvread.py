@@ -47,9 +47,11 @@ def read_columns(src: Source, roles: ColumnRoles) -> dict[str, pd.Series]:
     are re-read as text and converted (or reported with their line) by
     :func:`~forecastr.ingest.cells.to_float`.
     """
-    targets = list(roles.targets)
+    time_col, targets = roles.time_col, list(roles.targets)
+    if roles.time_parts:  # a split timestamp's parts are numbers: read like values
+        time_col, targets = roles.time_parts[0], targets + list(roles.time_parts[1:])
     if engine() == "pandas":
         return read_columns_pandas(
-            src, roles.id_col, roles.time_col, targets, chunk_cells=PANDAS_CHUNK_CELLS
+            src, roles.id_col, time_col, targets, chunk_cells=PANDAS_CHUNK_CELLS
         )
-    return read_columns_arrow(src, roles.id_col, roles.time_col, targets)
+    return read_columns_arrow(src, roles.id_col, time_col, targets)

@@ -18,9 +18,11 @@ import pandas as pd
 from forecastr.config import Layout, LayoutChoice
 from forecastr.errors import InputError, shown
 from forecastr.ingest.cells import NULL_VALUES
+from forecastr.ingest.matrix import period_columns, table_note
 from forecastr.ingest.options import IngestOptions
 from forecastr.ingest.sniff import Source
 from forecastr.ingest.timeparse import reads_as_dates
+from forecastr.ingest.timeparts import JOIN, detect_parts, part_kinds, split_name
 
 ID_NAMES = ("unique_id", "id", "series", "series_id", "item_id", "item", "key")
 TIME_NAMES = (
@@ -48,21 +50,33 @@ class ColumnRoles:
     """What each used column holds: the layout's decision.
 
     Attributes:
-        layout: ``"long"``, ``"wide"`` or ``"single"``.
-        id_col: the series id column (read for the long layout only).
-        time_col: the time column (dates or whole-number steps).
-        targets: the value column (long/single) or one column per series (wide).
+        layout: ``"long"``, ``"wide"``, ``"single"`` or ``"matrix"`` (a year-by-month table).
+        id_col: the series id column (read for the long and matrix layouts only).
+        time_col: the time column (dates or whole-number steps); a timestamp split over
+            several columns is named by their names joined with ``+``.
+        targets: the value column (long/single), one column per series (wide), or the
+            period columns in calendar order (matrix).
+        time_parts: the columns of a split timestamp (:mod:`~forecastr.ingest.timeparts`).
+        notes: what the layout's decision means for the user (columns left out).
     """
 
     layout: Layout
     id_col: str | None
     time_col: str
     targets: tuple[str, ...]
+    time_parts: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    @property
+    def time_cols(self) -> list[str]:
+        """The columns the time is read from: one, or a split timestamp's parts."""
+        return list(self.time_parts) or [self.time_col]
 
     @property
     def used(self) -> list[str]:
-        """The columns to read, each once: id (long only), time, values."""
-        used = [self.id_col if self.layout == "long" else None, self.time_col, *self.targets]
+        """The columns to read, each once: id (long and matrix), time, values."""
+        keyed = self.layout in ("long", "matrix")
+        used = [self.id_col if keyed else None, *self.time_cols, *self.targets]
         return [c for c in dict.fromkeys(used) if c is not None]
 
     def as_dict(self) -> dict:
@@ -74,24 +88,36 @@ def detect_layout(src: Source, options: IngestOptions) -> ColumnRoles:
     """Decide the layout and each column's role from the header, the first rows and flags."""
     header, path = src.header, src.path
     id_col = flag_column(options.id_col, header, path, "--id-col")
-    time_col = flag_column(options.time_col, header, path, "--time-col")
+    parts = time_parts_flag(options.time_col, header, path)
+    time_col = (
+        JOIN.join(parts) if parts else flag_column(options.time_col, header, path, "--time-col")
+    )
     target = flag_column(options.target, header, path, "--target")
     layout = options.layout
     refuse_id_outside_long(id_col, layout, path)
-    may_have_id = layout in ("auto", "long")
+    may_have_id = layout in ("auto", "long", "matrix")
     if id_col is None and may_have_id:
         id_col = named_id_column(header, time_col, target)
     if time_col is None:
-        time_col = time_column(header, id_col, src.sample)
-    refuse_time_as_id(time_col, id_col, path)
+        parts = detect_parts(header, src.sample, (id_col, target))
+        time_col = JOIN.join(parts) if parts else time_column(header, id_col, src.sample)
+    time_cols = list(parts) or [time_col]
+    refuse_time_as_id(time_cols, id_col, path)
     if id_col is None and may_have_id:
-        id_col = text_id_column(src, time_col, target, layout)
+        id_col = text_id_column(src, time_cols, target, layout)
+    matrix = None if parts or target else table_periods(src, id_col, time_col, layout)
+    if matrix is not None:
+        periods, left_out = matrix
+        note = table_note(len(periods), left_out)
+        return ColumnRoles("matrix", id_col, time_col, tuple(periods), (), (note,))
     if layout == "long" or (layout == "auto" and id_col is not None):
         assert id_col is not None  # text_id_column refuses a long file without one
-        value = long_target(header, id_col, time_col, target, path)
-        return ColumnRoles("long", id_col, time_col, (value,))
-    values = value_columns(header, time_col, target, path)
-    return ColumnRoles(wide_or_single(values, layout, path), None, time_col, tuple(values))
+        value = long_target(header, id_col, time_cols, target, path)
+        return ColumnRoles("long", id_col, time_col, (value,), parts)
+    values = value_columns(header, time_cols, target, path)
+    values, notes = drop_text(src.sample, values, target)
+    kind = wide_or_single(values, layout, path)
+    return ColumnRoles(kind, None, time_col, tuple(values), parts, notes)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -114,13 +140,41 @@ def flag_column(name: str | None, header: list[str], path: str, flag: str) -> st
     )
 
 
+def time_parts_flag(name: str | None, header: list[str], path: str) -> tuple[str, ...]:
+    """The columns ``--time-col year+month`` names (each checked), or () for one column."""
+    parts = split_name(name, header) if name else None
+    if not parts:
+        return ()
+    cols = tuple(flag_column(p, header, path, "--time-col") or p for p in parts)
+    part_kinds(cols)  # refuses an order no timestamp is split in
+    return cols
+
+
 def refuse_id_outside_long(id_col: str | None, layout: LayoutChoice, path: str) -> None:
-    """A series id column exists only in the long layout."""
+    """A series id column exists only in the long (and matrix) layouts."""
     if id_col and layout in ("wide", "single"):
         raise InputError(
             f"{path}: --id-col names a series id column, which only the long layout has; "
             f"drop --id-col or use --layout long"
         )
+
+
+def table_periods(
+    src: Source, id_col: str | None, time_col: str, layout: LayoutChoice
+) -> tuple[list[str], list[str]] | None:
+    """A year-by-month (or quarter) table's period columns and the columns left out, when the
+    layout is ``auto`` or ``matrix`` and the header holds one (:mod:`~forecastr.ingest.matrix`);
+    ``--layout matrix`` on any other file is refused."""
+    if layout not in ("auto", "matrix"):
+        return None
+    found = period_columns(src.header, (id_col, time_col), src.sample, time_col)
+    if found is None and layout == "matrix":
+        raise InputError(
+            f"{src.path}: --layout matrix needs a column of years and one column for each of "
+            "the 12 months (Jan ... Dec) or 4 quarters (Q1 ... Q4); "
+            f"the columns are: {names_text(src.header)}"
+        )
+    return found
 
 
 def named_id_column(header: list[str], time_col: str | None, target: str | None) -> str | None:
@@ -143,26 +197,26 @@ def time_column(header: list[str], id_col: str | None, sample: pd.DataFrame | No
     return next(dated, rest[0])
 
 
-def refuse_time_as_id(time_col: str, id_col: str | None, path: str) -> None:
+def refuse_time_as_id(time_cols: list[str], id_col: str | None, path: str) -> None:
     """One column cannot be both the time and the series id."""
-    if time_col == id_col:
+    if id_col in time_cols:
         raise InputError(
-            f"{path}: the time column and the id column are both {shown(time_col)}; "
+            f"{path}: the time column and the id column are both {shown(id_col)}; "
             "name them with --time-col and --id-col"
         )
 
 
 def text_id_column(
-    src: Source, time_col: str, target: str | None, layout: LayoutChoice
+    src: Source, time_cols: list[str], target: str | None, layout: LayoutChoice
 ) -> str | None:
     """With no id-like name, the one column of text beside the time column is the series id.
 
     Refuses a long layout with no such column, and several text columns (which one is the
     id?); None for a file of numbers (wide or single).
     """
-    rest = [h for h in src.header if h not in (time_col, target) and not _is_unnamed(h)]
+    rest = [h for h in src.header if h not in (*time_cols, target) and not _is_unnamed(h)]
     text = _text_columns(src.sample, rest)
-    if len(text) == 1 and len(rest) >= 2 and _looks_like_ids(src.sample, text[0], time_col):
+    if len(text) == 1 and len(rest) >= 2 and _looks_like_ids(src.sample, text[0], time_cols):
         return text[0]
     if layout == "long":
         raise InputError(
@@ -178,33 +232,55 @@ def text_id_column(
 
 
 def long_target(
-    header: list[str], id_col: str, time_col: str, target: str | None, path: str
+    header: list[str], id_col: str, time_cols: list[str], target: str | None, path: str
 ) -> str:
     """The value column of a long file: ``--target``, else the one named like values (``y``,
     ``value`` ...), else the only column left."""
     if target is None:
-        rest = [h for h in header if h not in (id_col, time_col) and not _is_unnamed(h)]
+        rest = [h for h in header if h not in (id_col, *time_cols) and not _is_unnamed(h)]
         target = _find(rest, TARGET_NAMES) or (rest[0] if len(rest) == 1 else None)
         if target is None:
             raise InputError(
                 f"{path}: cannot tell which column holds the values; pass --target "
                 f"(columns: {names_text(rest) or 'none'})"
             )
-    if target in (id_col, time_col):
+    if target == id_col or target in time_cols:
         raise InputError(f"{path}: --target {shown(target)} is also the id or time column")
     return target
 
 
-def value_columns(header: list[str], time_col: str, target: str | None, path: str) -> list[str]:
+def value_columns(
+    header: list[str], time_cols: list[str], target: str | None, path: str
+) -> list[str]:
     """The value columns of a wide or single file: ``--target``, else every named column
-    besides the time column."""
-    if target == time_col:
+    besides the time column(s)."""
+    if target in time_cols:
         raise InputError(f"{path}: --target {shown(target)} is also the time column; pick another")
     # A trailing separator or a saved pandas index gives an unnamed column: not a series.
-    values = [target] if target else [h for h in header if h != time_col and not _is_unnamed(h)]
+    values = (
+        [target] if target else [h for h in header if h not in time_cols and not _is_unnamed(h)]
+    )
     if not values:
-        raise InputError(f"{path}: no value column besides the time column {shown(time_col)}")
+        raise InputError(
+            f"{path}: no value column besides the time column {shown(JOIN.join(time_cols))}"
+        )
     return values
+
+
+def drop_text(
+    sample: pd.DataFrame, values: list[str], target: str | None
+) -> tuple[list[str], tuple[str, ...]]:
+    """A wide file's value columns less one whose first rows hold text (a label of each time,
+    such as a wind direction, that is not a series id), with a note; any other column of
+    text is refused cell by cell when the values are read."""
+    text = [] if target or len(values) < 3 else _text_columns(sample, values)
+    if len(text) != 1:
+        return values, ()
+    note = (
+        f"column {shown(text[0])} left out: it holds text, not numbers (pass --id-col "
+        f"{shown(text[0], quote=False)} if it names the series)"
+    )
+    return [v for v in values if v != text[0]], (note,)
 
 
 def wide_or_single(values: list[str], layout: LayoutChoice, path: str) -> Layout:
@@ -271,9 +347,16 @@ def _text_columns(sample: pd.DataFrame, names: list[str]) -> list[str]:
     return out
 
 
-def _looks_like_ids(sample: pd.DataFrame, col: str, time_col: str) -> bool:
+def _looks_like_ids(sample: pd.DataFrame, col: str, time_cols: list[str]) -> bool:
     """A text column is a series id if no cell is empty and values repeat (or times do)."""
     cells = sample[col].str.strip()
     if (cells == "").any():
         return False
-    return bool(cells.nunique() < len(cells) or sample[time_col].duplicated().any())
+    times = [c for c in time_cols if c in sample]
+    if sample[times].duplicated().any():
+        return True
+    # Times do not repeat, so the rows are one series after another: an id's rows are
+    # contiguous. Text that comes back after other text is a label of each time (a wind
+    # direction), not a series id.
+    runs = cells.ne(cells.shift()).sum()
+    return bool(cells.nunique() < len(cells) and runs == cells.nunique())

@@ -15,6 +15,7 @@ import pandas as pd
 from forecastr.errors import InputError
 from forecastr.ingest.layout import ColumnRoles
 from forecastr.ingest.timeparse import parse_time
+from forecastr.ingest.timeparts import compose
 from forecastr.ingest.values import check_column, numeric
 from forecastr.ingest.where import Where
 
@@ -25,7 +26,7 @@ class Rows(NamedTuple):
     values: list[np.ndarray]  # one (rows,) float64 array per value column; NaN: empty cell
     ds: np.ndarray  # (rows,) datetime64[ns], or int64 steps
     notes: list[str]  # what parsing the time decided for the user
-    ids: pd.Series | None  # (rows,) the series id cells, as read (long layout only)
+    ids: pd.Series | None  # (rows,) the series id cells, as read (long and matrix layouts)
     where: Where  # the line of each row
 
 
@@ -39,8 +40,14 @@ def read_rows(columns: Mapping[str, pd.Series], roles: ColumnRoles, where: Where
     """
     taken = dict(columns)  # each column is taken once, from a copy: the caller's is left whole
     values = [numeric(taken.pop(c), c, where) for c in roles.targets]
-    time = taken.pop(roles.time_col)
-    ids = taken.pop(roles.id_col) if roles.layout == "long" and roles.id_col is not None else None
+    if roles.time_parts:  # a split timestamp: its parts' cells joined into one column here
+        cells = [numeric(taken.pop(c), c, where) for c in roles.time_parts]
+        time = compose(cells, roles.time_parts, where)
+        del cells
+    else:
+        time = taken.pop(roles.time_col)
+    keyed = roles.layout in ("long", "matrix")
+    ids = taken.pop(roles.id_col) if keyed and roles.id_col is not None else None
     del taken
     rows = _kept_rows(values, time, ids, where)
     if rows is not None:

@@ -4,7 +4,8 @@ A long file gives each row's series by its id: :func:`stack_long` encodes the id
 the rows by (series, time). A wide file gives one series per column: :func:`stack_wide` sorts
 the rows by time and stacks the columns, each trimmed of its leading and trailing empty cells
 (the series starts later / ends earlier). Either way the result's :class:`Where` gives the line
-of each point.
+of each point. A year-by-month table's rows are first melted (:func:`melt`) into one value per
+row and month, then stacked as a long file (a column names the rows) or a single series.
 """
 
 from __future__ import annotations
@@ -150,3 +151,25 @@ def _is_sorted(codes: np.ndarray, t: np.ndarray, chunk: int = 1 << 20) -> bool:
         if not ((c[1:] > c[:-1]) | ((c[1:] == c[:-1]) & (u[1:] >= u[:-1]))).all():
             return False
     return True
+
+
+def melt(rows: Rows, periods: int) -> Rows:
+    """One value per (row, period), in time order within each row: a row's year and the
+    period's position give its date (the first of the month or quarter)."""
+    years = _years(rows.ds)
+    n = len(years)
+    y = np.stack(rows.values, axis=1).ravel()  # row by row: Jan .. Dec of each year
+    month = np.tile(np.arange(periods) * (12 // periods), n)  # 0-based month of each value
+    stamps = ((np.repeat(years, periods) - 1970) * 12 + month).astype("datetime64[M]")
+    row_of = np.repeat(np.arange(n), periods)
+    ids = rows.ids.iloc[row_of].reset_index(drop=True) if rows.ids is not None else None
+    where = rows.where.via(lambda k: int(k) // periods)
+    ds = stamps.astype("datetime64[ns]")
+    return rows._replace(values=[y], ds=ds, ids=ids, where=where)
+
+
+def _years(ds: np.ndarray) -> np.ndarray:
+    """The year of each row: whole-number steps are years, dates give theirs."""
+    if np.issubdtype(ds.dtype, np.datetime64):
+        return ds.astype("datetime64[Y]").astype(np.int64) + 1970
+    return ds.astype(np.int64)

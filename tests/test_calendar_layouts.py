@@ -1,0 +1,173 @@
+"""Files whose calendar is spread over columns: a year-by-month (or quarter) table, and a
+timestamp split into year, month, day and hour columns; and a wide file's text label column."""
+
+from __future__ import annotations
+
+import calendar
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from forecastr.cli import app
+from forecastr.data import load_csv
+from forecastr.errors import InputError
+from forecastr.ingest.options import IngestOptions
+
+MONTHS = [calendar.month_abbr[m].upper() for m in range(1, 13)]
+FAST = ["--epochs", "1", "--ensemble", "1", "--hidden", "8", "--layers", "1", "-q"]
+
+
+def table_csv(years: range, values: np.ndarray, extra: str = "", blanks: int = 0) -> str:
+    """A ``YEAR,JAN..DEC`` table (plus an ``extra`` column), the last ``blanks`` months empty."""
+    head = ["YEAR", *MONTHS] + ([extra] if extra else [])
+    lines = [",".join(head)]
+    for i, year in enumerate(years):
+        cells = [f"{v:.3f}" for v in values[i]]
+        if i == len(years) - 1 and blanks:
+            cells[-blanks:] = [""] * blanks
+        lines.append(",".join([str(year), *cells] + ([f"{values[i].sum():.3f}"] if extra else [])))
+    return "\n".join(lines) + "\n"
+
+
+def test_a_year_by_month_table_is_one_monthly_series_in_date_order(write_csv):
+    vals = np.arange(36, dtype=float).reshape(3, 12) + 100
+    panel = load_csv(write_csv(table_csv(range(1990, 1993), vals, extra="Annual", blanks=2)))
+    assert panel.layout == "matrix"
+    assert panel.freq == "MS"
+    assert panel.ids == ["value"]
+    np.testing.assert_array_equal(panel.y, vals.ravel()[:-2])  # the empty months trimmed
+    assert str(panel.ds[0])[:10] == "1990-01-01"
+    assert str(panel.ds[-1])[:10] == "1992-10-01"
+    assert any("year-by-month table" in n and "'Annual' left out" in n for n in panel.notes)
+
+
+def test_a_quarter_table_with_a_text_key_gives_one_series_per_key(write_csv):
+    rows = ["station,year,Q1,Q2,Q3,Q4"]
+    for station, base in (("north", 10), ("south", 50)):
+        for k, year in enumerate((2000, 2001, 2002)):
+            rows.append(f"{station},{year},{base + 4 * k},{base + 4 * k + 1},"
+                        f"{base + 4 * k + 2},{base + 4 * k + 3}")  # fmt: skip
+    panel = load_csv(write_csv("\n".join(rows) + "\n"))
+    assert panel.layout == "matrix"
+    assert panel.ids == ["north", "south"]
+    assert panel.lengths.tolist() == [12, 12]
+    np.testing.assert_array_equal(panel.y[:12], np.arange(10, 22))
+    assert pd.Timestamp(panel.ds[12 + 5]) == pd.Timestamp("2001-04-01")  # south, 2001 Q2
+
+
+def test_layout_wide_keeps_a_table_as_one_series_per_column(write_csv):
+    path = write_csv(table_csv(range(1990, 2000), np.ones((10, 12))))
+    panel = load_csv(path, IngestOptions(layout="wide"))
+    assert panel.layout == "wide" and len(panel.ids) == 12
+    with pytest.raises(InputError, match="--layout matrix needs a column of years"):
+        load_csv(
+            write_csv("ds,a,b\n2020-01-01,1,2\n2020-01-02,3,4\n"), IngestOptions(layout="matrix")
+        )
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    n_years=st.integers(1, 6),
+    first=st.integers(1900, 2100),
+    seed=st.integers(0, 2**16),
+    quarters=st.booleans(),
+)
+def test_a_melted_table_keeps_every_value_at_its_own_date(tmp_path_factory, n_years, first,
+                                                          seed, quarters):  # fmt: skip
+    per = 4 if quarters else 12
+    names = [f"Q{q}" for q in range(1, 5)] if quarters else [calendar.month_name[m] for m in
+                                                             range(1, 13)]  # fmt: skip
+    vals = np.random.default_rng(seed).normal(size=(n_years, per)).round(3)
+    order = np.random.default_rng(seed + 1).permutation(n_years)  # rows in any order
+    lines = ["Year," + ",".join(names)]
+    lines += [f"{first + i}," + ",".join(f"{v:.3f}" for v in vals[i]) for i in order]
+    path = tmp_path_factory.mktemp("t") / "t.csv"
+    path.write_text("\n".join(lines) + "\n")
+    if n_years * per < 3:
+        return  # too short a series for any file: refused as before
+    panel = load_csv(path)
+    np.testing.assert_allclose(panel.y, vals.ravel())
+    stamps = pd.DatetimeIndex(panel.ds)
+    assert (stamps.year == np.repeat(np.arange(first, first + n_years), per)).all()
+    assert (stamps.month == np.tile(np.arange(per) * (12 // per) + 1, n_years)).all()
+
+
+def split_csv(hours: int = 60) -> str:
+    stamps = pd.date_range("2021-02-27", periods=hours, freq="h")
+    lines = ["No,year,month,day,hour,pm25,wind"]
+    for k, t in enumerate(stamps):
+        lines.append(f"{k + 1},{t.year},{t.month},{t.day},{t.hour},{k % 24 + 0.5},"
+                     f"{'NW' if k % 5 else 'cv'}")  # fmt: skip
+    return "\n".join(lines) + "\n"
+
+
+def test_a_split_timestamp_is_joined_and_a_text_label_left_out(write_csv):
+    panel = load_csv(write_csv(split_csv()))
+    assert panel.freq == "h"
+    assert panel.columns["time"] == "year+month+day+hour"
+    assert panel.ids == ["No", "pm25"]  # the wind direction is a label, not a series id
+    assert pd.Timestamp(panel.ds[0]) == pd.Timestamp("2021-02-27 00:00")
+    assert pd.Timestamp(panel.ds[59]) == pd.Timestamp("2021-03-01 11:00")  # across February
+    assert any("'wind' left out" in n for n in panel.notes)
+    named = load_csv(write_csv(split_csv()), IngestOptions(time_col="year+month+day+hour",
+                                                           target="pm25"))  # fmt: skip
+    np.testing.assert_array_equal(named.y, panel.y[60:])
+
+
+@pytest.mark.parametrize(
+    ("cells", "message"),
+    [
+        ("2021,13,1,0", r"line 3: column 'month' is 13, not a month \(1 to 12\)"),
+        (
+            "2021,2,30,0",
+            r"line 3: 2021-2-30 \(columns 'year', 'month', 'day', 'hour'\) is not a date",
+        ),
+        ("2021,2,1.5,0", r"line 3: column 'day' is 1.5, not a day"),
+        ("2021,,1,0", r"line 3: column 'month' is empty, not a month"),
+    ],
+)
+def test_a_bad_part_of_a_split_timestamp_names_its_line(write_csv, cells, message):
+    text = f"year,month,day,hour,y\n2021,1,1,0,1\n{cells},2\n2021,1,1,2,3\n"
+    with pytest.raises(InputError, match=message):
+        load_csv(write_csv(text))
+
+
+def test_year_and_quarter_columns_make_a_quarterly_long_file(write_csv):
+    lines = ["id,year,quarter,y"]
+    lines += [f"{s},{2000 + k // 4},{k % 4 + 1},{k}" for s in "ab" for k in range(12)]
+    panel = load_csv(write_csv("\n".join(lines) + "\n"))
+    assert panel.layout == "long" and panel.freq.startswith("QS")
+    assert pd.Timestamp(panel.ds[5]) == pd.Timestamp("2001-04-01")
+
+
+def test_a_month_column_of_stamps_is_still_the_time(write_csv):
+    panel = load_csv(write_csv("year,month,y\n2020,2020-01,1\n2020,2020-02,2\n2020,2020-03,3\n"))
+    assert panel.columns["time"] == "month"  # not a part: its cells are whole stamps
+
+
+def test_an_order_no_timestamp_is_split_in_is_refused(write_csv):
+    path = write_csv("year,month,day,y\n2021,1,1,1\n2021,1,2,2\n2021,1,3,3\n")
+    with pytest.raises(InputError, match="year\\+month, year\\+month\\+day"):
+        load_csv(path, IngestOptions(time_col="day+year"))
+
+
+@pytest.mark.parametrize("kind", ["table", "split"])
+def test_train_then_predict_reads_the_file_the_same_way(tmp_path, write_csv, kind):
+    if kind == "table":
+        vals = 20 + np.sin(np.arange(96) * np.pi / 6).reshape(8, 12)
+        csv, first = write_csv(table_csv(range(2010, 2018), vals, extra="Total")), "2018-01-01"
+    else:
+        csv, first = write_csv(split_csv(120)), "2021-03-04 00:00:00"
+    runner, out = CliRunner(), tmp_path / "model"
+    res = runner.invoke(app, ["train", str(csv), "-o", str(out), *FAST])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["predict", str(out), str(csv)])
+    assert res.exit_code == 0, res.output
+    lines = res.output.strip().splitlines()
+    assert lines[0] == "unique_id,ds,forecast"
+    assert lines[1].split(",")[1] == first
+    assert all(np.isfinite(float(line.split(",")[2])) for line in lines[1:])
