@@ -13,8 +13,9 @@ Four layouts are understood, detected from the header (flags override):
 
 The time column is the one named ``ds``/``date``/``time``/``timestamp``/... or else the first
 column, or a timestamp split over ``year``/``month``/``day``/``hour`` columns
-(:mod:`forecastr.ingest.timeparts`). It may hold dates (ISO 8601 or any format pandas parses; zone-aware stamps become naive
-UTC) or a plain integer step index. Dates like ``01/02/2020`` are ambiguous: the order
+(:mod:`forecastr.ingest.timeparts`), or in a file of one column the row number. It may hold
+dates (ISO 8601 or any format pandas parses; zone-aware stamps become naive UTC) or a plain
+integer step index. Dates like ``01/02/2020`` are ambiguous: the order
 (day/month or month/day) that makes every field valid wins; if both are valid, the order that
 gives the more regular series wins, then month/day for ``/`` and day/month for ``.``; the
 choice is recorded in ``Panel.notes``.
@@ -117,7 +118,7 @@ def load_csv(path: str | os.PathLike, options: IngestOptions | None = None) -> P
 def _file_columns(src: Source, roles: ColumnRoles) -> dict[str, pd.Series]:
     """The used columns of the file; a header with no rows below it is refused."""
     columns = read_columns(src, roles)
-    if len(columns[roles.time_cols[0]]) == 0:
+    if len(columns[roles.used[0]]) == 0:
         raise InputError(
             f"{src.path}: has a header but no data rows; add rows of data below the header"
         )

@@ -1,5 +1,6 @@
-"""Files whose calendar is spread over columns: a year-by-month (or quarter) table, and a
-timestamp split into year, month, day and hour columns; and a wide file's text label column."""
+"""Files whose calendar is spread over columns (a year-by-month or quarter table, a timestamp
+split into year, month, day and hour columns) or absent (one column of numbers, timed by the
+row number); and a wide file's text label column."""
 
 from __future__ import annotations
 
@@ -155,9 +156,29 @@ def test_an_order_no_timestamp_is_split_in_is_refused(write_csv):
         load_csv(path, IngestOptions(time_col="day+year"))
 
 
-@pytest.mark.parametrize("kind", ["table", "split"])
+@pytest.mark.parametrize("header", ["count\n", ""])
+def test_one_column_of_numbers_is_a_series_timed_by_its_row_number(write_csv, header):
+    panel = load_csv(write_csv(header + "".join(f"{v}\n" for v in range(5, 35))))
+    assert panel.layout == "single" and panel.columns["time"] == "(row)"
+    assert panel.ids == ["count" if header else "y"]
+    assert panel.ds.tolist() == list(range(30)) and panel.y.tolist() == list(range(5, 35))
+    with pytest.raises(InputError, match=r"line 4"):  # lines are counted as in the file
+        load_csv(write_csv(header + "1\n2\noops\n" if header else "1\n2\n3\noops\n"))
+
+
+def test_time_col_row_numbers_any_file(write_csv):
+    path = write_csv("when,y\nmon,1\ntue,2\nwed,4\nthu,8\n")
+    panel = load_csv(path, IngestOptions(time_col="(row)", target="y"))
+    assert panel.ds.tolist() == [0, 1, 2, 3] and panel.y.tolist() == [1, 2, 4, 8]
+    with pytest.raises(InputError, match="one series per column"):
+        load_csv(path, IngestOptions(time_col="(row)", id_col="when"))
+
+
+@pytest.mark.parametrize("kind", ["table", "split", "column"])
 def test_train_then_predict_reads_the_file_the_same_way(tmp_path, write_csv, kind):
-    if kind == "table":
+    if kind == "column":
+        csv, first = write_csv("".join(f"{np.sin(k / 2):.4f}\n" for k in range(80))), "80"
+    elif kind == "table":
         vals = 20 + np.sin(np.arange(96) * np.pi / 6).reshape(8, 12)
         csv, first = write_csv(table_csv(range(2010, 2018), vals, extra="Total")), "2018-01-01"
     else:
@@ -171,3 +192,13 @@ def test_train_then_predict_reads_the_file_the_same_way(tmp_path, write_csv, kin
     assert lines[0] == "unique_id,ds,forecast"
     assert lines[1].split(",")[1] == first
     assert all(np.isfinite(float(line.split(",")[2])) for line in lines[1:])
+
+
+@pytest.mark.parametrize("engine", ["pyarrow", "pandas"])
+def test_one_column_of_binary_junk_is_refused_in_one_line(write_csv, engine, monkeypatch):
+    import forecastr.ingest.csvread as csvread
+
+    monkeypatch.setattr(csvread, "ENGINE", engine)
+    junk = write_csv(b"\xff\xfe" + b"\x00" * 13)  # found by tests/test_fuzz_csv.py
+    with pytest.raises(InputError, match="its name is not text"):
+        load_csv(junk)

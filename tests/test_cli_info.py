@@ -38,7 +38,8 @@ BAD_INPUTS = [
     ("blank.csv", "\n\n  \n", [], ["blank.csv", "empty"]),
     ("header.csv", "ds,y\n", [], ["header.csv", "no data rows"]),
     ("header_blank.csv", "ds,y\n\n\n", [], ["no data rows"]),
-    ("one_col.csv", "y\n1\n2\n", [], ["one column", "'y'"]),
+    ("one_col.csv", "y\n1\nabc\n", [], ["'abc'", "column 'y'", "line 3"]),
+    ("no_header.csv", "1.5\n2\nabc\n", [], ["'abc'", "column 'y'", "line 3"]),
     (
         "target.csv",
         "ds,y\n2020-01-01,1\n",

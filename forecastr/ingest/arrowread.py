@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from forecastr.errors import InputError
+from forecastr.errors import InputError, shown
 from forecastr.ingest.badlines import LineFinder, parse_error
 from forecastr.ingest.cells import NULL_VALUES, to_float, uses_decimal_comma
 from forecastr.ingest.sniff import Source, first_line
@@ -39,7 +39,7 @@ class _Attempt:
 
 
 def read_columns_arrow(
-    src: Source, id_col: str | None, time_col: str, targets: list[str]
+    src: Source, id_col: str | None, time_col: str | None, targets: list[str]
 ) -> dict[str, pd.Series]:
     """Read only the needed columns with pyarrow (multi-threaded, straight to float64)."""
     table, attempt = _read_table(src, id_col, time_col, targets)
@@ -59,7 +59,7 @@ def read_columns_arrow(
 
 
 def _read_table(
-    src: Source, id_col: str | None, time_col: str, targets: list[str]
+    src: Source, id_col: str | None, time_col: str | None, targets: list[str]
 ) -> tuple[Any, _Attempt]:
     """(the pyarrow table, the settings that read it), retrying what a retry can fix."""
     import pyarrow as pa
@@ -69,12 +69,17 @@ def _read_table(
     # long file repeats each timestamp once per series).
     attempt = _Attempt(
         src,
-        time_type=_sniff_time_type(src.sample[time_col]),
+        time_type=_sniff_time_type(src.sample[time_col]) if time_col else pa.int64(),
         decimal_comma=src.sep != "," and uses_decimal_comma(src.sample, targets),
     )
     for _ in range(MAX_ATTEMPTS):
         try:
             return _arrow_read(attempt, id_col, time_col, targets), attempt
+        except UnicodeDecodeError as err:  # pyarrow's transcoder, past the sniffed top
+            src, why = attempt.src, shown(first_line(err), 120, quote=False)
+            raise InputError(
+                f"{src.path}: the text is not valid {src.encoding} ({why}); save it as UTF-8"
+            ) from None
         except pa.ArrowInvalid as err:
             msg = first_line(err)
             retry = _next_attempt(attempt, msg, time_col, targets)
@@ -85,7 +90,7 @@ def _read_table(
 
 
 def _next_attempt(
-    attempt: _Attempt, msg: str, time_col: str, targets: list[str]
+    attempt: _Attempt, msg: str, time_col: str | None, targets: list[str]
 ) -> _Attempt | None:
     """The try after pyarrow refused ``attempt`` with ``msg``; None when no retry can help."""
     import pyarrow as pa
@@ -142,16 +147,20 @@ def _sniff_time_type(sample: pd.Series) -> Any:
     return text
 
 
-def _arrow_read(attempt: _Attempt, id_col: str | None, time_col: str, targets: list[str]) -> Any:
+def _arrow_read(
+    attempt: _Attempt, id_col: str | None, time_col: str | None, targets: list[str]
+) -> Any:
     """One pyarrow read of the used columns with ``attempt``'s settings."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
     src = attempt.src
-    usecols = list(dict.fromkeys(([id_col] if id_col else []) + [time_col] + targets))
+    keys = [c for c in (id_col, time_col) if c is not None]
+    usecols = list(dict.fromkeys(keys + targets))
     value_type = pa.string() if attempt.text_targets else pa.float64()
     types: dict[str, pa.DataType] = {t: value_type for t in targets}
-    types[time_col] = attempt.time_type
+    if time_col is not None:  # None: the rows are numbered (a file of one column)
+        types[time_col] = attempt.time_type
     if id_col:
         types[id_col] = pa.dictionary(pa.int32(), pa.string())
     encoding = "utf8" if src.encoding in ("utf-8", "utf-8-sig") else src.encoding

@@ -47,9 +47,9 @@ def read_columns(src: Source, roles: ColumnRoles) -> dict[str, pd.Series]:
     are re-read as text and converted (or reported with their line) by
     :func:`~forecastr.ingest.cells.to_float`.
     """
-    time_col, targets = roles.time_col, list(roles.targets)
-    if roles.time_parts:  # a split timestamp's parts are numbers: read like values
-        time_col, targets = roles.time_parts[0], targets + list(roles.time_parts[1:])
+    time_cols, targets = roles.time_cols, list(roles.targets)
+    time_col = time_cols[0] if time_cols else None  # None: the rows are numbered
+    targets += time_cols[1:]  # a split timestamp's other parts are numbers: read like values
     if engine() == "pandas":
         return read_columns_pandas(
             src, roles.id_col, time_col, targets, chunk_cells=PANDAS_CHUNK_CELLS

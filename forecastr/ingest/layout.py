@@ -43,6 +43,8 @@ TIME_NAMES = (
     "index",
 )
 TARGET_NAMES = ("y", "value", "target", "values")
+# The time of a file of one column (or ``--time-col "(row)"``): each row's number, from 0.
+ROW_NUMBER = "(row)"
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,10 @@ class ColumnRoles:
 
     @property
     def time_cols(self) -> list[str]:
-        """The columns the time is read from: one, or a split timestamp's parts."""
+        """The columns the time is read from: one, a split timestamp's parts, or none (the
+        rows are numbered: :data:`ROW_NUMBER`)."""
+        if self.time_col == ROW_NUMBER:
+            return []
         return list(self.time_parts) or [self.time_col]
 
     @property
@@ -88,6 +93,8 @@ def detect_layout(src: Source, options: IngestOptions) -> ColumnRoles:
     """Decide the layout and each column's role from the header, the first rows and flags."""
     header, path = src.header, src.path
     id_col = flag_column(options.id_col, header, path, "--id-col")
+    if len(header) == 1 or options.time_col == ROW_NUMBER:
+        return numbered_rows(header, options, path)
     parts = time_parts_flag(options.time_col, header, path)
     time_col = (
         JOIN.join(parts) if parts else flag_column(options.time_col, header, path, "--time-col")
@@ -148,6 +155,22 @@ def time_parts_flag(name: str | None, header: list[str], path: str) -> tuple[str
     cols = tuple(flag_column(p, header, path, "--time-col") or p for p in parts)
     part_kinds(cols)  # refuses an order no timestamp is split in
     return cols
+
+
+def numbered_rows(header: list[str], options: IngestOptions, path: str) -> ColumnRoles:
+    """A file of one column (or ``--time-col "(row)"``): one series per value column, timed
+    by the row number."""
+    id_col = flag_column(options.id_col, header, path, "--id-col")
+    target = flag_column(options.target, header, path, "--target")
+    if id_col is not None or options.layout in ("long", "matrix"):
+        raise InputError(
+            f"{path}: rows numbered as the time (--time-col {ROW_NUMBER}) hold one series per "
+            "column; drop --id-col and --layout, or name the time column with --time-col"
+        )
+    values = value_columns(header, [], target, path)
+    return ColumnRoles(
+        wide_or_single(values, options.layout, path), None, ROW_NUMBER, tuple(values)
+    )
 
 
 def refuse_id_outside_long(id_col: str | None, layout: LayoutChoice, path: str) -> None:

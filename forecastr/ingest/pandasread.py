@@ -25,7 +25,7 @@ MAX_ATTEMPTS = 4
 
 
 def read_columns_pandas(
-    src: Source, id_col: str | None, time_col: str, targets: list[str], chunk_cells: int
+    src: Source, id_col: str | None, time_col: str | None, targets: list[str], chunk_cells: int
 ) -> dict[str, pd.Series]:
     """Read the needed columns with pandas' C parser, ``chunk_cells`` cells at a time."""
     decimal_comma = src.sep != "," and uses_decimal_comma(src.sample, targets)
@@ -57,7 +57,7 @@ def read_columns_pandas(
         where = Where(src.path, LineFinder(src))
         for col in targets:
             columns[col] = pd.Series(to_float(columns[col], col, where, src.sep != ","))
-    if _sniff_fractional(src.sample[time_col]):
+    if time_col is not None and _sniff_fractional(src.sample[time_col]):
         columns[time_col] = _fractional_time(columns[time_col])
     return columns
 
@@ -65,7 +65,7 @@ def read_columns_pandas(
 def _pandas_read(
     src: Source,
     id_col: str | None,
-    time_col: str,
+    time_col: str | None,
     targets: list[str],
     text_targets: bool,
     decimal_comma: bool,

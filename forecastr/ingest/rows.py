@@ -44,6 +44,8 @@ def read_rows(columns: Mapping[str, pd.Series], roles: ColumnRoles, where: Where
         cells = [numeric(taken.pop(c), c, where) for c in roles.time_parts]
         time = compose(cells, roles.time_parts, where)
         del cells
+    elif not roles.time_cols:  # a file of one column: its rows are numbered from 0
+        time = pd.Series(np.arange(len(values[0]), dtype=np.int64))
     else:
         time = taken.pop(roles.time_col)
     keyed = roles.layout in ("long", "matrix")

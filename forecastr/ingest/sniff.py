@@ -37,7 +37,7 @@ class Source:
     encoding: str  # a Python codec name
     compression: str | None  # "gzip", "bz2" or None
     sep: str
-    header_line: int  # 0-based physical line of the header row
+    header_line: int  # 0-based physical line of the header row; -1: none (one column of data)
     header: list[str]
     sample: pd.DataFrame  # the first rows as text (dtype str, empty cells as "")
     # pyarrow's block: at least a few of the longest lines seen at the top (pyarrow cannot
@@ -65,7 +65,19 @@ def open_source(path: str) -> Source:
             f"{path}: the first line is longer than {MAX_HEADER_BYTES >> 20} MB; check that the "
             "file is a CSV with one row per line"
         )
-    header, sample = _read_header(path, compression, encoding, sep, header_line, lines[header_line])
+    first = lines[header_line].strip()
+    if _looks_like_value(first) and not _looks_like_date(first) and sep not in first:
+        # A column of numbers without a header (numpy's savetxt): every line is data, and
+        # the one series is called "y".
+        header_line -= 1
+    header, sample = _read_header(
+        path,
+        compression,
+        encoding,
+        sep,
+        header_line,
+        lines[header_line] if header_line >= 0 else "y",
+    )
     longest = max(len(ln) for ln in lines[header_line:]) * (2 if encoding == "utf-16" else 1)
     block = max(1 << 20, 4 * longest)
     return Source(path, encoding, compression, sep, header_line, header, sample, block)
@@ -189,11 +201,13 @@ def _read_header(
 
 
 def _check_header(names: list[str], path: str, sep: str) -> None:
-    """Refuse a header of one column, of repeated names, of data, or of dates."""
-    if len(names) < 2:
+    """Refuse a header of repeated names, of data, or of dates, and one column whose name is
+    not text (binary junk; one column is one series, timed by the row number:
+    ``ingest.layout.numbered_rows``)."""
+    if len(names) == 1 and not names[0].isprintable():
         raise InputError(
-            f"{path}: found one column ({shown(names[0])}) in the header; a CSV needs a time "
-            "column and a value column separated by , ; tab or |"
+            f"{path}: found one column ({shown(names[0])}) in the header, and its name is not "
+            "text; a CSV needs a header row such as ds,y and values separated by , ; tab or |"
         )
     dupes = sorted(n for n, k in Counter(names).items() if k > 1)  # linear: 1e6 columns happen
     if dupes:
