@@ -39,14 +39,11 @@ def first_bad_record(src: Source, spaces_blank: bool = False) -> tuple[int | Non
         with open_text(src) as fh:
             reader = csv.reader(fh, delimiter=src.sep)
             prev = 0
-            seen_header = False
+            header = src.header_line + 1  # 1-based; 0: none (one column of data)
             for rec in reader:
                 start, prev = prev + 1, reader.line_num
-                if not rec or (spaces_blank and _blank(rec)):
-                    continue
-                if not seen_header:
-                    seen_header = True
-                    continue
+                if start <= header or not rec or (spaces_blank and _blank(rec)):
+                    continue  # a title, the header, a blank line
                 if len(rec) != n:
                     return start, len(rec)
     except (csv.Error, OSError, EOFError):
@@ -77,10 +74,11 @@ class LineFinder:
             try:
                 with open_text(self.src) as fh:
                     reader = csv.reader(fh, delimiter=self.src.sep)
-                    prev, k, i = 0, -2, 0  # k: data row index (-1 is the header)
+                    prev, k, i = 0, -1, 0  # k: data row index
+                    header = self.src.header_line + 1  # 1-based; 0: none (one column of data)
                     for rec in reader:
                         start, prev = prev + 1, reader.line_num
-                        if _blank(rec):
+                        if start <= header or _blank(rec):  # a title, the header, a blank
                             continue
                         k += 1
                         while i < len(wanted) and wanted[i] == k:

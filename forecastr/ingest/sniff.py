@@ -60,6 +60,7 @@ def open_source(path: str) -> Source:
     if header_line is None:  # only a byte-order mark, or blanks in UTF-16
         raise InputError(f"{path}: the file is empty; it needs a header row and data rows")
     sep = _sniff_separator([ln for ln in lines[header_line:] if ln.strip()][:50])
+    header_line, sep = _skip_title(lines, header_line, sep)
     if len(head) >= MAX_HEADER_BYTES and len(lines) <= header_line + 1:
         raise InputError(
             f"{path}: the first line is longer than {MAX_HEADER_BYTES >> 20} MB; check that the "
@@ -185,6 +186,27 @@ def _sniff_separator(lines: list[str]) -> str:
     counts = {d: lines[0].count(d) for d in ",;\t|"}
     best = max(counts, key=lambda d: counts[d])
     return best if counts[best] else ","
+
+
+TITLE_LINES = 10  # lines of title or notes above a header that are skipped, at most
+
+
+def _skip_title(lines: list[str], first: int, sep: str) -> tuple[int, str]:
+    """The header line and separator past a title (``Monthly sales, 2020`` above the header,
+    as spreadsheets export tables): lines of one field, followed by a line whose number of
+    fields (at least two) every line after it in the file's first lines repeats."""
+    rows = [(i, ln) for i, ln in enumerate(lines[:-1]) if i >= first and ln.strip()]
+    if len(rows) < 3 or sep in rows[0][1]:
+        return first, sep
+    for k, (i, line) in enumerate(rows[: TITLE_LINES + 1]):
+        seps = [ln for _, ln in rows[k:]][:50]
+        cand = _sniff_separator(seps)
+        counts = {ln.count(cand) for ln in seps}
+        if cand in line and len(counts) == 1 and len(seps) >= 2:
+            return i, cand
+        if cand in line:
+            break
+    return first, sep
 
 
 def _read_header(

@@ -1,7 +1,8 @@
 """Parsing the time column: dates of many formats, or an integer step index, to one array.
 
-:func:`parse_time` reads ISO 8601, day/month or month/day, quarters, ``20240131`` integers,
-zone-aware stamps (as naive UTC) and whole-number steps. Dates like ``01/02/2020`` are
+:func:`parse_time` reads ISO 8601 (weeks too), day/month or month/day, quarters, months
+written ``2024M01``, ``20240131`` integers, zone-aware stamps (as naive UTC) and whole-number
+steps. Dates like ``01/02/2020`` are
 ambiguous: the order that makes every field valid wins; if both are valid, the order that
 gives the more regular series, then month/day for ``/`` and day/month for ``.``; the choice
 is returned as a note for the user.
@@ -114,6 +115,9 @@ def _yyyymmdd(arr: np.ndarray) -> np.ndarray | None:
 
 _SLASH = re.compile(r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{2}|\d{4})(?:[ T].*)?$")
 _QUARTER = re.compile(r"(\d{4})[- ]?Q([1-4])", re.IGNORECASE)
+# Statistical agencies' months (Eurostat, IMF: 2020M01) and ISO 8601 weeks (2020-W05, 2020W05-3).
+_MONTH = re.compile(r"(\d{4}) ?M(\d{1,2})", re.IGNORECASE)
+_WEEK = re.compile(r"(\d{4})-?W(\d{1,2})(?:-?([1-7]))?", re.IGNORECASE)
 
 
 def reads_as_dates(cells: pd.Series) -> bool:
@@ -143,6 +147,14 @@ def _parse_date_text(text: pd.Series) -> tuple[pd.Series, str | None]:
                 year=m[0].astype(int).to_numpy(), quarter=m[1].astype(int).to_numpy(), freq="Q"
             )
             return pd.Series(periods.to_timestamp(), index=text.index), None
+        if text.str.fullmatch(_MONTH.pattern, case=False).all():
+            m = text.str.extract(_MONTH.pattern, flags=re.IGNORECASE)
+            stamps = m[0] + "-" + m[1].str.zfill(2) + "-01"
+            return pd.to_datetime(stamps, format="%Y-%m-%d", errors="coerce"), None
+        if text.str.fullmatch(_WEEK.pattern, case=False).all():  # the week's Monday (or day)
+            m = text.str.extract(_WEEK.pattern, flags=re.IGNORECASE)
+            stamps = m[0] + "-W" + m[1].str.zfill(2) + "-" + m[2].fillna("1")
+            return pd.to_datetime(stamps, format="%G-W%V-%u", errors="coerce"), None
         m = text.str.extract(_SLASH.pattern)
         if m[0].notna().all():
             return _parse_day_month(text, m)

@@ -1,6 +1,7 @@
-"""Files whose calendar is spread over columns (a year-by-month or quarter table, a timestamp
-split into year, month, day and hour columns) or absent (one column of numbers, timed by the
-row number); and a wide file's text label column."""
+"""Shapes of real files: calendars spread over columns (a year-by-month or quarter table, a
+timestamp split into year, month, day and hour columns) or absent (one column of numbers,
+timed by the row number); statistical agencies' and ISO 8601's date formats; a title above
+the header; and a wide file's text label column."""
 
 from __future__ import annotations
 
@@ -163,7 +164,7 @@ def test_one_column_of_numbers_is_a_series_timed_by_its_row_number(write_csv, he
     assert panel.ids == ["count" if header else "y"]
     assert panel.ds.tolist() == list(range(30)) and panel.y.tolist() == list(range(5, 35))
     with pytest.raises(InputError, match=r"line 4"):  # lines are counted as in the file
-        load_csv(write_csv(header + "1\n2\noops\n" if header else "1\n2\n3\noops\n"))
+        load_csv(write_csv(header + "1\n2\noops\n5\n" if header else "1\n2\n3\noops\n5\n"))
 
 
 def test_time_col_row_numbers_any_file(write_csv):
@@ -202,3 +203,36 @@ def test_one_column_of_binary_junk_is_refused_in_one_line(write_csv, engine, mon
     junk = write_csv(b"\xff\xfe" + b"\x00" * 13)  # found by tests/test_fuzz_csv.py
     with pytest.raises(InputError, match="its name is not text"):
         load_csv(junk)
+
+
+@pytest.mark.parametrize(
+    ("cells", "first", "freq"),
+    [
+        ([f"2019M{m:02d}" for m in range(1, 13)], "2019-01-01", "MS"),
+        ([f"2019m{m}" for m in range(1, 13)], "2019-01-01", "MS"),
+        ([f"2019-W{w:02d}" for w in range(40, 53)] + ["2020-W01"], "2019-09-30", "W-MON"),
+        ([f"2020W{w:02d}-5" for w in range(1, 13)], "2020-01-03", "W-FRI"),
+    ],
+)
+def test_agency_months_and_iso_weeks_are_dates(write_csv, cells, first, freq):
+    panel = load_csv(write_csv("period,y\n" + "".join(f"{c},{k}\n" for k, c in enumerate(cells))))
+    assert panel.freq == freq
+    assert pd.Timestamp(panel.ds[0]) == pd.Timestamp(first)
+
+
+def test_a_month_13_is_not_a_date(write_csv):
+    with pytest.raises(InputError, match="cannot read '2019M13' in column 'period' at line 3"):
+        load_csv(write_csv("period,y\n2019M12,1\n2019M13,2\n2020M01,3\n"))
+
+
+@pytest.mark.parametrize(
+    "title", ["Monthly passengers, 1949 to 1950\n", "Table 3\nSource: an agency\n\n"]
+)
+def test_title_lines_above_the_header_are_skipped(write_csv, title):
+    rows = "".join(f"1949-{m:02d},{100 + m}\n" for m in range(1, 13))
+    panel = load_csv(write_csv(title.replace(",", "") + "Month,Passengers\n" + rows))
+    assert panel.ids == ["Passengers"] and len(panel.y) == 12
+    lines = title.replace(",", "").count("\n") + 1  # the title's lines and the header
+    bad = title.replace(",", "") + "Month,Passengers\n1949-01,1\n1949-02,oops\n1949-03,3\n"
+    with pytest.raises(InputError, match=f"line {lines + 2}"):
+        load_csv(write_csv(bad))
