@@ -282,7 +282,8 @@ def excess_spans(forecaster: Predictor, panel: Panel) -> tuple[np.ndarray, np.nd
     """Forecast every series from the end of ``panel``; return the (S, H) forecasts and how
     far each lies outside its series' history range, in spans of that range ((S, H), 0 inside
     it, inf for NaN or infinite forecasts). The span is floored at 1% of the series'
-    magnitude, so a flat series still has a band."""
+    magnitude, so a flat series still has a band; a series of zeros, which the scaler gives
+    a unit of 1 (``scaling.fit_scaler``), has a band of 1% of that unit."""
     window = int(forecaster.window)
     values = forecast_windows(forecaster, last_windows(panel, window), panel.ids)  # (S, H)
     starts = panel.offsets[:-1]
@@ -290,7 +291,7 @@ def excess_spans(forecaster: Predictor, panel: Panel) -> tuple[np.ndarray, np.nd
     high = np.maximum.reduceat(panel.y, starts)[:, None]
     with np.errstate(over="ignore", invalid="ignore"):
         size = np.maximum(np.abs(low), np.abs(high))
-        span = np.maximum(high - low, np.maximum(0.01 * size, np.finfo(np.float64).tiny))
+        span = np.maximum(high - low, np.where(size > 0, 0.01 * size, 0.01))
         excess = np.maximum(np.maximum(low - values, values - high) / span, 0.0)
     return values, np.where(np.isfinite(excess), excess, np.inf)
 

@@ -57,6 +57,16 @@ def test_a_flat_series_still_has_a_band():
     assert find_implausible(Echo(lambda w: np.full(3, 50.0 + 6.0 * 11)), panel) is not None
 
 
+def test_a_series_of_zeros_has_a_band_in_its_scalers_unit():
+    # A stock file's OpenInt column is all zeros; the network's float32 output for it is
+    # 1e-5 or so, which is not divergence (a runaway model is thousands of units off).
+    panel = make_panel([20])
+    panel.y[:] = 0.0
+    assert find_implausible(Echo(lambda w: np.full(3, 2.3e-5)), panel) is None
+    assert find_implausible(Echo(lambda w: np.full(3, -0.05)), panel) is None
+    assert find_implausible(Echo(lambda w: np.full(3, 0.2)), panel) is not None
+
+
 @pytest.fixture
 def data(tmp_path, monkeypatch) -> str:
     monkeypatch.chdir(tmp_path)

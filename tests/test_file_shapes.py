@@ -236,3 +236,16 @@ def test_title_lines_above_the_header_are_skipped(write_csv, title):
     bad = title.replace(",", "") + "Month,Passengers\n1949-01,1\n1949-02,oops\n1949-03,3\n"
     with pytest.raises(InputError, match=f"line {lines + 2}"):
         load_csv(write_csv(bad))
+
+
+def test_a_column_of_zeros_beside_real_series_trains(tmp_path, write_csv):
+    # Daily stock files carry an OpenInt column of zeros; it was taken for divergence.
+    days = pd.bdate_range("2021-01-04", periods=90)
+    walk = 100 + np.cumsum(np.random.default_rng(0).normal(0, 1, 90))
+    rows = "".join(f"{d.date()},{v:.3f},{v + 0.5:.3f},0\n" for d, v in zip(days, walk, strict=True))
+    csv = write_csv("Date,Open,Close,OpenInt\n" + rows)
+    res = CliRunner().invoke(app, ["train", str(csv), "-o", str(tmp_path / "m"), *FAST])
+    assert res.exit_code == 0, res.output
+    res = CliRunner().invoke(app, ["predict", str(tmp_path / "m")])
+    zeros = [float(r.split(",")[2]) for r in res.output.splitlines() if r.startswith("OpenInt")]
+    assert zeros and max(abs(z) for z in zeros) < 1e-3
