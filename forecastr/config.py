@@ -25,8 +25,12 @@ LossScale = Literal["mase", "none"]
 Scaler = Literal["standard", "minmax", "robust", "none"]
 Device = Literal["auto", "cpu", "cuda"]
 FillMethod = Literal["interpolate", "ffill", "zero", "error"]
-Layout = Literal["long", "wide", "single", "matrix"]  # a file's layout, as detected and stored
-LayoutChoice = Literal["auto", "long", "wide", "single", "matrix"]  # --layout: auto detects
+Layout = Literal[
+    "long", "wide", "single", "matrix", "pivot"
+]  # a file's layout, as detected and stored
+LayoutChoice = Literal[
+    "auto", "long", "wide", "single", "matrix", "pivot"
+]  # --layout: auto detects
 OutputFormat = Literal["csv", "json", "parquet"]
 Quantize = Literal["int8"]
 Exporter = Literal["auto", "torchscript", "dynamo"]

@@ -1,6 +1,6 @@
 """CSV ingest: read a file into a validated, regular, gap-free :class:`Panel`.
 
-Four layouts are understood, detected from the header (flags override):
+Five layouts are understood, detected from the header (flags override):
 
 * **long**: one row per (series, time): an id column, a time column and a value column.
   Recognised by an id column named like ``unique_id``/``id``/``series``, forced by ``id_col``,
@@ -10,6 +10,7 @@ Four layouts are understood, detected from the header (flags override):
 * **single**: a time column and one value column (or ``target`` names the value column).
 * **matrix**: a column of years and one column per month (or quarter), read month by month
   (:mod:`forecastr.ingest.matrix`); an id column makes one series per id.
+* **pivot**: one row per series and one column per date or year (:mod:`forecastr.ingest.pivot`).
 
 The time column is the one named ``ds``/``date``/``time``/``timestamp``/... or else the first
 column, or a timestamp split over ``year``/``month``/``day``/``hour`` columns
@@ -63,9 +64,10 @@ from forecastr.ingest.layout import (
 )
 from forecastr.ingest.matrix import MATRIX_SERIES
 from forecastr.ingest.options import IngestOptions
+from forecastr.ingest.pivot import pivot_dates
 from forecastr.ingest.rows import read_rows
 from forecastr.ingest.sniff import Source, open_source
-from forecastr.ingest.stack import melt, stack_long, stack_wide
+from forecastr.ingest.stack import melt, melt_pivot, stack_long, stack_wide
 from forecastr.ingest.timeaxis import check_duplicates, place_on_grid
 from forecastr.ingest.timeparts import split_name
 from forecastr.ingest.timerange import stamp_pattern
@@ -193,6 +195,8 @@ def _build_panel(
     names = roles.targets
     if roles.layout == "matrix":  # a year-by-month table: one series per row key
         rows, names = melt(rows, len(roles.targets)), (MATRIX_SERIES,)
+    elif roles.layout == "pivot":  # one row per series, one column per date
+        rows = melt_pivot(rows, pivot_dates(roles.targets, where.file))
     notes = (*roles.notes, *rows.notes)
     y, ds, ids, offsets, where = (
         stack_long(rows, roles.id_col) if rows.ids is not None else stack_wide(rows, names)

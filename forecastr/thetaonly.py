@@ -65,7 +65,7 @@ from forecastr.modelcheck import (
     levels_and_quantiles,
 )
 from forecastr.theta import REVISION, theta_spread
-from forecastr.windows import shortfall, split_panel
+from forecastr.windows import shortfall, split_panel, train_window_starts
 
 if TYPE_CHECKING:
     from forecastr.config import ModelConfig, TrainConfig
@@ -91,7 +91,12 @@ def network_blocker(panel: Panel, mcfg: ModelConfig, tcfg: TrainConfig) -> str |
     split = split_panel(panel, mcfg.window, mcfg.horizon, tcfg.val_size, tcfg.test_size, pad=True)
     short = shortfall(split)
     if short is None:
-        return None
+        if len(train_window_starts(split)):
+            return None
+        return (
+            f"no series' training part holds a window of {mcfg.window} points and the first "
+            "point of its target"
+        )
     return (
         f"every series is too short for the network's window of {mcfg.window} points (the "
         f"longest holds {short[0]} points before its last {short[1]}, kept for validation "

@@ -58,8 +58,11 @@ class Split:
 
     @property
     def short(self) -> np.ndarray:
-        """(S,) bool: series whose windows are padded (too short for a full window)."""
-        return self.leads > 0
+        """(S,) bool: series whose windows are padded (too short for a full window), or whose
+        training part cannot hold one window and its whole target (a window of one or two
+        points needs no padding, but its targets must still run past the part's end)."""
+        part = self.train_end - self.start
+        return (self.leads > 0) | (part < self.window + self.horizon)
 
 
 def min_length(window: int, horizon: int, val_size: int, test_size: int) -> int:

@@ -202,8 +202,8 @@ BAD_INPUTS = [
     (
         "transposed.csv",
         "id,2020-01-01,2020-01-02,2020-01-03\na,1,2,3\nb,4,5,6\n",
-        [],
-        ["one row per series", "long format"],
+        ["--layout", "wide"],
+        ["one row per series", "--layout pivot"],
     ),
     (
         "fraction_time.csv",

@@ -175,9 +175,14 @@ def test_time_col_row_numbers_any_file(write_csv):
         load_csv(path, IngestOptions(time_col="(row)", id_col="when"))
 
 
-@pytest.mark.parametrize("kind", ["table", "split", "column"])
+@pytest.mark.parametrize("kind", ["table", "split", "column", "pivot"])
 def test_train_then_predict_reads_the_file_the_same_way(tmp_path, write_csv, kind):
-    if kind == "column":
+    if kind == "pivot":
+        months = pd.date_range("2019-01-01", periods=48, freq="MS").strftime("%Y-%m")
+        rows = [f"p{j}," + ",".join(f"{20 + j + np.sin(k / 2):.3f}" for k in range(48))
+                for j in range(5)]  # fmt: skip
+        csv, first = write_csv("item," + ",".join(months) + "\n" + "\n".join(rows)), "2023-01-01"
+    elif kind == "column":
         csv, first = write_csv("".join(f"{np.sin(k / 2):.4f}\n" for k in range(80))), "80"
     elif kind == "table":
         vals = 20 + np.sin(np.arange(96) * np.pi / 6).reshape(8, 12)
@@ -249,3 +254,43 @@ def test_a_column_of_zeros_beside_real_series_trains(tmp_path, write_csv):
     res = CliRunner().invoke(app, ["predict", str(tmp_path / "m")])
     zeros = [float(r.split(",")[2]) for r in res.output.splitlines() if r.startswith("OpenInt")]
     assert zeros and max(abs(z) for z in zeros) < 1e-3
+
+
+def test_a_pivot_table_is_one_series_per_row_with_ragged_starts(write_csv):
+    months = [f"2021-{m:02d}" for m in range(1, 13)] + [f"2022-{m:02d}" for m in range(1, 7)]
+    rows = ["sku,category," + ",".join(months)]
+    rows.append("a,toys," + ",".join(str(k) for k in range(18)))
+    rows.append("b,toys,,," + ",".join(str(100 + k) for k in range(16)))  # starts in March
+    rows.append("c,toys" + "," * 18)  # no value at all
+    panel = load_csv(write_csv("\n".join(rows) + "\n"))
+    assert panel.layout == "pivot" and panel.freq == "MS"
+    assert panel.ids == ["a", "b"] and panel.lengths.tolist() == [18, 16]
+    assert pd.Timestamp(panel.ds[18]) == pd.Timestamp("2021-03-01")
+    assert panel.y[18:].tolist() == list(range(100, 116))
+    notes = " ".join(panel.notes)
+    assert "'category' left out" in notes and "1 row without any value left out" in notes
+
+
+def test_a_pivot_of_years_and_a_forced_layout(write_csv):
+    years = ",".join(str(y) for y in range(1990, 2001))
+    text = f"Country Name,Country Code,{years}\n" + "".join(
+        f"{c},{c[:3].upper()}," + ",".join(str(100 + k + j) for k in range(11)) + "\n"
+        for j, c in enumerate(["France", "Spain"])
+    )
+    panel = load_csv(write_csv(text))
+    assert panel.ids == ["France", "Spain"] and panel.freq.startswith("YS")
+    assert pd.Timestamp(panel.ds[-1]) == pd.Timestamp("2000-01-01")
+    keyed = load_csv(write_csv(text), IngestOptions(id_col="Country Code"))
+    assert keyed.ids == ["FRA", "SPA"]
+    with pytest.raises(InputError, match="--layout pivot needs one row per series"):
+        load_csv(
+            write_csv("ds,a,b\n2020-01-01,1,2\n2020-01-02,3,4\n"), IngestOptions(layout="pivot")
+        )
+    with pytest.raises(InputError, match="one row per series: drop --layout long"):
+        load_csv(write_csv(text), IngestOptions(layout="long"))
+
+
+def test_a_wide_file_of_series_named_by_years_stays_wide(write_csv):
+    text = "date,2019,2020,2021\n" + "".join(f"2024-01-{d:02d},{d},{d},{d}\n" for d in range(1, 9))
+    panel = load_csv(write_csv(text))
+    assert panel.layout == "wide" and panel.ids == ["2019", "2020", "2021"]

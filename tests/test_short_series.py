@@ -86,3 +86,19 @@ def test_last_windows_pad_with_the_first_value():
     w = last_windows(panel, 5)
     np.testing.assert_array_equal(w[0], [0, 0, 0, 1, 2])
     np.testing.assert_array_equal(w[1], [8, 9, 10, 11, 12])
+
+
+def test_a_window_of_two_still_trains_on_series_too_short_for_its_whole_target():
+    # 30 monthly points, horizon 12, validation and test 12 each: a training part of 6 points
+    # holds the window (2) but never a whole target. Its targets run past the part's end and
+    # are masked, as for padded series, instead of leaving the file without windows.
+    from forecastr.windows import split_panel, train_window_starts
+
+    split = split_panel(make_panel([30, 27]), 2, 12, 12, 12, pad=True)
+    assert split.short.all() and (split.leads == 0).all()
+    starts = train_window_starts(split)
+    assert len(starts) > 0
+    # Every window's first target point lies in its series' training part.
+    series = np.searchsorted(split.end, starts + 2, side="right")
+    assert (starts + 2 < split.train_end[series]).all()
+    assert (starts >= split.start[series]).all()

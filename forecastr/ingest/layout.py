@@ -20,6 +20,7 @@ from forecastr.errors import InputError, shown
 from forecastr.ingest.cells import NULL_VALUES
 from forecastr.ingest.matrix import period_columns, table_note
 from forecastr.ingest.options import IngestOptions
+from forecastr.ingest.pivot import HEADER_TIME, date_columns, pivot_note
 from forecastr.ingest.sniff import Source
 from forecastr.ingest.timeparse import reads_as_dates
 from forecastr.ingest.timeparts import JOIN, detect_parts, part_kinds, split_name
@@ -73,14 +74,14 @@ class ColumnRoles:
     def time_cols(self) -> list[str]:
         """The columns the time is read from: one, a split timestamp's parts, or none (the
         rows are numbered: :data:`ROW_NUMBER`)."""
-        if self.time_col == ROW_NUMBER:
+        if self.time_col in (ROW_NUMBER, HEADER_TIME):
             return []
         return list(self.time_parts) or [self.time_col]
 
     @property
     def used(self) -> list[str]:
         """The columns to read, each once: id (long and matrix), time, values."""
-        keyed = self.layout in ("long", "matrix")
+        keyed = self.layout in ("long", "matrix", "pivot")
         used = [self.id_col if keyed else None, *self.time_cols, *self.targets]
         return [c for c in dict.fromkeys(used) if c is not None]
 
@@ -95,6 +96,9 @@ def detect_layout(src: Source, options: IngestOptions) -> ColumnRoles:
     id_col = flag_column(options.id_col, header, path, "--id-col")
     if len(header) == 1 or options.time_col == ROW_NUMBER:
         return numbered_rows(header, options, path)
+    pivot = dated_header(header, src.sample, options, path)
+    if pivot is not None:
+        return pivot
     parts = time_parts_flag(options.time_col, header, path)
     time_col = (
         JOIN.join(parts) if parts else flag_column(options.time_col, header, path, "--time-col")
@@ -171,6 +175,39 @@ def numbered_rows(header: list[str], options: IngestOptions, path: str) -> Colum
     return ColumnRoles(
         wide_or_single(values, options.layout, path), None, ROW_NUMBER, tuple(values)
     )
+
+
+def dated_header(
+    header: list[str], sample: pd.DataFrame, options: IngestOptions, path: str
+) -> ColumnRoles | None:
+    """A pivot table's roles (:mod:`~forecastr.ingest.pivot`): its date columns, and the id
+    column (``--id-col``, else one named like an id, else the first other column; the rest are
+    left out). None for a header of a few dates at most; ``--layout pivot`` on such a file,
+    and another layout forced on a pivot table, are refused."""
+    if options.time_col not in (None, HEADER_TIME):
+        return None
+    dates, _ = date_columns(header)
+    keys = [h for h in header if h not in set(dates)]
+    if dates and options.layout != "pivot" and _keyed_by_time(sample, keys):
+        dates = []  # a wide file whose series are named by years, beside its time column
+    if not dates:
+        if options.layout == "pivot":
+            raise InputError(
+                f"{path}: --layout pivot needs one row per series and a column per date or "
+                f"year (id,2024-01,2024-02,...); the columns are: {names_text(header)}"
+            )
+        return None
+    if options.layout not in ("auto", "pivot"):
+        raise InputError(
+            f"{path}: the header holds dates ({shown(dates[0])}, {shown(dates[1])}, ...), so the "
+            f"file has one row per series: drop --layout {options.layout} (or pass --layout "
+            "pivot) to read it so"
+        )
+    id_col = flag_column(options.id_col, keys, path, "--id-col")
+    id_col = id_col or _find(keys, ID_NAMES) or keys[0]
+    left_out = [k for k in keys if k != id_col]
+    note = pivot_note(id_col, left_out)
+    return ColumnRoles("pivot", id_col, HEADER_TIME, tuple(dates), (), (note,))
 
 
 def refuse_id_outside_long(id_col: str | None, layout: LayoutChoice, path: str) -> None:
@@ -290,13 +327,17 @@ def value_columns(
     return values
 
 
+DROP_SCAN = 20  # rows of the sample drop_text reads
+
+
 def drop_text(
     sample: pd.DataFrame, values: list[str], target: str | None
 ) -> tuple[list[str], tuple[str, ...]]:
     """A wide file's value columns less one whose first rows hold text (a label of each time,
     such as a wind direction, that is not a series id), with a note; any other column of
     text is refused cell by cell when the values are read."""
-    text = [] if target or len(values) < 3 else _text_columns(sample, values)
+    # The first rows only: text_id_column has scanned the whole sample once already.
+    text = [] if target or len(values) < 3 else _text_columns(sample.head(DROP_SCAN), values)
     if len(text) != 1:
         return values, ()
     note = (
@@ -368,6 +409,14 @@ def _text_columns(sample: pd.DataFrame, names: list[str]) -> list[str]:
         if dated < 0.1:
             out.append(names[j])
     return out
+
+
+def _keyed_by_time(sample: pd.DataFrame, keys: list[str]) -> bool:
+    """Whether the first of ``keys`` is a time column (named like one, or holding dates)."""
+    first = keys[0] if keys else None
+    if first is None or first not in sample:
+        return False
+    return _find([first], TIME_NAMES) is not None or reads_as_dates(sample[first])
 
 
 def _looks_like_ids(sample: pd.DataFrame, col: str, time_cols: list[str]) -> bool:

@@ -44,11 +44,11 @@ def read_rows(columns: Mapping[str, pd.Series], roles: ColumnRoles, where: Where
         cells = [numeric(taken.pop(c), c, where) for c in roles.time_parts]
         time = compose(cells, roles.time_parts, where)
         del cells
-    elif not roles.time_cols:  # a file of one column: its rows are numbered from 0
+    elif not roles.time_cols:  # rows numbered from 0 (one column; a pivot's dates: its header)
         time = pd.Series(np.arange(len(values[0]), dtype=np.int64))
     else:
         time = taken.pop(roles.time_col)
-    keyed = roles.layout in ("long", "matrix")
+    keyed = roles.layout in ("long", "matrix", "pivot")
     ids = taken.pop(roles.id_col) if keyed and roles.id_col is not None else None
     del taken
     rows = _kept_rows(values, time, ids, where)

@@ -242,12 +242,6 @@ def _check_header(names: list[str], path: str, sep: str) -> None:
             f"{path}: the first line ({shown(sep.join(names), quote=False)}) looks like data, "
             "not a header; add a header row such as ds,y"
         )
-    if sum(_looks_like_date(n) for n in names) >= max(3, len(names) // 2):
-        raise InputError(
-            f"{path}: the header holds dates ({shown(names[1])}, {shown(names[2])}, ...), so the "
-            "file has one row per series; forecastr reads time down the rows: reshape it to long "
-            "format (id, date, value) or wide format (date, one column per series)"
-        )
 
 
 def _read_sample(

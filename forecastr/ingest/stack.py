@@ -173,3 +173,26 @@ def _years(ds: np.ndarray) -> np.ndarray:
     if np.issubdtype(ds.dtype, np.datetime64):
         return ds.astype("datetime64[Y]").astype(np.int64) + 1970
     return ds.astype(np.int64)
+
+
+def melt_pivot(rows: Rows, dates: np.ndarray) -> Rows:
+    """A pivot table's rows as long rows: each row's cells from its first value to its last
+    (in date order; the empty cells between them are gaps), each with its column's date. Rows
+    without any value are left out, with a note."""
+    order = np.argsort(dates, kind="stable")
+    mat = np.stack(rows.values, axis=1)[:, order]  # (rows, dates), in date order
+    filled = ~np.isnan(mat)
+    ahead = np.cumsum(filled, axis=1) > 0  # from the first value on
+    behind = np.cumsum(filled[:, ::-1], axis=1)[:, ::-1] > 0  # up to the last value
+    keep = ahead & behind
+    if not keep.any():
+        raise InputError(f"{rows.where.file}: no row holds a value; fill in the table")
+    row_of, col_of = np.nonzero(keep)  # row-major: each row's dates in order
+    ids = rows.ids.iloc[row_of].reset_index(drop=True) if rows.ids is not None else None
+    notes = list(rows.notes)
+    empty = int((~keep.any(axis=1)).sum())
+    if empty:
+        notes.append(f"{empty} row{'s' if empty > 1 else ''} without any value left out")
+    where = rows.where.via(lambda k: int(row_of[k]))
+    ds = dates[order][col_of].astype("datetime64[ns]")
+    return rows._replace(values=[mat[keep]], ds=ds, notes=notes, ids=ids, where=where)

@@ -87,7 +87,7 @@ def _parse_text(col: pd.Series, name: str, where: Where) -> ParsedTime:
         if stamps is not None:
             return ParsedTime(to_ns(stamps, name, where, codes, text), [])
         return ParsedTime(check_steps(arr, name, where, codes)[codes], [])
-    parsed, note = _parse_date_text(text)
+    parsed, note = parse_date_text(text)
     bad = parsed.isna().to_numpy()[codes]
     if bad.any():
         k = int(np.flatnonzero(bad)[0])
@@ -127,10 +127,10 @@ def reads_as_dates(cells: pd.Series) -> bool:
     text = text[text != ""]
     if text.empty or pd.to_numeric(text, errors="coerce").notna().all():
         return False
-    return bool(_parse_date_text(text)[0].notna().all())
+    return bool(parse_date_text(text)[0].notna().all())
 
 
-def _parse_date_text(text: pd.Series) -> tuple[pd.Series, str | None]:
+def parse_date_text(text: pd.Series) -> tuple[pd.Series, str | None]:
     """Parse distinct date strings. Returns (datetimes with NaT where unreadable, note)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -1,0 +1,85 @@
+"""A pivot table: one row per series, one column per date (``sku,2024-01,2024-02,...``).
+
+Spreadsheet exports of many short series (a product per row, a month per column), the World
+Bank's and OECD's downloads (a country per row, a year per column) and some public data sets
+(web traffic: a page per row, a day per column) come this way. :func:`date_columns`
+recognises such a header (most of its names are dates or years) and parses those names;
+:func:`forecastr.ingest.stack.melt_pivot` turns each row into one series. The time of such a
+file lives in its header, which the rest of ingest calls :data:`HEADER_TIME`.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from forecastr.errors import InputError, shown
+from forecastr.ingest.timeparse import parse_date_text
+
+HEADER_TIME = "(header)"  # the time column's name when the dates are the header's names
+_YEAR = re.compile(r"[12]\d{3}")  # a column named by its year alone (1000 to 2999)
+# A name shaped like a date that names its year (month names alone are not dates): only such
+# names are parsed, so a wide file's thousands of names (s0001, ...) cost a regex, not a parse.
+_DATE_LIKE = re.compile(
+    r"\d{4}[-/. ]?(?:\d{1,2}|[QMW]\d{1,2}|[A-Za-z]{3,9})(?:[-/. T].*)?"
+    r"|\d{1,2}[-/. ]\d{1,2}[-/. ]\d{2,4}.*"
+    r"|(?:\d{1,2}[-/. ])?[A-Za-z]{3,9}[-/. ]+\d{4}"
+)
+
+
+def date_columns(header: list[str]) -> tuple[list[str], np.ndarray]:
+    """The header's date columns and their dates (datetime64[ns], column order), when they are
+    most of it (at least 3, and at least half the columns) and some column is left for the
+    series id; else ([], empty)."""
+    dated, stamps = _dated_names(header)
+    if dated.sum() < max(3, len(header) // 2) or dated.all():
+        return [], stamps[:0]
+    return [header[k] for k in np.flatnonzero(dated)], stamps[dated]
+
+
+def pivot_dates(names: tuple[str, ...], path: str) -> np.ndarray:
+    """The dates the columns ``names`` are named by, in their order."""
+    dated, stamps = _dated_names(list(names))
+    if not dated.all():
+        bad = names[int(np.flatnonzero(~dated)[0])]
+        raise InputError(
+            f"{path}: column {shown(bad)} of a file with one row per series is not a date like "
+            "the other columns; rename or remove it"
+        )
+    return stamps
+
+
+def _dated_names(header: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Which names are dates, and their dates (NaT for the others). Names that are years alone
+    (1990, 1991, ...) are dates when most names are, else names that hold a year and parse as
+    dates (2024-01, 2024M01, Jan 2024, 2024Q1 ...); numbers and month names alone never are."""
+    names = pd.Series([h.strip() for h in header], dtype=object)
+    years = names.str.fullmatch(_YEAR.pattern).to_numpy(dtype=bool)
+    stamps = np.full(len(names), np.datetime64("NaT"), dtype="datetime64[ns]")
+    if years.sum() >= max(1, len(header) // 2):  # the first of each year
+        stamps[years] = (names[years].astype(int).to_numpy() - 1970).astype("datetime64[Y]")
+        return years, stamps
+    maybe = names.str.fullmatch(_DATE_LIKE.pattern).to_numpy(dtype=bool).copy()
+    maybe &= pd.to_numeric(names, errors="coerce").isna().to_numpy()
+    if maybe.sum() < max(1, len(header) // 2):  # too few to make a pivot: nothing parsed
+        return np.zeros(len(names), dtype=bool), stamps
+    parsed, _ = parse_date_text(names[maybe].reset_index(drop=True))
+    if isinstance(parsed.dtype, pd.DatetimeTZDtype):
+        parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
+    ok = parsed.notna().to_numpy()
+    idx = np.flatnonzero(maybe)[ok]
+    stamps[idx] = parsed[ok].to_numpy(dtype="datetime64[ns]")
+    dated = np.zeros(len(names), dtype=bool)
+    dated[idx] = True
+    return dated, stamps
+
+
+def pivot_note(id_col: str, left_out: list[str]) -> str:
+    """What ``info`` and ``train`` say about a pivot table they read."""
+    note = f"read with one row per series (id {shown(id_col)}) and one column per date"
+    if left_out:
+        s = "s" if len(left_out) > 1 else ""
+        note += f"; column{s} {', '.join(shown(c) for c in left_out[:5])} left out"
+    return note
