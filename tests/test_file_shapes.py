@@ -294,3 +294,16 @@ def test_a_wide_file_of_series_named_by_years_stays_wide(write_csv):
     text = "date,2019,2020,2021\n" + "".join(f"2024-01-{d:02d},{d},{d},{d}\n" for d in range(1, 9))
     panel = load_csv(write_csv(text))
     assert panel.layout == "wide" and panel.ids == ["2019", "2020", "2021"]
+
+
+def test_a_table_of_short_monthly_series_gets_the_theta_method_alone(write_csv):
+    # A retailer's products over 27 months: with horizon, validation and test of 12 no
+    # training part holds a season, and a window of 2 saw none (bench/short_seasonal.py).
+    from forecastr import api
+
+    months = pd.date_range("2021-01-01", periods=27, freq="MS").strftime("%Y-%m")
+    rows = [f"p{j}," + ",".join(f"{50 + j + 9 * np.sin(k * np.pi / 6):.3f}" for k in range(27))
+            for j in range(6)]  # fmt: skip
+    csv = write_csv("sku," + ",".join(months) + "\n" + "\n".join(rows) + "\n")
+    outcome = api.train(str(csv), save_model=False, epochs=1, ensemble=1)
+    assert outcome.theta_only is not None

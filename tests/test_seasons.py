@@ -502,3 +502,14 @@ def test_the_usual_periods_add_no_season_to_noise_and_never_replace_the_scan():
     values, offsets = _panel([cycle])
     found = seasons.detect_seasons(values, offsets)
     assert found and seasons.choose_seasons(None, values, offsets) == found
+
+
+def test_a_seasonal_window_never_shrinks_below_its_shortest_season():
+    # 27 monthly points with horizon, validation and test of 12 leave the typical series no
+    # room: the window was 2 (no season seen, a naive base); it is now one season, which no
+    # training part fills, so such a file gets the Theta method alone.
+    from forecastr.autoconfig import default_window
+
+    assert default_window("MS", 27, 12, 12, 12) == 12
+    assert default_window("QS", 10, 4, 4, 4) == 4
+    assert default_window("MS", 200, 12, 12, 12) == 36  # room enough: unchanged
