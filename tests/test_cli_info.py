@@ -84,7 +84,7 @@ BAD_INPUTS = [
     ),
     (
         "thousands.csv",
-        'ds,y\n2020-01-01,"1,234"\n2020-01-02,5\n',
+        'ds,y\n2020-01-01,"1,234"\n2020-01-02,"1,5"\n',  # "1,5": a decimal comma, or 15?
         [],
         ["'1,234'", "line 2", "thousands"],
     ),
