@@ -321,3 +321,19 @@ def test_a_spreadsheets_formatted_numbers_are_read(write_csv, engine, monkeypatc
     # "1,5" could be a decimal comma: a column holding it beside "1,234" stays refused.
     with pytest.raises(InputError, match="remove thousands separators"):
         load_csv(write_csv('date,v\n2020-01-01,"1,234"\n2020-01-02,"1,5"\n2020-01-03,3\n'))
+
+
+def test_the_m4_competitions_rows_of_numbered_columns_are_series(write_csv):
+    # M4's files: "V1","V2",... with the id ("M1", "Y23": not dates) in V1, and each row's
+    # values from V2 on, shorter series ending in empty cells.
+    head = ",".join(f'"V{k}"' for k in range(1, 12))
+    rows = ['"M1",' + ",".join(str(k) for k in range(10)), '"M2",' + "5,6,7,8,9,10" + "," * 4]
+    panel = load_csv(write_csv(head + "\n" + "\n".join(rows) + "\n"))
+    assert panel.layout == "pivot" and panel.ids == ["M1", "M2"]
+    assert panel.lengths.tolist() == [10, 6] and panel.freq is None
+    assert panel.ds[:3].tolist() == [2, 3, 4] and panel.y[10:].tolist() == [5, 6, 7, 8, 9, 10]
+    assert any("one column per time step" in n for n in panel.notes)
+    # Numbered series beside a column of numbers (a saved frame's index) stay a wide file.
+    wide = "," + ",".join(f"x{k}" for k in range(1, 9)) + "\n"
+    wide += "".join(f"{t}," + ",".join([str(t)] * 8) + "\n" for t in range(12))
+    assert load_csv(write_csv(wide)).layout == "wide"

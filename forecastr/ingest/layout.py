@@ -186,10 +186,12 @@ def dated_header(
     and another layout forced on a pivot table, are refused."""
     if options.time_col not in (None, HEADER_TIME):
         return None
-    dates, _ = date_columns(header)
+    dates, stamps = date_columns(header)
     keys = [h for h in header if h not in set(dates)]
     if dates and options.layout != "pivot" and _keyed_by_time(sample, keys):
         dates = []  # a wide file whose series are named by years, beside its time column
+    if dates and stamps.dtype == np.int64 and not _text_columns(sample, keys[:1]):
+        dates = []  # numbered columns (x1, x2, ...) beside a column of numbers: a wide file
     if not dates:
         if options.layout == "pivot":
             raise InputError(
@@ -206,7 +208,7 @@ def dated_header(
     id_col = flag_column(options.id_col, keys, path, "--id-col")
     id_col = id_col or _find(keys, ID_NAMES) or keys[0]
     left_out = [k for k in keys if k != id_col]
-    note = pivot_note(id_col, left_out)
+    note = pivot_note(id_col, left_out, numbered=stamps.dtype == np.int64)
     return ColumnRoles("pivot", id_col, HEADER_TIME, tuple(dates), (), (note,))
 
 

@@ -19,6 +19,8 @@ from forecastr.errors import InputError, shown
 from forecastr.ingest.timeparse import parse_date_text
 
 HEADER_TIME = "(header)"  # the time column's name when the dates are the header's names
+MAX_NAME = 64  # longer names are neither dates nor column numbers (never parsed)
+_NUMBERED = re.compile(r"([A-Za-z_]+)(\d+)")  # V1, V2, ...: columns numbered in time order
 _YEAR = re.compile(r"[12]\d{3}")  # a column named by its year alone (1000 to 2999)
 # A name shaped like a date that names its year (month names alone are not dates): only such
 # names are parsed, so a wide file's thousands of names (s0001, ...) cost a regex, not a parse.
@@ -30,10 +32,13 @@ _DATE_LIKE = re.compile(
 
 
 def date_columns(header: list[str]) -> tuple[list[str], np.ndarray]:
-    """The header's date columns and their dates (datetime64[ns], column order), when they are
-    most of it (at least 3, and at least half the columns) and some column is left for the
-    series id; else ([], empty)."""
+    """The header's date columns and their dates (datetime64[ns], column order; int64 steps
+    for numbered columns), when they are most of it (at least 3, and at least half the
+    columns) and some column is left for the series id; else ([], empty). A header numbered
+    throughout (the M4 competition's ``V1,V2,...``) keeps its first column for the ids."""
     dated, stamps = _dated_names(header)
+    if dated.all() and stamps.dtype == np.int64 and len(header) > 3:
+        dated[0] = False
     if dated.sum() < max(3, len(header) // 2) or dated.all():
         return [], stamps[:0]
     return [header[k] for k in np.flatnonzero(dated)], stamps[dated]
@@ -62,9 +67,10 @@ def _dated_names(header: list[str]) -> tuple[np.ndarray, np.ndarray]:
         stamps[years] = (names[years].astype(int).to_numpy() - 1970).astype("datetime64[Y]")
         return years, stamps
     maybe = names.str.fullmatch(_DATE_LIKE.pattern).to_numpy(dtype=bool).copy()
+    maybe &= names.str.len().to_numpy() <= MAX_NAME
     maybe &= pd.to_numeric(names, errors="coerce").isna().to_numpy()
     if maybe.sum() < max(1, len(header) // 2):  # too few to make a pivot: nothing parsed
-        return np.zeros(len(names), dtype=bool), stamps
+        return _numbered(names)
     parsed, _ = parse_date_text(names[maybe].reset_index(drop=True))
     if isinstance(parsed.dtype, pd.DatetimeTZDtype):
         parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
@@ -76,10 +82,31 @@ def _dated_names(header: list[str]) -> tuple[np.ndarray, np.ndarray]:
     return dated, stamps
 
 
-def pivot_note(id_col: str, left_out: list[str]) -> str:
+def pivot_note(id_col: str, left_out: list[str], numbered: bool = False) -> str:
     """What ``info`` and ``train`` say about a pivot table they read."""
-    note = f"read with one row per series (id {shown(id_col)}) and one column per date"
+    per = "time step, in column order" if numbered else "date"
+    note = f"read with one row per series (id {shown(id_col)}) and one column per {per}"
     if left_out:
         s = "s" if len(left_out) > 1 else ""
         note += f"; column{s} {', '.join(shown(c) for c in left_out[:5])} left out"
     return note
+
+
+def _numbered(names: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Names that number the columns, one prefix and consecutive numbers (``V1, V2, ...``,
+    ``t1, t2, ...``): the numbers as int64 steps; nothing when they are not most names."""
+    none = np.zeros(len(names), dtype=bool), np.zeros(len(names), dtype=np.int64)
+    short = names.str.len().to_numpy() <= MAX_NAME  # a 3 MB name is no column number
+    numbered = short & names.str.fullmatch(_NUMBERED.pattern).to_numpy(dtype=bool)
+    # At least 6: Q1..Q4 beside a year are a quarter table (ingest.matrix), not time steps.
+    if numbered.sum() < max(6, len(names) // 2):
+        return none
+    parts = names[numbered].str.extract("^" + _NUMBERED.pattern + "$")
+    if parts[0].nunique() != 1:
+        return none
+    steps = parts[1].astype(np.int64).to_numpy()
+    if not (np.diff(steps) == 1).all():
+        return none
+    out = np.zeros(len(names), dtype=np.int64)
+    out[numbered] = steps
+    return numbered, out

@@ -58,7 +58,7 @@ def read_rows(columns: Mapping[str, pd.Series], roles: ColumnRoles, where: Where
         ids = ids.iloc[rows] if ids is not None else None
         where = where.via(lambda k: int(rows[k]))
     for col, arr in zip(roles.targets, values, strict=True):
-        check_column(arr, col, where)
+        check_column(arr, col, where, may_be_empty=roles.layout == "pivot")
     ds, notes = parse_time(time, roles.time_col, where)
     return Rows(values, ds, notes, ids, where)
 

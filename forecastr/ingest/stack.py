@@ -194,5 +194,5 @@ def melt_pivot(rows: Rows, dates: np.ndarray) -> Rows:
     if empty:
         notes.append(f"{empty} row{'s' if empty > 1 else ''} without any value left out")
     where = rows.where.via(lambda k: int(row_of[k]))
-    ds = dates[order][col_of].astype("datetime64[ns]")
+    ds = dates[order][col_of]  # datetime64[ns], or int64 steps for numbered columns
     return rows._replace(values=[mat[keep]], ds=ds, notes=notes, ids=ids, where=where)

@@ -114,6 +114,7 @@ def _yyyymmdd(arr: np.ndarray) -> np.ndarray | None:
 
 
 _SLASH = re.compile(r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{2}|\d{4})(?:[ T].*)?$")
+_CODE = re.compile(r"[A-Za-z]{1,2}\d+")  # an id such as M4's "M1" or "Y23", never a date
 _QUARTER = re.compile(r"(\d{4})[- ]?Q([1-4])", re.IGNORECASE)
 # Statistical agencies' months (Eurostat, IMF: 2020M01) and ISO 8601 weeks (2020-W05, 2020W05-3).
 _MONTH = re.compile(r"(\d{4}) ?M(\d{1,2})", re.IGNORECASE)
@@ -126,6 +127,8 @@ def reads_as_dates(cells: pd.Series) -> bool:
     text = cells.astype(str).str.strip()
     text = text[text != ""]
     if text.empty or pd.to_numeric(text, errors="coerce").notna().all():
+        return False
+    if text.str.fullmatch(_CODE.pattern).any():  # dateutil reads "M1" as year 1, 00:01
         return False
     return bool(parse_date_text(text)[0].notna().all())
 

@@ -31,10 +31,11 @@ def numeric(col: pd.Series, name: str, where: Where) -> np.ndarray:
     return to_float(col, name, where, allow_decimal_comma=False)
 
 
-def check_column(arr: np.ndarray, name: str, where: Where) -> None:
-    """Refuse a value column that is entirely empty, holds an infinity, or a value past
-    :data:`MAX_VALUE` in size; ``where`` gives the line of each element."""
-    if np.isnan(arr).all():
+def check_column(arr: np.ndarray, name: str, where: Where, may_be_empty: bool = False) -> None:
+    """Refuse a value column that is entirely empty (unless ``may_be_empty``: a pivot's date
+    past every series' end), holds an infinity, or a value past :data:`MAX_VALUE` in size;
+    ``where`` gives the line of each element."""
+    if not may_be_empty and np.isnan(arr).all():
         raise InputError(
             f"{where.file}: column {shown(name)} is entirely empty; drop it or choose another "
             "column with --target"
