@@ -158,8 +158,10 @@ def frame_to_panel(
     """
     if len(frame) == 0:
         raise InputError(f"{source}: has no data rows")
-    parts = split_name(time_col, [str(c) for c in frame.columns]) or ()
-    roles = ColumnRoles(layout, id_col, time_col, tuple(targets), parts)
+    names = [str(c) for c in frame.columns]
+    parts = split_name(time_col, names) or ()
+    id_parts = (split_name(id_col, names) or ()) if id_col else ()
+    roles = ColumnRoles(layout, id_col, time_col, tuple(targets), parts, (), id_parts)
     where = Where(source, line_of or _frame_lines)
     return _build_panel(lambda: {c: frame[c] for c in roles.used}, roles, freq, fill, where)
 

@@ -337,3 +337,23 @@ def test_the_m4_competitions_rows_of_numbered_columns_are_series(write_csv):
     wide = "," + ",".join(f"x{k}" for k in range(1, 9)) + "\n"
     wide += "".join(f"{t}," + ",".join([str(t)] * 8) + "\n" for t in range(12))
     assert load_csv(write_csv(wide)).layout == "wide"
+
+
+@pytest.mark.parametrize("engine", ["pyarrow", "pandas"])
+def test_a_series_keyed_by_two_columns(write_csv, engine, monkeypatch):
+    # Kaggle's store-item demand file: date, store, item, sales; a store and an item name a
+    # series together. One id column gives repeated dates, and the message says what to pass.
+    import forecastr.ingest.csvread as csvread
+
+    monkeypatch.setattr(csvread, "ENGINE", engine)
+    days = pd.date_range("2021-01-01", periods=20).strftime("%Y-%m-%d")
+    rows = [f"{d},{st},{it},{st * 100 + it + k}" for st in (1, 2) for it in (7, 8)
+            for k, d in enumerate(days)]  # fmt: skip
+    path = write_csv("date,store,item,sales\n" + "\n".join(rows) + "\n")
+    with pytest.raises(InputError, match=r"name both: --id-col item\+store"):
+        load_csv(path, IngestOptions(target="sales"))
+    panel = load_csv(path, IngestOptions(id_col="store+item", target="sales"))
+    assert panel.ids == ["1/7", "1/8", "2/7", "2/8"] and panel.columns["id"] == "store+item"
+    assert panel.y[20:23].tolist() == [108.0, 109.0, 110.0]
+    with pytest.raises(InputError, match="no column named 'shop'"):
+        load_csv(path, IngestOptions(id_col="shop+item", target="sales"))

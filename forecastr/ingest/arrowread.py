@@ -39,10 +39,10 @@ class _Attempt:
 
 
 def read_columns_arrow(
-    src: Source, id_col: str | None, time_col: str | None, targets: list[str]
+    src: Source, id_cols: list[str], time_col: str | None, targets: list[str]
 ) -> dict[str, pd.Series]:
     """Read only the needed columns with pyarrow (multi-threaded, straight to float64)."""
-    table, attempt = _read_table(src, id_col, time_col, targets)
+    table, attempt = _read_table(src, id_cols, time_col, targets)
     # Column by column (a DataFrame of thousands of columns is slow to take apart), each
     # arrow column dropped as soon as it is converted.
     chunked = {name: table.column(name) for name in table.column_names}
@@ -59,7 +59,7 @@ def read_columns_arrow(
 
 
 def _read_table(
-    src: Source, id_col: str | None, time_col: str | None, targets: list[str]
+    src: Source, id_cols: list[str], time_col: str | None, targets: list[str]
 ) -> tuple[Any, _Attempt]:
     """(the pyarrow table, the settings that read it), retrying what a retry can fix."""
     import pyarrow as pa
@@ -74,7 +74,7 @@ def _read_table(
     )
     for _ in range(MAX_ATTEMPTS):
         try:
-            return _arrow_read(attempt, id_col, time_col, targets), attempt
+            return _arrow_read(attempt, id_cols, time_col, targets), attempt
         except UnicodeDecodeError as err:  # pyarrow's transcoder, past the sniffed top
             src, why = attempt.src, shown(first_line(err), 120, quote=False)
             raise InputError(
@@ -148,21 +148,21 @@ def _sniff_time_type(sample: pd.Series) -> Any:
 
 
 def _arrow_read(
-    attempt: _Attempt, id_col: str | None, time_col: str | None, targets: list[str]
+    attempt: _Attempt, id_cols: list[str], time_col: str | None, targets: list[str]
 ) -> Any:
     """One pyarrow read of the used columns with ``attempt``'s settings."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
     src = attempt.src
-    keys = [c for c in (id_col, time_col) if c is not None]
+    keys = [*id_cols] + ([time_col] if time_col is not None else [])
     usecols = list(dict.fromkeys(keys + targets))
     value_type = pa.string() if attempt.text_targets else pa.float64()
     types: dict[str, pa.DataType] = {t: value_type for t in targets}
     if time_col is not None:  # None: the rows are numbered (a file of one column)
         types[time_col] = attempt.time_type
-    if id_col:
-        types[id_col] = pa.dictionary(pa.int32(), pa.string())
+    for c in id_cols:  # the series id (several columns: a store and an item)
+        types[c] = pa.dictionary(pa.int32(), pa.string())
     encoding = "utf8" if src.encoding in ("utf-8", "utf-8-sig") else src.encoding
     read_opts = pacsv.ReadOptions(
         column_names=src.header,

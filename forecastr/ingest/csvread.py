@@ -52,6 +52,6 @@ def read_columns(src: Source, roles: ColumnRoles) -> dict[str, pd.Series]:
     targets += time_cols[1:]  # a split timestamp's other parts are numbers: read like values
     if engine() == "pandas":
         return read_columns_pandas(
-            src, roles.id_col, time_col, targets, chunk_cells=PANDAS_CHUNK_CELLS
+            src, roles.id_cols, time_col, targets, chunk_cells=PANDAS_CHUNK_CELLS
         )
-    return read_columns_arrow(src, roles.id_col, time_col, targets)
+    return read_columns_arrow(src, roles.id_cols, time_col, targets)

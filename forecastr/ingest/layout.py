@@ -60,6 +60,7 @@ class ColumnRoles:
         targets: the value column (long/single), one column per series (wide), or the
             period columns in calendar order (matrix).
         time_parts: the columns of a split timestamp (:mod:`~forecastr.ingest.timeparts`).
+        id_parts: the columns a series id is joined from (``--id-col store+item``), or ().
         notes: what the layout's decision means for the user (columns left out).
     """
 
@@ -69,6 +70,12 @@ class ColumnRoles:
     targets: tuple[str, ...]
     time_parts: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    id_parts: tuple[str, ...] = ()
+
+    @property
+    def id_cols(self) -> list[str]:
+        """The columns the series id is read from: none, one, or several joined."""
+        return list(self.id_parts) or ([self.id_col] if self.id_col else [])
 
     @property
     def time_cols(self) -> list[str]:
@@ -82,7 +89,7 @@ class ColumnRoles:
     def used(self) -> list[str]:
         """The columns to read, each once: id (long and matrix), time, values."""
         keyed = self.layout in ("long", "matrix", "pivot")
-        used = [self.id_col if keyed else None, *self.time_cols, *self.targets]
+        used = [*(self.id_cols if keyed else []), *self.time_cols, *self.targets]
         return [c for c in dict.fromkeys(used) if c is not None]
 
     def as_dict(self) -> dict:
@@ -93,7 +100,10 @@ class ColumnRoles:
 def detect_layout(src: Source, options: IngestOptions) -> ColumnRoles:
     """Decide the layout and each column's role from the header, the first rows and flags."""
     header, path = src.header, src.path
-    id_col = flag_column(options.id_col, header, path, "--id-col")
+    id_parts = joined_flag(options.id_col, header, path, "--id-col")
+    id_col = (
+        JOIN.join(id_parts) if id_parts else flag_column(options.id_col, header, path, "--id-col")
+    )
     if len(header) == 1 or options.time_col == ROW_NUMBER:
         return numbered_rows(header, options, path)
     pivot = dated_header(header, src.sample, options, path)
@@ -113,7 +123,8 @@ def detect_layout(src: Source, options: IngestOptions) -> ColumnRoles:
         parts = detect_parts(header, src.sample, (id_col, target))
         time_col = JOIN.join(parts) if parts else time_column(header, id_col, src.sample)
     time_cols = list(parts) or [time_col]
-    refuse_time_as_id(time_cols, id_col, path)
+    for key in id_parts or (id_col,):
+        refuse_time_as_id(time_cols, key, path)
     if id_col is None and may_have_id:
         id_col = text_id_column(src, time_cols, target, layout)
     matrix = None if parts or target else table_periods(src, id_col, time_col, layout)
@@ -123,8 +134,8 @@ def detect_layout(src: Source, options: IngestOptions) -> ColumnRoles:
         return ColumnRoles("matrix", id_col, time_col, tuple(periods), (), (note,))
     if layout == "long" or (layout == "auto" and id_col is not None):
         assert id_col is not None  # text_id_column refuses a long file without one
-        value = long_target(header, id_col, time_cols, target, path)
-        return ColumnRoles("long", id_col, time_col, (value,), parts)
+        value = long_target(header, id_col, [*time_cols, *id_parts], target, path)
+        return ColumnRoles("long", id_col, time_col, (value,), parts, (), id_parts)
     values = value_columns(header, time_cols, target, path)
     values, notes = drop_text(src.sample, values, target)
     kind = wide_or_single(values, layout, path)
@@ -149,6 +160,13 @@ def flag_column(name: str | None, header: list[str], path: str, flag: str) -> st
         f"{path}: no column named {shown(name)} (given by {flag}); the columns are: "
         f"{names_text(header)}"
     )
+
+
+def joined_flag(name: str | None, header: list[str], path: str, flag: str) -> tuple[str, ...]:
+    """The columns a flag names joined with ``+`` (``--id-col store+item``), each checked; ()
+    for one column."""
+    parts = split_name(name, header) if name else None
+    return tuple(flag_column(p, header, path, flag) or p for p in parts) if parts else ()
 
 
 def time_parts_flag(name: str | None, header: list[str], path: str) -> tuple[str, ...]:

@@ -25,7 +25,7 @@ MAX_ATTEMPTS = 4
 
 
 def read_columns_pandas(
-    src: Source, id_col: str | None, time_col: str | None, targets: list[str], chunk_cells: int
+    src: Source, id_cols: list[str], time_col: str | None, targets: list[str], chunk_cells: int
 ) -> dict[str, pd.Series]:
     """Read the needed columns with pandas' C parser, ``chunk_cells`` cells at a time."""
     decimal_comma = src.sep != "," and uses_decimal_comma(src.sample, targets)
@@ -33,7 +33,7 @@ def read_columns_pandas(
     for _ in range(MAX_ATTEMPTS):
         try:
             columns, maybe_short = _pandas_read(
-                src, id_col, time_col, targets, text_targets, decimal_comma, chunk_cells
+                src, id_cols, time_col, targets, text_targets, decimal_comma, chunk_cells
             )
             break
         except UnicodeDecodeError:
@@ -64,7 +64,7 @@ def read_columns_pandas(
 
 def _pandas_read(
     src: Source,
-    id_col: str | None,
+    id_cols: list[str],
     time_col: str | None,
     targets: list[str],
     text_targets: bool,
@@ -78,7 +78,7 @@ def _pandas_read(
     """
     float_cols = [] if text_targets else list(targets)
     dtypes = {c: np.float64 if c in float_cols else str for c in src.header}
-    keys = [c for c in (id_col, time_col) if c is not None]
+    keys = [*id_cols] + ([time_col] if time_col is not None else [])
     parts: dict[str, list] = {c: [] for c in [*keys, *targets]}
     last = src.header[-1]
     maybe_short = False

@@ -49,7 +49,7 @@ def read_rows(columns: Mapping[str, pd.Series], roles: ColumnRoles, where: Where
     else:
         time = taken.pop(roles.time_col)
     keyed = roles.layout in ("long", "matrix", "pivot")
-    ids = taken.pop(roles.id_col) if keyed and roles.id_col is not None else None
+    ids = _joined_ids([taken.pop(c) for c in roles.id_cols]) if keyed and roles.id_cols else None
     del taken
     rows = _kept_rows(values, time, ids, where)
     if rows is not None:
@@ -79,3 +79,22 @@ def _kept_rows(
     if len(rows) == 0:
         raise InputError(f"{where.file}: has a header but no data rows")
     return rows
+
+
+ID_JOIN = "/"  # joins the cells of several id columns into one series id: "2/101"
+
+
+def _joined_ids(parts: list[pd.Series]) -> pd.Series:
+    """The series id of each row: one column's cells, or several columns' joined by
+    :data:`ID_JOIN` (empty where any of them is empty)."""
+    if len(parts) == 1:
+        return parts[0]
+    text = [p.astype(object).where(p.notna(), None) for p in parts]
+    empty = np.logical_or.reduce([t.isna().to_numpy() for t in text])
+    joined = (
+        text[0]
+        .astype(str)
+        .str.strip()
+        .str.cat([t.astype(str).str.strip() for t in text[1:]], sep=ID_JOIN)
+    )
+    return joined.where(~empty, None)

@@ -67,7 +67,8 @@ def check_duplicates(
         hint = (
             "; if the file holds several series, name the id column with --id-col"
             if suggest_id_col
-            else ""
+            else "; if another column also tells the series apart (a store beside an item), "
+            "name both: --id-col item+store"
         )
         raise InputError(
             f"{where.file}: duplicate timestamp {_stamp(ds, k)} in series {shown(ids[i])} (lines "
