@@ -53,12 +53,14 @@ class ColumnRoles:
     """What each used column holds: the layout's decision.
 
     Attributes:
-        layout: ``"long"``, ``"wide"``, ``"single"`` or ``"matrix"`` (a year-by-month table).
-        id_col: the series id column (read for the long and matrix layouts only).
+        layout: ``"long"``, ``"wide"``, ``"single"``, ``"matrix"`` (a year-by-month table) or
+            ``"pivot"`` (a row per series, a column per date).
+        id_col: the series id column (read for the long, matrix and pivot layouts only);
+            several columns joining one id are named by their names joined with ``+``.
         time_col: the time column (dates or whole-number steps); a timestamp split over
             several columns is named by their names joined with ``+``.
-        targets: the value column (long/single), one column per series (wide), or the
-            period columns in calendar order (matrix).
+        targets: the value column (long/single), one column per series (wide), the period
+            columns in calendar order (matrix), or the date columns (pivot).
         time_parts: the columns of a split timestamp (:mod:`~forecastr.ingest.timeparts`).
         id_parts: the columns a series id is joined from (``--id-col store+item``), or ().
         notes: what the layout's decision means for the user (columns left out).
@@ -87,7 +89,7 @@ class ColumnRoles:
 
     @property
     def used(self) -> list[str]:
-        """The columns to read, each once: id (long and matrix), time, values."""
+        """The columns to read, each once: id (long, matrix, pivot), time, values."""
         keyed = self.layout in ("long", "matrix", "pivot")
         used = [*(self.id_cols if keyed else []), *self.time_cols, *self.targets]
         return [c for c in dict.fromkeys(used) if c is not None]
@@ -171,11 +173,9 @@ def joined_flag(name: str | None, header: list[str], path: str, flag: str) -> tu
 
 def time_parts_flag(name: str | None, header: list[str], path: str) -> tuple[str, ...]:
     """The columns ``--time-col year+month`` names (each checked), or () for one column."""
-    parts = split_name(name, header) if name else None
-    if not parts:
-        return ()
-    cols = tuple(flag_column(p, header, path, "--time-col") or p for p in parts)
-    part_kinds(cols)  # refuses an order no timestamp is split in
+    cols = joined_flag(name, header, path, "--time-col")
+    if cols:
+        part_kinds(cols)  # refuses an order no timestamp is split in
     return cols
 
 

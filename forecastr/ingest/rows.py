@@ -26,7 +26,7 @@ class Rows(NamedTuple):
     values: list[np.ndarray]  # one (rows,) float64 array per value column; NaN: empty cell
     ds: np.ndarray  # (rows,) datetime64[ns], or int64 steps
     notes: list[str]  # what parsing the time decided for the user
-    ids: pd.Series | None  # (rows,) the series id cells, as read (long and matrix layouts)
+    ids: pd.Series | None  # (rows,) the series id cells (long, matrix and pivot layouts)
     where: Where  # the line of each row
 
 
