@@ -35,7 +35,8 @@ Exporter = Enum("Exporter", {v: v for v in config.EXPORTERS}, type=str)
 DATA_HELP = (
     "CSV file. Layout is detected from the header: [b]long[/b] (an id column such as "
     "unique_id, plus time and value columns), [b]wide[/b] (a time column and one column per "
-    "series) or [b]single[/b] (a time column and one value column)."
+    "series), [b]single[/b] (a time column and one value column), [b]matrix[/b] (a row per "
+    "year, a column per month) or [b]pivot[/b] (a row per series, a column per date)."
 )
 G_DATA = "Reading the CSV"
 G_MODEL = "Model"
@@ -51,13 +52,20 @@ ExportJson = Annotated[bool, typer.Option("--json", help="Print the export repor
 
 IdCol = Annotated[
     str | None,
-    typer.Option("--id-col", help="Series id column (forces long layout).", rich_help_panel=G_DATA),
+    typer.Option(
+        "--id-col",
+        help="Series id column (forces long layout); store+item joins several into one id.",
+        rich_help_panel=G_DATA,
+    ),
 ]
 TimeCol = Annotated[
     str | None,
     typer.Option(
         "--time-col",
-        help="Time column (default: one named ds/date/time/timestamp/..., else the first).",
+        help=(
+            "Time column (default: one named ds/date/time/timestamp/..., else the first); "
+            'year+month+day joins split parts; "(row)" numbers the rows.'
+        ),
         rich_help_panel=G_DATA,
     ),
 ]
