@@ -167,6 +167,12 @@ def test_one_column_of_numbers_is_a_series_timed_by_its_row_number(write_csv, he
         load_csv(write_csv(header + "1\n2\noops\n5\n" if header else "1\n2\n3\noops\n5\n"))
 
 
+def test_a_pandas_series_saved_without_its_index_keeps_its_name_zero_as_the_header(write_csv):
+    # pd.Series(values).to_csv(index=False) writes the default name 0 above the values.
+    panel = load_csv(write_csv("0\n" + "".join(f"{v}.0\n" for v in range(5, 25))))
+    assert panel.ids == ["0"] and panel.y.tolist() == [float(v) for v in range(5, 25)]
+
+
 def test_time_col_row_numbers_any_file(write_csv):
     path = write_csv("when,y\nmon,1\ntue,2\nwed,4\nthu,8\n")
     panel = load_csv(path, IngestOptions(time_col="(row)", target="y"))

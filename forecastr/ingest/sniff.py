@@ -68,9 +68,10 @@ def open_source(path: str) -> Source:
         )
     first = lines[header_line].strip()
     if _looks_like_value(first) and not _looks_like_date(first) and sep not in first:
-        # A column of numbers without a header (numpy's savetxt): every line is data, and
-        # the one series is called "y".
-        header_line -= 1
+        # A column of numbers without a header (numpy's savetxt): every line is data, and the
+        # one series is called "y". Except "0": pandas names an unnamed series 0, and
+        # Series.to_csv(index=False) writes that name as the header.
+        header_line -= 0 if first == "0" else 1
     header, sample = _read_header(
         path,
         compression,
@@ -237,7 +238,7 @@ def _check_header(names: list[str], path: str, sep: str) -> None:
             f"{path}: duplicate column names {', '.join(shown(d) for d in dupes[:5])}; give every "
             "column a unique name"
         )
-    if all(_looks_like_value(n) for n in names):
+    if names != ["0"] and all(_looks_like_value(n) for n in names):  # "0": pandas' name
         raise InputError(
             f"{path}: the first line ({shown(sep.join(names), quote=False)}) looks like data, "
             "not a header; add a header row such as ds,y"
