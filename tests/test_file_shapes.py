@@ -231,6 +231,22 @@ def test_agency_months_and_iso_weeks_are_dates(write_csv, cells, first, freq):
     assert pd.Timestamp(panel.ds[0]) == pd.Timestamp(first)
 
 
+@pytest.mark.parametrize("engine", ["pyarrow", "pandas"])
+def test_months_written_mm_yyyy_are_dates_not_fractions(write_csv, engine, monkeypatch):
+    # German-language exports: "01.2020;1,5". Read as numbers, 10.2020 and 01.2020 were
+    # the fractions 10.202 and 1.202.
+    import forecastr.ingest.csvread as csvread
+
+    monkeypatch.setattr(csvread, "ENGINE", engine)
+    rows = "".join(f"{m:02d}.2020;{m},5\n" for m in range(1, 13)) + "01.2021;13,5\n"
+    panel = load_csv(write_csv("Monat;Umsatz\n" + rows))
+    assert panel.freq == "MS" and len(panel.y) == 13 and panel.y[0] == 1.5
+    assert pd.Timestamp(panel.ds[9]) == pd.Timestamp("2020-10-01")
+    # A real fraction beside them is no month: the column stays numbers, and is refused.
+    with pytest.raises(InputError, match="fractional"):
+        load_csv(write_csv("t;y\n01.2020;1\n02.2020;2\n2.5;3\n"))
+
+
 def test_a_month_13_is_not_a_date(write_csv):
     with pytest.raises(InputError, match="cannot read '2019M13' in column 'period' at line 3"):
         load_csv(write_csv("period,y\n2019M12,1\n2019M13,2\n2020M01,3\n"))

@@ -21,6 +21,7 @@ from forecastr.errors import InputError, shown
 from forecastr.ingest.badlines import LineFinder, parse_error
 from forecastr.ingest.cells import NULL_VALUES, to_float, uses_decimal_comma
 from forecastr.ingest.sniff import Source, first_line
+from forecastr.ingest.timeparse import month_dot_year
 from forecastr.ingest.where import Where
 
 # The most tries at reading one file (each retry changes one setting).
@@ -123,7 +124,7 @@ def _sniff_time_type(sample: pd.Series) -> Any:
 
     cells = [c for c in sample.astype(str) if c.strip() and c.strip() not in NULL_VALUES]
     text = pa.dictionary(pa.int32(), pa.string())
-    if not cells:
+    if not cells or month_dot_year(pd.Series(cells)):
         return text
     buf = io.StringIO()
     csv.writer(buf).writerows([["t"], *([c] for c in cells)])

@@ -18,6 +18,7 @@ from forecastr.errors import InputError
 from forecastr.ingest.badlines import LineFinder, first_bad_record, parse_error
 from forecastr.ingest.cells import NULL_VALUES, to_float, uses_decimal_comma
 from forecastr.ingest.sniff import Source, first_line
+from forecastr.ingest.timeparse import month_dot_year
 from forecastr.ingest.where import Where
 
 # The most tries at reading one file (a re-read as cp1252, then with values as text).
@@ -142,7 +143,7 @@ def _sniff_fractional(sample: pd.Series) -> bool:
     """The time column's first rows are numbers, some with a fraction: pyarrow's float64."""
     cells = sample.astype(str).str.strip()
     cells = cells[(cells != "") & ~cells.isin(NULL_VALUES)]
-    if len(cells) == 0 or cells.str.fullmatch(r"[+-]?\d+").all():
+    if len(cells) == 0 or cells.str.fullmatch(r"[+-]?\d+").all() or month_dot_year(cells):
         return False
     return bool(pd.to_numeric(cells, errors="coerce").notna().all())
 

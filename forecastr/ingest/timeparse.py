@@ -1,10 +1,10 @@
 """Parsing the time column: dates of many formats, or an integer step index, to one array.
 
 :func:`parse_time` reads ISO 8601 (weeks too), day/month or month/day, quarters, months
-written ``2024M01``, ``20240131`` integers, zone-aware stamps (as naive UTC) and whole-number
-steps. Dates like ``01/02/2020`` are
-ambiguous: the order that makes every field valid wins; if both are valid, the order that
-gives the more regular series, then month/day for ``/`` and day/month for ``.``; the choice
+written ``2024M01`` or ``01.2024``, ``20240131`` integers, zone-aware stamps (as naive UTC)
+and whole-number steps. Dates like ``01/02/2020`` are ambiguous: the order that makes every
+field valid wins; if both are valid, the order that gives the more regular series, then
+month/day for ``/`` and day/month for ``.``; the choice
 is returned as a note for the user.
 """
 
@@ -118,7 +118,17 @@ _CODE = re.compile(r"[A-Za-z]{1,2}\d+")  # an id such as M4's "M1" or "Y23", nev
 _QUARTER = re.compile(r"(\d{4})[- ]?Q([1-4])", re.IGNORECASE)
 # Statistical agencies' months (Eurostat, IMF: 2020M01) and ISO 8601 weeks (2020-W05, 2020W05-3).
 _MONTH = re.compile(r"(\d{4}) ?M(\d{1,2})", re.IGNORECASE)
+# Months written MM.YYYY (German-language exports: 01.2020), which a reader takes for numbers.
+_MONTH_DOT = re.compile(r"(0?[1-9]|1[0-2])\.(1[7-9]\d\d|2[01]\d\d)")
 _WEEK = re.compile(r"(\d{4})-?W(\d{1,2})(?:-?([1-7]))?", re.IGNORECASE)
+
+
+def month_dot_year(cells: pd.Series) -> bool:
+    """Whether a column's first rows are months written MM.YYYY (01.2020): a reader must keep
+    them as text, not read them as the numbers 1.202."""
+    text = cells.astype(str).str.strip()
+    text = text[text != ""]
+    return bool(len(text) and text.str.fullmatch(_MONTH_DOT.pattern).all())
 
 
 def reads_as_dates(cells: pd.Series) -> bool:
@@ -126,7 +136,10 @@ def reads_as_dates(cells: pd.Series) -> bool:
     are plain numbers (an integer index is not sniffed as dates), and every one parses."""
     text = cells.astype(str).str.strip()
     text = text[text != ""]
-    if text.empty or pd.to_numeric(text, errors="coerce").notna().all():
+    if month_dot_year(text):  # 01.2020: months, though they read as numbers
+        return True
+    commas = text.str.replace(",", ".", regex=False)  # 1,5: a decimal comma, not a date
+    if text.empty or pd.to_numeric(commas, errors="coerce").notna().all():
         return False
     if text.str.fullmatch(_CODE.pattern).any():  # dateutil reads "M1" as year 1, 00:01
         return False
@@ -153,6 +166,10 @@ def parse_date_text(text: pd.Series) -> tuple[pd.Series, str | None]:
         if text.str.fullmatch(_MONTH.pattern, case=False).all():
             m = text.str.extract(_MONTH.pattern, flags=re.IGNORECASE)
             stamps = m[0] + "-" + m[1].str.zfill(2) + "-01"
+            return pd.to_datetime(stamps, format="%Y-%m-%d", errors="coerce"), None
+        if text.str.fullmatch(_MONTH_DOT.pattern).all():
+            m = text.str.extract(_MONTH_DOT.pattern)
+            stamps = m[1] + "-" + m[0].str.zfill(2) + "-01"
             return pd.to_datetime(stamps, format="%Y-%m-%d", errors="coerce"), None
         if text.str.fullmatch(_WEEK.pattern, case=False).all():  # the week's Monday (or day)
             m = text.str.extract(_WEEK.pattern, flags=re.IGNORECASE)
