@@ -61,6 +61,16 @@ def test_a_quarter_table_with_a_text_key_gives_one_series_per_key(write_csv):
     assert pd.Timestamp(panel.ds[12 + 5]) == pd.Timestamp("2001-04-01")  # south, 2001 Q2
 
 
+def test_a_keyed_tables_unpublished_quarters_are_not_filled_in(write_csv):
+    # The last year's Q3 and Q4 not published yet, a station that starts in Q2: each series
+    # keeps its cells from its first value to its last, as a wide file's columns do.
+    text = "station,year,Q1,Q2,Q3,Q4\n" + "n,2000,1,2,3,4\nn,2001,5,6,7,8\nn,2002,9,10,,\n"
+    text += "s,2000,,2,3,4\ns,2001,5,6,7,8\ns,2002,9,10,11,12\n"
+    panel = load_csv(write_csv(text))
+    assert panel.lengths.tolist() == [10, 11] and panel.filled_points == 0
+    assert pd.Timestamp(panel.ds[10]) == pd.Timestamp("2000-04-01")
+
+
 def test_layout_wide_keeps_a_table_as_one_series_per_column(write_csv):
     path = write_csv(table_csv(range(1990, 2000), np.ones((10, 12))))
     panel = load_csv(path, IngestOptions(layout="wide"))

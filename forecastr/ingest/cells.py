@@ -49,24 +49,20 @@ def to_float(col: pd.Series, name: str, where: Where, allow_decimal_comma: bool)
     return num.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
-# A spreadsheet's formatted number: a currency sign, thousands commas, a percent sign
-# ("$1,234.50", "1,234", "5.1%"). Read without them, and only when every cell the plain reading
-# refused is one: a column mixing "1,234" and "1,5" stays refused.
-_FORMATTED = re.compile(r"([+-]?)[$€£¥]?([+-]?)(\d{1,3}(?:,\d{3})+|\d+)(\.\d*)?%?")
+# A spreadsheet's formatted number: a sign, a currency sign, thousands commas, a percent sign
+# ("$1,234.50", "-$5", "1,234", "5.1%"). Read without them, and only when every cell the plain
+# reading refused is one: a column mixing "1,234" and "1,5" stays refused.
+_FORMATTED = re.compile(r"([+-]?)[$€£¥]?((?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?)%?")
 
 
 def _formatted(text: pd.Series, blank: pd.Series, num: pd.Series) -> pd.Series:
     """``num`` with the formatted numbers of ``text`` read, when every refused cell is one."""
     refused = num.isna() & ~blank
-    parts = text[refused].str.fullmatch(_FORMATTED.pattern)
-    if not parts.all():
+    m = text[refused].str.extract("^" + _FORMATTED.pattern + "$")
+    if m[1].isna().any():
         return num
-    m = text[refused].str.extract(_FORMATTED.pattern)
-    sign = m[0].fillna("") + m[1].fillna("")
-    plain = sign.str.replace("+", "", regex=False) + m[2].str.replace(",", "", regex=False)
-    plain += m[3].fillna("")
     out = num.copy()
-    out[refused] = pd.to_numeric(plain.str.replace("--", "", regex=False), errors="coerce")
+    out[refused] = pd.to_numeric(m[0] + m[1].str.replace(",", "", regex=False))
     return out
 
 

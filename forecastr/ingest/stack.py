@@ -155,17 +155,24 @@ def _is_sorted(codes: np.ndarray, t: np.ndarray, chunk: int = 1 << 20) -> bool:
 
 def melt(rows: Rows, periods: int) -> Rows:
     """One value per (row, period), in time order within each row: a row's year and the
-    period's position give its date (the first of the month or quarter)."""
+    period's position give its date (the first of the month or quarter). Each series (each
+    id's rows; all rows without ids) keeps its cells from its first value to its last, as a
+    wide file's columns do: the months of a year not yet published are not filled in."""
     years = _years(rows.ds)
     n = len(years)
     y = np.stack(rows.values, axis=1).ravel()  # row by row: Jan .. Dec of each year
     month = np.tile(np.arange(periods) * (12 // periods), n)  # 0-based month of each value
-    stamps = ((np.repeat(years, periods) - 1970) * 12 + month).astype("datetime64[M]")
+    months = (np.repeat(years, periods) - 1970) * 12 + month
     row_of = np.repeat(np.arange(n), periods)
+    group = pd.factorize(rows.ids)[0][row_of] if rows.ids is not None else np.zeros_like(row_of)
+    order = np.lexsort((months, group))
+    keep = np.empty(len(y), dtype=bool)
+    keep[order] = _first_to_last(~np.isnan(y[order]), group[order])
+    row_of = row_of[keep]
     ids = rows.ids.iloc[row_of].reset_index(drop=True) if rows.ids is not None else None
-    where = rows.where.via(lambda k: int(k) // periods)
-    ds = stamps.astype("datetime64[ns]")
-    return rows._replace(values=[y], ds=ds, ids=ids, where=where)
+    where = rows.where.via(lambda k: int(row_of[k]))
+    ds = months[keep].astype("datetime64[M]").astype("datetime64[ns]")
+    return rows._replace(values=[y[keep]], ds=ds, ids=ids, where=where)
 
 
 def _years(ds: np.ndarray) -> np.ndarray:
@@ -181,10 +188,8 @@ def melt_pivot(rows: Rows, dates: np.ndarray) -> Rows:
     without any value are left out, with a note."""
     order = np.argsort(dates, kind="stable")
     mat = np.stack(rows.values, axis=1)[:, order]  # (rows, dates), in date order
-    filled = ~np.isnan(mat)
-    ahead = np.cumsum(filled, axis=1) > 0  # from the first value on
-    behind = np.cumsum(filled[:, ::-1], axis=1)[:, ::-1] > 0  # up to the last value
-    keep = ahead & behind
+    group = np.repeat(np.arange(len(mat)), mat.shape[1])
+    keep = _first_to_last(~np.isnan(mat).ravel(), group).reshape(mat.shape)
     if not keep.any():
         raise InputError(f"{rows.where.file}: no row holds a value; fill in the table")
     row_of, col_of = np.nonzero(keep)  # row-major: each row's dates in order
@@ -196,3 +201,14 @@ def melt_pivot(rows: Rows, dates: np.ndarray) -> Rows:
     where = rows.where.via(lambda k: int(row_of[k]))
     ds = dates[order][col_of]  # datetime64[ns], or int64 steps for numbered columns
     return rows._replace(values=[mat[keep]], ds=ds, notes=notes, ids=ids, where=where)
+
+
+def _first_to_last(filled: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """(N,) bool for points sorted by group, then time: the points from each group's first
+    filled one to its last (none for a group with no value)."""
+    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    sizes = np.diff(np.r_[starts, len(group)])
+    upto = np.cumsum(filled)  # filled points up to each one, itself included
+    seen = upto - np.repeat(upto[starts] - filled[starts], sizes)  # ... within its group
+    total = np.repeat(seen[starts + sizes - 1], sizes)
+    return (seen > 0) & (total - seen + filled > 0)

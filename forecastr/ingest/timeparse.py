@@ -121,6 +121,12 @@ _MONTH = re.compile(r"(\d{4}) ?M(\d{1,2})", re.IGNORECASE)
 # Months written MM.YYYY (German-language exports: 01.2020), which a reader takes for numbers.
 _MONTH_DOT = re.compile(r"(0?[1-9]|1[0-2])\.(1[7-9]\d\d|2[01]\d\d)")
 _WEEK = re.compile(r"(\d{4})-?W(\d{1,2})(?:-?([1-7]))?", re.IGNORECASE)
+# Each spelling, the ISO text its regex groups give, and that text's format.
+_SPELLED = (
+    (_MONTH, lambda m: m[0] + "-" + m[1].str.zfill(2) + "-01", "%Y-%m-%d"),
+    (_MONTH_DOT, lambda m: m[1] + "-" + m[0].str.zfill(2) + "-01", "%Y-%m-%d"),
+    (_WEEK, lambda m: m[0] + "-W" + m[1].str.zfill(2) + "-" + m[2].fillna("1"), "%G-W%V-%u"),
+)  # the week's Monday, or the day given
 
 
 def month_dot_year(cells: pd.Series) -> bool:
@@ -163,18 +169,10 @@ def parse_date_text(text: pd.Series) -> tuple[pd.Series, str | None]:
                 year=m[0].astype(int).to_numpy(), quarter=m[1].astype(int).to_numpy(), freq="Q"
             )
             return pd.Series(periods.to_timestamp(), index=text.index), None
-        if text.str.fullmatch(_MONTH.pattern, case=False).all():
-            m = text.str.extract(_MONTH.pattern, flags=re.IGNORECASE)
-            stamps = m[0] + "-" + m[1].str.zfill(2) + "-01"
-            return pd.to_datetime(stamps, format="%Y-%m-%d", errors="coerce"), None
-        if text.str.fullmatch(_MONTH_DOT.pattern).all():
-            m = text.str.extract(_MONTH_DOT.pattern)
-            stamps = m[1] + "-" + m[0].str.zfill(2) + "-01"
-            return pd.to_datetime(stamps, format="%Y-%m-%d", errors="coerce"), None
-        if text.str.fullmatch(_WEEK.pattern, case=False).all():  # the week's Monday (or day)
-            m = text.str.extract(_WEEK.pattern, flags=re.IGNORECASE)
-            stamps = m[0] + "-W" + m[1].str.zfill(2) + "-" + m[2].fillna("1")
-            return pd.to_datetime(stamps, format="%G-W%V-%u", errors="coerce"), None
+        for pattern, iso, fmt in _SPELLED:  # 2020M01, 01.2020, 2020-W05: as ISO text first
+            if text.str.fullmatch(pattern).all():
+                stamps = iso(text.str.extract(pattern))
+                return pd.to_datetime(stamps, format=fmt, errors="coerce"), None
         m = text.str.extract(_SLASH.pattern)
         if m[0].notna().all():
             return _parse_day_month(text, m)
