@@ -127,8 +127,10 @@ def detect_layout(src: Source, options: IngestOptions) -> ColumnRoles:
     time_cols = list(parts) or [time_col]
     for key in id_parts or (id_col,):
         refuse_time_as_id(time_cols, key, path)
+    # The columns of text, found once: the id rule and the wide file's label rule read them.
+    text = _text_columns(src.sample, _candidates(header, time_cols, target))
     if id_col is None and may_have_id:
-        id_col = text_id_column(src, time_cols, target, layout)
+        id_col = text_id_column(src, time_cols, target, layout, text)
     matrix = None if parts or target else table_periods(src, id_col, time_col, layout)
     if matrix is not None:
         periods, left_out = matrix
@@ -139,7 +141,7 @@ def detect_layout(src: Source, options: IngestOptions) -> ColumnRoles:
         value = long_target(header, id_col, [*time_cols, *id_parts], target, path)
         return ColumnRoles("long", id_col, time_col, (value,), parts, (), id_parts)
     values = value_columns(header, time_cols, target, path)
-    values, notes = drop_text(src.sample, values, target)
+    values, notes = drop_text(values, target, text)
     kind = wide_or_single(values, layout, path)
     return ColumnRoles(kind, None, time_col, tuple(values), parts, notes)
 
@@ -205,7 +207,8 @@ def dated_header(
     if options.time_col not in (None, HEADER_TIME):
         return None
     dates, stamps = date_columns(header)
-    keys = [h for h in header if h not in set(dates)]
+    dated = set(dates)
+    keys = [h for h in header if h not in dated]
     if dates and options.layout != "pivot" and _keyed_by_time(sample, keys):
         dates = []  # a wide file whose series are named by years, beside its time column
     if dates and stamps.dtype == np.int64 and not _text_columns(sample, keys[:1]):
@@ -287,15 +290,20 @@ def refuse_time_as_id(time_cols: list[str], id_col: str | None, path: str) -> No
 
 
 def text_id_column(
-    src: Source, time_cols: list[str], target: str | None, layout: LayoutChoice
+    src: Source,
+    time_cols: list[str],
+    target: str | None,
+    layout: LayoutChoice,
+    text: list[str] | None = None,
 ) -> str | None:
     """With no id-like name, the one column of text beside the time column is the series id.
 
     Refuses a long layout with no such column, and several text columns (which one is the
-    id?); None for a file of numbers (wide or single).
+    id?); None for a file of numbers (wide or single). ``text``: those columns, when the
+    caller has found them already.
     """
-    rest = [h for h in src.header if h not in (*time_cols, target) and not _is_unnamed(h)]
-    text = _text_columns(src.sample, rest)
+    rest = _candidates(src.header, time_cols, target)
+    text = _text_columns(src.sample, rest) if text is None else text
     if len(text) == 1 and len(rest) >= 2 and _looks_like_ids(src.sample, text[0], time_cols):
         return text[0]
     if layout == "long":
@@ -347,17 +355,13 @@ def value_columns(
     return values
 
 
-DROP_SCAN = 20  # rows of the sample drop_text reads
-
-
 def drop_text(
-    sample: pd.DataFrame, values: list[str], target: str | None
+    values: list[str], target: str | None, text: list[str]
 ) -> tuple[list[str], tuple[str, ...]]:
-    """A wide file's value columns less one whose first rows hold text (a label of each time,
-    such as a wind direction, that is not a series id), with a note; any other column of
-    text is refused cell by cell when the values are read."""
-    # The first rows only: text_id_column has scanned the whole sample once already.
-    text = [] if target or len(values) < 3 else _text_columns(sample.head(DROP_SCAN), values)
+    """A wide file's value columns less the one of ``text`` (the columns whose first rows hold
+    text) among them, a label of each time such as a wind direction, with a note; more such
+    columns are refused cell by cell when the values are read."""
+    text = [] if target or len(values) < 3 else [t for t in text if t in values]
     if len(text) != 1:
         return values, ()
     note = (
@@ -402,6 +406,11 @@ def _find(names: list[str], candidates: tuple[str, ...]) -> str | None:
 def _is_unnamed(name: str) -> bool:
     """pandas names an empty header cell ``Unnamed: k`` (e.g. a trailing separator)."""
     return bool(re.fullmatch(r"Unnamed: \d+", name))
+
+
+def _candidates(header: list[str], time_cols: list[str], target: str | None) -> list[str]:
+    """The named columns besides the time column(s) and ``--target``: where ids and labels are."""
+    return [h for h in header if h not in (*time_cols, target) and not _is_unnamed(h)]
 
 
 def _text_columns(sample: pd.DataFrame, names: list[str]) -> list[str]:
