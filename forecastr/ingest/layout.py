@@ -17,6 +17,7 @@ import pandas as pd
 
 from forecastr.config import Layout, LayoutChoice
 from forecastr.errors import InputError, shown
+from forecastr.ingest import calendarcols
 from forecastr.ingest.cells import NULL_VALUES
 from forecastr.ingest.matrix import period_columns, table_note
 from forecastr.ingest.options import IngestOptions
@@ -136,14 +137,22 @@ def detect_layout(src: Source, options: IngestOptions) -> ColumnRoles:
         periods, left_out = matrix
         note = table_note(len(periods), left_out)
         return ColumnRoles("matrix", id_col, time_col, tuple(periods), (), (note,))
+    # Helper columns repeating the timestamp's year, month ... (none when --target names it)
+    helpers = [] if parts or target else calendar_helpers(src, time_col, header, id_parts)
+    notes = (calendarcols.note(helpers),) if helpers else ()
     if layout == "long" or (layout == "auto" and id_col is not None):
         assert id_col is not None  # text_id_column refuses a long file without one
-        value = long_target(header, id_col, [*time_cols, *id_parts], target, path)
-        return ColumnRoles("long", id_col, time_col, (value,), parts, (), id_parts)
+        rest = [h for h in header if h not in helpers]
+        value = long_target(rest, id_col, [*time_cols, *id_parts], target, path)
+        return ColumnRoles("long", id_col, time_col, (value,), parts, notes, id_parts)
     values = value_columns(header, time_cols, target, path)
-    values, notes = drop_text(values, target, text)
+    if helpers and len(helpers) < len(values):  # a file of nothing else keeps them
+        values = [v for v in values if v not in helpers]
+    else:
+        notes = ()
+    values, dropped = drop_text(values, target, text)
     kind = wide_or_single(values, layout, path)
-    return ColumnRoles(kind, None, time_col, tuple(values), parts, notes)
+    return ColumnRoles(kind, None, time_col, tuple(values), parts, (*notes, *dropped))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -369,6 +378,15 @@ def drop_text(
         f"{shown(text[0], quote=False)} if it names the series)"
     )
     return [v for v in values if v != text[0]], (note,)
+
+
+def calendar_helpers(
+    src: Source, time_col: str, header: list[str], id_parts: tuple[str, ...]
+) -> list[str]:
+    """The columns besides the time and the id parts that repeat a part of the timestamp
+    (:mod:`~forecastr.ingest.calendarcols`)."""
+    names = [h for h in header if h != time_col and h not in id_parts]
+    return calendarcols.calendar_columns(src.sample, time_col, names)
 
 
 def wide_or_single(values: list[str], layout: LayoutChoice, path: str) -> Layout:

@@ -1,0 +1,109 @@
+"""Columns that repeat a part of each row's timestamp (its year, month, weekday ...).
+
+Why: spreadsheet exports and feature-engineered files often carry helper columns beside a
+whole timestamp: ``date,year,month,sales`` or ``timestamp,hour,weekday,load``. Read as
+values, each became a series of its own, trained on and forecast (a file of one series
+gave three: ``year``, ``month`` and ``sales``), and in a long file (``date,store,year,month,
+sales``) they hid the value column: ``train`` asked for ``--target``. Such a column is left
+out, with a note, when its name says which part of the time it holds (:data:`PART_NAMES`,
+ignoring case, spaces and punctuation) and every filled cell of the file's first rows equals
+that part of its row's timestamp (weekdays counted from Monday or Sunday, from 0 or 1;
+months and weekdays also as names). A column that is named so but holds anything else stays
+a series, and ``--target`` still picks any column. Torch-free.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from forecastr.errors import shown
+from forecastr.ingest.timeparse import parse_date_text
+
+# normalised column name -> the part of the timestamp such a column holds
+PART_NAMES: dict[str, str] = {
+    **dict.fromkeys(("year", "yr", "yyyy"), "year"),
+    **dict.fromkeys(("quarter", "qtr", "q", "quarterofyear"), "quarter"),
+    **dict.fromkeys(("month", "mon", "mnth", "mm", "monthofyear", "monthname"), "month"),
+    **dict.fromkeys(("week", "wk", "weekofyear", "isoweek", "weeknum", "weeknumber"), "week"),
+    **dict.fromkeys(("day", "dd", "dayofmonth", "dom"), "day"),
+    **dict.fromkeys(("dayofyear", "doy", "yday"), "dayofyear"),
+    **dict.fromkeys(("weekday", "dayofweek", "dow", "wday", "dayname", "weekdayname"), "weekday"),
+    **dict.fromkeys(("hour", "hr", "hh", "hourofday"), "hour"),
+    **dict.fromkeys(("minute", "minuteofhour"), "minute"),
+}
+MIN_ROWS = 2  # filled cells a column needs before it is judged a copy of the time
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def part_of(name: str) -> str | None:
+    """The part of the timestamp a column named ``name`` would hold, or None."""
+    return PART_NAMES.get(re.sub(r"[^a-z]", "", name.lower()))
+
+
+def calendar_columns(sample: pd.DataFrame, time_col: str, names: list[str]) -> list[str]:
+    """The columns of ``names`` that repeat a part of ``time_col``'s timestamps in ``sample``
+    (the file's first rows, as text), in ``names``' order; [] when the time is not dates."""
+    named = [n for n in names if n in sample and n != time_col and part_of(n)]
+    if not named or time_col not in sample:
+        return []
+    text = sample[time_col].astype(str).str.strip()
+    stamps, _ = parse_date_text(text[text != ""])
+    if stamps.empty or stamps.isna().any():
+        return []
+    stamps = pd.Series(pd.DatetimeIndex(stamps).tz_localize(None), index=stamps.index)
+    return [n for n in named if _repeats(sample[n].loc[stamps.index], stamps, part_of(n) or "")]
+
+
+def note(columns: list[str]) -> str:
+    """What :func:`calendar_columns`' columns being left out means, for the user."""
+    parts = ", ".join(f"{shown(c)} ({part_of(c)})" for c in columns)
+    which = "it repeats a part" if len(columns) == 1 else "they repeat parts"
+    return (
+        f"{'column' if len(columns) == 1 else 'columns'} {parts} left out: {which} of each "
+        "row's time, not a series (pass --target to forecast one)"
+    )
+
+
+def _repeats(cells: pd.Series, stamps: pd.Series, part: str) -> bool:
+    """Whether every filled cell equals ``part`` of its row's stamp (numbers, or names for
+    months and weekdays)."""
+    text = cells.astype(str).str.strip()
+    filled = text != ""
+    if int(filled.sum()) < MIN_ROWS:
+        return False
+    text, stamps = text[filled], stamps[filled]
+    numbers = pd.to_numeric(text, errors="coerce")
+    if numbers.notna().all():
+        values = numbers.to_numpy(dtype=np.float64)
+        return any(np.array_equal(values, c) for c in _candidates(stamps, part))
+    if part in ("month", "weekday"):
+        words = _MONTHS if part == "month" else _DAYS
+        index = stamps.dt.month - 1 if part == "month" else stamps.dt.day_of_week
+        expected = np.array(words)[index.to_numpy()]
+        return bool((text.str.lower().str[:3].to_numpy() == expected).all())
+    return False
+
+
+def _candidates(stamps: pd.Series, part: str) -> list[np.ndarray]:
+    """The numbers a column holding ``part`` of ``stamps`` may show (weekdays: four ways)."""
+    dt = stamps.dt
+    if part == "weekday":
+        monday0 = dt.day_of_week.to_numpy(dtype=np.float64)
+        sunday0 = (monday0 + 1) % 7
+        return [monday0, monday0 + 1, sunday0, sunday0 + 1]
+    if part == "week":
+        return [stamps.dt.isocalendar().week.to_numpy(dtype=np.float64)]
+    value = {
+        "year": dt.year,
+        "quarter": dt.quarter,
+        "month": dt.month,
+        "day": dt.day,
+        "dayofyear": dt.day_of_year,
+        "hour": dt.hour,
+        "minute": dt.minute,
+    }[part]
+    return [value.to_numpy(dtype=np.float64)]

@@ -1,0 +1,126 @@
+"""Helper columns that repeat a part of each row's timestamp (``date,year,month,sales``) are
+left out with a note, in wide, single and long files; anything else named so stays a series
+(forecastr.ingest.calendarcols)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from forecastr.cli import app
+from forecastr.data import load_csv
+from forecastr.ingest.calendarcols import part_of
+from forecastr.ingest.options import IngestOptions
+
+FAST = ["--epochs", "1", "--ensemble", "1", "--hidden", "8", "--layers", "1", "-q"]
+
+
+def monthly_with_helpers(n: int = 48) -> str:
+    d = pd.date_range("2018-01-01", periods=n, freq="MS")
+    sales = 100 + np.arange(n) + 10 * np.sin(np.arange(n) * np.pi / 6)
+    frame = pd.DataFrame(
+        {"date": d.strftime("%Y-%m-%d"), "Year": d.year, "Month Name": d.strftime("%B"),
+         "qtr": d.quarter, "sales": sales.round(3)}
+    )  # fmt: skip
+    return frame.to_csv(index=False)
+
+
+def test_helper_columns_of_a_single_series_are_left_out_with_a_note(write_csv):
+    panel = load_csv(write_csv(monthly_with_helpers()))
+    assert panel.layout == "single" and panel.ids == ["sales"]
+    note = next(n for n in panel.notes if "left out" in n)
+    assert "'Year' (year)" in note and "'Month Name' (month)" in note and "'qtr' (quarter)" in note
+
+
+def test_a_long_files_helpers_no_longer_hide_its_value_column(write_csv):
+    d = pd.date_range("2020-01-01", periods=30, freq="D")
+    parts = [
+        pd.DataFrame({"date": d.strftime("%Y-%m-%d"), "store": s, "year": d.year,
+                      "month": d.month, "day": d.day, "sales": np.arange(30.0) * k})
+        for k, s in enumerate(("north", "south"), start=1)
+    ]  # fmt: skip
+    panel = load_csv(write_csv(pd.concat(parts).to_csv(index=False)))
+    assert panel.layout == "long" and panel.ids == ["north", "south"]
+    assert panel.columns["target"] == ["sales"]
+    np.testing.assert_array_equal(panel.y[30:], np.arange(30.0) * 2)
+
+
+@pytest.mark.parametrize(
+    "convention", ["monday0", "monday1", "sunday0", "sunday1", "names"]
+)  # fmt: skip
+def test_hour_and_weekday_columns_of_an_hourly_file_in_any_convention(write_csv, convention):
+    h = pd.date_range("2021-03-01", periods=24 * 9, freq="h")
+    monday0 = h.day_of_week.to_numpy()
+    weekday = {
+        "monday0": monday0, "monday1": monday0 + 1, "sunday0": (monday0 + 1) % 7,
+        "sunday1": (monday0 + 1) % 7 + 1, "names": h.strftime("%a"),
+    }[convention]  # fmt: skip
+    load = 50 + 10 * np.sin(np.arange(h.size) * np.pi / 12)
+    frame = pd.DataFrame({"timestamp": h.strftime("%Y-%m-%d %H:%M"), "hour": h.hour,
+                          "Day_of_Week": weekday, "load": load.round(3), "temp": 10.5})  # fmt: skip
+    panel = load_csv(write_csv(frame.to_csv(index=False)))
+    assert panel.layout == "wide" and panel.ids == ["load", "temp"]
+
+
+def test_a_column_named_like_a_part_that_holds_other_values_stays_a_series(write_csv):
+    d = pd.date_range("2020-01-01", periods=20, freq="D")
+    frame = pd.DataFrame({"date": d.strftime("%Y-%m-%d"), "day": np.arange(20.0) * 3 + 1,
+                          "visits": np.arange(20.0)})  # fmt: skip
+    panel = load_csv(write_csv(frame.to_csv(index=False)))
+    assert panel.ids == ["day", "visits"]
+    assert not any("left out" in n for n in panel.notes)
+
+
+def test_target_picks_a_helper_and_a_file_of_nothing_else_keeps_it(write_csv):
+    path = write_csv(monthly_with_helpers())
+    assert load_csv(path, IngestOptions(target="qtr")).ids == ["qtr"]
+    only = write_csv("date,year\n2001-01-01,2001\n2002-01-01,2002\n2003-01-01,2003\n")
+    assert load_csv(only).ids == ["year"]
+
+
+def test_an_integer_time_has_no_calendar_to_repeat(write_csv):
+    panel = load_csv(write_csv("t,weekday,y\n1,1,5\n2,2,6\n3,3,7\n4,4,8\n"))
+    assert panel.ids == ["weekday", "y"]
+
+
+@pytest.mark.parametrize(
+    ("name", "part"),
+    [("Day of Week", "weekday"), ("MONTH_NAME", "month"), ("yr", "year"), ("ISO-week", "week"),
+     ("sales", None), ("days", None)],
+)  # fmt: skip
+def test_part_names_ignore_case_spaces_and_punctuation(name, part):
+    assert part_of(name) == part
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    freq=st.sampled_from(["D", "MS", "QS", "h", "W-MON"]),
+    n=st.integers(min_value=3, max_value=60),
+    start=st.dates(min_value=pd.Timestamp("1990-01-01").date(),
+                   max_value=pd.Timestamp("2030-01-01").date()),
+)  # fmt: skip
+def test_every_helper_of_a_generated_calendar_is_left_out(tmp_path_factory, freq, n, start):
+    ds = pd.date_range(pd.Timestamp(start), periods=n, freq=freq)
+    frame = pd.DataFrame({"ds": ds.strftime("%Y-%m-%d %H:%M:%S"), "year": ds.year,
+                          "quarter": ds.quarter, "month": ds.month, "week": ds.isocalendar().week,
+                          "day": ds.day, "dayofyear": ds.day_of_year, "hour": ds.hour,
+                          "y": np.arange(n, dtype=float)})  # fmt: skip
+    path = tmp_path_factory.mktemp("cal") / "f.csv"
+    frame.to_csv(path, index=False)
+    panel = load_csv(path)
+    assert panel.ids == ["y"]
+    np.testing.assert_array_equal(panel.y, np.arange(n, dtype=float))
+
+
+def test_train_then_predict_a_file_with_helpers(tmp_path, write_csv):
+    csv, out, runner = write_csv(monthly_with_helpers()), tmp_path / "model", CliRunner()
+    res = runner.invoke(app, ["train", str(csv), "-o", str(out), *FAST])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["predict", str(out), str(csv)])
+    assert res.exit_code == 0, res.output
+    lines = res.output.strip().splitlines()
+    assert lines[0] == "unique_id,ds,forecast" and lines[1].startswith("sales,2022-01-01,")
