@@ -112,6 +112,19 @@ def test_eight_quarters_too_few_to_test_are_decomposed_untested():
     assert np.corrcoef(f, np.asarray(q))[0, 1] > 0.95  # the forecast follows the season
 
 
+@pytest.mark.parametrize("n", [12, 16])
+def test_a_quarterly_season_the_test_misses_under_a_trend_is_adjusted(n):
+    """A steep trend hides a plain quarterly season from the autocorrelation test; a season
+    of four is adjusted for untested (theta.UNTESTED_SEASON), so the forecast follows it."""
+    q = np.array([0.9, 1.05, 1.15, 0.9])
+    y = (100.0 + 10.0 * np.arange(n)) * q[np.arange(n) % 4]
+    assert not is_seasonal(y, 4)
+    truth = (100.0 + 10.0 * np.arange(n, n + 4)) * q[np.arange(n, n + 4) % 4]
+    f = theta_forecast(y[None], 4, season=4)[0]
+    flat = theta_forecast(y[None], 4, season=1)[0]
+    assert np.abs(f - truth).mean() < 0.2 * np.abs(flat - truth).mean()
+
+
 @pytest.mark.parametrize("n", [10, 17])
 def test_too_short_is_not_adjusted(n):
     """Under one and a half seasons (or m + 2 points) the forecast is the unadjusted one."""
