@@ -140,8 +140,10 @@ def test_the_calibration_is_in_the_graph(fc, torch_fc):
         z = (x - loc[..., 0]) / scale[..., 0]
         raw = torch_fc.module.model(torch.from_numpy(z.astype(np.float32))).numpy()
     raw_q = raw[..., 1:] * scale + loc
-    _, q = fc.predict_quantiles(x, idx)
-    assert np.abs(q - raw_q).max() > 100 * TOL * np.abs(raw_q).max()
+    point, q = fc.predict_quantiles(x, idx)
+    # the calibration moves the quantiles by more than 1% of the raw intervals' widths
+    width = np.abs(raw_q - point[..., None]).max()
+    assert np.abs(q - raw_q).max() > 0.01 * width
 
 
 @SETTINGS
@@ -158,8 +160,10 @@ def test_quantiles_never_cross_and_match_torch(fc, torch_fc, batch, level, sprea
     _, q = fc.predict_quantiles(x, idx)
     assert np.isfinite(q).all() and not quantiles_cross(q)
     _, ref_q = torch_fc.forecast_quantiles(x, [fc.ids[i] for i in idx])
-    scale = np.maximum(np.abs(ref_q), np.abs(x).max(axis=1)[:, None, None])
-    assert (np.abs(q - ref_q) <= TOL * scale).all()
+    # float32 rounding scales with the largest value of a row's computation, not with each
+    # quantile: a quantile near 0 beside intervals of +-3 differs by ~1e-5 (seed 0, spread 1/16)
+    row = np.maximum(np.abs(ref_q).max(axis=(1, 2)), np.abs(x).max(axis=1))[:, None, None]
+    assert (np.abs(q - ref_q) <= TOL * row).all()
 
 
 def test_predict_quantiles_input_forms(fc):
