@@ -23,10 +23,11 @@ choice is recorded in ``Panel.notes``.
 
 Reading is done by pyarrow (multi-threaded, values straight to float64, ids dictionary-encoded)
 where it is installed, else by pandas' C parser, with the same results and messages. The
-separator (``,``, ``;``, tab or ``|``), a UTF-8 BOM, UTF-16, Windows-1252 text, ``.gz`` and
-``.bz2`` compression, decimal commas in ``;``-separated files, spaces around numbers, blank
-lines and fully empty rows are handled. Every problem is an :class:`InputError` whose one-line
-message names the file, the line and column at fault, and the fix.
+separator (``,``, ``;``, tab or ``|``), a UTF-8 BOM, UTF-16, Windows-1252 text, gzip, bz2 and
+xz compression (known by the first bytes, whatever the name), decimal commas in
+``;``-separated files, spaces around numbers, blank lines and fully empty rows are handled.
+Every problem is an :class:`InputError` whose one-line message names the file, the line and
+column at fault, and the fix.
 
 This module holds the entry points and the orchestration; the steps live in
 :mod:`forecastr.ingest` (one module per step, in the order a file meets them).

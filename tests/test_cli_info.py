@@ -290,6 +290,11 @@ def test_corrupt_gzip(runner, write_csv):
     assert_one_line_error(run_info(runner, path), "data.csv.gz")
 
 
+def test_corrupt_xz(runner, write_csv):
+    path = write_csv(b"\xfd7zXZ\x00garbage", "data.csv.xz")
+    assert_one_line_error(run_info(runner, path), "data.csv.xz")
+
+
 def test_long_message_is_not_wrapped(runner, write_csv):
     """A long message (a wide header, its first 20 names listed) stays one line, not wrapped
     at 80."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import lzma
 
 import numpy as np
 import pandas as pd
@@ -443,12 +444,19 @@ def test_month_strings(write_csv):
     assert panel.freq == "MS"
 
 
-@pytest.mark.parametrize("suffix", [".gz", ".bz2"])
+@pytest.mark.parametrize("suffix", [".gz", ".bz2", ".xz"])
 def test_compressed(write_csv, suffix):
     raw = b"ds,y\n2020-01-01,1\n2020-01-02,2\n"
-    data = gzip.compress(raw) if suffix == ".gz" else bz2.compress(raw)
+    data = {".gz": gzip.compress, ".bz2": bz2.compress, ".xz": lzma.compress}[suffix](raw)
     panel = load(write_csv, data, name="data.csv" + suffix)
     assert panel.series(0).tolist() == [1, 2]
+
+
+@pytest.mark.parametrize("compress", [gzip.compress, bz2.compress, lzma.compress])
+def test_compressed_files_are_known_by_their_first_bytes_whatever_their_name(write_csv, compress):
+    raw = b"ds,y\n2020-01-01,1\n2020-01-02,2\n2020-01-03,4\n"
+    panel = load(write_csv, compress(raw), name="export.csv")
+    assert panel.series(0).tolist() == [1, 2, 4]
 
 
 def test_many_wide_columns(write_csv):

@@ -11,6 +11,7 @@ import bz2
 import gzip
 import importlib.util
 import json
+import lzma
 import subprocess
 import sys
 
@@ -124,11 +125,22 @@ def test_sample_data_is_read_alike(name):
     assert_same_outcome(SAMPLE_DATA / name)
 
 
-@pytest.mark.parametrize("suffix", [".gz", ".bz2"])
+@pytest.mark.parametrize("suffix", [".gz", ".bz2", ".xz"])
 def test_compressed_files(write_csv, engine, suffix):
     raw = b"ds,y\n2020-01-01,1\n2020-01-02,2\n"
-    data = gzip.compress(raw) if suffix == ".gz" else bz2.compress(raw)
+    data = {".gz": gzip.compress, ".bz2": bz2.compress, ".xz": lzma.compress}[suffix](raw)
     assert load_csv(write_csv(data, "data.csv" + suffix)).series(0).tolist() == [1, 2]
+
+
+@pytest.mark.parametrize("suffix", [".gz", ".xz"])
+def test_a_compressed_file_corrupt_past_its_first_rows_is_one_clear_error(
+    write_csv, engine, suffix
+):
+    """The sniffed start decompresses; the reader meets the damage later (both engines)."""
+    raw = b"ds,y\n" + b"".join(b"%d,%d\n" % (i, i % 97) for i in range(300_000))
+    data = {".gz": gzip.compress, ".xz": lzma.compress}[suffix](raw)
+    with pytest.raises(InputError, match="corrupt or truncated past its first rows"):
+        load_csv(write_csv(data[: len(data) * 3 // 4], "data.csv" + suffix))  # cut short
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import lzma
 import re
 import sys
 from dataclasses import dataclass, replace
@@ -180,9 +181,16 @@ def _arrow_read(
         quoted_strings_can_be_null=True,
         decimal_point="," if attempt.decimal_comma else ".",
     )
-    input_file = src.path
-    if src.compression == "bz2":  # pyarrow detects .gz/.bz2 by extension; be explicit for bz2
-        input_file = pa.CompressedInputStream(pa.OSFile(src.path), "bz2")
+    # pyarrow guesses compression from the name alone: be explicit (a gzip file may be named
+    # .csv); it has no xz codec, so xz is decompressed by Python's lzma as it is read.
+    if src.compression == "xz":
+        with lzma.open(src.path, "rb") as fh:
+            return pacsv.read_csv(
+                fh, read_options=read_opts, parse_options=parse_opts, convert_options=convert
+            )
+    input_file: Any = src.path
+    if src.compression in ("gzip", "bz2"):
+        input_file = pa.CompressedInputStream(pa.OSFile(src.path), src.compression)
     return pacsv.read_csv(
         input_file,
         read_options=read_opts,

@@ -8,14 +8,17 @@ finding a bad row's line :mod:`~forecastr.ingest.badlines`'.
 
 from __future__ import annotations
 
+import lzma
+import zlib
 from typing import Literal
 
 import pandas as pd
 
+from forecastr.errors import InputError
 from forecastr.ingest.arrowread import read_columns_arrow
 from forecastr.ingest.layout import ColumnRoles
 from forecastr.ingest.pandasread import read_columns_pandas
-from forecastr.ingest.sniff import Source
+from forecastr.ingest.sniff import Source, first_line
 
 Engine = Literal["pyarrow", "pandas"]
 
@@ -50,8 +53,17 @@ def read_columns(src: Source, roles: ColumnRoles) -> dict[str, pd.Series]:
     time_cols, targets = roles.time_cols, list(roles.targets)
     time_col = time_cols[0] if time_cols else None  # None: the rows are numbered
     targets += time_cols[1:]  # a split timestamp's other parts are numbers: read like values
-    if engine() == "pandas":
-        return read_columns_pandas(
-            src, roles.id_cols, time_col, targets, chunk_cells=PANDAS_CHUNK_CELLS
-        )
-    return read_columns_arrow(src, roles.id_cols, time_col, targets)
+    try:
+        if engine() == "pandas":
+            return read_columns_pandas(
+                src, roles.id_cols, time_col, targets, chunk_cells=PANDAS_CHUNK_CELLS
+            )
+        return read_columns_arrow(src, roles.id_cols, time_col, targets)
+    except (OSError, EOFError, lzma.LZMAError, zlib.error) as err:
+        if src.compression is None:  # the file itself could not be read: not a data fault
+            raise
+        # A compressed file whose start decompressed cleanly (sniff read it) but not the rest
+        raise InputError(
+            f"{src.path}: the {src.compression} file is corrupt or truncated past its first "
+            f"rows ({first_line(err)[:120]}); copy it again"
+        ) from None

@@ -11,6 +11,7 @@ import codecs
 import csv
 import gzip
 import io
+import lzma
 import os
 import re
 import stat
@@ -35,7 +36,7 @@ class Source:
 
     path: str
     encoding: str  # a Python codec name
-    compression: str | None  # "gzip", "bz2" or None
+    compression: str | None  # "gzip", "bz2", "xz" or None
     sep: str
     header_line: int  # 0-based physical line of the header row; -1: none (one column of data)
     header: list[str]
@@ -48,8 +49,7 @@ class Source:
 def open_source(path: str) -> Source:
     """Check the file, and detect compression, encoding, separator and header."""
     _check_path(path)
-    lower = path.lower()
-    compression = "gzip" if lower.endswith(".gz") else "bz2" if lower.endswith(".bz2") else None
+    compression = _compression(path)
     head = _head_bytes(path, compression)
     if not head.strip():
         raise InputError(f"{path}: the file is empty; it needs a header row and data rows")
@@ -98,13 +98,32 @@ def _check_path(path: str) -> None:
         )
 
 
+# The first bytes of each compressed format read (its magic number), whatever the file's name:
+# a gzip file saved as data.csv was refused as binary.
+MAGIC = {b"\x1f\x8b": "gzip", b"BZh": "bz2", b"\xfd7zXZ\x00": "xz"}
+SUFFIXES = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz"}
+
+
+def _compression(path: str) -> str | None:
+    """``"gzip"``, ``"bz2"``, ``"xz"`` or None, by the file's first bytes, else its suffix
+    (a truncated file keeps its suffix's, to be refused as truncated)."""
+    try:
+        with open(path, "rb") as fh:
+            first = fh.read(6)
+    except OSError:
+        first = b""  # refused with its reason when read
+    found = next((kind for magic, kind in MAGIC.items() if first.startswith(magic)), None)
+    lower = path.lower()
+    return found or next((kind for suf, kind in SUFFIXES.items() if lower.endswith(suf)), None)
+
+
 def _head_bytes(path: str, compression: str | None) -> bytes:
     """The first bytes of the (decompressed) file; an unreadable file is refused."""
     try:
         with open_binary(path, compression) as fh:
             return _read_head(fh)
-    except OSError as err:  # permissions, or a corrupt .gz/.bz2
-        reason = err.strerror or first_line(err)
+    except (OSError, lzma.LZMAError) as err:  # permissions, or a corrupt .gz/.bz2/.xz
+        reason = getattr(err, "strerror", None) or first_line(err)
         raise InputError(
             f"{path}: cannot be read ({reason}); check the file and its permissions"
         ) from None
@@ -134,6 +153,8 @@ def open_binary(path: str, compression: str | None) -> io.BufferedIOBase:
         return gzip.open(path, "rb")
     if compression == "bz2":
         return bz2.open(path, "rb")
+    if compression == "xz":
+        return cast(io.BufferedIOBase, lzma.open(path, "rb"))
     return open(path, "rb")
 
 
