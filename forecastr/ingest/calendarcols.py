@@ -1,15 +1,15 @@
 """Columns that repeat a part of each row's timestamp (its year, month, weekday ...).
 
-Why: spreadsheet exports and feature-engineered files often carry helper columns beside a
-whole timestamp: ``date,year,month,sales`` or ``timestamp,hour,weekday,load``. Read as
-values, each became a series of its own, trained on and forecast (a file of one series
-gave three: ``year``, ``month`` and ``sales``), and in a long file (``date,store,year,month,
-sales``) they hid the value column: ``train`` asked for ``--target``. Such a column is left
-out, with a note, when its name says which part of the time it holds (:data:`PART_NAMES`,
-ignoring case, spaces and punctuation) and every filled cell of the file's first rows equals
-that part of its row's timestamp (weekdays counted from Monday or Sunday, from 0 or 1;
-months and weekdays also as names). A column that is named so but holds anything else stays
-a series, and ``--target`` still picks any column. Torch-free.
+Why: spreadsheet exports and feature-engineered files often carry helper columns beside a whole
+timestamp: ``date,year,month,sales`` or ``timestamp,hour,weekday,load``. Read as values, each
+became a series of its own, trained on and forecast (a file of one series gave three: ``year``,
+``month`` and ``sales``), and in a long file (``date,store,year,month,sales``) they hid the
+value column: ``train`` asked for ``--target``. Such a column is left out, with a note, when its
+name says which part of the time it holds (:data:`PART_NAMES`, ignoring case, spaces and
+punctuation) and every filled cell of the file's first rows equals that part of its row's
+timestamp (weekdays counted from Monday or Sunday, from 0 or 1; months and weekdays also as
+names; a ``date`` column the day of an hourly stamp). A column that is named so but holds
+anything else stays a series, and ``--target`` still picks any column. Torch-free.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ PART_NAMES: dict[str, str] = {
     **dict.fromkeys(("weekday", "dayofweek", "dow", "wday", "dayname", "weekdayname"), "weekday"),
     **dict.fromkeys(("hour", "hr", "hh", "hourofday"), "hour"),
     **dict.fromkeys(("minute", "minuteofhour"), "minute"),
+    **dict.fromkeys(("date", "dt", "calendardate"), "date"),  # the day of a finer stamp
 }
 MIN_ROWS = 2  # filled cells a column needs before it is judged a copy of the time
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
@@ -51,11 +52,29 @@ def calendar_columns(sample: pd.DataFrame, time_col: str, names: list[str]) -> l
     if not named or time_col not in sample:
         return []
     text = sample[time_col].astype(str).str.strip()
-    stamps, _ = parse_date_text(text[text != ""])
-    if stamps.empty or stamps.isna().any():
+    stamps = _stamps(text[text != ""])
+    if stamps is None:
         return []
-    stamps = pd.Series(pd.DatetimeIndex(stamps).tz_localize(None), index=stamps.index)
     return [n for n in named if _repeats(sample[n].loc[stamps.index], stamps, part_of(n) or "")]
+
+
+def holds_days_of(days: pd.Series, stamps: pd.Series) -> bool:
+    """Whether the text cells ``days`` are the calendar days of the text cells ``stamps``,
+    row by row (a ``date`` column beside an hourly ``ts``), and the stamps are finer."""
+    parsed = _stamps(stamps.astype(str).str.strip())
+    if parsed is None or len(parsed) != len(stamps) or parsed.is_unique is False:
+        return False
+    return _repeats(days, parsed, "date") and not _repeats(stamps, parsed, "date")
+
+
+def _stamps(text: pd.Series) -> pd.Series | None:
+    """Text cells parsed as timestamps (naive), or None when one is empty or unreadable."""
+    if (text == "").any():
+        return None
+    stamps, _ = parse_date_text(text)
+    if stamps.empty or stamps.isna().any():
+        return None
+    return pd.Series(pd.DatetimeIndex(stamps).tz_localize(None), index=stamps.index)
 
 
 def note(columns: list[str]) -> str:
@@ -76,6 +95,12 @@ def _repeats(cells: pd.Series, stamps: pd.Series, part: str) -> bool:
     if int(filled.sum()) < MIN_ROWS:
         return False
     text, stamps = text[filled], stamps[filled]
+    if part == "date":  # the day of each stamp, as a date
+        days, _ = parse_date_text(text)
+        if days.isna().any():
+            return False
+        days = pd.DatetimeIndex(days).tz_localize(None)
+        return bool((days == pd.DatetimeIndex(stamps).normalize()).all())
     numbers = pd.to_numeric(text, errors="coerce")
     if numbers.notna().all():
         values = numbers.to_numpy(dtype=np.float64)

