@@ -8,6 +8,7 @@ need our own conversion), and what no retry can fix is refused with its line.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import lzma
@@ -181,22 +182,21 @@ def _arrow_read(
         quoted_strings_can_be_null=True,
         decimal_point="," if attempt.decimal_comma else ".",
     )
-    # pyarrow guesses compression from the name alone: be explicit (a gzip file may be named
-    # .csv); it has no xz codec, so xz is decompressed by Python's lzma as it is read.
-    if src.compression == "xz":
-        with lzma.open(src.path, "rb") as fh:
-            return pacsv.read_csv(
-                fh, read_options=read_opts, parse_options=parse_opts, convert_options=convert
-            )
-    input_file: Any = src.path
-    if src.compression in ("gzip", "bz2"):
-        input_file = pa.CompressedInputStream(pa.OSFile(src.path), src.compression)
-    return pacsv.read_csv(
-        input_file,
-        read_options=read_opts,
-        parse_options=parse_opts,
-        convert_options=convert,
-    )
+    with contextlib.ExitStack() as stack:
+        # pyarrow guesses compression from the name alone: be explicit (a gzip file may be
+        # named .csv); it has no xz codec, so xz is decompressed by Python's lzma as it is read.
+        input_file: Any = src.path
+        if src.compression in ("gzip", "bz2"):
+            stream = pa.CompressedInputStream(pa.OSFile(src.path), src.compression)
+            input_file = stack.enter_context(stream)
+        elif src.compression == "xz":
+            input_file = stack.enter_context(lzma.open(src.path, "rb"))
+        return pacsv.read_csv(
+            input_file,
+            read_options=read_opts,
+            parse_options=parse_opts,
+            convert_options=convert,
+        )
 
 
 def _failed_column(msg: str, header: list[str]) -> str | None:

@@ -48,21 +48,21 @@ def part_of(name: str) -> str | None:
 def calendar_columns(sample: pd.DataFrame, time_col: str, names: list[str]) -> list[str]:
     """The columns of ``names`` that repeat a part of ``time_col``'s timestamps in ``sample``
     (the file's first rows, as text), in ``names``' order; [] when the time is not dates."""
-    named = [n for n in names if n in sample and n != time_col and part_of(n)]
+    named = {n: part for n in names if n in sample and n != time_col and (part := part_of(n))}
     if not named or time_col not in sample:
         return []
     text = sample[time_col].astype(str).str.strip()
     stamps = _stamps(text[text != ""])
     if stamps is None:
         return []
-    return [n for n in named if _repeats(sample[n].loc[stamps.index], stamps, part_of(n) or "")]
+    return [n for n, part in named.items() if _repeats(sample[n].loc[stamps.index], stamps, part)]
 
 
 def holds_days_of(days: pd.Series, stamps: pd.Series) -> bool:
     """Whether the text cells ``days`` are the calendar days of the text cells ``stamps``,
     row by row (a ``date`` column beside an hourly ``ts``), and the stamps are finer."""
     parsed = _stamps(stamps.astype(str).str.strip())
-    if parsed is None or len(parsed) != len(stamps) or parsed.is_unique is False:
+    if parsed is None or not parsed.is_unique:
         return False
     return _repeats(days, parsed, "date") and not _repeats(stamps, parsed, "date")
 
@@ -121,7 +121,7 @@ def _candidates(stamps: pd.Series, part: str) -> list[np.ndarray]:
         sunday0 = (monday0 + 1) % 7
         return [monday0, monday0 + 1, sunday0, sunday0 + 1]
     if part == "week":
-        return [stamps.dt.isocalendar().week.to_numpy(dtype=np.float64)]
+        return [dt.isocalendar().week.to_numpy(dtype=np.float64)]
     value = {
         "year": dt.year,
         "quarter": dt.quarter,

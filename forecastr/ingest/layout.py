@@ -146,11 +146,10 @@ def detect_layout(src: Source, options: IngestOptions) -> ColumnRoles:
         value = long_target(rest, id_col, [*time_cols, *id_parts], target, path)
         return ColumnRoles("long", id_col, time_col, (value,), parts, notes, id_parts)
     values = value_columns(header, time_cols, target, path)
-    if helpers and len(helpers) < len(values):  # a file of nothing else keeps them
-        values = [v for v in values if v not in helpers]
-    else:
-        notes = ()
-    values, dropped = drop_text(values, target, text)
+    kept = [v for v in values if v not in helpers]
+    if not kept:  # a file of nothing else keeps them
+        kept, notes = values, ()
+    values, dropped = drop_text(kept, target, text)
     kind = wide_or_single(values, layout, path)
     return ColumnRoles(kind, None, time_col, tuple(values), parts, (*notes, *dropped))
 
