@@ -46,6 +46,7 @@ from forecastr.errors import InputError
 from forecastr.ingest.arrowread import release_arrow_memory
 from forecastr.ingest.badlines import LineFinder
 from forecastr.ingest.cells import NULL_VALUES
+from forecastr.ingest.clock import is_pair
 from forecastr.ingest.csvread import read_columns
 from forecastr.ingest.gaps import (
     MAX_INFERRED_FILL,
@@ -162,7 +163,8 @@ def frame_to_panel(
     names = [str(c) for c in frame.columns]
     parts = split_name(time_col, names) or ()
     id_parts = (split_name(id_col, names) or ()) if id_col else ()
-    roles = ColumnRoles(layout, id_col, time_col, tuple(targets), parts, (), id_parts)
+    of_day = is_pair(parts, frame.head(200))  # a date and its time of day (Date+Time)
+    roles = ColumnRoles(layout, id_col, time_col, tuple(targets), parts, (), id_parts, of_day)
     where = Where(source, line_of or _frame_lines)
     return _build_panel(lambda: {c: frame[c] for c in roles.used}, roles, freq, fill, where)
 

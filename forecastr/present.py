@@ -322,7 +322,7 @@ def print_info(d: dict, data: str) -> None:
     t.add_row("columns", escape(columns_text(d["columns"])))
     t.add_row("series", str(d["series"]))
     ln = d["length"]
-    t.add_row("length", f"min {ln['min']}, median {ln['median']:g}, max {ln['max']}")
+    t.add_row("length", f"min {ln['min']}, median {ln['median']:.10g}, max {ln['max']}")
     t.add_row("points", str(d["points"]))
     t.add_row("frequency", str(d["frequency"]))
     t.add_row("season length", str(d["season_length"]))

@@ -15,8 +15,12 @@ import pandas as pd
 from forecastr.errors import InputError, shown
 from forecastr.ingest.where import Where
 
-# Cell texts read as a missing value (after stripping spaces).
-NULL_VALUES = ("", "NA", "N/A", "NaN", "nan", "null", "NULL", "None", "#N/A", "-", "n/a", "na")
+# Cell texts read as a missing value (after stripping spaces): the usual spellings, "?" (the
+# UCI repository's files), "." (FRED's) and pandas' own "<NA>".
+NULL_VALUES = (
+    *("", "NA", "N/A", "NaN", "nan", "null", "NULL", "None", "#N/A", "-", "n/a", "na"),
+    *("?", ".", "<NA>", "#NA"),
+)
 
 
 def to_float(col: pd.Series, name: str, where: Where, allow_decimal_comma: bool) -> np.ndarray:

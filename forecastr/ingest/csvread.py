@@ -50,15 +50,16 @@ def read_columns(src: Source, roles: ColumnRoles) -> dict[str, pd.Series]:
     are re-read as text and converted (or reported with their line) by
     :func:`~forecastr.ingest.cells.to_float`.
     """
-    time_cols, targets = roles.time_cols, list(roles.targets)
+    time_cols, targets, texts = roles.time_cols, list(roles.targets), roles.id_cols
     time_col = time_cols[0] if time_cols else None  # None: the rows are numbered
-    targets += time_cols[1:]  # a split timestamp's other parts are numbers: read like values
+    if roles.time_of_day:  # a date's time of day: text, read like an id (few distinct cells)
+        texts = [*texts, *time_cols[1:]]
+    else:  # a split timestamp's other parts are numbers: read like values
+        targets += time_cols[1:]
     try:
         if engine() == "pandas":
-            return read_columns_pandas(
-                src, roles.id_cols, time_col, targets, chunk_cells=PANDAS_CHUNK_CELLS
-            )
-        return read_columns_arrow(src, roles.id_cols, time_col, targets)
+            return read_columns_pandas(src, texts, time_col, targets, PANDAS_CHUNK_CELLS)
+        return read_columns_arrow(src, texts, time_col, targets)
     except (OSError, EOFError, lzma.LZMAError, zlib.error) as err:
         if src.compression is None:  # the file itself could not be read: not a data fault
             raise

@@ -17,7 +17,7 @@ import pandas as pd
 
 from forecastr.config import Layout, LayoutChoice
 from forecastr.errors import InputError, shown
-from forecastr.ingest import calendarcols
+from forecastr.ingest import calendarcols, clock
 from forecastr.ingest.cells import NULL_VALUES
 from forecastr.ingest.matrix import period_columns, table_note
 from forecastr.ingest.options import IngestOptions
@@ -28,21 +28,8 @@ from forecastr.ingest.timeparts import JOIN, detect_parts, part_kinds, split_nam
 
 ID_NAMES = ("unique_id", "id", "series", "series_id", "item_id", "item", "key")
 TIME_NAMES = (
-    "ds",
-    "date",
-    "datetime",
-    "time",
-    "timestamp",
-    "period",
-    "month",
-    "week",
-    "day",
-    "year",
-    "quarter",
-    "hour",
-    "t",
-    "step",
-    "index",
+    *("ds", "date", "datetime", "time", "timestamp", "period", "month", "week", "day", "year"),
+    *("quarter", "hour", "t", "step", "index"),
 )
 TARGET_NAMES = ("y", "value", "target", "values")
 # The time of a file of one column (or ``--time-col "(row)"``): each row's number, from 0.
@@ -65,6 +52,7 @@ class ColumnRoles:
         time_parts: the columns of a split timestamp (:mod:`~forecastr.ingest.timeparts`).
         id_parts: the columns a series id is joined from (``--id-col store+item``), or ().
         notes: what the layout's decision means for the user (columns left out).
+        time_of_day: ``time_parts`` are a date and its time of day (:mod:`.clock`).
     """
 
     layout: Layout
@@ -74,6 +62,7 @@ class ColumnRoles:
     time_parts: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     id_parts: tuple[str, ...] = ()
+    time_of_day: bool = False
 
     @property
     def id_cols(self) -> list[str]:
@@ -112,7 +101,7 @@ def detect_layout(src: Source, options: IngestOptions) -> ColumnRoles:
     pivot = dated_header(header, src.sample, options, path)
     if pivot is not None:
         return pivot
-    parts = time_parts_flag(options.time_col, header, path)
+    parts = time_parts_flag(options.time_col, header, path, src.sample)
     time_col = (
         JOIN.join(parts) if parts else flag_column(options.time_col, header, path, "--time-col")
     )
@@ -125,6 +114,9 @@ def detect_layout(src: Source, options: IngestOptions) -> ColumnRoles:
     if time_col is None:
         parts = detect_parts(header, src.sample, (id_col, target))
         time_col = JOIN.join(parts) if parts else time_column(header, id_col, src.sample)
+        parts = parts or clock.pair(time_col, header, src.sample, (id_col, target))
+        time_col = JOIN.join(parts) if parts else time_col
+    of_day = clock.is_pair(parts, src.sample)
     time_cols = list(parts) or [time_col]
     for key in id_parts or (id_col,):
         refuse_time_as_id(time_cols, key, path)
@@ -144,14 +136,15 @@ def detect_layout(src: Source, options: IngestOptions) -> ColumnRoles:
         assert id_col is not None  # text_id_column refuses a long file without one
         rest = [h for h in header if h not in helpers]
         value = long_target(rest, id_col, [*time_cols, *id_parts], target, path)
-        return ColumnRoles("long", id_col, time_col, (value,), parts, notes, id_parts)
+        return ColumnRoles("long", id_col, time_col, (value,), parts, notes, id_parts, of_day)
     values = value_columns(header, time_cols, target, path)
     kept = [v for v in values if v not in helpers]
     if not kept:  # a file of nothing else keeps them
         kept, notes = values, ()
     values, dropped = drop_text(kept, target, text)
     kind = wide_or_single(values, layout, path)
-    return ColumnRoles(kind, None, time_col, tuple(values), parts, (*notes, *dropped))
+    notes = (*notes, *dropped)
+    return ColumnRoles(kind, None, time_col, tuple(values), parts, notes, time_of_day=of_day)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -181,10 +174,13 @@ def joined_flag(name: str | None, header: list[str], path: str, flag: str) -> tu
     return tuple(flag_column(p, header, path, flag) or p for p in parts) if parts else ()
 
 
-def time_parts_flag(name: str | None, header: list[str], path: str) -> tuple[str, ...]:
-    """The columns ``--time-col year+month`` names (each checked), or () for one column."""
+def time_parts_flag(
+    name: str | None, header: list[str], path: str, sample: pd.DataFrame
+) -> tuple[str, ...]:
+    """The columns ``--time-col year+month`` (or ``Date+Time``) names, each checked; () for
+    one column."""
     cols = joined_flag(name, header, path, "--time-col")
-    if cols:
+    if cols and not clock.is_pair(cols, sample):
         part_kinds(cols)  # refuses an order no timestamp is split in
     return cols
 

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from forecastr.errors import InputError
+from forecastr.ingest.clock import add_clock
 from forecastr.ingest.layout import ColumnRoles
 from forecastr.ingest.timeparse import parse_time
 from forecastr.ingest.timeparts import compose
@@ -40,14 +41,16 @@ def read_rows(columns: Mapping[str, pd.Series], roles: ColumnRoles, where: Where
     """
     taken = dict(columns)  # each column is taken once, from a copy: the caller's is left whole
     values = [numeric(taken.pop(c), c, where) for c in roles.targets]
-    if roles.time_parts:  # a split timestamp: its parts' cells joined into one column here
+    # a date's time of day, added once the date is parsed
+    clock = taken.pop(roles.time_parts[1]) if roles.time_of_day else None
+    if roles.time_parts and clock is None:  # a split timestamp: its parts' cells joined here
         cells = [numeric(taken.pop(c), c, where) for c in roles.time_parts]
         time = compose(cells, roles.time_parts, where)
         del cells
     elif not roles.time_cols:  # rows numbered from 0 (one column; a pivot's dates: its header)
         time = pd.Series(np.arange(len(values[0]), dtype=np.int64))
     else:
-        time = taken.pop(roles.time_col)
+        time = taken.pop(roles.time_cols[0])
     keyed = roles.layout in ("long", "matrix", "pivot")
     ids = _joined_ids([taken.pop(c) for c in roles.id_cols]) if keyed and roles.id_cols else None
     del taken
@@ -56,10 +59,15 @@ def read_rows(columns: Mapping[str, pd.Series], roles: ColumnRoles, where: Where
         values = [v[rows] for v in values]
         time = time.iloc[rows]
         ids = ids.iloc[rows] if ids is not None else None
+        clock = clock.iloc[rows] if clock is not None else None
         where = where.via(lambda k: int(rows[k]))
     for col, arr in zip(roles.targets, values, strict=True):
         check_column(arr, col, where, may_be_empty=roles.layout == "pivot")
-    ds, notes = parse_time(time, roles.time_col, where)
+    if clock is None:
+        ds, notes = parse_time(time, roles.time_col, where)
+    else:
+        days, notes = parse_time(time, roles.time_parts[0], where)
+        ds = add_clock(days, clock, roles.time_parts, where)
     return Rows(values, ds, notes, ids, where)
 
 

@@ -1,0 +1,111 @@
+"""A timestamp split into a date column and a time-of-day column (``Date;Time``).
+
+Logs from meters and sensors often write the day and the time of day apart: the UCI household
+power file has ``16/12/2006;17:24:00``. :func:`pair` finds such a time-of-day column beside the
+file's date column, :func:`is_pair` checks one the user named (``--time-col Date+Time``), and
+:func:`add_clock` adds each row's time of day to its parsed date. The joined column is known,
+like any split timestamp (:mod:`~forecastr.ingest.timeparts`), by the two names joined with
+``+``.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from forecastr.errors import InputError, shown
+from forecastr.ingest.timeparse import reads_as_dates
+from forecastr.ingest.where import Where
+
+# 17:24, 17:24:00, 17:24:00.250, 5:24 PM, 5:24:00 p.m.
+CLOCK = re.compile(r"(\d{1,2}):([0-5]\d)(?::([0-5]\d(?:\.\d+)?))?\s*(?:([AaPp])\.?[Mm]\.?)?")
+NS = {"hour": 3_600_000_000_000, "minute": 60_000_000_000, "second": 1_000_000_000}
+
+
+def looks_like_clock(cells: pd.Series) -> bool:
+    """Whether a column's first rows are times of day: two or more filled, most of them clocks
+    (a stray bad cell is named by :func:`add_clock`)."""
+    text = _filled(cells)
+    return len(text) >= 2 and bool(text.map(_clock_ns).notna().mean() > 0.5)
+
+
+def is_pair(parts: tuple[str, ...], sample: pd.DataFrame) -> bool:
+    """Whether ``parts`` name a date column and a time-of-day column, in that order (what
+    ``--time-col Date+Time`` names; ``sample``: the first rows, as text or as read)."""
+    if len(parts) != 2 or any(p not in sample for p in parts):
+        return False
+    return looks_like_clock(sample[parts[1]]) and not looks_like_clock(sample[parts[0]])
+
+
+def pair(time_col: str, header: list[str], sample: pd.DataFrame, skip: tuple) -> tuple[str, ...]:
+    """``(time_col, clock)`` when another column holds the times of day of ``time_col``'s
+    dates, else (). The dates (without a time of day) must repeat in the first rows and the
+    times tell those rows apart: a daily file with an hour of some event beside each date keeps
+    its dates."""
+    days = _filled(sample[time_col]) if time_col in sample else pd.Series([], dtype=str)
+    if days.is_unique or days.str.contains(":").any() or not reads_as_dates(days):
+        return ()
+    for col in header:
+        if col in (time_col, *skip) or col not in sample:
+            continue
+        if is_pair((time_col, col), sample):
+            stamps = sample[time_col].astype(str) + " " + sample[col].astype(str)
+            if stamps.nunique() > days.nunique():
+                return (time_col, col)
+    return ()
+
+
+def add_clock(ds: np.ndarray, clock: pd.Series, parts: tuple[str, ...], where: Where) -> np.ndarray:
+    """Each row's date (``ds``, parsed from ``parts[0]``) plus its time of day (``clock``,
+    the cells of ``parts[1]``); refuses an empty or unreadable time, or dates that already
+    carry one, naming the line."""
+    date_col, clock_col = parts
+    if ds.dtype.kind != "M":
+        raise InputError(
+            f"{where.file}: column {shown(date_col)} holds steps, not dates, so the times of day "
+            f"in {shown(clock_col)} cannot be added to it; name the time with --time-col"
+        )
+    days = ds.astype("datetime64[D]")
+    if (ds != days).any():
+        k = int(np.flatnonzero(ds != days)[0])
+        raise InputError(
+            f"{where.file}: line {where.line(k)}: column {shown(date_col)} already holds a time "
+            f"of day; name it alone with --time-col {shown(date_col, quote=False)}"
+        )
+    codes, uniques = pd.factorize(clock.astype(object).where(clock.notna(), ""), sort=False)
+    offsets = np.array([_clock_ns(str(u).strip()) for u in uniques], dtype=float)
+    per_row = offsets[codes] if len(uniques) else np.zeros(len(ds))
+    bad = np.isnan(per_row)
+    if bad.any():
+        k = int(np.flatnonzero(bad)[0])
+        cell = str(uniques[codes[k]]).strip()
+        what = f"{shown(cell)} is not a time of day (hh:mm or hh:mm:ss)" if cell else "is empty"
+        raise InputError(
+            f"{where.file}: line {where.line(k)}: column {shown(clock_col)} {what}; every row "
+            f"needs the time of day of its date in {shown(date_col)}"
+        )
+    return ds.astype("datetime64[ns]") + per_row.astype(np.int64).astype("timedelta64[ns]")
+
+
+def _filled(cells: pd.Series) -> pd.Series:
+    """The non-empty cells of a column, as stripped text."""
+    text = cells.dropna().astype(str).str.strip()
+    return text[text != ""]
+
+
+def _clock_ns(text: str) -> float:
+    """Nanoseconds since midnight of one time-of-day cell; NaN when it is not one."""
+    m = CLOCK.fullmatch(text)
+    if m is None:
+        return float("nan")
+    hour, minute = int(m.group(1)), int(m.group(2))
+    second = float(m.group(3) or 0)
+    if m.group(4):  # 12-hour clock: 12 AM is midnight, 12 PM noon
+        if not 1 <= hour <= 12:
+            return float("nan")
+        hour = hour % 12 + (12 if m.group(4) in "Pp" else 0)
+    if hour > 24 or (hour == 24 and (minute or second)):  # 24:00 closes a day
+        return float("nan")
+    return float(hour * NS["hour"] + minute * NS["minute"] + round(second * NS["second"]))
