@@ -17,7 +17,7 @@ import pandas as pd
 
 from forecastr.autoconfig import (
     data_window,
-    find_seasons,
+    horizon_and_seasons,
     main_season,
     resolve_model_config,
     short_series_counts,
@@ -49,7 +49,6 @@ from forecastr.forecast import (
     last_windows,
     panel_floor,
 )
-from forecastr.frequency import default_horizon, season_length_for
 from forecastr.intervals import parse_levels, parse_quantiles
 from forecastr.outputs import check_file, check_model_dir
 from forecastr.panel import Panel
@@ -74,8 +73,7 @@ def info(path: str, ingest: IngestOptions | None = None) -> tuple[dict, Panel]:
 
     panel = load_csv(path, ingest or IngestOptions())
     d = describe(panel)
-    horizon = default_horizon(panel.freq)
-    seasons = find_seasons(panel, horizon, horizon)
+    horizon, seasons = horizon_and_seasons(panel, None)
     d["season_length"] = main_season(seasons, panel.freq)
     d["seasons"] = [e.to_dict() for e in seasons]
     d["default_horizon"] = horizon
@@ -357,12 +355,14 @@ def evaluate(
 
     _check_evaluate(model_path, refit, plot, attention_plot)
     fc, schema, panel = _model_and_data(data, model_path, ingest)
+    found: list = []  # without a model, the seasons found in the data (as info shows them)
     if fc is not None:
         if horizon is not None and horizon > fc.horizon:
             raise InputError(f"--horizon {horizon} is longer than the model's horizon {fc.horizon}")
         horizon = horizon or fc.horizon
-    m = season_length or _model_season(fc) or season_length_for(panel.freq)
-    horizon = horizon or default_horizon(panel.freq)
+    else:
+        horizon, found = horizon_and_seasons(panel, horizon)
+    m = season_length or _model_season(fc) or main_season(found, panel.freq)
     # The Theta method alone fits each fold's history anyway: --refit changes nothing there.
     refit_fn = make_refit(fc) if refit and fc is not None and not fits_each_forecast(fc) else None
     try:
@@ -370,7 +370,7 @@ def evaluate(
             panel,
             horizon=horizon,
             season_length=m,
-            seasons=_model_seasons(fc),
+            seasons=_model_seasons(fc) or [int(e.period) for e in found],
             folds=folds,
             step=step,
             model=None if refit_fn else fc,

@@ -18,6 +18,7 @@ from forecastr.errors import InputError
 from forecastr.frequency import (
     calendar_kind,
     default_horizon,
+    horizon_for_season,
     season_length_for,
     seasonalities_for,
 )
@@ -103,6 +104,28 @@ def find_seasons(panel: Panel, val: int, test: int, user: list[int] | None = Non
     return choose_seasons(panel.freq, part.y, part.offsets, user=user)
 
 
+def horizon_and_seasons(
+    panel: Panel, horizon: int | None, val: int | None = None, user: list[int] | None = None
+) -> tuple[int, list]:
+    """The horizon (``horizon`` when given, else the frequency's default) and the seasons
+    found with it (:func:`find_seasons`; ``val`` defaults to the horizon).
+
+    An integer index names no season, so its default horizon follows the shortest season
+    found in the data (:func:`~forecastr.frequency.horizon_for_season`: 48 steps forecast 48,
+    as a half-hourly calendar would), when the typical series holds two such horizons and two
+    seasons; the seasons are then found again with that horizon held out.
+    """
+    h = horizon or default_horizon(panel.freq)
+    seasons = find_seasons(panel, val or h, h, user=user)
+    if horizon or panel.freq is not None or not seasons:
+        return h, seasons
+    shortest = min(int(e.period) for e in seasons)
+    follow = horizon_for_season(shortest)
+    if follow == h or typical_length(panel) < 2 * (follow + shortest):
+        return h, seasons
+    return follow, find_seasons(panel, val or follow, follow, user=user)
+
+
 def main_season(seasons: list, freq: str | None) -> int:
     """The season the report's seasonal naive and MASE use: the user's first, else the
     calendar's main season (the M4 convention), else the strongest season found, else 1."""
@@ -138,10 +161,10 @@ def resolve_model_config(
 ) -> tuple[ModelConfig, list]:
     """ModelConfig from the user's flags, with defaults chosen from the data, and the seasons
     (``seasons.SeasonEvidence``, main first) found on the training part."""
-    horizon = overrides.pop("horizon", None) or default_horizon(panel.freq)
-    val = overrides.pop("val_size", None) or horizon
     user = _season_list(season_length)
-    seasons = find_seasons(panel, val, horizon, user=user)
+    given_val = overrides.pop("val_size", None)
+    horizon, seasons = horizon_and_seasons(panel, overrides.pop("horizon", None), given_val, user)
+    val = given_val or horizon
     periods = [int(e.period) for e in seasons]
     window = overrides.pop("window", None) or data_window(panel, horizon, val, seasons)
     base = overrides.pop("season_length", None)

@@ -34,6 +34,17 @@ def default_horizon(freq: str | None) -> int:
     return _HORIZON_BY_SEASON.get(season_length_for(freq), _HORIZON_OTHER)
 
 
+def horizon_for_season(season: int) -> int:
+    """The default horizon of an integer index whose shortest season, found in the data, is
+    ``season`` steps: that of the calendar frequency with this season (48: a day of
+    half-hours; 12: a year of months; 4: two years of quarters), else one season of 10 to
+    288 steps, else the integer index's usual 10."""
+    by_kind = {4: _HORIZON_BY_KIND["Q"], 12: _HORIZON_BY_KIND["M"], 52: _HORIZON_BY_KIND["W"]}
+    if season in _HORIZON_BY_SEASON or season in by_kind:
+        return _HORIZON_BY_SEASON.get(season) or by_kind[season]
+    return season if 10 <= season <= 288 else _HORIZON_INTEGER
+
+
 def calendar_kind(freq: str) -> str | None:
     """``"W"``, ``"M"``, ``"Q"`` or ``"Y"`` for weekly, monthly, quarterly or yearly
     frequencies (any anchor or multiple); None for the others."""
