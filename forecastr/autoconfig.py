@@ -101,7 +101,10 @@ def find_seasons(panel: Panel, val: int, test: int, user: list[int] | None = Non
     from forecastr.seasons import choose_seasons
 
     part = training_part(panel, val, test)
-    return choose_seasons(panel.freq, part.y, part.offsets, user=user)
+    found = choose_seasons(panel.freq, part.y, part.offsets, user=user)
+    # A calendar season trusted untested needs a series longer than it: 200 days cannot hold a
+    # year, and a seasonal naive at 365 would be the naive forecast under another name.
+    return [e for e in found if e.source != "calendar" or e.period < _longest(panel)]
 
 
 def horizon_and_seasons(

@@ -513,3 +513,21 @@ def test_a_seasonal_window_never_shrinks_below_its_shortest_season():
     assert default_window("MS", 27, 12, 12, 12) == 12
     assert default_window("QS", 10, 4, 4, 4) == 4
     assert default_window("MS", 200, 12, 12, 12) == 36  # room enough: unchanged
+
+
+
+def test_a_calendar_season_longer_than_every_series_is_not_trusted(tmp_path):
+    """200 days cannot hold a year: no seasonal naive at 365 (it would be the naive forecast
+    under another name); 400 days can, and the year is trusted untested as before."""
+    import pandas as pd
+
+    from forecastr import api
+
+    rng = np.random.default_rng(31)
+    frame = pd.DataFrame(
+        {"ds": pd.date_range("2020-01-01", periods=400, freq="D"), "y": rng.normal(100, 5, 400)}
+    )
+    for n, has_year in ((200, False), (400, True)):
+        frame[:n].to_csv(tmp_path / "d.csv", index=False)
+        described, _ = api.info(str(tmp_path / "d.csv"))
+        assert (365 in [s["period"] for s in described["seasons"]]) is has_year

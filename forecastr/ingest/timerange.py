@@ -69,8 +69,8 @@ def to_ns(
         cell = text.iloc[j] if text is not None else _date_text(stamps[j])
         raise InputError(
             f"{where.file}: date {shown(cell)} in column {shown(name)} at line {where.line(k)} is "
-            f"outside {DATE_RANGE}, the dates forecastr can hold; fix the date, or use an "
-            "integer step index instead"
+            f"outside {DATE_RANGE}, the dates forecastr can hold; fix the date, or number the "
+            'rows instead: --time-col "(row)" --target <the value column>'
         )
     ns = stamps.astype("datetime64[ns]")
     return ns if codes is None else ns[codes]
