@@ -515,7 +515,6 @@ def test_a_seasonal_window_never_shrinks_below_its_shortest_season():
     assert default_window("MS", 200, 12, 12, 12) == 36  # room enough: unchanged
 
 
-
 def test_a_calendar_season_longer_than_every_series_is_not_trusted(tmp_path):
     """200 days cannot hold a year: no seasonal naive at 365 (it would be the naive forecast
     under another name); 400 days can, and the year is trusted untested as before."""
