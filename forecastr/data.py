@@ -37,12 +37,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 
 from forecastr.config import INGEST, FillMethod, Layout
-from forecastr.errors import InputError
+from forecastr.errors import InputError, SeriesKeyError, shown
 from forecastr.ingest.arrowread import release_arrow_memory
 from forecastr.ingest.badlines import LineFinder
 from forecastr.ingest.cells import NULL_VALUES
@@ -57,6 +58,7 @@ from forecastr.ingest.gaps import (
     grid_lengths,
     spread,
 )
+from forecastr.ingest.keys import is_key_name
 from forecastr.ingest.layout import (
     ID_NAMES,
     TARGET_NAMES,
@@ -71,7 +73,7 @@ from forecastr.ingest.rows import read_rows
 from forecastr.ingest.sniff import Source, open_source
 from forecastr.ingest.stack import melt, melt_pivot, stack_long, stack_wide
 from forecastr.ingest.timeaxis import check_duplicates, place_on_grid
-from forecastr.ingest.timeparts import split_name
+from forecastr.ingest.timeparts import JOIN, split_name
 from forecastr.ingest.timerange import stamp_pattern
 from forecastr.ingest.values import (
     MAX_VALUE,
@@ -112,11 +114,46 @@ def load_csv(path: str | os.PathLike, options: IngestOptions | None = None) -> P
     src = open_source(path)
     roles = detect_layout(src, options)
     where = Where(path, LineFinder(src))
-    panel = _build_panel(
-        lambda: _file_columns(src, roles), roles, options.freq, options.fill, where
-    )
+    try:
+        panel = _build_panel(
+            lambda: _file_columns(src, roles), roles, options.freq, options.fill, where
+        )
+    except SeriesKeyError as err:  # the id read does not tell the series apart
+        keyed = _rekeyed(src, roles, options, err)
+        if keyed is None:
+            raise
+        release_arrow_memory()
+        try:
+            panel = _build_panel(
+                lambda: _file_columns(src, keyed), keyed, options.freq, options.fill, where
+            )
+        except SeriesKeyError:
+            raise err from None
     release_arrow_memory()
     return panel
+
+
+def _rekeyed(
+    src: Source, roles: ColumnRoles, options: IngestOptions, err: SeriesKeyError
+) -> ColumnRoles | None:
+    """The roles with the columns named like keys (:func:`~forecastr.ingest.keys.is_key_name`)
+    as the series id, after ``err`` showed that the id read does not tell the series apart;
+    None when the user named the id (or a layout without one) or no such column is left."""
+    if options.id_col or options.layout not in ("auto", "long"):
+        return None
+    kept = [] if err.single else roles.id_cols  # a row number is no part of a key
+    taken = {*kept, *roles.time_cols, options.target}
+    found = [h for h in src.header if h not in taken and is_key_name(h)]
+    if not found:
+        return None
+    parts = [*kept, *found]
+    keyed = detect_layout(src, replace(options, id_col=JOIN.join(parts), layout="long"))
+    why = "one point per series" if err.single else "timestamps repeat within a series"
+    note = (
+        f"series told apart by {' and '.join(shown(p) for p in parts)} ({why} otherwise); "
+        f"--id-col {shown(JOIN.join(parts), quote=False)} names them"
+    )
+    return replace(keyed, notes=(*keyed.notes, note))
 
 
 def _file_columns(src: Source, roles: ColumnRoles) -> dict[str, pd.Series]:
@@ -212,6 +249,13 @@ def _build_panel(
     if is_long:
         check_series_have_values(y, offsets, ids, roles.targets[0], where)
     check_not_tiny(y, offsets, ids, where)
+    if is_long and freq is None and len(ids) > 1 and int(np.diff(offsets).max()) == 1:
+        raise SeriesKeyError(
+            f"{where.file}: every series of {shown(roles.id_col)} has a single point (does it "
+            "number the rows?); name the series id with --id-col (a store and an item: "
+            "--id-col store+item), or pass --freq",
+            single=True,
+        )
     check_duplicates(ds, offsets, ids, where, time_col=roles.time_col, suggest_id_col=not is_long)
     grid, pos = place_on_grid(ds, offsets, ids, where, freq=freq, time_col=roles.time_col)
     check_gaps(ds, pos, offsets, ids, where, grid=grid, fill=fill)

@@ -17,6 +17,15 @@ class SeriesTooShortError(InputError):
     """A series has fewer points than the window, horizon and splits need."""
 
 
+class SeriesKeyError(InputError):
+    """The id column(s) read do not tell the rows' series apart: a timestamp repeats within a
+    series, or every series has a single point (the id numbers the rows)."""
+
+    def __init__(self, message: str, single: bool = False) -> None:
+        super().__init__(message)
+        self.single = single  # every series has one point: the id is a row number
+
+
 class ArtifactError(ForecastrError):
     """A model directory or ONNX file is missing, corrupt, tampered with or foreign."""
 

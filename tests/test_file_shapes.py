@@ -374,7 +374,8 @@ def test_the_m4_competitions_rows_of_numbered_columns_are_series(write_csv):
 @pytest.mark.parametrize("engine", ["pyarrow", "pandas"])
 def test_a_series_keyed_by_two_columns(write_csv, engine, monkeypatch):
     # Kaggle's store-item demand file: date, store, item, sales; a store and an item name a
-    # series together. One id column gives repeated dates, and the message says what to pass.
+    # series together. One id column named by the user gives repeated dates, and the message
+    # says what to pass (without --id-col the key columns are found: tests/test_keys.py).
     import forecastr.ingest.csvread as csvread
 
     monkeypatch.setattr(csvread, "ENGINE", engine)
@@ -383,7 +384,7 @@ def test_a_series_keyed_by_two_columns(write_csv, engine, monkeypatch):
             for k, d in enumerate(days)]  # fmt: skip
     path = write_csv("date,store,item,sales\n" + "\n".join(rows) + "\n")
     with pytest.raises(InputError, match=r"name both: --id-col item\+store"):
-        load_csv(path, IngestOptions(target="sales"))
+        load_csv(path, IngestOptions(id_col="item", target="sales"))
     panel = load_csv(path, IngestOptions(id_col="store+item", target="sales"))
     assert panel.ids == ["1/7", "1/8", "2/7", "2/8"] and panel.columns["id"] == "store+item"
     assert panel.y[20:23].tolist() == [108.0, 109.0, 110.0]

@@ -17,7 +17,7 @@ import pandas as pd
 
 from forecastr.config import Layout, LayoutChoice
 from forecastr.errors import InputError, shown
-from forecastr.ingest import calendarcols, clock
+from forecastr.ingest import calendarcols, clock, keys
 from forecastr.ingest.cells import NULL_VALUES
 from forecastr.ingest.matrix import period_columns, table_note
 from forecastr.ingest.options import IngestOptions
@@ -341,10 +341,13 @@ def long_target(
     header: list[str], id_col: str, time_cols: list[str], target: str | None, path: str
 ) -> str:
     """The value column of a long file: ``--target``, else the one named like values (``y``,
-    ``value`` ...), else the only column left."""
+    ``value`` ...), else the only column left that is not named like a key (``store``), else
+    the one of those named like usual values (``sales``: :mod:`~forecastr.ingest.keys`)."""
     if target is None:
         rest = [h for h in header if h not in (id_col, *time_cols) and not _is_unnamed(h)]
-        target = _find(rest, TARGET_NAMES) or (rest[0] if len(rest) == 1 else None)
+        values = [h for h in rest if not keys.is_key_name(h)]  # a store beside an item: no value
+        target = _find(rest, TARGET_NAMES) or (values[0] if len(values) == 1 else None)
+        target = target or keys.value_name(values)  # sales beside onpromotion
         if target is None:
             raise InputError(
                 f"{path}: cannot tell which column holds the values; pass --target "

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from forecastr.errors import InputError, shown
+from forecastr.errors import InputError, SeriesKeyError, shown
 from forecastr.ingest.frequency import fixed_spacing, infer_freq, off_grid, within_series_diffs
 from forecastr.ingest.timerange import stamp_text
 from forecastr.ingest.where import Where
@@ -70,7 +70,7 @@ def check_duplicates(
             else "; if another column also tells the series apart (a store beside an item), "
             "name both: --id-col item+store"
         )
-        raise InputError(
+        raise SeriesKeyError(
             f"{where.file}: duplicate timestamp {_stamp(ds, k)} in series {shown(ids[i])} (lines "
             f"{a} and {b}); each series needs one row per {shown(time_col)} value{hint}"
         )

@@ -1,0 +1,127 @@
+"""Long files whose series are told apart by columns named like keys (a store and an item):
+read again with those as the id when the id first read repeats a timestamp within a series or
+gives every series one point (forecastr.ingest.keys, forecastr.data.load_csv)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from forecastr.cli import app
+from forecastr.data import load_csv
+from forecastr.errors import InputError, SeriesKeyError
+from forecastr.ingest import csvread
+from forecastr.ingest.keys import is_key_name, value_name
+from forecastr.ingest.options import IngestOptions
+
+FAST = ["--epochs", "1", "--ensemble", "1", "--hidden", "8", "--layers", "1", "-q"]
+
+
+@pytest.fixture(params=["pyarrow", "pandas"])
+def engine(request, monkeypatch):
+    monkeypatch.setattr(csvread, "ENGINE", request.param)
+    return request.param
+
+
+def store_item(days: int = 60, stores: int = 2, items: int = 3) -> str:
+    """Kaggle's store-item demand shape: sorted by store, item, date; no id-named column but
+    ``item``, which alone repeats every date once per store."""
+    d = pd.date_range("2017-01-01", periods=days, freq="D").strftime("%Y-%m-%d")
+    frames = [
+        pd.DataFrame({"date": d, "store": s, "item": i, "sales": 10 * s + i + np.arange(days) % 7})
+        for s in range(1, stores + 1)
+        for i in range(1, items + 1)
+    ]
+    return pd.concat(frames).to_csv(index=False)
+
+
+def test_a_store_beside_an_item_tells_the_series_apart(write_csv, engine):
+    panel = load_csv(write_csv(store_item()))
+    assert panel.layout == "long" and panel.columns["id"] == "item+store"
+    assert panel.columns["target"] == ["sales"] and len(panel.ids) == 6
+    assert "2/1" in panel.ids  # item 2 at store 1
+    note = next(n for n in panel.notes if "told apart" in n)
+    assert "timestamps repeat within a series otherwise" in note and "--id-col item+store" in note
+    i = panel.ids.index("2/1")
+    y = panel.y[panel.offsets[i] : panel.offsets[i + 1]]
+    np.testing.assert_array_equal(y, 12 + np.arange(60) % 7)
+
+
+def test_a_row_number_named_id_gives_way_to_the_key_columns(write_csv, engine):
+    # Favorita's shape: id numbers the rows; store_nbr and family (text) name the series
+    rows = [
+        (k, day.strftime("%Y-%m-%d"), s, fam, float(k % 13), k % 2)
+        for k, (day, s, fam) in enumerate(
+            (day, s, fam)
+            for day in pd.date_range("2013-01-01", periods=40, freq="D")
+            for s in (1, 2)
+            for fam in ("BEVERAGES", "BREAD/BAKERY")
+        )
+    ]
+    cols = ["id", "date", "store_nbr", "family", "sales", "onpromotion"]
+    panel = load_csv(write_csv(pd.DataFrame(rows, columns=cols).to_csv(index=False)))
+    assert panel.columns["id"] == "store_nbr+family" and panel.columns["target"] == ["sales"]
+    assert sorted(panel.ids) == ["1/BEVERAGES", "1/BREAD/BAKERY", "2/BEVERAGES", "2/BREAD/BAKERY"]
+    assert any("one point per series otherwise" in n for n in panel.notes)
+
+
+def test_a_store_column_of_a_file_read_wide_becomes_its_id(write_csv):
+    # Rossmann's shape: sorted by date, every store on each date, counts beside the sales
+    d = pd.date_range("2015-01-01", periods=50, freq="D")
+    frame = pd.DataFrame(
+        [(s, day.day_of_week + 1, day.strftime("%Y-%m-%d"), 1000 * s + k, 100 + k, 1, k % 2)
+         for k, day in enumerate(d) for s in (1, 2, 3)],
+        columns=["Store", "DayOfWeek", "Date", "Sales", "Customers", "Open", "Promo"],
+    )  # fmt: skip
+    panel = load_csv(write_csv(frame.to_csv(index=False)))
+    assert panel.columns["id"] == "Store" and panel.columns["target"] == ["Sales"]
+    assert panel.ids == ["1", "2", "3"] and panel.freq == "D"
+
+
+def test_an_id_the_user_names_is_kept_and_the_error_says_how_to_join(write_csv):
+    with pytest.raises(SeriesKeyError, match=r"duplicate timestamp .* --id-col item\+store"):
+        load_csv(write_csv(store_item()), IngestOptions(id_col="item"))
+
+
+def test_without_a_column_named_like_a_key_the_duplicate_is_refused(write_csv):
+    text = store_item().replace("date,store,item,sales", "date,a,b,sales")
+    with pytest.raises(InputError, match="duplicate timestamp"):
+        load_csv(write_csv(text), IngestOptions(target="sales"))
+
+
+def test_one_point_per_series_asks_whether_the_id_numbers_the_rows(write_csv):
+    d = pd.date_range("2020-01-01", periods=30, freq="D").strftime("%Y-%m-%d")
+    text = pd.DataFrame({"id": range(30), "date": d, "y": np.arange(30.0)}).to_csv(index=False)
+    with pytest.raises(SeriesKeyError, match=r"has a single point \(does it number the rows\?\)"):
+        load_csv(write_csv(text))
+
+
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [("store", True), ("Store_ID", True), ("StoreNbr", True), ("item_code", True),
+     ("family", True), ("country name", True), ("StateHoliday", False), ("stores", False),
+     ("sales", False), ("id", False), ("store_sales_total", False)],
+)  # fmt: skip
+def test_names_of_keys(name, key):
+    assert is_key_name(name) is key
+
+
+def test_the_usual_value_name_picks_one_or_none():
+    assert value_name(["sales", "onpromotion"]) == "sales"
+    assert value_name(["Unit_Sales", "price"]) == "Unit_Sales"
+    assert value_name(["sales", "demand"]) is None and value_name(["price"]) is None
+
+
+def test_train_and_predict_through_the_cli(write_csv, tmp_path):
+    path = write_csv(store_item(days=80, stores=2, items=2))
+    out = tmp_path / "m"
+    runner = CliRunner()
+    train = runner.invoke(app, ["train", str(path), "--horizon", "7", "--out", str(out), *FAST])
+    assert train.exit_code == 0, train.output
+    pred = runner.invoke(app, ["predict", str(out), str(path)])
+    assert pred.exit_code == 0, pred.output
+    lines = pred.output.strip().splitlines()
+    assert lines[0] == "unique_id,ds,forecast" and len(lines) == 1 + 4 * 7
+    assert {line.split(",")[0] for line in lines[1:]} == {"1/1", "1/2", "2/1", "2/2"}
