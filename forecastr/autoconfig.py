@@ -129,6 +129,17 @@ def horizon_and_seasons(
     return follow, find_seasons(panel, val or follow, follow, user=user)
 
 
+def season_trusted(seasons: list, season: int) -> bool:
+    """Whether the file vouches for ``season``: its series pool to an autocorrelation of at
+    least ``theta.TRUSTED_ACF`` there, so the Theta method adjusts every series for it
+    without the series' own test (``seasons``: ``seasons.SeasonEvidence``)."""
+    from forecastr.theta import TRUSTED_ACF
+
+    return season > 1 and any(
+        int(e.period) == season and float(e.acf) >= TRUSTED_ACF for e in seasons
+    )
+
+
 def main_season(seasons: list, freq: str | None) -> int:
     """The season the report's seasonal naive and MASE use: the user's first, else the
     calendar's main season (the M4 convention), else the strongest season found, else 1."""

@@ -160,7 +160,12 @@ THETA_HISTORY = 256
 
 
 def theta(
-    history: np.ndarray, horizon: int, *, season_length: int = 1, window: int = 1
+    history: np.ndarray,
+    horizon: int,
+    *,
+    season_length: int = 1,
+    window: int = 1,
+    trusted: bool = False,
 ) -> np.ndarray:
     """The optimised Theta method (:mod:`forecastr.theta`), seasonally adjusted at
     ``season_length`` where the series shows that season, on each series' last
@@ -172,6 +177,8 @@ def theta(
         horizon: number of steps to forecast.
         season_length: season length m, in steps (1: no seasonal adjustment).
         window: ignored.
+        trusted: the file vouches for the season (``theta.TRUSTED_ACF``): every series is
+            adjusted for it without its own test.
 
     Returns:
         (S, horizon) forecast.
@@ -181,11 +188,18 @@ def theta(
     recent = history[:, -THETA_HISTORY:]
     size = fit_units(recent)
     with np.errstate(all="ignore"):
-        out = theta_forecast(recent / size, horizon, m) * size
+        out = theta_forecast(recent / size, horizon, m, trusted) * size
     bad = ~np.isfinite(out).all(axis=1) & np.isfinite(history[:, -1])
     if bad.any():
         out[bad] = history[bad, -1:]
     return out
+
+
+def theta_trusted(
+    history: np.ndarray, horizon: int, *, season_length: int = 1, window: int = 1
+) -> np.ndarray:
+    """:func:`theta` for a file that vouches for its season: every series adjusted for it."""
+    return theta(history, horizon, season_length=season_length, window=window, trusted=True)
 
 
 def history_needed(method: Baseline, season_length: int) -> int:
@@ -195,7 +209,7 @@ def history_needed(method: Baseline, season_length: int) -> int:
     seasonal series made its intervals several times too wide (Tourism monthly cut to 30
     points: MSIS 95 31.3 against 9.0; docs/benchmarks.md, "Theta-only intervals"); 1 for the
     others and without a season."""
-    return seasonal_minimum(season_length) if method is theta else 1
+    return seasonal_minimum(season_length) if method in (theta, theta_trusted) else 1
 
 
 def fit_units(recent: np.ndarray) -> np.ndarray:

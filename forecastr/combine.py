@@ -44,7 +44,7 @@ import numpy as np
 from forecastr.baselines import THETA_HISTORY, theta
 from forecastr.config import TrainConfig
 from forecastr.errors import ForecastrWarning
-from forecastr.jsonfields import Where, integer, number, optional_integer, section
+from forecastr.jsonfields import Where, flag, integer, number, optional_integer, section
 from forecastr.theta import REVISION
 
 WEIGHTS = (0.0, 0.5)  # the Theta method's weight in the average: candidates, network first
@@ -103,6 +103,8 @@ class ThetaMix:
         scores: the validation scores the weight was chosen by (for the record).
         revision: the Theta method's revision the weight was chosen and scored with
             (``theta.REVISION``); None for a model saved before revisions were recorded.
+        trusted: the training file vouched for the season (``theta.TRUSTED_ACF``): every
+            series is adjusted for it untested (``trusted_season``; absent: False).
     """
 
     weight: float
@@ -110,6 +112,7 @@ class ThetaMix:
     context: int
     scores: dict
     revision: int | None = REVISION
+    trusted: bool = False
 
     def to_dict(self) -> dict:
         out = {
@@ -118,7 +121,8 @@ class ThetaMix:
             "context": self.context,
             "validation": dict(self.scores),
         }
-        return out if self.revision is None else {**out, "revision": self.revision}
+        out = out if self.revision is None else {**out, "revision": self.revision}
+        return {**out, "trusted_season": True} if self.trusted else out
 
 
 def context_length(window: int, longest: int, n_series: int) -> int:
@@ -168,9 +172,12 @@ def unpadded(rows: np.ndarray) -> np.ndarray:
     return rows
 
 
-def theta_part(rows: np.ndarray, horizon: int, season_length: int) -> np.ndarray:
-    """(B, horizon) Theta forecasts of padded rows (B, T)."""
-    return theta(unpadded(rows), horizon, season_length=season_length)
+def theta_part(
+    rows: np.ndarray, horizon: int, season_length: int, trusted: bool = False
+) -> np.ndarray:
+    """(B, horizon) Theta forecasts of padded rows (B, T); ``trusted``: the file vouches for
+    the season (:func:`forecastr.baselines.theta`)."""
+    return theta(unpadded(rows), horizon, season_length=season_length, trusted=trusted)
 
 
 def score_key(weight: float) -> str:
@@ -256,6 +263,7 @@ def check_mix(w: Where, config: dict, window: int) -> ThetaMix | None:
         context=integer(w, d, "context", window, max(window, MAX_CONTEXT), SECTION),
         scores=section(w, d, "validation", SECTION, optional=True, nullable=True) or {},
         revision=optional_integer(w, d, "revision", 1, MAX_REVISION, SECTION),
+        trusted=flag(w, d, "trusted_season", SECTION, False),
     )
 
 
@@ -312,7 +320,7 @@ class Combined:
         return getattr(self.__dict__["inner"], name)
 
     def _mixed(self, net: np.ndarray, windows: np.ndarray) -> np.ndarray:
-        th = theta_part(windows, net.shape[1], self.mix.season_length)
+        th = theta_part(windows, net.shape[1], self.mix.season_length, self.mix.trusted)
         th = np.where(np.isfinite(th), th, net)  # a series Theta cannot fit: the network's
         return (1.0 - self.mix.weight) * net + self.mix.weight * th
 

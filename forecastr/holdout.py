@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from forecastr import forecast, train
-from forecastr.autoconfig import main_season
+from forecastr.autoconfig import main_season, season_trusted
 from forecastr.calibration import transfer
 from forecastr.combine import (
     ThetaMix,
@@ -72,7 +72,8 @@ def holdout_then_refit(
     fc = _predictor(holdout, panel, train_end, holdout.split.val_end)
     _refuse_diverged(fc, panel, tcfg, "the holdout run")
     season = main_season(seasons, panel.freq)
-    mix = choose_mix(panel, holdout, fc, season, k) if theta else None
+    trusted = season_trusted(seasons, season)
+    mix = choose_mix(panel, holdout, fc, season, k, trusted) if theta else None
     model = combined(fc, mix)
     report = _holdout_report(panel, model, mcfg, seasons)
     if not refit:
@@ -96,7 +97,12 @@ def holdout_then_refit(
 
 
 def choose_mix(
-    panel: Panel, holdout: TrainResult, fc: TorchPredictor, season: int, horizons: int = 1
+    panel: Panel,
+    holdout: TrainResult,
+    fc: TorchPredictor,
+    season: int,
+    horizons: int = 1,
+    trusted: bool = False,
 ) -> ThetaMix | None:
     """The Theta combination (``combine.py``) chosen on each series' last validation window,
     forecast by the holdout run's network and by the Theta method from the same origin; None
@@ -115,7 +121,9 @@ def choose_mix(
     scores: dict[str, Any] = {"series": 0}
     if usable.any():
         parts = [
-            _scored(panel, fc, cfg, split, usable, split.val_end - (j + 1) * h, context, season)
+            _scored(
+                panel, fc, cfg, split, usable, split.val_end - (j + 1) * h, context, season, trusted
+            )
             for j in range(horizons)
         ]
         stopped = early_stopped(holdout)
@@ -128,7 +136,7 @@ def choose_mix(
             weight = min(weight, last)
             scores = {**scores, "origins": horizons, "last_window": last_scores}
     holdout.summary["theta"] = {"weight": weight, "validation": scores}
-    return ThetaMix(weight, season, context, scores) if weight > 0 else None
+    return ThetaMix(weight, season, context, scores, trusted=trusted) if weight > 0 else None
 
 
 def _scored(
@@ -140,6 +148,7 @@ def _scored(
     origins: np.ndarray,
     context: int,
     season: int,
+    trusted: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The network's and the Theta method's (S', H) forecasts from ``origins`` (one per
     usable series), the actual values (NaN from the validation part's end on), each row's
@@ -148,7 +157,7 @@ def _scored(
     rows = right_aligned_padded(panel.y, starts, origins, context)  # (S', context)
     ids = [s for s, ok in zip(panel.ids, usable, strict=True) if ok]
     net = fc.forecast(rows[:, -cfg.window :], ids)
-    th = theta_part(rows, cfg.horizon, season)
+    th = theta_part(rows, cfg.horizon, season, trusted)
     steps = origins[:, None] + np.arange(cfg.horizon)  # (S', H)
     inside = steps < split.val_end[usable][:, None]
     actual = np.where(inside, panel.y[np.minimum(steps, len(panel.y) - 1)], np.nan)

@@ -38,9 +38,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from forecastr.autoconfig import main_season
+from forecastr.autoconfig import find_seasons, main_season, season_trusted
 from forecastr.baseline_intervals import baseline_quantiles
-from forecastr.baselines import THETA_HISTORY, fit_units, theta
+from forecastr.baselines import THETA_HISTORY, fit_units, theta, theta_trusted
 from forecastr.combine import MAX_REVISION, theta_part, unpadded
 from forecastr.forecast import Schema, panel_floor
 from forecastr.intervals import network_quantiles
@@ -74,7 +74,11 @@ if TYPE_CHECKING:
 
 KIND = "theta"  # config.json's model.kind of a Theta-only model (a network's has none)
 REVISION_KEY = "theta_revision"  # model.theta_revision: theta.REVISION at training
-MODEL_KEYS = ("kind", "window", "horizon", "season_length", "levels", "quantiles", REVISION_KEY)
+TRUSTED_KEY = "trusted_season"  # the training file vouched for the season (theta.TRUSTED_ACF)
+MODEL_KEYS = (
+    *("kind", "window", "horizon", "season_length", "levels", "quantiles"),
+    *(REVISION_KEY, TRUSTED_KEY),
+)
 NAME = "Theta"
 NO_SECTIONS = ("scaler", "training", "theta", "calibration")  # a network's alone
 
@@ -142,6 +146,7 @@ class ThetaPredictor:
         self.window = int(model_config["window"])
         self.horizon = int(model_config["horizon"])
         self.season_length = int(model_config["season_length"])
+        self.trusted = bool(model_config.get(TRUSTED_KEY, False))
         self.levels = tuple(float(v) for v in model_config["levels"])
         self.quantiles = tuple(float(v) for v in model_config["quantiles"])
         self.network_quantiles = network_quantiles(self.levels, self.quantiles)
@@ -153,7 +158,8 @@ class ThetaPredictor:
 
     def forecast(self, windows: np.ndarray, series_ids: Sequence[str]) -> np.ndarray:
         """(B, window) raw values, padded by repeating the first -> (B, horizon)."""
-        return theta_part(np.asarray(windows, dtype=np.float64), self.horizon, self.season_length)
+        windows = np.asarray(windows, dtype=np.float64)
+        return theta_part(windows, self.horizon, self.season_length, self.trusted)
 
     def forecast_quantiles(
         self, windows: np.ndarray, series_ids: Sequence[str]
@@ -164,11 +170,16 @@ class ThetaPredictor:
         taus = self.network_quantiles
         if not taus or windows.shape[0] == 0:
             return point, np.zeros((*point.shape, len(taus)))
-        return point, theta_quantiles(unpadded(windows), point, taus, self.season_length)
+        history = unpadded(windows)
+        return point, theta_quantiles(history, point, taus, self.season_length, self.trusted)
 
 
 def theta_quantiles(
-    history: np.ndarray, point: np.ndarray, taus: Sequence[float], season: int
+    history: np.ndarray,
+    point: np.ndarray,
+    taus: Sequence[float],
+    season: int,
+    trusted: bool = False,
 ) -> np.ndarray:
     """(S, H, K) quantiles of the Theta forecasts ``point`` of right-aligned, NaN-padded
     ``history``: at each quantile the wider of two estimates, each too narrow in its own way
@@ -185,11 +196,12 @@ def theta_quantiles(
     "Theta-only intervals")."""
     horizon = point.shape[1]
     scale = mase_scale(history, season)
-    q = baseline_quantiles(history, point, theta, horizon, taus, scale, season_length=season)
+    method = theta_trusted if trusted else theta
+    q = baseline_quantiles(history, point, method, horizon, taus, scale, season_length=season)
     recent = history[:, -THETA_HISTORY:]  # what the forecast read, in the units it was fitted in
     size = fit_units(recent)
     with np.errstate(all="ignore"):
-        sd = theta_spread(recent / size, horizon, season) * size  # (S, H); NaN: too short
+        sd = theta_spread(recent / size, horizon, season, trusted) * size  # (S, H); NaN: short
     z = np.array([NormalDist().inv_cdf(float(t)) for t in taus])
     parametric = point[:, :, None] + sd[:, :, None] * z  # ascending in tau
     wider = np.where(z > 0, np.fmax(q, parametric), np.fmin(q, parametric))
@@ -228,18 +240,30 @@ def fit(panel: Panel, mcfg: ModelConfig, seasons: list, reason: str) -> ThetaRun
         "levels": list(mcfg.levels),
         "quantiles": list(mcfg.quantiles),
         REVISION_KEY: REVISION,
+        # whether the file vouches for its season, judged on every point for the saved model
+        # (a file of 27-point monthly series keeps 3 before validation and test: no evidence)
+        # and on the training part for the report, which must not see the test part
+        TRUSTED_KEY: season_trusted(whole_seasons(panel, seasons), season),
     }
     scored = panel.lengths > mcfg.horizon
     ids = [s for s, ok in zip(panel.ids, scored, strict=True) if ok]
     floor = panel_floor(panel, panel.offsets[1:] - np.where(scored, mcfg.horizon, 0))
+    held_out = {**m, TRUSTED_KEY: season_trusted(seasons, season)}
     report = backtest(
         panel if scored.all() else panel.subset(ids),
         horizon=mcfg.horizon,
         season_length=season,
         seasons=[int(e.period) for e in seasons],
-        model=ThetaPredictor(panel.ids, m, refit=False, floor=floor),
+        model=ThetaPredictor(panel.ids, held_out, refit=False, floor=floor),
     )
     return ThetaRun(m, report, reason, time.perf_counter() - start)
+
+
+def whole_seasons(panel: Panel, seasons: list) -> list:
+    """The seasons' evidence on every point of ``panel`` (``seasons``: those found on its
+    training part; the user's, if they were, are judged again)."""
+    user = [int(e.period) for e in seasons if e.source == "user"]
+    return find_seasons(panel, 0, 0, user=user or None)
 
 
 # -- load ------------------------------------------------------------------------------------
@@ -276,6 +300,7 @@ def check_model(w: Where, d: Any, prefix: str = "model") -> dict:
     }
     levels, quantiles = d.get("levels", MISSING), d.get("quantiles", MISSING)
     m["levels"], m["quantiles"] = levels_and_quantiles(w, levels, quantiles, prefix)
+    m[TRUSTED_KEY] = flag(w, d, TRUSTED_KEY, prefix, False)
     revision = optional_integer(w, d, REVISION_KEY, 1, MAX_REVISION, prefix)
     return m if revision is None else {**m, REVISION_KEY: revision}
 
