@@ -145,6 +145,8 @@ def theta_text(choice: dict) -> str:
         f"{v['series']} series" if origins == 1 else f"{v['series']} windows, {origins} per series"
     )
     scores = f"validation scaled MAE: network {net:.3f}, with Theta {mixed:.3f}{theta}; {scored}"
+    if v.get("season_unseen"):  # holdout.theta_unseen
+        scores += "; too few points before validation for Theta's season: the average served"
     w = choice["weight"]
     return f"weight {w:g} ({scores})" if w > 0 else f"not used ({scores})"
 

@@ -116,3 +116,37 @@ def test_a_crafted_flag_is_refused_naming_the_field(saved, tmp_path, bad):
     shutil.copytree(saved[1], copy)
     write_config(copy, setter("model", "trusted_season", bad))
     refused(copy, CONFIG, "model.trusted_season")
+
+
+@pytest.mark.parametrize(
+    ("length", "before_validation", "m", "unseen"),
+    [(36, 12, 12, True), (48, 24, 12, False), (20, 4, 12, True), (12, 4, 4, True),
+     (16, 8, 4, False), (36, 12, 1, False), (14, 2, 12, False)],
+)  # fmt: skip
+def test_validation_that_cannot_see_the_season_is_no_evidence_against_theta(
+    length, before_validation, m, unseen
+):
+    """Validation fits the Theta method on the points before its last window; with fewer than
+    ``theta.seasonal_minimum`` there (18 of a monthly season) it forecasts unadjusted, while
+    the whole series (at least as many) will be adjusted: its score says nothing of the
+    method that will forecast (holdout.theta_unseen)."""
+    from types import SimpleNamespace
+
+    from forecastr.holdout import theta_unseen
+
+    h = 12 if m == 12 else 4
+    n = 5
+    start = np.zeros(n, dtype=np.int64)
+    split = SimpleNamespace(start=start, val_end=start + before_validation + h)
+    panel = SimpleNamespace(lengths=np.full(n, length))
+    usable = np.ones(n, dtype=bool)
+    assert theta_unseen(panel, split, usable, h, m) is unseen
+    assert theta_unseen(panel, split, np.zeros(n, dtype=bool), h, m) is False
+
+
+def test_the_report_says_when_validation_could_not_see_the_season():
+    from forecastr.present import theta_text
+
+    validation = {"0": 0.85, "0.5": 1.09, "1": 1.53, "series": 366, "season_unseen": True}
+    text = theta_text({"weight": 0.5, "validation": validation})
+    assert text.startswith("weight 0.5") and "too few points before validation" in text
