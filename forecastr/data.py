@@ -114,23 +114,25 @@ def load_csv(path: str | os.PathLike, options: IngestOptions | None = None) -> P
     src = open_source(path)
     roles = detect_layout(src, options)
     where = Where(path, LineFinder(src))
-    try:
+
+    def build(used: ColumnRoles) -> Panel:
         panel = _build_panel(
-            lambda: _file_columns(src, roles), roles, options.freq, options.fill, where
+            lambda: _file_columns(src, used), used, options.freq, options.fill, where
         )
+        release_arrow_memory()
+        return panel
+
+    try:
+        return build(roles)
     except SeriesKeyError as err:  # the id read does not tell the series apart
+        release_arrow_memory()
         keyed = _rekeyed(src, roles, options, err)
         if keyed is None:
             raise
-        release_arrow_memory()
         try:
-            panel = _build_panel(
-                lambda: _file_columns(src, keyed), keyed, options.freq, options.fill, where
-            )
+            return build(keyed)
         except SeriesKeyError:
             raise err from None
-    release_arrow_memory()
-    return panel
 
 
 def _rekeyed(

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
-import lzma
 import re
 import sys
 from dataclasses import dataclass, replace
@@ -22,7 +21,7 @@ import pandas as pd
 from forecastr.errors import InputError, shown
 from forecastr.ingest.badlines import LineFinder, parse_error
 from forecastr.ingest.cells import NULL_VALUES, to_float, uses_decimal_comma
-from forecastr.ingest.sniff import Source, first_line
+from forecastr.ingest.sniff import Source, first_line, open_binary
 from forecastr.ingest.timeparse import month_dot_year
 from forecastr.ingest.where import Where
 
@@ -190,7 +189,7 @@ def _arrow_read(
             stream = pa.CompressedInputStream(pa.OSFile(src.path), src.compression)
             input_file = stack.enter_context(stream)
         elif src.compression == "xz":
-            input_file = stack.enter_context(lzma.open(src.path, "rb"))
+            input_file = stack.enter_context(open_binary(src.path, "xz"))
         return pacsv.read_csv(
             input_file,
             read_options=read_opts,

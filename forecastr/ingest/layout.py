@@ -114,8 +114,9 @@ def detect_layout(src: Source, options: IngestOptions) -> ColumnRoles:
     if time_col is None:
         parts = detect_parts(header, src.sample, (id_col, target))
         time_col = JOIN.join(parts) if parts else time_column(header, id_col, src.sample)
-        parts = parts or clock.pair(time_col, header, src.sample, (id_col, target))
-        time_col = JOIN.join(parts) if parts else time_col
+        if not parts:  # a date column beside its times of day (Date;Time)
+            parts = clock.pair(time_col, header, src.sample, (id_col, target))
+            time_col = JOIN.join(parts) if parts else time_col
     of_day = clock.is_pair(parts, src.sample)
     time_cols = list(parts) or [time_col]
     for key in id_parts or (id_col,):
