@@ -85,3 +85,20 @@ def runner():
     from typer.testing import CliRunner
 
     return CliRunner()
+
+
+def train_then_predict(csv: Path, out: Path, *train_args: str) -> list[list[str]]:
+    """``forecastr train`` then ``predict`` through the CLI; the forecast's rows as cells
+    (the header first), each forecast checked finite."""
+    from typer.testing import CliRunner
+
+    from forecastr.cli import app
+
+    runner = CliRunner()
+    res = runner.invoke(app, ["train", str(csv), "-o", str(out), *train_args])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["predict", str(out), str(csv)])
+    assert res.exit_code == 0, res.output
+    rows = [line.split(",") for line in res.output.strip().splitlines()]
+    assert all(np.isfinite(float(row[2])) for row in rows[1:])
+    return rows

@@ -19,6 +19,7 @@ from forecastr.ingest.arrowread import read_columns_arrow
 from forecastr.ingest.layout import ColumnRoles
 from forecastr.ingest.pandasread import read_columns_pandas
 from forecastr.ingest.sniff import Source, first_line
+from forecastr.ingest.timeparts import named_part
 
 Engine = Literal["pyarrow", "pandas"]
 
@@ -50,12 +51,13 @@ def read_columns(src: Source, roles: ColumnRoles) -> dict[str, pd.Series]:
     are re-read as text and converted (or reported with their line) by
     :func:`~forecastr.ingest.cells.to_float`.
     """
-    time_cols, targets, texts = roles.time_cols, list(roles.targets), roles.id_cols
+    time_cols, targets, texts = roles.time_cols, list(roles.targets), list(roles.id_cols)
     time_col = time_cols[0] if time_cols else None  # None: the rows are numbered
     if roles.time_of_day:  # a date's time of day: text, read like an id (few distinct cells)
-        texts = [*texts, *time_cols[1:]]
-    else:  # a split timestamp's other parts are numbers: read like values
-        targets += time_cols[1:]
+        texts += time_cols[1:]
+    else:  # a split timestamp's other parts: numbers read like values, names (Jan, Q1) as text
+        for col in time_cols[1:]:
+            (texts if named_part(src.sample, col) else targets).append(col)
     try:
         if engine() == "pandas":
             return read_columns_pandas(src, texts, time_col, targets, PANDAS_CHUNK_CELLS)

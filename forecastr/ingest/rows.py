@@ -16,7 +16,7 @@ from forecastr.errors import InputError
 from forecastr.ingest.clock import add_clock
 from forecastr.ingest.layout import ColumnRoles
 from forecastr.ingest.timeparse import parse_time
-from forecastr.ingest.timeparts import compose
+from forecastr.ingest.timeparts import compose, part_kinds, part_numbers
 from forecastr.ingest.values import check_column, numeric
 from forecastr.ingest.where import Where
 
@@ -44,7 +44,9 @@ def read_rows(columns: Mapping[str, pd.Series], roles: ColumnRoles, where: Where
     # a date's time of day, added once the date is parsed
     clock = taken.pop(roles.time_parts[1]) if roles.time_of_day else None
     if roles.time_parts and clock is None:  # a split timestamp: its parts' cells joined here
-        cells = [numeric(taken.pop(c), c, where) for c in roles.time_parts]
+        kinds = part_kinds(roles.time_parts)
+        cells = [numeric(part_numbers(taken.pop(c), k, c, where), c, where)
+                 for c, k in zip(roles.time_parts, kinds, strict=True)]  # fmt: skip
         time = compose(cells, roles.time_parts, where)
         del cells
     elif not roles.time_cols:  # rows numbered from 0 (one column; a pivot's dates: its header)

@@ -2,9 +2,10 @@
 
 :func:`parse_time` reads ISO 8601 (weeks too), day/month or month/day, quarters, months
 written ``2024M01`` or ``01.2024``, ``20240131`` integers, zone-aware stamps (as naive UTC)
-and whole-number steps. Dates like ``01/02/2020`` are ambiguous: the order that makes every
-field valid wins; if both are valid, the order that gives the more regular series, then
-month/day for ``/`` and day/month for ``.``; the choice
+and whole-number steps; and the spellings of :mod:`forecastr.ingest.datespell` (``Jan-24``,
+``Q1 2024``, ``2023-24``, ``FY24``, ``202401``, R's decimal years). Dates like ``01/02/2020``
+are ambiguous: the order that makes every field valid wins; if both are valid, the order that
+gives the more regular series, then month/day for ``/`` and day/month for ``.``; the choice
 is returned as a note for the user.
 """
 
@@ -18,6 +19,14 @@ import numpy as np
 import pandas as pd
 
 from forecastr.errors import InputError, shown
+from forecastr.ingest.datespell import (
+    decimal_years,
+    financial_years,
+    named_months,
+    named_years,
+    quarters_first,
+    yyyymm,
+)
 from forecastr.ingest.frequency import pandas_infer
 from forecastr.ingest.timerange import check_steps, float_steps, int_text, to_ns
 from forecastr.ingest.where import Where
@@ -52,14 +61,17 @@ def _parse_typed(col: pd.Series, name: str, where: Where) -> ParsedTime | None:
     """A column the reader already typed (integers, floats, datetimes); None for text."""
     if pd.api.types.is_integer_dtype(col.dtype):
         arr = col.to_numpy(dtype=np.int64)
-        stamps = _yyyymmdd(arr)
-        if stamps is not None:
-            return ParsedTime(to_ns(stamps, name, where), [])
+        dated = _integer_dates(arr)
+        if dated is not None:
+            return ParsedTime(to_ns(dated.ds, name, where), dated.notes)
         return ParsedTime(check_steps(arr, name, where), [])
     if pd.api.types.is_float_dtype(col.dtype):
         arr = col.to_numpy()
         if np.all(arr == np.round(arr)):
             return ParsedTime(float_steps(arr, name, where), [])
+        decimal = decimal_years(arr)
+        if decimal is not None:
+            return ParsedTime(to_ns(decimal[0], name, where), [decimal[1]])
         raise InputError(
             f"{where.file}: column {shown(name)} holds fractional numbers; the time column must "
             "be dates or whole-number steps (or pass --time-col)"
@@ -83,9 +95,9 @@ def _parse_text(col: pd.Series, name: str, where: Where) -> ParsedTime:
         text = pd.Series(uniques, dtype=object)
     if text.str.fullmatch(r"[+-]?\d+").all():
         arr = int_text(text, codes, name, where)
-        stamps = _yyyymmdd(arr)
-        if stamps is not None:
-            return ParsedTime(to_ns(stamps, name, where, codes, text), [])
+        dated = _integer_dates(arr)
+        if dated is not None:
+            return ParsedTime(to_ns(dated.ds, name, where, codes, text), dated.notes)
         return ParsedTime(check_steps(arr, name, where, codes)[codes], [])
     parsed, note = parse_date_text(text)
     bad = parsed.isna().to_numpy()[codes]
@@ -100,6 +112,16 @@ def _parse_text(col: pd.Series, name: str, where: Where) -> ParsedTime:
         parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
     ds = to_ns(parsed.to_numpy(), name, where, codes, text)
     return ParsedTime(ds, [note] if note else [])
+
+
+def _integer_dates(arr: np.ndarray) -> ParsedTime | None:
+    """Integers that are dates, 20240131 or 202401 (datetime64 of each value, and a note),
+    or None for a step index."""
+    stamps = _yyyymmdd(arr)
+    if stamps is not None:
+        return ParsedTime(stamps, [])
+    months = yyyymm(arr)
+    return None if months is None else ParsedTime(months[0], [months[1]])
 
 
 def _yyyymmdd(arr: np.ndarray) -> np.ndarray | None:
@@ -154,6 +176,9 @@ def reads_as_dates(cells: pd.Series) -> bool:
 
 def parse_date_text(text: pd.Series) -> tuple[pd.Series, str | None]:
     """Parse distinct date strings. Returns (datetimes with NaT where unreadable, note)."""
+    financial = financial_years(text)  # before ISO 8601, which reads 2001-02 as a month
+    if financial is not None:
+        return financial
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
@@ -169,6 +194,10 @@ def parse_date_text(text: pd.Series) -> tuple[pd.Series, str | None]:
                 year=m[0].astype(int).to_numpy(), quarter=m[1].astype(int).to_numpy(), freq="Q"
             )
             return pd.Series(periods.to_timestamp(), index=text.index), None
+        for spelled in (quarters_first, named_months, named_years):  # Q1 2020, Jan-20, FY20
+            found = spelled(text)
+            if found is not None:
+                return found
         for pattern, iso, fmt in _SPELLED:  # 2020M01, 01.2020, 2020-W05: as ISO text first
             if text.str.fullmatch(pattern).all():
                 stamps = iso(text.str.extract(pattern))

@@ -1,5 +1,7 @@
 """A timestamp split over several columns: ``year, month, day, hour`` or ``year, quarter``.
 
+A month may be written by its name (``January``, ``Jan``) and a quarter as ``Q1``.
+
 Public data often stores the time that way (air-quality logs, statistical tables, exports from
 spreadsheets). :func:`detect_parts` finds such columns from their names and first rows, and
 :func:`compose` joins their cells into one datetime64 array, naming the line of a cell that is
@@ -14,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from forecastr.errors import InputError, shown
+from forecastr.ingest.datespell import MONTH_NUMBERS
 from forecastr.ingest.where import Where
 
 JOIN = "+"  # joins the parts' names into the time column's name
@@ -88,6 +91,40 @@ def part_kinds(parts: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(kinds)
 
 
+def part_numbers(
+    cells: pd.Series, kind: str, col: str | None = None, where: Where | None = None
+) -> pd.Series:
+    """A month column's names (``January``, ``Jan``, ``SEP``) or a quarter column's ``Q1`` to
+    ``Q4`` as their numbers (text); numbers and empty cells as they were. Given the column's
+    name and ``where``, a cell that is neither a name nor a number is refused by line."""
+    if kind not in ("month", "quarter") or pd.api.types.is_numeric_dtype(cells.dtype):
+        return cells
+    text = cells.astype(str).str.strip().str.lower()
+    month = kind == "month"
+    mapped = text.map(MONTH_NUMBERS) if month else text.str.extract(r"^q([1-4])$")[0]
+    if mapped.isna().all():
+        return cells
+    other = mapped.isna() & cells.notna().to_numpy() & (text != "")
+    other &= pd.to_numeric(text, errors="coerce").isna()
+    if where is not None and other.any():
+        k = int(np.flatnonzero(other.to_numpy())[0])
+        names = "January or Jan" if month else "Q1"
+        raise InputError(
+            f"{where.file}: line {where.line(k)}: column {shown(col)} is "
+            f"{shown(cells.iloc[k])}, not a {kind} (a name such as {names}, or a number)"
+        )
+    return cells.astype(object).where(mapped.isna(), mapped.astype(object).map(str))
+
+
+def named_part(sample: pd.DataFrame, col: str) -> bool:
+    """Whether a part's first rows hold names (``Jan``, ``Q1``), which are read as text."""
+    if col not in sample:
+        return False
+    cells = sample[col].astype(str).str.strip()
+    cells = cells[cells != ""]
+    return bool(pd.to_numeric(cells, errors="coerce").isna().any())
+
+
 def compose(cells: list[np.ndarray], parts: tuple[str, ...], where: Where) -> pd.Series:
     """The timestamps of each row (datetime64[ns]; NaT where every part is empty), from the
     parts' cells as float64 (NaN: empty). Refuses a part that is empty, not a whole number,
@@ -127,7 +164,7 @@ def _looks_like(sample: pd.DataFrame, col: str, part: str) -> bool:
     a stray bad cell is named by :func:`compose`)."""
     if col not in sample:
         return False
-    cells = sample[col].astype(str).str.strip()
+    cells = part_numbers(sample[col], part).astype(str).str.strip()
     cells = cells[cells != ""]
     if len(cells) == 0:
         return False

@@ -1,0 +1,172 @@
+"""Dates spreadsheets and other tools write in ways pandas does not read as intended.
+
+* **A month's name and a two-digit year** (``Jan-15``, ``Jan 15``, ``Jan15``, ``January-15``,
+  ``Jan'15``): Excel's ``mmm-yy``, exported as the text it shows. pandas read ``Jan-15`` as
+  the year 15.
+* **A month's number and a two-digit year** (``01/15``: Excel's ``mm/yy``).
+* **Quarters written quarter first** (``Q1 2015``, ``Q1-2015``, ``Q1/15``).
+* **Financial years** (``1990-91``, ``1990/91``, ``1990-1991``: the year each starts in) and
+  ``FY2015`` (``FY15``): the year named. ``2001-02`` ... ``2010-11`` are financial years, not
+  months, when every cell's second year follows its first.
+* **Months as six-digit integers** (``201501``: YYYYMM), which a reader types as numbers; an
+  integer step index they are not (``201512`` is followed by ``201601``).
+* **Decimal years** (``1949.0833``: February 1949), what R's ``time()`` of a monthly or
+  quarterly ``ts`` writes: the year plus the month's (quarter's) fraction of it.
+
+A two-digit year is put in this century unless that lies more than a year ahead of today,
+then in the last one: a file's history is not in the future (``Jan-49`` is January 1949,
+``Jan-15`` January 2015). Every reading returns a note that says what was decided.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+
+import numpy as np
+import pandas as pd
+
+from forecastr.errors import shown
+
+# Month names (English), full and abbreviated, and "Sept": their numbers.
+MONTH_NUMBERS: dict[str, int] = {
+    **{calendar.month_name[m].lower(): m for m in range(1, 13)},
+    **{calendar.month_abbr[m].lower(): m for m in range(1, 13)},
+    "sept": 9,
+}
+NAMED_MONTH_YY = re.compile(r"([A-Za-z]{3,9})\.?[- /']?(\d{2})")
+NUMBERED_MONTH_YY = re.compile(r"(0?[1-9]|1[0-2])/(\d{2})")  # "/" only: 1-01 is no such month
+QUARTER_FIRST = re.compile(r"Q([1-4])[- /']?(\d{4}|\d{2})", re.IGNORECASE)
+FINANCIAL_YEAR = re.compile(r"(\d{4})[-/](\d{4}|\d{2})")
+NAMED_YEAR = re.compile(r"FY ?(\d{4}|\d{2})", re.IGNORECASE)
+# Six-digit YYYYMM integers: years this close to today only, so a counter is never a month.
+_YYYYMM_YEARS = (1800, 2199)
+# A decimal year's fraction is a whole number of months (quarters) within this much.
+_FRACTION_TOLERANCE = 1e-3
+
+
+def full_years(two_digit: np.ndarray, this_year: int | None = None) -> np.ndarray:
+    """Two-digit years as four: in this century unless that is more than a year ahead of
+    ``this_year`` (today's), then in the last."""
+    now = pd.Timestamp.now().year if this_year is None else this_year
+    years = 2000 + np.asarray(two_digit, dtype=np.int64)
+    return np.where(years > now + 1, years - 100, years)
+
+
+def _first_of_month(years: np.ndarray, months: np.ndarray) -> pd.Series:
+    """The first day of each (year, month), as datetime64 (NaT never: both are valid)."""
+    stamps = (np.asarray(years) - 1970) * 12 + (np.asarray(months) - 1)
+    return pd.Series(stamps.astype("datetime64[M]").astype("datetime64[ns]"))
+
+
+def named_months(text: pd.Series) -> tuple[pd.Series, str] | None:
+    """``Jan-15``-like cells (every one a month's name, or ``01/15``-like ones a month's
+    number, and a two-digit year) as dates, with a note; None when they are not all such."""
+    if text.str.fullmatch(NAMED_MONTH_YY.pattern).all():
+        parts = text.str.extract(NAMED_MONTH_YY.pattern)
+        months = parts[0].str.lower().map(MONTH_NUMBERS)
+    elif text.str.fullmatch(NUMBERED_MONTH_YY.pattern).all():
+        parts = text.str.extract(NUMBERED_MONTH_YY.pattern)
+        months = parts[0].astype(int)
+    else:
+        return None
+    if months.isna().any():  # a code such as "SKU15": no month's name
+        return None
+    years = full_years(parts[1].astype(int).to_numpy())
+    dates = _first_of_month(years, months.astype(int).to_numpy())
+    dates.index = text.index
+    return dates, _two_digit_note(text, years)
+
+
+def quarters_first(text: pd.Series) -> tuple[pd.Series, str | None] | None:
+    """``Q1 2015``-like cells as the first day of each quarter (a note when years have two
+    digits); None when they are not all such cells."""
+    if not text.str.fullmatch(QUARTER_FIRST.pattern, case=False).all():
+        return None
+    parts = text.str.extract(QUARTER_FIRST.pattern, flags=re.IGNORECASE)
+    years = parts[1].astype(int).to_numpy()
+    short = parts[1].str.len().to_numpy() == 2
+    years = np.where(short, full_years(years), years)
+    dates = _first_of_month(years, (parts[0].astype(int).to_numpy() - 1) * 3 + 1)
+    dates.index = text.index
+    return dates, (_two_digit_note(text, years) if short.any() else None)
+
+
+def financial_years(text: pd.Series) -> tuple[pd.Series, str] | None:
+    """``1990-91``-like cells (distinct, at least two; each second year the one after its
+    first) as the first day of the year each starts in, with a note; None otherwise."""
+    if len(text) < 2 or not text.str.fullmatch(FINANCIAL_YEAR.pattern).all():
+        return None
+    parts = text.str.extract(FINANCIAL_YEAR.pattern)
+    first, second = parts[0].astype(int).to_numpy(), parts[1].astype(int).to_numpy()
+    short = parts[1].str.len().to_numpy() == 2
+    if not np.all(np.where(short, (first + 1) % 100, first + 1) == second):
+        return None
+    dates = _first_of_month(first, np.ones_like(first))
+    dates.index = text.index
+    return dates, (
+        f"financial years (like {shown(text.iloc[0])}) read as the years they start in, "
+        f"{first.min()} to {first.max()}"
+    )
+
+
+def named_years(text: pd.Series) -> tuple[pd.Series, str] | None:
+    """``FY2015``-like cells as the first day of the year named, with a note; None
+    otherwise."""
+    if not text.str.fullmatch(NAMED_YEAR.pattern, case=False).all():
+        return None
+    digits = text.str.extract(NAMED_YEAR.pattern, flags=re.IGNORECASE)[0]
+    years = digits.astype(int).to_numpy()
+    years = np.where(digits.str.len().to_numpy() == 2, full_years(years), years)
+    dates = _first_of_month(years, np.ones_like(years))
+    dates.index = text.index
+    return dates, f"years written like {shown(text.iloc[0])} read as the years they name"
+
+
+def _two_digit_note(text: pd.Series, years: np.ndarray) -> str:
+    return (
+        f"two-digit years (like {shown(text.iloc[0])}) read as {years.min()} to {years.max()}; "
+        "write four-digit years to be sure"
+    )
+
+
+def yyyymm(arr: np.ndarray) -> tuple[np.ndarray, str] | None:
+    """Six-digit integers that are all months written YYYYMM (201501), as datetime64 with a
+    note; None otherwise."""
+    if len(arr) == 0:
+        return None
+    years, months = arr // 100, arr % 100
+    low, high = _YYYYMM_YEARS
+    if years.min() < low or years.max() > high or months.min() < 1 or months.max() > 12:
+        return None
+    uniq, inv = np.unique(arr, return_inverse=True)
+    stamps = _first_of_month(uniq // 100, uniq % 100).to_numpy()[inv.reshape(-1)]
+    return stamps, f"six-digit numbers (like {arr[0]}) read as months written YYYYMM"
+
+
+def decimal_years(arr: np.ndarray) -> tuple[np.ndarray, str] | None:
+    """Decimal years whose fractions are whole quarters or months (R's ``time()``: 1949.0833
+    is February 1949), as datetime64 with a note; None otherwise (whole numbers too: those
+    are steps)."""
+    if len(arr) == 0 or not np.isfinite(arr).all():
+        return None
+    years = np.floor(arr + _FRACTION_TOLERANCE / 12)
+    if years.min() < _YYYYMM_YEARS[0] or years.max() > _YYYYMM_YEARS[1]:
+        return None
+    fraction = np.clip(arr - years, 0.0, None)
+    tiny = _FRACTION_TOLERANCE / 12
+    if not (fraction > tiny).any():
+        return None
+    for per_year, unit in ((4, "quarters"), (12, "months")):
+        k = fraction * per_year
+        steps = np.round(k)
+        if np.all(np.abs(k - steps) < _FRACTION_TOLERANCE * per_year / 12):
+            months = steps.astype(np.int64) * (12 // per_year) + 1
+            stamps = _first_of_month(years.astype(np.int64), months).to_numpy()
+            example = arr[np.argmax(fraction > tiny)]
+            note = (
+                f"decimal years (like {example:.6g}) read as {unit}: the year plus the "
+                "fraction of it gone by, as R's time() writes them"
+            )
+            return stamps, note
+    return None

@@ -1,0 +1,188 @@
+"""Dates written as spreadsheets and R write them (``forecastr/ingest/datespell.py``): a
+month's name or number and a two-digit year (Excel's ``mmm-yy``, ``mm/yy``), quarters
+written quarter first, YYYYMM integers and decimal years; and what must stay refused or
+stay a step index."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import train_then_predict
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from forecastr.data import load_csv
+from forecastr.errors import InputError
+from forecastr.ingest.datespell import decimal_years, full_years, yyyymm
+from forecastr.ingest.timeparse import parse_time, reads_as_dates
+from forecastr.ingest.where import Where
+
+FAST = ["--epochs", "1", "--ensemble", "1", "--hidden", "8", "--layers", "1", "-q"]
+MONTHS = pd.date_range("2015-01-01", periods=30, freq="MS")
+
+
+def file_of(cells: list[str], header: str = "Month,Sales") -> str:
+    return header + "\n" + "".join(f"{c},{10 + k % 12 + k / 7:.3f}\n" for k, c in enumerate(cells))
+
+
+@pytest.mark.parametrize(
+    ("cells", "first", "freq", "two_digit"),
+    [
+        ([d.strftime("%b-%y") for d in MONTHS], "2015-01-01", "MS", True),  # Excel's mmm-yy
+        ([d.strftime("%b %y") for d in MONTHS], "2015-01-01", "MS", True),
+        ([d.strftime("%b%y") for d in MONTHS], "2015-01-01", "MS", True),
+        ([d.strftime("%B-%y") for d in MONTHS], "2015-01-01", "MS", True),
+        ([d.strftime("%b'%y").upper() for d in MONTHS], "2015-01-01", "MS", True),
+        ([d.strftime("%m/%y") for d in MONTHS], "2015-01-01", "MS", True),  # Excel's mm/yy
+        ([f"Q{q} {y}" for y in range(2001, 2008) for q in range(1, 5)], "2001-01-01", "QS-JAN",
+         False),
+        ([f"Q{q}-{y}" for y in range(2001, 2008) for q in range(1, 5)], "2001-01-01", "QS-JAN",
+         False),
+        ([f"q{q}/{y % 100:02d}" for y in range(1995, 2008) for q in range(1, 5)],
+         "1995-01-01", "QS-JAN", True),
+    ],
+)  # fmt: skip
+def test_spreadsheet_months_and_quarters_are_dates(write_csv, cells, first, freq, two_digit):
+    panel = load_csv(write_csv(file_of(cells)))
+    assert panel.freq == freq and len(panel.y) == len(cells)
+    assert pd.Timestamp(panel.ds[0]) == pd.Timestamp(first)
+    assert np.all(np.diff(panel.ds.astype(np.int64)) > 0)
+    noted = any("two-digit years" in note for note in panel.notes)
+    assert noted == two_digit, panel.notes
+
+
+def test_a_two_digit_year_is_never_in_the_future():
+    years = full_years(np.array([49, 15, 27, 28, 99, 0]), this_year=2026)
+    assert years.tolist() == [1949, 2015, 2027, 1928, 1999, 2000]
+    # a file spanning the century: 1995 to 2004, in order
+    cells = [f"Jan-{y % 100:02d}" for y in range(1995, 2005)]
+    stamps = parse_time(pd.Series(cells), "m", Where("f", lambda ks: list(ks))).ds
+    assert [pd.Timestamp(s).year for s in stamps] == list(range(1995, 2005))
+
+
+@pytest.mark.parametrize("typed", [True, False])
+def test_six_digit_months_are_dates_and_a_counter_stays_steps(typed):
+    where = Where("f", lambda ks: [k + 2 for k in ks])
+    months = [y * 100 + m for y in (2019, 2020) for m in range(1, 13)]
+    col = pd.Series(months) if typed else pd.Series([str(v) for v in months], dtype=object)
+    parsed = parse_time(col, "period", where)
+    assert pd.Timestamp(parsed.ds[12]) == pd.Timestamp("2020-01-01")
+    assert "YYYYMM" in parsed.notes[0]
+    counter = pd.Series(range(100_001, 100_030))  # passes month 12: steps
+    assert parse_time(counter, "t", where).ds.dtype == np.int64
+    old = pd.Series([170_001, 170_002])  # year 1700: no YYYYMM a file of today holds
+    assert parse_time(old, "t", where).ds.dtype == np.int64
+
+
+def test_r_decimal_years_are_months_or_quarters(write_csv):
+    monthly = "".join(f"{1949 + k / 12:.12g},{100 + k % 12}\n" for k in range(40))
+    panel = load_csv(write_csv('"time","value"\n' + monthly))
+    assert panel.freq == "MS" and pd.Timestamp(panel.ds[-1]) == pd.Timestamp("1952-04-01")
+    assert any("decimal years" in note for note in panel.notes)
+    quarterly = "".join(f"{1990 + k / 4:g},{k % 4}\n" for k in range(12))
+    panel = load_csv(write_csv("t,y\n" + quarterly))
+    assert panel.freq == "QS-JAN" and pd.Timestamp(panel.ds[5]) == pd.Timestamp("1991-04-01")
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        ("".join(f"2000.{q},{q}\n" for q in range(1, 5)), "fractional"),  # year.quarter
+        ("".join(f"{1 + k // 12}-{1 + k % 12:02d},{k}\n" for k in range(24)), "--time-col"),
+        ("0.25,1\n0.5,2\n0.75,3\n1.0,4\n", "fractional"),  # no year in range
+    ],
+)
+def test_what_is_no_date_stays_refused(write_csv, rows, message):
+    with pytest.raises(InputError, match=message):
+        load_csv(write_csv("t,y\n" + rows))
+
+
+def test_codes_that_look_like_months_are_not_dates():
+    assert not reads_as_dates(pd.Series(["SKU15", "ABC12", "Jan15"]))
+    assert reads_as_dates(pd.Series(["Jan15", "Feb15", "Mar15"]))
+    assert decimal_years(np.array([1.5, 2.5])) is None  # no plausible year
+    assert yyyymm(np.array([201913])) is None
+
+
+def test_a_pivot_with_months_as_excel_writes_them(write_csv):
+    cols = [d.strftime("%b-%y") for d in pd.date_range("2019-01-01", periods=36, freq="MS")]
+    rows = [f"P{j}," + ",".join(f"{50 + j + k % 12:.1f}" for k in range(36)) for j in range(4)]
+    panel = load_csv(write_csv("Product," + ",".join(cols) + "\n" + "\n".join(rows) + "\n"))
+    assert panel.freq == "MS" and len(panel.y) == 4 * 36
+    assert pd.Timestamp(panel.ds[0]) == pd.Timestamp("2019-01-01")
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    start=st.dates(min_value=pd.Timestamp("1951-01-01").date(),
+                   max_value=pd.Timestamp("2024-12-01").date()),
+    n=st.integers(min_value=3, max_value=40),
+    spelling=st.sampled_from(["%b-%y", "%B %y", "%m/%y"]),
+)  # fmt: skip
+def test_two_digit_spellings_give_the_iso_dates(start, n, spelling):
+    months = pd.date_range(pd.Timestamp(start).replace(day=1), periods=n, freq="MS")
+    if months[-1].year >= 2027 or (months[0].year < 1951):
+        return  # the two-digit years of these would wrap around the century rule
+    where = Where("f", lambda ks: list(ks))
+    spelled = parse_time(pd.Series(months.strftime(spelling)), "m", where).ds
+    assert np.array_equal(spelled, months.to_numpy(dtype="datetime64[ns]"))
+    decimal = np.array([d.year + (d.month - 1) / 12 for d in months])
+    assert np.array_equal(decimal_years(np.round(decimal, 10))[0], months.to_numpy())
+
+
+def test_train_and_predict_on_an_excel_export(tmp_path, write_csv):
+    cells = [d.strftime("%b-%y") for d in pd.date_range("2016-01-01", periods=48, freq="MS")]
+    rows = train_then_predict(write_csv(file_of(cells)), tmp_path / "model", *FAST)
+    assert [row[1] for row in rows[1:4]] == ["2020-01-01", "2020-02-01", "2020-03-01"]
+
+
+@pytest.mark.parametrize(
+    ("cells", "first", "note"),
+    [
+        ([f"{y}-{(y + 1) % 100:02d}" for y in range(1990, 2020)], "1990", "financial years"),
+        ([f"{y}/{y + 1}" for y in range(1990, 2020)], "1990", "financial years"),
+        # every cell a valid ISO month, yet financial years: each second year follows its first
+        ([f"{y}-{(y + 1) % 100:02d}" for y in range(2001, 2011)], "2001", "financial years"),
+        ([f"FY{y}" for y in range(1990, 2020)], "1990", "read as the years they name"),
+        ([f"FY{y % 100:02d}" for y in range(1995, 2020)], "1995", "read as the years they name"),
+    ],
+)
+def test_financial_years_are_yearly(write_csv, cells, first, note):
+    panel = load_csv(write_csv(file_of(cells, "Year,Value")))
+    assert panel.freq == "YS-JAN" and len(panel.y) == len(cells)
+    assert pd.Timestamp(panel.ds[0]) == pd.Timestamp(first + "-01-01")
+    assert any(note in n for n in panel.notes), panel.notes
+
+
+def test_months_that_do_not_follow_are_no_financial_years(write_csv):
+    panel = load_csv(write_csv(file_of(["2001-02", "2001-03", "2001-04", "2001-05"])))
+    assert panel.freq == "MS" and not panel.notes
+
+
+@pytest.mark.parametrize("engine", ["pyarrow", "pandas"])
+@pytest.mark.parametrize(
+    ("header", "part", "freq"),
+    [
+        ("Year,Month,Sales", lambda m: pd.Timestamp(2000, m, 1).strftime("%B"), "MS"),
+        ("year,month,sales", lambda m: pd.Timestamp(2000, m, 1).strftime("%b").upper(), "MS"),
+        ("Year,Quarter,GDP", lambda q: f"Q{q}", "QS-JAN"),
+    ],
+)
+def test_a_split_timestamp_with_month_names_or_quarters(
+    write_csv, engine, monkeypatch, header, part, freq
+):
+    import forecastr.ingest.csvread as csvread
+
+    monkeypatch.setattr(csvread, "ENGINE", engine)
+    per = 12 if freq == "MS" else 4
+    rows = "".join(f"{y},{part(k)},{y + k / 10:.2f}\n" for y in range(2015, 2020)
+                   for k in range(1, per + 1))  # fmt: skip
+    panel = load_csv(write_csv(header + "\n" + rows))
+    assert panel.freq == freq and len(panel.y) == 5 * per
+    assert pd.Timestamp(panel.ds[per + 1]) == pd.Timestamp("2016-01-01") + pd.DateOffset(
+        months=12 // per
+    )
+    bad = rows.replace(f"2016,{part(3)},", "2016,Mai,")
+    with pytest.raises(InputError, match=f"line {per + 4}: column '.+' is 'Mai', not a"):
+        load_csv(write_csv(header + "\n" + bad))
