@@ -78,6 +78,23 @@ def test_a_daily_file_with_an_hour_of_some_event_keeps_its_dates(write_csv):
     assert panel.columns["time"] == "date" and panel.freq == "D" and panel.ids == ["load"]
 
 
+@pytest.mark.parametrize("clock", ["midnight", "event"])
+@pytest.mark.parametrize("values", [["Load"], ["A", "B"]])
+def test_times_of_day_beside_dates_that_do_not_repeat_are_left_out(write_csv, clock, values):
+    # Date,Time,Value with unique dates: the time was taken for the series id (one series
+    # named '00:00:00', or one per distinct hour), or read as numbers and refused
+    d = pd.date_range("2021-01-01", periods=60, freq="D")
+    times = ["00:00:00"] * 60 if clock == "midnight" else [f"{7 + k % 9}:{k % 4 * 15:02d}"
+                                                           for k in range(60)]  # fmt: skip
+    frame = pd.DataFrame({"Date": d.strftime("%d/%m/%Y"), "Time": times})
+    for j, name in enumerate(values):
+        frame[name] = np.arange(60.0) + j
+    panel = load_csv(write_csv(frame.to_csv(index=False)))
+    assert panel.columns["time"] == "Date" and panel.freq == "D" and panel.ids == values
+    assert any("'Time' left out: it holds times of day" in n for n in panel.notes)
+    assert any("--time-col Date+Time" in n for n in panel.notes)
+
+
 @pytest.mark.parametrize(
     ("cell", "message"),
     [("", "line 4: column 'Time' is empty"), ("25:00:00", "'25:00:00' is not a time of day")],

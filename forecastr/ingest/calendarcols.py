@@ -9,7 +9,9 @@ name says which part of the time it holds (:data:`PART_NAMES`, ignoring case, sp
 punctuation) and every filled cell of the file's first rows equals that part of its row's
 timestamp (weekdays counted from Monday or Sunday, from 0 or 1; months and weekdays also as
 names; a ``date`` column the day of an hourly stamp). A column that is named so but holds
-anything else stays a series, and ``--target`` still picks any column. Torch-free.
+anything else stays a series, and ``--target`` still picks any column. A column of times of
+day beside dates that do not repeat is left out too (the hour of some event of each day, or
+midnight). Torch-free.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from forecastr.errors import shown
+from forecastr.ingest import clock
 from forecastr.ingest.timeparse import parse_date_text
 
 # normalised column name -> the part of the timestamp such a column holds
@@ -56,6 +59,18 @@ def calendar_columns(sample: pd.DataFrame, time_col: str, names: list[str]) -> l
     if stamps is None:
         return []
     return [n for n, part in named.items() if _repeats(sample[n].loc[stamps.index], stamps, part)]
+
+
+def helpers(
+    sample: pd.DataFrame, time_col: str, names: list[str]
+) -> tuple[list[str], tuple[str, ...]]:
+    """The columns of ``names`` left out beside ``time_col``, and the notes that say so: those
+    repeating a part of each stamp (:func:`calendar_columns`), and times of day beside dates
+    that do not repeat (:func:`forecastr.ingest.clock.beside_days`)."""
+    parts = calendar_columns(sample, time_col, names)
+    clocks = clock.beside_days(time_col, [n for n in names if n not in parts], sample)
+    notes = ((note(parts),) if parts else ()) + ((clock.note(clocks, time_col),) if clocks else ())
+    return parts + clocks, notes
 
 
 def holds_days_of(days: pd.Series, stamps: pd.Series) -> bool:

@@ -57,6 +57,26 @@ def pair(time_col: str, header: list[str], sample: pd.DataFrame, skip: tuple) ->
     return ()
 
 
+def beside_days(time_col: str, names: list[str], sample: pd.DataFrame) -> list[str]:
+    """The columns of ``names`` that hold times of day beside ``time_col``'s dates when
+    :func:`pair` joined none (the dates do not repeat: a daily file's hour of some event, or
+    midnight): neither a series nor a series id, so they are left out."""
+    if time_col not in sample or not reads_as_dates(_filled(sample[time_col])):
+        return []
+    return [n for n in names if n != time_col and n in sample and looks_like_clock(sample[n])]
+
+
+def note(columns: list[str], time_col: str) -> str:
+    """What :func:`beside_days`' columns being left out means, for the user."""
+    which = "it holds" if len(columns) == 1 else "they hold"
+    return (
+        f"{'column' if len(columns) == 1 else 'columns'} "
+        f"{', '.join(shown(c) for c in columns)} left out: {which} times of day beside "
+        f"dates in {shown(time_col)} that do not repeat (to join them: --time-col "
+        f"{shown(time_col + '+' + columns[0], quote=False)})"
+    )
+
+
 def add_clock(ds: np.ndarray, clock: pd.Series, parts: tuple[str, ...], where: Where) -> np.ndarray:
     """Each row's date (``ds``, parsed from ``parts[0]``) plus its time of day (``clock``,
     the cells of ``parts[1]``); refuses an empty or unreadable time, or dates that already

@@ -131,8 +131,9 @@ def detect_layout(src: Source, options: IngestOptions) -> ColumnRoles:
         note = table_note(len(periods), left_out)
         return ColumnRoles("matrix", id_col, time_col, tuple(periods), (), (note,))
     # Helper columns repeating the timestamp's year, month ... (none when --target names it)
-    helpers = [] if parts or target else calendar_helpers(src, time_col, header, id_parts)
-    notes = (calendarcols.note(helpers),) if helpers else ()
+    helpers, notes = (
+        ([], ()) if parts or target else calendar_helpers(src, time_col, header, id_parts)
+    )
     if layout == "long" or (layout == "auto" and id_col is not None):
         assert id_col is not None  # text_id_column refuses a long file without one
         rest = [h for h in header if h not in helpers]
@@ -395,11 +396,11 @@ def drop_text(
 
 def calendar_helpers(
     src: Source, time_col: str, header: list[str], id_parts: tuple[str, ...]
-) -> list[str]:
-    """The columns besides the time and the id parts that repeat a part of the timestamp
-    (:mod:`~forecastr.ingest.calendarcols`)."""
+) -> tuple[list[str], tuple[str, ...]]:
+    """The columns besides the time and the id parts left out as helpers of the timestamp
+    (:func:`~forecastr.ingest.calendarcols.helpers`), and the notes that say so."""
     names = [h for h in header if h != time_col and h not in id_parts]
-    return calendarcols.calendar_columns(src.sample, time_col, names)
+    return calendarcols.helpers(src.sample, time_col, names)
 
 
 def wide_or_single(values: list[str], layout: LayoutChoice, path: str) -> Layout:
@@ -482,7 +483,7 @@ def _keyed_by_time(sample: pd.DataFrame, keys: list[str]) -> bool:
 def _looks_like_ids(sample: pd.DataFrame, col: str, time_cols: list[str]) -> bool:
     """A text column is a series id if no cell is empty and values repeat (or times do)."""
     cells = sample[col].str.strip()
-    if (cells == "").any():
+    if (cells == "").any() or clock.looks_like_clock(cells):  # a time of day names no series
         return False
     times = [c for c in time_cols if c in sample]
     if sample[times].duplicated().any():
