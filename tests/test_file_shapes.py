@@ -350,6 +350,31 @@ def test_a_spreadsheets_formatted_numbers_are_read(write_csv, engine, monkeypatc
         load_csv(write_csv('date,v\n2020-01-01,"1,234"\n2020-01-02,"1,5"\n2020-01-03,3\n'))
 
 
+@pytest.mark.parametrize("engine", ["pyarrow", "pandas"])
+@pytest.mark.parametrize(
+    ("sep", "cells", "values"),
+    [
+        # French and Swiss locales group thousands by (no-break) spaces and apostrophes
+        (";", ["1 500,25", "1\u00a0537,5", "1\u202f575", "12,5"], [1500.25, 1537.5, 1575, 12.5]),
+        (",", ["1'500.25", "1\u2019537.5", "2 000", "7"], [1500.25, 1537.5, 2000, 7]),
+        # accounting negatives and the minus sign U+2212
+        (",", ["(50.00)", '"( 1,200.5 )"', "\u221246.7", "3"], [-50, -1200.5, -46.7, 3]),
+        (";", ["(50,25)", "\u22121 000,5", "4"], [-50.25, -1000.5, 4]),
+    ],
+)
+def test_numbers_as_other_locales_and_accountants_write_them(
+    write_csv, engine, monkeypatch, sep, cells, values
+):
+    import forecastr.ingest.csvread as csvread
+
+    monkeypatch.setattr(csvread, "ENGINE", engine)
+    rows = "".join(f"2020-01-{d + 1:02d}{sep}{c}\n" for d, c in enumerate(cells))
+    panel = load_csv(write_csv(f"date{sep}v\n" + rows))
+    assert np.allclose(panel.y, values)
+    with pytest.raises(InputError, match="non-numeric value '\\(-5\\)'"):  # no double minus
+        load_csv(write_csv(f"date{sep}v\n2020-01-01{sep}(-5)\n2020-01-02{sep}3\n"))
+
+
 def test_the_m4_competitions_rows_of_numbered_columns_are_series(write_csv):
     # M4's files: "V1","V2",... with the id ("M1", "Y23": not dates) in V1, and each row's
     # values from V2 on, shorter series ending in empty cells.

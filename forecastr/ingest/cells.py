@@ -1,8 +1,9 @@
 """Cells to numbers: what counts as empty, decimal commas, and the bad cell's line.
 
 :func:`to_float` turns a column of text cells into float64 (spaces stripped, :data:`NULL_VALUES`
-empty, decimal commas where the column uses them) or refuses the first cell that is not a
-number, by line; both CSV readers and frames built in Python go through it.
+empty, decimal commas where the column uses them, formatted numbers such as ``$1,234.5``,
+``1 234,5``, ``(50.00)`` read) or refuses the first cell that is not a number, by line; both
+CSV readers and frames built in Python go through it.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ def to_float(col: pd.Series, name: str, where: Where, allow_decimal_comma: bool)
     num = pd.to_numeric(text.where(~blank), errors="coerce")
     bad = num.isna() & ~blank
     if bad.any():
-        num = _formatted(text, blank, num)
+        num = _formatted(text, blank, num, allow_decimal_comma)
         bad = num.isna() & ~blank
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
@@ -53,21 +54,42 @@ def to_float(col: pd.Series, name: str, where: Where, allow_decimal_comma: bool)
     return num.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
-# A spreadsheet's formatted number: a sign, a currency sign, thousands commas, a percent sign
-# ("$1,234.50", "-$5", "1,234", "5.1%"). Read without them, and only when every cell the plain
-# reading refused is one: a column mixing "1,234" and "1,5" stays refused.
-_FORMATTED = re.compile(r"([+-]?)[$€£¥]?((?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?)%?")
+# A spreadsheet's formatted number: a sign, a currency sign, thousands grouped (by commas, or
+# by spaces, no-break spaces or apostrophes as French and Swiss locales write them), a percent
+# sign ("$1,234.50", "-$5", "1 234,5" beside ";", "1'234.50", "5.1%"); a negative one may be
+# written in parentheses ("(50.00)", accounting) or with the minus sign U+2212. Read without
+# them, and only when every cell the plain reading refused is one: a column mixing "1,234"
+# and "1,5" stays refused.
+_SPACES = " \u00a0\u202f'\u2019"  # spaces, no-break spaces, apostrophes: thousands groups
 
 
-def _formatted(text: pd.Series, blank: pd.Series, num: pd.Series) -> pd.Series:
-    """``num`` with the formatted numbers of ``text`` read, when every refused cell is one."""
+def _number_pattern(point: str) -> str:
+    """A formatted number whose decimals follow ``point`` ("." or ","); groups (sign, digits
+    with their separators, decimals)."""
+    group = f"[{_SPACES}{',' if point == '.' else '.'}]"
+    return (
+        rf"([+-]?)\s*[$€£¥]?\s*(\d{{1,3}}(?:{group}\d{{3}})+|\d+)"
+        rf"((?:\{point}\d*)?)\s*%?"
+    )
+
+
+def _formatted(
+    text: pd.Series, blank: pd.Series, num: pd.Series, decimal_comma: bool = False
+) -> pd.Series:
+    """``num`` with the formatted numbers of ``text`` read, when every refused cell is one
+    (decimals after a comma first where the column may use them, else after a point)."""
     refused = num.isna() & ~blank
-    m = text[refused].str.extract("^" + _FORMATTED.pattern + "$")
-    if m[1].isna().any():
-        return num
-    out = num.copy()
-    out[refused] = pd.to_numeric(m[0] + m[1].str.replace(",", "", regex=False))
-    return out
+    cells = text[refused].str.replace("\u2212", "-", regex=False)  # the minus sign
+    paren = cells.str.fullmatch(r"\(\s*[^()-]*\)")
+    cells = cells.where(~paren, "-" + cells.str[1:-1].str.strip())
+    for point in (",", ".") if decimal_comma else (".",):
+        m = cells.str.extract("^" + _number_pattern(point) + "$")
+        if m[1].notna().all():
+            digits = m[1].str.replace("[^0-9]", "", regex=True)
+            out = num.copy()
+            out[refused] = pd.to_numeric(m[0] + digits + m[2].str.replace(",", ".", regex=False))
+            return out
+    return num
 
 
 def _decimal_comma_column(text: pd.Series) -> bool:
