@@ -120,7 +120,7 @@ def load_csv(path: str | os.PathLike, options: IngestOptions | None = None) -> P
             lambda: _file_columns(src, used), used, options.freq, options.fill, where
         )
         release_arrow_memory()
-        return panel
+        return replace(panel, notes=(*src.notes, *panel.notes)) if src.notes else panel
 
     try:
         return build(roles)

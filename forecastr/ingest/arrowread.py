@@ -21,7 +21,7 @@ import pandas as pd
 from forecastr.errors import InputError, shown
 from forecastr.ingest.badlines import LineFinder, parse_error
 from forecastr.ingest.cells import NULL_VALUES, to_float, uses_decimal_comma
-from forecastr.ingest.sniff import Source, first_line, open_binary
+from forecastr.ingest.sniff import Source, data_stream, first_line, open_binary
 from forecastr.ingest.timeparse import month_dot_year
 from forecastr.ingest.where import Where
 
@@ -185,7 +185,9 @@ def _arrow_read(
         # pyarrow guesses compression from the name alone: be explicit (a gzip file may be
         # named .csv); it has no xz codec, so xz is decompressed by Python's lzma as it is read.
         input_file: Any = src.path
-        if src.compression in ("gzip", "bz2"):
+        if src.data_end is not None:  # a plain file with notes below the data
+            input_file = stack.enter_context(data_stream(src))
+        elif src.compression in ("gzip", "bz2"):
             stream = pa.CompressedInputStream(pa.OSFile(src.path), src.compression)
             input_file = stack.enter_context(stream)
         elif src.compression == "xz":

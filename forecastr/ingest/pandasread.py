@@ -8,6 +8,7 @@ fields and text that is not valid in the sniffed encoding give the same messages
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from dataclasses import replace
 
@@ -17,7 +18,7 @@ import pandas as pd
 from forecastr.errors import InputError
 from forecastr.ingest.badlines import LineFinder, first_bad_record, parse_error
 from forecastr.ingest.cells import NULL_VALUES, to_float, uses_decimal_comma
-from forecastr.ingest.sniff import Source, first_line
+from forecastr.ingest.sniff import Source, data_stream, first_line
 from forecastr.ingest.timeparse import month_dot_year
 from forecastr.ingest.where import Where
 
@@ -83,8 +84,10 @@ def _pandas_read(
     parts: dict[str, list] = {c: [] for c in [*keys, *targets]}
     last = src.header[-1]
     maybe_short = False
+    stack = contextlib.ExitStack()  # the stream of a plain file cut above its notes, if any
+    source = src.path if src.data_end is None else stack.enter_context(data_stream(src))
     reader = pd.read_csv(
-        src.path,
+        source,
         engine="c",
         sep=src.sep,
         header=None,
@@ -96,10 +99,10 @@ def _pandas_read(
         na_values=list(NULL_VALUES),
         decimal="," if decimal_comma else ".",
         encoding=src.encoding,
-        compression=src.compression,
+        compression=src.compression if src.data_end is None else None,
         chunksize=max(1024, chunk_cells // len(src.header)),
     )
-    with reader, warnings.catch_warnings():
+    with stack, reader, warnings.catch_warnings():
         # Extra fields in the first row are dropped with only a warning: make it an error.
         warnings.simplefilter("error", pd.errors.ParserWarning)
         for chunk in reader:

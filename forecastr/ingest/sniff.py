@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bz2
 import codecs
+import contextlib
 import csv
 import gzip
 import io
@@ -17,13 +18,14 @@ import re
 import stat
 import warnings
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import IO, cast
 
 import numpy as np
 import pandas as pd
 
 from forecastr.errors import InputError, shown
+from forecastr.ingest.footer import find_footer, open_data
 
 # The most bytes read to find the end of the header line (a wide file of many thousand
 # series has a long one); a longer first line is refused.
@@ -44,6 +46,10 @@ class Source:
     # pyarrow's block: at least a few of the longest lines seen at the top (pyarrow cannot
     # skip a header or hold a row longer than one block).
     block_size: int = 1 << 20
+    # A plain file's lines of notes below the data (:mod:`.footer`): the byte offset where they
+    # start, which the readers stop at (None: read to the end), and the note naming them.
+    data_end: int | None = None
+    notes: tuple[str, ...] = ()
 
 
 def open_source(path: str) -> Source:
@@ -82,7 +88,13 @@ def open_source(path: str) -> Source:
     )
     longest = max(len(ln) for ln in lines[header_line:]) * (2 if encoding == "utf-16" else 1)
     block = max(1 << 20, 4 * longest)
-    return Source(path, encoding, compression, sep, header_line, header, sample, block)
+    src = Source(path, encoding, compression, sep, header_line, header, sample, block)
+    found = None if compression else find_footer(path, encoding, sep, header, _first(sample))
+    if found is None:
+        return src
+    end, _, note = found
+    sample = _read_sample(path, None, encoding, sep, header_line, header, end)
+    return replace(src, sample=sample, data_end=end, notes=(note,))
 
 
 def _check_path(path: str) -> None:
@@ -158,9 +170,17 @@ def open_binary(path: str, compression: str | None) -> io.BufferedIOBase:
     return open(path, "rb")
 
 
+def data_stream(src: Source) -> io.BufferedIOBase:
+    """The file's bytes, decompressed, up to its footer (:mod:`.footer`) where it has one."""
+    if src.data_end is not None:
+        return cast(io.BufferedIOBase, open_data(src.path, src.data_end))
+    return open_binary(src.path, src.compression)
+
+
 def open_text(src: Source) -> io.TextIOWrapper:
-    """The file as text in its sniffed encoding (undecodable bytes replaced)."""
-    raw = cast(IO[bytes], open_binary(src.path, src.compression))  # typeshed: no .name
+    """The file as text in its sniffed encoding (undecodable bytes replaced), up to its
+    footer."""
+    raw = cast(IO[bytes], data_stream(src))  # typeshed: no .name
     return io.TextIOWrapper(raw, encoding=src.encoding, errors="replace", newline="")
 
 
@@ -273,13 +293,16 @@ def _read_sample(
     sep: str,
     header_line: int,
     names: list[str],
+    end: int | None = None,
 ) -> pd.DataFrame:
-    """The first rows (about 100k cells at most) as text, empty cells as ``""``."""
+    """The first rows (about 100k cells at most) as text, empty cells as ``""``; of the
+    file's first ``end`` bytes when given (a plain file, above its footer)."""
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), contextlib.ExitStack() as stack:
             warnings.simplefilter("ignore")
+            source = path if end is None else stack.enter_context(open_data(path, end))
             sample = pd.read_csv(
-                path,
+                source,
                 sep=sep,
                 header=None,
                 names=names,
@@ -300,6 +323,11 @@ def _read_sample(
             f"{path}: not a readable CSV ({shown(first_line(err), 200, quote=False)})"
         ) from None
     return sample.fillna("")
+
+
+def _first(sample: pd.DataFrame) -> list[str]:
+    """The first column of the sample's rows, as text."""
+    return sample.iloc[:, 0].astype(str).tolist() if sample.shape[1] else []
 
 
 def _looks_like_value(name: str) -> bool:
