@@ -410,3 +410,51 @@ def test_a_series_keyed_by_two_columns(write_csv, engine, monkeypatch):
     assert panel.y[20:23].tolist() == [108.0, 109.0, 110.0]
     with pytest.raises(InputError, match="no column named 'shop'"):
         load_csv(path, IngestOptions(id_col="shop+item", target="sales"))
+
+
+@pytest.mark.parametrize("engine", ["pyarrow", "pandas"])
+def test_a_google_trends_export_with_values_below_one(write_csv, engine, monkeypatch):
+    # a category line and a blank line above the header; "<1" for values under 1
+    import forecastr.ingest.csvread as csvread
+
+    monkeypatch.setattr(csvread, "ENGINE", engine)
+    weeks = pd.date_range("2020-01-05", periods=60, freq="W-SUN").strftime("%Y-%m-%d")
+    cells = ["<1" if k % 9 == 4 else str(20 + k % 7) for k in range(60)]
+    text = "Category: All categories\n\nWeek,forecasting: (Worldwide)\n" + "".join(
+        f"{w},{c}\n" for w, c in zip(weeks, cells, strict=True)
+    )
+    panel = load_csv(write_csv(text))
+    assert panel.freq == "W-SUN" and len(panel.y) == 60 and panel.y[4] == 0.5
+    assert any("7 values written below a limit (like '<1') read as half" in n for n in panel.notes)
+
+
+def test_a_world_bank_download_is_one_series_per_country(write_csv):
+    # metadata lines of a few fields above the header, a quoted comma, a trailing empty column
+    years = list(range(1990, 2020))
+    head = '"Data Source","World Development Indicators",\n\n"Last Updated Date","2024-06-28",\n\n'
+    header = '"Country Name","Country Code","Indicator Name","Indicator Code",'
+    header += ",".join(f'"{y}"' for y in years) + ",\n"
+    rows = "".join(
+        f'"{name}","{code}","GDP (current US$)","NY.GDP.MKTP.CD",'
+        + ",".join(f'"{1e9 * (1 + 0.03 * k + j):.1f}"' for k in range(len(years)))
+        + ",\n"
+        for j, (name, code) in enumerate([("Aruba", "ABW"), ("Korea, Rep.", "KOR")])
+    )
+    panel = load_csv(write_csv(head + header + rows))
+    assert panel.ids == ["Aruba", "Korea, Rep."] and panel.freq == "YS-JAN"
+    assert len(panel.y) == 2 * len(years)
+
+
+def test_values_below_a_limit_in_a_frame_are_noted(write_csv):
+    text = "date,nitrate\n" + "".join(
+        f"2020-01-{d:02d},{'<0.5' if d % 4 == 0 else f'{1 + d / 10:.1f}'}\n" for d in range(1, 29)
+    )
+    panel = load_csv(write_csv(text))
+    assert panel.y[3] == 0.25 and "7 values written below a limit" in panel.notes[0]
+    frame = pd.read_csv(write_csv(text), dtype=str)
+    from forecastr.data import frame_to_panel
+
+    panel = frame_to_panel(
+        frame, layout="single", id_col=None, time_col="date", targets=["nitrate"]
+    )
+    assert panel.y[3] == 0.25 and any("below a limit" in n for n in panel.notes)

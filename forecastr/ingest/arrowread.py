@@ -20,7 +20,7 @@ import pandas as pd
 
 from forecastr.errors import InputError, shown
 from forecastr.ingest.badlines import LineFinder, parse_error
-from forecastr.ingest.cells import NULL_VALUES, to_float, uses_decimal_comma
+from forecastr.ingest.cells import NULL_VALUES, text_values, uses_decimal_comma
 from forecastr.ingest.sniff import Source, data_stream, first_line, open_binary
 from forecastr.ingest.timeparse import month_dot_year
 from forecastr.ingest.where import Where
@@ -56,7 +56,7 @@ def read_columns_arrow(
     if attempt.text_targets:
         where = Where(attempt.src.path, LineFinder(attempt.src))
         for col in targets:
-            columns[col] = pd.Series(to_float(columns[col], col, where, attempt.src.sep != ","))
+            columns[col] = text_values(columns[col], col, where, attempt.src.sep != ",")
     return columns
 
 

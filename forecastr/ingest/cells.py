@@ -54,6 +54,16 @@ def to_float(col: pd.Series, name: str, where: Where, allow_decimal_comma: bool)
     return num.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
+def text_values(col: pd.Series, name: str, where: Where, allow_decimal_comma: bool) -> pd.Series:
+    """:func:`to_float` of a value column read as text, as a Series carrying the note of
+    :func:`limit_note` (``attrs["note"]``) for the load to show."""
+    out = pd.Series(to_float(col, name, where, allow_decimal_comma))
+    note = limit_note(col)
+    if note:
+        out.attrs["note"] = note
+    return out
+
+
 # A spreadsheet's formatted number: a sign, a currency sign, thousands grouped (by commas, or
 # by spaces, no-break spaces or apostrophes as French and Swiss locales write them), a percent
 # sign ("$1,234.50", "-$5", "1 234,5" beside ";", "1'234.50", "5.1%"); a negative one may be
@@ -82,14 +92,37 @@ def _formatted(
     cells = text[refused].str.replace("\u2212", "-", regex=False)  # the minus sign
     paren = cells.str.fullmatch(r"\(\s*[^()-]*\)")
     cells = cells.where(~paren, "-" + cells.str[1:-1].str.strip())
+    below = cells.str.fullmatch(BELOW_LIMIT)  # "<1": half the limit (LIMIT_NOTE)
+    cells = cells.where(~below, cells.str[1:].str.strip())
     for point in (",", ".") if decimal_comma else (".",):
         m = cells.str.extract("^" + _number_pattern(point) + "$")
         if m[1].notna().all():
             digits = m[1].str.replace("[^0-9]", "", regex=True)
+            values = pd.to_numeric(m[0] + digits + m[2].str.replace(",", ".", regex=False))
             out = num.copy()
-            out[refused] = pd.to_numeric(m[0] + digits + m[2].str.replace(",", ".", regex=False))
+            out[refused] = values.where(~below, values / 2)
             return out
     return num
+
+
+# A value below a reporting limit: "<1" (Google Trends' exports), "<0.5" (a lab's detection
+# limit). It is read as half the limit, the usual substitute, and the load says so.
+BELOW_LIMIT = r"<\s*[^<>+\-\u2212(]+"
+
+
+def limit_note(col: pd.Series) -> str | None:
+    """The note for a text column holding values below a reporting limit (``<1``), else
+    None."""
+    if col.dtype != object and not isinstance(col.dtype, pd.StringDtype):
+        return None
+    text = col.dropna().astype(str).str.strip()
+    below = text[text.str.fullmatch(BELOW_LIMIT)]
+    if below.empty:
+        return None
+    return (
+        f"{len(below)} value{'s' if len(below) > 1 else ''} written below a limit (like "
+        f"{shown(below.iloc[0])}) read as half the limit"
+    )
 
 
 def _decimal_comma_column(text: pd.Series) -> bool:

@@ -17,7 +17,7 @@ import pandas as pd
 
 from forecastr.errors import InputError
 from forecastr.ingest.badlines import LineFinder, first_bad_record, parse_error
-from forecastr.ingest.cells import NULL_VALUES, to_float, uses_decimal_comma
+from forecastr.ingest.cells import NULL_VALUES, text_values, uses_decimal_comma
 from forecastr.ingest.sniff import Source, data_stream, first_line
 from forecastr.ingest.timeparse import month_dot_year
 from forecastr.ingest.where import Where
@@ -58,7 +58,7 @@ def read_columns_pandas(
     if text_targets:
         where = Where(src.path, LineFinder(src))
         for col in targets:
-            columns[col] = pd.Series(to_float(columns[col], col, where, src.sep != ","))
+            columns[col] = text_values(columns[col], col, where, src.sep != ",")
     if time_col is not None and _sniff_fractional(src.sample[time_col]):
         columns[time_col] = _fractional_time(columns[time_col])
     return columns

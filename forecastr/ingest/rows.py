@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from forecastr.errors import InputError
+from forecastr.ingest.cells import limit_note
 from forecastr.ingest.clock import add_clock
 from forecastr.ingest.layout import ColumnRoles
 from forecastr.ingest.timeparse import parse_time
@@ -40,6 +41,7 @@ def read_rows(columns: Mapping[str, pd.Series], roles: ColumnRoles, where: Where
         where: the line of each row of ``columns``.
     """
     taken = dict(columns)  # each column is taken once, from a copy: the caller's is left whole
+    below = _limit_notes([taken[c] for c in roles.targets])
     values = [numeric(taken.pop(c), c, where) for c in roles.targets]
     # a date's time of day, added once the date is parsed
     clock = taken.pop(roles.time_parts[1]) if roles.time_of_day else None
@@ -70,7 +72,7 @@ def read_rows(columns: Mapping[str, pd.Series], roles: ColumnRoles, where: Where
     else:
         days, notes = parse_time(time, roles.time_parts[0], where)
         ds = add_clock(days, clock, roles.time_parts, where)
-    return Rows(values, ds, notes, ids, where)
+    return Rows(values, ds, [*notes, *below], ids, where)
 
 
 def _kept_rows(
@@ -92,6 +94,14 @@ def _kept_rows(
 
 
 ID_JOIN = "/"  # joins the cells of several id columns into one series id: "2/101"
+
+
+def _limit_notes(columns: list[pd.Series]) -> list[str]:
+    """One note for the value columns holding values below a limit (``<1``), if any."""
+    found = [n for col in columns if (n := col.attrs.get("note") or limit_note(col))]
+    if len(found) > 1:
+        return [f"{found[0]}; in {len(found)} columns"]
+    return found
 
 
 def _joined_ids(parts: list[pd.Series]) -> pd.Series:

@@ -236,10 +236,14 @@ TITLE_LINES = 10  # lines of title or notes above a header that are skipped, at 
 def _skip_title(lines: list[str], first: int, sep: str) -> tuple[int, str]:
     """The header line and separator past a title (``Monthly sales, 2020`` above the header,
     as spreadsheets export tables): lines of one field, followed by a line whose number of
-    fields (at least two) every line after it in the file's first lines repeats."""
+    fields (at least two) every line after it in the file's first lines repeats; or lines of
+    a few fields (the World Bank's ``"Data Source","World Development Indicators",``), each
+    fewer than such a line's."""
     rows = [(i, ln) for i, ln in enumerate(lines[:-1]) if i >= first and ln.strip()]
-    if len(rows) < 3 or sep in rows[0][1]:
+    if len(rows) < 3:
         return first, sep
+    if sep in rows[0][1]:
+        return _skip_short_lines(rows, first, sep), sep
     for k, (i, line) in enumerate(rows[: TITLE_LINES + 1]):
         seps = [ln for _, ln in rows[k:]][:50]
         cand = _sniff_separator(seps)
@@ -249,6 +253,28 @@ def _skip_title(lines: list[str], first: int, sep: str) -> tuple[int, str]:
         if cand in line:
             break
     return first, sep
+
+
+def _skip_short_lines(rows: list[tuple[int, str]], first: int, sep: str) -> int:
+    """The header line below up to :data:`TITLE_LINES` lines of at least two fields fewer
+    than it, when the lines after it (at least two) all have its number of fields and its
+    first name is no value; else ``first`` (a header over rows with one trailing empty field
+    more, or over rows of data only, stays the header)."""
+    widths = [_width(line, sep) for _, line in rows[: TITLE_LINES + 51]]
+    for k in range(1, min(TITLE_LINES, len(rows) - 2) + 1):
+        rest = widths[k : k + 50]
+        if len(rest) >= 2 and len(set(rest)) == 1 and max(widths[:k]) < rest[0] - 1:
+            name = next(csv.reader([rows[k][1]], delimiter=sep), [""])[0].strip()
+            return first if _looks_like_value(name) else rows[k][0]
+    return first
+
+
+def _width(line: str, sep: str) -> int:
+    """The number of fields of one line (quotes respected)."""
+    try:
+        return len(next(csv.reader([line], delimiter=sep), []))
+    except csv.Error:
+        return line.count(sep) + 1
 
 
 def _read_header(
