@@ -72,6 +72,7 @@ from forecastr.ingest.pivot import pivot_dates
 from forecastr.ingest.rows import read_rows
 from forecastr.ingest.sniff import Source, open_source
 from forecastr.ingest.stack import melt, melt_pivot, stack_long, stack_wide
+from forecastr.ingest.textcols import constant_columns
 from forecastr.ingest.timeaxis import check_duplicates, place_on_grid
 from forecastr.ingest.timeparts import JOIN, split_name
 from forecastr.ingest.timerange import stamp_pattern
@@ -146,6 +147,9 @@ def _rekeyed(
     kept = [] if err.single else roles.id_cols  # a row number is no part of a key
     taken = {*kept, *roles.time_cols, options.target}
     found = [h for h in src.header if h not in taken and is_key_name(h)]
+    if not found:  # a file sorted by series: the text its first series fills in every row
+        rest = [h for h in src.header if h not in taken]
+        found = constant_columns(src.sample, rest)
     if not found:
         return None
     parts = [*kept, *found]

@@ -219,7 +219,9 @@ BAD_INPUTS = [
     ),
     (
         "two_text.csv",
-        "store,ds,region,sales\na,2020-01-01,n,1\na,2020-01-02,n,2\n",
+        # two text columns that both vary: which one names the series? (Both of one value
+        # would be one series, its labels left out: tests/test_text_columns.py.)
+        "store,ds,region,sales\na,2020-01-01,n,1\nb,2020-01-01,s,2\n",
         [],
         ["store, region", "--id-col"],
     ),

@@ -9,7 +9,6 @@ what it cannot decide with a message that names the flag to pass.
 from __future__ import annotations
 
 import re
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,20 +17,21 @@ import pandas as pd
 from forecastr.config import Layout, LayoutChoice
 from forecastr.errors import InputError, shown
 from forecastr.ingest import calendarcols, clock, keys
-from forecastr.ingest.cells import NULL_VALUES
 from forecastr.ingest.matrix import period_columns, table_note
 from forecastr.ingest.options import IngestOptions
 from forecastr.ingest.pivot import HEADER_TIME, date_columns, pivot_note
 from forecastr.ingest.sniff import Source
+from forecastr.ingest.textcols import looks_like_ids, quiet_columns, quiet_note, text_columns
 from forecastr.ingest.timeparse import reads_as_dates
 from forecastr.ingest.timeparts import JOIN, detect_parts, part_kinds, split_name
 
 ID_NAMES = ("unique_id", "id", "series", "series_id", "item_id", "item", "key")
 TIME_NAMES = (
-    *("ds", "date", "datetime", "time", "timestamp", "period", "month", "week", "day", "year"),
+    *("ds", "date", "datetime", "time", "timestamp", "period", "time_period"),
+    *("month", "week", "day", "year"),
     *("quarter", "hour", "t", "step", "index"),
 )
-TARGET_NAMES = ("y", "value", "target", "values")
+TARGET_NAMES = ("y", "value", "target", "values", "obs_value")  # SDMX's OBS_VALUE
 # The time of a file of one column (or ``--time-col "(row)"``): each row's number, from 0.
 ROW_NUMBER = "(row)"
 
@@ -122,7 +122,7 @@ def detect_layout(src: Source, options: IngestOptions) -> ColumnRoles:
     for key in id_parts or (id_col,):
         refuse_time_as_id(time_cols, key, path)
     # The columns of text, found once: the id rule and the wide file's label rule read them.
-    text = _text_columns(src.sample, _candidates(header, time_cols, target))
+    text = text_columns(src.sample, _candidates(header, time_cols, target))
     if id_col is None and may_have_id:
         id_col = text_id_column(src, time_cols, target, layout, text)
     matrix = None if parts or target else table_periods(src, id_col, time_col, layout)
@@ -134,6 +134,10 @@ def detect_layout(src: Source, options: IngestOptions) -> ColumnRoles:
     helpers, notes = (
         ([], ()) if parts or target else calendar_helpers(src, time_col, header, id_parts)
     )
+    quiet = [t for t in quiet_columns(src.sample, text) if t not in (id_col, *id_parts)]
+    quiet = quiet if len(text) > 1 else []
+    if quiet and not target:  # SDMX's unit, freq, flags ...: left out, not refused as text
+        helpers, notes = [*helpers, *quiet], (*notes, quiet_note(quiet))
     if layout == "long" or (layout == "auto" and id_col is not None):
         assert id_col is not None  # text_id_column refuses a long file without one
         rest = [h for h in header if h not in helpers]
@@ -217,7 +221,7 @@ def dated_header(
     keys = [h for h in header if h not in dated]
     if dates and options.layout != "pivot" and _keyed_by_time(sample, keys):
         dates = []  # a wide file whose series are named by years, beside its time column
-    if dates and stamps.dtype == np.int64 and not _text_columns(sample, keys[:1]):
+    if dates and stamps.dtype == np.int64 and not text_columns(sample, keys[:1]):
         dates = []  # numbered columns (x1, x2, ...) beside a column of numbers: a wide file
     if not dates:
         if options.layout == "pivot":
@@ -323,8 +327,13 @@ def text_id_column(
     caller has found them already.
     """
     rest = _candidates(src.header, time_cols, target)
-    text = _text_columns(src.sample, rest) if text is None else text
-    if len(text) == 1 and len(rest) >= 2 and _looks_like_ids(src.sample, text[0], time_cols):
+    text = text_columns(src.sample, rest) if text is None else text
+    if len(text) > 1:  # constant columns (SDMX's unit) and sparse ones (its flags) name none
+        quiet = quiet_columns(src.sample, text)
+        if len(quiet) == len(text) and layout != "long":
+            return None  # one series: they are left out (detect_layout)
+        text = [t for t in text if t not in quiet] or text
+    if len(text) == 1 and len(rest) >= 2 and looks_like_ids(src.sample, text[0], time_cols):
         return text[0]
     if layout == "long":
         raise InputError(
@@ -445,51 +454,9 @@ def _candidates(header: list[str], time_cols: list[str], target: str | None) -> 
     return [h for h in header if h not in (*time_cols, target) and not _is_unnamed(h)]
 
 
-def _text_columns(sample: pd.DataFrame, names: list[str]) -> list[str]:
-    """Columns whose non-empty sample cells are (nearly) all non-numeric text."""
-    if not names or len(sample) == 0:
-        return []
-    # One vectorised pass over all cells (a wide file has thousands of columns).
-    cells = pd.Series(sample[names].to_numpy(dtype=object).ravel(), dtype=object).str.strip()
-    empty = cells.isin(NULL_VALUES).to_numpy().reshape(len(sample), len(names))
-    number = pd.to_numeric(cells, errors="coerce").notna().to_numpy()
-    number = number.reshape(len(sample), len(names))
-    filled = (~empty).sum(axis=0)
-    share = np.divide(number.sum(axis=0), filled, out=np.ones(len(names)), where=filled > 0)
-    out = []
-    for j in np.flatnonzero((share < 0.1) & (filled > 0)):  # few numbers: text unless dates
-        cells = sample[names[j]].str.strip()
-        cells = cells[~cells.isin(NULL_VALUES)]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            try:
-                dates = pd.to_datetime(cells, errors="coerce", format="ISO8601", utc=True)
-                dated = dates.notna().mean()
-            except (ValueError, TypeError, OverflowError):
-                dated = 0.0
-        if dated < 0.1:
-            out.append(names[j])
-    return out
-
-
 def _keyed_by_time(sample: pd.DataFrame, keys: list[str]) -> bool:
     """Whether the first of ``keys`` is a time column (named like one, or holding dates)."""
     first = keys[0] if keys else None
     if first is None or first not in sample:
         return False
     return _find([first], TIME_NAMES) is not None or reads_as_dates(sample[first])
-
-
-def _looks_like_ids(sample: pd.DataFrame, col: str, time_cols: list[str]) -> bool:
-    """A text column is a series id if no cell is empty and values repeat (or times do)."""
-    cells = sample[col].str.strip()
-    if (cells == "").any() or clock.looks_like_clock(cells):  # a time of day names no series
-        return False
-    times = [c for c in time_cols if c in sample]
-    if sample[times].duplicated().any():
-        return True
-    # Times do not repeat, so the rows are one series after another: an id's rows are
-    # contiguous. Text that comes back after other text is a label of each time (a wind
-    # direction), not a series id.
-    runs = cells.ne(cells.shift()).sum()
-    return bool(cells.nunique() < len(cells) and runs == cells.nunique())

@@ -47,7 +47,7 @@ CHAINS = (
     ("year", "quarter"),
 )
 # A column named like a whole timestamp wins over parts (a file with both: the parts are extras).
-WHOLE_TIME_NAMES = ("ds", "date", "datetime", "time", "timestamp", "period")
+WHOLE_TIME_NAMES = ("ds", "date", "datetime", "time", "timestamp", "period", "time_period")
 
 
 def split_name(name: str, header: list[str]) -> tuple[str, ...] | None:

@@ -1,0 +1,96 @@
+"""Columns of text beside the time and the values: which one names the series, and which say
+nothing.
+
+A column of text is a series id when its first rows repeat values in runs (or the times
+repeat), and never a time of day. Beside it, statistical agencies' files (SDMX-CSV from
+Eurostat, the ECB, the OECD, the IMF) carry columns that hold one value in every row
+(``DATAFLOW``, ``unit``, ``freq``) and columns of flags that are mostly empty (``OBS_FLAG``):
+they name no series and hold no values, so they are left out, with a note.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from forecastr.errors import shown
+from forecastr.ingest import clock
+from forecastr.ingest.cells import NULL_VALUES
+
+
+def text_columns(sample: pd.DataFrame, names: list[str]) -> list[str]:
+    """Columns whose non-empty sample cells are (nearly) all non-numeric text."""
+    if not names or len(sample) == 0:
+        return []
+    # One vectorised pass over all cells (a wide file has thousands of columns).
+    cells = pd.Series(sample[names].to_numpy(dtype=object).ravel(), dtype=object).str.strip()
+    empty = cells.isin(NULL_VALUES).to_numpy().reshape(len(sample), len(names))
+    number = pd.to_numeric(cells, errors="coerce").notna().to_numpy()
+    number = number.reshape(len(sample), len(names))
+    filled = (~empty).sum(axis=0)
+    share = np.divide(number.sum(axis=0), filled, out=np.ones(len(names)), where=filled > 0)
+    out = []
+    for j in np.flatnonzero((share < 0.1) & (filled > 0)):  # few numbers: text unless dates
+        cells = sample[names[j]].str.strip()
+        cells = cells[~cells.isin(NULL_VALUES)]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                dates = pd.to_datetime(cells, errors="coerce", format="ISO8601", utc=True)
+                dated = dates.notna().mean()
+            except (ValueError, TypeError, OverflowError):
+                dated = 0.0
+        if dated < 0.1:
+            out.append(names[j])
+    return out
+
+
+def looks_like_ids(sample: pd.DataFrame, col: str, time_cols: list[str]) -> bool:
+    """A text column is a series id if no cell is empty and values repeat (or times do)."""
+    cells = sample[col].str.strip()
+    if (cells == "").any() or clock.looks_like_clock(cells):  # a time of day names no series
+        return False
+    times = [c for c in time_cols if c in sample]
+    if sample[times].duplicated().any():
+        return True
+    # Times do not repeat, so the rows are one series after another: an id's rows are
+    # contiguous. Text that comes back after other text is a label of each time (a wind
+    # direction), not a series id.
+    runs = cells.ne(cells.shift()).sum()
+    return bool(cells.nunique() < len(cells) and runs == cells.nunique())
+
+
+def quiet_columns(sample: pd.DataFrame, text: list[str]) -> list[str]:
+    """The columns of ``text`` that hold one value in every filled cell of the first rows,
+    or that are mostly empty (flags): neither a series id nor values."""
+    out = []
+    for col in text:
+        cells = sample[col].str.strip()
+        filled = cells[~cells.isin(NULL_VALUES)]
+        if filled.nunique() <= 1 or len(filled) < len(cells) / 2:
+            out.append(col)
+    return out
+
+
+def constant_columns(sample: pd.DataFrame, names: list[str]) -> list[str]:
+    """The columns of text among ``names`` filled with one value in every row of the first
+    rows: the id of a file sorted by series, whose first series fills them (tried as the id
+    when the first reading repeats a timestamp within a series)."""
+    out = []
+    for col in text_columns(sample, names):
+        cells = sample[col].str.strip()
+        if not cells.isin(NULL_VALUES).any() and cells.nunique() == 1:
+            out.append(col)
+    return out
+
+
+def quiet_note(columns: list[str]) -> str:
+    """What leaving :func:`quiet_columns` out means, for the user."""
+    s = "s" if len(columns) > 1 else ""
+    names = ", ".join(shown(c) for c in columns[:6]) + (" ..." if len(columns) > 6 else "")
+    return (
+        f"column{s} {names} left out: the same text in every row, or mostly empty (pass "
+        "--id-col or --target to use one)"
+    )

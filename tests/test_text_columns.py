@@ -1,0 +1,61 @@
+"""Text columns that name no series (``forecastr/ingest/textcols.py``): SDMX-CSV downloads
+(Eurostat, ECB, OECD, IMF) carry columns of one value (``DATAFLOW``, ``unit``) and of flags;
+they are left out, and the column that varies names the series."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from forecastr.data import load_csv
+from forecastr.ingest.options import IngestOptions
+
+MONTHS = pd.date_range("2019-01-01", periods=48, freq="MS").strftime("%Y-%m")
+HEADER = "DATAFLOW,LAST UPDATE,freq,unit,coicop,geo,TIME_PERIOD,OBS_VALUE,OBS_FLAG\n"
+
+
+def sdmx(geos: list[str]) -> str:
+    rows = [
+        f"ESTAT:PRC_HICP_MIDX(1.0),17/04/24 11:00:00,M,I15,CP00,{geo},{m},"
+        f"{100 + j + k * 0.3:.2f},{'p' if k % 10 == 0 else ''}"
+        for j, geo in enumerate(geos)
+        for k, m in enumerate(MONTHS)
+    ]
+    return HEADER + "\n".join(rows) + "\n"
+
+
+@pytest.mark.parametrize("engine", ["pyarrow", "pandas"])
+def test_an_sdmx_download_is_one_series_per_country(write_csv, engine, monkeypatch):
+    import forecastr.ingest.csvread as csvread
+
+    monkeypatch.setattr(csvread, "ENGINE", engine)
+    panel = load_csv(write_csv(sdmx(["AT", "BE", "DE"])))
+    assert panel.ids == ["AT", "BE", "DE"] and panel.freq == "MS" and len(panel.y) == 3 * 48
+    assert panel.columns["target"] == ["OBS_VALUE"] and panel.y[0] == 100.0
+    assert any("'DATAFLOW'" in n and "'OBS_FLAG'" in n and "left out" in n for n in panel.notes)
+
+
+def test_an_sdmx_download_of_one_country_is_one_series(write_csv):
+    panel = load_csv(write_csv(sdmx(["AT"])))
+    assert len(panel.ids) == 1 and len(panel.y) == 48 and panel.freq == "MS"
+
+
+def test_a_named_target_reads_the_same(write_csv):
+    panel = load_csv(write_csv(sdmx(["AT", "BE"])), IngestOptions(target="OBS_VALUE"))
+    assert panel.ids == ["AT", "BE"] and len(panel.y) == 96
+
+
+def test_a_file_sorted_by_series_past_its_first_rows(write_csv):
+    # 300 rows per series: the first rows show one entity, so both text columns look constant
+    days = pd.date_range("2020-01-01", periods=300, freq="D").strftime("%Y-%m-%d")
+    rows = "".join(f"{e},GDP,{d},{k % 7 + j}\n" for j, e in enumerate(["France", "Spain"])
+                   for k, d in enumerate(days))  # fmt: skip
+    panel = load_csv(write_csv("entity,indicator,date,value\n" + rows))
+    assert panel.ids == ["France/GDP", "Spain/GDP"] and len(panel.y) == 600
+    assert any("series told apart by 'entity' and 'indicator'" in n for n in panel.notes)
+
+
+def test_two_labels_of_one_value_are_one_series(write_csv):
+    panel = load_csv(write_csv("store,ds,region,sales\na,2020-01-01,n,1\na,2020-01-02,n,2\n"))
+    assert len(panel.ids) == 1 and panel.y.tolist() == [1.0, 2.0]
+    assert any("'store', 'region' left out" in n for n in panel.notes)
