@@ -59,3 +59,25 @@ def test_two_labels_of_one_value_are_one_series(write_csv):
     panel = load_csv(write_csv("store,ds,region,sales\na,2020-01-01,n,1\na,2020-01-02,n,2\n"))
     assert len(panel.ids) == 1 and panel.y.tolist() == [1.0, 2.0]
     assert any("'store', 'region' left out" in n for n in panel.notes)
+
+
+@pytest.mark.parametrize("engine", ["pyarrow", "pandas"])
+def test_a_eurostat_tsv_with_flags_and_missing_values(write_csv, engine, monkeypatch):
+    # tab-separated, dimension keys joined by commas in the first column, "100.5 p" (a
+    # provisional value), ":" and ": c" (missing, confidential)
+    import forecastr.ingest.csvread as csvread
+
+    monkeypatch.setattr(csvread, "ENGINE", engine)
+    header = "freq,unit,coicop,geo\\TIME_PERIOD\t" + "\t".join(MONTHS) + "\n"
+    rows = ""
+    for j, geo in enumerate(["AT", "BE"]):
+        cells = [f"{100 + j + k * 0.5:.1f}" + (" p" if k % 10 == 3 else "") for k in range(48)]
+        if geo == "BE":
+            cells[:2] = [":", ": c"]
+        rows += f"M,I15,CP00,{geo}\t" + "\t".join(cells) + "\n"
+    panel = load_csv(write_csv(header + rows, "prc_hicp.tsv"))
+    assert panel.ids == ["M,I15,CP00,AT", "M,I15,CP00,BE"] and panel.freq == "MS"
+    assert len(panel.y) == 48 + 46 and panel.y[3] == 101.5  # the flag read off
+    assert any(
+        "10 values with letters after them (like '101.5 p': flags)" in n for n in panel.notes
+    )

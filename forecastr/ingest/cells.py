@@ -17,11 +17,16 @@ from forecastr.errors import InputError, shown
 from forecastr.ingest.where import Where
 
 # Cell texts read as a missing value (after stripping spaces): the usual spellings, "?" (the
-# UCI repository's files), "." (FRED's) and pandas' own "<NA>".
+# UCI repository's files), "." (FRED's), ":" (Eurostat's) and pandas' own "<NA>".
 NULL_VALUES = (
     *("", "NA", "N/A", "NaN", "nan", "null", "NULL", "None", "#N/A", "-", "n/a", "na"),
-    *("?", ".", "<NA>", "#NA"),
+    *("?", ".", ":", "<NA>", "#NA"),
 )
+# Eurostat's missing value with a flag: ": c" (confidential), ": z" (not applicable).
+FLAGGED_MISSING = r":\s*[a-z]{1,3}"
+# Letters after a number: statistical agencies' flags ("100.5 p": provisional, "3.1 e":
+# estimated), read as the number.
+FLAG = r"(?:\s+[a-z]{1,3})?"
 
 
 def to_float(col: pd.Series, name: str, where: Where, allow_decimal_comma: bool) -> np.ndarray:
@@ -30,7 +35,7 @@ def to_float(col: pd.Series, name: str, where: Where, allow_decimal_comma: bool)
     ``where`` gives the line of each row of ``col``.
     """
     text = col.astype(object).where(col.notna(), "").astype(str).str.strip()
-    blank = text.isin(NULL_VALUES)
+    blank = text.isin(NULL_VALUES) | text.str.fullmatch(FLAGGED_MISSING)
     if allow_decimal_comma and _decimal_comma_column(text[~blank]):
         # "1.234,5" -> "1234.5": dots group thousands where commas mark the decimals
         text = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
@@ -56,11 +61,11 @@ def to_float(col: pd.Series, name: str, where: Where, allow_decimal_comma: bool)
 
 def text_values(col: pd.Series, name: str, where: Where, allow_decimal_comma: bool) -> pd.Series:
     """:func:`to_float` of a value column read as text, as a Series carrying the note of
-    :func:`limit_note` (``attrs["note"]``) for the load to show."""
+    :func:`marked_cells` (``attrs["marked"]``) for the load's note."""
     out = pd.Series(to_float(col, name, where, allow_decimal_comma))
-    note = limit_note(col)
-    if note:
-        out.attrs["note"] = note
+    marked = marked_cells(col)
+    if marked:
+        out.attrs["marked"] = marked
     return out
 
 
@@ -79,7 +84,7 @@ def _number_pattern(point: str) -> str:
     group = f"[{_SPACES}{',' if point == '.' else '.'}]"
     return (
         rf"([+-]?)\s*[$€£¥]?\s*(\d{{1,3}}(?:{group}\d{{3}})+|\d+)"
-        rf"((?:\{point}\d*)?)\s*%?"
+        rf"((?:\{point}\d*)?)\s*%?{FLAG}"
     )
 
 
@@ -92,7 +97,7 @@ def _formatted(
     cells = text[refused].str.replace("\u2212", "-", regex=False)  # the minus sign
     paren = cells.str.fullmatch(r"\(\s*[^()-]*\)")
     cells = cells.where(~paren, "-" + cells.str[1:-1].str.strip())
-    below = cells.str.fullmatch(BELOW_LIMIT)  # "<1": half the limit (LIMIT_NOTE)
+    below = cells.str.fullmatch(BELOW_LIMIT)  # "<1": half the limit (marked_note)
     cells = cells.where(~below, cells.str[1:].str.strip())
     for point in (",", ".") if decimal_comma else (".",):
         m = cells.str.extract("^" + _number_pattern(point) + "$")
@@ -110,19 +115,37 @@ def _formatted(
 BELOW_LIMIT = r"<\s*[^<>+\-\u2212(]+"
 
 
-def limit_note(col: pd.Series) -> str | None:
-    """The note for a text column holding values below a reporting limit (``<1``), else
-    None."""
+def marked_cells(col: pd.Series) -> dict[str, tuple[int, str]]:
+    """In a text column, the values below a reporting limit (``<1``) and the numbers with
+    flags (``100.5 p``): ``{kind: (how many, the first)}``, for :func:`marked_note`."""
     if col.dtype != object and not isinstance(col.dtype, pd.StringDtype):
-        return None
+        return {}
     text = col.dropna().astype(str).str.strip()
-    below = text[text.str.fullmatch(BELOW_LIMIT)]
-    if below.empty:
-        return None
-    return (
-        f"{len(below)} value{'s' if len(below) > 1 else ''} written below a limit (like "
-        f"{shown(below.iloc[0])}) read as half the limit"
-    )
+    found = {}
+    for kind, pattern in (("below", BELOW_LIMIT), ("flagged", _FLAGGED_NUMBER)):
+        cells = text[text.str.fullmatch(pattern)]
+        if not cells.empty:
+            found[kind] = (len(cells), str(cells.iloc[0]))
+    return found
+
+
+_FLAGGED_NUMBER = r"[^a-zA-Z]*\d[^a-zA-Z]*\s+[a-z]{1,3}"
+
+
+def marked_note(found: list[dict[str, tuple[int, str]]]) -> list[str]:
+    """One note for the marked cells of the value columns (:func:`marked_cells`), if any."""
+    notes = []
+    for kind, what in (
+        ("below", "written below a limit (like {}) read as half the limit"),
+        ("flagged", "with letters after them (like {}: flags) read as the numbers"),
+    ):
+        hits = [f[kind] for f in found if kind in f]
+        if hits:
+            count = sum(n for n, _ in hits)
+            notes.append(
+                f"{count} value{'s' if count > 1 else ''} " + what.format(shown(hits[0][1]))
+            )
+    return ["; ".join(notes)] if notes else []
 
 
 def _decimal_comma_column(text: pd.Series) -> bool:

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from forecastr.errors import InputError
-from forecastr.ingest.cells import limit_note
+from forecastr.ingest.cells import marked_cells, marked_note
 from forecastr.ingest.clock import add_clock
 from forecastr.ingest.layout import ColumnRoles
 from forecastr.ingest.timeparse import parse_time
@@ -41,7 +41,7 @@ def read_rows(columns: Mapping[str, pd.Series], roles: ColumnRoles, where: Where
         where: the line of each row of ``columns``.
     """
     taken = dict(columns)  # each column is taken once, from a copy: the caller's is left whole
-    below = _limit_notes([taken[c] for c in roles.targets])
+    below = _marked_notes([taken[c] for c in roles.targets])
     values = [numeric(taken.pop(c), c, where) for c in roles.targets]
     # a date's time of day, added once the date is parsed
     clock = taken.pop(roles.time_parts[1]) if roles.time_of_day else None
@@ -96,12 +96,9 @@ def _kept_rows(
 ID_JOIN = "/"  # joins the cells of several id columns into one series id: "2/101"
 
 
-def _limit_notes(columns: list[pd.Series]) -> list[str]:
-    """One note for the value columns holding values below a limit (``<1``), if any."""
-    found = [n for col in columns if (n := col.attrs.get("note") or limit_note(col))]
-    if len(found) > 1:
-        return [f"{found[0]}; in {len(found)} columns"]
-    return found
+def _marked_notes(columns: list[pd.Series]) -> list[str]:
+    """One note for the value columns' cells below a limit (``<1``) or with flags."""
+    return marked_note([col.attrs.get("marked") or marked_cells(col) for col in columns])
 
 
 def _joined_ids(parts: list[pd.Series]) -> pd.Series:

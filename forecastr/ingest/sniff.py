@@ -218,8 +218,11 @@ def _decode_head(head: bytes, encoding: str) -> str:
 
 def _sniff_separator(lines: list[str]) -> str:
     """The delimiter among , ; tab | that splits the header and the rows consistently."""
+    tabs = {ln.count("\t") for ln in lines}
     try:
         sep = csv.Sniffer().sniff("\n".join(lines), delimiters=",;\t|").delimiter
+        if sep != "\t" and len(tabs) == 1 and lines[0].count(sep) < min(tabs):
+            return "\t"  # Eurostat's TSV: "geo,unit\TIME_PERIOD<tab>2020-01<tab>...", M,I15,AT
         if sep in lines[0]:
             return sep
     except csv.Error:
