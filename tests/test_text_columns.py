@@ -81,3 +81,28 @@ def test_a_eurostat_tsv_with_flags_and_missing_values(write_csv, engine, monkeyp
     assert any(
         "10 values with letters after them (like '101.5 p': flags)" in n for n in panel.notes
     )
+
+
+@pytest.mark.parametrize("header", ["date,temp,weather,wind_dir,load", "date,weather,load"])
+def test_labels_of_each_time_are_left_out(write_csv, header):
+    # text that comes back after other text (a weather, a wind direction) names no series:
+    # such columns were refused when there were two, or when one stood beside one value
+    days = pd.date_range("2020-01-01", periods=60, freq="D").strftime("%Y-%m-%d")
+    labels = {"weather": ["Rain", "Clear", "Clouds"], "wind_dir": ["N", "S", "E", "W"]}
+    names = header.split(",")[1:]
+    rows = "".join(
+        d + "," + ",".join(labels[n][k % len(labels[n])] if n in labels else f"{k % 7}.5"
+                           for n in names) + "\n"
+        for k, d in enumerate(days)
+    )  # fmt: skip
+    panel = load_csv(write_csv(header + "\n" + rows))
+    kept = [n for n in names if n not in labels]
+    assert panel.ids == kept and len(panel.y) == 60 * len(kept)
+    left = [n for n in names if n in labels]
+    assert any(", ".join(f"'{n}'" for n in left) + " left out" in note for note in panel.notes)
+
+
+def test_a_series_id_beside_labels_is_still_the_id(write_csv):
+    rows = "".join(f"{s},2020-01-0{d},{['N', 'S'][d % 2]},{d}\n" for s in "ab" for d in range(1, 8))
+    panel = load_csv(write_csv("station,date,wind,y\n" + rows))
+    assert panel.ids == ["a", "b"] and len(panel.y) == 14

@@ -21,7 +21,13 @@ from forecastr.ingest.matrix import period_columns, table_note
 from forecastr.ingest.options import IngestOptions
 from forecastr.ingest.pivot import HEADER_TIME, date_columns, pivot_note
 from forecastr.ingest.sniff import Source
-from forecastr.ingest.textcols import looks_like_ids, quiet_columns, quiet_note, text_columns
+from forecastr.ingest.textcols import (
+    looks_like_ids,
+    quiet_columns,
+    quiet_note,
+    separates_rows,
+    text_columns,
+)
 from forecastr.ingest.timeparse import reads_as_dates
 from forecastr.ingest.timeparts import JOIN, detect_parts, part_kinds, split_name
 
@@ -333,19 +339,22 @@ def text_id_column(
         if len(quiet) == len(text) and layout != "long":
             return None  # one series: they are left out (detect_layout)
         text = [t for t in text if t not in quiet] or text
-    if len(text) == 1 and len(rest) >= 2 and looks_like_ids(src.sample, text[0], time_cols):
-        return text[0]
+    ids = [t for t in text if looks_like_ids(src.sample, t, time_cols)]
+    if len(ids) > 1:  # which names the series? the one that tells rows of one time apart
+        ids = [t for t in ids if separates_rows(src.sample, t, time_cols)] or ids
+    if len(ids) == 1 and len(rest) >= 2:  # beside it, labels of each time (a weather)
+        return ids[0]
     if layout == "long":
         raise InputError(
             f"{src.path}: long format needs a series id column; name it with --id-col "
             f"(columns: {names_text(src.header)})"
         )
-    if len(text) > 1:
+    if len(ids) > 1:
         raise InputError(
-            f"{src.path}: columns {names_text(text)} hold text, not numbers; name the series id "
+            f"{src.path}: columns {names_text(ids)} hold text, not numbers; name the series id "
             "with --id-col and the values with --target"
         )
-    return None
+    return None  # labels of each time, if any: left out (drop_text)
 
 
 def long_target(
@@ -390,17 +399,18 @@ def value_columns(
 def drop_text(
     values: list[str], target: str | None, text: list[str]
 ) -> tuple[list[str], tuple[str, ...]]:
-    """A wide file's value columns less the one of ``text`` (the columns whose first rows hold
-    text) among them, a label of each time such as a wind direction, with a note; more such
-    columns are refused cell by cell when the values are read."""
-    text = [] if target or len(values) < 3 else [t for t in text if t in values]
-    if len(text) != 1:
+    """A wide file's value columns less those of ``text`` (the columns whose first rows hold
+    text) among them, labels of each time such as a wind direction, with a note; a file of
+    nothing else keeps them, to be refused cell by cell when the values are read."""
+    text = [] if target else [t for t in text if t in values]
+    if not text or len(text) == len(values):
         return values, ()
+    s, they = ("s", "they hold") if len(text) > 1 else ("", "it holds")
     note = (
-        f"column {shown(text[0])} left out: it holds text, not numbers (pass --id-col "
-        f"{shown(text[0], quote=False)} if it names the series)"
+        f"column{s} {', '.join(shown(t) for t in text)} left out: {they} text, not numbers "
+        f"(pass --id-col {shown(text[0], quote=False)} if it names the series)"
     )
-    return [v for v in values if v != text[0]], (note,)
+    return [v for v in values if v not in text], (note,)
 
 
 def calendar_helpers(

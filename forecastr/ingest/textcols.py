@@ -62,6 +62,13 @@ def looks_like_ids(sample: pd.DataFrame, col: str, time_cols: list[str]) -> bool
     return bool(cells.nunique() < len(cells) and runs == cells.nunique())
 
 
+def separates_rows(sample: pd.DataFrame, col: str, time_cols: list[str]) -> bool:
+    """Whether ``col`` with the time tells the first rows apart (an id does; a label of each
+    time, such as the wind at two stations, repeats with the time)."""
+    times = [c for c in time_cols if c in sample]
+    return not sample[[col, *times]].duplicated().any()
+
+
 def quiet_columns(sample: pd.DataFrame, text: list[str]) -> list[str]:
     """The columns of ``text`` that hold one value in every filled cell of the first rows,
     or that are mostly empty (flags): neither a series id nor values."""
