@@ -5,6 +5,8 @@ stay a step index."""
 
 from __future__ import annotations
 
+import calendar
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -14,7 +16,7 @@ from hypothesis import strategies as st
 
 from forecastr.data import load_csv
 from forecastr.errors import InputError
-from forecastr.ingest.datespell import decimal_years, full_years, yyyymm
+from forecastr.ingest.datespell import decimal_years, finest_periods, full_years, yyyymm
 from forecastr.ingest.timeparse import parse_time, reads_as_dates
 from forecastr.ingest.where import Where
 
@@ -186,3 +188,44 @@ def test_a_split_timestamp_with_month_names_or_quarters(
     bad = rows.replace(f"2016,{part(3)},", "2016,Mai,")
     with pytest.raises(InputError, match=f"line {per + 4}: column '.+' is 'Mai', not a"):
         load_csv(write_csv(header + "\n" + bad))
+
+
+def ons_csv(months: bool = True) -> str:
+    """A series as the UK's ONS publishes it: metadata lines, no header, then the years, the
+    quarters and the months of one series in one column."""
+    meta = ['"Title","CPIH ANNUAL RATE 00: ALL ITEMS 2015=100"', '"CDID","L55O"',
+            '"Source dataset ID","MM23"', '"PreUnit",""', '"Unit","%"',
+            '"Release date","17-04-2024"', '"Next release","22 May 2024"',
+            '"Important notes",""']  # fmt: skip
+    years = range(2001, 2011)
+    rows = [f'"{y}","{y - 2000}.0"' for y in years]
+    rows += [f'"{y} Q{q}","{q}.5"' for y in years for q in range(1, 5)]
+    if months:
+        rows += [f'"{y} {calendar.month_abbr[m].upper()}","{m}.25"' for y in years
+                 for m in range(1, 13)]  # fmt: skip
+    return "\n".join(meta + rows) + "\n"
+
+
+@pytest.mark.parametrize("engine", ["pyarrow", "pandas"])
+@pytest.mark.parametrize("months", [True, False])
+def test_an_ons_series_reads_its_finest_periods(write_csv, engine, monkeypatch, months):
+    import forecastr.ingest.csvread as csvread
+
+    monkeypatch.setattr(csvread, "ENGINE", engine)
+    panel = load_csv(write_csv(ons_csv(months)))
+    assert panel.columns["target"] == ["L55O"] and panel.columns["time"] == "period"
+    assert panel.freq == ("MS" if months else "QS-JAN")
+    assert len(panel.y) == (120 if months else 40) and panel.y[0] == (1.25 if months else 1.5)
+    assert pd.Timestamp(panel.ds[0]) == pd.Timestamp("2001-01-01")
+    left = "10 yearly and 40 quarterly rows" if months else "10 yearly rows"
+    assert any(f"the {left} left out" in n for n in panel.notes), panel.notes
+    assert any("values named 'L55O' (its CDID)" in n for n in panel.notes)
+
+
+def test_mixed_periods_with_a_header_and_a_blank_row(write_csv):
+    text = "period,v\n1990,1\n1991,2\n1991 Q1,3\n1991 Q2,4\n,\n1991 Q3,5\n1991 Q4,6\n"
+    panel = load_csv(write_csv(text))
+    assert panel.freq == "QS-JAN" and panel.y.tolist() == [3, 4, 5, 6]
+    # one kind alone, or a cell of none of them: nothing is left out
+    assert finest_periods(pd.Series(["1991 Q1", "1991 Q2"])) is None
+    assert finest_periods(pd.Series(["1990", "1991 Q1", "total"])) is None

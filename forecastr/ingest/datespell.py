@@ -170,3 +170,37 @@ def decimal_years(arr: np.ndarray) -> tuple[np.ndarray, str] | None:
             )
             return stamps, note
     return None
+
+
+# Periods a statistical office may list in one column, coarsest first: the years, then the
+# quarters, then the months of one series (the UK's ONS writes 1989, 1989 Q1, 1989 JAN).
+_YEAR_ONLY = re.compile(r"\d{4}")
+_QUARTER_ANY = re.compile(r"\d{4}\s*-?\s*Q[1-4]|Q[1-4]\s*-?\s*\d{4}", re.IGNORECASE)
+_MONTH_ANY = re.compile(
+    r"\d{4}\s*(?:M\d{1,2}|-\d{2}|[A-Za-z]{3,9})|[A-Za-z]{3,9}\s*-?\s*\d{4}", re.IGNORECASE
+)
+PERIOD_KINDS = (("yearly", _YEAR_ONLY), ("quarterly", _QUARTER_ANY), ("monthly", _MONTH_ANY))
+
+
+def finest_periods(text: pd.Series) -> tuple[np.ndarray, str] | None:
+    """For distinct time cells that mix years, quarters and months (each cell one of them,
+    and at least two kinds present): which to keep (the finest kind) and a note; None for
+    anything else."""
+    kinds = np.full(len(text), -1)
+    for k, (_, pattern) in enumerate(PERIOD_KINDS):
+        hit = text.str.fullmatch(pattern.pattern, case=False).to_numpy(dtype=bool)
+        kinds[hit & (kinds < 0)] = k
+    if (kinds < 0).any() or len(set(kinds.tolist())) < 2:
+        return None
+    finest = int(kinds.max())
+    left = " and ".join(
+        f"{int((kinds == k).sum())} {PERIOD_KINDS[k][0]}"
+        for k in range(finest)
+        if (kinds == k).any()
+    )
+    note = (
+        f"the time column lists {PERIOD_KINDS[finest][0]} periods after coarser ones (as "
+        f"statistical offices publish a series): the {PERIOD_KINDS[finest][0]} rows are read, "
+        f"the {left} rows left out"
+    )
+    return kinds == finest, note

@@ -15,6 +15,7 @@ import pandas as pd
 from forecastr.errors import InputError
 from forecastr.ingest.cells import marked_cells, marked_note
 from forecastr.ingest.clock import add_clock
+from forecastr.ingest.datespell import finest_periods
 from forecastr.ingest.layout import ColumnRoles
 from forecastr.ingest.timeparse import parse_time
 from forecastr.ingest.timeparts import compose, part_kinds, part_numbers
@@ -59,9 +60,17 @@ def read_rows(columns: Mapping[str, pd.Series], roles: ColumnRoles, where: Where
     ids = _joined_ids([taken.pop(c) for c in roles.id_cols]) if keyed and roles.id_cols else None
     del taken
     rows = _kept_rows(values, time, ids, where)
+    finest: np.ndarray | None = None
+    mixed: list[str] = []
+    if roles.time_cols and not roles.time_parts:  # 1989, 1989 Q1, 1989 JAN: the months
+        finest, mixed = _finest_rows(time)
+    if finest is not None:
+        rows = finest if rows is None else np.intersect1d(rows, finest)
     if rows is not None:
         values = [v[rows] for v in values]
         time = time.iloc[rows]
+        if finest is not None and isinstance(time.dtype, pd.CategoricalDtype):
+            time = time.cat.remove_unused_categories()  # parsed by category: not the years
         ids = ids.iloc[rows] if ids is not None else None
         clock = clock.iloc[rows] if clock is not None else None
         where = where.via(lambda k: int(rows[k]))
@@ -72,7 +81,7 @@ def read_rows(columns: Mapping[str, pd.Series], roles: ColumnRoles, where: Where
     else:
         days, notes = parse_time(time, roles.time_parts[0], where)
         ds = add_clock(days, clock, roles.time_parts, where)
-    return Rows(values, ds, [*notes, *below], ids, where)
+    return Rows(values, ds, [*notes, *mixed, *below], ids, where)
 
 
 def _kept_rows(
@@ -91,6 +100,22 @@ def _kept_rows(
     if len(rows) == 0:
         raise InputError(f"{where.file}: has a header but no data rows")
     return rows
+
+
+def _finest_rows(time: pd.Series) -> tuple[np.ndarray | None, list[str]]:
+    """The rows of the finest periods of a time column that lists years, quarters and months
+    (:func:`~forecastr.ingest.datespell.finest_periods`), and its note; (None, []) else."""
+    if pd.api.types.is_numeric_dtype(time.dtype) or pd.api.types.is_datetime64_any_dtype(
+        time.dtype
+    ):
+        return None, []
+    codes, uniques = pd.factorize(time.astype(object).str.strip())  # NaN: code -1
+    found = finest_periods(pd.Series(uniques, dtype=object))
+    if found is None:
+        return None, []
+    keep, note = found
+    # a row without a time is kept, to be refused (or skipped as blank) as before
+    return np.flatnonzero(np.append(keep, True)[codes]), [note]
 
 
 ID_JOIN = "/"  # joins the cells of several id columns into one series id: "2/101"

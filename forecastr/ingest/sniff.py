@@ -72,7 +72,12 @@ def open_source(path: str) -> Source:
             f"{path}: the first line is longer than {MAX_HEADER_BYTES >> 20} MB; check that the "
             "file is a CSV with one row per line"
         )
-    first = lines[header_line].strip()
+    meta = _metadata_block(lines, header_line, sep)  # ONS: "Title","...", "CDID","L55O" ...
+    header_text = lines[header_line]
+    if meta is not None:
+        header_line, name = meta
+        header_text = f"period{sep}{name}"
+    first = header_text.strip()
     if _looks_like_value(first) and not _looks_like_date(first) and sep not in first:
         # A column of numbers without a header (numpy's savetxt): every line is data, and the
         # one series is called "y". Except "0": pandas names an unnamed series 0, and
@@ -84,17 +89,18 @@ def open_source(path: str) -> Source:
         encoding,
         sep,
         header_line,
-        lines[header_line] if header_line >= 0 else "y",
+        header_text if header_line >= 0 else "y",
     )
     longest = max(len(ln) for ln in lines[header_line:]) * (2 if encoding == "utf-16" else 1)
     block = max(1 << 20, 4 * longest)
-    src = Source(path, encoding, compression, sep, header_line, header, sample, block)
+    notes = () if meta is None else (_metadata_note(header[1]),)
+    src = Source(path, encoding, compression, sep, header_line, header, sample, block, None, notes)
     found = None if compression else find_footer(path, encoding, sep, header, _first(sample))
     if found is None:
         return src
     end, _, note = found
     sample = _read_sample(path, None, encoding, sep, header_line, header, end)
-    return replace(src, sample=sample, data_end=end, notes=(note,))
+    return replace(src, sample=sample, data_end=end, notes=(*notes, note))
 
 
 def _check_path(path: str) -> None:
@@ -256,6 +262,44 @@ def _skip_title(lines: list[str], first: int, sep: str) -> tuple[int, str]:
         if cand in line:
             break
     return first, sep
+
+
+# The metadata lines the UK's Office for National Statistics writes above a time series' data,
+# with no header: "Title","CPIH ANNUAL RATE ...", "CDID","L55O", ... (lowercase here).
+ONS_KEYS = frozenset(
+    ("title", "cdid", "source dataset id", "preunit", "unit", "release date", "next release",
+     "important notes")
+)  # fmt: skip
+
+
+def _metadata_block(lines: list[str], first: int, sep: str) -> tuple[int, str] | None:
+    """(the last line of a block of ONS metadata lines, the values' name: the series' CDID)
+    where the file starts with three or more of them and data follow; None otherwise."""
+    name, last = "value", None
+    for i in range(first, min(len(lines), first + 20)):
+        if not lines[i].strip():
+            continue
+        if len(lines[i]) > 1000:  # a header of thousands of columns: no metadata line
+            break
+        cells = next(csv.reader([lines[i]], delimiter=sep), [""])
+        key = cells[0].strip().lower() if cells else ""
+        if key not in ONS_KEYS:
+            break
+        if key == "cdid" and len(cells) > 1 and cells[1].strip():
+            name = cells[1].strip()
+        last = i
+    else:
+        return None
+    if last is None or last - first < 2 or not re.match(r"\s*\"?\d{4}", lines[i]):
+        return None
+    return last, name
+
+
+def _metadata_note(name: str) -> str:
+    return (
+        f"read as the ONS writes a series: the metadata lines above the data skipped, the "
+        f"values named {shown(name)} (its CDID), the times 'period'"
+    )
 
 
 def _skip_short_lines(rows: list[tuple[int, str]], first: int, sep: str) -> int:
