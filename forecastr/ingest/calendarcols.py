@@ -62,13 +62,17 @@ def calendar_columns(sample: pd.DataFrame, time_col: str, names: list[str]) -> l
 
 
 def helpers(
-    sample: pd.DataFrame, time_col: str, names: list[str]
+    sample: pd.DataFrame, time_col: str, names: list[str], text: list[str]
 ) -> tuple[list[str], tuple[str, ...]]:
     """The columns of ``names`` left out beside ``time_col``, and the notes that say so: those
-    repeating a part of each stamp (:func:`calendar_columns`), and times of day beside dates
-    that do not repeat (:func:`forecastr.ingest.clock.beside_days`)."""
+    repeating a part of each stamp (:func:`calendar_columns`), and the columns of ``text``
+    holding times of day beside dates that do not repeat
+    (:func:`forecastr.ingest.clock.beside_days`)."""
     parts = calendar_columns(sample, time_col, names)
-    clocks = clock.beside_days(time_col, [n for n in names if n not in parts], sample)
+    texts = set(text)  # times of day are text (ingest.textcols.text_columns)
+    clocks = clock.beside_days(
+        time_col, [n for n in names if n in texts and n not in parts], sample
+    )
     notes = ((note(parts),) if parts else ()) + ((clock.note(clocks, time_col),) if clocks else ())
     return parts + clocks, notes
 

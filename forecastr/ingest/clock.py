@@ -58,12 +58,14 @@ def pair(time_col: str, header: list[str], sample: pd.DataFrame, skip: tuple) ->
 
 
 def beside_days(time_col: str, names: list[str], sample: pd.DataFrame) -> list[str]:
-    """The columns of ``names`` that hold times of day beside ``time_col``'s dates when
+    """The columns of ``names`` (columns of text: a wide file's thousands of columns of numbers
+    are never read cell by cell here) that hold times of day beside ``time_col``'s dates when
     :func:`pair` joined none (the dates do not repeat: a daily file's hour of some event, or
     midnight): neither a series nor a series id, so they are left out."""
-    if time_col not in sample or not reads_as_dates(_filled(sample[time_col])):
+    if time_col not in sample:
         return []
-    return [n for n in names if n != time_col and n in sample and looks_like_clock(sample[n])]
+    clocks = [n for n in names if n != time_col and n in sample and looks_like_clock(sample[n])]
+    return clocks if clocks and reads_as_dates(_filled(sample[time_col])) else []
 
 
 def note(columns: list[str], time_col: str) -> str:

@@ -45,6 +45,12 @@ _YYYYMM_YEARS = (1800, 2199)
 _FRACTION_TOLERANCE = 1e-3
 
 
+def _starts(text: pd.Series, *patterns: re.Pattern) -> bool:
+    """Whether the first cell matches one of ``patterns`` whole (every cell must, so a column
+    whose first cell does not is settled without a pass over the others)."""
+    return bool(len(text)) and any(p.fullmatch(str(text.iloc[0])) for p in patterns)
+
+
 def full_years(two_digit: np.ndarray, this_year: int | None = None) -> np.ndarray:
     """Two-digit years as four: in this century unless that is more than a year ahead of
     ``this_year`` (today's), then in the last."""
@@ -62,6 +68,8 @@ def _first_of_month(years: np.ndarray, months: np.ndarray) -> pd.Series:
 def named_months(text: pd.Series) -> tuple[pd.Series, str] | None:
     """``Jan-15``-like cells (every one a month's name, or ``01/15``-like ones a month's
     number, and a two-digit year) as dates, with a note; None when they are not all such."""
+    if text.empty or not _starts(text, NAMED_MONTH_YY, NUMBERED_MONTH_YY):
+        return None  # the first cell decides most columns: no pass over the others
     if text.str.fullmatch(NAMED_MONTH_YY.pattern).all():
         parts = text.str.extract(NAMED_MONTH_YY.pattern)
         months = parts[0].str.lower().map(MONTH_NUMBERS)
@@ -81,7 +89,10 @@ def named_months(text: pd.Series) -> tuple[pd.Series, str] | None:
 def quarters_first(text: pd.Series) -> tuple[pd.Series, str | None] | None:
     """``Q1 2015``-like cells as the first day of each quarter (a note when years have two
     digits); None when they are not all such cells."""
-    if not text.str.fullmatch(QUARTER_FIRST.pattern, case=False).all():
+    if (
+        not _starts(text, QUARTER_FIRST)
+        or not text.str.fullmatch(QUARTER_FIRST.pattern, case=False).all()
+    ):
         return None
     parts = text.str.extract(QUARTER_FIRST.pattern, flags=re.IGNORECASE)
     years = parts[1].astype(int).to_numpy()
@@ -95,7 +106,9 @@ def quarters_first(text: pd.Series) -> tuple[pd.Series, str | None] | None:
 def financial_years(text: pd.Series) -> tuple[pd.Series, str] | None:
     """``1990-91``-like cells (distinct, at least two; each second year the one after its
     first) as the first day of the year each starts in, with a note; None otherwise."""
-    if len(text) < 2 or not text.str.fullmatch(FINANCIAL_YEAR.pattern).all():
+    if len(text) < 2 or not _starts(text, FINANCIAL_YEAR):
+        return None
+    if not text.str.fullmatch(FINANCIAL_YEAR.pattern).all():
         return None
     parts = text.str.extract(FINANCIAL_YEAR.pattern)
     first, second = parts[0].astype(int).to_numpy(), parts[1].astype(int).to_numpy()
@@ -113,7 +126,10 @@ def financial_years(text: pd.Series) -> tuple[pd.Series, str] | None:
 def named_years(text: pd.Series) -> tuple[pd.Series, str] | None:
     """``FY2015``-like cells as the first day of the year named, with a note; None
     otherwise."""
-    if not text.str.fullmatch(NAMED_YEAR.pattern, case=False).all():
+    if (
+        not _starts(text, NAMED_YEAR)
+        or not text.str.fullmatch(NAMED_YEAR.pattern, case=False).all()
+    ):
         return None
     digits = text.str.extract(NAMED_YEAR.pattern, flags=re.IGNORECASE)[0]
     years = digits.astype(int).to_numpy()
@@ -186,6 +202,8 @@ def finest_periods(text: pd.Series) -> tuple[np.ndarray, str] | None:
     """For distinct time cells that mix years, quarters and months (each cell one of them,
     and at least two kinds present): which to keep (the finest kind) and a note; None for
     anything else."""
+    if not _starts(text, *(pattern for _, pattern in PERIOD_KINDS)):
+        return None
     kinds = np.full(len(text), -1)
     for k, (_, pattern) in enumerate(PERIOD_KINDS):
         hit = text.str.fullmatch(pattern.pattern, case=False).to_numpy(dtype=bool)

@@ -138,7 +138,7 @@ def detect_layout(src: Source, options: IngestOptions) -> ColumnRoles:
         return ColumnRoles("matrix", id_col, time_col, tuple(periods), (), (note,))
     # Helper columns repeating the timestamp's year, month ... (none when --target names it)
     helpers, notes = (
-        ([], ()) if parts or target else calendar_helpers(src, time_col, header, id_parts)
+        ([], ()) if parts or target else calendar_helpers(src, time_col, header, id_parts, text)
     )
     quiet = [t for t in quiet_columns(src.sample, text) if t not in (id_col, *id_parts)]
     quiet = quiet if len(text) > 1 else []
@@ -414,12 +414,13 @@ def drop_text(
 
 
 def calendar_helpers(
-    src: Source, time_col: str, header: list[str], id_parts: tuple[str, ...]
+    src: Source, time_col: str, header: list[str], id_parts: tuple[str, ...], text: list[str]
 ) -> tuple[list[str], tuple[str, ...]]:
     """The columns besides the time and the id parts left out as helpers of the timestamp
-    (:func:`~forecastr.ingest.calendarcols.helpers`), and the notes that say so."""
+    (:func:`~forecastr.ingest.calendarcols.helpers`; ``text``: the columns of text), and the
+    notes that say so."""
     names = [h for h in header if h != time_col and h not in id_parts]
-    return calendarcols.helpers(src.sample, time_col, names)
+    return calendarcols.helpers(src.sample, time_col, names, text)
 
 
 def wide_or_single(values: list[str], layout: LayoutChoice, path: str) -> Layout:

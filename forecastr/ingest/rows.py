@@ -109,8 +109,11 @@ def _finest_rows(time: pd.Series) -> tuple[np.ndarray | None, list[str]]:
         time.dtype
     ):
         return None, []
-    codes, uniques = pd.factorize(time.astype(object).str.strip())  # NaN: code -1
-    found = finest_periods(pd.Series(uniques, dtype=object))
+    if isinstance(time.dtype, pd.CategoricalDtype):  # distinct cells once: no pass per row
+        codes, uniques = np.asarray(time.array.codes), time.array.categories
+    else:
+        codes, uniques = pd.factorize(time.astype(object))  # NaN: code -1
+    found = finest_periods(pd.Series(uniques, dtype=object).astype(str).str.strip())
     if found is None:
         return None, []
     keep, note = found
