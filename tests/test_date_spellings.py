@@ -229,3 +229,14 @@ def test_mixed_periods_with_a_header_and_a_blank_row(write_csv):
     # one kind alone, or a cell of none of them: nothing is left out
     assert finest_periods(pd.Series(["1991 Q1", "1991 Q2"])) is None
     assert finest_periods(pd.Series(["1990", "1991 Q1", "total"])) is None
+
+
+def test_excel_day_numbers_in_a_date_column(write_csv):
+    rows = "".join(f"{43831 + k},{k % 7}\n" for k in range(60))  # 43831: 2020-01-01
+    panel = load_csv(write_csv("Date,Sales\n" + rows))
+    assert panel.freq == "D" and pd.Timestamp(panel.ds[0]) == pd.Timestamp("2020-01-01")
+    assert any("read as Excel's day numbers (43831 is 2020-01-01)" in n for n in panel.notes)
+    # the same numbers under another name, or a day counter, stay steps
+    assert load_csv(write_csv("t,Sales\n" + rows)).ds.dtype == np.int64
+    counter = "".join(f"{k + 1},{k % 7}\n" for k in range(60))
+    assert load_csv(write_csv("day,Sales\n" + counter)).ds.dtype == np.int64

@@ -10,6 +10,9 @@
   months, when every cell's second year follows its first.
 * **Months as six-digit integers** (``201501``: YYYYMM), which a reader types as numbers; an
   integer step index they are not (``201512`` is followed by ``201601``).
+* **Excel's day numbers** (``43831``: 2020-01-01), what a spreadsheet exports from a date
+  column left in the General format; read so only in a column named like a date, with whole
+  numbers of 20000 to 73050 (1954 to 2099).
 * **Decimal years** (``1949.0833``: February 1949), what R's ``time()`` of a monthly or
   quarterly ``ts`` writes: the year plus the month's (quarter's) fraction of it.
 
@@ -222,3 +225,25 @@ def finest_periods(text: pd.Series) -> tuple[np.ndarray, str] | None:
         f"the {left} rows left out"
     )
     return kinds == finest, note
+
+
+# Excel's day numbers: day 1 is 1900-01-01, counted as if 1900 were a leap year, so serials
+# from 61 on are days since 1899-12-30. Read so only in a column named like a date.
+_EXCEL_EPOCH = np.datetime64("1899-12-30")
+_EXCEL_RANGE = (20_000, 73_050)  # 1954-10-03 to 2099-12-31
+_DATE_NAME = re.compile(r".*(?:date|datum|fecha|day).*|ds", re.IGNORECASE)
+
+
+def excel_days(arr: np.ndarray, name: str) -> tuple[np.ndarray, str] | None:
+    """Whole numbers in a column named like a date that are all Excel day numbers, as
+    datetime64 with a note; None otherwise."""
+    low, high = _EXCEL_RANGE
+    if len(arr) == 0 or not _DATE_NAME.fullmatch(name) or arr.min() < low or arr.max() > high:
+        return None
+    stamps = _EXCEL_EPOCH + arr.astype("timedelta64[D]")
+    first = pd.Timestamp(stamps[0]).date()
+    note = (
+        f"whole numbers in {shown(name)} read as Excel's day numbers ({arr[0]} is {first}); "
+        "export dates as dates (YYYY-MM-DD) to be sure"
+    )
+    return stamps.astype("datetime64[ns]"), note

@@ -21,6 +21,7 @@ import pandas as pd
 from forecastr.errors import InputError, shown
 from forecastr.ingest.datespell import (
     decimal_years,
+    excel_days,
     financial_years,
     named_months,
     named_years,
@@ -61,7 +62,7 @@ def _parse_typed(col: pd.Series, name: str, where: Where) -> ParsedTime | None:
     """A column the reader already typed (integers, floats, datetimes); None for text."""
     if pd.api.types.is_integer_dtype(col.dtype):
         arr = col.to_numpy(dtype=np.int64)
-        dated = _integer_dates(arr)
+        dated = _integer_dates(arr, name)
         if dated is not None:
             return ParsedTime(to_ns(dated.ds, name, where), dated.notes)
         return ParsedTime(check_steps(arr, name, where), [])
@@ -95,7 +96,7 @@ def _parse_text(col: pd.Series, name: str, where: Where) -> ParsedTime:
         text = pd.Series(uniques, dtype=object)
     if text.str.fullmatch(r"[+-]?\d+").all():
         arr = int_text(text, codes, name, where)
-        dated = _integer_dates(arr)
+        dated = _integer_dates(arr, name)
         if dated is not None:
             return ParsedTime(to_ns(dated.ds, name, where, codes, text), dated.notes)
         return ParsedTime(check_steps(arr, name, where, codes)[codes], [])
@@ -114,14 +115,14 @@ def _parse_text(col: pd.Series, name: str, where: Where) -> ParsedTime:
     return ParsedTime(ds, [note] if note else [])
 
 
-def _integer_dates(arr: np.ndarray) -> ParsedTime | None:
-    """Integers that are dates, 20240131 or 202401 (datetime64 of each value, and a note),
-    or None for a step index."""
+def _integer_dates(arr: np.ndarray, name: str) -> ParsedTime | None:
+    """Integers that are dates, 20240131, 202401 or Excel's day numbers in a column named
+    like a date (datetime64 of each value, and a note), or None for a step index."""
     stamps = _yyyymmdd(arr)
     if stamps is not None:
         return ParsedTime(stamps, [])
-    months = yyyymm(arr)
-    return None if months is None else ParsedTime(months[0], [months[1]])
+    found = yyyymm(arr) or excel_days(arr, name)
+    return None if found is None else ParsedTime(found[0], [found[1]])
 
 
 def _yyyymmdd(arr: np.ndarray) -> np.ndarray | None:
