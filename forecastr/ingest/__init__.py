@@ -3,17 +3,20 @@
 The modules, in the order a file meets them:
 
 * :mod:`~forecastr.ingest.options`: what the user asked for;
-* :mod:`~forecastr.ingest.sniff`: the file (compression, encoding, separator, header);
+* :mod:`~forecastr.ingest.sniff`: the file (compression, encoding, separator, header), with
+  :mod:`~forecastr.ingest.footer` (lines of notes below the data);
 * :mod:`~forecastr.ingest.layout`: which column is what, with
-  :mod:`~forecastr.ingest.timeparts` (a timestamp split over columns) and
-  :mod:`~forecastr.ingest.matrix` (a year-by-month table);
+  :mod:`~forecastr.ingest.timeparts` (a timestamp split over columns),
+  :mod:`~forecastr.ingest.matrix` (a year-by-month table) and
+  :mod:`~forecastr.ingest.textcols` (which column of text names the series, which say nothing);
 * :mod:`~forecastr.ingest.csvread`: reading the used columns, with
   :mod:`~forecastr.ingest.arrowread` or :mod:`~forecastr.ingest.pandasread`;
   :mod:`~forecastr.ingest.cells` converts cells, :mod:`~forecastr.ingest.badlines` finds the
   line of a bad row;
 * :mod:`~forecastr.ingest.rows`: the columns as arrays, values checked by
-  :mod:`~forecastr.ingest.values`, times parsed by :mod:`~forecastr.ingest.timeparse` within
-  :mod:`~forecastr.ingest.timerange`;
+  :mod:`~forecastr.ingest.values`, times parsed by :mod:`~forecastr.ingest.timeparse` (and
+  :mod:`~forecastr.ingest.datespell`: dates as spreadsheets, R and statistical offices write
+  them) within :mod:`~forecastr.ingest.timerange`;
 * :mod:`~forecastr.ingest.stack`: rows to series, long or wide;
 * :mod:`~forecastr.ingest.timeaxis` and :mod:`~forecastr.ingest.frequency`: the grid;
 * :mod:`~forecastr.ingest.gaps`: the full grid, gaps filled.
