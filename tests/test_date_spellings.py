@@ -240,3 +240,14 @@ def test_excel_day_numbers_in_a_date_column(write_csv):
     assert load_csv(write_csv("t,Sales\n" + rows)).ds.dtype == np.int64
     counter = "".join(f"{k + 1},{k % 7}\n" for k in range(60))
     assert load_csv(write_csv("day,Sales\n" + counter)).ds.dtype == np.int64
+
+
+@pytest.mark.parametrize(("name", "scale"), [("timestamp", 1), ("open_time", 1000), ("t", 1)])
+def test_unix_times_in_a_time_column(write_csv, name, scale):
+    rows = "".join(f"{(1577836800 + 3600 * k) * scale},{k % 24}\n" for k in range(100))
+    panel = load_csv(write_csv(f"{name},load\n" + rows))
+    assert panel.freq == "h" and pd.Timestamp(panel.ds[0]) == pd.Timestamp("2020-01-01")
+    unit = "seconds" if scale == 1 else "milliseconds"
+    assert any(f"read as Unix time, {unit} since 1970 UTC" in n for n in panel.notes)
+    # under a name that is no time's, the same numbers stay steps
+    assert load_csv(write_csv("reading,load\n" + rows)).ds.dtype == np.int64

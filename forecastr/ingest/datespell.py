@@ -13,6 +13,9 @@
 * **Excel's day numbers** (``43831``: 2020-01-01), what a spreadsheet exports from a date
   column left in the General format; read so only in a column named like a date, with whole
   numbers of 20000 to 73050 (1954 to 2099).
+* **Unix time** (``1577836800``: 2020-01-01 00:00 UTC; milliseconds too), what logs, meters
+  and exchanges' APIs export; read so only in a column named like a time, with values from
+  2000 to 2100.
 * **Decimal years** (``1949.0833``: February 1949), what R's ``time()`` of a monthly or
   quarterly ``ts`` writes: the year plus the month's (quarter's) fraction of it.
 
@@ -247,3 +250,27 @@ def excel_days(arr: np.ndarray, name: str) -> tuple[np.ndarray, str] | None:
         "export dates as dates (YYYY-MM-DD) to be sure"
     )
     return stamps.astype("datetime64[ns]"), note
+
+
+# Unix time: seconds (or milliseconds) since 1970-01-01 UTC. Read so only in a column named
+# like a time, and only for values from 2000-01-01 to 2100-01-01 in either unit.
+_UNIX_SECONDS = (946_684_800, 4_102_444_800)
+_TIME_NAME = re.compile(r".*(?:time|date|stamp|epoch|unix).*|ts|ds|t", re.IGNORECASE)
+
+
+def unix_times(arr: np.ndarray, name: str) -> tuple[np.ndarray, str] | None:
+    """Whole numbers in a column named like a time that are all Unix times in seconds or
+    milliseconds (2000 to 2100), as datetime64 (UTC, naive) with a note; None otherwise."""
+    if len(arr) == 0 or not _TIME_NAME.fullmatch(name):
+        return None
+    low, high = _UNIX_SECONDS
+    for unit, scale in (("s", 1), ("ms", 1000)):
+        if arr.min() >= low * scale and arr.max() <= high * scale:
+            stamps = arr.astype(f"datetime64[{unit}]").astype("datetime64[ns]")
+            what = "seconds" if unit == "s" else "milliseconds"
+            note = (
+                f"whole numbers in {shown(name)} read as Unix time, {what} since 1970 UTC "
+                f"({arr[0]} is {pd.Timestamp(stamps[0])})"
+            )
+            return stamps, note
+    return None

@@ -26,6 +26,7 @@ from forecastr.ingest.datespell import (
     named_months,
     named_years,
     quarters_first,
+    unix_times,
     yyyymm,
 )
 from forecastr.ingest.frequency import pandas_infer
@@ -116,12 +117,13 @@ def _parse_text(col: pd.Series, name: str, where: Where) -> ParsedTime:
 
 
 def _integer_dates(arr: np.ndarray, name: str) -> ParsedTime | None:
-    """Integers that are dates, 20240131, 202401 or Excel's day numbers in a column named
-    like a date (datetime64 of each value, and a note), or None for a step index."""
+    """Integers that are dates, 20240131, 202401, or Excel's day numbers or Unix times in a
+    column named like a date or a time (datetime64 of each value, and a note), or None for a
+    step index."""
     stamps = _yyyymmdd(arr)
     if stamps is not None:
         return ParsedTime(stamps, [])
-    found = yyyymm(arr) or excel_days(arr, name)
+    found = yyyymm(arr) or excel_days(arr, name) or unix_times(arr, name)
     return None if found is None else ParsedTime(found[0], [found[1]])
 
 
