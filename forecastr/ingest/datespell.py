@@ -19,6 +19,10 @@
 * **Decimal years** (``1949.0833``: February 1949), what R's ``time()`` of a monthly or
   quarterly ``ts`` writes: the year plus the month's (quarter's) fraction of it.
 
+And a column listing a series' years, then its quarters, then its months (``1989``,
+``1989 Q1``, ``1989 JAN``: the UK's ONS publishes a series so) is read at its finest periods
+(:func:`finest_periods`).
+
 A two-digit year is put in this century unless that lies more than a year ahead of today,
 then in the last one: a file's history is not in the future (``Jan-49`` is January 1949,
 ``Jan-15`` January 2015). Every reading returns a note that says what was decided.
