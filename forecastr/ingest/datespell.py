@@ -78,7 +78,7 @@ def _first_of_month(years: np.ndarray, months: np.ndarray) -> pd.Series:
 def named_months(text: pd.Series) -> tuple[pd.Series, str] | None:
     """``Jan-15``-like cells (every one a month's name, or ``01/15``-like ones a month's
     number, and a two-digit year) as dates, with a note; None when they are not all such."""
-    if text.empty or not _starts(text, NAMED_MONTH_YY, NUMBERED_MONTH_YY):
+    if not _starts(text, NAMED_MONTH_YY, NUMBERED_MONTH_YY):
         return None  # the first cell decides most columns: no pass over the others
     if text.str.fullmatch(NAMED_MONTH_YY.pattern).all():
         parts = text.str.extract(NAMED_MONTH_YY.pattern)

@@ -44,10 +44,10 @@ def shape(cell: str) -> str:
 
 def find_footer(
     path: str, encoding: str, sep: str, header: list[str], first_cells: list[str]
-) -> tuple[int, int, str] | None:
-    """(byte offset where the footer starts, its number of non-blank lines, a note) for a
-    plain file ending in lines of notes, else None. ``first_cells``: the first column of the
-    file's first rows (the first half of them, at most 20, give the data rows' shapes)."""
+) -> tuple[int, str] | None:
+    """(byte offset where the footer starts, a note naming its lines) for a plain file ending
+    in lines of notes, else None. ``first_cells``: the first cells of the file's first rows
+    (the first half of them, at most 20, give the data rows' shapes)."""
     head = first_cells[: min(20, (len(first_cells) + 1) // 2)]  # a small file's sample: notes too
     shapes = {shape(c) for c in head if c.strip() and not _LABEL.fullmatch(c)}
     if encoding.lower() not in _ASCII_LIKE or not shapes:
@@ -76,33 +76,32 @@ def find_footer(
         return None
     first = next(i for i in range(k, len(text)) if text[i].strip())
     blank_before = first > k
-    if not (blank_before or _LABEL.fullmatch(_first_field(text[first], sep))):
+    if not (blank_before or _LABEL.fullmatch(fields(text[first], sep)[0])):
         return None
     cut = offsets[k]
     shown_lines = "; ".join(shown(t, 40, quote=False) for t in notes[:3])
     more = f" and {len(notes) - 3} more" if len(notes) > 3 else ""
     s = "s" if len(notes) > 1 else ""
     note = f"{len(notes)} line{s} of notes below the data left out ({shown_lines}{more})"
-    return cut, len(notes), note
+    return cut, note
 
 
-def _first_field(line: str, sep: str) -> str:
+def fields(line: str, sep: str) -> list[str]:
+    """The fields of one line (quotes respected; a line the csv module cannot split, such as
+    one field past its size limit, split at each separator)."""
     try:
-        return next(csv.reader([line], delimiter=sep), [""])[0]
+        return next(csv.reader([line], delimiter=sep), None) or [""]
     except csv.Error:
-        return line.split(sep)[0]
+        return line.split(sep)
 
 
-def _is_data(line: str, sep: str, fields: int, shapes: set[str]) -> bool:
-    """Whether a line is shaped like a data row: the header's number of fields, and a first
-    cell of one of ``shapes``."""
+def _is_data(line: str, sep: str, width: int, shapes: set[str]) -> bool:
+    """Whether a line is shaped like a data row: ``width`` fields, and a first cell of one
+    of ``shapes``."""
     if not line.strip():
         return False
-    try:
-        cells = next(csv.reader([line], delimiter=sep), [])
-    except csv.Error:
-        return False
-    return len(cells) == fields and shape(cells[0]) in shapes
+    cells = fields(line, sep)
+    return len(cells) == width and shape(cells[0]) in shapes
 
 
 class _Truncated(io.RawIOBase):

@@ -140,9 +140,10 @@ def detect_layout(src: Source, options: IngestOptions) -> ColumnRoles:
     helpers, notes = (
         ([], ()) if parts or target else calendar_helpers(src, time_col, header, id_parts, text)
     )
-    quiet = [t for t in quiet_columns(src.sample, text) if t not in (id_col, *id_parts)]
-    quiet = quiet if len(text) > 1 else []
-    if quiet and not target:  # SDMX's unit, freq, flags ...: left out, not refused as text
+    # SDMX's unit, freq, flags ... beside other text: left out, not refused as text
+    quiet = quiet_columns(src.sample, text) if len(text) > 1 and not target else []
+    quiet = [t for t in quiet if t not in (id_col, *id_parts)]
+    if quiet:
         helpers, notes = [*helpers, *quiet], (*notes, quiet_note(quiet))
     if layout == "long" or (layout == "auto" and id_col is not None):
         assert id_col is not None  # text_id_column refuses a long file without one

@@ -18,14 +18,14 @@ import re
 import stat
 import warnings
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import IO, cast
 
 import numpy as np
 import pandas as pd
 
 from forecastr.errors import InputError, shown
-from forecastr.ingest.footer import find_footer, open_data
+from forecastr.ingest.footer import fields, find_footer, open_data
 
 # The most bytes read to find the end of the header line (a wide file of many thousand
 # series has a long one); a longer first line is refused.
@@ -83,24 +83,17 @@ def open_source(path: str) -> Source:
         # one series is called "y". Except "0": pandas names an unnamed series 0, and
         # Series.to_csv(index=False) writes that name as the header.
         header_line -= 0 if first == "0" else 1
-    header, sample = _read_header(
-        path,
-        compression,
-        encoding,
-        sep,
-        header_line,
-        header_text if header_line >= 0 else "y",
-    )
+    header = _header_names(header_text if header_line >= 0 else "y", path, sep)
+    notes = () if meta is None else (_metadata_note(header[1]),)
+    # Notes below the data, told from the data by the first rows' first cells (in the head)
+    first_cells = [fields(ln, sep)[0] for ln in lines[header_line + 1 :][:40] if ln.strip()]
+    found = None if compression else find_footer(path, encoding, sep, header, first_cells)
+    end = None if found is None else found[0]
+    notes = notes if found is None else (*notes, found[1])
+    sample = _read_sample(path, compression, encoding, sep, header_line, header, end)
     longest = max(len(ln) for ln in lines[header_line:]) * (2 if encoding == "utf-16" else 1)
     block = max(1 << 20, 4 * longest)
-    notes = () if meta is None else (_metadata_note(header[1]),)
-    src = Source(path, encoding, compression, sep, header_line, header, sample, block, None, notes)
-    found = None if compression else find_footer(path, encoding, sep, header, _first(sample))
-    if found is None:
-        return src
-    end, _, note = found
-    sample = _read_sample(path, None, encoding, sep, header_line, header, end)
-    return replace(src, sample=sample, data_end=end, notes=(*notes, note))
+    return Source(path, encoding, compression, sep, header_line, header, sample, block, end, notes)
 
 
 def _check_path(path: str) -> None:
@@ -279,10 +272,8 @@ def _metadata_block(lines: list[str], first: int, sep: str) -> tuple[int, str] |
     for i in range(first, min(len(lines), first + 20)):
         if not lines[i].strip():
             continue
-        if len(lines[i]) > 1000:  # a header of thousands of columns: no metadata line
-            break
-        cells = next(csv.reader([lines[i]], delimiter=sep), [""])
-        key = cells[0].strip().lower() if cells else ""
+        cells = fields(lines[i], sep)
+        key = cells[0].strip().lower()
         if key not in ONS_KEYS:
             break
         if key == "cdid" and len(cells) > 1 and cells[1].strip():
@@ -307,34 +298,20 @@ def _skip_short_lines(rows: list[tuple[int, str]], first: int, sep: str) -> int:
     than it, when the lines after it (at least two) all have its number of fields and its
     first name is no value; else ``first`` (a header over rows with one trailing empty field
     more, or over rows of data only, stays the header)."""
-    widths = [_width(line, sep) for _, line in rows[: TITLE_LINES + 51]]
+    widths = [len(fields(line, sep)) for _, line in rows[: TITLE_LINES + 51]]
     for k in range(1, min(TITLE_LINES, len(rows) - 2) + 1):
         rest = widths[k : k + 50]
         if len(rest) >= 2 and len(set(rest)) == 1 and max(widths[:k]) < rest[0] - 1:
-            name = next(csv.reader([rows[k][1]], delimiter=sep), [""])[0].strip()
+            name = fields(rows[k][1], sep)[0].strip()
             return first if _looks_like_value(name) else rows[k][0]
     return first
 
 
-def _width(line: str, sep: str) -> int:
-    """The number of fields of one line (quotes respected)."""
-    try:
-        return len(next(csv.reader([line], delimiter=sep), []))
-    except csv.Error:
-        return line.count(sep) + 1
-
-
-def _read_header(
-    path: str, compression: str | None, encoding: str, sep: str, header_line: int, line: str
-) -> tuple[list[str], pd.DataFrame]:
-    """Column names (stripped) and the first rows as text, for layout detection."""
-    try:
-        raw = next(csv.reader([line], delimiter=sep))
-    except (csv.Error, StopIteration):
-        raw = line.split(sep)
-    names = [c.strip() or f"Unnamed: {k}" for k, c in enumerate(raw)]
+def _header_names(line: str, path: str, sep: str) -> list[str]:
+    """Column names (stripped; an empty one named as pandas names it), checked."""
+    names = [c.strip() or f"Unnamed: {k}" for k, c in enumerate(fields(line, sep))]
     _check_header(names, path, sep)
-    return names, _read_sample(path, compression, encoding, sep, header_line, names)
+    return names
 
 
 def _check_header(names: list[str], path: str, sep: str) -> None:
@@ -396,11 +373,6 @@ def _read_sample(
             f"{path}: not a readable CSV ({shown(first_line(err), 200, quote=False)})"
         ) from None
     return sample.fillna("")
-
-
-def _first(sample: pd.DataFrame) -> list[str]:
-    """The first column of the sample's rows, as text."""
-    return sample.iloc[:, 0].astype(str).tolist() if sample.shape[1] else []
 
 
 def _looks_like_value(name: str) -> bool:
