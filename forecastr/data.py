@@ -73,7 +73,7 @@ from forecastr.ingest.rows import read_rows
 from forecastr.ingest.sniff import Source, open_source
 from forecastr.ingest.stack import melt, melt_pivot, stack_long, stack_wide
 from forecastr.ingest.textcols import constant_columns
-from forecastr.ingest.timeaxis import check_duplicates, place_on_grid
+from forecastr.ingest.timeaxis import check_duplicates, drop_copies, place_on_grid
 from forecastr.ingest.timeparts import JOIN, split_name
 from forecastr.ingest.timerange import stamp_pattern
 from forecastr.ingest.values import (
@@ -262,7 +262,11 @@ def _build_panel(
             "--id-col store+item), or pass --freq",
             single=True,
         )
-    check_duplicates(ds, offsets, ids, where, time_col=roles.time_col, suggest_id_col=not is_long)
+    y, ds, offsets, where, copies = drop_copies(y, ds, offsets, where)
+    notes = (*notes, *copies)
+    check_duplicates(
+        y, ds, offsets, ids, where, time_col=roles.time_col, suggest_id_col=not is_long
+    )
     grid, pos = place_on_grid(ds, offsets, ids, where, freq=freq, time_col=roles.time_col)
     check_gaps(ds, pos, offsets, ids, where, grid=grid, fill=fill)
     check_no_empty_values(y, offsets, ids, where, fill)

@@ -22,6 +22,7 @@ from forecastr.ingest.options import IngestOptions
 from forecastr.ingest.pivot import HEADER_TIME, date_columns, pivot_note
 from forecastr.ingest.sniff import Source
 from forecastr.ingest.textcols import (
+    described_twice,
     looks_like_ids,
     quiet_columns,
     quiet_note,
@@ -335,6 +336,8 @@ def text_id_column(
     """
     rest = _candidates(src.header, time_cols, target)
     text = text_columns(src.sample, rest) if text is None else text
+    if layout != "long" and text and described_twice(src.sample, time_cols, text, target):
+        return None  # labels of each time, written a row each: left out (drop_text)
     if len(text) > 1:  # constant columns (SDMX's unit) and sparse ones (its flags) name none
         quiet = quiet_columns(src.sample, text)
         if len(quiet) == len(text) and layout != "long":

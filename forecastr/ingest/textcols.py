@@ -69,6 +69,30 @@ def separates_rows(sample: pd.DataFrame, col: str, time_cols: list[str]) -> bool
     return not sample[[col, *times]].duplicated().any()
 
 
+def described_twice(
+    sample: pd.DataFrame, time_cols: list[str], text: list[str], target: str | None = None
+) -> bool:
+    """Whether the rows of each repeated time are one observation described several times:
+    they agree on every column but the text ones (a traffic count written once per weather
+    label of its hour), the values they agree on vary, so the agreement is no chance (two
+    stores that sold nothing on the first days), and they are next to each other (not two
+    series that happen to agree, one after the other). A series id tells such rows apart by
+    their values too, so none of ``text`` is one. ``target``: the values the user named, the
+    only column compared then."""
+    times = [c for c in time_cols if c in sample]
+    rest = [target] if target in sample else [c for c in sample if c not in (*times, *text)]
+    if not times or not rest:
+        return False
+    repeated = sample[sample[times].duplicated(keep=False)]
+    stamp = sample[times].astype(str).agg("|".join, axis=1)
+    if repeated.empty or stamp.ne(stamp.shift()).sum() != stamp.nunique():
+        return False  # the rows of a time are not next to each other: series one by one
+    cells = repeated[[*times, *rest]].apply(lambda col: col.str.strip())
+    one_each = len(cells.drop_duplicates()) == len(cells[times].drop_duplicates())
+    varied = cells[rest].stack().nunique() > 1
+    return bool(one_each and varied)
+
+
 def quiet_columns(sample: pd.DataFrame, text: list[str]) -> list[str]:
     """The columns of ``text`` that hold one value in every filled cell of the first rows,
     or that are mostly empty (flags): neither a series id nor values."""

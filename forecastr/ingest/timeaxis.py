@@ -37,7 +37,44 @@ class Grid:
         return f"step-{self.step}" if self.freq is None else repr(self.freq)
 
 
+def _repeats(ds: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """(N - 1,) whether point k + 1 repeats point k's timestamp within its series."""
+    same = ds[1:] == ds[:-1]
+    if len(offsets) > 2:
+        same[offsets[1:-1] - 1] = False  # the last point of one series vs the next's first
+    return same
+
+
+def _differs(y: np.ndarray) -> np.ndarray:
+    """(N - 1,) whether point k + 1's value differs from point k's (two empty cells agree)."""
+    a, b = y[:-1], y[1:]
+    return ~((a == b) | (np.isnan(a) & np.isnan(b)))
+
+
+def drop_copies(
+    y: np.ndarray, ds: np.ndarray, offsets: np.ndarray, where: Where
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, Where, tuple[str, ...]]:
+    """Keep once each point that repeats the timestamp and the value of the one before it in
+    its series (a row written once per label of its time, or a file appended twice), with a
+    note; only when every repeated timestamp of the file is such a copy, so a file with one
+    that differs is refused by :func:`check_duplicates` as before, naming its lines."""
+    same = _repeats(ds, offsets)
+    if not same.any() or (same & _differs(y)).any():
+        return y, ds, offsets, where, ()
+    copies = np.flatnonzero(same) + 1
+    note = (
+        f"{len(copies):,} points repeat the timestamp and the value of the point before them "
+        f"(the first at line {where.line(int(copies[0]))}): each kept once"
+    )
+    keep = np.ones(len(ds), dtype=bool)
+    keep[copies] = False
+    kept = np.flatnonzero(keep)
+    dropped = np.concatenate([[0], np.cumsum(~keep)])[offsets]
+    return y[kept], ds[kept], offsets - dropped, where.via(lambda k: int(kept[k])), (note,)
+
+
 def check_duplicates(
+    y: np.ndarray,
     ds: np.ndarray,
     offsets: np.ndarray,
     ids: list[str],
@@ -46,9 +83,11 @@ def check_duplicates(
     time_col: str,
     suggest_id_col: bool,
 ) -> None:
-    """Refuse a timestamp that repeats within a series, naming both lines.
+    """Refuse a timestamp that repeats within a series, naming both lines: the first pair
+    whose values differ (copies of one value are kept once by :func:`drop_copies`).
 
     Args:
+        y: (N,) the values.
         ds: (N,) timestamps, sorted within each series.
         offsets: (S + 1,) where each series starts in ``ds``.
         ids: the series' ids.
@@ -57,15 +96,15 @@ def check_duplicates(
         suggest_id_col: the file was read as one series per column (wide or single): the
             message suggests ``--id-col``, in case it holds several series in long form.
     """
-    same = ds[1:] == ds[:-1]
-    if len(offsets) > 2:
-        same[offsets[1:-1] - 1] = False  # the last point of one series vs the next's first
+    same = _repeats(ds, offsets)
     if same.any():
-        k = int(np.flatnonzero(same)[0])
+        differ = same & _differs(y)
+        k = int(np.flatnonzero(differ if differ.any() else same)[0])
         i = int(np.searchsorted(offsets, k, side="right") - 1)
         a, b = sorted((where.line(k), where.line(k + 1)))
         hint = (
             "; if the file holds several series, name the id column with --id-col"
+            + (", or pick the column to forecast with --target" if len(ids) > 1 else "")
             if suggest_id_col
             else "; if another column also tells the series apart (a store beside an item), "
             "name both: --id-col item+store"
