@@ -69,11 +69,12 @@ from forecastr.ingest.layout import (
 from forecastr.ingest.matrix import MATRIX_SERIES
 from forecastr.ingest.options import IngestOptions
 from forecastr.ingest.pivot import pivot_dates
+from forecastr.ingest.repeats import drop_copies, merge_clock_changes
 from forecastr.ingest.rows import read_rows
 from forecastr.ingest.sniff import Source, open_source
 from forecastr.ingest.stack import melt, melt_pivot, stack_long, stack_wide
 from forecastr.ingest.textcols import constant_columns
-from forecastr.ingest.timeaxis import check_duplicates, drop_copies, place_on_grid
+from forecastr.ingest.timeaxis import check_duplicates, place_on_grid
 from forecastr.ingest.timeparts import JOIN, split_name
 from forecastr.ingest.timerange import stamp_pattern
 from forecastr.ingest.values import (
@@ -262,8 +263,9 @@ def _build_panel(
             "--id-col store+item), or pass --freq",
             single=True,
         )
-    y, ds, offsets, where, copies = drop_copies(y, ds, offsets, where)
-    notes = (*notes, *copies)
+    for kept_once in (drop_copies, merge_clock_changes):  # repeats read, not refused
+        y, ds, offsets, where, note = kept_once(y, ds, offsets, where)
+        notes = (*notes, *note)
     check_duplicates(
         y, ds, offsets, ids, where, time_col=roles.time_col, suggest_id_col=not is_long
     )

@@ -8,12 +8,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from forecastr.data import load_csv
 from forecastr.errors import ForecastrError
 from forecastr.ingest.options import IngestOptions
+from forecastr.ingest.repeats import drop_copies
 from forecastr.ingest.textcols import described_twice
-from forecastr.ingest.timeaxis import check_duplicates, drop_copies
+from forecastr.ingest.timeaxis import check_duplicates
 from forecastr.ingest.where import Where
 
 HOURS = pd.date_range("2012-10-02 09:00", periods=400, freq="h").strftime("%Y-%m-%d %H:%M:%S")
@@ -124,3 +127,91 @@ def test_a_named_target_is_the_only_column_compared(write_csv):
     with pytest.raises(ForecastrError, match="hold text, not numbers"):
         load_csv(path)
     assert len(load_csv(path, IngestOptions(target="traffic_volume")).y) == 400
+
+
+def _written(path, text: str):
+    path.write_text(text)
+    return path
+
+
+def local_hours(tz: str, start: str, end: str, freq: str = "h") -> pd.DatetimeIndex:
+    """The stamps a meter in ``tz`` writes in local time: the hour the clocks go back twice,
+    the hour they skip missing."""
+    return pd.date_range(start, end, freq=freq, tz="UTC").tz_convert(tz).tz_localize(None)
+
+
+def load_file(stamps: pd.DatetimeIndex, write_csv, reverse: bool = False):
+    k = np.arange(len(stamps))
+    y = 30_000 + 8_000 * np.sin(2 * np.pi * stamps.hour.to_numpy() / 24) + k % 7
+    frame = pd.DataFrame({"Datetime": stamps.strftime("%Y-%m-%d %H:%M:%S"), "MW": y})
+    return write_csv((frame.iloc[::-1] if reverse else frame).to_csv(index=False)), frame
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    tz=st.sampled_from(
+        [
+            "America/New_York",
+            "Europe/Berlin",
+            "Europe/London",
+            "Australia/Sydney",
+            "America/Santiago",
+            "America/Havana",
+        ]
+    ),
+    freq=st.sampled_from(["h", "30min", "15min"]),
+    year=st.integers(2012, 2019),
+    reverse=st.booleans(),  # PJM's file runs back in time
+)
+def test_the_night_the_clocks_go_back_is_read(tmp_path_factory, tz, freq, year, reverse):
+    stamps = local_hours(tz, f"{year}-01-01", f"{year + 1}-12-31", freq)
+    folder = tmp_path_factory.mktemp("clock")
+    path, frame = load_file(stamps, lambda text: _written(folder / "data.csv", text), reverse)
+    panel = load_csv(path)
+    distinct = pd.DatetimeIndex(stamps.unique())
+    # one point per local stamp, the skipped hour filled: the whole local grid
+    grid = pd.date_range(distinct.min(), distinct.max(), freq=freq)
+    assert len(panel.y) == len(grid) and np.isfinite(panel.y).all()
+    repeated = stamps[stamps.duplicated()]
+    notes = [n for n in panel.notes if "the clocks went back" in n]
+    assert len(notes) == (len(repeated) > 0)
+    for stamp in repeated[:4]:  # the mean of the two readings
+        want = frame.loc[stamps == stamp, "MW"].mean()
+        assert panel.y[grid.get_loc(stamp)] == pytest.approx(want)
+
+
+def test_pjm_hourly_load_in_local_time(write_csv):
+    path, _ = load_file(local_hours("America/New_York", "2014-01-01 05:00", "2016-01-01"),
+                        write_csv, reverse=True)  # fmt: skip
+    panel = load_csv(path)
+    note = next(n for n in panel.notes if "clocks went back" in n)
+    assert note.startswith("2 timestamps repeat") and "2014-11-02 01:00" in note
+    assert panel.freq == "h" and panel.filled_points == 2  # the two hours skipped in March
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        ("2014-11-02 14:00", "2014-11-02 14:00"),  # an afternoon: no clock change
+        ("2014-11-02 01:00", "2014-03-09 01:00"),  # two nights in one year
+        ("2014-11-02 01:00", "2014-11-02 03:00"),  # one night, but two hours apart
+    ],
+)
+def test_other_repeats_stay_refused(write_csv, change):
+    stamps = pd.date_range("2014-01-01", "2014-12-31", freq="h")
+    extra = pd.DatetimeIndex(sorted(set(change)) if change[0] == change[1] else change)
+    path, _ = load_file(stamps.append(extra).sort_values(), write_csv)
+    with pytest.raises(ForecastrError, match="duplicate timestamp"):
+        load_csv(path)
+
+
+def test_a_stamp_three_times_or_a_daily_repeat_stays_refused(write_csv):
+    stamps = pd.date_range("2014-01-01", "2014-12-31", freq="h")
+    three = pd.DatetimeIndex(["2014-11-02 01:00"] * 2)
+    path, _ = load_file(stamps.append(three).sort_values(), write_csv)
+    with pytest.raises(ForecastrError, match="duplicate timestamp"):
+        load_csv(path)
+    days = pd.date_range("2014-01-01", "2015-12-31", freq="D")
+    path, _ = load_file(days.append(pd.DatetimeIndex(["2014-11-02"])).sort_values(), write_csv)
+    with pytest.raises(ForecastrError, match="duplicate timestamp"):
+        load_csv(path)

@@ -18,6 +18,8 @@ The modules, in the order a file meets them:
   :mod:`~forecastr.ingest.datespell`: dates as spreadsheets, R and statistical offices write
   them) within :mod:`~forecastr.ingest.timerange`;
 * :mod:`~forecastr.ingest.stack`: rows to series, long or wide;
+* :mod:`~forecastr.ingest.repeats`: a timestamp repeated with the same value, or in the night
+  the clocks go back, kept once;
 * :mod:`~forecastr.ingest.timeaxis` and :mod:`~forecastr.ingest.frequency`: the grid;
 * :mod:`~forecastr.ingest.gaps`: the full grid, gaps filled.
 

@@ -1,11 +1,13 @@
 """A timestamp split into a date column and a time-of-day column (``Date;Time``).
 
 Logs from meters and sensors often write the day and the time of day apart: the UCI household
-power file has ``16/12/2006;17:24:00``. :func:`pair` finds such a time-of-day column beside the
-file's date column, :func:`is_pair` checks one the user named (``--time-col Date+Time``), and
-:func:`add_clock` adds each row's time of day to its parsed date. The joined column is known,
-like any split timestamp (:mod:`~forecastr.ingest.timeparts`), by the two names joined with
-``+``.
+power file has ``16/12/2006;17:24:00``, and grid operators' files the hour of the day as a
+number (Ontario's IESO: ``Date,Hour,Market Demand`` with hours 1 to 24, each the hour ending
+then: hour 24 is 00:00 of the next day, as a time of ``24:00`` is). :func:`pair` finds such a
+time-of-day column beside the file's date column, :func:`is_pair` checks one the user named
+(``--time-col Date+Time``), and :func:`add_clock` adds each row's time of day to its parsed
+date. The joined column is known, like any split timestamp
+(:mod:`~forecastr.ingest.timeparts`), by the two names joined with ``+``.
 """
 
 from __future__ import annotations
@@ -24,6 +26,26 @@ CLOCK = re.compile(r"(\d{1,2}):([0-5]\d)(?::([0-5]\d(?:\.\d+)?))?\s*(?:([AaPp])\
 NS = {"hour": 3_600_000_000_000, "minute": 60_000_000_000, "second": 1_000_000_000}
 
 
+# A column of the hour of each row's date, as whole numbers: ``Date,Hour,Demand`` with hours
+# 1 to 24 (Ontario's IESO, CAISO's OPR_HR: hours ending) or 0 to 23
+HOUR_NAMES = re.compile(
+    r"(?:hour|hr|he|opr[ _]?hr|hour[ _-]?(?:ending|beginning|of[ _-]?day))", re.IGNORECASE
+)
+HOUR_NUMBER = re.compile(r"(?:[01]?\d|2[0-4])")
+
+
+def hour_numbers(name: str, cells: pd.Series) -> bool:
+    """Whether a column named like an hour (:data:`HOUR_NAMES`) holds whole hours of the day,
+    0 to 24, in its first rows: two or more filled, most of them hours (as
+    :func:`looks_like_clock`: a stray bad cell is named by :func:`add_clock`)."""
+    text = _filled(cells)
+    return (
+        HOUR_NAMES.fullmatch(name.strip()) is not None
+        and len(text) >= 2
+        and bool(text.str.fullmatch(HOUR_NUMBER.pattern).mean() > 0.5)
+    )
+
+
 def looks_like_clock(cells: pd.Series) -> bool:
     """Whether a column's first rows are times of day: two or more filled, most of them clocks
     (a stray bad cell is named by :func:`add_clock`)."""
@@ -36,7 +58,9 @@ def is_pair(parts: tuple[str, ...], sample: pd.DataFrame) -> bool:
     ``--time-col Date+Time`` names; ``sample``: the first rows, as text or as read)."""
     if len(parts) != 2 or any(p not in sample for p in parts):
         return False
-    return looks_like_clock(sample[parts[1]]) and not looks_like_clock(sample[parts[0]])
+    times = sample[parts[1]]
+    of_day = looks_like_clock(times) or hour_numbers(parts[1], times)
+    return of_day and not looks_like_clock(sample[parts[0]])
 
 
 def pair(time_col: str, header: list[str], sample: pd.DataFrame, skip: tuple) -> tuple[str, ...]:
@@ -79,10 +103,12 @@ def note(columns: list[str], time_col: str) -> str:
     )
 
 
-def add_clock(ds: np.ndarray, clock: pd.Series, parts: tuple[str, ...], where: Where) -> np.ndarray:
+def add_clock(
+    ds: np.ndarray, clock: pd.Series, parts: tuple[str, ...], where: Where
+) -> tuple[np.ndarray, list[str]]:
     """Each row's date (``ds``, parsed from ``parts[0]``) plus its time of day (``clock``,
-    the cells of ``parts[1]``); refuses an empty or unreadable time, or dates that already
-    carry one, naming the line."""
+    the cells of ``parts[1]``), and a note where a time closes its day (hour 24, ``24:00``);
+    refuses an empty or unreadable time, or dates that already carry one, naming the line."""
     date_col, clock_col = parts
     if ds.dtype.kind != "M":
         raise InputError(
@@ -97,18 +123,26 @@ def add_clock(ds: np.ndarray, clock: pd.Series, parts: tuple[str, ...], where: W
             f"of day; name it alone with --time-col {shown(date_col, quote=False)}"
         )
     codes, uniques = pd.factorize(clock.astype(object).where(clock.notna(), ""), sort=False)
-    offsets = np.array([_clock_ns(str(u).strip()) for u in uniques], dtype=float)
+    hours = HOUR_NAMES.fullmatch(clock_col.strip()) is not None  # 1 to 24: whole hours
+    offsets = np.array([_clock_ns(str(u).strip(), hours) for u in uniques], dtype=float)
     per_row = offsets[codes] if len(uniques) else np.zeros(len(ds))
     bad = np.isnan(per_row)
     if bad.any():
         k = int(np.flatnonzero(bad)[0])
         cell = str(uniques[codes[k]]).strip()
-        what = f"{shown(cell)} is not a time of day (hh:mm or hh:mm:ss)" if cell else "is empty"
+        form = "an hour, 0 to 24" if hours else "hh:mm or hh:mm:ss"
+        what = f"{shown(cell)} is not a time of day ({form})" if cell else "is empty"
         raise InputError(
             f"{where.file}: line {where.line(k)}: column {shown(clock_col)} {what}; every row "
             f"needs the time of day of its date in {shown(date_col)}"
         )
-    return ds.astype("datetime64[ns]") + per_row.astype(np.int64).astype("timedelta64[ns]")
+    stamps = ds.astype("datetime64[ns]") + per_row.astype(np.int64).astype("timedelta64[ns]")
+    if not (offsets == 24 * NS["hour"]).any():
+        return stamps, []
+    return stamps, [
+        f"times of day in {shown(clock_col)} run to {'24' if hours else '24:00'}, the end of "
+        "the day (hours ending): each is stamped at its end, the last at 00:00 of the next day"
+    ]
 
 
 def _filled(cells: pd.Series) -> pd.Series:
@@ -117,8 +151,11 @@ def _filled(cells: pd.Series) -> pd.Series:
     return text[text != ""]
 
 
-def _clock_ns(text: str) -> float:
-    """Nanoseconds since midnight of one time-of-day cell; NaN when it is not one."""
+def _clock_ns(text: str, hours: bool = False) -> float:
+    """Nanoseconds since midnight of one time-of-day cell; NaN when it is not one. ``hours``:
+    a whole number of hours is one too (a column named like an hour)."""
+    if hours and HOUR_NUMBER.fullmatch(text):
+        return float(int(text) * NS["hour"])  # hour 24 (ending at midnight) closes the day
     m = CLOCK.fullmatch(text)
     if m is None:
         return float("nan")

@@ -80,7 +80,8 @@ def read_rows(columns: Mapping[str, pd.Series], roles: ColumnRoles, where: Where
         ds, notes = parse_time(time, roles.time_col, where)
     else:
         days, notes = parse_time(time, roles.time_parts[0], where)
-        ds = add_clock(days, clock, roles.time_parts, where)
+        ds, ending = add_clock(days, clock, roles.time_parts, where)
+        notes = [*notes, *ending]
     return Rows(values, ds, [*notes, *mixed, *below], ids, where)
 
 

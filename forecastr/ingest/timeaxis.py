@@ -1,4 +1,4 @@
-"""The time axis: duplicate checks, and the grid every series lies on.
+"""The time axis: the duplicate check, and the grid every series lies on.
 
 :func:`place_on_grid` decides the grid (an integer step, an inferred frequency, or the user's
 ``--freq``) and places every point on it, refusing points off it by line.
@@ -13,6 +13,7 @@ import pandas as pd
 
 from forecastr.errors import InputError, SeriesKeyError, shown
 from forecastr.ingest.frequency import fixed_spacing, infer_freq, off_grid, within_series_diffs
+from forecastr.ingest.repeats import differs, repeats
 from forecastr.ingest.timerange import stamp_text
 from forecastr.ingest.where import Where
 
@@ -37,42 +38,6 @@ class Grid:
         return f"step-{self.step}" if self.freq is None else repr(self.freq)
 
 
-def _repeats(ds: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-    """(N - 1,) whether point k + 1 repeats point k's timestamp within its series."""
-    same = ds[1:] == ds[:-1]
-    if len(offsets) > 2:
-        same[offsets[1:-1] - 1] = False  # the last point of one series vs the next's first
-    return same
-
-
-def _differs(y: np.ndarray) -> np.ndarray:
-    """(N - 1,) whether point k + 1's value differs from point k's (two empty cells agree)."""
-    a, b = y[:-1], y[1:]
-    return ~((a == b) | (np.isnan(a) & np.isnan(b)))
-
-
-def drop_copies(
-    y: np.ndarray, ds: np.ndarray, offsets: np.ndarray, where: Where
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, Where, tuple[str, ...]]:
-    """Keep once each point that repeats the timestamp and the value of the one before it in
-    its series (a row written once per label of its time, or a file appended twice), with a
-    note; only when every repeated timestamp of the file is such a copy, so a file with one
-    that differs is refused by :func:`check_duplicates` as before, naming its lines."""
-    same = _repeats(ds, offsets)
-    if not same.any() or (same & _differs(y)).any():
-        return y, ds, offsets, where, ()
-    copies = np.flatnonzero(same) + 1
-    note = (
-        f"{len(copies):,} points repeat the timestamp and the value of the point before them "
-        f"(the first at line {where.line(int(copies[0]))}): each kept once"
-    )
-    keep = np.ones(len(ds), dtype=bool)
-    keep[copies] = False
-    kept = np.flatnonzero(keep)
-    dropped = np.concatenate([[0], np.cumsum(~keep)])[offsets]
-    return y[kept], ds[kept], offsets - dropped, where.via(lambda k: int(kept[k])), (note,)
-
-
 def check_duplicates(
     y: np.ndarray,
     ds: np.ndarray,
@@ -84,7 +49,8 @@ def check_duplicates(
     suggest_id_col: bool,
 ) -> None:
     """Refuse a timestamp that repeats within a series, naming both lines: the first pair
-    whose values differ (copies of one value are kept once by :func:`drop_copies`).
+    whose values differ (copies of one value are kept once by
+    :func:`~forecastr.ingest.repeats.drop_copies`).
 
     Args:
         y: (N,) the values.
@@ -96,9 +62,9 @@ def check_duplicates(
         suggest_id_col: the file was read as one series per column (wide or single): the
             message suggests ``--id-col``, in case it holds several series in long form.
     """
-    same = _repeats(ds, offsets)
+    same = repeats(ds, offsets)
     if same.any():
-        differ = same & _differs(y)
+        differ = same & differs(y)
         k = int(np.flatnonzero(differ if differ.any() else same)[0])
         i = int(np.searchsorted(offsets, k, side="right") - 1)
         a, b = sorted((where.line(k), where.line(k + 1)))

@@ -177,8 +177,28 @@ def reads_as_dates(cells: pd.Series) -> bool:
     return bool(parse_date_text(text)[0].notna().all())
 
 
+# A stamp at 24:00, the end of its day (grid operators' hours ending: ERCOT's 01/01/2020 24:00)
+_MIDNIGHT_24 = re.compile(r"(.*\d[ T])24:00(?::00(?:\.0+)?)?")
+DAY = np.timedelta64(1, "D")
+
+
 def parse_date_text(text: pd.Series) -> tuple[pd.Series, str | None]:
-    """Parse distinct date strings. Returns (datetimes with NaT where unreadable, note)."""
+    """Parse distinct date strings. Returns (datetimes with NaT where unreadable, note).
+    Stamps at 24:00, which no parser reads, are 00:00 of the next day (looked for only when
+    some stamp is unreadable: a regex over millions of stamps is not free)."""
+    parsed, note = _parse_dates(text)
+    if not parsed.isna().any():
+        return parsed, note
+    ending = text.str.fullmatch(_MIDNIGHT_24.pattern)
+    if not ending.any():
+        return parsed, note
+    parsed, note = _parse_dates(text.str.replace(_MIDNIGHT_24, r"\g<1>00:00", regex=True))
+    also = "stamps at 24:00 (the end of the day: hours ending) read as 00:00 of the next day"
+    return parsed.where(~ending, parsed + DAY), also if note is None else f"{note}; {also}"
+
+
+def _parse_dates(text: pd.Series) -> tuple[pd.Series, str | None]:
+    """:func:`parse_date_text` for stamps of any spelling but 24:00."""
     financial = financial_years(text)  # before ISO 8601, which reads 2001-02 as a month
     if financial is not None:
         return financial

@@ -1,0 +1,113 @@
+"""Grid operators' hours: a ``Date,Hour`` file with hours 1 to 24 (Ontario's IESO, CAISO's
+OPR_HR) or 0 to 23 joins the two into one timestamp, and stamps at ``24:00`` (ERCOT's hours
+ending) are 00:00 of the next day; each with a note where a time closes its day
+(``forecastr.ingest.clock``, ``forecastr.ingest.timeparse``)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from forecastr.data import load_csv
+from forecastr.errors import InputError
+from forecastr.ingest import csvread
+from forecastr.ingest.clock import hour_numbers
+from forecastr.ingest.options import IngestOptions
+
+DAYS = pd.date_range("2020-01-01", periods=30, freq="D")
+TITLE = "\\\\Hourly Demand Report\n\\\\Created at 2021-01-01 00:00:00\n\\\\For 2020\n"
+
+
+def demand(hour) -> float:
+    return 15_000 + 3_000 * np.sin(2 * np.pi * hour / 24)
+
+
+def ieso(first: int = 1, name: str = "Hour", date_format: str = "%Y-%m-%d") -> str:
+    """Ontario's report: title lines, then ``Date,Hour,Market Demand,Ontario Demand``."""
+    rows = [f"Date,{name},Market Demand,Ontario Demand"]
+    for d in DAYS:
+        for h in range(first, first + 24):
+            rows.append(f"{d.strftime(date_format)},{h},{demand(h):.0f},{demand(h) - 2000:.0f}")
+    return TITLE + "\n".join(rows) + "\n"
+
+
+@pytest.fixture(params=["pyarrow", "pandas"])
+def engine(request, monkeypatch):
+    monkeypatch.setattr(csvread, "ENGINE", request.param)
+    return request.param
+
+
+def test_hours_ending_1_to_24_join_the_date(write_csv, engine):
+    panel = load_csv(write_csv(ieso()))
+    assert panel.ids == ["Market Demand", "Ontario Demand"] and panel.freq == "h"
+    assert panel.columns["time"] == "Date+Hour" and len(panel.y) == 2 * 30 * 24
+    start = panel.offsets[0]
+    assert pd.Timestamp(panel.ds[start]) == pd.Timestamp("2020-01-01 01:00")
+    assert pd.Timestamp(panel.ds[start + 23]) == pd.Timestamp("2020-01-02 00:00")  # hour 24
+    assert panel.y[start + 23] == round(demand(24))
+    assert any("run to 24, the end of the day" in n for n in panel.notes)
+
+
+def test_hours_0_to_23_are_hours_of_the_day_without_a_note(write_csv):
+    panel = load_csv(write_csv(ieso(first=0, name="hour_beginning")))
+    assert pd.Timestamp(panel.ds[0]) == pd.Timestamp("2020-01-01 00:00")
+    assert len(panel.y) == 2 * 30 * 24 and panel.freq == "h"
+    assert not any("end of the day" in n for n in panel.notes)
+
+
+def test_caiso_names_and_day_first_dates(write_csv):
+    panel = load_csv(write_csv(ieso(name="OPR_HR", date_format="%d/%m/%Y")))
+    assert panel.columns["time"] == "Date+OPR_HR" and panel.freq == "h"
+
+
+def test_a_bad_hour_is_refused_by_its_line(write_csv):
+    text = ieso().replace("2020-01-02,5,", "2020-01-02,x5,")
+    with pytest.raises(InputError, match=r"line \d+: column 'Hour' 'x5' is not a time of day "
+                       r"\(an hour, 0 to 24\)"):  # fmt: skip
+        load_csv(write_csv(text), IngestOptions(time_col="Date+Hour"))
+
+
+def test_a_column_of_hours_needs_an_hour_name():
+    cells = pd.Series(["1", "2", "24"])
+    assert hour_numbers("Hour", cells) and hour_numbers("HE", cells)
+    assert hour_numbers("hour ending", cells) and not hour_numbers("store", cells)
+    assert not hour_numbers("Hour", pd.Series(["25", "26", "1"]))  # no hour 25
+    assert not hour_numbers("hr", pd.Series(["72", "80", "64"]))  # a heart rate
+    assert not hour_numbers("Hour", pd.Series(["1.5", "2"]))
+
+
+def ercot(days: pd.DatetimeIndex) -> str:
+    rows = ["Hour Ending,ERCOT"]
+    for d in days:
+        for h in range(1, 25):
+            rows.append(f"{d:%m/%d/%Y} {h:02d}:00,{demand(h) * 3:.2f}")
+    return "\n".join(rows) + "\n"
+
+
+def test_stamps_at_24_00_close_their_day(write_csv, engine):
+    panel = load_csv(write_csv(ercot(DAYS)))
+    assert panel.freq == "h" and len(panel.y) == 30 * 24 and panel.filled_points == 0
+    assert pd.Timestamp(panel.ds[23]) == pd.Timestamp("2020-01-02 00:00")
+    assert panel.y[23] == pytest.approx(demand(24) * 3)
+    assert any("24:00 (the end of the day" in n for n in panel.notes)
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    start=st.dates(min_value=pd.Timestamp("1990-01-01").date(),
+                   max_value=pd.Timestamp("2030-01-01").date()),
+    fmt=st.sampled_from(["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%d.%m.%Y %H:%M"]),
+)  # fmt: skip
+def test_any_day_ending_at_24_00_is_read_as_the_next_midnight(start, fmt):
+    from forecastr.ingest.timeparse import parse_date_text
+
+    hours = pd.date_range(pd.Timestamp(start), periods=72, freq="h") + pd.Timedelta(hours=1)
+    text = pd.Series([
+        (h - pd.Timedelta(days=1)).strftime(fmt).replace(" 00:00", " 24:00").replace(
+            "T00:00:00", "T24:00:00") if h.hour == 0 else h.strftime(fmt) for h in hours
+    ])  # fmt: skip
+    parsed, note = parse_date_text(text)
+    assert (pd.DatetimeIndex(parsed) == hours).all() and "24:00" in note
