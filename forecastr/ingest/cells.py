@@ -20,7 +20,7 @@ from forecastr.ingest.where import Where
 # UCI repository's files), "." (FRED's), ":" (Eurostat's) and pandas' own "<NA>".
 NULL_VALUES = (
     *("", "NA", "N/A", "NaN", "nan", "null", "NULL", "None", "#N/A", "-", "n/a", "na"),
-    *("?", ".", ":", "<NA>", "#NA"),
+    *("?", ".", ":", "<NA>", "#NA", "n/e", "N/E"),  # n/e: ENTSO-E's "not expected"
 )
 # Eurostat's missing value with a flag: ": c" (confidential), ": z" (not applicable).
 FLAGGED_MISSING = r":\s*[a-z]{1,3}"

@@ -180,15 +180,26 @@ def reads_as_dates(cells: pd.Series) -> bool:
 # A stamp at 24:00, the end of its day (grid operators' hours ending: ERCOT's 01/01/2020 24:00)
 _MIDNIGHT_24 = re.compile(r"(.*\d[ T])24:00(?::00(?:\.0+)?)?")
 DAY = np.timedelta64(1, "D")
+# An interval, start - end, as ENTSO-E writes its market time units (``01.01.2024 00:00 -
+# 01.01.2024 01:00 (CET/CEST)``, the zone label optional): read by its start, which holds a
+# day or a month of a year, six digits or more (bands such as ``10 - 14`` or ``1000 - 2000``
+# are no interval of time)
+_INTERVAL = re.compile(r"\s*(\d.*?\d)\s+[-\u2013]\s+\d.*\d\s*(?:\([^()]*\))?\s*")
 
 
 def parse_date_text(text: pd.Series) -> tuple[pd.Series, str | None]:
     """Parse distinct date strings. Returns (datetimes with NaT where unreadable, note).
-    Stamps at 24:00, which no parser reads, are 00:00 of the next day (looked for only when
-    some stamp is unreadable: a regex over millions of stamps is not free)."""
+    Intervals ``start - end`` are read by their start, and stamps at 24:00, which no parser
+    reads, are 00:00 of the next day: each looked for only when some stamp is unreadable (a
+    regex over millions of stamps is not free)."""
     parsed, note = _parse_dates(text)
     if not parsed.isna().any():
         return parsed, note
+    starts = text.str.extract(f"^{_INTERVAL.pattern}$")[0]
+    if starts.notna().all() and (starts.str.count(r"\d") >= 6).all():
+        parsed, note = parse_date_text(starts)
+        also = f"times written as intervals ({shown(text.iloc[0])}) read by their start"
+        return parsed, also if note is None else f"{note}; {also}"
     ending = text.str.fullmatch(_MIDNIGHT_24.pattern)
     if not ending.any():
         return parsed, note

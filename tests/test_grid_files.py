@@ -1,7 +1,9 @@
-"""Grid operators' hours: a ``Date,Hour`` file with hours 1 to 24 (Ontario's IESO, CAISO's
-OPR_HR) or 0 to 23 joins the two into one timestamp, and stamps at ``24:00`` (ERCOT's hours
-ending) are 00:00 of the next day; each with a note where a time closes its day
-(``forecastr.ingest.clock``, ``forecastr.ingest.timeparse``)."""
+"""Grid operators' files: a ``Date,Hour`` file with hours 1 to 24 (Ontario's IESO, CAISO's
+OPR_HR) or 0 to 23 joins the two into one timestamp, stamps at ``24:00`` (ERCOT's hours
+ending) are 00:00 of the next day, each with a note where a time closes its day
+(``forecastr.ingest.clock``, ``forecastr.ingest.timeparse``); ENTSO-E's market time units,
+intervals ``start - end`` in local time, are read by their start, the hour repeated when the
+clocks go back averaged (``forecastr.ingest.repeats``)."""
 
 from __future__ import annotations
 
@@ -111,3 +113,45 @@ def test_any_day_ending_at_24_00_is_read_as_the_next_midnight(start, fmt):
     ])  # fmt: skip
     parsed, note = parse_date_text(text)
     assert (pd.DatetimeIndex(parsed) == hours).all() and "24:00" in note
+
+
+def entsoe(freq: str = "h", missing: str = "-") -> str:
+    """The transparency platform's load export: intervals in Berlin time, quoted cells, the
+    actual load not yet measured at the end."""
+    utc = pd.date_range("2019-10-20 22:00", "2019-11-03 22:00", freq=freq, tz="UTC")
+    local = utc.tz_convert("Europe/Berlin").tz_localize(None)
+    step = pd.Timedelta(freq if freq != "h" else "1h")
+    rows = ['"MTU (CET/CEST)","Day-ahead Total Load Forecast [MW] - BZN|DE-LU",'
+            '"Actual Total Load [MW] - BZN|DE-LU"']  # fmt: skip
+    for k, t in enumerate(local):
+        load = demand(t.hour) * 3 + k % 5
+        actual = missing if k >= len(local) - 3 else f"{load:.0f}"
+        rows.append(f'"{t:%d.%m.%Y %H:%M} - {t + step:%d.%m.%Y %H:%M} (CET/CEST)",'
+                    f'"{load * 1.01:.0f}","{actual}"')  # fmt: skip
+    return "\n".join(rows) + "\n"
+
+
+@pytest.mark.parametrize("freq", ["h", "15min"])
+def test_entsoe_market_time_units(write_csv, engine, freq):
+    panel = load_csv(write_csv(entsoe(freq)))
+    assert panel.freq == freq and len(panel.ids) == 2
+    assert pd.Timestamp(panel.ds[0]) == pd.Timestamp("2019-10-21 00:00")
+    per_hour = 1 if freq == "h" else 4
+    assert any(n.startswith(f"{2 * per_hour} timestamps repeat in the night the clocks went "
+                            "back (the first 2019-10-27 02:00") for n in panel.notes)  # fmt: skip
+    assert any("read by their start" in n for n in panel.notes)
+    lengths = np.diff(panel.offsets)
+    assert lengths[0] - lengths[1] == 3  # the actual load ends where it was measured
+
+
+def test_entsoe_not_expected_is_missing(write_csv):
+    panel = load_csv(write_csv(entsoe(missing="n/e")))
+    assert np.diff(panel.offsets).tolist() == [336, 333]  # 337 hours, one repeated
+
+
+def test_bands_are_no_intervals_of_time():
+    from forecastr.ingest.timeparse import reads_as_dates
+
+    for cells in (["10 - 14", "15 - 19"], ["1000 - 2000", "2000 - 3000"]):
+        assert not reads_as_dates(pd.Series(cells))
+    assert reads_as_dates(pd.Series(["2019-10 - 2019-11", "2019-11 - 2019-12"]))
