@@ -241,7 +241,7 @@ def _build_panel(
     """
     rows = read_rows(read(), roles, where)  # the raw columns are gone once it returns
     release_arrow_memory()
-    names = roles.targets
+    names = rows.names  # a wide file's empty columns are left out
     if roles.layout == "matrix":  # a year-by-month table: one series per row key
         rows, names = melt(rows, len(roles.targets)), (MATRIX_SERIES,)
     elif roles.layout == "pivot":  # one row per series, one column per date
@@ -291,7 +291,7 @@ def _build_panel(
         freq=grid.freq,
         step=grid.step,
         layout=roles.layout,
-        columns=roles.as_dict(),
+        columns=roles.as_dict(names),
         filled_points=filled_points,
         filled_series=filled_series,
         source=where.file,

@@ -156,8 +156,8 @@ BAD_INPUTS = [
     ),
     ("int_freq.csv", "t,y\n1,1\n2,2\n", ["--freq", "D"], ["integer step", "--freq"]),
     (
-        "all_empty.csv",
-        "ds,y,z\n2020-01-01,,1\n2020-01-02,,2\n",
+        "all_empty.csv",  # every column empty (one of several is left out: test_rows)
+        "ds,y,z\n2020-01-01,,\n2020-01-02,,\n",
         [],
         ["column 'y'", "entirely empty"],
     ),

@@ -1,7 +1,9 @@
 """Rows that repeat a timestamp with the same value: one observation written once per label
 of its time (the Metro Interstate traffic file has a row per weather label of an hour) or a
 file appended twice. Each point is kept once, with a note; a repeat whose value differs is
-still refused, by the lines of that pair."""
+still refused, by the lines of that pair. The hour repeated in the night the clocks go back
+is averaged. And a wide file's columns that are entirely empty (a weather export's snow
+depth) are left out, with a note."""
 
 from __future__ import annotations
 
@@ -215,3 +217,13 @@ def test_a_stamp_three_times_or_a_daily_repeat_stays_refused(write_csv):
     path, _ = load_file(days.append(pd.DatetimeIndex(["2014-11-02"])).sort_values(), write_csv)
     with pytest.raises(ForecastrError, match="duplicate timestamp"):
         load_csv(path)
+
+
+def test_a_wide_files_empty_columns_are_left_out(write_csv):
+    days = pd.date_range("2020-01-01", periods=60).strftime("%Y-%m-%d")
+    rows = "".join(f"{d},{k % 9},,{k % 4},\n" for k, d in enumerate(days))
+    panel = load_csv(write_csv("date,tavg,snow,wspd,tsun\n" + rows))  # a weather export
+    assert panel.ids == ["tavg", "wspd"] and panel.columns["target"] == ["tavg", "wspd"]
+    assert "columns 'snow', 'tsun' left out: they are entirely empty" in panel.notes
+    with pytest.raises(ForecastrError, match="column 'snow' is entirely empty"):
+        load_csv(write_csv("date,tavg,snow,wspd,tsun\n" + rows), IngestOptions(target="snow"))

@@ -91,9 +91,11 @@ class ColumnRoles:
         used = [*(self.id_cols if keyed else []), *self.time_cols, *self.targets]
         return [c for c in dict.fromkeys(used) if c is not None]
 
-    def as_dict(self) -> dict:
-        """The columns as :attr:`forecastr.panel.Panel.columns` records them."""
-        return {"id": self.id_col, "time": self.time_col, "target": list(self.targets)}
+    def as_dict(self, kept: tuple[str, ...] = ()) -> dict:
+        """The columns as :attr:`forecastr.panel.Panel.columns` records them; ``kept``: a wide
+        file's value columns read (its entirely empty ones left out)."""
+        targets = kept if self.layout == "wide" and kept else self.targets
+        return {"id": self.id_col, "time": self.time_col, "target": list(targets)}
 
 
 def detect_layout(src: Source, options: IngestOptions) -> ColumnRoles:

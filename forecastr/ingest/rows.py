@@ -12,7 +12,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from forecastr.errors import InputError
+from forecastr.errors import InputError, shown
 from forecastr.ingest.cells import marked_cells, marked_note
 from forecastr.ingest.clock import add_clock
 from forecastr.ingest.datespell import finest_periods
@@ -31,6 +31,7 @@ class Rows(NamedTuple):
     notes: list[str]  # what parsing the time decided for the user
     ids: pd.Series | None  # (rows,) the series id cells (long, matrix and pivot layouts)
     where: Where  # the line of each row
+    names: tuple[str, ...] = ()  # a wide file's value columns kept (its empty ones left out)
 
 
 def read_rows(columns: Mapping[str, pd.Series], roles: ColumnRoles, where: Where) -> Rows:
@@ -74,7 +75,8 @@ def read_rows(columns: Mapping[str, pd.Series], roles: ColumnRoles, where: Where
         ids = ids.iloc[rows] if ids is not None else None
         clock = clock.iloc[rows] if clock is not None else None
         where = where.via(lambda k: int(rows[k]))
-    for col, arr in zip(roles.targets, values, strict=True):
+    names, values, empty = _filled_columns(roles, values)
+    for col, arr in zip(names, values, strict=True):
         check_column(arr, col, where, may_be_empty=roles.layout == "pivot")
     if clock is None:
         ds, notes = parse_time(time, roles.time_col, where)
@@ -82,7 +84,25 @@ def read_rows(columns: Mapping[str, pd.Series], roles: ColumnRoles, where: Where
         days, notes = parse_time(time, roles.time_parts[0], where)
         ds, ending = add_clock(days, clock, roles.time_parts, where)
         notes = [*notes, *ending]
-    return Rows(values, ds, [*notes, *mixed, *below], ids, where)
+    return Rows(values, ds, [*notes, *mixed, *below, *empty], ids, where, names)
+
+
+def _filled_columns(
+    roles: ColumnRoles, values: list[np.ndarray]
+) -> tuple[tuple[str, ...], list[np.ndarray], list[str]]:
+    """The value columns with a value, and a note naming those left out: a wide file's
+    columns that are entirely empty (a weather export's snow depth where it never snowed)
+    hold no series. A file of nothing else keeps them, to be refused by name."""
+    names = tuple(roles.targets)
+    empty = [k for k, v in enumerate(values) if np.isnan(v).all()]
+    if roles.layout != "wide" or not empty or len(empty) == len(names):
+        return names, values, []
+    gone = [names[k] for k in empty]
+    s, they = ("s", "they are") if len(gone) > 1 else ("", "it is")
+    shown_names = ", ".join(shown(n) for n in gone[:6]) + (" ..." if len(gone) > 6 else "")
+    note = f"column{s} {shown_names} left out: {they} entirely empty"
+    kept = [k for k in range(len(names)) if k not in set(empty)]
+    return tuple(names[k] for k in kept), [values[k] for k in kept], [note]
 
 
 def _kept_rows(
