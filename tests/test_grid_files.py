@@ -155,3 +155,57 @@ def test_bands_are_no_intervals_of_time():
     for cells in (["10 - 14", "15 - 19"], ["1000 - 2000", "2000 - 3000"]):
         assert not reads_as_dates(pd.Series(cells))
     assert reads_as_dates(pd.Series(["2019-10 - 2019-11", "2019-11 - 2019-12"]))
+
+
+def settlement(tz: str, start: str, end: str, freq: str, date_format: str = "%d-%b-%Y") -> str:
+    """A system operator's demand file: each day's periods numbered from 1 at its local
+    midnight (46 or 50 half-hours on the days the clocks change)."""
+    utc = pd.date_range(start, end, freq=freq, tz="UTC", inclusive="left")
+    local = utc.tz_convert(tz).tz_localize(None)
+    day = pd.Series(local.normalize())
+    midnight = pd.DatetimeIndex(day).tz_localize(tz, ambiguous=True).tz_convert("UTC")
+    period = (utc - midnight) // pd.Timedelta(freq) + 1  # a partial first day starts later
+    rows = ["SETTLEMENT_DATE,SETTLEMENT_PERIOD,ND,TSD"]
+    for d, p, t in zip(day, period, local, strict=True):
+        nd = demand(t.hour + t.minute / 60)
+        rows.append(f"{d.strftime(date_format).upper()},{p},{nd:.0f},{nd + 2000:.0f}")
+    return "\n".join(rows) + "\n"
+
+
+@settings(max_examples=8, deadline=None)
+@given(
+    tz=st.sampled_from(["Europe/London", "Europe/Berlin", "Australia/Sydney"]),
+    freq=st.sampled_from(["30min", "15min"]),
+    year=st.integers(2012, 2022),
+)
+def test_settlement_periods_are_counted_through_clock_changes(tmp_path_factory, tz, freq, year):
+    start, end = f"{year}-03-10", f"{year}-11-10"  # both changes, north and south
+    text = settlement(tz, start, end, freq)
+    path = tmp_path_factory.mktemp("eso") / "demand.csv"
+    path.write_text(text)
+    panel = load_csv(path)
+    utc = pd.date_range(start, end, freq=freq, inclusive="left")
+    assert panel.freq == freq and panel.filled_points == 0
+    assert np.diff(panel.offsets).tolist() == [len(utc), len(utc)]  # no gap, no repeat
+    first = utc.tz_localize("UTC").tz_convert(tz).tz_localize(None)[0]
+    assert pd.Timestamp(panel.ds[0]) == first  # the clock of the first day
+    note = next(n for n in panel.notes if "SETTLEMENT_PERIOD" in n)
+    assert "2 days of" in note and "counted through" in note
+
+
+def test_gb_demand_data_read_in_utc(write_csv):
+    panel = load_csv(write_csv(settlement("Europe/London", "2019-01-01", "2019-12-31", "30min")))
+    assert panel.columns["time"] == "SETTLEMENT_DATE+SETTLEMENT_PERIOD"
+    assert panel.ids == ["ND", "TSD"] and panel.freq == "30min"
+    stamps = pd.DatetimeIndex(panel.ds[: panel.offsets[1]])
+    want = pd.date_range("2019-01-01", "2019-12-31", freq="30min", inclusive="left")
+    assert (stamps == want).all()  # a winter start: UTC
+    assert any("read as 30 minutes from its midnight" in n for n in panel.notes)
+
+
+def test_a_bad_period_is_refused_by_its_line(write_csv):
+    text = settlement("Europe/London", "2019-01-01", "2019-01-05", "30min")
+    text = text.replace("02-JAN-2019,7,", "02-JAN-2019,7a,")
+    with pytest.raises(InputError, match=r"line 56: column 'SETTLEMENT_PERIOD' holds '7a', "
+                       "not a period of the day"):  # fmt: skip
+        load_csv(write_csv(text))

@@ -7,6 +7,8 @@ The modules, in the order a file meets them:
   :mod:`~forecastr.ingest.footer` (lines of notes below the data);
 * :mod:`~forecastr.ingest.layout`: which column is what, with
   :mod:`~forecastr.ingest.timeparts` (a timestamp split over columns),
+  :mod:`~forecastr.ingest.clock` and :mod:`~forecastr.ingest.periods` (a date beside its
+  time of day, hour or settlement period),
   :mod:`~forecastr.ingest.matrix` (a year-by-month table) and
   :mod:`~forecastr.ingest.textcols` (which column of text names the series, which say nothing);
 * :mod:`~forecastr.ingest.csvread`: reading the used columns, with

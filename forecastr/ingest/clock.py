@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from forecastr.errors import InputError, shown
+from forecastr.ingest import periods
 from forecastr.ingest.timeparse import reads_as_dates
 from forecastr.ingest.where import Where
 
@@ -59,7 +60,11 @@ def is_pair(parts: tuple[str, ...], sample: pd.DataFrame) -> bool:
     if len(parts) != 2 or any(p not in sample for p in parts):
         return False
     times = sample[parts[1]]
-    of_day = looks_like_clock(times) or hour_numbers(parts[1], times)
+    of_day = (
+        looks_like_clock(times)
+        or hour_numbers(parts[1], times)
+        or periods.period_numbers(parts[1], times)
+    )
     return of_day and not looks_like_clock(sample[parts[0]])
 
 
@@ -122,6 +127,8 @@ def add_clock(
             f"{where.file}: line {where.line(k)}: column {shown(date_col)} already holds a time "
             f"of day; name it alone with --time-col {shown(date_col, quote=False)}"
         )
+    if periods.period_numbers(clock_col, clock):  # settlement periods 1 to 48 of each day
+        return periods.add_periods(days, clock, parts, where)
     codes, uniques = pd.factorize(clock.astype(object).where(clock.notna(), ""), sort=False)
     hours = HOUR_NAMES.fullmatch(clock_col.strip()) is not None  # 1 to 24: whole hours
     offsets = np.array([_clock_ns(str(u).strip(), hours) for u in uniques], dtype=float)
