@@ -243,7 +243,7 @@ def _build_panel(
     release_arrow_memory()
     names = rows.names  # a wide file's empty columns are left out
     if roles.layout == "matrix":  # a year-by-month table: one series per row key
-        rows, names = melt(rows, len(roles.targets)), (MATRIX_SERIES,)
+        rows, names = melt(rows, roles.targets), (MATRIX_SERIES,)
     elif roles.layout == "pivot":  # one row per series, one column per date
         rows = melt_pivot(rows, pivot_dates(roles.targets, where.file))
     notes = (*roles.notes, *rows.notes)

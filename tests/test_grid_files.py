@@ -209,3 +209,43 @@ def test_a_bad_period_is_refused_by_its_line(write_csv):
     with pytest.raises(InputError, match=r"line 56: column 'SETTLEMENT_PERIOD' holds '7a', "
                        "not a period of the day"):  # fmt: skip
         load_csv(write_csv(text))
+
+
+def day_by_hour(hours: list[str], zones: list[str] | None = None, extra: str = "") -> str:
+    """A utility's table: a row per day (and zone), a column per hour."""
+    head = ("Zone," if zones else "") + "Date," + ",".join(hours) + (f",{extra}" if extra else "")
+    rows = [head]
+    for z, zone in enumerate(zones or [None]):
+        for d in DAYS:
+            cells = [f"{demand(h) + 100 * z + d.day:.0f}" for h in range(len(hours))]
+            key = f"{zone}," if zone else ""
+            rows.append(key + d.strftime("%m/%d/%Y") + "," + ",".join(cells)
+                        + (",1" if extra else ""))  # fmt: skip
+    return "\n".join(rows) + "\n"
+
+
+def test_a_day_by_hour_table_is_one_hourly_series_per_zone(write_csv, engine):
+    hours = [f"HE{h}" for h in range(1, 25)]
+    panel = load_csv(write_csv(day_by_hour(hours, ["NORTH", "SOUTH"], extra="HE25")))
+    assert panel.layout == "matrix" and panel.ids == ["NORTH", "SOUTH"] and panel.freq == "h"
+    assert len(panel.y) == 2 * 30 * 24 and panel.filled_points == 0
+    assert pd.Timestamp(panel.ds[0]) == pd.Timestamp("2020-01-01 01:00")
+    assert pd.Timestamp(panel.ds[23]) == pd.Timestamp("2020-01-02 00:00")  # HE24
+    assert panel.y[23] == round(demand(23)) + 1  # the first day's last column
+    note = next(n for n in panel.notes if "day-by-hour" in n)
+    assert "'HE24' is 00:00 of the next day" in note and "'HE25' left out" in note
+
+
+def test_hours_0_to_23_start_at_midnight(write_csv):
+    panel = load_csv(write_csv(day_by_hour([f"H{h}" for h in range(24)])))
+    assert pd.Timestamp(panel.ds[0]) == pd.Timestamp("2020-01-01 00:00") and len(panel.y) == 720
+    assert not any("next day" in n for n in panel.notes)
+
+
+def test_hour_columns_need_all_24_once():
+    from forecastr.ingest.matrix import hour_columns
+
+    assert hour_columns([f"HE{h}" for h in range(1, 25)]) is not None
+    assert hour_columns([f"Hour {h:02d}" for h in range(24)]) is not None
+    assert hour_columns([f"HE{h}" for h in range(1, 24)]) is None  # HE24 missing
+    assert hour_columns([f"HE{h}" for h in range(1, 25)] + ["H1"]) is None  # hour 1 twice

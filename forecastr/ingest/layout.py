@@ -17,7 +17,7 @@ import pandas as pd
 from forecastr.config import Layout, LayoutChoice
 from forecastr.errors import InputError, shown
 from forecastr.ingest import calendarcols, clock, keys
-from forecastr.ingest.matrix import period_columns, table_note
+from forecastr.ingest.matrix import hour_columns, period_columns, table_note
 from forecastr.ingest.options import IngestOptions
 from forecastr.ingest.pivot import HEADER_TIME, date_columns, pivot_note
 from forecastr.ingest.sniff import Source
@@ -137,7 +137,7 @@ def detect_layout(src: Source, options: IngestOptions) -> ColumnRoles:
     matrix = None if parts or target else table_periods(src, id_col, time_col, layout)
     if matrix is not None:
         periods, left_out = matrix
-        note = table_note(len(periods), left_out)
+        note = table_note(periods, left_out)
         return ColumnRoles("matrix", id_col, time_col, tuple(periods), (), (note,))
     # Helper columns repeating the timestamp's year, month ... (none when --target names it)
     helpers, notes = (
@@ -233,6 +233,8 @@ def dated_header(
         dates = []  # a wide file whose series are named by years, beside its time column
     if dates and stamps.dtype == np.int64 and not text_columns(sample, keys[:1]):
         dates = []  # numbered columns (x1, x2, ...) beside a column of numbers: a wide file
+    if dates and hour_columns(dates) and any(reads_as_dates(sample[k]) for k in keys[:3]):
+        dates = []  # HE1 ... HE24 beside a column of dates: a day-by-hour table (matrix)
     if not dates:
         if options.layout == "pivot":
             raise InputError(
@@ -274,7 +276,8 @@ def table_periods(
     if found is None and layout == "matrix":
         raise InputError(
             f"{src.path}: --layout matrix needs a column of years and one column for each of "
-            "the 12 months (Jan ... Dec) or 4 quarters (Q1 ... Q4); "
+            "the 12 months (Jan ... Dec) or 4 quarters (Q1 ... Q4), or a column of dates and "
+            "one for each of the 24 hours (HE1 ... HE24, or H0 ... H23); "
             f"the columns are: {names_text(src.header)}"
         )
     return found

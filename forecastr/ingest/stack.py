@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from forecastr.errors import InputError, shown
+from forecastr.ingest.matrix import HOURS, hour_offsets
 from forecastr.ingest.rows import Rows
 from forecastr.ingest.where import Where
 
@@ -153,16 +154,22 @@ def _is_sorted(codes: np.ndarray, t: np.ndarray, chunk: int = 1 << 20) -> bool:
     return True
 
 
-def melt(rows: Rows, periods: int) -> Rows:
-    """One value per (row, period), in time order within each row: a row's year and the
-    period's position give its date (the first of the month or quarter). Each series (each
-    id's rows; all rows without ids) keeps its cells from its first value to its last, as a
-    wide file's columns do: the months of a year not yet published are not filled in."""
-    years = _years(rows.ds)
-    n = len(years)
+def melt(rows: Rows, names: tuple[str, ...]) -> Rows:
+    """One value per (row, period column ``names``), in time order within each row: a row's
+    year and the period's position give its date (the first of the month or quarter), or a
+    day-by-hour table's row date and the hour column its hour. Each series (each id's rows;
+    all rows without ids) keeps its cells from its first value to its last, as a wide file's
+    columns do: the months of a year not yet published are not filled in."""
+    periods = len(names)
+    n = len(rows.ds)
     y = np.stack(rows.values, axis=1).ravel()  # row by row: Jan .. Dec of each year
-    month = np.tile(np.arange(periods) * (12 // periods), n)  # 0-based month of each value
-    months = (np.repeat(years, periods) - 1970) * 12 + month
+    if periods == HOURS:  # hours since 1970 of each value
+        days = rows.ds.astype("datetime64[D]").astype(np.int64) * 24
+        months, unit = (days[:, None] + hour_offsets(names)[None, :]).ravel(), "datetime64[h]"
+    else:
+        month = np.tile(np.arange(periods) * (12 // periods), n)  # 0-based month of each value
+        months = (np.repeat(_years(rows.ds), periods) - 1970) * 12 + month
+        unit = "datetime64[M]"
     row_of = np.repeat(np.arange(n), periods)
     group = pd.factorize(rows.ids)[0][row_of] if rows.ids is not None else np.zeros_like(row_of)
     order = np.lexsort((months, group))
@@ -171,7 +178,7 @@ def melt(rows: Rows, periods: int) -> Rows:
     row_of = row_of[keep]
     ids = rows.ids.iloc[row_of].reset_index(drop=True) if rows.ids is not None else None
     where = rows.where.via(lambda k: int(row_of[k]))
-    ds = months[keep].astype("datetime64[M]").astype("datetime64[ns]")
+    ds = months[keep].astype(unit).astype("datetime64[ns]")
     return rows._replace(values=[y[keep]], ds=ds, ids=ids, where=where)
 
 
