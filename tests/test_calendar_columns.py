@@ -145,3 +145,31 @@ def test_a_repeated_date_beside_other_dates_stays_the_time(write_csv):
     text += "2020-01-02,2020-01-06,3\n"
     with pytest.raises(InputError, match="non-numeric value '2020-01-03' in column 'shipped'"):
         load_csv(write_csv(text))
+
+
+def test_uci_bike_sharing_hours(write_csv):
+    """UCI's hour.csv: a row counter, a date and its hour, helpers of both, then the counts."""
+    t = pd.date_range("2011-01-01", periods=24 * 20, freq="h").delete([5, 6])  # hours missing
+    cnt = (100 + 80 * np.sin(2 * np.pi * (t.hour.to_numpy() - 8) / 24)).round()
+    frame = pd.DataFrame({
+        "instant": np.arange(1, len(t) + 1), "dteday": t.strftime("%Y-%m-%d"),
+        "mnth": t.month, "hr": t.hour, "weekday": (t.day_of_week.to_numpy() + 1) % 7,
+        "temp": (t.hour.to_numpy() % 7) / 10, "cnt": cnt,
+    })  # fmt: skip
+    panel = load_csv(write_csv(frame.to_csv(index=False)))
+    assert panel.columns["time"] == "dteday+hr" and panel.freq == "h"
+    assert panel.ids == ["temp", "cnt"] and panel.filled_points == 2 * 2
+    assert any("'mnth' (month), 'weekday' (weekday) left out" in n for n in panel.notes)
+    assert "column 'instant' left out: it numbers the rows (pass --target to forecast one)" in (
+        panel.notes
+    )
+    only = load_csv(write_csv(frame.to_csv(index=False)), IngestOptions(target="instant"))
+    assert only.ids == ["instant"]  # --target still picks it
+
+
+def test_a_row_counter_needs_its_name_and_its_steps():
+    from forecastr.ingest.calendarcols import row_numbers
+
+    sample = pd.DataFrame({"No": ["1", "2", "3"], "#": ["0", "1", "2"], "x": ["1", "2", "3"],
+                           "index": ["1", "3", "4"]})  # fmt: skip
+    assert row_numbers(sample, ["No", "#", "x", "index"]) == ["No", "#"]

@@ -122,13 +122,14 @@ def test_a_split_timestamp_is_joined_and_a_text_label_left_out(write_csv):
     panel = load_csv(write_csv(split_csv()))
     assert panel.freq == "h"
     assert panel.columns["time"] == "year+month+day+hour"
-    assert panel.ids == ["No", "pm25"]  # the wind direction is a label, not a series id
+    assert panel.ids == ["pm25"]  # the wind direction is a label, not a series id
+    assert any("column 'No' left out: it numbers the rows" in n for n in panel.notes)
     assert pd.Timestamp(panel.ds[0]) == pd.Timestamp("2021-02-27 00:00")
     assert pd.Timestamp(panel.ds[59]) == pd.Timestamp("2021-03-01 11:00")  # across February
     assert any("'wind' left out" in n for n in panel.notes)
     named = load_csv(write_csv(split_csv()), IngestOptions(time_col="year+month+day+hour",
                                                            target="pm25"))  # fmt: skip
-    np.testing.assert_array_equal(named.y, panel.y[60:])
+    np.testing.assert_array_equal(named.y, panel.y)
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,8 @@ timestamp (weekdays counted from Monday or Sunday, from 0 or 1; months and weekd
 names; a ``date`` column the day of an hourly stamp). A column that is named so but holds
 anything else stays a series, and ``--target`` still picks any column. A column of times of
 day beside dates that do not repeat is left out too (the hour of some event of each day, or
-midnight). Torch-free.
+midnight), and so is a column that numbers the rows (``instant``, ``No``: 0 or 1, then one
+more on each row). Torch-free.
 """
 
 from __future__ import annotations
@@ -61,6 +62,28 @@ def calendar_columns(sample: pd.DataFrame, time_col: str, names: list[str]) -> l
     return [n for n, part in named.items() if _repeats(sample[n].loc[stamps.index], stamps, part)]
 
 
+def beside(
+    sample: pd.DataFrame,
+    time_col: str,
+    header: list[str],
+    id_parts: tuple[str, ...],
+    parts: tuple[str, ...],
+    text: list[str],
+    of_day: bool = False,
+) -> tuple[list[str], tuple[str, ...]]:
+    """The columns of ``header`` besides the time, its ``parts`` and the ``id_parts`` left
+    out as helpers of the timestamp (:func:`helpers`), and the notes that say so. ``parts``:
+    a date and its time of day or hour (``of_day``), judged joined; or a split timestamp's
+    columns, beside which only a row counter is left out (its year and month are the time)."""
+    names = [h for h in header if h != time_col and h not in (*id_parts, *parts)]
+    if parts and not of_day:
+        counters = row_numbers(sample, names)
+        return counters, (counter_note(counters),) if counters else ()
+    if parts:
+        sample = sample.assign(**{time_col: clock.joined_text(sample, parts)})
+    return helpers(sample, time_col, names, text)
+
+
 def helpers(
     sample: pd.DataFrame, time_col: str, names: list[str], text: list[str]
 ) -> tuple[list[str], tuple[str, ...]]:
@@ -73,8 +96,44 @@ def helpers(
     clocks = clock.beside_days(
         time_col, [n for n in names if n in texts and n not in parts], sample
     )
+    counters = row_numbers(sample, [n for n in names if n not in (*parts, *clocks)])
     notes = ((note(parts),) if parts else ()) + ((clock.note(clocks, time_col),) if clocks else ())
-    return parts + clocks, notes
+    if counters:
+        notes += (counter_note(counters),)
+    return parts + clocks + counters, notes
+
+
+# Names of a column that numbers the rows (normalised as part_of does; "#" normalises to "")
+COUNTER_NAMES = frozenset(
+    ("", "no", "nr", "num", "number", "instant", "index", "idx", "row", "rownum", "rownumber",
+     "rowid", "obs", "observation", "record", "recordno", "sno", "slno", "serial", "serialno",
+     "unnamed", "level")
+)  # fmt: skip
+
+
+def row_numbers(sample: pd.DataFrame, names: list[str]) -> list[str]:
+    """The columns of ``names`` that number the rows: named so (:data:`COUNTER_NAMES`), and
+    whole numbers from 0 or 1, one more on each of the first rows (UCI's ``instant``, the
+    Beijing file's ``No``, a saved index). A series that happens to count up stays one."""
+    out = []
+    for name in names:
+        key = re.sub(r"[^a-z]", "", name.lower())
+        if name not in sample or len(sample) < MIN_ROWS + 1 or key not in COUNTER_NAMES:
+            continue
+        cells = pd.to_numeric(sample[name].astype(str).str.strip(), errors="coerce")
+        steps = np.diff(cells.to_numpy(dtype=float))
+        if cells.iloc[0] in (0, 1) and len(steps) and bool((steps == 1).all()):
+            out.append(name)
+    return out
+
+
+def counter_note(columns: list[str]) -> str:
+    """What :func:`row_numbers`' columns being left out means, for the user."""
+    s, they = ("s", "they number") if len(columns) > 1 else ("", "it numbers")
+    return (
+        f"column{s} {', '.join(shown(c) for c in columns)} left out: {they} the rows (pass "
+        "--target to forecast one)"
+    )
 
 
 def holds_days_of(days: pd.Series, stamps: pd.Series) -> bool:

@@ -86,6 +86,16 @@ def pair(time_col: str, header: list[str], sample: pd.DataFrame, skip: tuple) ->
     return ()
 
 
+def joined_text(sample: pd.DataFrame, parts: tuple[str, ...]) -> pd.Series:
+    """The first rows' date and time of day (or hour) as one stamp of text each, for checks
+    that read the sample (its helper columns); empty where the time is neither."""
+    days = sample[parts[0]].astype(str).str.strip()
+    cells = sample[parts[1]].astype(str).str.strip()
+    hours = cells.where(cells.str.fullmatch(HOUR_NUMBER.pattern)).str.zfill(2) + ":00"
+    of_day = cells.where(cells.str.fullmatch(CLOCK.pattern), hours)
+    return (days + " " + of_day).fillna("")
+
+
 def beside_days(time_col: str, names: list[str], sample: pd.DataFrame) -> list[str]:
     """The columns of ``names`` (columns of text: a wide file's thousands of columns of numbers
     are never read cell by cell here) that hold times of day beside ``time_col``'s dates when

@@ -141,7 +141,9 @@ def detect_layout(src: Source, options: IngestOptions) -> ColumnRoles:
         return ColumnRoles("matrix", id_col, time_col, tuple(periods), (), (note,))
     # Helper columns repeating the timestamp's year, month ... (none when --target names it)
     helpers, notes = (
-        ([], ()) if parts or target else calendar_helpers(src, time_col, header, id_parts, text)
+        ([], ())
+        if target
+        else calendarcols.beside(src.sample, time_col, header, id_parts, parts, text, of_day)
     )
     # SDMX's unit, freq, flags ... beside other text: left out, not refused as text
     quiet = quiet_columns(src.sample, text) if len(text) > 1 and not target else []
@@ -420,16 +422,6 @@ def drop_text(
         f"(pass --id-col {shown(text[0], quote=False)} if it names the series)"
     )
     return [v for v in values if v not in text], (note,)
-
-
-def calendar_helpers(
-    src: Source, time_col: str, header: list[str], id_parts: tuple[str, ...], text: list[str]
-) -> tuple[list[str], tuple[str, ...]]:
-    """The columns besides the time and the id parts left out as helpers of the timestamp
-    (:func:`~forecastr.ingest.calendarcols.helpers`; ``text``: the columns of text), and the
-    notes that say so."""
-    names = [h for h in header if h != time_col and h not in id_parts]
-    return calendarcols.helpers(src.sample, time_col, names, text)
 
 
 def wide_or_single(values: list[str], layout: LayoutChoice, path: str) -> Layout:
