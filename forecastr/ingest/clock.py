@@ -24,6 +24,7 @@ from forecastr.ingest.where import Where
 
 # 17:24, 17:24:00, 17:24:00.250, 5:24 PM, 5:24:00 p.m.
 CLOCK = re.compile(r"(\d{1,2}):([0-5]\d)(?::([0-5]\d(?:\.\d+)?))?\s*(?:([AaPp])\.?[Mm]\.?)?")
+SAMPLE_ROWS = 200  # the rows judged, as the layout judged the file's first rows
 NS = {"hour": 3_600_000_000_000, "minute": 60_000_000_000, "second": 1_000_000_000}
 
 
@@ -137,7 +138,7 @@ def add_clock(
             f"{where.file}: line {where.line(k)}: column {shown(date_col)} already holds a time "
             f"of day; name it alone with --time-col {shown(date_col, quote=False)}"
         )
-    if periods.period_numbers(clock_col, clock):  # settlement periods 1 to 48 of each day
+    if periods.period_numbers(clock_col, clock.head(SAMPLE_ROWS)):  # settlement periods 1-48
         return periods.add_periods(days, clock, parts, where)
     codes, uniques = pd.factorize(clock.astype(object).where(clock.notna(), ""), sort=False)
     hours = HOUR_NAMES.fullmatch(clock_col.strip()) is not None  # 1 to 24: whole hours

@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from forecastr.ingest.frequency import within_series_diffs
 from forecastr.ingest.where import Where
 
 HOUR = np.timedelta64(1, "h")
+HOUR_NS = 3_600_000_000_000  # the stamps are datetime64[ns]
 # The hours a clock change's repeated hour can start at: 02:00 in Europe, 01:00 in North
 # America, 23:00 where the clocks go back at midnight (Chile, Paraguay)
 NIGHT = (23, 0, 1, 2, 3)
@@ -67,7 +69,7 @@ def merge_clock_changes(y: np.ndarray, ds: np.ndarray, offsets: np.ndarray, wher
         return y, ds, offsets, where, ()
     same = repeats(ds, offsets)
     first = np.flatnonzero(same)
-    if not first.size or not _clock_changes(ds, offsets, same, first):
+    if not first.size or not _clock_changes(ds, offsets, first):
         return y, ds, offsets, where, ()
     y = y.copy()
     pair = np.stack([y[first], y[first + 1]])
@@ -82,15 +84,15 @@ def merge_clock_changes(y: np.ndarray, ds: np.ndarray, offsets: np.ndarray, wher
     return (*_without(y, ds, offsets, where, first + 1), (note,))
 
 
-def _clock_changes(ds: np.ndarray, offsets: np.ndarray, same: np.ndarray, first: np.ndarray):
+def _clock_changes(ds: np.ndarray, offsets: np.ndarray, first: np.ndarray) -> bool:
     """Whether the repeats ``first`` (the index of each repeat's first point) are all clock
     changes: each stamp twice, at an hourly or finer step, in an hour of :data:`NIGHT`, one
     night of at most an hour per series and year."""
     if np.any(np.diff(first) == 1):  # a stamp three times
         return False
-    step = np.diff(ds)
-    step = step[~np.isin(np.arange(step.size), offsets[1:-1] - 1) & ~same]
-    if not step.size or np.median(step) > HOUR:
+    step = within_series_diffs(ds, offsets)
+    step = step[step > 0]  # the repeats' own zero spacings left out
+    if not step.size or np.median(step) > HOUR_NS:
         return False
     stamps = ds[first]
     hour = (stamps - stamps.astype("datetime64[D]")) // HOUR

@@ -94,14 +94,14 @@ def _filled_columns(
     columns that are entirely empty (a weather export's snow depth where it never snowed)
     hold no series. A file of nothing else keeps them, to be refused by name."""
     names = tuple(roles.targets)
-    empty = [k for k, v in enumerate(values) if np.isnan(v).all()]
-    if roles.layout != "wide" or not empty or len(empty) == len(names):
+    empty = [bool(np.isnan(v).all()) for v in values]
+    if roles.layout != "wide" or not any(empty) or all(empty):
         return names, values, []
-    gone = [names[k] for k in empty]
+    gone = [n for n, e in zip(names, empty, strict=True) if e]
     s, they = ("s", "they are") if len(gone) > 1 else ("", "it is")
     shown_names = ", ".join(shown(n) for n in gone[:6]) + (" ..." if len(gone) > 6 else "")
     note = f"column{s} {shown_names} left out: {they} entirely empty"
-    kept = [k for k in range(len(names)) if k not in set(empty)]
+    kept = [k for k, e in enumerate(empty) if not e]
     return tuple(names[k] for k in kept), [values[k] for k in kept], [note]
 
 

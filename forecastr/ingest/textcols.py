@@ -84,8 +84,10 @@ def described_twice(
     if not times or not rest:
         return False
     repeated = sample[sample[times].duplicated(keep=False)]
+    if repeated.empty:
+        return False
     stamp = sample[times].astype(str).agg("|".join, axis=1)
-    if repeated.empty or stamp.ne(stamp.shift()).sum() != stamp.nunique():
+    if stamp.ne(stamp.shift()).sum() != stamp.nunique():
         return False  # the rows of a time are not next to each other: series one by one
     cells = repeated[[*times, *rest]].apply(lambda col: col.str.strip())
     one_each = len(cells.drop_duplicates()) == len(cells[times].drop_duplicates())

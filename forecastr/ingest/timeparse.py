@@ -184,7 +184,7 @@ DAY = np.timedelta64(1, "D")
 # 01.01.2024 01:00 (CET/CEST)``, the zone label optional): read by its start, which holds a
 # day or a month of a year, six digits or more (bands such as ``10 - 14`` or ``1000 - 2000``
 # are no interval of time)
-_INTERVAL = re.compile(r"\s*(\d.*?\d)\s+[-\u2013]\s+\d.*\d\s*(?:\([^()]*\))?\s*")
+_INTERVAL = re.compile(r"^\s*(\d.*?\d)\s+[-\u2013]\s+\d.*\d\s*(?:\([^()]*\))?\s*$")
 
 
 def parse_date_text(text: pd.Series) -> tuple[pd.Series, str | None]:
@@ -195,7 +195,7 @@ def parse_date_text(text: pd.Series) -> tuple[pd.Series, str | None]:
     parsed, note = _parse_dates(text)
     if not parsed.isna().any():
         return parsed, note
-    starts = text.str.extract(f"^{_INTERVAL.pattern}$")[0]
+    starts = text.str.extract(_INTERVAL)[0]
     if starts.notna().all() and (starts.str.count(r"\d") >= 6).all():
         parsed, note = parse_date_text(starts)
         also = f"times written as intervals ({shown(text.iloc[0])}) read by their start"
