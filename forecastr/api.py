@@ -19,6 +19,7 @@ from forecastr.autoconfig import (
     data_window,
     horizon_and_seasons,
     main_season,
+    report_season,
     resolve_model_config,
     short_series_counts,
 )
@@ -362,7 +363,11 @@ def evaluate(
         horizon = horizon or fc.horizon
     else:
         horizon, found = horizon_and_seasons(panel, horizon)
-    m = season_length or _model_season(fc) or main_season(found, panel.freq)
+    m = season_length or (
+        report_season(fc.seasons, panel.freq, fc.model_config.get("season_length", 1))
+        if fc is not None
+        else main_season(found, panel.freq)
+    )
     # The Theta method alone fits each fold's history anyway: --refit changes nothing there.
     refit_fn = make_refit(fc) if refit and fc is not None and not fits_each_forecast(fc) else None
     try:
@@ -422,13 +427,6 @@ def _model_seasons(fc: Loaded | None) -> list[int]:
         return []
     base = fc.model_config.get("season_length")
     return [int(e["period"]) for e in fc.seasons] + ([int(base)] if base else [])
-
-
-def _model_season(fc: Loaded | None) -> int | None:
-    """The season the model was trained with (its seasonal-naive base), if it has one."""
-    if fc is None:
-        return None
-    return int(fc.model_config.get("season_length", 0)) or None
 
 
 # ------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ validation or test points. Torch-free.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -151,6 +152,21 @@ def main_season(seasons: list, freq: str | None) -> int:
     if calendar > 1:
         return calendar
     return periods[0] if periods else 1
+
+
+def report_season(stored: Sequence[dict], freq: str | None, base: int) -> int:
+    """The season ``train``'s report scored a model at, from what the model stores, so that
+    ``evaluate``'s seasonal naive and MASE scale mean what they meant there: :func:`main_season`
+    of its seasons (``stored``: their ``to_dict()`` forms). Not the network's ``base`` season,
+    which validation may choose otherwise: a monthly model whose base is the last value was
+    scored at 12 by ``train`` and at 1 by ``evaluate``. An ONNX file stores no seasons: the
+    calendar's main season, else the base."""
+    found = [
+        SimpleNamespace(period=int(e["period"]), source=str(e.get("source") or "")) for e in stored
+    ]
+    if found or season_length_for(freq) > 1:
+        return main_season(found, freq)
+    return int(base) or 1
 
 
 def short_series_counts(panel: Panel, horizon: int, val: int, window: int) -> dict:

@@ -82,6 +82,27 @@ def test_evaluate_on_the_training_file_of_a_refit_model_stays_honest(tmp_path):
     assert report.refit and report.model
 
 
+def test_evaluate_scores_at_the_season_train_reported(tmp_path):
+    # Monthly lines with noise: no season is found, so validation gives the network the last
+    # value as its base (season 1), while train's report scores at the calendar's 12 (M4's
+    # MASE). evaluate used the base, so the same model's MASE meant another thing there.
+    panel = make_panel([60, 72], freq="MS")
+    data = _csv(panel, tmp_path / "d.csv")
+    out = api.train(data, **OPTS, **TRAIN, out=str(tmp_path / "m"), refit=False)
+    assert out.holdout is not None and out.holdout.model_cfg.season_length == 1  # the case
+    assert out.report.season_length == 12
+    report, _, _ = api.evaluate(data, str(tmp_path / "m"))
+    assert report.season_length == 12
+    assert "seasonal_naive" in report.methods
+    rows = {r["method"]: r for r in report.to_dict()["summary"]}
+    stored = {r["method"]: r for r in out.report.to_dict()["summary"]}
+    # the holdout fold is train's test part, scored by the same model: the same MASE
+    for method in ("seasonal_naive", "naive", out.report.model):
+        assert rows[method]["mase"] == pytest.approx(stored[method]["mase"])
+    # given by hand, the season still wins
+    assert api.evaluate(data, str(tmp_path / "m"), season_length=3)[0].season_length == 3
+
+
 def test_new_series_are_forecast_from_their_own_scale(tmp_path):
     panel = make_panel([60, 75, 52])
     api.train(panel, **OPTS, **TRAIN, out=str(tmp_path / "m"))
