@@ -316,9 +316,9 @@ def main(argv: list[str] | None = None) -> None:
                 row |= run_one(f, df, origin, seed, args)
                 row["time"] = C.now()
                 C.append(args.results, row)
-                rows.append(row)
                 print(f"{name} origin -{origin} seed {seed}: {row['status']}", flush=True)
-    report(rows, shown)
+    # read again: rows another process appended while this one ran belong in the table too
+    report(C.load_results(args.results), shown)
 
 
 if __name__ == "__main__":

@@ -178,9 +178,9 @@ def main(argv: list[str] | None = None) -> None:
                     row = {**run_series(cat, s, seed, args.extra.split()), "tag": tag}
                     row["time"] = C.now()
                     C.append(args.results, row)
-                    rows.append(row)
                     print(f"{name} {s.sn} seed {seed}: {row['status']}", flush=True)
-    report(rows, tag)
+    # read again: rows another process appended while this one ran belong in the table too
+    report(C.load_results(args.results), tag)
 
 
 if __name__ == "__main__":
