@@ -47,7 +47,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import competitions as C
 from shapes import scores, spread
 
+from forecastr.baseline_intervals import baseline_quantiles
 from forecastr.baselines import drift, naive, seasonal_naive, theta
+from forecastr.intervals import level_bounds, network_quantiles, tau_index
+from forecastr.metrics import mase_scale
 
 DEFAULT_RESULTS = C.ROOT / "bench" / "results" / "real_series.jsonl"
 ORIGINS = 6  # forecast origins per file, spread over its last year (or its last half)
@@ -56,6 +59,7 @@ YEAR = {"D": 365, "h": 8760}  # steps in a year, by the files' frequency
 # a year apart, so their test years do not overlap)
 SPAN = YEAR | {"MS": 72}
 REF_HISTORY = 5000  # points statsforecast's models fit on: about 7 months of hourly data
+LEVELS = (80, 95)  # interval levels scored when the forecast has them (``--extra "--level 80,95"``)
 REFS_TAG = "refs"  # the rows of --refs-only (seed -1): statsforecast's models, nothing trained
 
 
@@ -137,9 +141,12 @@ def baselines(history: np.ndarray, f: RealFile) -> dict[str, np.ndarray]:
     return out
 
 
-def references(history: np.ndarray, f: RealFile) -> tuple[dict[str, np.ndarray], dict]:
+def references(
+    history: np.ndarray, f: RealFile, bands: dict | None = None
+) -> tuple[dict[str, np.ndarray], dict]:
     """statsforecast's models on the same (gap-filled) history's last :data:`REF_HISTORY`
-    points (AutoTheta took 108 s on 26,000 hourly points), and their seconds."""
+    points (AutoTheta took 108 s on 26,000 hourly points), and their seconds; AutoETS's
+    :data:`LEVELS` intervals go to ``bands`` when given."""
     from statsforecast.models import MSTL, AutoETS, AutoTheta
 
     y = history[-REF_HISTORY:]
@@ -154,7 +161,11 @@ def references(history: np.ndarray, f: RealFile) -> tuple[dict[str, np.ndarray],
         if name == "MSTL" and len(y) < 2 * max(f.seasons) + 1:
             continue  # MSTL needs two of its longest season
         t0 = time.perf_counter()
-        out[name] = np.asarray(make().forecast(y=y, h=h)["mean"], dtype=float)
+        level = list(LEVELS) if name == "AutoETS" and bands is not None else None
+        res = make().forecast(y=y, h=h, level=level) if level else make().forecast(y=y, h=h)
+        out[name] = np.asarray(res["mean"], dtype=float)
+        if level and bands is not None:
+            bands[name] = {k: np.asarray(res[k], dtype=float) for k in res if k != "mean"}
         seconds[name] = round(time.perf_counter() - t0, 2)
     return out, seconds
 
@@ -214,14 +225,52 @@ def score(
             # kept so that other mixes can be scored offline on the same trained models
             kept = out.setdefault("forecasts", {})
             kept[col] = [round(float(v), 6) for v in parts[col]]
+        bands: dict = {}
+        if fc is not None and f"lo-{LEVELS[0]}" in fc.columns:
+            mine = fc.loc[fc["unique_id"].astype(str) == col]
+            bands["forecastr"] = {c: mine[c].to_numpy(float) for c in fc.columns if "-" in c}
+            bands["seasonal naive"] = snaive_bands(filled, f)
         if refs:
-            found, out.setdefault("ref_seconds", {})[col] = references(filled, f)
+            found, out.setdefault("ref_seconds", {})[col] = references(filled, f, bands)
             forecasts |= found
         ok = np.isfinite(actual)  # a blank in the test part is not scored
+        if bands:
+            out.setdefault("intervals", {})[col] = {
+                k: band_scores(filled, actual[ok], {c: v[ok] for c, v in b.items()}, f.seasons[0])
+                for k, b in bands.items()
+            }
         out["scores"][col] = {
             k: scores(filled, actual[ok], np.asarray(v, dtype=float)[ok], f.seasons[0])
             for k, v in forecasts.items()
         }
+    return out
+
+
+def snaive_bands(history: np.ndarray, f: RealFile) -> dict[str, np.ndarray]:
+    """Seasonal naive at the main season with forecastr's empirical intervals (pooled scaled
+    residuals of past origins, as every report gives a baseline's)."""
+    row, h, m = history[None, :], f.horizon, f.seasons[0]
+    point = seasonal_naive(row, h, season_length=m)
+    taus = network_quantiles(LEVELS, ())
+    q = baseline_quantiles(row, point, seasonal_naive, h, taus, mase_scale(row, m), season_length=m)
+    out = {}
+    for v in LEVELS:
+        lo, hi = level_bounds(v)
+        out[f"lo-{v}"], out[f"hi-{v}"] = q[0, :, tau_index(taus, lo)], q[0, :, tau_index(taus, hi)]
+    return out
+
+
+def band_scores(history: np.ndarray, actual: np.ndarray, bands: dict, m: int) -> dict:
+    """Coverage (percent of the test points) and M4's MSIS (scaled like MASE, by the in-sample
+    seasonal-naive MAE at ``m``) at each of :data:`LEVELS`."""
+    scale = float(mase_scale(history[None, :], m)[0])
+    out = {}
+    for v in LEVELS:
+        lo, hi = bands[f"lo-{v}"], bands[f"hi-{v}"]
+        a = 1.0 - v / 100.0
+        miss = np.maximum(lo - actual, 0.0) + np.maximum(actual - hi, 0.0)
+        out[f"coverage_{v}"] = 100.0 * float(np.mean((lo <= actual) & (actual <= hi)))
+        out[f"msis_{v}"] = float(np.mean((hi - lo) + 2.0 / a * miss)) / scale
     return out
 
 
@@ -271,6 +320,39 @@ def report(rows: list[dict], tag: str) -> None:
         print(f"- {r['file']} origin -{r['origin']} seed {r['seed']}: {r.get('error')}")
 
 
+def interval_report(rows: list[dict], tag: str) -> None:
+    """Per file, the rows of ``tag`` that scored intervals: each method's coverage at
+    :data:`LEVELS` (percent of the test points, mean over origins and series) and mean MSIS;
+    forecastr's and seasonal naive's from those rows (every seed), AutoETS's from the refs
+    rows of the same origins."""
+    latest = C.latest(rows, key).values()
+    ok = [r for r in latest if r.get("tag", "") == tag and r.get("intervals")]
+    if not ok:
+        return
+    refs = {(r["file"], r["origin"]): r for r in latest if r.get("tag") == REFS_TAG}
+    cells = [f"cov {v} / MSIS {v}" for v in LEVELS]
+    print("\n| file | method | seeds | " + " | ".join(cells) + " |")
+    print("| --- | --- | ---: | " + " | ".join("---:" for _ in cells) + " |")
+    for name in [n for n in FILES if any(r["file"] == n for r in ok)]:
+        rs = [r for r in ok if r["file"] == name]
+        found: dict[str, list[dict]] = {}
+        for r in rs:
+            for col, by in r["intervals"].items():
+                for method, sc in by.items():
+                    found.setdefault(method, []).append(sc)
+                ref = refs.get((name, r["origin"]), {}).get("intervals", {}).get(col, {})
+                for method, sc in ref.items():
+                    found.setdefault(method, []).append(sc)
+        for method, scs in found.items():
+            vals = [
+                f"{np.mean([s[f'coverage_{v}'] for s in scs]):.1f} / "
+                f"{np.mean([s[f'msis_{v}'] for s in scs]):.2f}"
+                for v in LEVELS
+            ]
+            seeds = len({r["seed"] for r in rs}) if method != "AutoETS" else 0
+            print(f"| {name} | {method} | {seeds} | " + " | ".join(vals) + " |")
+
+
 def _mean(rows: list[dict], seed: int, method: str) -> float:
     vals = [
         s[method]["mase"]
@@ -318,7 +400,9 @@ def main(argv: list[str] | None = None) -> None:
                 C.append(args.results, row)
                 print(f"{name} origin -{origin} seed {seed}: {row['status']}", flush=True)
     # read again: rows another process appended while this one ran belong in the table too
-    report(C.load_results(args.results), shown)
+    final = C.load_results(args.results)
+    report(final, shown)
+    interval_report(final, shown)
 
 
 if __name__ == "__main__":
