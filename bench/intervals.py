@@ -161,20 +161,24 @@ def padded_history(xs: list[np.ndarray]) -> np.ndarray:
 
 
 def snaive_bands(cat: comp.Category) -> Bands:
-    """Seasonal naive (lag = the period) with forecastr's empirical intervals: pooled scaled
-    residuals of past origins (``baseline_intervals.baseline_quantiles``)."""
+    """Seasonal naive (lag = the period) with forecastr's empirical intervals, on every
+    training part of ``cat`` (:func:`seasonal_naive_bands`)."""
+    xs = [s.x for s in cat.series]
+    scale = np.array([comp.mase_scale(x, cat.period) for x in xs])
+    return seasonal_naive_bands(padded_history(xs), cat.h, cat.period, scale)
+
+
+def seasonal_naive_bands(history: np.ndarray, h: int, m: int, scale: np.ndarray) -> Bands:
+    """Seasonal naive at lag ``m`` with forecastr's empirical intervals: pooled scaled
+    residuals of past origins (``baseline_intervals.baseline_quantiles``), each (S, h), for
+    the (S, T) right-aligned ``history`` and its (S,) in-sample seasonal-naive MAE ``scale``."""
     from forecastr.baseline_intervals import baseline_quantiles
     from forecastr.baselines import seasonal_naive
     from forecastr.intervals import level_bounds, network_quantiles, tau_index
 
-    xs = [s.x for s in cat.series]
-    history = padded_history(xs)
-    point = seasonal_naive(history, cat.h, season_length=cat.period)  # (S, H)
-    scale = np.array([comp.mase_scale(x, cat.period) for x in xs])
+    point = seasonal_naive(history, h, season_length=m)  # (S, H)
     taus = network_quantiles(LEVELS, ())
-    q = baseline_quantiles(
-        history, point, seasonal_naive, cat.h, taus, scale, season_length=cat.period
-    )  # (S, H, K)
+    q = baseline_quantiles(history, point, seasonal_naive, h, taus, scale, season_length=m)
     out = {"forecast": point}
     for v in LEVELS:
         lo, hi = level_bounds(v)

@@ -45,12 +45,11 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import competitions as C
+from intervals import LEVELS, seasonal_naive_bands
 from shapes import scores, spread
 
-from forecastr.baseline_intervals import baseline_quantiles
 from forecastr.baselines import drift, naive, seasonal_naive, theta
-from forecastr.intervals import level_bounds, network_quantiles, tau_index
-from forecastr.metrics import mase_scale
+from forecastr.metrics import coverage, mase_scale, msis
 
 DEFAULT_RESULTS = C.ROOT / "bench" / "results" / "real_series.jsonl"
 ORIGINS = 6  # forecast origins per file, spread over its last year (or its last half)
@@ -59,7 +58,6 @@ YEAR = {"D": 365, "h": 8760}  # steps in a year, by the files' frequency
 # a year apart, so their test years do not overlap)
 SPAN = YEAR | {"MS": 72}
 REF_HISTORY = 5000  # points statsforecast's models fit on: about 7 months of hourly data
-LEVELS = (80, 95)  # interval levels scored when the forecast has them (``--extra "--level 80,95"``)
 REFS_TAG = "refs"  # the rows of --refs-only (seed -1): statsforecast's models, nothing trained
 
 
@@ -162,9 +160,9 @@ def references(
             continue  # MSTL needs two of its longest season
         t0 = time.perf_counter()
         level = list(LEVELS) if name == "AutoETS" and bands is not None else None
-        res = make().forecast(y=y, h=h, level=level) if level else make().forecast(y=y, h=h)
+        res = make().forecast(y=y, h=h, level=level)
         out[name] = np.asarray(res["mean"], dtype=float)
-        if level and bands is not None:
+        if level:
             bands[name] = {k: np.asarray(res[k], dtype=float) for k in res if k != "mean"}
         seconds[name] = round(time.perf_counter() - t0, 2)
     return out, seconds
@@ -247,30 +245,22 @@ def score(
 
 
 def snaive_bands(history: np.ndarray, f: RealFile) -> dict[str, np.ndarray]:
-    """Seasonal naive at the main season with forecastr's empirical intervals (pooled scaled
-    residuals of past origins, as every report gives a baseline's)."""
-    row, h, m = history[None, :], f.horizon, f.seasons[0]
-    point = seasonal_naive(row, h, season_length=m)
-    taus = network_quantiles(LEVELS, ())
-    q = baseline_quantiles(row, point, seasonal_naive, h, taus, mase_scale(row, m), season_length=m)
-    out = {}
-    for v in LEVELS:
-        lo, hi = level_bounds(v)
-        out[f"lo-{v}"], out[f"hi-{v}"] = q[0, :, tau_index(taus, lo)], q[0, :, tau_index(taus, hi)]
-    return out
+    """Seasonal naive at the main season with forecastr's empirical intervals (as every report
+    gives a baseline's), each (horizon,)."""
+    row, m = history[None, :], f.seasons[0]
+    bands = seasonal_naive_bands(row, f.horizon, m, mase_scale(row, m))
+    return {k: v[0] for k, v in bands.items() if k != "forecast"}
 
 
 def band_scores(history: np.ndarray, actual: np.ndarray, bands: dict, m: int) -> dict:
-    """Coverage (percent of the test points) and M4's MSIS (scaled like MASE, by the in-sample
-    seasonal-naive MAE at ``m``) at each of :data:`LEVELS`."""
-    scale = float(mase_scale(history[None, :], m)[0])
+    """Coverage (percent of the test points) and M4's MSIS (``forecastr.metrics``, scaled like
+    MASE by the in-sample seasonal-naive MAE at ``m``) at each of the :data:`LEVELS`."""
+    scale = mase_scale(history[None, :], m)
     out = {}
     for v in LEVELS:
-        lo, hi = bands[f"lo-{v}"], bands[f"hi-{v}"]
-        a = 1.0 - v / 100.0
-        miss = np.maximum(lo - actual, 0.0) + np.maximum(actual - hi, 0.0)
-        out[f"coverage_{v}"] = 100.0 * float(np.mean((lo <= actual) & (actual <= hi)))
-        out[f"msis_{v}"] = float(np.mean((hi - lo) + 2.0 / a * miss)) / scale
+        lo, hi = bands[f"lo-{v}"][None, :], bands[f"hi-{v}"][None, :]
+        out[f"coverage_{v}"] = 100.0 * float(coverage(actual[None, :], lo, hi)[0])
+        out[f"msis_{v}"] = float(msis(actual[None, :], lo, hi, scale, v)[0])
     return out
 
 
