@@ -191,6 +191,8 @@ def backtest(
     step = horizon if step is None else step
     baselines = list(baselines)
     window = _check_arguments(horizon, season_length, window, baselines, model, refit)
+    if season_length == 1 and "naive" in baselines and "seasonal_naive" in baselines:
+        baselines.remove("seasonal_naive")  # at a season of 1 it is naive, row for row
     # A model pads a history shorter than its window (windows.py), so one point is enough.
     origins = fold_origins(panel.lengths, horizon, folds, step, min_history=1, ids=panel.ids)
     train_end = model.train_end if model is not None else None

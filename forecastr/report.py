@@ -118,7 +118,7 @@ class EvalReport:
         baselines = [m for m in self.methods if m != self.model]
         if self.model is None:
             return self._baseline_sentence(baselines)
-        ref = "seasonal_naive" if "seasonal_naive" in baselines else self._best_of(baselines)
+        ref = _reference(baselines) or self._best_of(baselines)
         if ref is None:
             return f"{self.model}: no baseline to compare with{self._interval_clause(None)}."
         metric = self._common_metric([self.model, ref])
@@ -206,10 +206,30 @@ class EvalReport:
         text = f"No model evaluated; best baseline: {method_label(best)} ({_label(metric)} "
         text += _num(self.score(best, metric)) + ")"
         others = [m for m in baselines if m != best]
-        ref = "seasonal_naive" if "seasonal_naive" in others else self._best_of(others)
+        ref = _reference(others) or self._best_of(others)
         if ref is not None:
             text += ", " + _versus(self.score(best, metric), self.score(ref, metric), ref)
         return text + "."
+
+
+def _scale_note(m: int) -> str:
+    """The MASE scale's line: seasonal naive's in-sample MAE at ``m``, naive's without a
+    season."""
+    if m == 1:
+        return (
+            "MASE scale: in-sample MAE of the naive forecast on each fold's history before its "
+            "origin"
+        )
+    return (
+        f"MASE scale: in-sample MAE of the seasonal naive forecast (m={m}) on each fold's "
+        "history before its origin (m=1 for series shorter than m+1)"
+    )
+
+
+def _reference(methods: Sequence[str]) -> str | None:
+    """The baseline a model is compared with: seasonal naive, or naive where the report has no
+    season (``backtest`` leaves seasonal naive out there: at a season of 1 it is naive)."""
+    return next((m for m in ("seasonal_naive", "naive") if m in methods), None)
 
 
 def per_series_table(
@@ -315,8 +335,7 @@ def notes_for(
     """
     out = [
         f"metrics are the {AGGREGATION}",
-        f"MASE scale: in-sample MAE of the seasonal naive forecast (m={report.season_length}) "
-        "on each fold's history before its origin (m=1 for series shorter than m+1)",
+        _scale_note(report.season_length),
     ]
     if report.zero_scale_series:
         out.append(

@@ -171,6 +171,18 @@ def test_skill_sentence_lower_and_higher():
     assert bad.score("theta", "mase") < bad.score("seasonal_naive", "mase")
 
 
+def test_without_a_season_the_model_is_compared_with_naive_once():
+    """At a season of 1 seasonal naive is naive: the report lists it once, as naive, and
+    compares the model with it."""
+    panel = make_panel({"a": seasonal(48, 0.5), "b": seasonal(40, 0.5, level=30)})
+    report = backtest(panel, horizon=4, season_length=1, model=TrendSeasonOracle(0.5))
+    assert "seasonal_naive" not in report.methods and "naive" in report.methods
+    assert report.skill_sentence().startswith("Oracle: MASE 0.00, 100% lower than naive (")
+    assert any("in-sample MAE of the naive forecast" in n for n in report.notes)
+    given = backtest(panel, horizon=4, season_length=1, baselines=["seasonal_naive", "drift"])
+    assert "seasonal_naive" in given.methods  # asked for without naive: kept
+
+
 def test_zero_scale_series_is_nan_and_reported():
     panel = make_panel({"flat": np.full(30, 5.0), "a": seasonal(30, 0.1)})
     report = backtest(panel, horizon=4, season_length=12)
