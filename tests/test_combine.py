@@ -22,7 +22,9 @@ from forecastr.combine import (
     NETWORK_MARGIN,
     Combined,
     ThetaMix,
+    check_mix,
     choose,
+    context_length,
     margin,
     revision_note,
     theta_part,
@@ -32,6 +34,7 @@ from forecastr.config import TrainConfig
 from forecastr.errors import ArtifactError, ForecastrWarning
 from forecastr.export import export_onnx
 from forecastr.holdout import early_stopped
+from forecastr.jsonfields import Where
 from forecastr.theta import REVISION
 
 NAN = np.nan
@@ -194,7 +197,7 @@ def test_the_chosen_combination_is_stored_and_reported(combined_model):
     cfg = json.loads((model_dir / "config.json").read_text())
     mix = cfg["theta"]
     assert mix["weight"] == 0.5 and mix["season_length"] == 1
-    assert mix["context"] == 48  # the longest series, under combine.MAX_CONTEXT
+    assert mix["context"] == 48  # the longest series, under baselines.theta_history(1)
     assert mix["validation"]["0.5"] < mix["validation"]["0"]
     assert cfg["summary"]["theta"]["weight"] == 0.5
     assert cfg["evaluation"]["model"].endswith("+ Theta")  # the report scored the average
@@ -213,6 +216,26 @@ def test_torch_and_onnx_forecast_the_same_combination(combined_model):
     rows = np.linspace(0.0, 30.0, fc.window)[None]
     network = fc.inner.forecast(rows[:, -fc.inner.window :], ["s0"])
     assert not np.allclose(fc.forecast(rows, ["s0"]), network)
+
+
+def test_the_context_holds_eight_seasons_of_a_long_season():
+    """The Theta part reads as much history as the Theta baseline does at its season
+    (``baselines.theta_history``): 256 points, or eight seasons of a season over 64."""
+    assert context_length(24, 100_000, 1, 24) == 256
+    assert context_length(512, 100_000, 1, 288) == 8 * 288
+    assert context_length(512, 1_000, 1, 288) == 1_000  # the longest series
+    assert context_length(512, 100_000, 2**16, 288) == 512  # the window, past the room
+    w = Where("config.json", "train again")
+
+    def mix(season, context):
+        d = {"weight": 0.5, "season_length": season, "context": context}
+        return check_mix(w, {"theta": d}, 512)
+
+    assert mix(288, 2304).context == 2304
+    with pytest.raises(ArtifactError, match=r"theta\.context is 2305"):
+        mix(288, 2305)
+    with pytest.raises(ArtifactError, match=r"theta\.context is 513"):
+        mix(12, 513)  # 256 points of a monthly season, under the window of 512
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from forecastr.baselines import theta
+from forecastr.baselines import THETA_HISTORY, theta, theta_history
 from forecastr.theta import (
     MIN_INDEX,
     Z90,
@@ -59,6 +59,26 @@ def test_season_found_and_removed():
     f = theta_forecast(y[None], 8, season=4)[0]
     expected = (100.0 + np.arange(n, n + 8)) * pattern[np.arange(n, n + 8) % 4]
     np.testing.assert_allclose(f, expected, rtol=0.05)
+
+
+def test_a_long_season_reads_eight_of_them():
+    assert theta_history(1) == theta_history(64) == THETA_HISTORY  # 256 points: 4 seasons
+    assert theta_history(65) == 8 * 65
+    assert theta_history(288) == 8 * 288
+
+
+def test_a_day_of_five_minute_steps_is_adjusted_for():
+    """A day of 288 steps does not fit in the 256 points read for shorter seasons: with eight
+    of them read, the forecast follows the daily shape, as seasonal naive does."""
+    rng = np.random.default_rng(3)
+    m, n = 288, 288 * 12
+    t = np.arange(n + m)
+    y = 20.0 + 8.0 * np.sin(2 * np.pi * t / m) + rng.normal(0, 0.3, t.size)
+    f = theta(y[None, :n], m, season_length=m)[0]
+    future = y[n:]
+    seasonal_naive_mae = np.abs(y[n - m : n] - future).mean()
+    assert np.abs(f - future).mean() < 1.2 * seasonal_naive_mae
+    assert np.abs(f - future).mean() < 0.2 * np.abs(future - future.mean()).mean()
 
 
 def test_no_season_in_white_noise():
