@@ -125,13 +125,19 @@ class ThetaMix:
 
 
 def context_length(window: int, longest: int, n_series: int, season_length: int) -> int:
-    """Points the Theta part reads: the longest series' history, up to what the Theta method
-    reads at ``season_length`` (``baselines.theta_history``) and to what the stored context
-    of ``n_series`` series may hold, and never fewer than the network's window."""
+    """Points the Theta part reads: :func:`theta_context`, and never fewer than the network's
+    window."""
+    return int(max(window, theta_context(longest, n_series, season_length)))
+
+
+def theta_context(longest: int, n_series: int, season_length: int) -> int:
+    """Points of history per series a model stores for the Theta method: the longest series'
+    history, up to what the method reads at ``season_length`` (``baselines.theta_history``)
+    and to what the stored context of ``n_series`` series may hold (at least 1)."""
     from forecastr.modelcheck import MAX_CONTEXT_VALUES
 
     room = MAX_CONTEXT_VALUES // max(n_series, 1)
-    return int(max(window, min(theta_history(season_length), longest, room)))
+    return int(max(1, min(theta_history(season_length), longest, room)))
 
 
 def choice_horizons(lengths: np.ndarray, window: int, horizon: int, val_size: int | None) -> int:

@@ -14,7 +14,8 @@ method on the held-out last horizon against the baselines like any model, and sa
 What is saved: a model directory like a network's, but ``config.json``'s ``model`` section is
 ``{"kind": "theta", "window", "horizon", "season_length", "levels", "quantiles",
 "theta_revision"}`` (``window``: the history each forecast reads, at most the Theta fit's
-``baselines.theta_history`` points at its season; ``theta_revision``: the method's
+``baselines.theta_history`` points at its season and what the stored context of every
+series may hold, ``combine.theta_context``; ``theta_revision``: the method's
 ``theta.REVISION`` it was scored with, absent in models saved before it was recorded), with
 no ``scaler``, ``training``, ``theta`` or ``calibration`` section, and the weights file holds
 the stored context alone. An older forecastr refuses the file, naming ``model.kind``.
@@ -41,7 +42,7 @@ import numpy as np
 from forecastr.autoconfig import find_seasons, main_season, season_trusted
 from forecastr.baseline_intervals import baseline_quantiles
 from forecastr.baselines import fit_units, theta, theta_history, theta_trusted
-from forecastr.combine import MAX_REVISION, theta_part, unpadded
+from forecastr.combine import MAX_REVISION, theta_context, theta_part, unpadded
 from forecastr.forecast import Schema, panel_floor
 from forecastr.intervals import network_quantiles
 from forecastr.jsonfields import (
@@ -234,7 +235,7 @@ def fit(panel: Panel, mcfg: ModelConfig, seasons: list, reason: str) -> ThetaRun
     season = main_season(seasons, panel.freq)
     m = {
         "kind": KIND,
-        "window": int(min(theta_history(season), max(int(panel.lengths.max()), 1))),
+        "window": theta_context(int(panel.lengths.max()), panel.n_series, season),
         "horizon": mcfg.horizon,
         "season_length": season,
         "levels": list(mcfg.levels),

@@ -27,6 +27,7 @@ from forecastr.combine import (
     context_length,
     margin,
     revision_note,
+    theta_context,
     theta_part,
     unpadded,
 )
@@ -225,6 +226,8 @@ def test_the_context_holds_eight_seasons_of_a_long_season():
     assert context_length(512, 100_000, 1, 288) == 8 * 288
     assert context_length(512, 1_000, 1, 288) == 1_000  # the longest series
     assert context_length(512, 100_000, 2**16, 288) == 512  # the window, past the room
+    assert theta_context(100_000, 2**16, 288) == 2**24 // 2**16  # the room: 256
+    assert theta_context(100_000, 2**25, 288) == 1  # never under one point
     w = Where("config.json", "train again")
 
     def mix(season, context):

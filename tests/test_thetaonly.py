@@ -131,6 +131,19 @@ def test_a_file_of_short_series_forecasts_each_and_new_ones(tmp_path):
     np.testing.assert_allclose(new["forecast"], frame["forecast"], rtol=1e-12)  # per series
 
 
+def test_the_stored_context_fits_what_loading_allows_for_many_series(tmp_path, monkeypatch):
+    """With more series than the stored context has room for at the longest series' length,
+    the saved window shrinks to the room (``combine.theta_context``), so the model loads and
+    forecasts instead of being refused by its own size check."""
+    monkeypatch.setattr("forecastr.modelcheck.MAX_CONTEXT_VALUES", 40)  # 4 series: 10 each
+    csv = write_yearly(tmp_path / "many.csv", n_series=4, n=12)
+    api.train(str(csv), horizon=H, out=str(tmp_path / "m"))
+    config = json.loads((tmp_path / "m" / CONFIG).read_text())
+    assert config["model"]["window"] == 10  # not the 12 points of the longest series
+    frame = api.predict(str(tmp_path / "m"))
+    assert frame["unique_id"].nunique() == 4 and np.isfinite(frame["forecast"]).all()
+
+
 def test_short_quarterly_series_keep_their_season(tmp_path):
     """Seven quarters per series (a season and three quarters): too short for the network and
     for a seasonal test, so the file's calendar season stands in, and the forecast follows the
