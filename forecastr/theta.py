@@ -82,8 +82,10 @@ MIN_INDEX = 0.01  # a multiplicative index below this: the season is adjusted ad
 # 1: first version; 2: the plain seasonal test, short histories adjusted by their line;
 # 3: additive seasons for series that are not positive; 4: near-ties judged per smoothing
 # weight; 5: the spread carries the estimated drift's error; 6: quarterly seasons untested.
-# 7: a season over 64 steps reads eight seasons of history (``baselines.theta_history``).
-REVISION = 7
+# Not a revision: eight seasons of history at a season over 64 (``baselines.theta_history``).
+# A model stores the context its Theta part reads, so a model saved before reads its 256
+# points as it was scored, and an earlier forecastr refuses a longer context by name.
+REVISION = 6
 
 
 def is_seasonal(x: np.ndarray, m: int) -> bool:
