@@ -341,7 +341,9 @@ def load(path: str | os.PathLike) -> Bundle:
     # A Theta part (checked above) is refitted at every forecast by this forecastr's method.
     theta = config["model"] if theta_only else config.get(SECTION)
     if theta:
-        warn_revision(theta.get(REVISION_KEY if theta_only else "revision"), path)
+        stored = theta.get(REVISION_KEY if theta_only else "revision")
+        width = theta["window"] if theta_only else theta["context"]
+        warn_revision(stored, path, theta["season_length"], width)
     if theta_only:  # its context alone: read without safetensors (the torch-free install)
         return Bundle(path=path, config=config, tensors=plain_tensors(data, w_path))
     require("safetensors")

@@ -41,7 +41,7 @@ from typing import Any
 
 import numpy as np
 
-from forecastr.baselines import theta, theta_history
+from forecastr.baselines import THETA_HISTORY, theta, theta_history
 from forecastr.config import TrainConfig
 from forecastr.errors import ForecastrWarning
 from forecastr.jsonfields import Where, flag, integer, number, optional_integer, section
@@ -276,14 +276,33 @@ def check_mix(w: Where, config: dict, window: int) -> ThetaMix | None:
 MAX_REVISION = 1_000_000  # a stored revision above this is not one forecastr wrote
 
 
-def revision_note(stored: int | None, source: str) -> str | None:
+def same_forecasts(stored: int | None, season_length: int, context: int) -> bool:
+    """Whether a Theta part scored with revision ``stored`` of the method, at
+    ``season_length`` on ``context`` stored points per series, forecasts what this revision
+    computes. Revision 7 changed only the history a season over 64 reads (eight seasons, not
+    256 points), and the method reads at most the stored context: a revision-6 model whose
+    season is 64 or less, or whose context is 256 points or fewer, reads what it was scored
+    on."""
+    if stored == REVISION:
+        return True
+    short = theta_history(season_length) == THETA_HISTORY or context <= THETA_HISTORY
+    return stored == 6 and REVISION == 7 and short
+
+
+def revision_note(
+    stored: int | None, source: str, season_length: int | None = None, context: int = 0
+) -> str | None:
     """The warning for a model whose Theta part was trained with ``stored``, another revision
-    of the Theta method than this forecastr's (None: recorded by none); None when the same.
+    of the Theta method than this forecastr's (None: recorded by none); None when the same, or
+    when its forecasts cannot differ at its ``season_length`` and stored ``context``
+    (:func:`same_forecasts`; not judged when the season is not given).
 
     The Theta part is refitted at every forecast by the installed code, so a model trained
     under another revision forecasts what its training run never scored. Loading still works:
     the forecasts are those of a sound method, only not the one validated."""
-    if stored == REVISION:
+    if stored == REVISION or (
+        season_length is not None and same_forecasts(stored, season_length, context)
+    ):
         return None
     was = (
         "was saved before forecastr recorded the revision of the Theta method that scored it"
@@ -296,10 +315,12 @@ def revision_note(stored: int | None, source: str) -> str | None:
     )
 
 
-def warn_revision(stored: int | None, source: str) -> None:
+def warn_revision(
+    stored: int | None, source: str, season_length: int | None = None, context: int = 0
+) -> None:
     """Warn (:class:`~forecastr.errors.ForecastrWarning`) when :func:`revision_note` has a
     note."""
-    note = revision_note(stored, source)
+    note = revision_note(stored, source, season_length, context)
     if note is not None:
         warnings.warn(note, ForecastrWarning, stacklevel=3)
 

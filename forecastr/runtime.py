@@ -91,7 +91,7 @@ class OnnxPredictor:
         _check_signature(session, self.window, self.horizon, len(self.network_quantiles), path)
         self._check_runs()
         if self.mix is not None:  # refitted outside the graph by this forecastr's Theta method
-            warn_revision(self.mix.revision, path)
+            warn_revision(self.mix.revision, path, self.mix.season_length, self.mix.context)
 
     @classmethod
     def from_onnx(cls, path: str | os.PathLike, threads: int = PREDICT.threads) -> OnnxPredictor:

@@ -82,10 +82,10 @@ MIN_INDEX = 0.01  # a multiplicative index below this: the season is adjusted ad
 # 1: first version; 2: the plain seasonal test, short histories adjusted by their line;
 # 3: additive seasons for series that are not positive; 4: near-ties judged per smoothing
 # weight; 5: the spread carries the estimated drift's error; 6: quarterly seasons untested.
-# Not a revision: eight seasons of history at a season over 64 (``baselines.theta_history``).
-# A model stores the context its Theta part reads, so a model saved before reads its 256
-# points as it was scored, and an earlier forecastr refuses a longer context by name.
-REVISION = 6
+# 7: a season over 64 steps reads eight seasons of history (``baselines.theta_history``);
+# a model of revision 6 forecasts as it was scored unless it stores more than 256 points at
+# such a season (``combine.same_forecasts``), so only those are warned.
+REVISION = 7
 
 
 def is_seasonal(x: np.ndarray, m: int) -> bool:

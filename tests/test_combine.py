@@ -288,7 +288,7 @@ def _set_revision(stored: int | None):
 
 @pytest.mark.parametrize(
     ("stored", "said"),
-    [(REVISION - 1, f"scored with revision {REVISION - 1} "), (None, "saved before forecastr")],
+    [(REVISION - 2, f"scored with revision {REVISION - 2} "), (None, "saved before forecastr")],
 )
 def test_another_theta_revision_warns_in_one_line_and_still_forecasts(
     combined_model, tmp_path, runner, stored, said
@@ -310,6 +310,28 @@ def test_another_theta_revision_warns_in_one_line_and_still_forecasts(
     )
 
 
+def test_a_revision_6_model_at_a_short_season_loads_quietly(combined_model, tmp_path):
+    """Revision 7 changed only seasons over 64: a revision-6 model at a shorter season reads
+    what it was scored on, so loading it says nothing (config.json and ONNX alike)."""
+    import onnx
+    from onnxedit import with_metadata
+
+    from forecastr.runtime import OnnxPredictor
+
+    dst = tmp_path / "m"
+    shutil.copytree(combined_model[1], dst)
+    write_config(dst, _set_revision(6))
+    assert json.loads((dst / "config.json").read_text())["theta"]["season_length"] <= 64
+    proto = onnx.load(str(combined_model[2]))
+    meta = {p.key: p.value for p in proto.metadata_props}
+    mix = {**json.loads(meta["theta"]), "revision": 6}
+    path = with_metadata(proto, tmp_path / "six.onnx", theta=json.dumps(mix))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ForecastrWarning)
+        api.predict(str(dst))
+        OnnxPredictor.from_onnx(path)
+
+
 def test_an_onnx_file_of_another_theta_revision_warns(combined_model, tmp_path):
     import onnx
     from onnxedit import with_metadata
@@ -325,9 +347,18 @@ def test_an_onnx_file_of_another_theta_revision_warns(combined_model, tmp_path):
         OnnxPredictor.from_onnx(path)
 
 
-def test_the_revision_note_is_silent_only_for_this_revision():
+def test_the_revision_note_is_silent_only_where_the_forecasts_cannot_differ():
     assert revision_note(REVISION, "m") is None
     assert "revision 1 " in str(revision_note(1, "m"))
+    # revision 7 reads eight seasons of a season over 64; a revision-6 model reads what it
+    # stores, so only one that stores more than 256 points at such a season forecasts anew
+    assert REVISION == 7
+    assert revision_note(6, "m", season_length=12, context=512) is None
+    assert revision_note(6, "m", season_length=288, context=256) is None
+    assert "revision 6 " in str(revision_note(6, "m", season_length=288, context=512))
+    assert "revision 6 " in str(revision_note(6, "m"))  # the season not given: not judged
+    assert "revision 5 " in str(revision_note(5, "m", season_length=12, context=48))
+    assert "saved before" in str(revision_note(None, "m", season_length=12, context=48))
     assert ThetaMix(0.5, 1, 10, {}).to_dict()["revision"] == REVISION
     assert "revision" not in ThetaMix(0.5, 1, 10, {}, revision=None).to_dict()
 

@@ -210,10 +210,10 @@ def test_a_crafted_config_is_refused_naming_the_field(saved, tmp_path, edit, fie
 def test_another_theta_revision_warns_and_still_forecasts(saved, tmp_path, runner):
     model = tmp_path / "m"
     shutil.copytree(saved[1], model)
-    write_config(model, setter("model", "theta_revision", REVISION - 1))
+    write_config(model, setter("model", "theta_revision", REVISION - 2))
     res = runner.invoke(app, ["predict", str(model)])
     assert res.exit_code == 0, res.stderr
-    assert f"warning: {model}: its Theta part was scored with revision {REVISION - 1}" in (
+    assert f"warning: {model}: its Theta part was scored with revision {REVISION - 2}" in (
         res.stderr
     )
     assert res.stdout == runner.invoke(app, ["predict", str(saved[1])]).stdout
