@@ -276,20 +276,31 @@ def _dotm(
     cross = np.zeros_like(level)  # sum of (Y - l) * T
     tt = np.zeros_like(level)  # sum of T^2
     start = width - counts  # column of each row's first value
+    # (1 - a)^j for every position j, computed once: the recursion reads a row per series
+    # and column (the same numbers as raising per column, in a tenth of the time)
+    powers = keep ** np.arange(width, dtype=np.float64)[:, None]  # (width, K)
+    aligned = bool((start == start[0]).all()) if n_rows else True  # every row starts together
     for col in range(width):
         t = (col - start + 1)[:, None].astype(np.float64)  # 1-based position; <= 0 before start
         y = rows[:, col][:, None]
         first = t == 1
         later = t >= 2
         if later.any():
-            decay = keep ** np.maximum(t - 1, 0)  # (1 - a)^(t-1)
+            back = np.maximum(col - start, 0)  # t - 1, at least 0
+            decay = powers[back[:1] if aligned else back]  # (1 - a)^(t-1): (1 or S, K)
             trend = ((1.0 - decay * keep) / a - decay) * slope  # (S, K)
             resid = y - level
             ok = later & np.isfinite(y)
-            sse += np.where(ok, resid * resid, 0.0)
-            cross += np.where(ok, resid * trend, 0.0)
-            tt += np.where(ok, trend * trend, 0.0)
-            level = np.where(ok, level + a * resid, level)
+            if ok.all():  # the same sums as below, without the masks
+                sse += resid * resid
+                cross += resid * trend
+                tt += trend * trend
+                level = level + a * resid
+            else:
+                sse += np.where(ok, resid * resid, 0.0)
+                cross += np.where(ok, resid * trend, 0.0)
+                tt += np.where(ok, trend * trend, 0.0)
+                level = np.where(ok, level + a * resid, level)
             safe = np.maximum(t, 1.0)
             new_slope = ((t - 2) * slope + 6.0 * (y - mean) / safe) / (t + 1)
             slope = np.where(ok, new_slope, slope)
