@@ -62,8 +62,12 @@ print(seconds)
 def run(tree: str, out: str) -> list[float]:
     env = {**os.environ, "PYTHONPATH": tree, "OMP_NUM_THREADS": "1"}
     shapes = repr(list(SHAPES.values()))
-    res = subprocess.run(
-        [sys.executable, "-c", CHILD, shapes, out], env=env, capture_output=True, text=True
+    res = subprocess.run(  # not in the repository: ``-c`` puts the working folder first
+        [sys.executable, "-c", CHILD, shapes, out],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=tempfile.gettempdir(),
     )
     if res.returncode != 0:
         raise SystemExit(f"{tree}: {(res.stderr.strip().splitlines() or ['?'])[-1]}")
