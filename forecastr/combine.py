@@ -279,9 +279,9 @@ MAX_REVISION = 1_000_000  # a stored revision above this is not one forecastr wr
 def same_forecasts(stored: int | None, season_length: int, context: int) -> bool:
     """Whether a Theta part scored with revision ``stored`` of the method, at
     ``season_length`` on ``context`` stored points per series, forecasts what this revision
-    computes. Revision 7 changed only the history a season over 64 reads (eight seasons, not
+    computes. Revision 7 changed only the history a season over 256 reads (eight seasons, not
     256 points), and the method reads at most the stored context: a revision-6 model whose
-    season is 64 or less, or whose context is 256 points or fewer, reads what it was scored
+    season is 256 or less, or whose context is 256 points or fewer, reads what it was scored
     on."""
     if stored == REVISION:
         return True

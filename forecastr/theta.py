@@ -82,7 +82,7 @@ MIN_INDEX = 0.01  # a multiplicative index below this: the season is adjusted ad
 # 1: first version; 2: the plain seasonal test, short histories adjusted by their line;
 # 3: additive seasons for series that are not positive; 4: near-ties judged per smoothing
 # weight; 5: the spread carries the estimated drift's error; 6: quarterly seasons untested.
-# 7: a season over 64 steps reads eight seasons of history (``baselines.theta_history``);
+# 7: a season over 256 steps reads eight seasons of history (``baselines.theta_history``);
 # a model of revision 6 forecasts as it was scored unless it stores more than 256 points at
 # such a season (``combine.same_forecasts``), so only those are warned.
 REVISION = 7

@@ -221,7 +221,7 @@ def test_torch_and_onnx_forecast_the_same_combination(combined_model):
 
 def test_the_context_holds_eight_seasons_of_a_long_season():
     """The Theta part reads as much history as the Theta baseline does at its season
-    (``baselines.theta_history``): 256 points, or eight seasons of a season over 64."""
+    (``baselines.theta_history``): 256 points, or eight seasons of a season over 256."""
     assert context_length(24, 100_000, 1, 24) == 256
     assert context_length(512, 100_000, 1, 288) == 8 * 288
     assert context_length(512, 1_000, 1, 288) == 1_000  # the longest series
@@ -311,7 +311,7 @@ def test_another_theta_revision_warns_in_one_line_and_still_forecasts(
 
 
 def test_a_revision_6_model_at_a_short_season_loads_quietly(combined_model, tmp_path):
-    """Revision 7 changed only seasons over 64: a revision-6 model at a shorter season reads
+    """Revision 7 changed only seasons over 256: a revision-6 model at a shorter season reads
     what it was scored on, so loading it says nothing (config.json and ONNX alike)."""
     import onnx
     from onnxedit import with_metadata
@@ -350,7 +350,7 @@ def test_an_onnx_file_of_another_theta_revision_warns(combined_model, tmp_path):
 def test_the_revision_note_is_silent_only_where_the_forecasts_cannot_differ():
     assert revision_note(REVISION, "m") is None
     assert "revision 1 " in str(revision_note(1, "m"))
-    # revision 7 reads eight seasons of a season over 64; a revision-6 model reads what it
+    # revision 7 reads eight seasons of a season over 256; a revision-6 model reads what it
     # stores, so only one that stores more than 256 points at such a season forecasts anew
     assert REVISION == 7
     assert revision_note(6, "m", season_length=12, context=512) is None

@@ -62,8 +62,8 @@ def test_season_found_and_removed():
 
 
 def test_a_long_season_reads_eight_of_them():
-    assert theta_history(1) == theta_history(64) == THETA_HISTORY  # 256 points: 4 seasons
-    assert theta_history(65) == 8 * 65
+    assert theta_history(1) == theta_history(144) == theta_history(256) == THETA_HISTORY
+    assert theta_history(257) == 8 * 257  # 256 points: less than one season
     assert theta_history(288) == 8 * 288
 
 
