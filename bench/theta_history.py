@@ -68,8 +68,8 @@ def series(root: Path, name: str, col: str, rule: str | None, how: str) -> np.nd
 
 def score(y: np.ndarray, m: int, h: int, history: int) -> tuple[float, float]:
     """Theta's and seasonal naive's mean MASE over :data:`ORIGINS` origins ``h`` apart."""
-    saved = B.THETA_HISTORY, B.FEW_SEASONS
-    B.THETA_HISTORY, B.FEW_SEASONS = history, 0  # exactly ``history`` points
+    saved = B.theta_history
+    B.theta_history = lambda m: history  # ``baselines.theta`` reads exactly ``history`` points
     try:
         out = []
         for k in range(ORIGINS):
@@ -81,7 +81,7 @@ def score(y: np.ndarray, m: int, h: int, history: int) -> tuple[float, float]:
             out.append((np.abs(f - actual).mean() / scale, np.abs(snaive - actual).mean() / scale))
         return tuple(np.mean(out, axis=0))
     finally:
-        B.THETA_HISTORY, B.FEW_SEASONS = saved
+        B.theta_history = saved
 
 
 SEASONS = (2, 4, 8, 12)  # histories of that many seasons, beside 256 points

@@ -157,23 +157,21 @@ def window_mean(
 # the older points of a long series barely move the smoothed level or the fitted line (the
 # combination with the network stores as many per series: ``combine.context_length``) ...
 THETA_HISTORY = 256
-# ... unless they hold less than one season (FEW_SEASONS): then THETA_SEASONS seasons
-# (``theta_history``). 256 points hold less than one day of 5-minute data, so the method could
-# not adjust for the day at all: MASE 6.6 where seasonal naive scored 0.32, and 0.64 on eight
-# days (docs/benchmarks.md, "Theta's history for long seasons"). Where 256 points hold one to
-# four seasons the method adjusts, and eight seasons were mixed: better on files of 10 and 15
+# ... unless they hold less than one season: then THETA_SEASONS seasons (``theta_history``).
+# 256 points hold less than one day of 5-minute data, so the method could not adjust for the
+# day at all: MASE 6.6 where seasonal naive scored 0.32, and 0.64 on eight days
+# (docs/benchmarks.md, "Theta's history for long seasons"). Where 256 points hold one to four
+# seasons the method adjusts, and eight seasons were mixed: better on files of 10 and 15
 # minutes (a day of 144 and 96 steps), worse on hourly files at a weekly season (168; on San
-# Francisco traffic with an integer index one day went from MASE 1.50 to 5.25), so those
-# keep 256 points, as every season of 256 or less does.
-FEW_SEASONS = 1
+# Francisco traffic with an integer index one day went from MASE 1.50 to 5.25), so every
+# season of 256 or less keeps 256 points.
 THETA_SEASONS = 8
 
 
 def theta_history(season_length: int) -> int:
     """Points of each history the Theta method reads at season ``season_length``:
-    :data:`THETA_HISTORY`, or :data:`THETA_SEASONS` seasons where that holds fewer than
-    :data:`FEW_SEASONS`."""
-    if FEW_SEASONS * season_length > THETA_HISTORY:
+    :data:`THETA_HISTORY`, or :data:`THETA_SEASONS` seasons where that holds less than one."""
+    if season_length > THETA_HISTORY:
         return THETA_SEASONS * season_length
     return THETA_HISTORY
 
