@@ -277,6 +277,15 @@ TeacherForcingDecay = Annotated[
 Seed = Annotated[int, typer.Option(help="Random seed.", rich_help_panel=G_TRAIN)]
 DeviceOpt = Annotated[Device, typer.Option(help="Device.", rich_help_panel=G_TRAIN)]
 Threads = Annotated[int, typer.Option(help="CPU threads for torch.", rich_help_panel=G_TRAIN)]
+Jobs = Annotated[
+    int,
+    typer.Option(
+        min=0,
+        help="Members trained side by side, one worker process each: 0, one per core "
+        "(per --threads of them); 1, all in this process. The same model either way.",
+        rich_help_panel=G_TRAIN,
+    ),
+]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")]
 
 # -- evaluate -------------------------------------------------------------------------------

@@ -145,6 +145,10 @@ class TrainConfig:
     seed: int = 0  # member k trains from seed + k
     device: Device = "auto"  # auto: cuda when available, else cpu
     threads: int = 1  # torch intra-op threads (1 measured fastest and steadiest here)
+    # Members trained side by side in worker processes (parallel.py): 0, one per `threads`
+    # of the cores this process may use; 1, every member in this process. The same model to
+    # the bit either way; only the time differs.
+    jobs: int = 0
     teacher_forcing: float = 0.5  # seq2seq: probability of feeding the true previous value
     teacher_forcing_decay: bool = False  # seq2seq: decay the ratio linearly to 0
     # Per-series weight of the loss: "mase" weighs each series' errors by 1 / its in-sample
@@ -212,6 +216,7 @@ class TrainOptions:
     seed: int = TrainConfig.seed
     device: Device = TrainConfig.device
     threads: int = TrainConfig.threads
+    jobs: int = TrainConfig.jobs
     # library only (no flag): AdamW's decay, and the held-out test points per series
     weight_decay: float = TrainConfig.weight_decay
     test_size: int | None = TrainConfig.test_size

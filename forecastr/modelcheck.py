@@ -408,8 +408,7 @@ def check_seasons(w: Where, v: Any, name: str = "seasons") -> None:
 
 
 def check_training(w: Where, d: dict, prefix: str = "training") -> None:
-    """``train.TrainConfig``'s settings (``evaluate --refit`` trains with them again).
-    Unknown keys are left alone: the training section does not shape the network."""
+    """``TrainConfig``'s settings (``evaluate --refit`` retrains with them); others left alone."""
     t = _TRAIN
     integer(w, d, "epochs", 1, 100_000, prefix, t.epochs)
     integer(w, d, "batch_size", 1, 2**20, prefix, t.batch_size)
@@ -425,6 +424,7 @@ def check_training(w: Where, d: dict, prefix: str = "training") -> None:
     integer(w, d, "seed", 0, MAX_SEED, prefix, t.seed)
     choice(w, d, "device", DEVICES, prefix, t.device)
     integer(w, d, "threads", 1, 4096, prefix, t.threads)
+    integer(w, d, "jobs", 0, 4096, prefix, t.jobs)
     number(w, d, "teacher_forcing", 0, 1, prefix, t.teacher_forcing)
     flag(w, d, "teacher_forcing_decay", prefix, t.teacher_forcing_decay)
     choice(w, d, "loss_scale", LOSS_SCALES, prefix, t.loss_scale)

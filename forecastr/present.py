@@ -54,7 +54,7 @@ class TrainProgress:
     def __init__(self, enabled: bool):
         self.enabled = enabled
         self.bar = None
-        self.task = None
+        self.tasks: dict = {}  # (phase, training number) -> its bar's task
 
     def __enter__(self):
         if self.enabled:
@@ -81,23 +81,21 @@ class TrainProgress:
         refit = ev.get("phase") == "refit"
         if refit:
             desc = f"refit {desc}" if ev["members"] > 1 else "refit on every point"
-        if self.task is None or ev["epoch"] == 1:
-            if self.task is not None:
-                self.bar.stop_task(self.task)
-            self.task = self.bar.add_task(desc, total=ev["epochs"], stats="")
+        key = (ev.get("phase"), ev["member"])  # members may train side by side (--jobs)
+        if key not in self.tasks or ev["epoch"] == 1:
+            self.tasks[key] = self.bar.add_task(desc, total=ev["epochs"], stats="")
         stats = (
             f"train {ev['train_loss']:.4f}  |g| {ev['grad_norm']:.3f}"
             if refit
             else f"train {ev['train_loss']:.4f}  val {ev['val_loss']:.4f}  "
             f"|g| {ev['grad_norm']:.3f}  best@{ev['best_epoch']}"
         )
-        self.bar.update(self.task, completed=ev["epoch"], stats=stats)
+        self.bar.update(self.tasks[key], completed=ev["epoch"], stats=stats)
 
     def __exit__(self, *exc):
         if self.bar is not None:
-            if self.task is not None:
-                task = self.bar.tasks[-1]
-                self.bar.update(self.task, total=task.completed)
+            for task in self.bar.tasks:  # a member that stopped early: its bar ends full
+                self.bar.update(task.id, total=task.completed)
             self.bar.__exit__(*exc)
         return False
 

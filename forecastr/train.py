@@ -26,6 +26,8 @@ from forecastr.intervals import Calibration
 from forecastr.losses import Pinball, series_weights
 from forecastr.models import INFERENCE_CHUNK, ModelConfig, Scaled, build, head_taus, validate_config
 from forecastr.panel import Panel
+from forecastr.parallel import Job, runner, workers_for
+from forecastr.runlog import finish, report_epoch, summarise
 from forecastr.scaling import ScalerParams, fit_scaler
 from forecastr.windows import (
     Split,
@@ -66,6 +68,8 @@ def validate_train_config(cfg: TrainConfig) -> None:
         )
     if cfg.device not in DEVICES:
         raise InputError(f"--device must be {choices_text(DEVICES)}")
+    if cfg.jobs < 0:
+        raise InputError("--jobs must be at least 0 (0: one worker per core, 1: none)")
 
 
 @dataclass
@@ -137,21 +141,20 @@ def fit(
     val_w = DeviceWindows.of(split, val_np, split.val_end, device, weights)
 
     t0 = time.perf_counter()
-
-    def member(cfg: ModelConfig, k: int, index: int, total: int) -> tuple[nn.Module, dict]:
-        fixed = None if epochs is None else max(1, int(epochs[k]))
-        told = None if progress is None else lambda ev: progress({**ev, "cell": cfg.cell})
-        return _train_one(
-            cfg, train_cfg, z, train_w, val_w, train_cfg.seed + k, device, told,
-            member_index=index, members=total, fixed_epochs=fixed,
-        )  # fmt: skip
-
-    first = first_members(model_cfg, train_cfg, epochs is None, member)
-    model_cfg, trained, choice, done = first.cfg, first.trained, first.choice, first.runs
-    member_cfg, kept = replace(model_cfg, ensemble=1), len(trained)
-    total = done + model_cfg.ensemble - kept
-    for k in range(kept, model_cfg.ensemble):
-        trained.append(member(member_cfg, k, done + k - kept, total))
+    context = MemberContext(train_cfg, z, train_w, val_w, device, epochs)
+    budget = min(train_cfg.max_batches, math.ceil(len(train_np) / train_cfg.batch_size))
+    budget *= train_cfg.epochs if epochs is None else max(1, max(epochs, default=1))
+    workers = workers_for(train_cfg.jobs, train_cfg.threads, device.type, budget)
+    with runner(train_member, context, workers, train_cfg.threads, progress) as run:
+        first = first_members(model_cfg, train_cfg, epochs is None, run)
+        model_cfg, trained, choice, done = first.cfg, first.trained, first.choice, first.runs
+        member_cfg, kept = replace(model_cfg, ensemble=1), len(trained)
+        total = done + model_cfg.ensemble - kept
+        jobs = [
+            Job(member_cfg, k, done + k - kept, total, cost=0 if epochs is None else epochs[k])
+            for k in range(kept, model_cfg.ensemble)
+        ]
+        trained += [got for got in run(jobs) if not isinstance(got, TrainingError)]
     members, histories = [m for m, _ in trained], [h for _, h in trained]
     model = members[0] if len(members) == 1 else _ensemble(members)
     model = model.to("cpu").eval()
@@ -161,12 +164,35 @@ def fit(
         None if epochs is not None else _calibrate(scaled, model_cfg, panel, split, scaler)
     )
     history = histories[0] if len(histories) == 1 else {"members": histories}
-    summary = _summarise(histories, time.perf_counter() - t0, train_cfg, device)
+    summary = summarise(histories, time.perf_counter() - t0, train_cfg, device)
     summary["train_windows"] = len(train_np)
     if choice:
         summary["cell_choice"] = choice
     summary["short_series"] = int(split.short.sum())
     return TrainResult(scaled, model_cfg, asked, scaler, split, history, summary, calibration)
+
+
+@dataclass(frozen=True)
+class MemberContext:
+    """What every member of one fit trains on (a worker process gets it once)."""
+
+    train_cfg: TrainConfig
+    z: torch.Tensor
+    train_w: DeviceWindows
+    val_w: DeviceWindows
+    device: torch.device
+    epochs: list[int] | None  # the refit's epochs per member, or None (early stopping)
+
+
+def train_member(ctx: MemberContext, job: Job, progress: Progress | None) -> tuple[nn.Module, dict]:
+    """Train member ``job.k`` of ``job.cfg`` (seed + k); in this process or a worker's."""
+    fixed = None if ctx.epochs is None else max(1, int(ctx.epochs[job.k]))
+    told = None if progress is None else lambda ev: progress({**ev, "cell": job.cfg.cell})
+    tc = ctx.train_cfg
+    return _train_one(
+        job.cfg, tc, ctx.z, ctx.train_w, ctx.val_w, tc.seed + job.k, ctx.device, told,
+        member_index=job.index, members=job.total, fixed_epochs=fixed,
+    )  # fmt: skip
 
 
 def _cut(panel: Panel, cfg: ModelConfig, tcfg: TrainConfig) -> Split:
@@ -284,7 +310,7 @@ def _train_one(
             history["lr"].append(sched.get_last_lr()[0])
             history["teacher_forcing"].append(ratio)
             best = (math.nan, epoch, None)
-            _report(
+            report_epoch(
                 progress, member_index, members, epoch, fixed_epochs, train_loss, None, norms, epoch
             )
             continue
@@ -305,25 +331,14 @@ def _train_one(
             stale = 0
         else:
             stale += 1
-        _report(
+        report_epoch(
             progress, member_index, members, epoch, tc.epochs, train_loss, val_loss, norms, best[1]
         )
         if stale >= tc.patience:
             break
     if best[2] is not None:
         model.load_state_dict(best[2])
-    return model, _finish(history, norms, best, step.clip)
-
-
-def _finish(history: dict, norms: list[torch.Tensor], best: tuple, clip: float) -> dict:
-    """The member's history, with its gradient norms and the epoch whose weights it kept."""
-    all_norms = torch.cat(norms).numpy() if norms else np.zeros(0)
-    history["grad_norm"] = all_norms.tolist()
-    history["best_epoch"] = best[1] + 1
-    history["best_val_loss"] = best[0]
-    history["epochs_run"] = len(history["train_loss"])
-    history["clipped_share"] = float(np.mean(all_norms > clip)) if len(all_norms) else 0.0
-    return history
+    return model, finish(history, norms, best, step.clip)
 
 
 @dataclass(frozen=True)
@@ -440,26 +455,6 @@ def _teacher_ratio(tc: TrainConfig, epoch: int) -> float:
     return tc.teacher_forcing * max(0.0, 1.0 - epoch / (tc.epochs - 1))
 
 
-def _report(progress, member, members, epoch, total, train_loss, val_loss, norms, best_epoch):
-    """Send one epoch's progress event; ``val_loss`` None marks the refit run."""
-    if progress is None:
-        return
-    progress(
-        {
-            "event": "epoch",
-            "member": member,
-            "members": members,
-            "epoch": epoch + 1,
-            "epochs": total,
-            "phase": "refit" if val_loss is None else "holdout",
-            "train_loss": train_loss,
-            "val_loss": math.nan if val_loss is None else val_loss,
-            "grad_norm": float(norms[-1].median()) if len(norms[-1]) else float("nan"),
-            "best_epoch": best_epoch + 1,
-        }
-    )
-
-
 @torch.no_grad()
 def _evaluate(model, z, windows: DeviceWindows, span, w, loss_fn, point_fn) -> float:
     """Mean validation loss over all validation windows (the decoder feeds itself). The
@@ -477,20 +472,3 @@ def _evaluate(model, z, windows: DeviceWindows, span, w, loss_fn, point_fn) -> f
     n = len(windows)
     total = windows.loss(loss_fn, point_fn, torch.cat(preds), torch.cat(targets), slice(0, n), None)
     return float(total * n) / n  # the float32 sum over windows, then the mean
-
-
-def _summarise(histories, seconds, tc, device) -> dict:
-    norms = np.concatenate([np.asarray(h["grad_norm"]) for h in histories])
-    clip = tc.clip_norm if tc.clip_norm > 0 else math.inf
-    return {
-        "epochs_run": [h["epochs_run"] for h in histories],
-        "best_epoch": [h["best_epoch"] for h in histories],
-        "best_val_loss": [h["best_val_loss"] for h in histories],
-        "seconds": seconds,
-        "steps": len(norms),
-        "grad_norm_median": float(np.median(norms)) if len(norms) else 0.0,
-        "grad_norm_max": float(np.max(norms)) if len(norms) else 0.0,
-        "clipped_share": float(np.mean(norms > clip)) if len(norms) else 0.0,
-        "clip_norm": tc.clip_norm,
-        "device": str(device),
-    }

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from conftest import make_panel
 
-from forecastr import api, cellchoice, present
+from forecastr import api, cellchoice, parallel, present
 from forecastr.cli import app
 from forecastr.config import AUTO_CELL_MARGIN, AUTO_CELLS, ModelConfig, TrainConfig, TrainOptions
 from forecastr.errors import TrainingError
@@ -29,19 +29,25 @@ def test_the_default_cell_is_kept_unless_another_is_clearly_better():
     assert cellchoice.choose([2.0, 2.0]) == 0
 
 
+AUTO = TrainConfig(auto_cell=True)
+
+
 class Recorder:
     """A member trainer that records what it was asked to train and returns set losses
-    (``losses[cell][k]``: member k's validation loss)."""
+    (``losses[cell][k]``: member k's validation loss); :meth:`first` runs the choice with it,
+    in this process (``parallel.runner`` with no workers)."""
 
     def __init__(self, losses: dict[str, list[float]]):
         self.losses, self.calls = losses, []
 
-    def __call__(self, cfg: ModelConfig, k: int, index: int, total: int):
-        self.calls.append((cfg.cell, cfg.ensemble, k, index, total))
-        return f"{cfg.cell}-{k}", {"best_val_loss": self.losses[cfg.cell][k]}
+    def train(self, context, job: parallel.Job, progress):
+        cfg = job.cfg
+        self.calls.append((cfg.cell, cfg.ensemble, job.k, job.index, job.total))
+        return f"{cfg.cell}-{job.k}", {"best_val_loss": self.losses[cfg.cell][job.k]}
 
-
-AUTO = TrainConfig(auto_cell=True)
+    def first(self, cfg: ModelConfig, tc: TrainConfig | None = None, holdout: bool = True):
+        with parallel.runner(self.train, None, 0, 1, None) as run:
+            return cellchoice.first_members(cfg, tc or AUTO, holdout, run)
 
 
 def record(val_loss: list, seeds: int, chosen: str) -> dict:
@@ -52,7 +58,7 @@ def record(val_loss: list, seeds: int, chosen: str) -> dict:
 def test_a_clear_first_seed_is_confirmed_on_a_second_and_its_members_are_kept():
     cfg = ModelConfig(window=8, horizon=2, cell="lstm", ensemble=3)
     rec = Recorder({"gru": [1.0, 1.0], "rnn": [0.9, 0.95]})
-    first = cellchoice.first_members(cfg, AUTO, True, rec)
+    first = rec.first(cfg)
     # Two pairs from seeds 0 and 1; then one more member (seed 2) will train: 5 in all.
     assert rec.calls == [
         ("gru", 1, 0, 0, 4),
@@ -67,9 +73,7 @@ def test_a_clear_first_seed_is_confirmed_on_a_second_and_its_members_are_kept():
 
 def test_a_first_seed_the_second_does_not_confirm_keeps_the_default():
     cfg = ModelConfig(window=8, horizon=2, ensemble=3)
-    first = cellchoice.first_members(
-        cfg, AUTO, True, Recorder({"gru": [1.0, 0.9], "rnn": [0.95, 0.95]})
-    )
+    first = Recorder({"gru": [1.0, 0.9], "rnn": [0.95, 0.95]}).first(cfg)
     assert first.cfg.cell == "gru" and [n for n, _ in first.trained] == ["gru-0", "gru-1"]
     assert first.choice["seeds"] == 2 and first.runs == 4
 
@@ -77,7 +81,7 @@ def test_a_first_seed_the_second_does_not_confirm_keeps_the_default():
 def test_a_near_tie_on_the_first_seed_keeps_the_default_at_once():
     cfg = ModelConfig(window=8, horizon=2, ensemble=1)
     rec = Recorder({"gru": [1.0], "rnn": [0.99]})
-    first = cellchoice.first_members(cfg, AUTO, True, rec)
+    first = rec.first(cfg)
     assert rec.calls == [("gru", 1, 0, 0, 2), ("rnn", 1, 0, 1, 2)]
     assert first.cfg.cell == "gru" and [n for n, _ in first.trained] == ["gru-0"]
     assert first.choice == record([1.0, 0.99], 1, "gru")
@@ -85,39 +89,38 @@ def test_a_near_tie_on_the_first_seed_keeps_the_default_at_once():
 
 def test_an_ensemble_of_one_keeps_only_member_0_of_the_winner():
     cfg = ModelConfig(window=8, horizon=2, ensemble=1)
-    first = cellchoice.first_members(
-        cfg, AUTO, True, Recorder({"gru": [1.0, 1.0], "rnn": [0.9, 0.9]})
-    )
+    first = Recorder({"gru": [1.0, 1.0], "rnn": [0.9, 0.9]}).first(cfg)
     assert first.cfg.cell == "rnn" and [n for n, _ in first.trained] == ["rnn-0"]
 
 
 def test_a_rival_that_diverges_loses_and_a_diverged_default_still_stops_the_run():
     class Diverging(Recorder):
-        def __call__(self, cfg, k, index, total):
-            if cfg.cell == self.bad:
+        def train(self, context, job, progress):
+            if job.cfg.cell == self.bad:
                 raise TrainingError("the training loss became nan in epoch 2")
-            return super().__call__(cfg, k, index, total)
+            return super().train(context, job, progress)
 
     cfg = ModelConfig(window=8, horizon=2, ensemble=2)
     rival = Diverging({"gru": [1.0, 1.0]})
     rival.bad = "rnn"
-    first = cellchoice.first_members(cfg, AUTO, True, rival)
+    first = rival.first(cfg)
     assert first.cfg.cell == "gru" and [n for n, _ in first.trained] == ["gru-0"]
     assert first.choice["val_loss"] == [1.0, None]
     assert "RNN diverged" in present.cell_choice_text(first.choice)
     default = Diverging({"rnn": [1.0]})
     default.bad = "gru"
     with pytest.raises(TrainingError):
-        cellchoice.first_members(cfg, AUTO, True, default)
+        default.first(cfg)
 
 
 @pytest.mark.parametrize("auto, holdout", [(False, True), (True, False)])
 def test_no_choice_without_auto_or_in_a_refit(auto, holdout):
     cfg = ModelConfig(window=8, horizon=2, cell="lstm", ensemble=2)
     rec = Recorder({"lstm": [1.0]})
-    first = cellchoice.first_members(cfg, TrainConfig(auto_cell=auto), holdout, rec)
-    assert rec.calls == [("lstm", 1, 0, 0, 2)] and first.cfg == cfg and first.choice is None
-    assert len(first.trained) == 1 and first.runs == 1
+    first = rec.first(cfg, TrainConfig(auto_cell=auto), holdout)
+    # Nothing trained here: the caller trains every member together (side by side).
+    assert rec.calls == [] and first.cfg == cfg and first.choice is None
+    assert first.trained == [] and first.runs == 0
 
 
 def test_the_options_default_to_auto_and_a_named_cell_turns_it_off():
