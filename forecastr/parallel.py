@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, is_dataclass, replace
 from typing import Any
 
 from forecastr.errors import TrainingError
@@ -111,7 +111,7 @@ def runner(
         max_workers=workers,
         mp_context=ctx,
         initializer=_start_worker,
-        initargs=(train, context, threads, events),
+        initargs=(train, _plain(context), threads, events),
     )
 
     def relay(ev: dict) -> None:  # this process's events, and the workers' since the last
@@ -238,8 +238,49 @@ def _rebuilt(job: Job, got: tuple[dict, dict]) -> tuple[Any, dict]:
     weights, history = got
     with torch.random.fork_rng(devices=[]):
         model = build(job.cfg)
-    model.load_state_dict(weights)
+    model.load_state_dict(_restored(weights))
     return model, history
+
+
+@dataclass(frozen=True)
+class _Array:
+    """A tensor on its way to or from a worker, as a numpy array: pickled into the pipe by
+    value. A tensor itself would go through torch's shared-memory files, which a container's
+    small ``/dev/shm`` (64 MB by default in Docker) cannot hold for a large file's windows."""
+
+    values: Any
+
+
+def _plain(obj: Any) -> Any:
+    """``obj`` with every tensor in it (in dataclasses, dicts, lists, tuples) as an
+    :class:`_Array`; :func:`_restored` undoes it, bit for bit."""
+    import torch
+
+    if isinstance(obj, torch.Tensor):
+        return _Array(obj.detach().cpu().numpy())
+    if is_dataclass(obj) and not isinstance(obj, type):
+        return replace(obj, **{f.name: _plain(getattr(obj, f.name)) for f in fields(obj) if f.init})
+    if isinstance(obj, dict):
+        return {k: _plain(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return type(obj)(_plain(v) for v in obj)
+    return obj
+
+
+def _restored(obj: Any) -> Any:
+    import torch
+
+    if isinstance(obj, _Array):
+        return torch.from_numpy(obj.values)
+    if is_dataclass(obj) and not isinstance(obj, type):
+        return replace(
+            obj, **{f.name: _restored(getattr(obj, f.name)) for f in fields(obj) if f.init}
+        )
+    if isinstance(obj, dict):
+        return {k: _restored(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return type(obj)(_restored(v) for v in obj)
+    return obj
 
 
 # -- in the worker --------------------------------------------------------------------------
@@ -253,7 +294,7 @@ def _start_worker(train: TrainFn, context: Any, threads: int, events: Any) -> No
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     torch.set_num_threads(max(1, threads))
-    _WORKER.update(train=train, context=context, events=events)
+    _WORKER.update(train=train, context=_restored(context), events=events)
 
 
 def _work(job: Job) -> tuple[dict, dict] | TrainingError:
@@ -264,4 +305,4 @@ def _work(job: Job) -> tuple[dict, dict] | TrainingError:
         model, history = _WORKER["train"](_WORKER["context"], job, told)
     except TrainingError as err:
         return err
-    return {k: v.detach().clone() for k, v in model.state_dict().items()}, history
+    return _plain(dict(model.state_dict())), history

@@ -148,3 +148,30 @@ def test_the_same_saved_model_side_by_side_as_in_one_process(tmp_path, monkeypat
 def test_a_negative_jobs_is_refused(tmp_path):
     with pytest.raises(InputError, match="--jobs"):
         api.train(_csv(tmp_path / "d.csv"), None, TrainOptions(jobs=-1, epochs=1))
+
+
+def test_tensors_travel_to_workers_as_arrays_not_shared_memory():
+    from forecastr.batches import DeviceWindows
+
+    starts = torch.arange(5, dtype=torch.int64)
+    windows = DeviceWindows(starts, starts - 1, starts + 9, False, torch.rand(5))
+    context = {"z": torch.randn(3, 4).t(), "windows": windows, "epochs": [3, 4], "n": 2}
+    plain = parallel._plain(context)
+
+    def tensors(obj) -> int:  # tensors left anywhere in a plain object
+        if isinstance(obj, torch.Tensor):
+            return 1
+        if isinstance(obj, dict):
+            return sum(map(tensors, obj.values()))
+        if isinstance(obj, list | tuple):
+            return sum(map(tensors, obj))
+        if hasattr(obj, "__dataclass_fields__"):
+            return sum(tensors(getattr(obj, name)) for name in obj.__dataclass_fields__)
+        return 0
+
+    assert tensors(plain) == 0  # no torch storage for multiprocessing to put in /dev/shm
+    back = parallel._restored(plain)
+    assert torch.equal(back["z"], context["z"]) and back["z"].stride() == context["z"].stride()
+    for name in ("starts", "firsts", "lasts", "weight"):
+        assert torch.equal(getattr(back["windows"], name), getattr(windows, name))
+    assert back["epochs"] == [3, 4] and back["n"] == 2 and not back["windows"].partial
