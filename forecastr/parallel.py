@@ -106,13 +106,17 @@ def runner(
     import multiprocessing
 
     ctx = multiprocessing.get_context("spawn")
-    events = ctx.Queue() if progress is not None else None
-    pool = ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=ctx,
-        initializer=_start_worker,
-        initargs=(train, _plain(context), threads, events),
-    )
+    try:
+        events = ctx.Queue() if progress is not None else None
+        pool = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=ctx,
+            initializer=_start_worker,
+            initargs=(train, _plain(context), threads, events),
+        )
+    except (OSError, NotImplementedError):  # no semaphores or processes here: one process
+        yield here
+        return
 
     def relay(ev: dict) -> None:  # this process's events, and the workers' since the last
         _drain(events, progress)
@@ -123,8 +127,14 @@ def runner(
         if len(jobs) < 2:
             return here(jobs)
         mine, theirs = _assign(jobs, workers)
+        futures: dict[int, Future] = {}
         with _main_hidden():  # workers start on submit
-            futures = {i: pool.submit(_work, jobs[i]) for i in theirs}
+            for i in theirs:
+                try:
+                    futures[i] = pool.submit(_work, jobs[i])
+                except OSError:  # no worker could start: this process trains the rest
+                    break
+        mine = sorted(set(range(len(jobs))) - set(futures))
         outcomes: dict[int, Any] = dict(
             zip(mine, here([jobs[i] for i in mine], relay), strict=True)
         )
@@ -136,7 +146,7 @@ def runner(
                 "a training worker process ended unexpectedly (killed, or out of memory); "
                 "train with --jobs 1 to keep every member in one process"
             ) from None
-        for i in theirs:
+        for i in futures:
             if isinstance(outcomes[i], TrainingError) and not jobs[i].rival:
                 raise outcomes[i]
         return [

@@ -175,3 +175,22 @@ def test_tensors_travel_to_workers_as_arrays_not_shared_memory():
     for name in ("starts", "firsts", "lasts", "weight"):
         assert torch.equal(getattr(back["windows"], name), getattr(windows, name))
     assert back["epochs"] == [3, 4] and back["n"] == 2 and not back["windows"].partial
+
+
+def test_where_no_worker_can_start_this_process_trains_every_job(monkeypatch):
+    jobs = [Job(CFG, 0, 0, 3), Job(CFG, 2, 1, 3), Job(CFG, 3, 2, 3)]
+
+    def no_processes(*args, **kwargs):
+        raise OSError(38, "Function not implemented")  # e.g. no semaphores in a sandbox
+
+    monkeypatch.setattr(parallel, "ProcessPoolExecutor", no_processes)
+    with parallel.runner(fake_train, None, 1, 1, None) as run:
+        assert [h for _, h in run(jobs)] == [{"k": 0}, {"k": 2}, {"k": 3}]
+    monkeypatch.undo()
+
+    def cannot_spawn(self, fn, *args):
+        raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(parallel.ProcessPoolExecutor, "submit", cannot_spawn)
+    with parallel.runner(fake_train, None, 1, 1, None) as run:
+        assert [h for _, h in run(jobs)] == [{"k": 0}, {"k": 2}, {"k": 3}]
