@@ -118,28 +118,49 @@ def runner(
         yield here
         return
 
-    def relay(ev: dict) -> None:  # this process's events, and the workers' since the last
-        _drain(events, progress)
-        if progress is not None:
-            progress(ev)
+    there = _Split(pool, events, progress, workers, here)
 
-    def there(jobs: list[Job]) -> list[Outcome]:
+    finished = False
+    try:
+        yield there
+        finished = True
+    finally:
+        _close(pool, events, progress, finished)
+
+
+@dataclass
+class _Split:
+    """``run`` with workers: a list of jobs split between this process and the pool."""
+
+    pool: ProcessPoolExecutor
+    events: Any  # the workers' progress events, or None without a progress callback
+    progress: Callable[[dict], None] | None
+    workers: int
+    here: Callable[..., list[Outcome]]  # here(jobs, progress): train jobs in this process
+
+    def relay(self, ev: dict) -> None:
+        """This process's progress event, after the workers' since the last."""
+        _drain(self.events, self.progress)
+        if self.progress is not None:
+            self.progress(ev)
+
+    def __call__(self, jobs: list[Job]) -> list[Outcome]:
         if len(jobs) < 2:
-            return here(jobs)
-        mine, theirs = _assign(jobs, workers)
+            return self.here(jobs)
+        _, theirs = _assign(jobs, self.workers)
         futures: dict[int, Future] = {}
         with _main_hidden():  # workers start on submit
             for i in theirs:
                 try:
-                    futures[i] = pool.submit(_work, jobs[i])
+                    futures[i] = self.pool.submit(_work, jobs[i])
                 except OSError:  # no worker could start: this process trains the rest
                     break
         mine = sorted(set(range(len(jobs))) - set(futures))
         outcomes: dict[int, Any] = dict(
-            zip(mine, here([jobs[i] for i in mine], relay), strict=True)
+            zip(mine, self.here([jobs[i] for i in mine], self.relay), strict=True)
         )
         try:
-            _wait(list(futures.values()), events, progress)
+            _wait(list(futures.values()), self.events, self.progress)
             outcomes |= {i: f.result() for i, f in futures.items()}
         except BrokenProcessPool:
             raise TrainingError(
@@ -154,13 +175,6 @@ def runner(
             else _rebuilt(jobs[i], outcomes[i])
             for i in range(len(jobs))
         ]  # fmt: skip
-
-    finished = False
-    try:
-        yield there
-        finished = True
-    finally:
-        _close(pool, events, progress, finished)
 
 
 def _close(pool: ProcessPoolExecutor, events: Any, progress: Any, finished: bool) -> None:
