@@ -161,6 +161,7 @@ def test_the_summary_table_reports_clipping(runner, data):
         ("--scaler", "log", ["'log' is not one of", "standard"]),
         ("--device", "tpu", ["'tpu' is not one of", "cpu"]),
         ("--epochs", "ten", ["valid integer"]),
+        ("--jobs", "-1", ["greater than or equal to 0"]),
     ],
 )
 def test_a_bad_flag_value_is_a_usage_error(runner, data, flag, value, fragments):
