@@ -1,4 +1,4 @@
-"""Member trainings side by side, one worker process each (``--jobs``).
+"""Member trainings side by side: this process and spawned workers (``--jobs``).
 
 Why: a run trains several networks that do not depend on each other: the cell choice's
 pairs (``cellchoice.py``), the ensemble's other members, and the refit's members. Each trains
@@ -9,7 +9,7 @@ default, asks the machine).
 
 The result is the same to the bit: a member's training depends only on its seed, its
 windows and its thread count, all of which the worker gets, and its trained weights come
-back as tensors (``tests/test_parallel.py`` compares whole saved models). Workers are
+back exactly, as arrays (``tests/test_parallel.py`` compares whole saved models). Workers are
 spawned, not forked (forking a process that holds a thread pool can hang), so each pays an
 interpreter and torch import of about two seconds, while this process trains its first job:
 trainings of fewer than :data:`MIN_STEPS` steps stay in this process, as do runs on a GPU.
@@ -106,6 +106,7 @@ def runner(
     import multiprocessing
 
     ctx = multiprocessing.get_context("spawn")
+    events = None
     try:
         events = ctx.Queue() if progress is not None else None
         pool = ProcessPoolExecutor(
@@ -115,9 +116,12 @@ def runner(
             initargs=(train, _plain(context), threads, events),
         )
     except (OSError, NotImplementedError):  # no semaphores or processes here: one process
+        pool = None
+    if pool is None:
+        if events is not None:
+            events.close()
         yield here
         return
-
     there = _Split(pool, events, progress, workers, here)
 
     finished = False
