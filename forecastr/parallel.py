@@ -30,6 +30,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, fields, is_dataclass, replace
 from typing import Any
 
+from forecastr.config import ModelConfig
 from forecastr.errors import TrainingError
 
 MIN_STEPS = 1000  # a member's step budget (epochs x batches) below which no worker is spawned
@@ -42,7 +43,7 @@ class Job:
     training number ``index`` of ``total``. A ``rival`` cell's divergence is an outcome (it
     loses the cell choice), anyone else's ends the run."""
 
-    cfg: Any
+    cfg: ModelConfig
     k: int
     index: int
     total: int
@@ -284,31 +285,32 @@ def _plain(obj: Any) -> Any:
     :class:`_Array`; :func:`_restored` undoes it, bit for bit."""
     import torch
 
-    if isinstance(obj, torch.Tensor):
-        return _Array(obj.detach().cpu().numpy())
-    if is_dataclass(obj) and not isinstance(obj, type):
-        return replace(obj, **{f.name: _plain(getattr(obj, f.name)) for f in fields(obj) if f.init})
-    if isinstance(obj, dict):
-        return {k: _plain(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return type(obj)(_plain(v) for v in obj)
-    return obj
+    def leaf(x: Any) -> Any:
+        return _Array(x.detach().cpu().numpy()) if isinstance(x, torch.Tensor) else x
+
+    return _walk(obj, leaf)
 
 
 def _restored(obj: Any) -> Any:
     import torch
 
+    return _walk(obj, lambda x: torch.from_numpy(x.values) if isinstance(x, _Array) else x)
+
+
+def _walk(obj: Any, leaf: Callable[[Any], Any]) -> Any:
+    """``obj`` rebuilt with ``leaf`` applied to everything that is not a dataclass, dict,
+    list or tuple (an :class:`_Array` is a leaf)."""
     if isinstance(obj, _Array):
-        return torch.from_numpy(obj.values)
+        return leaf(obj)
     if is_dataclass(obj) and not isinstance(obj, type):
         return replace(
-            obj, **{f.name: _restored(getattr(obj, f.name)) for f in fields(obj) if f.init}
+            obj, **{f.name: _walk(getattr(obj, f.name), leaf) for f in fields(obj) if f.init}
         )
     if isinstance(obj, dict):
-        return {k: _restored(v) for k, v in obj.items()}
+        return {k: _walk(v, leaf) for k, v in obj.items()}
     if isinstance(obj, list | tuple):
-        return type(obj)(_restored(v) for v in obj)
-    return obj
+        return type(obj)(_walk(v, leaf) for v in obj)
+    return leaf(obj)
 
 
 # -- in the worker --------------------------------------------------------------------------

@@ -142,7 +142,7 @@ def fit(
 
     t0 = time.perf_counter()
     context = MemberContext(train_cfg, z, train_w, val_w, device, epochs)
-    budget = min(train_cfg.max_batches, math.ceil(len(train_np) / train_cfg.batch_size))
+    budget = batches_per_epoch(len(train_np), train_cfg)  # steps a member may run
     budget *= train_cfg.epochs if epochs is None else max(1, max(epochs, default=1))
     workers = workers_for(train_cfg.jobs, train_cfg.threads, device.type, budget)
     with runner(train_member, context, workers, train_cfg.threads, progress) as run:
@@ -193,6 +193,12 @@ def train_member(ctx: MemberContext, job: Job, progress: Progress | None) -> tup
         job.cfg, tc, ctx.z, ctx.train_w, ctx.val_w, tc.seed + job.k, ctx.device, told,
         member_index=job.index, members=job.total, fixed_epochs=fixed,
     )  # fmt: skip
+
+
+def batches_per_epoch(n_train: int, tc: TrainConfig) -> int:
+    """Batches an epoch of ``n_train`` training windows runs: a sweep, at most
+    ``tc.max_batches`` (large data sets are sampled, not swept)."""
+    return min(tc.max_batches, math.ceil(n_train / tc.batch_size))
 
 
 def _cut(panel: Panel, cfg: ModelConfig, tcfg: TrainConfig) -> Split:
@@ -287,7 +293,7 @@ def _train_one(
     gen = torch.Generator(device="cpu").manual_seed(seed)
     model: Any = build(cfg).to(device)  # a ForecastNet (members train one at a time)
     n_train = len(train_w)
-    per_epoch = min(tc.max_batches, math.ceil(n_train / tc.batch_size))
+    per_epoch = batches_per_epoch(n_train, tc)
     step = _Step.of(model, cfg, tc, (fixed_epochs or tc.epochs) * per_epoch, device)
     sched, seq2seq = step.sched, step.seq2seq
     history: dict[str, Any] = {"train_loss": [], "val_loss": [], "lr": [], "teacher_forcing": []}
