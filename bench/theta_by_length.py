@@ -27,10 +27,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import competitions as C
+from intervals import padded_history
 
+from forecastr.autoconfig import season_trusted
 from forecastr.baselines import theta
 from forecastr.seasons import season_evidence
-from forecastr.theta import TRUSTED_ACF
 
 WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)  # the Theta method's weight; 0: the network alone
 
@@ -43,16 +44,12 @@ def trusted(cat: C.Category) -> bool:
         return False
     values = np.concatenate([s.x for s in cat.series])
     offsets = np.r_[0, np.cumsum([len(s.x) for s in cat.series])]
-    acf = season_evidence(values, offsets, [cat.period])[0].acf
-    return bool(np.isfinite(acf) and acf >= TRUSTED_ACF)
+    return season_trusted(season_evidence(values, offsets, [cat.period]), cat.period)
 
 
 def theta_forecasts(cat: C.Category) -> np.ndarray:
     """(S, h) the Theta part's forecast of every series from its whole training part."""
-    width = max(len(s.x) for s in cat.series)
-    history = np.full((len(cat.series), width), np.nan)
-    for i, s in enumerate(cat.series):
-        history[i, width - len(s.x) :] = s.x
+    history = padded_history([s.x for s in cat.series])
     return theta(history, cat.h, season_length=cat.period, trusted=trusted(cat))
 
 
