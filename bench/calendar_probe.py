@@ -60,6 +60,10 @@ SHAPES = {
     "beijing-pm": (168, 24, 1),
     "peyton-manning": (365, 73, 7),
     "bitcoin": (365, 73, 7),
+    "temperature-australia": (365, 73, 1),  # the first column (the minimum) only
+    "female-births": (14, 1, 1),
+    "housing-supply": (36, 1, 1),
+    "sunspots": (36, 1, 1),
 }
 PERIODS = {"day": 1.0, "week": 7.0, "year": 365.25}  # in days
 HARMONICS = 2
@@ -168,7 +172,7 @@ def one_origin(
     train_end = val_end - VAL_HORIZONS * h
     loc, scale = history[:train_end].mean(), history[:train_end].std() or 1.0
     y = (history - loc) / scale
-    step_days = 1.0 if f.freq == "D" else 1.0 / 24
+    step_days = float(np.median(np.diff(stamps.asi8))) / 86_400e9  # a month: about 30.4
     feats = calendar(stamps, step_days, periods)
     cfg = ModelConfig(window=window, horizon=h, cell="gru", patch=patch, season_length=season)
     row: dict = {"file": name, "origin": back, "seed": seed, "periods": list(periods)}

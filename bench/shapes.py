@@ -108,6 +108,24 @@ def _sparse_daily(rng: np.random.Generator) -> pd.DataFrame:
     return pd.DataFrame({"date": pd.date_range("2020-01-01", periods=n, freq="D"), "y": y})
 
 
+def _weekly_yearly(rng: np.random.Generator) -> pd.DataFrame:
+    """Weekly measurements over 10 to 44 years with a smooth yearly swing of 52.18 weeks (not
+    a whole number of them), a trend that bends, and persistent noise: atmospheric or energy
+    readings, or a retail line, kept weekly."""
+    n = int(rng.integers(520, 2300))
+    t = np.arange(n)
+    year = 2 * np.pi * t / (365.25 / 7)
+    swing = rng.uniform(2, 6) * np.sin(year + rng.uniform(0, 6))
+    swing += rng.uniform(0.5, 2) * np.sin(2 * year + rng.uniform(0, 6))
+    trend = rng.uniform(0.01, 0.05) * t + rng.uniform(0, 8) * (t / n) ** 2
+    noise = np.zeros(n)
+    phi, sd = rng.uniform(0.3, 0.8), rng.uniform(0.3, 1.0)
+    for i in range(1, n):
+        noise[i] = phi * noise[i - 1] + rng.normal(0, sd)
+    y = rng.uniform(100, 400) + trend + swing + noise
+    return pd.DataFrame({"week": pd.date_range("1975-01-04", periods=n, freq="W-SAT"), "y": y})
+
+
 SHAPES = {
     s.name: s
     for s in (
@@ -116,6 +134,7 @@ SHAPES = {
         Shape("yearly-cycle", 6, 1, _yearly_cycle, cycle=11),
         Shape("integer-cycle", 8, 1, _integer_cycle, cycle=10),
         Shape("sparse-daily", 14, 7, _sparse_daily),
+        Shape("weekly-yearly", 13, 52, _weekly_yearly),
     )
 }
 
