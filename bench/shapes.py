@@ -126,6 +126,16 @@ def _weekly_yearly(rng: np.random.Generator) -> pd.DataFrame:
     return pd.DataFrame({"week": pd.date_range("1975-01-04", periods=n, freq="W-SAT"), "y": y})
 
 
+def _level_shift(rng: np.random.Generator) -> pd.DataFrame:
+    """A century of yearly flows that step down once (a dam, a new gauge, a drier climate)
+    and are otherwise noise around their level: nothing to extrapolate but the last level."""
+    n = int(rng.integers(80, 130))
+    shift = int(rng.integers(n // 6, n // 2))
+    level = np.where(np.arange(n) < shift, 1.0, 1.0 - rng.uniform(0.15, 0.35))
+    y = rng.uniform(500, 2000) * (level + rng.normal(0, rng.uniform(0.08, 0.15), n))
+    return pd.DataFrame({"year": pd.date_range("1871", periods=n, freq="YS"), "y": y})
+
+
 SHAPES = {
     s.name: s
     for s in (
@@ -135,6 +145,7 @@ SHAPES = {
         Shape("integer-cycle", 8, 1, _integer_cycle, cycle=10),
         Shape("sparse-daily", 14, 7, _sparse_daily),
         Shape("weekly-yearly", 13, 52, _weekly_yearly),
+        Shape("level-shift", 6, 1, _level_shift),
     )
 }
 

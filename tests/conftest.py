@@ -35,6 +35,18 @@ def bench_module(script: str) -> Iterator[ModuleType]:
         sys.modules.pop(spec.name, None)
 
 
+def bench_fixture(script: str, name: str):
+    """A module-scoped fixture ``name`` that yields ``bench/<script>`` (:func:`bench_module`);
+    a test file assigns it to that name: ``shapes = bench_fixture("shapes.py", "shapes")``."""
+
+    @pytest.fixture(scope="module", name=name)
+    def fixture() -> Iterator[ModuleType]:
+        with bench_module(script) as mod:
+            yield mod
+
+    return fixture
+
+
 def make_panel(lengths: list[int], freq: str | None = "h", seed: int = 0) -> Panel:
     """A panel of ``len(lengths)`` series; series ``i`` holds ``1000 * i + arange(n)`` plus noise.
 

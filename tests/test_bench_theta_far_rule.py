@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-from conftest import bench_module
+from conftest import bench_fixture
 
-
-@pytest.fixture(scope="module")
-def rule():
-    with bench_module("theta_far_rule.py") as mod:
-        yield mod
+rule = bench_fixture("theta_far_rule.py", "rule")
 
 
 def _theta(net, avg, alone, weight=0.5):

@@ -3,14 +3,9 @@ then reads (the benchmark script is imported as a module; it needs only the pack
 
 from __future__ import annotations
 
-import pytest
-from conftest import bench_module
+from conftest import bench_fixture
 
-
-@pytest.fixture(scope="module")
-def rules():
-    with bench_module("choice_rules.py") as mod:
-        yield mod
+rules = bench_fixture("choice_rules.py", "rules")
 
 
 def _validation(ratio_all: float, ratio_last: float) -> dict:

