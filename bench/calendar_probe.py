@@ -18,8 +18,9 @@ and seed:
 
 One member each, trained as ``train``'s holdout run trains one (AdamW, one-cycle 3e-3 over at
 most 100 epochs of 50 batches of 64, MAE on the standard-scaled series, gradient clipping at
-1, early stopping with patience 10 on the week before the origin), no refit and no Theta
-part: the question is whether the inputs help the network, not what the tool serves.
+1, early stopping with patience 10 on the 7 horizons before the origin: a week of an
+hourly file), no refit and no Theta part: the question is whether the inputs help the
+network, not what the tool serves.
 Scored by MASE (the in-sample seasonal-naive MAE at the file's first season) on the horizon
 after each origin. Run in the bench venv::
 
@@ -50,7 +51,8 @@ from forecastr.config import ModelConfig
 from forecastr.models import ForecastNet
 
 RESULTS = C.ROOT / "bench" / "results" / "calendar_probe.jsonl"
-# the tool's choices on these files (real_series.jsonl, tag valk): window, patch, base season
+# the tool's choices on these files (real_series.jsonl's rows of tags valk and levels):
+# window, patch, base season
 SHAPES = {
     "electricity": (168, 24, 24),
     "sf-traffic": (168, 24, 168),
