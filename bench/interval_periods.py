@@ -32,7 +32,7 @@ import intervals as I
 def period_rows(rows: list[dict], since: str = "") -> dict[str, list[dict]]:
     """Category -> the latest default run (no extra flags, every series) of each seed, run on
     ``since`` (an ISO date) or later: the holdout report's and the test part's coverage 80 /
-    95, MSIS 95 and sMAPE."""
+    95 and sMAPE."""
     runs = C.latest(
         [
             r
@@ -54,8 +54,6 @@ def period_rows(rows: list[dict], since: str = "") -> dict[str, list[dict]]:
                 "seed": seed,
                 "hold": (100 * hold["coverage-80"], 100 * hold["coverage-95"]),
                 "test": (iv["coverage_80"], iv["coverage_95"]),
-                "hold_msis": hold["msis-95"],
-                "test_msis": iv["msis_95"],
                 "hold_smape": hold["smape"],
                 "test_smape": iv["smape"],
             }
