@@ -47,8 +47,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import competitions as C
 import real_series as R
 
-from forecastr.config import ModelConfig
+from forecastr.baselines import seasonal_naive
+from forecastr.config import ModelConfig, TrainConfig
 from forecastr.models import ForecastNet
+from forecastr.train import batches_per_epoch
 
 RESULTS = C.ROOT / "bench" / "results" / "calendar_probe.jsonl"
 # the tool's choices on these files (real_series.jsonl's rows of tags valk and levels):
@@ -70,7 +72,7 @@ SHAPES = {
 PERIODS = {"day": 1.0, "week": 7.0, "year": 365.25}  # in days
 HARMONICS = 2
 VAL_HORIZONS = 7  # a week of validation, as `train` gives a file of few long series
-EPOCHS, BATCHES, BATCH, LR, PATIENCE = 100, 50, 64, 3e-3, 10
+TC = TrainConfig()  # train's defaults: epochs, batches, rate, decay, clipping, patience
 
 
 def calendar(
@@ -123,24 +125,21 @@ def train_one(
         pred = model(x) if ft is None else model(x, ft[starts + w])
         return pred, target
 
-    opt = torch.optim.AdamW(model.parameters(), lr=LR, weight_decay=1e-4)
+    batches, size = batches_per_epoch(len(train_starts), TC), TC.batch_size
+    opt = torch.optim.AdamW(model.parameters(), lr=TC.lr, weight_decay=TC.weight_decay)
     sched = torch.optim.lr_scheduler.OneCycleLR(
-        opt,
-        max_lr=LR,
-        total_steps=EPOCHS * min(BATCHES, math.ceil(len(train_starts) / BATCH)),
-        pct_start=0.1,
+        opt, max_lr=TC.lr, total_steps=TC.epochs * batches, pct_start=0.1
     )
     best, best_state, best_epoch, stale = math.inf, None, -1, 0
-    batches = min(BATCHES, math.ceil(len(train_starts) / BATCH))  # as `train`: no empty batch
-    for epoch in range(EPOCHS):
+    for epoch in range(TC.epochs):
         model.train()
-        order = train_starts[torch.randperm(len(train_starts), generator=gen)[: batches * BATCH]]
+        order = train_starts[torch.randperm(len(train_starts), generator=gen)[: batches * size]]
         for b in range(batches):
-            pred, target = run(order[b * BATCH : (b + 1) * BATCH])
+            pred, target = run(order[b * size : (b + 1) * size])
             loss = (pred - target).abs().mean()
             opt.zero_grad()
             loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            nn.utils.clip_grad_norm_(model.parameters(), TC.clip_norm)
             opt.step()
             sched.step()
         model.eval()
@@ -152,7 +151,7 @@ def train_one(
             best_state = {k: v.clone() for k, v in model.state_dict().items()}
         else:
             stale += 1
-            if stale >= PATIENCE:
+            if stale >= TC.patience:
                 break
     assert best_state is not None  # the first epoch's score is finite or training failed
     model.load_state_dict(best_state)
@@ -194,7 +193,7 @@ def one_origin(
         row["scores"][arm] = C.mase(actual[ok], fc[ok], history, m)
         row["epochs"][arm] = epoch + 1
         row["s"][arm] = round(time.perf_counter() - t0, 1)
-    snaive = np.array([history[len(history) - m + (i % m)] for i in range(h)])
+    snaive = seasonal_naive(history[None], h, season_length=m)[0]
     row["scores"]["seasonal naive"] = C.mase(actual[ok], snaive[ok], history, m)
     return row
 
@@ -202,7 +201,7 @@ def one_origin(
 def report(path: Path, periods: tuple[str, ...]) -> None:
     """The calendar arm of ``periods`` against the plain arm (from any row of the same file,
     origin and seed: it does not depend on the calendar)."""
-    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    rows = C.load_results(path)
     plains = {
         (r["file"], r["origin"], r["seed"]): r["scores"] for r in rows if "plain" in r["scores"]
     }

@@ -16,25 +16,28 @@ what was served; the choice changes nothing else, so each rule's score is known 
 training. Prints how many choices each ``T`` switches (better / worse than served) and the
 mean MASE of every group (file, tag, seed) that changes::
 
-    python bench/theta_far_rule.py          # bench venv or project venv: numpy only
+    python bench/theta_far_rule.py          # bench venv or project venv
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import sys
 from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
 
-RESULTS = Path(__file__).resolve().parent / "results"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import competitions as C
+
+RESULTS = C.ROOT / "bench" / "results"
 RATIOS = (1.25, 1.5, 2.0)
 
 
 def _rows(name: str) -> list[dict]:
-    path = RESULTS / f"{name}.jsonl"
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return C.load_results(RESULTS / f"{name}.jsonl")
 
 
 def choices() -> list[tuple[tuple, dict, float, float]]:
