@@ -222,6 +222,25 @@ def test_missing_weights_or_config_are_refused(model_dir, tmp_path):
     refused(tmp_path / "empty", "not a forecastr model directory")
 
 
+def test_weights_gone_for_a_moment_are_read_again_even_under_the_same_config_file(
+    model_dir, monkeypatch
+):
+    """A concurrent save can remove the weights config.json names and put them back, its new
+    config.json under the old one's inode number: the read is tried again, not refused."""
+    real, gone = artifact.read_file, {"left": 2}
+
+    def flaky(path, **kw):
+        if WEIGHTS_RE.fullmatch(os.path.basename(path)) and gone["left"]:
+            gone["left"] -= 1
+            raise FileNotFoundError(path)
+        return real(path, **kw)
+
+    monkeypatch.setattr(artifact, "read_file", flaky)
+    assert load(model_dir).tensors and gone["left"] == 0
+    gone["left"] = artifact.READS  # gone at every read: the model is incomplete
+    refused(model_dir, "missing")
+
+
 def test_weights_that_do_not_fit_the_config_are_refused(model_dir):
     reseal(model_dir, lambda cfg: cfg["model"].update(hidden=16))
     refused(model_dir, "do not fit")
