@@ -53,6 +53,20 @@ def _lynx_like(rng: np.random.Generator, n: int) -> np.ndarray:
     )
 
 
+def _level_shift(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Noise around a level that steps down once, by 15-35%, between a sixth and half of the
+    way in (river flows below a new dam: ``bench/shapes.py``'s level-shift shape)."""
+    level = np.where(np.arange(n) < rng.integers(n // 6, n // 2), 1.0, 1 - rng.uniform(0.15, 0.35))
+    return level + rng.normal(0, rng.uniform(0.08, 0.15), n)
+
+
+def _bent_line(rng: np.random.Generator, n: int) -> np.ndarray:
+    """A rising line that turns down at a point in its middle half, plus noise."""
+    t = np.arange(n)
+    knee = rng.integers(n // 4, 3 * n // 4)
+    return 0.05 * t - 0.1 * np.maximum(t - knee, 0) + rng.normal(size=n)
+
+
 def _sine(rng: np.random.Generator, n: int, period: float = 12.5) -> np.ndarray:
     t = np.arange(n)
     return np.sin(2 * np.pi * t / period + rng.uniform(0, 6)) + rng.normal(0, 1.0, n)
@@ -67,11 +81,23 @@ KINDS: dict[str, tuple[Callable[[np.random.Generator, int], np.ndarray], float]]
     "Poisson counts": (lambda rng, n: rng.poisson(rng.uniform(0.3, 3), n).astype(float), 0),
     "log-normal AR(1)": (lambda rng, n: np.exp(0.5 * _ar(rng, n, (0.7,))), 0),
     "line + noise": (lambda rng, n: 0.05 * np.arange(n) + rng.normal(size=n), 0),
+    "one level shift": (_level_shift, 0),
+    "line that bends": (_bent_line, 0),
     "AR(2) cycle of 10": (_ar2_cycle, 10),
     "log-sine cycle of 9.6": (_lynx_like, 9.6),
     "sine of 12.5 in equal noise": (_sine, 12.5),
     "sine of 4 in equal noise": (lambda rng, n: _sine(rng, n, 4.0), 4),
     "sine of 12 in equal noise": (lambda rng, n: _sine(rng, n, 12.0), 12),
+    "sine of 9, the same without the shift": (
+        lambda rng, n: (
+            rng.normal(0, rng.uniform(0.08, 0.15), n) + 0.1 * np.sin(2 * np.pi * np.arange(n) / 9)
+        ),
+        9,
+    ),
+    "sine of 9 on one level shift": (
+        lambda rng, n: _level_shift(rng, n) + 0.1 * np.sin(2 * np.pi * np.arange(n) / 9),
+        9,
+    ),
 }
 
 
