@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -44,63 +45,62 @@ def log_frame(cat: C.Category):
     return frame
 
 
-def back_transformed(fc, cat: C.Category) -> dict[str, np.ndarray]:
-    """``predict``'s frame on the log scale -> id -> (h,) forecasts on the data's scale."""
-    ids = next(c for c in fc.columns if c not in ("ds", "forecast"))
+def back_transformed(path: Path, cat: C.Category) -> dict[str, np.ndarray]:
+    """``predict``'s file on the log scale (checked by ``competitions.read_forecasts``) ->
+    id -> (h,) forecasts on the data's scale; ValueError where ``expm1`` overflows."""
     out = {}
-    for sid, part in fc.groupby(fc[ids].astype(str), sort=False):
+    for sn, f in C.read_forecasts(path, cat).items():
         with np.errstate(over="ignore"):  # an overflow is refused just below
-            f = np.expm1(part["forecast"].to_numpy(dtype=np.float64))
-        if f.shape != (cat.h,) or not np.isfinite(f).all():
-            raise ValueError(f"{cat.name}: series {sid}: {f.size} forecasts, not {cat.h} finite")
-        out[str(sid)] = f
-    missing = {s.sn for s in cat.series} - set(out)
-    if missing:
-        raise ValueError(f"{cat.name}: no forecast for {len(missing)} series")
+            out[sn] = np.expm1(f)
+        if not np.isfinite(out[sn]).all():
+            raise ValueError(f"{cat.name}: series {sn}: a forecast overflows expm1")
     return out
 
 
 def run(name: str, seed: int) -> dict:
     """Train and predict on the logs of one category; the scored row."""
     cat = C.load_category(name)
-    row, report, fc = C.train_and_predict(
-        log_frame(cat), f"{name}.csv", cat.h, seed, ["--jobs", "1"]
-    )
-    out = {"category": name, "seed": seed, "time": C.now(), "env": C.environment(), **row}
-    if fc is None:
-        return {**out, "status": row.get("status", "failed")}
-    summary = (report or {}).get("summary", {})
-    out["theta"] = summary.get("theta")
-    return {**out, **C.score(cat, back_transformed(fc, cat)), "status": "ok"}
+    out = {"category": name, "seed": seed, "time": C.now(), "env": C.environment()}
+    with tempfile.TemporaryDirectory() as tmp:
+        row, report, fc = C.train_and_predict(
+            log_frame(cat), f"{name}.csv", cat.h, seed, ["--jobs", "1"], Path(tmp)
+        )
+        if fc is None:
+            return {**out, **row, "status": row.get("status", "failed")}
+        scores = C.score(cat, back_transformed(Path(tmp) / "fc.csv", cat))
+    theta = (report or {}).get("summary", {}).get("theta")
+    return {**out, **row, "theta": theta, **scores, "status": "ok"}
 
 
-def _defaults(seed: int) -> dict[str, dict]:
-    rows = C.load_results(C.DEFAULT_RESULTS)
-    out: dict[str, dict] = {}
-    for r in rows:  # the last default row of each category at this seed
-        if (
-            r.get("kind", "forecastr") == "forecastr"
-            and r.get("seed") == seed
-            and r.get("tag") in DEFAULT_TAGS
-            and r.get("subset") is None
-            and r.get("status") == "ok"
-        ):
-            out[r["category"]] = r
-    return out
+def defaults(rows: list[dict]) -> dict[tuple, dict]:
+    """(category, seed) -> the last default row of ``bench/results/competitions.jsonl``'s
+    ``rows`` (the full category, tag ``""`` or ``head``)."""
+    kept = [
+        r
+        for r in rows
+        if r.get("kind", "forecastr") == "forecastr"
+        and r.get("tag") in DEFAULT_TAGS
+        and r.get("subset") is None
+        and r.get("status") == "ok"
+    ]
+    return C.latest(kept, lambda r: (r["category"], r["seed"]))
 
 
-def report(rows: list[dict]) -> str:
+def report(rows: list[dict], default_rows: list[dict]) -> str:
     """Markdown: each category's log row beside the default row of its seed."""
     lines = [
         "| category | seed | defaults: sMAPE / MASE | in logs |",
         "| --- | ---: | --- | --- |",
     ]
-    latest = {(r["category"], r["seed"]): r for r in rows if r.get("status") == "ok"}
-    for (name, seed), r in sorted(latest.items(), key=lambda kv: (list(C.CATEGORIES).index(
-            kv[0][0]), kv[0][1])):  # fmt: skip
-        base = _defaults(seed).get(name)
-        cell = f"{base['smape']:.2f} / {base['mase']:.3f}" if base else "-"
-        lines.append(f"| {name} | {seed} | {cell} | {r['smape']:.2f} / {r['mase']:.3f} |")
+    base = defaults(default_rows)
+    logs = C.latest(
+        [r for r in rows if r.get("status") == "ok"], lambda r: (r["category"], r["seed"])
+    )
+    order = list(C.CATEGORIES)
+    for key in sorted(logs, key=lambda k: (order.index(k[0]), k[1])):
+        r, d = logs[key], base.get(key)
+        cell = f"{d['smape']:.2f} / {d['mase']:.3f}" if d else "-"
+        lines.append(f"| {key[0]} | {key[1]} | {cell} | {r['smape']:.2f} / {r['mase']:.3f} |")
     return "\n".join(lines)
 
 
@@ -116,7 +116,7 @@ def main(argv: list[str] | None = None) -> None:
             row = run(name, args.seed)
             C.append(args.results, row)
             print(name, row.get("status"), row.get("smape"), row.get("mase"), flush=True)
-    print(report(C.load_results(args.results)))
+    print(report(C.load_results(args.results), C.load_results(C.DEFAULT_RESULTS)))
 
 
 if __name__ == "__main__":

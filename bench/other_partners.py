@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import competitions as C
 from intervals import padded_history
-from theta_by_length import theta_forecasts, trusted
+from theta_by_length import network_forecasts, theta_forecasts, trusted
 
 from forecastr.baselines import theta
 
@@ -68,9 +68,10 @@ def smooth_part(z: np.ndarray, period: int) -> np.ndarray:
     return lowess(z, np.arange(len(z), dtype=float), frac=frac, return_sorted=False)
 
 
-def bagged_theta(cat: C.Category, rng: np.random.Generator) -> np.ndarray:
+def bagged_theta(cat: C.Category, th: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """(S, h) the median over the series and its :data:`BOOTSTRAPS` rebuilt copies of the
-    Theta method's forecast (the benchmark's Theta part, :func:`theta_forecasts`)."""
+    Theta method's forecast (``th``: the series' own, the benchmark's Theta part,
+    :func:`theta_forecasts`)."""
     copies = []
     for s in cat.series:
         positive = bool(s.x.min() > 0)
@@ -82,7 +83,7 @@ def bagged_theta(cat: C.Category, rng: np.random.Generator) -> np.ndarray:
             copies.append(np.exp(zb) if positive else zb)
     boot = theta(padded_history(copies), cat.h, season_length=cat.period, trusted=trusted(cat))
     boot = boot.reshape(len(cat.series), BOOTSTRAPS, cat.h)
-    allf = np.concatenate([theta_forecasts(cat)[:, None], boot], axis=1)
+    allf = np.concatenate([th[:, None], boot], axis=1)
     return np.median(allf, axis=1)
 
 
@@ -143,13 +144,6 @@ def steps_row(cat: C.Category, net: np.ndarray, th: np.ndarray) -> str:
     return f"| {cat.name} | " + " | ".join(cells) + " |"
 
 
-def recovered(cat: C.Category, served: dict[str, np.ndarray], weight: float) -> np.ndarray:
-    """(S, h) the network's forecast: the served average less the Theta part."""
-    th = theta_forecasts(cat)
-    return np.stack([(served[s.sn] - weight * th[i]) / (1 - weight) for i, s in enumerate(
-        cat.series)])  # fmt: skip
-
-
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     ap.add_argument("keep", type=Path, help="the --keep folder of bench/competitions.py")
@@ -171,11 +165,11 @@ def main(argv: list[str] | None = None) -> None:
             continue
         cat = C.load_category(name)
         weight = float((runs[name].get("theta") or {}).get("weight") or 0.0)
-        net = recovered(cat, C.read_forecasts(path, cat), weight)
         th = theta_forecasts(cat)
+        net = network_forecasts(cat, C.read_forecasts(path, cat), weight, th)
         cells = [mean_scores(cat, 0.5 * net + 0.5 * th), mean_scores(cat, th)]
         if "bagged" in probes:
-            bag = bagged_theta(cat, np.random.default_rng(args.seed))
+            bag = bagged_theta(cat, th, np.random.default_rng(args.seed))
             cells += [mean_scores(cat, bag), mean_scores(cat, 0.5 * net + 0.5 * bag)]
         if "third" in probes:
             for x in statistical(cat).values():

@@ -53,13 +53,23 @@ def theta_forecasts(cat: C.Category) -> np.ndarray:
     return theta(history, cat.h, season_length=cat.period, trusted=trusted(cat))
 
 
+def network_forecasts(
+    cat: C.Category, served: dict[str, np.ndarray], weight: float, th: np.ndarray
+) -> np.ndarray:
+    """(S, h) the network's forecast: the served average less its Theta part ``th``
+    (:func:`theta_forecasts`) at ``weight`` (< 1: a served forecast always holds the network)."""
+    return np.stack([(served[s.sn] - weight * th[i]) / (1.0 - weight) for i, s in enumerate(
+        cat.series)])  # fmt: skip
+
+
 def table(cat: C.Category, served: dict[str, np.ndarray], weight: float) -> list[str]:
     """One row per length quartile (and one for all): each weight's sMAPE / MASE."""
     th = theta_forecasts(cat)
+    nets = network_forecasts(cat, served, weight, th)
     lengths = np.array([len(s.x) for s in cat.series])
     scores = np.full((len(WEIGHTS), 2, len(cat.series)), np.nan)
     for i, s in enumerate(cat.series):
-        net = (served[s.sn] - weight * th[i]) / (1.0 - weight)  # weight < 1 always
+        net = nets[i]
         for j, w in enumerate(WEIGHTS):
             f = (1.0 - w) * net + w * th[i]
             scores[j, :, i] = C.smape(s.xx, f), C.mase(s.xx, f, s.x, cat.period)

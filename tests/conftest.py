@@ -47,6 +47,17 @@ def bench_fixture(script: str, name: str):
     return fixture
 
 
+def drifting_category(C: ModuleType, lengths: list[int], h: int) -> object:
+    """A tiny M3-yearly-like ``competitions.Category`` (``C``: bench/competitions.py): series
+    ``s{i}`` of ``lengths[i]`` drifting points, each with an official test part of ``h``."""
+    rng = np.random.default_rng(0)
+    series = tuple(
+        C.Series(f"s{i}", 100 + np.cumsum(rng.normal(1, 2, n)), 120 + rng.normal(0, 3, h))
+        for i, n in enumerate(lengths)
+    )
+    return C.Category("m3-yearly", "M3", "yearly", h, 1, series)
+
+
 def make_panel(lengths: list[int], freq: str | None = "h", seed: int = 0) -> Panel:
     """A panel of ``len(lengths)`` series; series ``i`` holds ``1000 * i + arange(n)`` plus noise.
 

