@@ -64,6 +64,7 @@ BENCH_VENV ?= .venv-bench
 bench-competitions: bench-competitions-venv
 	$(BENCH_VENV)/bin/python bench/competitions.py
 	$(BENCH_VENV)/bin/python bench/single_series.py --per 30 --seeds 0
+	$(BENCH_VENV)/bin/python bench/single_intervals.py --per 30 --seeds 0
 	$(BENCH_VENV)/bin/python bench/theta_models.py
 	$(BENCH_VENV)/bin/python bench/theta_seasons.py
 

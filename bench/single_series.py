@@ -50,22 +50,34 @@ DEFAULT_RESULTS = C.ROOT / "bench" / "results" / "single_series.jsonl"
 VARIANTS = ("served", "network", "average", "Theta")
 
 
+def train_alone(
+    cat: C.Category, s: C.Series, seed: int, extra: list[str], tmp: Path
+) -> tuple[dict, dict | None]:
+    """Write series ``s`` alone as ``tmp/one.csv`` and train ``tmp/model`` on it through the
+    CLI: the row so far (with ``train_s``, and the error where ``train`` refused) and
+    ``train --json``'s output (None when refused)."""
+    one = dataclasses.replace(cat, series=(s,))
+    row: dict = {"category": cat.name, "series": s.sn, "points": len(s.x), "seed": seed}
+    csv = C.write_training_csv(one, "dates", tmp / "one.csv")
+    cmd = [str(C.forecastr_exe()), "train", str(csv), "--horizon", str(cat.h)]
+    cmd += ["--seed", str(seed), "-o", str(tmp / "model"), "--quiet", "--json", *extra]
+    t0 = time.perf_counter()
+    p = subprocess.run(cmd, capture_output=True, text=True, env=C.child_env())
+    row["train_s"] = time.perf_counter() - t0
+    if p.returncode != 0:
+        return {**row, "status": "refused", "error": C.error_line(p.stderr)}, None
+    return row, json.loads(p.stdout)
+
+
 def run_series(cat: C.Category, s: C.Series, seed: int, extra: list[str]) -> dict:
     """Train and predict one series through the CLI; the row of what happened."""
     exe = str(C.forecastr_exe())
     one = dataclasses.replace(cat, series=(s,))
-    row: dict = {"category": cat.name, "series": s.sn, "points": len(s.x), "seed": seed}
     with tempfile.TemporaryDirectory() as tmp:
-        csv = C.write_training_csv(one, "dates", Path(tmp) / "one.csv")
+        row, out_json = train_alone(cat, s, seed, extra, Path(tmp))
+        if out_json is None:
+            return row
         model, out = Path(tmp) / "model", Path(tmp) / "fc.csv"
-        cmd = [exe, "train", str(csv), "--horizon", str(cat.h), "--seed", str(seed)]
-        cmd += ["-o", str(model), "--quiet", "--json", *extra]
-        t0 = time.perf_counter()
-        p = subprocess.run(cmd, capture_output=True, text=True, env=C.child_env())
-        row["train_s"] = time.perf_counter() - t0
-        if p.returncode != 0:
-            return {**row, "status": "refused", "error": C.error_line(p.stderr)}
-        out_json = json.loads(p.stdout)
         summary = out_json["summary"]
         row["theta"] = summary.get("theta")
         row["kind"] = summary.get("kind", "network")  # "theta": too short for a network

@@ -9,7 +9,7 @@ interval estimates are scored on the official test part:
 * empirical: the method's own h-step errors from past origins, pooled per step and scaled by
   MASE's scale (``baseline_intervals.baseline_quantiles``, the baselines' intervals);
 * parametric: normal quantiles of the state-space spread (``theta.theta_spread``);
-* wider: at each quantile the wider of the two (what ``thetaonly.theta_quantiles`` serves).
+* wider: at each quantile the wider of the two (what ``baseline_intervals.theta_quantiles`` serves).
 
 Each is scored with each series alone (a file of one series: its pool is its own errors) and
 with every series of the category together (one file). Coverage at 80% and 95% in percent of
@@ -34,11 +34,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import competitions as C
 
-from forecastr.baseline_intervals import baseline_quantiles
+from forecastr.baseline_intervals import baseline_quantiles, theta_quantiles
 from forecastr.baselines import fit_units, theta
 from forecastr.metrics import mase_scale
 from forecastr.theta import theta_spread
-from forecastr.thetaonly import theta_quantiles
 
 TAUS = (0.025, 0.1, 0.9, 0.975)
 Z = np.array([NormalDist().inv_cdf(t) for t in TAUS])

@@ -11,7 +11,7 @@ when its forecasts leave the data far behind. Imports torch.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -76,6 +76,8 @@ def holdout_then_refit(
     season = main_season(seasons, panel.freq)
     trusted = season_trusted(seasons, season)
     mix = choose_mix(panel, holdout, fc, season, k, trusted) if theta else None
+    if mix is not None and holdout.calibration is not None and not holdout.calibration.guaranteed:
+        mix = replace(mix, blend=True)  # widths from too few held-out points: blend them too
     model = combined(fc, mix)
     report = _holdout_report(panel, model, mcfg, seasons)
     if not refit:

@@ -22,7 +22,8 @@ the stored context alone. An older forecastr refuses the file, naming ``model.ki
 
 Intervals: at each quantile the wider of the Theta method's own past errors (as the
 baselines', ``baseline_intervals.py``) and the normal spread of its state-space form
-(:func:`theta_quantiles`). A best effort, not a guarantee: the report's coverage measures it.
+(``baseline_intervals.theta_quantiles``). A best effort, not a guarantee: the report's
+coverage measures it.
 
 Nothing is fitted ahead of a forecast, each forecast fits the history it is given, so the model
 has no ``train_end``: ``evaluate`` may score any fold, honestly, with or without ``--refit``.
@@ -34,14 +35,13 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from statistics import NormalDist
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from forecastr.autoconfig import find_seasons, main_season, season_trusted
-from forecastr.baseline_intervals import baseline_quantiles
-from forecastr.baselines import fit_units, theta, theta_history, theta_trusted
+from forecastr.baseline_intervals import theta_quantiles
+from forecastr.baselines import theta_history
 from forecastr.combine import MAX_REVISION, theta_context, theta_part, unpadded
 from forecastr.forecast import Schema, panel_floor
 from forecastr.intervals import network_quantiles
@@ -54,7 +54,6 @@ from forecastr.jsonfields import (
     section,
     settings_of,
 )
-from forecastr.metrics import mase_scale
 from forecastr.modelcheck import (
     MAX_HORIZON,
     MAX_SEASON,
@@ -65,7 +64,7 @@ from forecastr.modelcheck import (
     check_sizes,
     levels_and_quantiles,
 )
-from forecastr.theta import REVISION, theta_spread
+from forecastr.theta import REVISION
 from forecastr.windows import shortfall, split_panel, train_window_starts
 
 if TYPE_CHECKING:
@@ -173,40 +172,6 @@ class ThetaPredictor:
             return point, np.zeros((*point.shape, len(taus)))
         history = unpadded(windows)
         return point, theta_quantiles(history, point, taus, self.season_length, self.trusted)
-
-
-def theta_quantiles(
-    history: np.ndarray,
-    point: np.ndarray,
-    taus: Sequence[float],
-    season: int,
-    trusted: bool = False,
-) -> np.ndarray:
-    """(S, H, K) quantiles of the Theta forecasts ``point`` of right-aligned, NaN-padded
-    ``history``: at each quantile the wider of two estimates, each too narrow in its own way
-    on short series. One is empirical: the method's own h-step errors from past origins of
-    each history, pooled over the series (``baseline_intervals.py``), few where the series are
-    few and short; with a season, only origins that keep ``theta.seasonal_minimum`` points,
-    whose forecasts are adjusted for it as this one is (docs/benchmarks.md: on Tourism monthly
-    cut to 30 points, MSIS 95 31.3 -> 9.0). The other is parametric: normal quantiles of the
-    state-space spread plus the estimated drift's error (``theta.theta_spread``), which
-    knows only one-step errors in the sample. Over short histories of the M3 and Tourism
-    series (8 to 30 points, each alone or all together) the wider of the two came closest to
-    95% coverage in 22 of 28 cases and had a lower MSIS than the empirical alone in 24 of 28
-    (tree 7492d20; adding the drift's error lowered it further in 25 of 28; docs/benchmarks.md,
-    "Theta-only intervals")."""
-    horizon = point.shape[1]
-    scale = mase_scale(history, season)
-    method = theta_trusted if trusted else theta
-    q = baseline_quantiles(history, point, method, horizon, taus, scale, season_length=season)
-    recent = history[:, -theta_history(season) :]  # what the forecast read, in its fit's units
-    size = fit_units(recent)
-    with np.errstate(all="ignore"):
-        sd = theta_spread(recent / size, horizon, season, trusted) * size  # (S, H); NaN: short
-    z = np.array([NormalDist().inv_cdf(float(t)) for t in taus])
-    parametric = point[:, :, None] + sd[:, :, None] * z  # ascending in tau
-    wider = np.where(z > 0, np.fmax(q, parametric), np.fmin(q, parametric))
-    return np.where(np.isfinite(wider), wider, q)
 
 
 # -- train -----------------------------------------------------------------------------------

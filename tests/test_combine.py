@@ -22,6 +22,7 @@ from forecastr.combine import (
     NETWORK_MARGIN,
     Combined,
     ThetaMix,
+    blended_quantiles,
     check_mix,
     choose,
     context_length,
@@ -166,11 +167,56 @@ def test_combined_averages_the_network_with_theta_on_the_longer_history():
     np.testing.assert_allclose(q[..., 1], out + 1)
 
 
-def _trend_csv(path: Path) -> Path:
-    """Six noisy straight lines: the Theta method's home ground."""
+class QuantileStandIn(StandIn):
+    """The stand-in with the quantiles a network predictor names (0.1 and 0.9)."""
+
+    network_quantiles = (0.1, 0.9)
+
+
+def test_blended_widths_average_the_network_and_the_theta_method_offsets():
+    from forecastr.baseline_intervals import theta_quantiles
+
+    rows = np.vstack([np.arange(10.0) + np.r_[0, 1, 0, 1, 0, 1, 0, 1, 0, 1], np.full(10, 4.0)])
+    rows[1, 4:] += np.array([1.0, -1.0, 2.0, -2.0, 1.0, 0.0])
+    plain = Combined(QuantileStandIn(), ThetaMix(0.5, 1, 10, {}))
+    blend = Combined(QuantileStandIn(), ThetaMix(0.5, 1, 10, {}, blend=True))
+    point, q = blend.forecast_quantiles(rows, ["a", "b"])
+    np.testing.assert_allclose(point, plain.forecast(rows, ["a", "b"]))  # the same forecast
+    th = theta_part(rows, 2, 1)
+    own = theta_quantiles(unpadded(rows), th, (0.1, 0.9), 1) - th[..., None]
+    want = point[..., None] + 0.5 * np.stack([-np.ones((2, 2)), np.ones((2, 2))], -1) + 0.5 * own
+    np.testing.assert_allclose(q, want)
+    assert (q[..., 0] <= point).all() and (point <= q[..., 1]).all()
+    assert not np.allclose(q, plain.forecast_quantiles(rows, ["a", "b"])[1])
+
+
+def test_blended_widths_keep_the_networks_where_theta_has_none(monkeypatch):
+    import forecastr.combine as combine
+
+    point, th = np.zeros((2, 2)), np.ones((2, 2))
+    q = np.stack([point - 1, point + 1], -1)
+    own = np.stack([th - 2, th + 2], -1)
+    own[1] = np.nan  # the Theta method gave the second row no quantiles
+    monkeypatch.setattr(combine, "theta_quantiles", lambda *a, **k: own)
+    out = blended_quantiles(point, q, th, np.ones((2, 4)), (0.1, 0.9), ThetaMix(0.5, 1, 4, {}))
+    np.testing.assert_allclose(out[0], np.stack([np.full(2, -1.0), np.full(2, 2.0)], -1))
+    np.testing.assert_allclose(out[1], np.stack([np.full(2, -0.5), np.full(2, 1.5)], -1))
+
+
+def test_the_blend_is_stored_only_when_set():
+    w = Where("config.json", "train again")
+    assert "blend_widths" not in ThetaMix(0.5, 1, 10, {}).to_dict()
+    stored = ThetaMix(0.5, 1, 10, {}, blend=True).to_dict()
+    assert stored["blend_widths"] is True
+    assert check_mix(w, {"theta": stored}, 4).blend
+    assert not check_mix(w, {"theta": ThetaMix(0.5, 1, 10, {}).to_dict()}, 4).blend
+
+
+def _trend_csv(path: Path, series: int = 6) -> Path:
+    """Noisy straight lines (six by default): the Theta method's home ground."""
     rng = np.random.default_rng(0)
     frames = []
-    for i in range(6):
+    for i in range(series):
         t = np.arange(48)
         y = 50 + 20 * i + (1 + i) * 0.8 * t + rng.normal(0, 0.5, t.size)
         ds = pd.date_range("2000-01-01", periods=t.size, freq="YS")
@@ -254,6 +300,7 @@ def test_the_context_holds_eight_seasons_of_a_long_season():
         (lambda c: c["theta"].update(revision=0), "theta.revision is 0"),
         (lambda c: c["theta"].update(revision=True), "theta.revision is true"),
         (lambda c: c["theta"].update(revision=4.0), "theta.revision is 4.0"),
+        (lambda c: c["theta"].update(blend_widths="yes"), "theta.blend_widths is 'yes'"),
     ],
 )
 def test_a_damaged_combination_is_refused_naming_the_field(
@@ -369,10 +416,39 @@ def test_intervals_move_with_the_combined_forecast(tmp_path):
     export_onnx(tmp_path / "m", tmp_path / "m.onnx")
     torch_frame = api.predict(str(tmp_path / "m"), str(csv))
     onnx_frame = api.predict(str(tmp_path / "m.onnx"), str(csv))
+    cfg = json.loads((tmp_path / "m" / "config.json").read_text())
+    # enough held-out points for 80%: the calibrated widths are the network's own
+    assert cfg["calibration"]["guaranteed"] is True and "blend_widths" not in cfg["theta"]
     assert (torch_frame["lo-80"] <= torch_frame["forecast"]).all()
     assert (torch_frame["forecast"] <= torch_frame["hi-80"]).all()
     for col in ("forecast", "lo-80", "hi-80"):
         np.testing.assert_allclose(onnx_frame[col], torch_frame[col], rtol=1e-4)
+
+
+def test_one_series_blends_its_widths_in_torch_and_onnx_alike(tmp_path):
+    from test_torch_free import run_cli
+
+    csv = _trend_csv(tmp_path / "one.csv", series=1)
+    api.train(str(csv), **TINY, horizon=4, levels=(80.0, 95.0), out=str(tmp_path / "m"))
+    cfg = json.loads((tmp_path / "m" / "config.json").read_text())
+    # one validation horizon: too few held-out points for the guarantee, so the widths are
+    # blended with the Theta method's own
+    assert cfg["calibration"]["guaranteed"] is False and cfg["theta"]["blend_widths"] is True
+    export_onnx(tmp_path / "m", tmp_path / "m.onnx")
+    torch_frame = api.predict(str(tmp_path / "m"), str(csv))
+    proc = run_cli(tmp_path, "predict", "m.onnx", csv.name, "-o", "out.csv", block=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "torch-free: checked" in proc.stderr
+    onnx_frame = pd.read_csv(tmp_path / "out.csv")
+    for col in ("forecast", "lo-80", "hi-80", "lo-95", "hi-95"):
+        np.testing.assert_allclose(onnx_frame[col], torch_frame[col], rtol=1e-4)
+    assert (torch_frame["lo-95"] <= torch_frame["lo-80"]).all()
+    assert (torch_frame["hi-80"] <= torch_frame["hi-95"]).all()
+    fc, _, _ = api.load_predictor(str(tmp_path / "m"))
+    plain = Combined(fc.inner, ThetaMix(**{**vars(fc.mix), "blend": False}))
+    rows = (np.linspace(50.0, 90.0, fc.window) + np.sin(np.arange(fc.window)))[None]
+    blended_q = fc.forecast_quantiles(rows, ["s0"])[1]
+    assert not np.allclose(blended_q, plain.forecast_quantiles(rows, ["s0"])[1])
 
 
 def test_no_theta_keeps_the_network_alone(tmp_path, runner):

@@ -312,9 +312,8 @@ def test_spread_needs_four_values_and_follows_the_forecasts_scale():
 def test_theta_only_quantiles_are_at_least_as_wide_as_either_estimate():
     from statistics import NormalDist
 
-    from forecastr.baseline_intervals import baseline_quantiles
+    from forecastr.baseline_intervals import baseline_quantiles, theta_quantiles
     from forecastr.metrics import mase_scale
-    from forecastr.thetaonly import theta_quantiles
 
     rng = np.random.default_rng(5)
     hist = 100.0 + np.cumsum(rng.normal(1.0, 3.0, (4, 14)), axis=1)
