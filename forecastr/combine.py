@@ -46,6 +46,7 @@ from forecastr.baselines import THETA_HISTORY, theta, theta_history
 from forecastr.config import TrainConfig
 from forecastr.errors import ForecastrWarning
 from forecastr.jsonfields import Where, flag, integer, number, optional_integer, section
+from forecastr.report import NETWORK_INTERVALS
 from forecastr.theta import REVISION
 
 WEIGHTS = (0.0, 0.5)  # the Theta method's weight in the average: candidates, network first
@@ -380,6 +381,17 @@ class Combined:
 
     def attention_weights(self, window: np.ndarray, series_id: str) -> np.ndarray:
         return self.inner.attention_weights(window[-self.inner.window :], series_id)
+
+    @property
+    def interval_method(self) -> str:
+        """How the intervals are made, for the report's notes."""
+        own = getattr(self.inner, "interval_method", NETWORK_INTERVALS)
+        if not self.mix.blend:
+            return own + ", moved with the Theta average"
+        return own + (
+            ", their offsets from the Theta average averaged with the Theta method's own (its "
+            "past errors and spread): too few held-out points for the calibration's guarantee"
+        )
 
 
 def blended_quantiles(

@@ -419,6 +419,7 @@ def test_intervals_move_with_the_combined_forecast(tmp_path):
     cfg = json.loads((tmp_path / "m" / "config.json").read_text())
     # enough held-out points for 80%: the calibrated widths are the network's own
     assert cfg["calibration"]["guaranteed"] is True and "blend_widths" not in cfg["theta"]
+    assert any(n.endswith("moved with the Theta average") for n in cfg["evaluation"]["notes"])
     assert (torch_frame["lo-80"] <= torch_frame["forecast"]).all()
     assert (torch_frame["forecast"] <= torch_frame["hi-80"]).all()
     for col in ("forecast", "lo-80", "hi-80"):
@@ -429,7 +430,8 @@ def test_one_series_blends_its_widths_in_torch_and_onnx_alike(tmp_path):
     from test_torch_free import run_cli
 
     csv = _trend_csv(tmp_path / "one.csv", series=1)
-    api.train(str(csv), **TINY, horizon=4, levels=(80.0, 95.0), out=str(tmp_path / "m"))
+    out = api.train(str(csv), **TINY, horizon=4, levels=(80.0, 95.0), out=str(tmp_path / "m"))
+    assert any("averaged with the Theta method's own" in n for n in out.report.notes)
     cfg = json.loads((tmp_path / "m" / "config.json").read_text())
     # one validation horizon: too few held-out points for the guarantee, so the widths are
     # blended with the Theta method's own
