@@ -389,8 +389,9 @@ class Combined:
         if not self.mix.blend:
             return own + ", moved with the Theta average"
         return own + (
-            ", their offsets from the Theta average averaged with the Theta method's own (its "
-            "past errors and spread): too few held-out points for the calibration's guarantee"
+            ", centred on the Theta average, their widths averaged with the Theta method's own "
+            "(its past errors and spread): too few held-out points for the calibration's "
+            "guarantee"
         )
 
 

@@ -431,7 +431,7 @@ def test_one_series_blends_its_widths_in_torch_and_onnx_alike(tmp_path):
 
     csv = _trend_csv(tmp_path / "one.csv", series=1)
     out = api.train(str(csv), **TINY, horizon=4, levels=(80.0, 95.0), out=str(tmp_path / "m"))
-    assert any("averaged with the Theta method's own" in n for n in out.report.notes)
+    assert any("widths averaged with the Theta method's own" in n for n in out.report.notes)
     cfg = json.loads((tmp_path / "m" / "config.json").read_text())
     # one validation horizon: too few held-out points for the guarantee, so the widths are
     # blended with the Theta method's own
