@@ -29,7 +29,9 @@ How:
   points per series (padded like the network's window, by repeating the first value; the
   Theta part reads each row from its last leading repeat). The network reads the last
   ``window`` of them. Quantiles move with the point forecast, so the intervals keep their
-  widths.
+  widths, except where the network's calibration had too few held-out points for its
+  guarantee: there each quantile's offset is averaged with the Theta method's own
+  (:func:`blended_quantiles`, stored as ``blend_widths``).
 """
 
 from __future__ import annotations
