@@ -44,12 +44,6 @@ DEFAULT_RESULTS = C.ROOT / "bench" / "results" / "single_intervals.jsonl"
 BAND_KEYS = ("forecast", *(f"{s}-{v}" for v in I.LEVELS for s in ("lo", "hi")))
 
 
-def picks(cat: C.Category, per: int) -> list[C.Series]:
-    """``per`` series evenly spaced in the category's order (``bench/single_series.py``)."""
-    idx = np.unique(np.linspace(0, len(cat.series) - 1, per).round().astype(int))
-    return [cat.series[int(i)] for i in idx]
-
-
 def as_lists(bands: I.Bands, i: int) -> dict[str, list[float]]:
     return {k: [float(v) for v in bands[k][i]] for k in BAND_KEYS}
 
@@ -156,7 +150,7 @@ def main(argv: list[str] | None = None) -> None:
         with_refs = {(r["category"], r["series"]) for r in rows if r.get("kind") == "refs"}
         for name in args.categories.split(","):
             cat = C.load_category(name)
-            chosen = picks(cat, args.per)
+            chosen = single_series.picks(cat, args.per)
             missing = [s for s in chosen if (name, s.sn) not in with_refs]
             if missing and not args.no_refs:
                 for ref in reference_rows(cat, missing):

@@ -50,6 +50,12 @@ DEFAULT_RESULTS = C.ROOT / "bench" / "results" / "single_series.jsonl"
 VARIANTS = ("served", "network", "average", "Theta")
 
 
+def picks(cat: C.Category, per: int) -> list[C.Series]:
+    """``per`` series evenly spaced in the category's order (each once)."""
+    idx = np.unique(np.linspace(0, len(cat.series) - 1, per).round().astype(int))
+    return [cat.series[int(i)] for i in idx]
+
+
 def train_alone(
     cat: C.Category, s: C.Series, seed: int, extra: list[str], tmp: Path
 ) -> tuple[dict, dict | None]:
@@ -181,10 +187,8 @@ def main(argv: list[str] | None = None) -> None:
         done = {key(r) for r in rows}
         for name in args.categories.split(","):
             cat = C.load_category(name)
-            picks = np.unique(np.linspace(0, len(cat.series) - 1, args.per).round().astype(int))
             for seed in (int(v) for v in args.seeds.split(",")):
-                for i in picks:
-                    s = cat.series[int(i)]
+                for s in picks(cat, args.per):
                     if (name, s.sn, seed, tag) in done and not args.force:
                         continue
                     row = {**run_series(cat, s, seed, args.extra.split()), "tag": tag}

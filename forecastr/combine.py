@@ -378,8 +378,8 @@ class Combined:
         mixed = (1.0 - w) * point + w * th
         if not self.mix.blend or q.shape[-1] == 0:
             return mixed, q + (mixed - point)[..., None]
-        taus = self.inner.network_quantiles
-        return mixed, blended_quantiles(point, q, th, unpadded(windows), taus, self.mix)
+        net, taus = q - point[..., None], self.inner.network_quantiles
+        return mixed, blended_quantiles(mixed, net, th, unpadded(windows), taus, self.mix)
 
     def attention_weights(self, window: np.ndarray, series_id: str) -> np.ndarray:
         return self.inner.attention_weights(window[-self.inner.window :], series_id)
@@ -398,19 +398,20 @@ class Combined:
 
 
 def blended_quantiles(
-    point: np.ndarray,
-    q: np.ndarray,
+    mixed: np.ndarray,
+    net: np.ndarray,
     th: np.ndarray,
     history: np.ndarray,
     taus: Sequence[float],
     mix: ThetaMix,
 ) -> np.ndarray:
-    """(B, H, K) quantiles around the served average ``(1 - w) point + w th`` whose offsets
-    from it are ``(1 - w)`` times the network's (``q - point``) plus ``w`` times the Theta
-    method's own (``baseline_intervals.theta_quantiles`` of ``history`` around ``th``: the
-    wider of its past errors and its state-space spread). Both offsets rise with the
-    quantile, so their average does: nothing crosses. Where the Theta method has no
-    quantiles (a row too short), the network's offsets alone.
+    """(B, H, K) quantiles around the served average ``mixed`` (B, H) whose offsets from it
+    are ``(1 - w)`` times the network's, ``net`` (B, H, K: its quantiles less its point
+    forecast), plus ``w`` times the Theta method's own (``baseline_intervals.theta_quantiles``
+    of ``history`` around the Theta forecast ``th``: the wider of its past errors and its
+    state-space spread). Both offsets rise with the quantile, so their average does: nothing
+    crosses. Where the Theta method has no quantiles (a row too short), the network's offsets
+    alone.
 
     Why: a network calibrated on too few held-out points (one series, one validation
     horizon) has widths that rest on its quantile head alone. On 210 single M3 and Tourism
@@ -419,9 +420,7 @@ def blended_quantiles(
     own past errors too (docs/benchmarks.md, "Intervals of a single series")."""
     w = mix.weight
     own = theta_quantiles(history, th, taus, mix.season_length, mix.trusted) - th[..., None]
-    net = q - point[..., None]
-    both = np.where(np.isfinite(own), (1.0 - w) * net + w * own, net)
-    return ((1.0 - w) * point + w * th)[..., None] + both
+    return mixed[..., None] + np.where(np.isfinite(own), (1.0 - w) * net + w * own, net)
 
 
 def combined(inner: Any, mix: ThetaMix | None) -> Any:

@@ -11,7 +11,7 @@ when its forecasts leave the data far behind. Imports torch.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -75,9 +75,9 @@ def holdout_then_refit(
     _refuse_diverged(fc, panel, tcfg, "the holdout run")
     season = main_season(seasons, panel.freq)
     trusted = season_trusted(seasons, season)
-    mix = choose_mix(panel, holdout, fc, season, k, trusted) if theta else None
-    if mix is not None and holdout.calibration is not None and not holdout.calibration.guaranteed:
-        mix = replace(mix, blend=True)  # widths from too few held-out points: blend them too
+    cal = holdout.calibration  # widths from too few held-out points are blended too
+    blend = cal is not None and not cal.guaranteed
+    mix = choose_mix(panel, holdout, fc, season, k, trusted, blend) if theta else None
     model = combined(fc, mix)
     report = _holdout_report(panel, model, mcfg, seasons)
     if not refit:
@@ -107,10 +107,13 @@ def choose_mix(
     season: int,
     horizons: int = 1,
     trusted: bool = False,
+    blend: bool = False,
 ) -> ThetaMix | None:
     """The Theta combination (``combine.py``) chosen on each series' last validation window,
     forecast by the holdout run's network and by the Theta method from the same origin; None
     when the network alone scores best. Recorded in the holdout run's summary either way.
+    With ``blend`` (the run's calibration had too few held-out points for its guarantee), the
+    mix blends the intervals' widths too (``ThetaMix.blend``).
 
     With ``horizons`` > 1 (``combine.choice_horizons``: a file of few long series, validated
     on that many horizons) the choice is also scored on the windows of the ``horizons - 1``
@@ -142,7 +145,9 @@ def choose_mix(
         if weight == 0 and theta_unseen(panel, split, usable, h, season):
             weight, scores = max(WEIGHTS), {**scores, UNSEEN: True}
     holdout.summary["theta"] = {"weight": weight, "validation": scores}
-    return ThetaMix(weight, season, context, scores, trusted=trusted) if weight > 0 else None
+    if weight == 0:
+        return None
+    return ThetaMix(weight, season, context, scores, trusted=trusted, blend=blend)
 
 
 UNSEEN = "season_unseen"  # validation.season_unseen: the choice could not judge Theta

@@ -194,11 +194,12 @@ def test_blended_widths_keep_the_networks_where_theta_has_none(monkeypatch):
     import forecastr.combine as combine
 
     point, th = np.zeros((2, 2)), np.ones((2, 2))
-    q = np.stack([point - 1, point + 1], -1)
+    net = np.stack([-np.ones((2, 2)), np.ones((2, 2))], -1)  # the network's offsets
     own = np.stack([th - 2, th + 2], -1)
     own[1] = np.nan  # the Theta method gave the second row no quantiles
     monkeypatch.setattr(combine, "theta_quantiles", lambda *a, **k: own)
-    out = blended_quantiles(point, q, th, np.ones((2, 4)), (0.1, 0.9), ThetaMix(0.5, 1, 4, {}))
+    mix = ThetaMix(0.5, 1, 4, {})
+    out = blended_quantiles(0.5 * point + 0.5 * th, net, th, np.ones((2, 4)), (0.1, 0.9), mix)
     np.testing.assert_allclose(out[0], np.stack([np.full(2, -1.0), np.full(2, 2.0)], -1))
     np.testing.assert_allclose(out[1], np.stack([np.full(2, -0.5), np.full(2, 1.5)], -1))
 
