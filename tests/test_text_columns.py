@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from forecastr.data import load_csv
+from forecastr.errors import InputError
 from forecastr.ingest.options import IngestOptions
 
 MONTHS = pd.date_range("2019-01-01", periods=48, freq="MS").strftime("%Y-%m")
@@ -106,3 +107,48 @@ def test_a_series_id_beside_labels_is_still_the_id(write_csv):
     rows = "".join(f"{s},2020-01-0{d},{['N', 'S'][d % 2]},{d}\n" for s in "ab" for d in range(1, 8))
     panel = load_csv(write_csv("station,date,wind,y\n" + rows))
     assert panel.ids == ["a", "b"] and len(panel.y) == 14
+
+
+def owid(entities: dict[str, str], years: range, sort_by_year: bool = False) -> str:
+    """Our World in Data's long layout: a country's name, its code (blank for a region), the
+    year, the values."""
+    rows = [
+        (year, f"{name},{code},{year},{1000 + 10 * j + k:.1f}")
+        for j, (name, code) in enumerate(entities.items())
+        for k, year in enumerate(years)
+    ]
+    if sort_by_year:
+        rows.sort(key=lambda r: r[0])
+    return "Entity,Code,Year,co2\n" + "\n".join(r for _, r in rows) + "\n"
+
+
+COUNTRIES = {"France": "FRA", "Germany": "DEU", "Spain": "ESP", "Italy": "ITA"}
+
+
+@pytest.mark.parametrize("by_year", [False, True])
+def test_a_name_and_its_code_are_one_series_id(write_csv, by_year):
+    # Both columns tell the series apart; before, the file was refused as two text columns.
+    panel = load_csv(write_csv(owid(COUNTRIES, range(1990, 2023), sort_by_year=by_year)))
+    assert sorted(panel.ids) == sorted(COUNTRIES)
+    assert panel.columns["target"] == ["co2"] and len(panel.y) == 4 * 33
+    assert any("'Code' left out" in n and "'Entity'" in n for n in panel.notes)
+
+
+def test_codes_blank_for_regions_are_labels_not_values(write_csv):
+    # OWID leaves the code of a region (Africa, World) empty: the code cannot be the id, and
+    # it was taken for a second value column ("cannot tell which column holds the values").
+    entities = {"Africa": "", "France": "FRA", "Germany": "DEU", "World": ""}
+    for options in (IngestOptions(), IngestOptions(id_col="Entity")):
+        panel = load_csv(write_csv(owid(entities, range(1990, 2023))), options)
+        assert sorted(panel.ids) == sorted(entities) and panel.columns["target"] == ["co2"]
+        assert panel.y[0] == 1000.0
+
+
+def test_a_label_that_varies_within_a_series_is_not_left_out(write_csv):
+    # A text column that changes within one series is no label of it: the file is still
+    # refused with the question which column holds the values.
+    rows = "".join(
+        f"{e},{'up' if k % 2 else 'down'},{1990 + k},{k}\n" for e in ("a", "b") for k in range(20)
+    )
+    with pytest.raises(InputError, match="--target"):
+        load_csv(write_csv("Entity,trend,Year,co2\n" + rows), IngestOptions(id_col="Entity"))

@@ -23,10 +23,13 @@ from forecastr.ingest.pivot import HEADER_TIME, date_columns, pivot_note
 from forecastr.ingest.sniff import Source
 from forecastr.ingest.textcols import (
     described_twice,
+    labels_note,
     looks_like_ids,
     quiet_columns,
     quiet_note,
+    same_series,
     separates_rows,
+    series_labels,
     text_columns,
 )
 from forecastr.ingest.timeparse import reads_as_dates
@@ -152,6 +155,11 @@ def detect_layout(src: Source, options: IngestOptions) -> ColumnRoles:
         helpers, notes = [*helpers, *quiet], (*notes, quiet_note(quiet))
     if layout == "long" or (layout == "auto" and id_col is not None):
         assert id_col is not None  # text_id_column refuses a long file without one
+        # A country's code beside its name: one label per series, no values (none when named)
+        labels = [] if target else series_labels(src.sample, list(id_parts) or [id_col], text)
+        labels = [c for c in labels if c not in helpers]
+        if labels:
+            helpers, notes = [*helpers, *labels], (*notes, labels_note(labels, id_col))
         rest = [h for h in header if h not in helpers]
         value = long_target(rest, id_col, [*time_cols, *id_parts], target, path)
         return ColumnRoles("long", id_col, time_col, (value,), parts, notes, id_parts, of_day)
@@ -353,6 +361,8 @@ def text_id_column(
     ids = [t for t in text if looks_like_ids(src.sample, t, time_cols)]
     if len(ids) > 1:  # which names the series? the one that tells rows of one time apart
         ids = [t for t in ids if separates_rows(src.sample, t, time_cols)] or ids
+        # two names of each series (a country and its code): the first names it
+        ids = [t for t in ids if t == ids[0] or not same_series(src.sample, ids[0], t)]
     if len(ids) == 1 and len(rest) >= 2:  # beside it, labels of each time (a weather)
         return ids[0]
     if layout == "long":

@@ -95,6 +95,44 @@ def described_twice(
     return bool(one_each and varied)
 
 
+def series_labels(sample: pd.DataFrame, id_cols: list[str], text: list[str]) -> list[str]:
+    """The columns of ``text`` that hold one value in every series of the first rows, and
+    differ between series: labels of each series (a country's code beside its name, a
+    continent), neither its id nor its values. Judged only where some series fills two rows
+    or more of the sample (a file sorted by time shows each series once: no evidence)."""
+    keys = [c for c in id_cols if c in sample]
+    if not keys or len(sample) == 0:
+        return []
+    groups = sample.groupby(keys, sort=False)
+    if int(groups.size().max()) < 2:
+        return []
+    by_series = [sample[k] for k in keys]
+
+    def one_per_series(cells: pd.Series) -> bool:
+        return cells.nunique() > 1 and int(cells.groupby(by_series).nunique().max()) <= 1
+
+    return [c for c in text if c not in keys and one_per_series(sample[c].str.strip())]
+
+
+def same_series(sample: pd.DataFrame, first: str, other: str) -> bool:
+    """Whether two text columns name the same series in the first rows, one to one (a
+    country's name and its code), with some series filling two rows or more."""
+    a, b = sample[first].str.strip(), sample[other].str.strip()
+    if int(a.groupby(a).size().max()) < 2:
+        return False
+    return bool(b.groupby(a).nunique().max() <= 1 and a.groupby(b).nunique().max() <= 1)
+
+
+def labels_note(columns: list[str], id_col: str) -> str:
+    """What leaving :func:`series_labels` out means, for the user."""
+    s, they = ("s", "they hold") if len(columns) > 1 else ("", "it holds")
+    names = ", ".join(shown(c) for c in columns[:6]) + (" ..." if len(columns) > 6 else "")
+    return (
+        f"column{s} {names} left out: {they} one label per series of {shown(id_col)} "
+        "(pass --id-col or --target to use one)"
+    )
+
+
 def quiet_columns(sample: pd.DataFrame, text: list[str]) -> list[str]:
     """The columns of ``text`` that hold one value in every filled cell of the first rows,
     or that are mostly empty (flags): neither a series id nor values."""
