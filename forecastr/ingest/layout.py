@@ -362,7 +362,7 @@ def text_id_column(
     if len(ids) > 1:  # which names the series? the one that tells rows of one time apart
         ids = [t for t in ids if separates_rows(src.sample, t, time_cols)] or ids
         # two names of each series (a country and its code): the first names it
-        ids = [t for t in ids if t == ids[0] or not same_series(src.sample, ids[0], t)]
+        ids = [t for t in ids if t == ids[0] or not same_series(src.sample, ids[0], t, time_cols)]
     if len(ids) == 1 and len(rest) >= 2:  # beside it, labels of each time (a weather)
         return ids[0]
     if layout == "long":

@@ -114,13 +114,21 @@ def series_labels(sample: pd.DataFrame, id_cols: list[str], text: list[str]) -> 
     return [c for c in text if c not in keys and one_per_series(sample[c].str.strip())]
 
 
-def same_series(sample: pd.DataFrame, first: str, other: str) -> bool:
+def same_series(sample: pd.DataFrame, first: str, other: str, time_cols: list[str]) -> bool:
     """Whether two text columns name the same series in the first rows, one to one (a
-    country's name and its code), with some series filling two rows or more."""
+    country's name and its code), with some series filling two rows or more, laid out as
+    series are: one after another, or each once at every time (the last time may be cut
+    short). Two labels of the weather, one to one too, come and go from hour to hour."""
     a, b = sample[first].str.strip(), sample[other].str.strip()
     if int(a.groupby(a).size().max()) < 2:
         return False
-    return bool(b.groupby(a).nunique().max() <= 1 and a.groupby(b).nunique().max() <= 1)
+    if not (b.groupby(a).nunique().max() <= 1 and a.groupby(b).nunique().max() <= 1):
+        return False
+    if a.ne(a.shift()).sum() == a.nunique():  # one series after another
+        return True
+    times = [c for c in time_cols if c in sample]
+    per_time = sample.groupby(times, sort=False).size().to_numpy() if times else np.array([])
+    return len(per_time) > 1 and bool((per_time[:-1] == a.nunique()).all())
 
 
 def labels_note(columns: list[str], id_col: str) -> str:
