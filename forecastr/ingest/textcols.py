@@ -137,7 +137,7 @@ def labels_note(columns: list[str], id_col: str) -> str:
     names = ", ".join(shown(c) for c in columns[:6]) + (" ..." if len(columns) > 6 else "")
     return (
         f"column{s} {names} left out: {they} one label per series of {shown(id_col)} "
-        "(pass --id-col or --target to use one)"
+        f"(pass --id-col {shown(columns[0], quote=False)} to name the series by it instead)"
     )
 
 
