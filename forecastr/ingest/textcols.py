@@ -58,8 +58,12 @@ def looks_like_ids(sample: pd.DataFrame, col: str, time_cols: list[str]) -> bool
     # Times do not repeat, so the rows are one series after another: an id's rows are
     # contiguous. Text that comes back after other text is a label of each time (a wind
     # direction), not a series id.
-    runs = cells.ne(cells.shift()).sum()
-    return bool(cells.nunique() < len(cells) and runs == cells.nunique())
+    return bool(cells.nunique() < len(cells) and one_after_another(cells))
+
+
+def one_after_another(cells: pd.Series) -> bool:
+    """Whether each value of ``cells`` fills one run of rows (series written one by one)."""
+    return bool(cells.ne(cells.shift()).sum() == cells.nunique())
 
 
 def separates_rows(sample: pd.DataFrame, col: str, time_cols: list[str]) -> bool:
@@ -101,17 +105,15 @@ def series_labels(sample: pd.DataFrame, id_cols: list[str], text: list[str]) -> 
     continent), neither its id nor its values. Judged only where some series fills two rows
     or more of the sample (a file sorted by time shows each series once: no evidence)."""
     keys = [c for c in id_cols if c in sample]
-    if not keys or len(sample) == 0:
+    rest = [c for c in text if c not in keys]
+    if not keys or not rest or len(sample) == 0:
         return []
-    groups = sample.groupby(keys, sort=False)
+    cells = sample[rest].apply(lambda col: col.str.strip())
+    groups = cells.groupby([sample[k] for k in keys], sort=False)
     if int(groups.size().max()) < 2:
         return []
-    by_series = [sample[k] for k in keys]
-
-    def one_per_series(cells: pd.Series) -> bool:
-        return cells.nunique() > 1 and int(cells.groupby(by_series).nunique().max()) <= 1
-
-    return [c for c in text if c not in keys and one_per_series(sample[c].str.strip())]
+    varies, within = cells.nunique() > 1, groups.nunique().max() <= 1
+    return [c for c in rest if varies[c] and within[c]]
 
 
 def same_series(sample: pd.DataFrame, first: str, other: str, time_cols: list[str]) -> bool:
@@ -124,7 +126,7 @@ def same_series(sample: pd.DataFrame, first: str, other: str, time_cols: list[st
         return False
     if not (b.groupby(a).nunique().max() <= 1 and a.groupby(b).nunique().max() <= 1):
         return False
-    if a.ne(a.shift()).sum() == a.nunique():  # one series after another
+    if one_after_another(a):
         return True
     times = [c for c in time_cols if c in sample]
     per_time = sample.groupby(times, sort=False).size().to_numpy() if times else np.array([])
