@@ -51,6 +51,7 @@ from forecastr.forecast import (
     panel_floor,
 )
 from forecastr.intervals import parse_levels, parse_quantiles
+from forecastr.longer import widened
 from forecastr.outputs import check_file, check_model_dir
 from forecastr.panel import Panel
 from forecastr.thetaonly import ThetaRun, network_blocker
@@ -172,7 +173,12 @@ def train(
     tcfg = opts.train_config()
     mcfg, seasons = _model_config(panel, opts)
     panel.check_future(mcfg.horizon)  # forecasts past 2262 (or the last step) fail now
-    short = short_series_counts(panel, mcfg.horizon, tcfg.val_size or mcfg.horizon, mcfg.window)
+    if opts.window is None and opts.val_size is None and opts.patch is None:
+        wide = widened(panel, mcfg, tcfg, seasons)  # data with no season: longer.py
+        if wide is not None and network_blocker(panel, *wide) is None:
+            mcfg, tcfg = wide
+    val = tcfg.val_size or tcfg.train_horizon or mcfg.horizon
+    short = short_series_counts(panel, mcfg.horizon, val, mcfg.window)
     if opts.window is None and opts.theta:  # a window the user chose stays theirs to change
         reason = network_blocker(panel, mcfg, tcfg)
         if reason is not None:

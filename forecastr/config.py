@@ -157,6 +157,11 @@ class TrainConfig:
     loss_scale: LossScale = "none"
     # Choose the cell among AUTO_CELLS on validation (--model auto); False: the model's cell.
     auto_cell: bool = False
+    # Steps the network trains for; None: the model's horizon. A longer one trains the
+    # network for this many steps and keeps the first `horizon` of its outputs (train's rule
+    # for many series with no season: autoconfig.training_horizon). The test part stays the
+    # model's horizon; the validation part holds this many steps.
+    train_horizon: int | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -168,6 +173,11 @@ class TrainConfig:
 
 
 # -- the commands ---------------------------------------------------------------------------
+
+
+# TrainConfig's fields that are no option: train sets them (--model auto, and the rule of
+# autoconfig.training_horizon).
+CHOSEN_IN_TRAINING = ("auto_cell", "train_horizon")
 
 
 @dataclass(frozen=True)
@@ -234,7 +244,7 @@ class TrainOptions:
 
     def train_config(self) -> TrainConfig:
         """The TrainConfig these options ask for."""
-        names = [f.name for f in fields(TrainConfig) if f.name != "auto_cell"]
+        names = [f.name for f in fields(TrainConfig) if f.name not in CHOSEN_IN_TRAINING]
         return TrainConfig(**{k: getattr(self, k) for k in names}, auto_cell=self.cell == "auto")
 
 

@@ -84,8 +84,7 @@ INT64_MAX = 2**63 - 1
 INT64_MIN = -(2**63)
 
 GATES = {"rnn": 1, "lstm": 4, "gru": 3}  # gate blocks in a recurrent layer's weight matrices
-# ModelConfig's fields and defaults (window and horizon have none): a missing one means this.
-MODEL_DEFAULTS: dict[str, Any] = model_defaults()
+MODEL_DEFAULTS: dict[str, Any] = model_defaults()  # what a missing field of the model means
 _TRAIN = TrainConfig()  # its defaults: what a missing training setting means
 MODEL_FIELDS = ("window", "horizon", *MODEL_DEFAULTS)
 
@@ -429,6 +428,7 @@ def check_training(w: Where, d: dict, prefix: str = "training") -> None:
     flag(w, d, "teacher_forcing_decay", prefix, t.teacher_forcing_decay)
     choice(w, d, "loss_scale", LOSS_SCALES, prefix, t.loss_scale)
     flag(w, d, "auto_cell", prefix, t.auto_cell)
+    optional_integer(w, d, "train_horizon", 1, MAX_HORIZON, prefix)  # its head's steps
 
 
 def check_evaluation(w: Where, d: dict, prefix: str = "evaluation") -> None:

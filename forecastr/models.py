@@ -24,6 +24,8 @@ returns (B, H, 1 + K): the point forecast, then the K network quantiles ascendin
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import torch
 from torch import Tensor, nn
@@ -359,6 +361,24 @@ def trendiness(x: Tensor) -> Tensor:
     steps = x[:, 1:] - x[:, :-1]
     size = steps.abs().mean(dim=1).clamp_min(TREND_TINY)
     return steps.mean(dim=1).abs() / size
+
+
+def narrowed(model: nn.Module, horizon: int) -> nn.Module:
+    """``model`` (a direct network, or an ensemble of them) trained for a longer horizon, as
+    the network of ``horizon`` steps made of its first outputs: the same weights, the output
+    heads' rows of the later steps left out (``TrainConfig.train_horizon``)."""
+    if isinstance(model, Ensemble):
+        return Ensemble([narrowed(m, horizon) for m in model.members])  # type: ignore[misc]
+    assert isinstance(model, ForecastNet) and model.cfg.decoder == "direct"
+    keep = {"head": horizon, "quantile_head.linear": horizon * len(head_taus(model.cfg))}
+    state = {
+        k: v[: keep[k.rsplit(".", 1)[0]]] if k.rsplit(".", 1)[0] in keep else v
+        for k, v in model.state_dict().items()
+    }
+    with torch.random.fork_rng(devices=[]):  # built only to be overwritten
+        out = ForecastNet(replace(model.cfg, horizon=horizon))
+    out.load_state_dict(state)
+    return out.to(next(model.parameters()).device).train(model.training)
 
 
 def build(cfg: ModelConfig) -> nn.Module:

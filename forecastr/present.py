@@ -202,6 +202,11 @@ def print_train_summary(outcome) -> None:
         "window / horizon / base season / patch",
         f"{cfg.window} / {cfg.horizon} / {cfg.season_length} / {cfg.patch}",
     )
+    if s.get("train_horizon"):
+        t.add_row(
+            "trained horizon",
+            f"{s['train_horizon']} steps, the first {cfg.horizon} served (many series, no season)",
+        )
     t.add_row("seasons", escape(seasons_text(outcome.seasons)))
     if s.get("cell_choice"):
         t.add_row("cell (--model auto)", cell_choice_text(s["cell_choice"]))

@@ -54,6 +54,7 @@ from forecastr.jsonfields import (
     section,
     settings_of,
 )
+from forecastr.longer import trained_for
 from forecastr.modelcheck import (
     MAX_HORIZON,
     MAX_SEASON,
@@ -92,6 +93,7 @@ def is_theta_only(config: dict) -> bool:
 def network_blocker(panel: Panel, mcfg: ModelConfig, tcfg: TrainConfig) -> str | None:
     """Why the network cannot train on ``panel`` (every series' training part is shorter
     than its window), or None when it can."""
+    mcfg, tcfg = trained_for(mcfg, tcfg)  # a longer training horizon cuts longer parts
     split = split_panel(panel, mcfg.window, mcfg.horizon, tcfg.val_size, tcfg.test_size, pad=True)
     short = shortfall(split)
     if short is None:

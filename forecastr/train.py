@@ -23,8 +23,17 @@ from forecastr.cellchoice import first_members
 from forecastr.config import DEVICES, LOSS_SCALES, LOSSES, SCALERS, TrainConfig, choices_text
 from forecastr.errors import InputError, TrainingError
 from forecastr.intervals import Calibration
+from forecastr.longer import trained_for
 from forecastr.losses import Pinball, series_weights
-from forecastr.models import INFERENCE_CHUNK, ModelConfig, Scaled, build, head_taus, validate_config
+from forecastr.models import (
+    INFERENCE_CHUNK,
+    ModelConfig,
+    Scaled,
+    build,
+    head_taus,
+    narrowed,
+    validate_config,
+)
 from forecastr.panel import Panel
 from forecastr.parallel import Job, runner, workers_for
 from forecastr.runlog import finish, report_epoch, summarise
@@ -127,6 +136,7 @@ def fit(
     asked = train_cfg  # stored with the result: what a refit per fold must retrain
     if epochs is not None:
         train_cfg = replace(train_cfg, val_size=0, test_size=0)
+    served, model_cfg, train_cfg = model_cfg.horizon, *trained_for(model_cfg, train_cfg)
     split = _cut(panel, model_cfg, train_cfg)
     # A series with no training point is scaled by its first point (never a test point).
     scaler = fit_scaler(
@@ -158,6 +168,9 @@ def fit(
     members, histories = [m for m, _ in trained], [h for _, h in trained]
     model = members[0] if len(members) == 1 else _ensemble(members)
     model = model.to("cpu").eval()
+    if model_cfg.horizon > served:  # trained for more steps: the first ones are served
+        model, split = narrowed(model, served), replace(split, horizon=served)
+        model_cfg = replace(model_cfg, horizon=served)
     scaled = Scaled(model, torch.from_numpy(scaler.loc), torch.from_numpy(scaler.scale)).eval()
 
     calibration = (
@@ -169,6 +182,8 @@ def fit(
     if choice:
         summary["cell_choice"] = choice
     summary["short_series"] = int(split.short.sum())
+    if served < (train_cfg.train_horizon or 0):
+        summary["train_horizon"] = train_cfg.train_horizon  # its first `served` steps kept
     return TrainResult(scaled, model_cfg, asked, scaler, split, history, summary, calibration)
 
 

@@ -9,6 +9,7 @@ import torch
 from conftest import make_panel
 
 from forecastr import api
+from forecastr.config import CHOSEN_IN_TRAINING
 from forecastr.models import ModelConfig
 from forecastr.train import TrainConfig, fit
 
@@ -50,7 +51,7 @@ def test_validation_points_do_reach_early_stopping():
 
 
 def _options(tc) -> dict:
-    return {k: v for k, v in tc.to_dict().items() if k != "auto_cell"}  # --model gru: no choice
+    return {k: v for k, v in tc.to_dict().items() if k not in CHOSEN_IN_TRAINING}
 
 
 def test_reported_test_score_is_on_unseen_points(tmp_path):

@@ -206,6 +206,11 @@ CONFIG_CASES = {
     "training-epochs": (setter("training", "epochs", "10"), "training.epochs is '10'"),
     "training-lr-nan": (setter("training", "lr", math.nan), "training.lr is NaN"),
     "training-not-object": (setter("training", [1]), "field training is a list"),
+    "train-horizon-0": (setter("training", "train_horizon", 0), "training.train_horizon is 0"),
+    "train-horizon-string": (
+        setter("training", "train_horizon", "6"),
+        "training.train_horizon is '6' (a string)",
+    ),
     "evaluation-summary": (setter("evaluation", "summary", "x"), "evaluation.summary"),
     "evaluation-row": (setter("evaluation", "summary", [5]), "evaluation.summary[0] is 5"),
     "evaluation-model": (setter("evaluation", "model", ["GRU"]), "evaluation.model"),

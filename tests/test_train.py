@@ -11,6 +11,7 @@ import pytest
 import torch
 
 from forecastr import api, train
+from forecastr.config import CHOSEN_IN_TRAINING
 from forecastr.errors import InputError, TrainingError
 from forecastr.models import ModelConfig
 from forecastr.panel import Panel
@@ -53,7 +54,7 @@ def fast(**kw) -> TrainConfig:
 
 def options(tc: TrainConfig) -> dict:
     """``tc`` as ``api.train`` options (``--model`` says whether the cell is chosen)."""
-    return {k: v for k, v in tc.to_dict().items() if k != "auto_cell"}
+    return {k: v for k, v in tc.to_dict().items() if k not in CHOSEN_IN_TRAINING}
 
 
 # ------------------------------------------------------------------------------------------
