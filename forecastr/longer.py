@@ -14,10 +14,12 @@ horizon, the first steps scored (docs/benchmarks.md, "A longer training horizon"
 
 Seasonal files did not gain (both quarterly files a little worse), and a single short series
 goes either way, as its history is short of the extra held-out points: the rule holds for
-files of :data:`MIN_SERIES` series or more. The test part stays the asked horizon and the
-validation part holds the longer one; the trained network is then cut to the asked steps
-(``models.narrowed``), so everything after training (calibration, the Theta choice, the
-report, the artifact, ONNX) sees a network of the horizon asked for. Torch-free.
+files of :data:`MIN_SERIES` series or more. The holdout run's validation and test parts
+are the longer horizon, as measured (its report scores the asked steps on each series' last
+points, which that run never saw), and the refit sees every point. The trained network is
+then cut to the asked steps (``models.narrowed``), so everything after training
+(calibration, the Theta choice, the report, the artifact, ONNX) sees a network of the
+horizon asked for. Torch-free.
 """
 
 from __future__ import annotations
@@ -67,13 +69,13 @@ def widened(
 def trained_for(cfg: ModelConfig, tcfg: TrainConfig) -> tuple[ModelConfig, TrainConfig]:
     """The network ``train.fit`` trains and the settings its parts are cut by: ``cfg`` and
     ``tcfg`` themselves, or (with a longer ``tcfg.train_horizon``) ``cfg`` for that many
-    steps, its test part still ``cfg``'s horizon and its validation part the longer one
-    (at least, when set)."""
+    steps, whose validation and test parts default to the longer horizon (a validation part
+    set is at least that long)."""
     longer = tcfg.train_horizon
     if longer is None or longer <= cfg.horizon:
         return cfg, tcfg
     if cfg.decoder != "direct":
         raise InputError("a longer training horizon needs the direct decoder (--decoder direct)")
-    test = cfg.horizon if tcfg.test_size is None else tcfg.test_size
-    val = None if tcfg.val_size is None else max(tcfg.val_size, longer)  # whole windows
-    return replace(cfg, horizon=longer), replace(tcfg, test_size=test, val_size=val)
+    # Whole validation windows; a refit's 0 (no validation part) stays 0: it sees every point.
+    val = max(tcfg.val_size, longer) if tcfg.val_size else tcfg.val_size
+    return replace(cfg, horizon=longer), replace(tcfg, val_size=val)
