@@ -159,8 +159,8 @@ class TrainConfig:
     auto_cell: bool = False
     # Steps the network trains for; None: the model's horizon. A longer one trains the
     # network for this many steps and keeps the first `horizon` of its outputs (train's rule
-    # for many series with no season: longer.py). The validation and test parts default to
-    # this many steps.
+    # for many series with no season: longer.py). The test part stays the model's horizon;
+    # the validation part holds this many steps.
     train_horizon: int | None = None
 
     def to_dict(self) -> dict:

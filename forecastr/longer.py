@@ -14,9 +14,11 @@ horizon, the first steps scored (docs/benchmarks.md, "A longer training horizon"
 
 Seasonal files did not gain (both quarterly files a little worse), and a single short series
 goes either way, as its history is short of the extra held-out points: the rule holds for
-files of :data:`MIN_SERIES` series or more. The holdout run's validation and test parts
-are the longer horizon, as measured (its report scores the asked steps on each series' last
-points, which that run never saw), and the refit sees every point. The trained network is
+files of :data:`MIN_SERIES` series or more. The holdout run's test part stays the asked
+horizon and its validation part is the longer one; the refit sees every point. (A test
+part of the longer horizon, as first measured, served the same point accuracy but
+calibrated the intervals on fewer, longer series: Tourism yearly's 80% intervals covered
+71.7% of the official test points instead of 76.9%.) The trained network is
 then cut to the asked steps (``models.narrowed``), so everything after training
 (calibration, the Theta choice, the report, the artifact, ONNX) sees a network of the
 horizon asked for. Torch-free.
@@ -69,8 +71,8 @@ def widened(
 def trained_for(cfg: ModelConfig, tcfg: TrainConfig) -> tuple[ModelConfig, TrainConfig]:
     """The network ``train.fit`` trains and the settings its parts are cut by: ``cfg`` and
     ``tcfg`` themselves, or (with a longer ``tcfg.train_horizon``) ``cfg`` for that many
-    steps, whose validation and test parts default to the longer horizon (a validation part
-    set is at least that long)."""
+    steps, its test part still ``cfg``'s horizon and its validation part the longer one (at
+    least, when set)."""
     longer = tcfg.train_horizon
     if longer is None or longer <= cfg.horizon:
         return cfg, tcfg
@@ -78,4 +80,5 @@ def trained_for(cfg: ModelConfig, tcfg: TrainConfig) -> tuple[ModelConfig, Train
         raise InputError("a longer training horizon needs the direct decoder (--decoder direct)")
     # Whole validation windows; a refit's 0 (no validation part) stays 0: it sees every point.
     val = max(tcfg.val_size, longer) if tcfg.val_size else tcfg.val_size
-    return replace(cfg, horizon=longer), replace(tcfg, val_size=val)
+    test = cfg.horizon if tcfg.test_size is None else tcfg.test_size
+    return replace(cfg, horizon=longer), replace(tcfg, val_size=val, test_size=test)

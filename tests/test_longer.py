@@ -63,9 +63,9 @@ def test_widened_sizes_the_window_for_the_longer_horizon():
     assert widened(make_panel([40] * 3, freq="YS"), YEARLY, TrainConfig(), []) is None
 
 
-def test_trained_for_holds_out_the_longer_horizon_and_lets_a_refit_see_everything():
+def test_trained_for_keeps_the_asked_test_part_and_lets_a_refit_see_everything():
     net, tc = trained_for(YEARLY, TrainConfig(train_horizon=6))
-    assert (net.horizon, tc.test_size, tc.val_size) == (6, None, None)  # both parts: 6 points
+    assert (net.horizon, tc.test_size, tc.val_size) == (6, 4, None)  # validation: 6 points
     _, tc = trained_for(YEARLY, TrainConfig(train_horizon=6, val_size=3))
     assert tc.val_size == 6  # whole validation windows of the trained horizon
     _, tc = trained_for(YEARLY, TrainConfig(train_horizon=6, val_size=0, test_size=0))
@@ -102,8 +102,8 @@ def test_fit_trains_longer_and_serves_the_asked_horizon():
     assert res.model_cfg.horizon == 4 and res.split.horizon == 4
     assert res.summary["train_horizon"] == 6 and res.train_cfg.train_horizon == 6
     ends = panel.offsets[1:]
-    assert np.array_equal(res.split.val_end, ends - 6)  # test and validation: 6 points each
-    assert np.array_equal(res.split.train_end, ends - 12)
+    assert np.array_equal(res.split.val_end, ends - 4)  # the test part: the asked horizon
+    assert np.array_equal(res.split.train_end, ends - 10)  # validation: the trained one
     with torch.no_grad():
         out = res.model(torch.ones(2, 8), torch.tensor([0, 1]))
     assert out.shape == (2, 4)
