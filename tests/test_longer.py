@@ -133,3 +133,23 @@ def test_train_end_to_end_on_many_yearly_series(tmp_path):
     own = api.train(str(csv), horizon=4, window=8, epochs=1, hidden=8, ensemble=1, jobs=1,
                     save_model=False)  # fmt: skip
     assert own.result.train_cfg.train_horizon is None and "train_horizon" not in own.result.summary
+
+
+def test_the_training_summary_says_when_the_rule_applied(tmp_path, runner):
+    from forecastr.cli import app
+
+    rng = np.random.default_rng(1)
+    rows = [
+        (f"s{i}", f"{1990 + t}-01-01", v)
+        for i in range(MIN_SERIES)
+        for t, v in enumerate(50 + np.cumsum(rng.normal(0.5, 2, 24)))
+    ]
+    csv = tmp_path / "yearly.csv"
+    pd.DataFrame(rows, columns=["id", "ds", "y"]).to_csv(csv, index=False)
+    args = ["train", str(csv), "-o", str(tmp_path / "m"), "--epochs", "1", "--hidden", "8"]
+    res = runner.invoke(app, [*args, "--ensemble", "1", "--jobs", "1", "--horizon", "3"])
+    assert res.exit_code == 0, res.output
+    assert "trained horizon" in res.output and "6 steps, the first 3 served" in res.output
+    res = runner.invoke(app, [*args, "--ensemble", "1", "--jobs", "1", "--horizon", "6"])
+    assert res.exit_code == 0, res.output
+    assert "trained horizon" not in res.output  # the default horizon asked: trained as asked
