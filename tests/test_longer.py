@@ -113,7 +113,7 @@ def test_fit_trains_longer_and_serves_the_asked_horizon():
     np.testing.assert_allclose(refit.scaler.loc, means)  # its scaler, too
 
 
-def test_train_end_to_end_on_many_yearly_series(tmp_path):
+def test_train_end_to_end_on_many_yearly_series(tmp_path, monkeypatch):
     rng = np.random.default_rng(0)
     rows = [
         (f"s{i}", f"{1980 + t}-01-01", v)
@@ -129,6 +129,17 @@ def test_train_end_to_end_on_many_yearly_series(tmp_path):
     assert saved["training"]["train_horizon"] == 6 and saved["model"]["horizon"] == 4
     fc = api.predict(str(tmp_path / "m"))
     assert len(fc) == 4 * MIN_SERIES and np.isfinite(fc[["forecast", "lo-80", "hi-80"]]).all().all()
+    # evaluate --refit retrains each fold the same way (the stored training settings).
+    seen = []
+
+    def spy(panel, cfg, tcfg, *args, **kwargs):
+        seen.append((cfg.horizon, tcfg.train_horizon))
+        return fit(panel, cfg, tcfg, *args, **kwargs)
+
+    monkeypatch.setattr("forecastr.train.fit", spy)
+    report, _, _ = api.evaluate(str(csv), str(tmp_path / "m"), refit=True, folds=2)
+    assert seen == [(4, 6), (4, 6)] and report.to_dict()
+    monkeypatch.undo()
     # A window of the user's keeps the horizon asked for.
     own = api.train(str(csv), horizon=4, window=8, epochs=1, hidden=8, ensemble=1, jobs=1,
                     save_model=False)  # fmt: skip
