@@ -31,7 +31,7 @@ from dataclasses import replace
 from forecastr.autoconfig import data_window, default_patch, main_season
 from forecastr.config import ModelConfig, TrainConfig
 from forecastr.errors import InputError
-from forecastr.frequency import default_horizon, seasonalities_for
+from forecastr.frequency import calendar_kind, default_horizon, seasonalities_for
 from forecastr.panel import Panel
 
 # Series a file needs for the rule. Files of 20 Tourism yearly and M3 other series gained
@@ -43,7 +43,12 @@ MIN_SERIES = 20
 def training_horizon(panel: Panel, cfg: ModelConfig, seasons: list) -> int | None:
     """The horizon the network of ``cfg`` trains for under ``train``'s defaults, when longer
     than ``cfg.horizon``: the frequency's default horizon, for a file of :data:`MIN_SERIES`
-    series or more whose calendar names no season and where none was found; else None."""
+    series or more of yearly data or an integer index where no season was found; else
+    None."""
+    # Measured on yearly data and an integer index only: a step the calendar names no season
+    # for (3 days: a default horizon of 24) is left as asked.
+    if panel.freq is not None and calendar_kind(panel.freq) != "Y":
+        return None
     longer = default_horizon(panel.freq)
     no_season = seasonalities_for(panel.freq) == [1] and cfg.season_length == 1
     if not no_season or any(int(e.period) >= 2 for e in seasons):

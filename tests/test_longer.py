@@ -36,7 +36,15 @@ def test_the_rule_holds_for_many_yearly_series_asked_for_fewer_steps():
 
 @pytest.mark.parametrize(
     "case",
-    ["few series", "default horizon asked", "longer asked", "monthly", "season found", "seq2seq"],
+    [
+        "few series",
+        "default horizon asked",
+        "longer asked",
+        "monthly",
+        "every 3 days",
+        "season found",
+        "seq2seq",
+    ],
 )
 def test_the_rule_leaves_everything_else_alone(case):
     panel = make_panel([30] * MIN_SERIES, freq="YS")
@@ -49,6 +57,8 @@ def test_the_rule_leaves_everything_else_alone(case):
         cfg = replace(cfg, horizon=9, window=18)
     elif case == "monthly":
         panel = make_panel([60] * MIN_SERIES, freq="MS")
+    elif case == "every 3 days":  # no season named, but never measured: left as asked
+        panel = make_panel([60] * MIN_SERIES, freq="3D")
     elif case == "season found":
         panel, seasons = make_panel([60] * MIN_SERIES, freq=None), [Season(7)]
     else:
