@@ -176,7 +176,7 @@ class TrainConfig:
 
 
 # TrainConfig's fields that are no option: train sets them (--model auto, and the rule of
-# autoconfig.training_horizon).
+# longer.training_horizon).
 CHOSEN_IN_TRAINING = ("auto_cell", "train_horizon")
 
 
