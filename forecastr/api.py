@@ -51,7 +51,7 @@ from forecastr.forecast import (
     panel_floor,
 )
 from forecastr.intervals import parse_levels, parse_quantiles
-from forecastr.longer import widened
+from forecastr.longer import training_horizon, widened
 from forecastr.outputs import check_file, check_model_dir
 from forecastr.panel import Panel
 from forecastr.thetaonly import ThetaRun, network_blocker
@@ -79,6 +79,8 @@ def info(path: str, ingest: IngestOptions | None = None) -> tuple[dict, Panel]:
     d["season_length"] = main_season(seasons, panel.freq)
     d["seasons"] = [e.to_dict() for e in seasons]
     d["default_horizon"] = horizon
+    one_step = ModelConfig(window=2, horizon=1, season_length=d["season_length"])
+    d["short_horizons_train_for"] = training_horizon(panel, one_step, seasons)  # longer.py
     d["floor"] = panel_floor(panel)  # what a model trained on this file keeps forecasts at
     d["short_series"] = short_series_counts(
         panel, horizon, horizon, data_window(panel, horizon, horizon, seasons)

@@ -341,7 +341,12 @@ def print_info(d: dict, data: str) -> None:
             "points than the horizon (not scored)"
             + ("" if short.get("network_fits", True) else _NO_NETWORK),
         )
-    t.add_row("default horizon", str(d["default_horizon"]))
+    longer = d.get("short_horizons_train_for")
+    t.add_row(
+        "default horizon",
+        str(d["default_horizon"])
+        + (f" (a shorter --horizon still trains for {longer} steps)" if longer else ""),
+    )
     floor_row(t, d.get("floor"))
     t.add_row("range", f"{d['start']} → {d['end']}")
     t.add_row("gaps filled", f"{d['filled_points']} points in {d['filled_series']} series")

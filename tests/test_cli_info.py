@@ -327,6 +327,7 @@ INFO_KEYS = {
     "season_length": int,
     "seasons": list,
     "default_horizon": int,
+    "short_horizons_train_for": (int, type(None)),  # longer.py's rule
     "short_series": dict,
     "floor": (float, type(None)),
 }

@@ -174,3 +174,17 @@ def test_the_training_summary_says_when_the_rule_applied(tmp_path, runner):
     res = runner.invoke(app, [*args, "--ensemble", "1", "--jobs", "1", "--horizon", "6"])
     assert res.exit_code == 0, res.output
     assert "trained horizon" not in res.output  # the default horizon asked: trained as asked
+
+
+def test_info_says_a_shorter_horizon_trains_longer(tmp_path, runner):
+    from forecastr.cli import app
+
+    for n, expected in ((MIN_SERIES, 6), (MIN_SERIES - 1, None)):
+        rows = [(f"s{i}", f"{1990 + t}-01-01", 10.0 + i + t) for i in range(n) for t in range(25)]
+        csv = tmp_path / f"yearly{n}.csv"
+        pd.DataFrame(rows, columns=["id", "ds", "y"]).to_csv(csv, index=False)
+        d, _ = api.info(str(csv))
+        assert d["short_horizons_train_for"] == expected
+        res = runner.invoke(app, ["info", str(csv)])
+        assert res.exit_code == 0, res.output
+        assert ("a shorter --horizon still trains for 6 steps" in res.output) == bool(expected)
