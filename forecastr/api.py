@@ -51,7 +51,7 @@ from forecastr.forecast import (
     panel_floor,
 )
 from forecastr.intervals import parse_levels, parse_quantiles
-from forecastr.longer import training_horizon, widened
+from forecastr.longer import file_horizon, trained_for, widened
 from forecastr.outputs import check_file, check_model_dir
 from forecastr.panel import Panel
 from forecastr.thetaonly import ThetaRun, network_blocker
@@ -79,8 +79,8 @@ def info(path: str, ingest: IngestOptions | None = None) -> tuple[dict, Panel]:
     d["season_length"] = main_season(seasons, panel.freq)
     d["seasons"] = [e.to_dict() for e in seasons]
     d["default_horizon"] = horizon
-    one_step = ModelConfig(window=2, horizon=1, season_length=d["season_length"])
-    d["short_horizons_train_for"] = training_horizon(panel, one_step, seasons)  # longer.py
+    # A shorter --horizon still trains the network for this many steps (longer.py), or None.
+    d["short_horizons_train_for"] = file_horizon(panel, seasons, d["season_length"])
     d["floor"] = panel_floor(panel)  # what a model trained on this file keeps forecasts at
     d["short_series"] = short_series_counts(
         panel, horizon, horizon, data_window(panel, horizon, horizon, seasons)
@@ -179,9 +179,10 @@ def train(
         wide = widened(panel, mcfg, tcfg, seasons)  # data with no season: longer.py
         if wide is not None and network_blocker(panel, *wide) is None:
             mcfg, tcfg = wide
-    val = tcfg.val_size or tcfg.train_horizon or mcfg.horizon
-    short = short_series_counts(panel, mcfg.horizon, val, mcfg.window)
-    if opts.window is None and opts.theta:  # a window the user chose stays theirs to change
+    net, parts = trained_for(mcfg, tcfg)  # the validation part: the trained horizon's
+    short = short_series_counts(panel, mcfg.horizon, parts.val_size or net.horizon, mcfg.window)
+    # A window the user chose stays theirs to change; a widened one was checked just above.
+    if opts.window is None and opts.theta and tcfg.train_horizon is None:
         reason = network_blocker(panel, mcfg, tcfg)
         if reason is not None:
             return _train_theta_only(panel, mcfg, seasons, short, reason, out, save_model)

@@ -44,20 +44,26 @@ from forecastr.panel import Panel
 MIN_SERIES = 20
 
 
-def training_horizon(panel: Panel, cfg: ModelConfig, seasons: list) -> int | None:
-    """The horizon the network of ``cfg`` trains for under ``train``'s defaults, when longer
-    than ``cfg.horizon``: the frequency's default horizon, for a file of :data:`MIN_SERIES`
-    series or more of yearly data or an integer index where no season was found; else
-    None."""
+def file_horizon(panel: Panel, seasons: list, season_length: int) -> int | None:
+    """The horizon a network trains for at least on ``panel`` under ``train``'s defaults: the
+    frequency's default horizon, for a file of :data:`MIN_SERIES` series or more of yearly
+    data or an integer index where no season was found (``seasons``; ``season_length``: the
+    base season); else None (the network trains for the horizon asked)."""
     # Measured on yearly data and an integer index only: a step the calendar names no season
     # for (3 days: a default horizon of 24) is left as asked.
     if panel.freq is not None and calendar_kind(panel.freq) != "Y":
         return None
-    longer = default_horizon(panel.freq)
-    no_season = seasonalities_for(panel.freq) == [1] and cfg.season_length == 1
+    no_season = seasonalities_for(panel.freq) == [1] and season_length == 1
     if not no_season or any(int(e.period) >= 2 for e in seasons):
         return None
-    if cfg.decoder != "direct" or panel.n_series < MIN_SERIES or longer <= cfg.horizon:
+    return default_horizon(panel.freq) if panel.n_series >= MIN_SERIES else None
+
+
+def training_horizon(panel: Panel, cfg: ModelConfig, seasons: list) -> int | None:
+    """The horizon the network of ``cfg`` trains for under ``train``'s defaults, when longer
+    than ``cfg.horizon`` (:func:`file_horizon`, for the direct decoder); else None."""
+    longer = file_horizon(panel, seasons, cfg.season_length)
+    if longer is None or cfg.decoder != "direct" or longer <= cfg.horizon:
         return None
     return longer
 
