@@ -330,6 +330,7 @@ def _forecast(model_path: str, data: str | None, ingest: IngestOptions | None) -
     frame = forecast_panel(fc, panel, schema)
     known = set(schema.ids)
     frame.attrs["new_series"] = [s for s in panel.ids if s not in known]
+    frame.attrs["spelling"] = panel.spelling  # how text output writes the stamps
     return frame
 
 

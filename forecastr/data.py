@@ -72,6 +72,7 @@ from forecastr.ingest.pivot import pivot_dates
 from forecastr.ingest.repeats import drop_copies, merge_clock_changes
 from forecastr.ingest.rows import read_rows
 from forecastr.ingest.sniff import Source, open_source
+from forecastr.ingest.spelling import spelled
 from forecastr.ingest.stack import melt, melt_pivot, stack_long, stack_wide
 from forecastr.ingest.textcols import constant_columns
 from forecastr.ingest.timeaxis import check_duplicates, place_on_grid
@@ -246,7 +247,7 @@ def _build_panel(
         rows, names = melt(rows, roles.targets), (MATRIX_SERIES,)
     elif roles.layout == "pivot":  # one row per series, one column per date
         rows = melt_pivot(rows, pivot_dates(roles.targets, where.file))
-    notes = (*roles.notes, *rows.notes)
+    notes, spelling = (*roles.notes, *rows.notes), rows.spelling
     y, ds, ids, offsets, where = (
         stack_long(rows, roles.id_col) if rows.ids is not None else stack_wide(rows, names)
     )
@@ -297,6 +298,7 @@ def _build_panel(
         source=where.file,
         fill=fill,
         notes=notes,
+        spelling=spelling,
     )
 
 
@@ -309,7 +311,10 @@ def describe(panel: Panel) -> dict:
     pattern = None if is_int else stamp_pattern(panel.ds)  # one for the file's two ends
 
     def fmt(v):
-        return int(v) if pattern is None else pd.Timestamp(v).strftime(pattern)
+        if pattern is None:
+            return int(v)
+        text = spelled(pd.Series([v], dtype="datetime64[ns]"), panel.spelling)
+        return pd.Timestamp(v).strftime(pattern) if text is None else str(text.iloc[0])
 
     return {
         "file": panel.source,

@@ -17,6 +17,7 @@ from forecastr.atomic import atomic_path
 from forecastr.config import FORMATS
 from forecastr.errors import ForecastrError, InputError, MissingDependencyError, shown
 from forecastr.frequency import same_freq
+from forecastr.ingest.spelling import Spelling, spelled, zoned
 from forecastr.ingest.timerange import stamp_pattern
 from forecastr.intervals import output_columns, tau_index
 from forecastr.outputs import check_file, write_error
@@ -370,11 +371,16 @@ def write_frame(frame: pd.DataFrame, path: str | None, fmt: str) -> str | None:
     out = frame.copy()
     if np.issubdtype(out["ds"].dtype, np.datetime64):
         out["ds"] = pd.to_datetime(out["ds"])
+    spelling = out.attrs.pop("spelling", None)  # parquet keeps attrs as JSON metadata
+    if fmt == "csv" and (text := spelled(out["ds"], spelling)) is not None:
+        out["ds"] = text  # the file's own spelling of its stamps (1983Q2, ...+02:00)
+    elif fmt == "parquet" and spelling is not None and spelling.zone is not None:
+        out["ds"] = zoned(out["ds"], spelling.zone)
     if path is None:
         if fmt == "parquet":
             raise InputError("--format parquet needs -o FILE (it is binary)")
         if fmt == "json":
-            return _json_text(out)
+            return _json_text(out, spelling)
         return out.to_csv(index=False, date_format=_stamp_format(out), float_format="%.7g")
     check_file(path, flag="-o", create_parents=False, example="forecast.csv")
     if fmt == "parquet":
@@ -391,7 +397,7 @@ def write_frame(frame: pd.DataFrame, path: str | None, fmt: str) -> str | None:
                 out.to_csv(tmp, index=False, date_format=_stamp_format(out), float_format="%.7g")
             elif fmt == "json":
                 with open(tmp, "w") as fh:
-                    fh.write(_json_text(out))
+                    fh.write(_json_text(out, spelling))
             else:
                 out.to_parquet(tmp, index=False)
     except OSError as err:  # the temporary file is already gone (atomic_path)
@@ -402,11 +408,12 @@ def write_frame(frame: pd.DataFrame, path: str | None, fmt: str) -> str | None:
 def _stamp_format(frame: pd.DataFrame, sep: str = " ") -> str:
     """How text output writes the time stamps (``stamp_pattern``; integer steps ignore it)."""
     ds = frame["ds"]
-    return stamp_pattern(ds, sep) if np.issubdtype(ds.dtype, np.datetime64) else "%Y-%m-%d"
+    return stamp_pattern(ds, sep) if pd.api.types.is_datetime64_dtype(ds.dtype) else "%Y-%m-%d"
 
 
-def _json_text(frame: pd.DataFrame) -> str:
+def _json_text(frame: pd.DataFrame, spelling: Spelling | None) -> str:
     out = frame.copy()
     if np.issubdtype(out["ds"].dtype, np.datetime64):
-        out["ds"] = out["ds"].dt.strftime(_stamp_format(out, sep="T"))
+        text = spelled(out["ds"], spelling, sep="T")
+        out["ds"] = out["ds"].dt.strftime(_stamp_format(out, sep="T")) if text is None else text
     return out.to_json(orient="records", indent=None) + "\n"

@@ -11,6 +11,7 @@ import pandas as pd
 
 from forecastr.config import INGEST
 from forecastr.errors import InputError, shown
+from forecastr.ingest.spelling import Spelling
 from forecastr.ingest.timerange import DATE_RANGE, LAST_DATE, outside_ns, stamp_text
 
 
@@ -37,6 +38,8 @@ class Panel:
         source: the file the panel came from (for messages).
         fill: the gap-filling method used: ``"interpolate"``, ``"ffill"``, ``"zero"``, ``"error"``.
         notes: what ingest decided on the user's behalf (e.g. how ambiguous dates were read).
+        spelling: how the file wrote its timestamps (a period template, a UTC offset), which
+            forecasts written as text keep (:mod:`forecastr.ingest.spelling`); None: ISO.
     """
 
     ids: list[str]
@@ -52,6 +55,7 @@ class Panel:
     source: str = ""
     fill: str = INGEST.fill
     notes: tuple[str, ...] = ()
+    spelling: Spelling | None = None
 
     def __post_init__(self) -> None:
         # Hold the documented dtypes whoever builds the panel: pandas 3 makes datetime64[us]

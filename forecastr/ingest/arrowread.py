@@ -22,6 +22,7 @@ from forecastr.errors import InputError, shown
 from forecastr.ingest.badlines import LineFinder, parse_error
 from forecastr.ingest.cells import NULL_VALUES, text_values, uses_decimal_comma
 from forecastr.ingest.sniff import Source, data_stream, first_line, open_binary
+from forecastr.ingest.spelling import has_zone
 from forecastr.ingest.timeparse import month_dot_year
 from forecastr.ingest.where import Where
 
@@ -119,13 +120,15 @@ def _next_attempt(
 
 
 def _sniff_time_type(sample: pd.Series) -> Any:
-    """The arrow type pyarrow infers for the time column's first rows (text: dictionary)."""
+    """The arrow type pyarrow infers for the time column's first rows (text: dictionary).
+    Stamps with a UTC offset stay text: pyarrow would keep the instants but not the offset,
+    which the forecasts are written at (:mod:`forecastr.ingest.spelling`)."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
     cells = [c for c in sample.astype(str) if c.strip() and c.strip() not in NULL_VALUES]
     text = pa.dictionary(pa.int32(), pa.string())
-    if not cells or month_dot_year(pd.Series(cells)):
+    if not cells or month_dot_year(pd.Series(cells)) or has_zone(pd.Series(cells)):
         return text
     buf = io.StringIO()
     csv.writer(buf).writerows([["t"], *([c] for c in cells)])

@@ -17,6 +17,7 @@ from forecastr.ingest.cells import marked_cells, marked_note
 from forecastr.ingest.clock import add_clock
 from forecastr.ingest.datespell import finest_periods
 from forecastr.ingest.layout import ColumnRoles
+from forecastr.ingest.spelling import Spelling
 from forecastr.ingest.timeparse import parse_time
 from forecastr.ingest.timeparts import compose, part_kinds, part_numbers
 from forecastr.ingest.values import check_column, numeric
@@ -32,6 +33,7 @@ class Rows(NamedTuple):
     ids: pd.Series | None  # (rows,) the series id cells (long, matrix and pivot layouts)
     where: Where  # the line of each row
     names: tuple[str, ...] = ()  # a wide file's value columns kept (its empty ones left out)
+    spelling: Spelling | None = None  # how the time cells were written (for the output)
 
 
 def read_rows(columns: Mapping[str, pd.Series], roles: ColumnRoles, where: Where) -> Rows:
@@ -78,13 +80,14 @@ def read_rows(columns: Mapping[str, pd.Series], roles: ColumnRoles, where: Where
     names, values, empty = _filled_columns(roles, values)
     for col, arr in zip(names, values, strict=True):
         check_column(arr, col, where, may_be_empty=roles.layout == "pivot")
+    spelling = None
     if clock is None:
-        ds, notes = parse_time(time, roles.time_col, where)
+        ds, notes, spelling = parse_time(time, roles.time_col, where)
     else:
-        days, notes = parse_time(time, roles.time_parts[0], where)
+        days, notes, _ = parse_time(time, roles.time_parts[0], where)
         ds, ending = add_clock(days, clock, roles.time_parts, where)
         notes = [*notes, *ending]
-    return Rows(values, ds, [*notes, *mixed, *below, *empty], ids, where, names)
+    return Rows(values, ds, [*notes, *mixed, *below, *empty], ids, where, names, spelling)
 
 
 def _filled_columns(

@@ -30,6 +30,7 @@ from forecastr.ingest.datespell import (
     yyyymm,
 )
 from forecastr.ingest.frequency import pandas_infer
+from forecastr.ingest.spelling import Spelling, has_zone, period_template, zone_of
 from forecastr.ingest.timerange import check_steps, float_steps, int_text, to_ns
 from forecastr.ingest.where import Where
 
@@ -39,6 +40,7 @@ class ParsedTime(NamedTuple):
 
     ds: np.ndarray  # (rows,) datetime64[ns] (naive; UTC if zone-aware), or int64 steps
     notes: list[str]  # what was decided for the user (e.g. day/month order)
+    spelling: Spelling | None = None  # how the cells were written, for the output
 
 
 def parse_time(col: pd.Series, name: str, where: Where) -> ParsedTime:
@@ -110,10 +112,21 @@ def _parse_text(col: pd.Series, name: str, where: Where) -> ParsedTime:
             f"line {where.line(k)} as a date; use one date format throughout (e.g. 2024-01-31 "
             "or 2024-01-31 13:00), or name the time column with --time-col"
         )
+    notes = [note] if note else []
     if isinstance(parsed.dtype, pd.DatetimeTZDtype):
         parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
+        zone = zone_of(text, parsed)
+        spelling = Spelling(zone=zone) if zone else None
+        if zone:
+            notes.append(
+                f"stamps with a UTC offset read as UTC instants; forecasts are written at the "
+                f"offset of the file's last stamp ({zone})"
+            )
+    else:
+        template = period_template(text, parsed)
+        spelling = Spelling(template=template) if template else None
     ds = to_ns(parsed.to_numpy(), name, where, codes, text)
-    return ParsedTime(ds, [note] if note else [])
+    return ParsedTime(ds, notes, spelling)
 
 
 def _integer_dates(arr: np.ndarray, name: str) -> ParsedTime | None:
@@ -216,7 +229,7 @@ def _parse_dates(text: pd.Series) -> tuple[pd.Series, str | None]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            parsed = pd.to_datetime(text, errors="coerce", format="ISO8601", utc=_has_zone(text))
+            parsed = pd.to_datetime(text, errors="coerce", format="ISO8601", utc=has_zone(text))
         except (ValueError, TypeError, OverflowError):
             parsed = pd.Series(pd.NaT, index=text.index)
         if not parsed.isna().any():
@@ -281,7 +294,7 @@ def _irregularity(parsed: pd.Series) -> tuple[int, int]:
 
 
 def _parse_leniently(text: pd.Series) -> pd.Series:
-    utc = _has_zone(text)
+    utc = has_zone(text)
     try:
         parsed = pd.to_datetime(text, errors="coerce", utc=utc)
     except (ValueError, TypeError, OverflowError):
@@ -294,8 +307,3 @@ def _parse_leniently(text: pd.Series) -> pd.Series:
         except (ValueError, TypeError, OverflowError):
             pass
     return parsed
-
-
-def _has_zone(text: pd.Series) -> bool:
-    sample = text.iloc[: min(len(text), 50)]
-    return bool(sample.str.contains(r"(?:Z|[+-]\d\d:?\d\d)$", regex=True).any())

@@ -1,0 +1,174 @@
+"""How a file wrote its timestamps, so that forecasts are written the same way.
+
+Ingest reads every timestamp to a naive datetime64, and ISO dates would write two kinds back
+in another form than the user's:
+
+* **Periods written without a day** (``1949-01``, ``1971Q2``, ``Q2 1971``, ``2019M01``,
+  ``Jan-15``, ``01.2020``): ISO would write the first day of each period (``1983-04-01`` for
+  ``1983Q2``). :func:`period_template` finds the pattern the file's cells follow, and it is
+  kept only when it writes every distinct cell of the file back to the letter.
+* **Stamps with a UTC offset** (``2020-03-29T01:00:00+01:00``, ``...Z``): read as UTC
+  instants, so that a day the clocks change keeps an hourly grid; ISO would write them in UTC
+  with no offset, hours off the user's clock and with nothing to say so. :func:`zone_of`
+  keeps the offset of the file's last stamp, and forecasts are written at it, offset shown.
+  The offset may change after a daylight-saving date that the file does not reach: each
+  stamp written is still the right instant, since it says its offset.
+
+Text output (csv, json) is written in the file's spelling (:func:`spelled`); the Python API's
+frame keeps datetime64 stamps and carries the spelling in ``frame.attrs["spelling"]``.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+# The placeholders of a period template: a field of the period's start, rendered per stamp.
+_ABBR = [m.lower() for m in calendar.month_abbr]  # ["", "jan", ...]
+_NAMES = [m.lower() for m in calendar.month_name]
+_TOKENS = re.compile(r"\d+|[A-Za-z]+|[^0-9A-Za-z]+")
+_ZONE = re.compile(r"(?:Z|[+-]\d\d:?\d\d)$")
+SAMPLE = 5000  # distinct cells a template is checked on (each is written back and compared)
+
+
+@dataclass(frozen=True)
+class Spelling:
+    """How the time column was written: a period template (``"{Y}Q{q}"``), or the offset
+    text of zone-aware stamps (``"+02:00"``, ``"Z"``); neither means ISO output."""
+
+    template: str | None = None
+    zone: str | None = None
+
+    def to_dict(self) -> dict:
+        return {"template": self.template, "zone": self.zone}
+
+
+def period_template(text: pd.Series, parsed: pd.Series) -> str | None:
+    """The pattern of ``text`` (distinct cells) read as ``parsed`` (the periods' first days),
+    when it writes every cell back exactly (up to :data:`SAMPLE` of them); else None.
+
+    Only periods written without a day count: every stamp at midnight on a month's first day,
+    with at most one stamp per month."""
+    if len(text) == 0 or len(text) != len(parsed) or parsed.isna().any():
+        return None
+    t = pd.DatetimeIndex(parsed)
+    if t.tz is not None or not ((t.day == 1) & (t == t.normalize())).all():
+        return None
+    if t.to_period("M").nunique() != len(t):
+        return None  # several cells name one month: not a spelling of months
+    k = min(len(text), SAMPLE)
+    idx = np.unique(np.r_[np.linspace(0, len(text) - 1, k).astype(int)])
+    cells = text.iloc[idx].astype(str).str.strip().tolist()
+    # The first cells' patterns (May is both a month's abbreviation and its name)
+    found = (_template_of(str(text.iloc[i]).strip(), t[i]) for i in range(min(len(text), 3)))
+    template = next((f for f in found if f is not None and render(f, t[idx]) == cells), None)
+    if template is None:
+        return None
+    # A forecast's year in two digits could read as a century earlier (Jan-27 as 1927):
+    # the year is written in full (Jan-2027).
+    return template.replace("{y}", "{Y}")
+
+
+def _template_of(cell: str, stamp: pd.Timestamp) -> str | None:
+    """The pattern of one cell read as ``stamp``: the year, quarter and month's fields
+    replaced by placeholders, or None when the cell names no month or quarter."""
+    year, month, quarter = stamp.year, stamp.month, (stamp.month - 1) // 3 + 1
+    tokens = _TOKENS.findall(cell)
+    has_year4 = any(tok == f"{year:04d}" for tok in tokens)
+    out: list[str] = []
+    period = False
+    for i, tok in enumerate(tokens):
+        before = tokens[i - 1] if i else ""
+        if tok.isdigit():
+            if tok == f"{year:04d}":
+                out.append("{Y}")
+            elif before.lower() == "q" and tok == str(quarter):
+                out.append("{q}")
+                period = True
+            elif int(tok) == month and len(tok) <= 2:
+                out.append("{m02}" if len(tok) == 2 else "{m}")
+                period = True
+            elif not has_year4 and len(tok) == 2 and int(tok) == year % 100:
+                out.append("{y}")  # checked against the file, then written in full
+            else:
+                out.append(tok)
+        elif tok.lower() in (_ABBR[month], _NAMES[month]):
+            kind = "b" if tok.lower() == _ABBR[month] else "B"
+            case = "U" if tok.isupper() and len(tok) > 1 else ("l" if tok.islower() else "")
+            out.append("{" + kind + case + "}")
+            period = True
+        else:
+            out.append(tok.replace("{", "{{").replace("}", "}}"))
+    return "".join(out) if period else None
+
+
+def render(template: str, stamps: pd.DatetimeIndex) -> list[str]:
+    """``stamps`` written with ``template`` (see :func:`period_template`)."""
+    out = []
+    for year, month in zip(stamps.year, stamps.month, strict=True):
+        name = calendar.month_name[month]
+        fields = {
+            "Y": f"{year:04d}",
+            "y": f"{year % 100:02d}",
+            "q": str((month - 1) // 3 + 1),
+            "m": str(month),
+            "m02": f"{month:02d}",
+            "b": name[:3],
+            "bU": name[:3].upper(),
+            "bl": name[:3].lower(),
+            "B": name,
+            "BU": name.upper(),
+            "Bl": name.lower(),
+        }
+        out.append(template.format(**fields))
+    return out
+
+
+def zone_of(text: pd.Series, parsed: pd.Series) -> str | None:
+    """The UTC offset as the file wrote it at its last instant (``"+02:00"``, ``"+0200"``,
+    ``"Z"``), for distinct cells ``text`` read as UTC ``parsed``; None without one."""
+    if len(text) == 0 or parsed.isna().all():
+        return None
+    last = str(text.iloc[int(np.nanargmax(parsed.to_numpy().astype("int64")))]).strip()
+    found = _ZONE.search(last)
+    return None if found is None else found.group(0)
+
+
+def has_zone(text: pd.Series) -> bool:
+    """Whether the first cells of ``text`` end with a UTC offset or ``Z``."""
+    sample = text.iloc[: min(len(text), 50)].astype(str).str.strip()
+    return bool(sample.str.contains(_ZONE.pattern, regex=True).any())
+
+
+def _offset(zone: str) -> pd.Timedelta:
+    if zone == "Z":
+        return pd.Timedelta(0)
+    sign = -1 if zone[0] == "-" else 1
+    digits = zone[1:].replace(":", "")
+    return sign * pd.Timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+
+
+def spelled(ds: pd.Series, spelling: Spelling | None, sep: str = " ") -> pd.Series | None:
+    """``ds`` (naive datetime64) as text in ``spelling``, or None to write them as ISO; a
+    zone's stamps are written date, ``sep``, time and offset."""
+    if spelling is None or not np.issubdtype(ds.dtype, np.datetime64):
+        return None
+    stamps = pd.DatetimeIndex(ds)
+    if spelling.template is not None:
+        return pd.Series(render(spelling.template, stamps), index=ds.index, dtype=object)
+    if spelling.zone is not None:
+        local = stamps + _offset(spelling.zone)
+        text = local.strftime(f"%Y-%m-%d{sep}%H:%M:%S") + spelling.zone
+        return pd.Series(np.asarray(text, dtype=object), index=ds.index, dtype=object)
+    return None
+
+
+def zoned(ds: pd.Series, zone: str) -> pd.Series:
+    """Naive UTC ``ds`` as zone-aware stamps at the fixed offset ``zone`` (for parquet)."""
+    tz = datetime.timezone(_offset(zone).to_pytimedelta())
+    return pd.to_datetime(ds).dt.tz_localize("UTC").dt.tz_convert(tz)

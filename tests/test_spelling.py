@@ -1,0 +1,162 @@
+"""Forecasts written in the file's spelling of its stamps (``forecastr/ingest/spelling.py``):
+periods without a day (``1971Q2``, ``1949-01``, ``Jan-2015``) and stamps with a UTC offset."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import train_then_predict
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from forecastr import api
+from forecastr.data import load_csv
+from forecastr.ingest.spelling import Spelling, period_template, render, spelled, zone_of
+
+FAST = ["--epochs", "1", "--ensemble", "1", "--hidden", "8", "--layers", "1", "-q"]
+
+
+def stamps(cells: list[str]) -> pd.Series:
+    """What ingest reads ``cells`` as (through a one-column file's parse)."""
+    from forecastr.ingest.timeparse import parse_time
+    from forecastr.ingest.where import Where
+
+    parsed = parse_time(pd.Series(cells, dtype=object), "t", Where("f.csv", lambda r: list(r)))
+    return pd.Series(parsed.ds)
+
+
+QUARTERS = pd.period_range("1971Q2", periods=12, freq="Q")
+MONTHS = pd.period_range("2014-11", periods=16, freq="M")
+
+
+@pytest.mark.parametrize(
+    ("cells", "template", "next_cell"),
+    [
+        ([str(p) for p in QUARTERS], "{Y}Q{q}", "1974Q2"),
+        ([f"{p.year} Q{p.quarter}" for p in QUARTERS], "{Y} Q{q}", "1974 Q2"),
+        ([f"{p.year}-Q{p.quarter}" for p in QUARTERS], "{Y}-Q{q}", "1974-Q2"),
+        ([f"Q{p.quarter} {p.year}" for p in QUARTERS], "Q{q} {Y}", "Q2 1974"),
+        ([f"{p.year}-{p.month:02d}" for p in MONTHS], "{Y}-{m02}", "2016-03"),
+        ([f"{p.year}M{p.month:02d}" for p in MONTHS], "{Y}M{m02}", "2016M03"),
+        ([f"{p.month:02d}.{p.year}" for p in MONTHS], "{m02}.{Y}", "03.2016"),
+        ([p.strftime("%b-%y") for p in MONTHS], "{b}-{Y}", "Mar-2016"),  # the year in full
+        ([p.strftime("%B %Y") for p in MONTHS], "{B} {Y}", "March 2016"),
+        ([p.strftime("%b %Y").upper() for p in MONTHS], "{bU} {Y}", "MAR 2016"),
+    ],
+)
+def test_a_period_spelling_is_found_and_writes_the_next_period(cells, template, next_cell):
+    ds = stamps(cells)
+    text = pd.Series(cells, dtype=object)
+    assert period_template(text, ds) == template
+    step = ds.iloc[-1] - ds.iloc[-2]
+    nxt = (pd.Period(ds.iloc[-1], "Q" if "q" in template else "M") + 1).start_time
+    assert step.days > 27
+    assert render(template, pd.DatetimeIndex([nxt])) == [next_cell]
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        [str(d.date()) for d in pd.date_range("2020-01-01", periods=30, freq="D")],  # days
+        [str(d.date()) for d in pd.date_range("2020-01-31", periods=12, freq="ME")],  # month ends
+        [f"{y}-{(y + 1) % 100:02d}" for y in range(1990, 2010)],  # financial years
+        [str(d) for d in pd.date_range("2020-01-01", periods=30, freq="h")],  # hours
+    ],
+)
+def test_what_is_no_period_spelling_stays_iso(cells):
+    assert period_template(pd.Series(cells, dtype=object), stamps(cells)) is None
+
+
+def test_a_template_that_does_not_write_every_cell_back_is_dropped():
+    """The first cell fits ``{Y}-{m02}`` but a later one is spelled otherwise."""
+    cells = ["2020-01", "2020-02", "2020-3", "2020-04"]
+    assert period_template(pd.Series(cells, dtype=object), stamps(cells)) is None
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    start=st.integers(1900, 2100),
+    month=st.integers(1, 12),
+    n=st.integers(2, 40),
+    template=st.sampled_from(["{Y}-{m02}", "{Y}M{m}", "{b} {Y}", "{Bl}-{Y}", "{m02}/{Y}"]),
+)
+def test_a_rendered_spelling_is_found_again(start, month, n, template):
+    """Any months written with a template give a template that writes them back (October to
+    December alone cannot tell ``{m}`` from ``{m02}``)."""
+    t = pd.date_range(f"{start}-{month:02d}-01", periods=n, freq="MS")
+    cells = pd.Series(render(template, t), dtype=object)
+    found = period_template(cells, pd.Series(t))
+    assert found is not None and render(found, t) == cells.tolist()
+
+
+def test_the_zone_is_the_one_of_the_last_instant():
+    cells = ["2020-03-29T00:00:00+01:00", "2020-03-29T03:00:00+02:00", "2020-03-28T23:00:00Z"]
+    parsed = pd.to_datetime(pd.Series(cells), utc=True).dt.tz_localize(None)
+    assert zone_of(pd.Series(cells, dtype=object), parsed) == "+02:00"
+    assert zone_of(pd.Series(["2020-01-01 00:00"], dtype=object), stamps(["2020-01-01"])) is None
+
+
+def test_stamps_are_written_at_the_offset_as_the_same_instants():
+    utc = pd.Series(pd.to_datetime(["2020-04-29 23:00", "2020-04-30 00:00"]))
+    assert spelled(utc, Spelling(zone="+02:00")).tolist() == [
+        "2020-04-30 01:00:00+02:00",
+        "2020-04-30 02:00:00+02:00",
+    ]
+    assert spelled(utc, Spelling(zone="-0530"), sep="T").tolist()[0] == "2020-04-29T17:30:00-0530"
+    assert spelled(utc, Spelling(zone="Z")).tolist()[0] == "2020-04-29 23:00:00Z"
+    assert spelled(utc, None) is None and spelled(utc, Spelling()) is None
+
+
+def quarterly_file(path, cells) -> None:
+    n = len(cells)
+    y = 100 + np.arange(n) + 10 * np.tile([1.0, -1.0, 2.0, -2.0], n // 4 + 1)[:n]
+    pd.DataFrame({"quarter": cells, "value": y}).to_csv(path, index=False)
+
+
+def test_predict_writes_quarters_as_the_file_does(tmp_path):
+    cells = [str(p) for p in pd.period_range("1971Q2", periods=48, freq="Q")]
+    csv = tmp_path / "q.csv"
+    quarterly_file(csv, cells)
+    rows = train_then_predict(csv, tmp_path / "model", *FAST, "--horizon", "4")
+    assert [row[1] for row in rows[1:]] == ["1983Q2", "1983Q3", "1983Q4", "1984Q1"]
+    frame = api.predict(str(tmp_path / "model"), str(csv), out=str(tmp_path / "f.json"), fmt="json")
+    assert [r["ds"] for r in json.loads((tmp_path / "f.json").read_text())][:2] == [
+        "1983Q2",
+        "1983Q3",
+    ]
+    # the Python API keeps typed stamps; the written file reads back as the same quarters
+    assert frame["ds"].iloc[0] == pd.Timestamp("1983-04-01")
+    again = load_csv(str(write_forecast(tmp_path, rows)))
+    assert pd.Timestamp(again.ds[0]) == pd.Timestamp("1983-04-01")
+
+
+def write_forecast(tmp_path, rows):
+    path = tmp_path / "forecast.csv"
+    path.write_text("\n".join(",".join(r) for r in rows) + "\n")
+    return path
+
+
+def test_predict_writes_stamps_with_a_zone_at_its_offset(tmp_path):
+    """Hourly stamps across the spring change of clocks: read as UTC, written at +02:00."""
+    local = pd.date_range("2020-03-20", periods=24 * 20, freq="h", tz="Europe/Berlin")
+    t = np.arange(len(local))
+    y = 50 + 10 * np.sin(2 * np.pi * t / 24) + np.random.default_rng(0).normal(size=len(t))
+    csv = tmp_path / "zoned.csv"
+    cells = [s[:-2] + ":" + s[-2:] for s in local.strftime("%Y-%m-%dT%H:%M:%S%z")]
+    pd.DataFrame({"time": cells, "load": y}).to_csv(csv, index=False)
+    rows = train_then_predict(csv, tmp_path / "model", *FAST, "--horizon", "3")
+    assert [row[1] for row in rows[1:]] == [
+        "2020-04-09 01:00:00+02:00",  # the file's 480 hours end at 00:00, an hour skipped
+        "2020-04-09 02:00:00+02:00",
+        "2020-04-09 03:00:00+02:00",
+    ]
+    api.predict(str(tmp_path / "model"), str(csv), out=str(tmp_path / "f.parquet"), fmt="parquet")
+    written = pd.read_parquet(tmp_path / "f.parquet")["ds"]
+    assert str(written.dt.tz) == "UTC+02:00"
+    assert written.iloc[0] == pd.Timestamp("2020-04-08 23:00", tz="UTC")
+    info = load_csv(str(csv))
+    assert info.spelling == Spelling(zone="+02:00")
+    assert any("UTC offset" in note for note in info.notes)
