@@ -324,13 +324,13 @@ def _forecast(model_path: str, data: str | None, ingest: IngestOptions | None) -
         if context is None:
             raise ArtifactError(f"{model_path}: holds no stored context; pass a data.csv")
         values, last = context
-        return forecast_frame(fc, values, schema.ids, last, schema.freq, schema.step)
+        s = schema
+        return forecast_frame(fc, values, s.ids, last, s.freq, s.step, s.spelling)
     panel = load_csv(data, ingest_for(schema, ingest))
     panel.check_future(int(fc.horizon))
     frame = forecast_panel(fc, panel, schema)
     known = set(schema.ids)
     frame.attrs["new_series"] = [s for s in panel.ids if s not in known]
-    frame.attrs["spelling"] = panel.spelling  # how text output writes the stamps
     return frame
 
 

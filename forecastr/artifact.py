@@ -257,6 +257,7 @@ def _data_section(panel: Panel) -> dict:
         columns=panel.columns,
         layout=panel.layout,
         floor=panel_floor(panel),
+        spelling=panel.spelling,
     )
     return {**schema.to_dict(), "source": os.path.basename(panel.source)}
 

@@ -253,8 +253,7 @@ def _build_panel(
     )
     del rows  # the rows in file order; `where` now gives the line of each point
     release_arrow_memory()
-    is_long = roles.layout == "long" or roles.id_col is not None
-    if is_long:
+    if is_long := roles.layout == "long" or roles.id_col is not None:
         check_series_have_values(y, offsets, ids, roles.targets[0], where)
     check_not_tiny(y, offsets, ids, where)
     if is_long and freq is None and len(ids) > 1 and int(np.diff(offsets).max()) == 1:

@@ -38,6 +38,8 @@ class Schema:
     # The floor the training data never went below (:func:`data_floor`): 0.0 for a file of
     # values that are never negative, else None (no floor). Forecasts keep it (apply_floor).
     floor: float | None = None
+    # How the training file wrote its stamps, for forecasts from the stored context.
+    spelling: Spelling | None = None
 
     def to_dict(self) -> dict:
         out = {
@@ -47,6 +49,8 @@ class Schema:
             "columns": self.columns,
             "layout": self.layout,
         }
+        if self.spelling is not None:
+            out["spelling"] = self.spelling.to_dict()
         return out if self.floor is None else {**out, "floor": self.floor}
 
     @classmethod
@@ -58,6 +62,7 @@ class Schema:
             columns=dict(d.get("columns", {})),
             layout=str(d.get("layout", "long")),
             floor=None if d.get("floor") is None else float(d["floor"]),
+            spelling=Spelling(**d["spelling"]) if d.get("spelling") else None,
         )
 
 
@@ -325,10 +330,13 @@ def forecast_frame(
     last_stamps: Sequence,
     freq: str | None,
     step: int = 1,
+    spelling: Spelling | None = None,
 ) -> pd.DataFrame:
     """Forecast after each series' last timestamp: long frame ``unique_id, ds, forecast``,
     then for a model with intervals ``lo-80, hi-80, lo-95, hi-95`` (levels ascending) and one
-    ``q-0.1, ...`` column per quantile asked for (``intervals.output_columns``).
+    ``q-0.1, ...`` column per quantile asked for (``intervals.output_columns``). ``spelling``
+    (how the data wrote its stamps) goes to ``frame.attrs["spelling"]``, for
+    :func:`write_frame`.
 
     Raises:
         ForecastrError: a forecast is NaN or infinite (naming the series); nothing is written.
@@ -351,6 +359,7 @@ def forecast_frame(
     levels, asked = model_levels(forecaster), tuple(getattr(forecaster, "quantiles", ()) or ())
     for column, tau in output_columns(levels, asked):
         frame[column] = quantiles[..., tau_index(taus, tau)].reshape(-1)
+    frame.attrs["spelling"] = spelling
     return frame
 
 
@@ -359,8 +368,9 @@ def forecast_panel(forecaster: Predictor, panel: Panel, schema: Schema) -> pd.Da
     the model never saw are forecast from their own history (:func:`forecast_windows`)."""
     check_panel(schema, forecaster.window, panel, allow_new=scale_free(forecaster))
     last = panel.ds[panel.offsets[1:] - 1]
+    windows = last_windows(panel, forecaster.window)
     return forecast_frame(
-        forecaster, last_windows(panel, forecaster.window), panel.ids, last, panel.freq, panel.step
+        forecaster, windows, panel.ids, last, panel.freq, panel.step, panel.spelling
     )
 
 

@@ -10,9 +10,7 @@ names, shapes and dtypes are read from its header and checked before a tensor is
 
 Each refusal is one :class:`~forecastr.errors.ArtifactError` line naming the file and the
 field, e.g. ``model/config.json: field model.hidden is 15000; expected an integer from 1 to
-4096; retrain the model or restore the original file``.
-
-Torch-free: the ONNX runtime (:mod:`forecastr.runtime`) uses it too.
+4096; retrain the model or restore the original file``. Torch-free: the ONNX runtime uses it.
 """
 
 from __future__ import annotations
@@ -40,6 +38,7 @@ from forecastr.config import (
 )
 from forecastr.errors import ForecastrError
 from forecastr.forecast import Schema
+from forecastr.ingest.spelling import checked_spelling
 from forecastr.intervals import MAX_FACTOR, MAX_QUANTILES, MIN_TAU, network_quantiles
 from forecastr.jsonfields import (
     MAX_TEXT_CHARS,
@@ -279,7 +278,7 @@ def check_schema(w: Where, d: Any, prefix: str = "data") -> Schema:
     """The data schema: unique ids, a positive frequency or integer step, columns, a floor."""
     if not isinstance(d, dict):
         raise w.refuse(prefix, d, "an object describing the training data")
-    ids = string_list(w, d, "ids", prefix, MAX_SERIES, MAX_ID_CHARS)
+    ids = list(string_list(w, d, "ids", prefix, MAX_SERIES, MAX_ID_CHARS))
     if not ids:
         raise w.refuse(f"{prefix}.ids", ids, "at least one series id")
     if len(set(ids)) != len(ids):
@@ -304,7 +303,8 @@ def check_schema(w: Where, d: Any, prefix: str = "data") -> Schema:
     # The one floor forecastr writes: 0, for data never negative (forecast.data_floor).
     if (floor := d.get("floor")) is not None and not (is_number(floor) and floor == 0):
         raise w.refuse(f"{prefix}.floor", floor, "null or 0 (the floor of data never negative)")
-    return Schema(list(ids), freq, step, dict(columns), layout, None if floor is None else 0.0)
+    spelling = checked_spelling(w, d.get("spelling"), f"{prefix}.spelling")  # 1983Q2, +02:00
+    return Schema(ids, freq, step, dict(columns), layout, None if floor is None else 0.0, spelling)
 
 
 def _positive_offset(freq: str) -> bool:

@@ -177,6 +177,26 @@ CONFIG_CASES = {
     "floor-string": (setter("data", "floor", "0"), "data.floor is '0' (a string)"),
     "floor-nan": (setter("data", "floor", math.nan), "data.floor is NaN"),
     "layout": (setter("data", "layout", "sideways"), "data.layout"),
+    # a stored spelling of stamps is formatted: only its own bare fields may run
+    "spelling-attribute": (
+        setter("data", "spelling", {"template": "{Y.__class__}Q{q}", "zone": None}),
+        "data.spelling.template",
+        "a period template",
+    ),
+    "spelling-index": (
+        setter("data", "spelling", {"template": "{0}-{m}"}),
+        "data.spelling.template",
+    ),
+    "spelling-spec": (
+        setter("data", "spelling", {"template": "{m:>999999999}"}),
+        "data.spelling.template",
+    ),
+    "spelling-no-period": (setter("data", "spelling", {"template": "{Y}"}), "data.spelling"),
+    "spelling-zone": (setter("data", "spelling", {"zone": "+99:00"}), "data.spelling.zone"),
+    "spelling-zone-text": (setter("data", "spelling", {"zone": 2}), "data.spelling.zone is 2"),
+    "spelling-both": (setter("data", "spelling", {"template": "{Y}Q{q}", "zone": "Z"}), "not both"),
+    "spelling-key": (setter("data", "spelling", {"font": "x"}), "data.spelling"),
+    "spelling-list": (setter("data", "spelling", ["{Y}"]), "data.spelling"),
     "columns-target": (setter("data", "columns", "target", "y"), "data.columns.target"),
     "columns-null": (setter("data", "columns", None), "data.columns is null"),
     "columns-target-empty": (

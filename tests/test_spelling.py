@@ -131,6 +131,13 @@ def test_predict_writes_quarters_as_the_file_does(tmp_path):
     assert frame["ds"].iloc[0] == pd.Timestamp("1983-04-01")
     again = load_csv(str(write_forecast(tmp_path, rows)))
     assert pd.Timestamp(again.ds[0]) == pd.Timestamp("1983-04-01")
+    # from the stored context, and through the exported ONNX file, the same spelling
+    assert api.predict(str(tmp_path / "model")).attrs["spelling"] == Spelling("{Y}Q{q}")
+    onnx = tmp_path / "m.onnx"
+    api.export(str(tmp_path / "model"), str(onnx))
+    for data in (None, str(csv)):
+        api.predict(str(onnx), data, out=str(tmp_path / "o.csv"))
+        assert pd.read_csv(tmp_path / "o.csv")["ds"].tolist() == [r[1] for r in rows[1:]]
 
 
 def write_forecast(tmp_path, rows):

@@ -23,7 +23,9 @@ from __future__ import annotations
 import calendar
 import datetime
 import re
+import string
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -105,6 +107,47 @@ def _template_of(cell: str, stamp: pd.Timestamp) -> str | None:
         else:
             out.append(tok.replace("{", "{{").replace("}", "}}"))
     return "".join(out) if period else None
+
+
+FIELDS = frozenset(("Y", "y", "q", "m", "m02", "b", "bU", "bl", "B", "BU", "Bl"))
+
+
+def checked_spelling(w: Any, value: Any, field: str) -> Spelling | None:
+    """A spelling stored in a model file (``{"template": ..., "zone": ...}`` or null), checked
+    before use: a template holds only :data:`FIELDS`, a zone is an offset within 18 hours.
+    ``w.refuse(field, value, expected)`` makes the error that names the field at fault."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not set(value) <= {"template", "zone"}:
+        raise w.refuse(field, value, 'null or an object {"template": ..., "zone": ...}')
+    template, zone = value.get("template"), value.get("zone")
+    if template is not None and not _valid_template(template):
+        raise w.refuse(f"{field}.template", template, "null or a period template like '{Y}Q{q}'")
+    if zone is not None and not (
+        isinstance(zone, str) and _ZONE.fullmatch(zone) and abs(_offset(zone)) <= MAX_OFFSET
+    ):
+        raise w.refuse(f"{field}.zone", zone, "null or a UTC offset like '+02:00' or 'Z'")
+    if template is not None and zone is not None:
+        raise w.refuse(field, value, "a template or a zone, not both")
+    return None if template is None and zone is None else Spelling(template, zone)
+
+
+MAX_OFFSET = pd.Timedelta(hours=18)
+
+
+def _valid_template(template: Any) -> bool:
+    """Text of at most 64 characters whose every replacement field is one of :data:`FIELDS`,
+    bare (no attribute, index, conversion or format), and at least one names the period."""
+    if not isinstance(template, str) or not 0 < len(template) <= 64:
+        return False
+    try:
+        parts = list(string.Formatter().parse(template))
+    except ValueError:
+        return False
+    fields = [(name, spec, conv) for _, name, spec, conv in parts if name is not None]
+    return all(name in FIELDS and not spec and conv is None for name, spec, conv in fields) and any(
+        name not in ("Y", "y") for name, _, _ in fields
+    )
 
 
 def render(template: str, stamps: pd.DatetimeIndex) -> list[str]:
