@@ -21,6 +21,7 @@ from forecastr.autoconfig import (
     main_season,
     report_season,
     resolve_model_config,
+    season_fields,
     short_series_counts,
 )
 from forecastr.combine import ThetaMix, combined
@@ -70,16 +71,15 @@ if TYPE_CHECKING:
 
 def info(path: str, ingest: IngestOptions | None = None) -> tuple[dict, Panel]:
     """What forecastr understood of a CSV (layout, series, frequency, seasons, gaps...), and
-    the panel read from it."""
+    the panel read from it. ``short_horizons_train_for``: see longer.py (None: as asked)."""
     from forecastr.data import describe
 
     panel = load_csv(path, ingest or IngestOptions())
     d = describe(panel)
     horizon, seasons = horizon_and_seasons(panel, None)
     d["season_length"] = main_season(seasons, panel.freq)
-    d["seasons"] = [e.to_dict() for e in seasons]
+    d |= season_fields(panel, horizon, seasons)  # seasons, seasons_unconfirmed
     d["default_horizon"] = horizon
-    # A shorter --horizon still trains the network for this many steps (longer.py), or None.
     d["short_horizons_train_for"] = file_horizon(panel, seasons, d["season_length"])
     d["floor"] = panel_floor(panel)  # what a model trained on this file keeps forecasts at
     d["short_series"] = short_series_counts(

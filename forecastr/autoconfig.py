@@ -108,6 +108,26 @@ def find_seasons(panel: Panel, val: int, test: int, user: list[int] | None = Non
     return [e for e in found if e.source != "calendar" or e.period < _longest(panel)]
 
 
+def season_fields(panel: Panel, horizon: int, seasons: list) -> dict:
+    """``info``'s seasons: those found (``seasons``), and the calendar's that the data did not
+    confirm (tested, under their bound), with their evidence, read from the training part as
+    :func:`find_seasons` reads it (``seasons_unconfirmed``: why a short monthly series with a
+    visible year can show "none found")."""
+    from forecastr.seasons import season_evidence
+
+    chosen = {int(e.period) for e in seasons}
+    lags = [p for p in seasonalities_for(panel.freq) if p >= 2 and p not in chosen]
+    unconfirmed = []
+    if panel.freq is not None and lags:
+        part = training_part(panel, horizon, horizon)
+        found = season_evidence(part.y, part.offsets, lags)
+        unconfirmed = [e for e in found if np.isfinite(e.acf) and not e.significant]
+    return {
+        "seasons": [e.to_dict() for e in seasons],
+        "seasons_unconfirmed": [e.to_dict() for e in unconfirmed],
+    }
+
+
 def horizon_and_seasons(
     panel: Panel, horizon: int | None, val: int | None = None, user: list[int] | None = None
 ) -> tuple[int, list]:

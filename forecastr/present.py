@@ -100,8 +100,19 @@ class TrainProgress:
         return False
 
 
-def seasons_text(seasons) -> str:
-    """``"336 (detected, acf 0.81), 48 (calendar, acf 0.74)"``; "none" when empty."""
+def seasons_text(seasons, unconfirmed=None) -> str:
+    """``"336 (detected, acf 0.81), 48 (calendar, acf 0.74)"``; "none found" when empty; then
+    the calendar's ``unconfirmed`` ones, ``"not confirmed: 12 (calendar, acf 0.45 <= 0.62)"``."""
+    rejected = "; ".join(
+        f"not confirmed: {d['period']} ({d['source']}, acf {d['acf']:.2f} <= {d['threshold']:.2f}"
+        + (", a bound no acf reaches in series this short)" if d["threshold"] >= 1 else ")")
+        for d in unconfirmed or []
+    )
+    found = _found_text(seasons)
+    return f"{found}; {rejected}" if rejected else found
+
+
+def _found_text(seasons) -> str:
     parts = []
     for e in seasons:
         d = e if isinstance(e, dict) else e.to_dict()
@@ -331,7 +342,7 @@ def print_info(d: dict, data: str) -> None:
     t.add_row("points", str(d["points"]))
     t.add_row("frequency", str(d["frequency"]))
     t.add_row("season length", str(d["season_length"]))
-    t.add_row("seasons", escape(seasons_text(d.get("seasons") or [])))
+    t.add_row("seasons", escape(seasons_text(d.get("seasons") or [], d.get("seasons_unconfirmed"))))
     short = d.get("short_series") or {}
     if short.get("padded") or short.get("unscorable"):
         t.add_row(

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 
+import numpy as np
+import pandas as pd
 import pytest
 from conftest import SAMPLE_DATA
 
@@ -326,6 +328,7 @@ INFO_KEYS = {
     "notes": list,
     "season_length": int,
     "seasons": list,
+    "seasons_unconfirmed": list,  # the calendar's seasons tested and not confirmed
     "default_horizon": int,
     "short_horizons_train_for": (int, type(None)),  # longer.py's rule
     "short_series": dict,
@@ -415,3 +418,28 @@ def test_error_text_with_brackets_is_printed_verbatim(runner, write_csv):
     assert result.exit_code != 0
     assert "[red]odd.csv" in result.stderr
     assert "'[bold]x'" in result.stderr
+
+
+def test_info_shows_the_calendar_season_it_could_not_confirm(runner, write_csv):
+    """Five years of months with a clear year: one short series cannot confirm 12 against
+    its Bartlett bound, and `info` says so, with the numbers, beside "none found"."""
+    t = np.arange(60)
+    y = 100 + 0.3 * t + 5 * np.sin(2 * np.pi * t / 12) + np.random.default_rng(5).normal(size=60)
+    months = pd.date_range("2015-01-01", periods=60, freq="MS").strftime("%Y-%m-%d")
+    path = write_csv(
+        "month,sales\n" + "".join(f"{m},{v:.3f}\n" for m, v in zip(months, y, strict=True))
+    )
+    d = json.loads(run_info(runner, path, "--json").stdout)
+    assert d["seasons"] == [] and d["season_length"] == 12
+    (e,) = d["seasons_unconfirmed"]
+    assert (e["period"], e["source"], e["significant"]) == (12, "calendar", False)
+    assert e["acf"] > 0.5 and e["threshold"] > e["acf"]
+    shown = " ".join(run_info(runner, path).stdout.split())
+    assert f"none found; not confirmed: 12 (calendar, acf {e['acf']:.2f} <=" in shown
+    # a season found is not listed again; a file with no calendar season lists none
+    d = json.loads(run_info(runner, SAMPLE_DATA / "uk_drivers_monthly.csv", "--json").stdout)
+    assert 12 in [s["period"] for s in d["seasons"]] and d["seasons_unconfirmed"] == []
+    steps = json.loads(
+        run_info(runner, write_csv("step,y\n0,1\n1,2\n2,3\n", "s.csv"), "--json").stdout
+    )
+    assert steps["seasons_unconfirmed"] == []
