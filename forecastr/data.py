@@ -129,32 +129,40 @@ def load_csv(path: str | os.PathLike, options: IngestOptions | None = None) -> P
         return build(roles)
     except SeriesKeyError as err:  # the id read does not tell the series apart
         release_arrow_memory()
-        keyed = _rekeyed(src, roles, options, err)
-        if keyed is None:
-            raise
-        try:
-            return build(keyed)
-        except SeriesKeyError:
-            raise err from None
+        for keyed in _rekeyed(src, roles, options, err):
+            try:
+                return build(keyed)
+            except SeriesKeyError:
+                release_arrow_memory()
+        raise err from None
 
 
 def _rekeyed(
     src: Source, roles: ColumnRoles, options: IngestOptions, err: SeriesKeyError
-) -> ColumnRoles | None:
-    """The roles with the columns named like keys (:func:`~forecastr.ingest.keys.is_key_name`)
-    as the series id, after ``err`` showed that the id read does not tell the series apart;
-    None when the user named the id (or a layout without one) or no such column is left."""
+) -> list[ColumnRoles]:
+    """The roles to try, in turn, after ``err`` showed that the id read does not tell the
+    series apart: the columns named like keys (:func:`~forecastr.ingest.keys.is_key_name`) as
+    the series id; else the text the file's first series fills in every row (a file sorted by
+    series), its first such column alone first (a country's name before its code, which may
+    be blank for a region: ``Entity,Code,Day,cases``), then all of them. None to try when the
+    user named the id (or a layout without one) or no such column is left."""
     if options.id_col or options.layout not in ("auto", "long"):
-        return None
+        return []
     kept = [] if err.single else roles.id_cols  # a row number is no part of a key
     taken = {*kept, *roles.time_cols, options.target}
     found = [h for h in src.header if h not in taken and is_key_name(h)]
-    if not found:  # a file sorted by series: the text its first series fills in every row
-        rest = [h for h in src.header if h not in taken]
-        found = constant_columns(src.sample, rest)
-    if not found:
-        return None
-    parts = [*kept, *found]
+    if found:
+        return [_keyed(src, roles, options, err, [*kept, *found])]
+    rest = [h for h in src.header if h not in taken]
+    found = constant_columns(src.sample, rest)
+    tries = [found[:1], found] if len(found) > 1 else [found] if found else []
+    return [_keyed(src, roles, options, err, [*kept, *cols]) for cols in tries]
+
+
+def _keyed(
+    src: Source, roles: ColumnRoles, options: IngestOptions, err: SeriesKeyError, parts: list
+) -> ColumnRoles:
+    """The roles with ``parts`` as the series id, and a note saying why."""
     keyed = detect_layout(src, replace(options, id_col=JOIN.join(parts), layout="long"))
     why = "one point per series" if err.single else "timestamps repeat within a series"
     note = (

@@ -52,8 +52,31 @@ def test_a_file_sorted_by_series_past_its_first_rows(write_csv):
     rows = "".join(f"{e},GDP,{d},{k % 7 + j}\n" for j, e in enumerate(["France", "Spain"])
                    for k, d in enumerate(days))  # fmt: skip
     panel = load_csv(write_csv("entity,indicator,date,value\n" + rows))
-    assert panel.ids == ["France/GDP", "Spain/GDP"] and len(panel.y) == 600
+    # the first such column alone tells them apart; the other, one text throughout, is left out
+    assert panel.ids == ["France", "Spain"] and len(panel.y) == 600
+    assert any("series told apart by 'entity' (" in n for n in panel.notes)
+    assert any("'indicator' left out" in n for n in panel.notes)
+    # where it does not (two indicators per entity), both columns are the id
+    rows = "".join(f"{e},{i},{d},{k % 7 + j + len(i) * (i == 'GDP')}\n"
+                   for j, e in enumerate(["France", "Spain"])
+                   for i in ("GDP", "CPI") for k, d in enumerate(days))  # fmt: skip
+    panel = load_csv(write_csv("entity,indicator,date,value\n" + rows, "two.csv"))
+    assert sorted(panel.ids) == ["France/CPI", "France/GDP", "Spain/CPI", "Spain/GDP"]
     assert any("series told apart by 'entity' and 'indicator'" in n for n in panel.notes)
+
+
+def test_a_file_sorted_by_country_with_a_blank_code_for_a_region(write_csv):
+    """Our World in Data's daily files: `Entity,Code,Day,...`, the code blank for regions.
+    The first rows show one country, so name and code look constant; the name alone is the
+    id, and the region with no code is a series like the others (it was refused: an empty
+    series id in 'Entity+Code')."""
+    days = pd.date_range("2020-01-01", periods=300, freq="D").strftime("%Y-%m-%d")
+    places = [("Afghanistan", "AFG"), ("Africa", ""), ("Albania", "ALB")]
+    rows = "".join(f"{e},{c},{d},{k % 7 + j}\n" for j, (e, c) in enumerate(places)
+                   for k, d in enumerate(days))  # fmt: skip
+    panel = load_csv(write_csv("Entity,Code,Day,new_cases\n" + rows))
+    assert panel.ids == ["Afghanistan", "Africa", "Albania"] and len(panel.y) == 900
+    assert panel.columns["id"] == "Entity"
 
 
 def test_two_labels_of_one_value_are_one_series(write_csv):

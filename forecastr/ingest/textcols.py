@@ -172,6 +172,6 @@ def quiet_note(columns: list[str]) -> str:
     s = "s" if len(columns) > 1 else ""
     names = ", ".join(shown(c) for c in columns[:6]) + (" ..." if len(columns) > 6 else "")
     return (
-        f"column{s} {names} left out: the same text in every row, or mostly empty (pass "
-        "--id-col or --target to use one)"
+        f"column{s} {names} left out: the same text in every one of the first rows, or mostly "
+        "empty (pass --id-col or --target to use one)"
     )
