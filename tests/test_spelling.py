@@ -167,3 +167,14 @@ def test_predict_writes_stamps_with_a_zone_at_its_offset(tmp_path):
     info = load_csv(str(csv))
     assert info.spelling == Spelling(zone="+02:00")
     assert any("UTC offset" in note for note in info.notes)
+
+
+def test_six_digit_months_are_written_back_as_six_digits(tmp_path):
+    months = pd.period_range("2015-01", periods=48, freq="M")
+    csv = tmp_path / "ym.csv"
+    y = np.arange(48) % 12 + np.arange(48) / 10
+    pd.DataFrame({"period": [int(p.strftime("%Y%m")) for p in months], "v": y}).to_csv(
+        csv, index=False
+    )
+    rows = train_then_predict(csv, tmp_path / "model", *FAST, "--horizon", "3")
+    assert [row[1] for row in rows[1:]] == ["201901", "201902", "201903"]

@@ -67,7 +67,7 @@ def _parse_typed(col: pd.Series, name: str, where: Where) -> ParsedTime | None:
         arr = col.to_numpy(dtype=np.int64)
         dated = _integer_dates(arr, name)
         if dated is not None:
-            return ParsedTime(to_ns(dated.ds, name, where), dated.notes)
+            return ParsedTime(to_ns(dated.ds, name, where), dated.notes, dated.spelling)
         return ParsedTime(check_steps(arr, name, where), [])
     if pd.api.types.is_float_dtype(col.dtype):
         arr = col.to_numpy()
@@ -101,7 +101,9 @@ def _parse_text(col: pd.Series, name: str, where: Where) -> ParsedTime:
         arr = int_text(text, codes, name, where)
         dated = _integer_dates(arr, name)
         if dated is not None:
-            return ParsedTime(to_ns(dated.ds, name, where, codes, text), dated.notes)
+            return ParsedTime(
+                to_ns(dated.ds, name, where, codes, text), dated.notes, dated.spelling
+            )
         return ParsedTime(check_steps(arr, name, where, codes)[codes], [])
     parsed, note = parse_date_text(text)
     bad = parsed.isna().to_numpy()[codes]
@@ -136,7 +138,10 @@ def _integer_dates(arr: np.ndarray, name: str) -> ParsedTime | None:
     stamps = _yyyymmdd(arr)
     if stamps is not None:
         return ParsedTime(stamps, [])
-    found = yyyymm(arr) or excel_days(arr, name) or unix_times(arr, name)
+    months = yyyymm(arr)  # written back as such (202402), not as ISO dates
+    if months is not None:
+        return ParsedTime(months[0], [months[1]], Spelling(template="{Y}{m02}"))
+    found = excel_days(arr, name) or unix_times(arr, name)
     return None if found is None else ParsedTime(found[0], [found[1]])
 
 
