@@ -67,8 +67,9 @@ def period_template(text: pd.Series, parsed: pd.Series) -> str | None:
     idx = np.unique(np.r_[np.linspace(0, len(text) - 1, k).astype(int)])
     cells = text.iloc[idx].astype(str).str.strip().tolist()
     # The first cells' patterns (May is both a month's abbreviation and its name)
-    found = (_template_of(str(text.iloc[i]).strip(), t[i]) for i in range(min(len(text), 3)))
-    template = next((f for f in found if f is not None and render(f, t[idx]) == cells), None)
+    found = [_template_of(str(text.iloc[i]).strip(), t[i]) for i in range(min(len(text), 3))]
+    tries = [v for f in found if f is not None for v in _widths(f)]
+    template = next((f for f in tries if render(f, t[idx]) == cells), None)
     if template is None:
         return None
     # A forecast's year in two digits could read as a century earlier (Jan-27 as 1927):
@@ -93,7 +94,8 @@ def _template_of(cell: str, stamp: pd.Timestamp) -> str | None:
                 out.append("{q}")
                 period = True
             elif int(tok) == month and len(tok) <= 2:
-                out.append("{m02}" if len(tok) == 2 else "{m}")
+                # October to December read the same in {m} and {m02}: both are tried
+                out.append("{m02}" if tok.startswith("0") else "{m}" if len(tok) == 1 else "{m?}")
                 period = True
             elif not has_year4 and len(tok) == 2 and int(tok) == year % 100:
                 out.append("{y}")  # checked against the file, then written in full
@@ -148,6 +150,14 @@ def _valid_template(template: Any) -> bool:
     return all(name in FIELDS and not spec and conv is None for name, spec, conv in fields) and any(
         name not in ("Y", "y") for name, _, _ in fields
     )
+
+
+def _widths(template: str) -> list[str]:
+    """A pattern whose month could be written with or without a leading zero (``{m?}``: read
+    in October to December), both ways."""
+    if "{m?}" not in template:
+        return [template]
+    return [template.replace("{m?}", "{m02}"), template.replace("{m?}", "{m}")]
 
 
 def render(template: str, stamps: pd.DatetimeIndex) -> list[str]:
