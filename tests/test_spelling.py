@@ -14,7 +14,14 @@ from hypothesis import strategies as st
 
 from forecastr import api
 from forecastr.data import load_csv
-from forecastr.ingest.spelling import Spelling, period_template, render, spelled, zone_of
+from forecastr.ingest.spelling import (
+    Spelling,
+    period_template,
+    render,
+    spelled,
+    week_template,
+    zone_of,
+)
 
 FAST = ["--epochs", "1", "--ensemble", "1", "--hidden", "8", "--layers", "1", "-q"]
 
@@ -187,3 +194,28 @@ def test_six_digit_months_are_written_back_as_six_digits(tmp_path):
     )
     rows = train_then_predict(csv, tmp_path / "model", *FAST, "--horizon", "3")
     assert [row[1] for row in rows[1:]] == ["201901", "201902", "201903"]
+
+
+def test_iso_weeks_are_written_as_iso_weeks_across_a_year_end():
+    weeks = pd.date_range("2020-11-30", periods=8, freq="W-MON")  # 2020 has a week 53
+    for template, cells in (
+        ("{G}-W{V02}", [f"{w.isocalendar()[0]}-W{w.isocalendar()[1]:02d}" for w in weeks]),
+        ("{G}W{V02}", [f"{w.isocalendar()[0]}W{w.isocalendar()[1]:02d}" for w in weeks]),
+    ):
+        assert period_template(pd.Series(cells, dtype=object), stamps(cells)) is None
+        found = week_template(pd.Series(cells, dtype=object), stamps(cells))
+        assert found == template
+        assert "W53" in render(found, weeks)[4] and render(found, weeks)[5].endswith("W01")
+    days = [str(d.date()) for d in weeks]  # Mondays written as dates stay dates
+    assert week_template(pd.Series(days, dtype=object), stamps(days)) is None
+
+
+def test_eight_digit_dates_are_written_back_as_eight_digits(tmp_path):
+    days = pd.date_range("2020-01-01", periods=120, freq="D")
+    csv = tmp_path / "ymd.csv"
+    y = np.arange(120) % 7 + np.arange(120) / 50
+    pd.DataFrame({"date": [int(d.strftime("%Y%m%d")) for d in days], "v": y}).to_csv(
+        csv, index=False
+    )
+    rows = train_then_predict(csv, tmp_path / "model", *FAST, "--horizon", "2")
+    assert [row[1] for row in rows[1:]] == ["20200430", "20200501"]

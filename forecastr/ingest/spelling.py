@@ -111,7 +111,8 @@ def _template_of(cell: str, stamp: pd.Timestamp) -> str | None:
     return "".join(out) if period else None
 
 
-FIELDS = frozenset(("Y", "y", "q", "m", "m02", "b", "bU", "bl", "B", "BU", "Bl"))
+FIELDS = frozenset(("Y", "y", "q", "m", "m02", "b", "bU", "bl", "B", "BU", "Bl", "d02", "G", "V02"))
+_PERIOD = FIELDS - {"Y", "y", "G", "d02"}  # a template names a month, quarter or week
 
 
 def checked_spelling(w: Any, value: Any, field: str) -> Spelling | None:
@@ -148,7 +149,7 @@ def _valid_template(template: Any) -> bool:
         return False
     fields = [(name, spec, conv) for _, name, spec, conv in parts if name is not None]
     return all(name in FIELDS and not spec and conv is None for name, spec, conv in fields) and any(
-        name not in ("Y", "y") for name, _, _ in fields
+        name in _PERIOD for name, _, _ in fields
     )
 
 
@@ -160,12 +161,32 @@ def _widths(template: str) -> list[str]:
     return [template.replace("{m?}", "{m02}"), template.replace("{m?}", "{m}")]
 
 
+def week_template(text: pd.Series, parsed: pd.Series) -> str | None:
+    """``"{G}-W{V02}"`` or ``"{G}W{V02}"`` when ``text`` (distinct cells) are ISO weeks with
+    no day (``2020-W05``) that the pattern writes back exactly (read as their Mondays)."""
+    if len(text) == 0 or len(text) != len(parsed) or parsed.isna().any():
+        return None
+    t = pd.DatetimeIndex(parsed)
+    if t.tz is not None or not ((t.day_of_week == 0) & (t == t.normalize())).all():
+        return None
+    k = min(len(text), SAMPLE)
+    idx = np.unique(np.linspace(0, len(text) - 1, k).astype(int))
+    cells = text.iloc[idx].astype(str).str.strip().tolist()
+    return next((f for f in ("{G}-W{V02}", "{G}W{V02}") if render(f, t[idx]) == cells), None)
+
+
 def render(template: str, stamps: pd.DatetimeIndex) -> list[str]:
     """``stamps`` written with ``template`` (see :func:`period_template`)."""
     out = []
-    for year, month in zip(stamps.year, stamps.month, strict=True):
+    iso = stamps.isocalendar()
+    for year, month, day, iso_year, week in zip(
+        stamps.year, stamps.month, stamps.day, iso["year"], iso["week"], strict=True
+    ):
         name = calendar.month_name[month]
         fields = {
+            "d02": f"{day:02d}",
+            "G": f"{iso_year:04d}",
+            "V02": f"{week:02d}",
             "Y": f"{year:04d}",
             "y": f"{year % 100:02d}",
             "q": str((month - 1) // 3 + 1),

@@ -30,7 +30,13 @@ from forecastr.ingest.datespell import (
     yyyymm,
 )
 from forecastr.ingest.frequency import pandas_infer
-from forecastr.ingest.spelling import Spelling, has_zone, period_template, zone_of
+from forecastr.ingest.spelling import (
+    Spelling,
+    has_zone,
+    period_template,
+    week_template,
+    zone_of,
+)
 from forecastr.ingest.timerange import check_steps, float_steps, int_text, to_ns
 from forecastr.ingest.where import Where
 
@@ -125,7 +131,7 @@ def _parse_text(col: pd.Series, name: str, where: Where) -> ParsedTime:
                 f"offset of the file's last stamp ({zone})"
             )
     else:
-        template = period_template(text, parsed)
+        template = period_template(text, parsed) or week_template(text, parsed)
         spelling = Spelling(template=template) if template else None
     ds = to_ns(parsed.to_numpy(), name, where, codes, text)
     return ParsedTime(ds, notes, spelling)
@@ -136,8 +142,8 @@ def _integer_dates(arr: np.ndarray, name: str) -> ParsedTime | None:
     column named like a date or a time (datetime64 of each value, and a note), or None for a
     step index."""
     stamps = _yyyymmdd(arr)
-    if stamps is not None:
-        return ParsedTime(stamps, [])
+    if stamps is not None:  # written back as such (20240201)
+        return ParsedTime(stamps, [], Spelling(template="{Y}{m02}{d02}"))
     months = yyyymm(arr)  # written back as such (202402), not as ISO dates
     if months is not None:
         return ParsedTime(months[0], [months[1]], Spelling(template="{Y}{m02}"))
