@@ -26,6 +26,7 @@ import pandas as pd
 
 from forecastr.errors import InputError, shown
 from forecastr.ingest.footer import fields, find_footer, open_data
+from forecastr.ingest.levels import stacked_header
 
 # The most bytes read to find the end of the header line (a wide file of many thousand
 # series has a long one); a longer first line is refused.
@@ -77,6 +78,9 @@ def open_source(path: str) -> Source:
     if meta is not None:
         header_line, name = meta
         header_text = f"period{sep}{name}"
+    stacked = None if meta else stacked_header(lines, header_line, sep)  # pandas' levels
+    if stacked is not None:
+        header_line, header_text, _ = stacked
     first = header_text.strip()
     if _looks_like_value(first) and not _looks_like_date(first) and sep not in first:
         # A column of numbers without a header (numpy's savetxt): every line is data, and the
@@ -85,6 +89,7 @@ def open_source(path: str) -> Source:
         header_line -= 0 if first == "0" else 1
     header = _header_names(header_text if header_line >= 0 else "y", path, sep)
     notes = () if meta is None else (_metadata_note(header[1]),)
+    notes = notes if stacked is None else (stacked[2],)
     # Notes below the data, told from the data by the first rows' first cells (in the head)
     first_cells = [fields(ln, sep)[0] for ln in lines[header_line + 1 :][:40] if ln.strip()]
     found = None if compression else find_footer(path, encoding, sep, header, first_cells)

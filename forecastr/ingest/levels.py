@@ -1,0 +1,83 @@
+"""A header of several rows: a table whose columns have several levels, as pandas writes one.
+
+``df.pivot_table(index="date", columns=["store", "item"], values="sales").to_csv()`` writes
+one header row per level of the columns, each led by the level's name (or an empty cell),
+then, when the index is named, a row of that name and empty cells, then the data::
+
+    store,1,1,2
+    item,a,b,a
+    date,,,
+    2020-01-01,5,6,7
+
+Read as one header, the first row repeats names (``1``, ``1``) and the rows below it are no
+data. :func:`stacked_header` finds such rows and joins each column's levels with ``/``
+(``1/a``, as several id columns are joined): one series per column, a wide file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+from forecastr.ingest.footer import fields
+
+MAX_LEVELS = 8  # header rows of one table, at most
+JOIN = "/"
+_DATE = re.compile(r"\d{4}-\d{1,2}(-\d{1,2})?([ T][\d:.]+)?|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}")
+
+
+def stacked_header(lines: list[str], first: int, sep: str) -> tuple[int, str, str] | None:
+    """(the header's last physical line, the joined header as one line of text, a note) for a
+    header of two rows or more starting at ``lines[first]``; None for any other file.
+
+    Header rows: as wide as the first, every cell but the first filled, the first no time.
+    Then the index's name alone, or a row led by a time (the data). And what tells them from
+    rows of data whose times are text (``Jan-15``): the first row repeats a name, or a row
+    below it holds a label that is no number."""
+    top = fields(lines[first], sep)
+    width, names = len(top), [c.strip() for c in top[1:]]
+    if width < 2:
+        return None
+    levels, k = [], first
+    while k < len(lines) and len(levels) < MAX_LEVELS:
+        cells = [c.strip() for c in fields(lines[k], sep)]
+        if len(cells) != width or not all(cells[1:]) or _is_stamp(cells[0]):
+            break
+        levels.append(cells)
+        k += 1
+    if len(levels) < 2 or k >= len(lines):
+        return None
+    index = [c.strip() for c in fields(lines[k], sep)]
+    named = len(index) == width and index[0] and not any(index[1:]) and not _is_stamp(index[0])
+    if not (named or _is_stamp(index[0])):
+        return None
+    labels = any(not _is_number(c) for level in levels[1:] for c in level[1:])
+    if len(set(names)) == len(names) and not labels:
+        return None
+    joined = [JOIN.join(level[j] for level in levels) for j in range(1, width)]
+    if len(set(joined)) != len(joined):
+        return None  # the levels together still repeat a column: no table of levels
+    last = k if named else k - 1
+    text = io.StringIO()
+    csv.writer(text, delimiter=sep, lineterminator="").writerow(
+        [index[0] if named else "", *joined]
+    )
+    note = (
+        f"a header of {len(levels)} rows (columns of {len(levels)} levels, as pandas writes "
+        f"them): each column named by its levels joined with '{JOIN}' ({joined[0]!r} ...)"
+    )
+    return last, text.getvalue(), note
+
+
+def _is_stamp(cell: str) -> bool:
+    """Whether a row's first cell is a time (a data row), not a level's name."""
+    return _is_number(cell) or bool(_DATE.fullmatch(cell))
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell)
+        return True
+    except ValueError:
+        return False
