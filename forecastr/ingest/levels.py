@@ -39,20 +39,21 @@ def stacked_header(lines: list[str], first: int, sep: str) -> tuple[int, str, st
     width, names = len(top), [c.strip() for c in top[1:]]
     if width < 2:
         return None
-    levels, k = [], first
+    levels: list[list[str]] = []
+    k = first
     while k < len(lines) and len(levels) < MAX_LEVELS:
         cells = [c.strip() for c in fields(lines[k], sep)]
-        if len(cells) != width or not all(cells[1:]) or _is_stamp(cells[0]):
+        if len(cells) != width or not all(cells[1:]) or is_stamp(cells[0]):
             break
         levels.append(cells)
         k += 1
     if len(levels) < 2 or k >= len(lines):
         return None
     index = [c.strip() for c in fields(lines[k], sep)]
-    named = len(index) == width and index[0] and not any(index[1:]) and not _is_stamp(index[0])
-    if not (named or _is_stamp(index[0])):
+    named = len(index) == width and index[0] and not any(index[1:]) and not is_stamp(index[0])
+    if not (named or is_stamp(index[0])):
         return None
-    labels = any(not _is_number(c) for level in levels[1:] for c in level[1:])
+    labels = any(not is_number(c) for level in levels[1:] for c in level[1:])
     if len(set(names)) == len(names) and not labels:
         return None
     joined = [JOIN.join(level[j] for level in levels) for j in range(1, width)]
@@ -70,12 +71,19 @@ def stacked_header(lines: list[str], first: int, sep: str) -> tuple[int, str, st
     return last, text.getvalue(), note
 
 
-def _is_stamp(cell: str) -> bool:
-    """Whether a row's first cell is a time (a data row), not a level's name."""
-    return _is_number(cell) or bool(_DATE.fullmatch(cell))
+def is_stamp(cell: str) -> bool:
+    """Whether a cell reads as a value, a number or a date (a data row's first cell, not a
+    name: ``sniff`` tells a header from data by it too)."""
+    return is_number(cell) or is_date(cell)
 
 
-def _is_number(cell: str) -> bool:
+def is_date(cell: str) -> bool:
+    """Whether a cell is a date written with digits (``2020-01-31``, ``31/01/2020``)."""
+    return bool(_DATE.fullmatch(cell))
+
+
+def is_number(cell: str) -> bool:
+    """Whether ``float`` reads the cell."""
     try:
         float(cell)
         return True

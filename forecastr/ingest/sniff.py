@@ -26,7 +26,7 @@ import pandas as pd
 
 from forecastr.errors import InputError, shown
 from forecastr.ingest.footer import fields, find_footer, open_data
-from forecastr.ingest.levels import stacked_header
+from forecastr.ingest.levels import is_date, is_stamp, stacked_header
 
 # The most bytes read to find the end of the header line (a wide file of many thousand
 # series has a long one); a longer first line is refused.
@@ -82,7 +82,7 @@ def open_source(path: str) -> Source:
     if stacked is not None:
         header_line, header_text, _ = stacked
     first = header_text.strip()
-    if _looks_like_value(first) and not _looks_like_date(first) and sep not in first:
+    if is_stamp(first) and not is_date(first) and sep not in first:
         # A column of numbers without a header (numpy's savetxt): every line is data, and the
         # one series is called "y". Except "0": pandas names an unnamed series 0, and
         # Series.to_csv(index=False) writes that name as the header.
@@ -308,7 +308,7 @@ def _skip_short_lines(rows: list[tuple[int, str]], first: int, sep: str) -> int:
         rest = widths[k : k + 50]
         if len(rest) >= 2 and len(set(rest)) == 1 and max(widths[:k]) < rest[0] - 1:
             name = fields(rows[k][1], sep)[0].strip()
-            return first if _looks_like_value(name) else rows[k][0]
+            return first if is_stamp(name) else rows[k][0]
     return first
 
 
@@ -334,7 +334,7 @@ def _check_header(names: list[str], path: str, sep: str) -> None:
             f"{path}: duplicate column names {', '.join(shown(d) for d in dupes[:5])}; give every "
             "column a unique name"
         )
-    if names != ["0"] and all(_looks_like_value(n) for n in names):  # "0": pandas' name
+    if names != ["0"] and all(is_stamp(n) for n in names):  # "0": pandas' name
         raise InputError(
             f"{path}: the first line ({shown(sep.join(names), quote=False)}) looks like data, "
             "not a header; add a header row such as ds,y"
@@ -378,20 +378,6 @@ def _read_sample(
             f"{path}: not a readable CSV ({shown(first_line(err), 200, quote=False)})"
         ) from None
     return sample.fillna("")
-
-
-def _looks_like_value(name: str) -> bool:
-    try:
-        float(name)
-        return True
-    except ValueError:
-        return _looks_like_date(name)
-
-
-def _looks_like_date(name: str) -> bool:
-    return bool(
-        re.fullmatch(r"\d{4}-\d{1,2}(-\d{1,2})?([ T][\d:.]+)?|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}", name)
-    )
 
 
 def first_line(err: BaseException) -> str:
