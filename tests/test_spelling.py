@@ -219,3 +219,15 @@ def test_eight_digit_dates_are_written_back_as_eight_digits(tmp_path):
     )
     rows = train_then_predict(csv, tmp_path / "model", *FAST, "--horizon", "2")
     assert [row[1] for row in rows[1:]] == ["20200430", "20200501"]
+
+
+@pytest.mark.parametrize(("unit", "scale"), [("s", 1), ("ms", 1000)])
+def test_unix_times_are_written_back_in_their_unit(tmp_path, unit, scale):
+    hours = pd.date_range("2021-01-01", periods=200, freq="h")
+    csv = tmp_path / "unix.csv"
+    ticks = (hours - pd.Timestamp(0)) // pd.Timedelta(1, unit=unit)
+    y = 10 + np.sin(2 * np.pi * np.arange(200) / 24)
+    pd.DataFrame({"timestamp": ticks, "load": y}).to_csv(csv, index=False)
+    rows = train_then_predict(csv, tmp_path / "model", *FAST, "--horizon", "2")
+    after = [1609459200 + 3600 * k for k in (200, 201)]  # 2021-01-09 08:00 and 09:00 UTC
+    assert [row[1] for row in rows[1:]] == [str(t * scale) for t in after]

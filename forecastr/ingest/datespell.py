@@ -274,7 +274,7 @@ def unix_times(arr: np.ndarray, name: str) -> tuple[np.ndarray, str] | None:
             what = "seconds" if unit == "s" else "milliseconds"
             note = (
                 f"whole numbers in {shown(name)} read as Unix time, {what} since 1970 UTC "
-                f"({arr[0]} is {pd.Timestamp(stamps[0])})"
+                f"({arr[0]} is {pd.Timestamp(stamps[0])}); forecasts are written the same way"
             )
             return stamps, note
     return None

@@ -111,7 +111,9 @@ def _template_of(cell: str, stamp: pd.Timestamp) -> str | None:
     return "".join(out) if period else None
 
 
-FIELDS = frozenset(("Y", "y", "q", "m", "m02", "b", "bU", "bl", "B", "BU", "Bl", "d02", "G", "V02"))
+FIELDS = frozenset(
+    ("Y", "y", "q", "m", "m02", "b", "bU", "bl", "B", "BU", "Bl", "d02", "G", "V02", "U", "Ums")
+)  # U, Ums: Unix time in seconds, milliseconds
 _PERIOD = FIELDS - {"Y", "y", "G", "d02"}  # a template names a month, quarter or week
 
 
@@ -179,11 +181,14 @@ def render(template: str, stamps: pd.DatetimeIndex) -> list[str]:
     """``stamps`` written with ``template`` (see :func:`period_template`)."""
     out = []
     iso = stamps.isocalendar()
-    for year, month, day, iso_year, week in zip(
-        stamps.year, stamps.month, stamps.day, iso["year"], iso["week"], strict=True
+    unix = (stamps - pd.Timestamp(0)) // pd.Timedelta(milliseconds=1)
+    for year, month, day, iso_year, week, ms in zip(
+        stamps.year, stamps.month, stamps.day, iso["year"], iso["week"], unix, strict=True
     ):
         name = calendar.month_name[month]
         fields = {
+            "U": str(ms // 1000),
+            "Ums": str(ms),
             "d02": f"{day:02d}",
             "G": f"{iso_year:04d}",
             "V02": f"{week:02d}",

@@ -147,8 +147,15 @@ def _integer_dates(arr: np.ndarray, name: str) -> ParsedTime | None:
     months = yyyymm(arr)  # written back as such (202402), not as ISO dates
     if months is not None:
         return ParsedTime(months[0], [months[1]], Spelling(template="{Y}{m02}"))
-    found = excel_days(arr, name) or unix_times(arr, name)
-    return None if found is None else ParsedTime(found[0], [found[1]])
+    found = excel_days(arr, name)
+    if found is not None:
+        return ParsedTime(found[0], [found[1]])
+    unix = unix_times(arr, name)  # written back as such, in the file's unit
+    if unix is None:
+        return None
+    seconds = int(unix[0][:1].astype("datetime64[s]").astype(np.int64)[0]) == int(arr[0])
+    unit = "{U}" if seconds else "{Ums}"
+    return ParsedTime(unix[0], [unix[1]], Spelling(template=unit))
 
 
 def _yyyymmdd(arr: np.ndarray) -> np.ndarray | None:
