@@ -231,3 +231,14 @@ def test_unix_times_are_written_back_in_their_unit(tmp_path, unit, scale):
     rows = train_then_predict(csv, tmp_path / "model", *FAST, "--horizon", "2")
     after = [1609459200 + 3600 * k for k in (200, 201)]  # 2021-01-09 08:00 and 09:00 UTC
     assert [row[1] for row in rows[1:]] == [str(t * scale) for t in after]
+
+
+def test_a_frame_with_zone_aware_stamps_keeps_its_offset():
+    from forecastr.data import frame_to_panel
+
+    stamps_ = pd.date_range("2020-10-20", periods=24 * 10, freq="h", tz="America/New_York")
+    frame = pd.DataFrame({"ds": stamps_, "y": np.arange(len(stamps_)) % 24 + 1.0})
+    panel = frame_to_panel(frame, layout="single", id_col=None, time_col="ds", targets=["y"])
+    assert panel.spelling == Spelling(zone="-04:00")  # the last stamp, before Nov 1
+    last = spelled(pd.Series(panel.ds[-1:]), panel.spelling).iloc[0]
+    assert last == str(stamps_[-1])  # the frame's own last stamp, as text

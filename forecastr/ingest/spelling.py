@@ -224,6 +224,13 @@ def has_zone(text: pd.Series) -> bool:
     return bool(sample.str.contains(_ZONE.pattern, regex=True).any())
 
 
+def offset_text(offset: datetime.timedelta | None) -> str:
+    """A UTC offset as ISO 8601 writes it: ``+02:00``, ``-05:30``, ``+00:00``."""
+    minutes = int((offset or datetime.timedelta(0)).total_seconds() // 60)
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
 def _offset(zone: str) -> pd.Timedelta:
     if zone == "Z":
         return pd.Timedelta(0)

@@ -33,6 +33,7 @@ from forecastr.ingest.frequency import pandas_infer
 from forecastr.ingest.spelling import (
     Spelling,
     has_zone,
+    offset_text,
     period_template,
     week_template,
     zone_of,
@@ -86,9 +87,10 @@ def _parse_typed(col: pd.Series, name: str, where: Where) -> ParsedTime | None:
             f"{where.file}: column {shown(name)} holds fractional numbers; the time column must "
             "be dates or whole-number steps (or pass --time-col)"
         )
-    if isinstance(col.dtype, pd.DatetimeTZDtype):
+    if isinstance(col.dtype, pd.DatetimeTZDtype):  # a frame's zone-aware column
         naive = col.dt.tz_convert("UTC").dt.tz_localize(None)
-        return ParsedTime(to_ns(naive.to_numpy(), name, where), [])
+        zone = offset_text(col.max().utcoffset())  # written back at the last stamp's offset
+        return ParsedTime(to_ns(naive.to_numpy(), name, where), [], Spelling(zone=zone))
     if pd.api.types.is_datetime64_any_dtype(col.dtype):
         return ParsedTime(to_ns(col.to_numpy(), name, where), [])
     return None
