@@ -95,6 +95,13 @@ def test_every_date_format_is_range_checked(write_csv, engine, cell):
     refused(write_csv(f"ds,y\n2020-01-01,1\n{cell},2\n"), "at line 3", RANGE)
 
 
+def test_months_with_a_time_before_the_range_are_refused_by_line(write_csv, engine):
+    """Found by bench/fuzz_csv.py: months at 00:00 in 1677 reached the spelling's Unix time
+    (ingest/spelling.py) before the range check, and pandas raised OutOfBoundsDatetime."""
+    body = "".join(f"1677-{m:02d}-01 00:00,{m}\n" for m in range(1, 13))
+    refused(write_csv("ds,y\n" + body), "at line 2", RANGE)
+
+
 def test_the_ends_of_the_range_are_accepted(write_csv, engine):
     first = load(write_csv(daily(range(1, 11), start="1677-09-22")))
     assert str(first.ds[0])[:10] == "1677-09-22"

@@ -181,7 +181,7 @@ def render(template: str, stamps: pd.DatetimeIndex) -> list[str]:
     """``stamps`` written with ``template`` (see :func:`period_template`)."""
     out = []
     iso = stamps.isocalendar()
-    unix = (stamps - pd.Timestamp(0)) // pd.Timedelta(milliseconds=1)
+    unix = np.asarray(stamps.tz_localize(None), dtype="datetime64[ms]").astype(np.int64)
     for year, month, day, iso_year, week, ms in zip(
         stamps.year, stamps.month, stamps.day, iso["year"], iso["week"], unix, strict=True
     ):
