@@ -192,6 +192,10 @@ CONFIG_CASES = {
         "data.spelling.template",
     ),
     "spelling-no-period": (setter("data", "spelling", {"template": "{Y}"}), "data.spelling"),
+    "spelling-control": (
+        setter("data", "spelling", {"template": "\x00{Y}Q{q}"}),
+        "data.spelling.template",
+    ),
     "spelling-zone": (setter("data", "spelling", {"zone": "+99:00"}), "data.spelling.zone"),
     "spelling-zone-text": (setter("data", "spelling", {"zone": 2}), "data.spelling.zone is 2"),
     "spelling-both": (setter("data", "spelling", {"template": "{Y}Q{q}", "zone": "Z"}), "not both"),

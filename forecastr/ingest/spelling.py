@@ -143,8 +143,8 @@ MAX_OFFSET = pd.Timedelta(hours=18)
 def _valid_template(template: Any) -> bool:
     """Text of at most 64 characters whose every replacement field is one of :data:`FIELDS`,
     bare (no attribute, index, conversion or format), and at least one names the period."""
-    if not isinstance(template, str) or not 0 < len(template) <= 64:
-        return False
+    if not isinstance(template, str) or not 0 < len(template) <= 64 or not template.isprintable():
+        return False  # written into every forecast's stamp: no control characters
     try:
         parts = list(string.Formatter().parse(template))
     except ValueError:
