@@ -144,8 +144,8 @@ def _rekeyed(
     series apart: the columns named like keys (:func:`~forecastr.ingest.keys.is_key_name`) as
     the series id; else the text the file's first series fills in every row (a file sorted by
     series), its first such column alone first (a country's name before its code, which may
-    be blank for a region: ``Entity,Code,Day,cases``), then all of them. None to try when the
-    user named the id (or a layout without one) or no such column is left."""
+    be blank for a region: ``Entity,Code,Day,cases``), then all of them. Nothing to try when
+    the user named the id (or a layout without one) or no such column is left."""
     if options.id_col or options.layout not in ("auto", "long"):
         return []
     kept = [] if err.single else roles.id_cols  # a row number is no part of a key

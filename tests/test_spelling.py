@@ -86,6 +86,17 @@ def test_months_from_october_find_their_width_later():
     assert period_template(pd.Series(cells, dtype=object), stamps(cells)) == "{Y}-{m02}"
 
 
+def test_a_spelling_the_model_file_could_not_hold_is_dropped():
+    """A template must load again (model check: printable, at most 64 characters)."""
+    quarters = pd.period_range("2001Q1", periods=8, freq="Q")
+    cells = [f"Q{p.quarter} {p.year}" + " (provisional figures, revised each month)" * 2
+             for p in quarters]  # fmt: skip
+    ds = pd.Series(quarters.to_timestamp())
+    assert period_template(pd.Series(cells, dtype=object), ds) is None
+    short = [f"Q{p.quarter} {p.year} (prov.)" for p in quarters]
+    assert period_template(pd.Series(short, dtype=object), ds) == "Q{q} {Y} (prov.)"
+
+
 def test_a_template_that_does_not_write_every_cell_back_is_dropped():
     """The first cell fits ``{Y}-{m02}`` but a later one is spelled otherwise."""
     cells = ["2020-01", "2020-02", "2020-3", "2020-04"]

@@ -63,18 +63,23 @@ def period_template(text: pd.Series, parsed: pd.Series) -> str | None:
         return None
     if t.to_period("M").nunique() != len(t):
         return None  # several cells name one month: not a spelling of months
-    k = min(len(text), SAMPLE)
-    idx = np.unique(np.r_[np.linspace(0, len(text) - 1, k).astype(int)])
-    cells = text.iloc[idx].astype(str).str.strip().tolist()
+    idx, cells = _sample(text)
     # The first cells' patterns (May is both a month's abbreviation and its name)
     found = [_template_of(str(text.iloc[i]).strip(), t[i]) for i in range(min(len(text), 3))]
     tries = [v for f in found if f is not None for v in _widths(f)]
     template = next((f for f in tries if render(f, t[idx]) == cells), None)
-    if template is None:
-        return None
     # A forecast's year in two digits could read as a century earlier (Jan-27 as 1927):
-    # the year is written in full (Jan-2027).
-    return template.replace("{y}", "{Y}")
+    # the year is written in full (Jan-2027). A template the model file could not hold
+    # (long, or with control characters) is none.
+    template = None if template is None else template.replace("{y}", "{Y}")
+    return template if template is not None and _valid_template(template) else None
+
+
+def _sample(text: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Up to :data:`SAMPLE` of the distinct cells, spread over them (their positions, and
+    the cells stripped): what a template must write back to the letter."""
+    idx = np.unique(np.linspace(0, len(text) - 1, min(len(text), SAMPLE)).astype(int))
+    return idx, text.iloc[idx].astype(str).str.strip().tolist()
 
 
 def _template_of(cell: str, stamp: pd.Timestamp) -> str | None:
@@ -171,9 +176,7 @@ def week_template(text: pd.Series, parsed: pd.Series) -> str | None:
     t = pd.DatetimeIndex(parsed)
     if t.tz is not None or not ((t.day_of_week == 0) & (t == t.normalize())).all():
         return None
-    k = min(len(text), SAMPLE)
-    idx = np.unique(np.linspace(0, len(text) - 1, k).astype(int))
-    cells = text.iloc[idx].astype(str).str.strip().tolist()
+    idx, cells = _sample(text)
     return next((f for f in ("{G}-W{V02}", "{G}W{V02}") if render(f, t[idx]) == cells), None)
 
 
