@@ -191,7 +191,7 @@ CONFIG_CASES = {
         setter("data", "spelling", {"template": "{m:>999999999}"}),
         "data.spelling.template",
     ),
-    "spelling-no-period": (setter("data", "spelling", {"template": "{Y}"}), "data.spelling"),
+    "spelling-no-field": (setter("data", "spelling", {"template": "2020"}), "data.spelling"),
     "spelling-control": (
         setter("data", "spelling", {"template": "\x00{Y}Q{q}"}),
         "data.spelling.template",

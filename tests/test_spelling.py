@@ -20,6 +20,7 @@ from forecastr.ingest.spelling import (
     render,
     spelled,
     week_template,
+    year_template,
     zone_of,
 )
 
@@ -253,3 +254,23 @@ def test_a_frame_with_zone_aware_stamps_keeps_its_offset():
     assert panel.spelling == Spelling(zone="-04:00")  # the last stamp, before Nov 1
     last = spelled(pd.Series(panel.ds[-1:]), panel.spelling).iloc[0]
     assert last == str(stamps_[-1])  # the frame's own last stamp, as text
+
+
+@pytest.mark.parametrize(
+    ("spell", "template", "after"),
+    [
+        (lambda y: f"{y}-{(y + 1) % 100:02d}", "{Y}-{y1}", "2000-01"),  # across a century
+        (lambda y: f"{y}/{y + 1}", "{Y}/{Y1}", "2000/2001"),
+        (lambda y: f"FY{y % 100:02d}", "FY{Y}", "FY2000"),  # the year named, in full
+        (lambda y: f"FY{y}", "FY{Y}", "FY2000"),
+    ],
+)
+def test_financial_and_named_years_are_written_back(spell, template, after):
+    years = range(1990, 2000)
+    cells = [spell(y) for y in years]
+    found = year_template(pd.Series(cells, dtype=object), stamps(cells))
+    assert found == template
+    assert render(found, pd.DatetimeIndex(["2000-01-01"])) == [after]
+    # a month's stamps are no years
+    months = [f"2020-{m:02d}" for m in range(1, 13)]
+    assert year_template(pd.Series(months, dtype=object), stamps(months)) is None

@@ -112,14 +112,15 @@ def _template_of(cell: str, stamp: pd.Timestamp) -> str | None:
             out.append("{" + kind + case + "}")
             period = True
         else:
-            out.append(tok.replace("{", "{{").replace("}", "}}"))
+            out.append(_literal(tok))
     return "".join(out) if period else None
 
 
+# Y1, y1: the year after (financial years); U, Ums: Unix time in seconds, milliseconds
 FIELDS = frozenset(
-    ("Y", "y", "q", "m", "m02", "b", "bU", "bl", "B", "BU", "Bl", "d02", "G", "V02", "U", "Ums")
-)  # U, Ums: Unix time in seconds, milliseconds
-_PERIOD = FIELDS - {"Y", "y", "G", "d02"}  # a template names a month, quarter or week
+    ("Y", "y", "Y1", "y1", "q", "m", "m02", "b", "bU", "bl", "B", "BU", "Bl", "d02", "G", "V02",
+     "U", "Ums")
+)  # fmt: skip
 
 
 def checked_spelling(w: Any, value: Any, field: str) -> Spelling | None:
@@ -146,8 +147,8 @@ MAX_OFFSET = pd.Timedelta(hours=18)
 
 
 def _valid_template(template: Any) -> bool:
-    """Text of at most 64 characters whose every replacement field is one of :data:`FIELDS`,
-    bare (no attribute, index, conversion or format), and at least one names the period."""
+    """Text of at most 64 characters with a replacement field, every one of them one of
+    :data:`FIELDS`, bare (no attribute, index, conversion or format)."""
     if not isinstance(template, str) or not 0 < len(template) <= 64 or not template.isprintable():
         return False  # written into every forecast's stamp: no control characters
     try:
@@ -155,8 +156,8 @@ def _valid_template(template: Any) -> bool:
     except ValueError:
         return False
     fields = [(name, spec, conv) for _, name, spec, conv in parts if name is not None]
-    return all(name in FIELDS and not spec and conv is None for name, spec, conv in fields) and any(
-        name in _PERIOD for name, _, _ in fields
+    return bool(fields) and all(
+        name in FIELDS and not spec and conv is None for name, spec, conv in fields
     )
 
 
@@ -180,6 +181,42 @@ def week_template(text: pd.Series, parsed: pd.Series) -> str | None:
     return next((f for f in ("{G}-W{V02}", "{G}W{V02}") if render(f, t[idx]) == cells), None)
 
 
+def year_template(text: pd.Series, parsed: pd.Series) -> str | None:
+    """The pattern of years written as text (``2019-20``, ``2019/2020``, ``FY20``, read as
+    the first day of the year they start in or name), when it writes every cell back;
+    a two-digit year named alone is written in full (``FY2021``)."""
+    if len(text) == 0 or len(text) != len(parsed) or parsed.isna().any():
+        return None
+    t = pd.DatetimeIndex(parsed)
+    jan1 = (t.month == 1) & (t.day == 1) & (t == t.normalize())
+    if t.tz is not None or not jan1.all() or t.year.nunique() != len(t):
+        return None
+    idx, cells = _sample(text)
+    found = [_year_template_of(str(text.iloc[i]).strip(), t[i].year) for i in range(min(len(t), 3))]
+    template = next((f for f in found if f and render(f, t[idx]) == cells), None)
+    template = None if template is None else template.replace("{y}", "{Y}")
+    return template if template is not None and _valid_template(template) else None
+
+
+def _year_template_of(cell: str, year: int) -> str | None:
+    """One cell's pattern as the year ``year`` (and the one after it: ``2019-20``), or None
+    when it holds neither."""
+    tokens = _TOKENS.findall(cell)
+    fields = {f"{year:04d}": "{Y}"}
+    if f"{year:04d}" in tokens:
+        fields |= {f"{year + 1:04d}": "{Y1}", f"{(year + 1) % 100:02d}": "{y1}"}
+    else:
+        fields[f"{year % 100:02d}"] = "{y}"  # FY20
+    out = [fields.get(tok, _literal(tok)) if tok.isdigit() else _literal(tok) for tok in tokens]
+    template = "".join(out)
+    return template if template != "{Y}" and any(f in out for f in fields.values()) else None
+
+
+def _literal(tok: str) -> str:
+    """Text of a cell kept as it is in a template (its braces doubled)."""
+    return tok.replace("{", "{{").replace("}", "}}")
+
+
 def render(template: str, stamps: pd.DatetimeIndex) -> list[str]:
     """``stamps`` written with ``template`` (see :func:`period_template`)."""
     out = []
@@ -196,6 +233,8 @@ def render(template: str, stamps: pd.DatetimeIndex) -> list[str]:
             "G": f"{iso_year:04d}",
             "V02": f"{week:02d}",
             "Y": f"{year:04d}",
+            "Y1": f"{year + 1:04d}",
+            "y1": f"{(year + 1) % 100:02d}",
             "y": f"{year % 100:02d}",
             "q": str((month - 1) // 3 + 1),
             "m": str(month),
