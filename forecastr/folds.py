@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from forecastr.errors import ForecastrError, InputError, SeriesTooShortError, shown
+from forecastr.ingest.spelling import spelled
 from forecastr.ingest.timerange import stamp_text
 from forecastr.panel import Panel
 
@@ -98,12 +99,12 @@ def check_no_overlap(
         raise ForecastrError(
             f"refit for fold {refit_fold + 1} returned a model trained on series {shown(sid)} "
             "up to "
-            f"{_fmt_time(ends[r])}, at or past that fold's first forecast "
-            f"({_fmt_time(first[r, k])}); refit must train only on the panel it is given"
+            f"{_fmt_time(ends[r], panel)}, at or past that fold's first forecast "
+            f"({_fmt_time(first[r, k], panel)}); refit must train only on the panel it is given"
         )
     raise ForecastrError(
         f"fold {k + 1} of series {shown(sid)} overlaps the data the model was trained on (up to "
-        f"{_fmt_time(ends[r])}){extra}; evaluate on newer data, use fewer --folds, "
+        f"{_fmt_time(ends[r], panel)}){extra}; evaluate on newer data, use fewer --folds, "
         "or pass --refit"
     )
 
@@ -118,9 +119,13 @@ def _as_panel_time(value, ds: np.ndarray):
     return int(value)
 
 
-def _fmt_time(value) -> str:
-    """A fold's time for a message: a stamp as ``stamp_text`` writes it, a position as is."""
-    return stamp_text(value) if isinstance(value, np.datetime64) else str(value)
+def _fmt_time(value, panel: Panel) -> str:
+    """A fold's time for a message: a stamp as the file wrote its stamps (1983Q2, at its UTC
+    offset) or as ``stamp_text`` writes it, a position as is."""
+    if not isinstance(value, np.datetime64):
+        return str(value)
+    text = spelled(pd.Series([value], dtype="datetime64[ns]"), panel.spelling)
+    return stamp_text(value) if text is None else str(text.iloc[0])
 
 
 def require_positive(name: str, value) -> None:

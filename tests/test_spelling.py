@@ -166,6 +166,13 @@ def test_predict_writes_quarters_as_the_file_does(tmp_path):
     for data in (None, str(csv)):
         api.predict(str(onnx), data, out=str(tmp_path / "o.csv"))
         assert pd.read_csv(tmp_path / "o.csv")["ds"].tolist() == [r[1] for r in rows[1:]]
+    # evaluate's refusal of folds the model saw names the stamp as the file writes it
+    from typer.testing import CliRunner
+
+    from forecastr.cli import app
+
+    res = CliRunner().invoke(app, ["evaluate", str(tmp_path / "model"), str(csv)])
+    assert res.exit_code != 0 and "(up to 1983Q1)" in " ".join(res.output.split())
 
 
 def write_forecast(tmp_path, rows):
