@@ -341,6 +341,8 @@ def describe(panel: Panel) -> dict:
         "filled_series": panel.filled_series,
         "ids_sample": panel.ids[:10],
         "notes": list(panel.notes),
+        # how forecasts write their stamps, when not as ISO (ingest.spelling)
+        "spelling": None if panel.spelling is None else panel.spelling.to_dict(),
     }
 
 

@@ -360,6 +360,9 @@ def print_info(d: dict, data: str) -> None:
     )
     floor_row(t, d.get("floor"))
     t.add_row("range", f"{d['start']} → {d['end']}")
+    if spelling := d.get("spelling"):  # predict writes stamps as the file does
+        how = f"at UTC offset {spelling['zone']}" if spelling.get("zone") else "as in the file"
+        t.add_row("forecast stamps", escape(f"{how}, like {d['end']}"))
     t.add_row("gaps filled", f"{d['filled_points']} points in {d['filled_series']} series")
     for note in d.get("notes") or []:
         t.add_row("note", escape(str(note)))

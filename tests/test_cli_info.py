@@ -333,6 +333,7 @@ INFO_KEYS = {
     "short_horizons_train_for": (int, type(None)),  # longer.py's rule
     "short_series": dict,
     "floor": (float, type(None)),
+    "spelling": (dict, type(None)),  # how forecasts write their stamps (None: ISO)
 }
 
 
@@ -443,3 +444,16 @@ def test_info_shows_the_calendar_season_it_could_not_confirm(runner, write_csv):
         run_info(runner, write_csv("step,y\n0,1\n1,2\n2,3\n", "s.csv"), "--json").stdout
     )
     assert steps["seasons_unconfirmed"] == []
+
+
+def test_info_says_how_forecasts_write_the_stamps(runner, write_csv):
+    cells = [f"{y} Q{q}" for y in range(2001, 2011) for q in range(1, 5)]
+    path = write_csv("quarter,gdp\n" + "".join(f"{c},{100 + k}\n" for k, c in enumerate(cells)))
+    d = json.loads(run_info(runner, path, "--json").stdout)
+    assert d["spelling"] == {"template": "{Y} Q{q}", "zone": None}
+    assert (d["start"], d["end"]) == ("2001 Q1", "2010 Q4")
+    shown = " ".join(run_info(runner, path).stdout.split())
+    assert "forecast stamps │ as in the file, like 2010 Q4" in shown
+    # ISO dates: nothing to say
+    iso = json.loads(run_info(runner, SAMPLE_DATA / "uk_drivers_monthly.csv", "--json").stdout)
+    assert iso["spelling"] is None
