@@ -335,7 +335,7 @@ def forecast_frame(
     """Forecast after each series' last timestamp: long frame ``unique_id, ds, forecast``,
     then for a model with intervals ``lo-80, hi-80, lo-95, hi-95`` (levels ascending) and one
     ``q-0.1, ...`` column per quantile asked for (``intervals.output_columns``). ``spelling``
-    (how the data wrote its stamps) goes to ``frame.attrs["spelling"]``, for
+    (how the data wrote its stamps) goes to ``frame.attrs["spelling"]`` as a dict, for
     :func:`write_frame`.
 
     Raises:
@@ -359,7 +359,8 @@ def forecast_frame(
     levels, asked = model_levels(forecaster), tuple(getattr(forecaster, "quantiles", ()) or ())
     for column, tau in output_columns(levels, asked):
         frame[column] = quantiles[..., tau_index(taus, tau)].reshape(-1)
-    frame.attrs["spelling"] = spelling
+    # as plain JSON: pandas writes attrs into a parquet file's metadata
+    frame.attrs["spelling"] = None if spelling is None else spelling.to_dict()
     return frame
 
 
@@ -381,7 +382,8 @@ def write_frame(frame: pd.DataFrame, path: str | None, fmt: str) -> str | None:
     out = frame.copy()
     if np.issubdtype(out["ds"].dtype, np.datetime64):
         out["ds"] = pd.to_datetime(out["ds"])
-    spelling = out.attrs.pop("spelling", None)  # parquet keeps attrs as JSON metadata
+    stored = out.attrs.pop("spelling", None)
+    spelling = Spelling(**stored) if stored else None
     if fmt == "csv" and (text := spelled(out["ds"], spelling)) is not None:
         out["ds"] = text  # the file's own spelling of its stamps (1983Q2, ...+02:00)
     elif fmt == "parquet" and spelling is not None and spelling.zone is not None:

@@ -160,7 +160,9 @@ def test_predict_writes_quarters_as_the_file_does(tmp_path):
     again = load_csv(str(write_forecast(tmp_path, rows)))
     assert pd.Timestamp(again.ds[0]) == pd.Timestamp("1983-04-01")
     # from the stored context, and through the exported ONNX file, the same spelling
-    assert api.predict(str(tmp_path / "model")).attrs["spelling"] == Spelling("{Y}Q{q}")
+    from_context = api.predict(str(tmp_path / "model"))
+    assert from_context.attrs["spelling"] == {"template": "{Y}Q{q}", "zone": None}
+    from_context.to_parquet(tmp_path / "mine.parquet")  # a user's own write: attrs are JSON
     onnx = tmp_path / "m.onnx"
     api.export(str(tmp_path / "model"), str(onnx))
     for data in (None, str(csv)):

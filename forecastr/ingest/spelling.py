@@ -15,7 +15,8 @@ in another form than the user's:
   stamp written is still the right instant, since it says its offset.
 
 Text output (csv, json) is written in the file's spelling (:func:`spelled`); the Python API's
-frame keeps datetime64 stamps and carries the spelling in ``frame.attrs["spelling"]``.
+frame keeps datetime64 stamps and carries the spelling in ``frame.attrs["spelling"]`` (a
+plain dict, so that the frame still writes to parquet, whose metadata holds attrs as JSON).
 """
 
 from __future__ import annotations
