@@ -27,13 +27,13 @@ from forecastr.ingest.spelling import (
 FAST = ["--epochs", "1", "--ensemble", "1", "--hidden", "8", "--layers", "1", "-q"]
 
 
-def stamps(cells: list[str]) -> pd.Series:
+def stamps(cells: list[str]) -> pd.DatetimeIndex:
     """What ingest reads ``cells`` as (through a one-column file's parse)."""
     from forecastr.ingest.timeparse import parse_time
     from forecastr.ingest.where import Where
 
     parsed = parse_time(pd.Series(cells, dtype=object), "t", Where("f.csv", lambda r: list(r)))
-    return pd.Series(parsed.ds)
+    return pd.DatetimeIndex(parsed.ds)
 
 
 QUARTERS = pd.period_range("1971Q2", periods=12, freq="Q")
@@ -59,8 +59,8 @@ def test_a_period_spelling_is_found_and_writes_the_next_period(cells, template, 
     ds = stamps(cells)
     text = pd.Series(cells, dtype=object)
     assert period_template(text, ds) == template
-    step = ds.iloc[-1] - ds.iloc[-2]
-    nxt = (pd.Period(ds.iloc[-1], "Q" if "q" in template else "M") + 1).start_time
+    step = ds[-1] - ds[-2]
+    nxt = (pd.Period(ds[-1], "Q" if "q" in template else "M") + 1).start_time
     assert step.days > 27
     assert render(template, pd.DatetimeIndex([nxt])) == [next_cell]
 
@@ -92,7 +92,7 @@ def test_a_spelling_the_model_file_could_not_hold_is_dropped():
     quarters = pd.period_range("2001Q1", periods=8, freq="Q")
     cells = [f"Q{p.quarter} {p.year}" + " (provisional figures, revised each month)" * 2
              for p in quarters]  # fmt: skip
-    ds = pd.Series(quarters.to_timestamp())
+    ds = quarters.to_timestamp()
     assert period_template(pd.Series(cells, dtype=object), ds) is None
     short = [f"Q{p.quarter} {p.year} (prov.)" for p in quarters]
     assert period_template(pd.Series(short, dtype=object), ds) == "Q{q} {Y} (prov.)"
@@ -116,7 +116,7 @@ def test_a_rendered_spelling_is_found_again(start, month, n, template):
     December alone cannot tell ``{m}`` from ``{m02}``)."""
     t = pd.date_range(f"{start}-{month:02d}-01", periods=n, freq="MS")
     cells = pd.Series(render(template, t), dtype=object)
-    found = period_template(cells, pd.Series(t))
+    found = period_template(cells, t)
     assert found is not None and render(found, t) == cells.tolist()
 
 
@@ -206,15 +206,30 @@ def test_predict_writes_stamps_with_a_zone_at_its_offset(tmp_path):
     assert any("UTC offset" in note for note in info.notes)
 
 
-def test_six_digit_months_are_written_back_as_six_digits(tmp_path):
-    months = pd.period_range("2015-01", periods=48, freq="M")
-    csv = tmp_path / "ym.csv"
-    y = np.arange(48) % 12 + np.arange(48) / 10
-    pd.DataFrame({"period": [int(p.strftime("%Y%m")) for p in months], "v": y}).to_csv(
+@pytest.mark.parametrize(
+    ("stamps_", "digits", "after"),
+    [
+        (
+            pd.date_range("2015-01-01", periods=48, freq="MS"),
+            "%Y%m",
+            ["201901", "201902", "201903"],
+        ),
+        (
+            pd.date_range("2020-01-01", periods=120, freq="D"),
+            "%Y%m%d",
+            ["20200430", "20200501", "20200502"],
+        ),
+    ],
+)
+def test_dates_as_whole_numbers_are_written_back_as_such(tmp_path, stamps_, digits, after):
+    """Six-digit months and eight-digit dates, as databases export them."""
+    csv = tmp_path / "numbers.csv"
+    y = np.arange(len(stamps_)) % 7 + np.arange(len(stamps_)) / 10
+    pd.DataFrame({"period": [int(d.strftime(digits)) for d in stamps_], "v": y}).to_csv(
         csv, index=False
     )
     rows = train_then_predict(csv, tmp_path / "model", *FAST, "--horizon", "3")
-    assert [row[1] for row in rows[1:]] == ["201901", "201902", "201903"]
+    assert [row[1] for row in rows[1:]] == after
 
 
 def test_iso_weeks_are_written_as_iso_weeks_across_a_year_end():
@@ -229,17 +244,6 @@ def test_iso_weeks_are_written_as_iso_weeks_across_a_year_end():
         assert "W53" in render(found, weeks)[4] and render(found, weeks)[5].endswith("W01")
     days = [str(d.date()) for d in weeks]  # Mondays written as dates stay dates
     assert week_template(pd.Series(days, dtype=object), stamps(days)) is None
-
-
-def test_eight_digit_dates_are_written_back_as_eight_digits(tmp_path):
-    days = pd.date_range("2020-01-01", periods=120, freq="D")
-    csv = tmp_path / "ymd.csv"
-    y = np.arange(120) % 7 + np.arange(120) / 50
-    pd.DataFrame({"date": [int(d.strftime("%Y%m%d")) for d in days], "v": y}).to_csv(
-        csv, index=False
-    )
-    rows = train_then_predict(csv, tmp_path / "model", *FAST, "--horizon", "2")
-    assert [row[1] for row in rows[1:]] == ["20200430", "20200501"]
 
 
 @pytest.mark.parametrize(("unit", "scale"), [("s", 1), ("ms", 1000)])

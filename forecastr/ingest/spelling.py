@@ -51,29 +51,43 @@ class Spelling:
         return {"template": self.template, "zone": self.zone}
 
 
-def period_template(text: pd.Series, parsed: pd.Series) -> str | None:
-    """The pattern of ``text`` (distinct cells) read as ``parsed`` (the periods' first days),
-    when it writes every cell back exactly (up to :data:`SAMPLE` of them); else None.
+def text_template(text: pd.Series, parsed: pd.Series) -> str | None:
+    """The template of a time column's distinct cells ``text`` read as naive ``parsed``: a
+    period (:func:`period_template`), an ISO week (:func:`week_template`) or a year
+    (:func:`year_template`) spelled otherwise than ISO; None to write ISO."""
+    t = _stamps(text, parsed)
+    if t is None:
+        return None
+    return period_template(text, t) or week_template(text, t) or year_template(text, t)
 
-    Only periods written without a day count: every stamp at midnight on a month's first day,
-    with at most one stamp per month."""
+
+def _stamps(text: pd.Series, parsed: pd.Series) -> pd.DatetimeIndex | None:
+    """``parsed`` as naive stamps, one per cell of ``text``; None where no template can hold."""
     if len(text) == 0 or len(text) != len(parsed) or parsed.isna().any():
         return None
     t = pd.DatetimeIndex(parsed)
-    if t.tz is not None or not ((t.day == 1) & (t == t.normalize())).all():
-        return None
-    if t.to_period("M").nunique() != len(t):
-        return None  # several cells name one month: not a spelling of months
+    return None if t.tz is not None else t
+
+
+def _verified(tries: list[str], text: pd.Series, t: pd.DatetimeIndex) -> str | None:
+    """The first of ``tries`` that writes every sampled cell of ``text`` back to the letter
+    (:func:`_sample`), its two-digit year then written in full (a forecast's ``Jan-27`` could
+    read as 1927: ``Jan-2027``); None if none does, or if the model file could not hold it
+    (long, or with control characters)."""
     idx, cells = _sample(text)
-    # The first cells' patterns (May is both a month's abbreviation and its name)
-    found = [_template_of(str(text.iloc[i]).strip(), t[i]) for i in range(min(len(text), 3))]
-    tries = [v for f in found if f is not None for v in _widths(f)]
     template = next((f for f in tries if render(f, t[idx]) == cells), None)
-    # A forecast's year in two digits could read as a century earlier (Jan-27 as 1927):
-    # the year is written in full (Jan-2027). A template the model file could not hold
-    # (long, or with control characters) is none.
     template = None if template is None else template.replace("{y}", "{Y}")
     return template if template is not None and _valid_template(template) else None
+
+
+def period_template(text: pd.Series, t: pd.DatetimeIndex) -> str | None:
+    """The pattern of months or quarters written without a day (``text``: distinct cells,
+    ``t``: their first days), when it writes every cell back exactly; else None."""
+    if not ((t.day == 1) & (t == t.normalize())).all() or t.to_period("M").nunique() != len(t):
+        return None  # a day of its own, or several cells naming one month
+    # The first cells' patterns (May is both a month's abbreviation and its name)
+    found = [_template_of(str(text.iloc[i]).strip(), t[i]) for i in range(min(len(text), 3))]
+    return _verified([v for f in found if f is not None for v in _widths(f)], text, t)
 
 
 def _sample(text: pd.Series) -> tuple[np.ndarray, list[str]]:
@@ -170,33 +184,23 @@ def _widths(template: str) -> list[str]:
     return [template.replace("{m?}", "{m02}"), template.replace("{m?}", "{m}")]
 
 
-def week_template(text: pd.Series, parsed: pd.Series) -> str | None:
+def week_template(text: pd.Series, t: pd.DatetimeIndex) -> str | None:
     """``"{G}-W{V02}"`` or ``"{G}W{V02}"`` when ``text`` (distinct cells) are ISO weeks with
-    no day (``2020-W05``) that the pattern writes back exactly (read as their Mondays)."""
-    if len(text) == 0 or len(text) != len(parsed) or parsed.isna().any():
+    no day (``2020-W05``, read as their Mondays ``t``) that the pattern writes back exactly."""
+    if not ((t.day_of_week == 0) & (t == t.normalize())).all():
         return None
-    t = pd.DatetimeIndex(parsed)
-    if t.tz is not None or not ((t.day_of_week == 0) & (t == t.normalize())).all():
-        return None
-    idx, cells = _sample(text)
-    return next((f for f in ("{G}-W{V02}", "{G}W{V02}") if render(f, t[idx]) == cells), None)
+    return _verified(["{G}-W{V02}", "{G}W{V02}"], text, t)
 
 
-def year_template(text: pd.Series, parsed: pd.Series) -> str | None:
+def year_template(text: pd.Series, t: pd.DatetimeIndex) -> str | None:
     """The pattern of years written as text (``2019-20``, ``2019/2020``, ``FY20``, read as
-    the first day of the year they start in or name), when it writes every cell back;
+    the first day ``t`` of the year they start in or name), when it writes every cell back;
     a two-digit year named alone is written in full (``FY2021``)."""
-    if len(text) == 0 or len(text) != len(parsed) or parsed.isna().any():
-        return None
-    t = pd.DatetimeIndex(parsed)
     jan1 = (t.month == 1) & (t.day == 1) & (t == t.normalize())
-    if t.tz is not None or not jan1.all() or t.year.nunique() != len(t):
+    if not jan1.all() or t.year.nunique() != len(t):
         return None
-    idx, cells = _sample(text)
     found = [_year_template_of(str(text.iloc[i]).strip(), t[i].year) for i in range(min(len(t), 3))]
-    template = next((f for f in found if f and render(f, t[idx]) == cells), None)
-    template = None if template is None else template.replace("{y}", "{Y}")
-    return template if template is not None and _valid_template(template) else None
+    return _verified([f for f in found if f], text, t)
 
 
 def _year_template_of(cell: str, year: int) -> str | None:

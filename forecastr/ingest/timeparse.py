@@ -34,9 +34,7 @@ from forecastr.ingest.spelling import (
     Spelling,
     has_zone,
     offset_text,
-    period_template,
-    week_template,
-    year_template,
+    text_template,
     zone_of,
 )
 from forecastr.ingest.timerange import check_steps, float_steps, int_text, to_ns
@@ -134,11 +132,7 @@ def _parse_text(col: pd.Series, name: str, where: Where) -> ParsedTime:
                 f"offset of the file's last stamp ({zone})"
             )
     else:
-        template = (
-            period_template(text, parsed)
-            or week_template(text, parsed)
-            or year_template(text, parsed)
-        )
+        template = text_template(text, parsed)
         spelling = Spelling(template=template) if template else None
     ds = to_ns(parsed.to_numpy(), name, where, codes, text)
     return ParsedTime(ds, notes, spelling)
