@@ -16,7 +16,14 @@ from hypothesis import strategies as st
 
 from forecastr.data import load_csv
 from forecastr.errors import InputError
-from forecastr.ingest.datespell import decimal_years, finest_periods, full_years, yyyymm
+from forecastr.ingest.datespell import (
+    COUNTED_MAX,
+    counted_years,
+    decimal_years,
+    finest_periods,
+    full_years,
+    yyyymm,
+)
 from forecastr.ingest.timeparse import parse_time, reads_as_dates
 from forecastr.ingest.where import Where
 
@@ -91,13 +98,30 @@ def test_r_decimal_years_are_months_or_quarters(write_csv):
     ("rows", "message"),
     [
         ("".join(f"2000.{q},{q}\n" for q in range(1, 5)), "fractional"),  # year.quarter
-        ("".join(f"{1 + k // 12}-{1 + k % 12:02d},{k}\n" for k in range(24)), "--time-col"),
         ("0.25,1\n0.5,2\n0.75,3\n1.0,4\n", "fractional"),  # no year in range
     ],
 )
 def test_what_is_no_date_stays_refused(write_csv, rows, message):
     with pytest.raises(InputError, match=message):
         load_csv(write_csv("t,y\n" + rows))
+
+
+def test_months_of_counted_years_are_monthly(write_csv):
+    """The Time Series Data Library's ``1-01`` (year 1 of the data, January): a monthly
+    series, its years held from ``spelling.COUNTED_BASE``."""
+    cells = [f"{1 + k // 12}-{1 + k % 12:02d}" for k in range(147)]  # to 13-03
+    panel = load_csv(write_csv(file_of(cells)))
+    assert panel.freq == "MS" and len(panel.y) == 147
+    assert pd.Timestamp(panel.ds[0]) == pd.Timestamp("2001-01-01")
+    assert pd.Timestamp(panel.ds[-1]) == pd.Timestamp("2013-03-01")
+    assert any("'1-01' read as month 1 of year 1 of a count of years" in n for n in panel.notes)
+    # two-digit years stay calendar years; a leading zero or a count from 40 is no count
+    stamps = parse_time(pd.Series(["95-01", "95-02", "99-12"]), "m", Where("f", list)).ds
+    assert pd.Timestamp(stamps[0]) == pd.Timestamp("1995-01-01")
+    assert counted_years(pd.Series(["01-01", "01-02"])) is None
+    assert counted_years(pd.Series(["40-01", "40-02"])) is None  # (dateutil: 2040)
+    assert counted_years(pd.Series(["1-01", "1-13"])) is None  # no month 13
+    assert counted_years(pd.Series(["1-01", f"{COUNTED_MAX + 1}-01"])) is None
 
 
 def test_codes_that_look_like_months_are_not_dates():

@@ -232,6 +232,23 @@ def test_dates_as_whole_numbers_are_written_back_as_such(tmp_path, stamps_, digi
     assert [row[1] for row in rows[1:]] == after
 
 
+def test_months_of_counted_years_are_written_counted(tmp_path):
+    """``1-01`` ... ``3-12`` (years counted from 1, no calendar year): forecasts ``4-01`` on,
+    also through ONNX; a month 13 years on is ``13-03``, no leading zero."""
+    csv = tmp_path / "shampoo.csv"
+    y = 100 + 5 * np.arange(36) + 20 * np.sin(np.arange(36) * np.pi / 6)
+    cells = [f"{1 + k // 12}-{1 + k % 12:02d}" for k in range(36)]
+    pd.DataFrame({"Month": cells, "Sales": y}).to_csv(csv, index=False)
+    rows = train_then_predict(csv, tmp_path / "model", *FAST, "--horizon", "3")
+    assert [row[1] for row in rows[1:]] == ["4-01", "4-02", "4-03"]
+    onnx = tmp_path / "m.onnx"
+    api.export(str(tmp_path / "model"), str(onnx))
+    api.predict(str(onnx), str(csv), out=str(tmp_path / "o.csv"))
+    assert pd.read_csv(tmp_path / "o.csv", dtype=str)["ds"].tolist() == ["4-01", "4-02", "4-03"]
+    later = pd.DatetimeIndex([pd.Timestamp("2013-03-01"), pd.Timestamp("2110-12-01")])
+    assert render("{C}-{m02}", later) == ["13-03", "110-12"]
+
+
 def test_iso_weeks_are_written_as_iso_weeks_across_a_year_end():
     weeks = pd.date_range("2020-11-30", periods=8, freq="W-MON")  # 2020 has a week 53
     for template, cells in (

@@ -18,6 +18,14 @@
   2000 to 2100.
 * **Decimal years** (``1949.0833``: February 1949), what R's ``time()`` of a monthly or
   quarterly ``ts`` writes: the year plus the month's (quarter's) fraction of it.
+* **Months of counted years** (``1-01`` ... ``3-12``: year 1 of the data, January), how the
+  Time Series Data Library's exports (shampoo and writing-paper sales, and the tutorials'
+  copies of them) number months with no calendar year. pandas read ``1-01`` as 1 January of
+  the year 1, and ``13-01`` not at all. Year ``n`` is held as the calendar year
+  ``spelling.COUNTED_BASE + n`` (its months and season are a calendar's), and forecasts are
+  written counted again (``4-01``). Only with no leading zero, months ``01`` to ``12``, a
+  count that starts at 31 or below (``95-01`` stays January 1995) and ends by
+  :data:`COUNTED_MAX`.
 
 And a column listing a series' years, then its quarters, then its months (``1989``,
 ``1989 Q1``, ``1989 JAN``: the UK's ONS publishes a series so) is read at its finest periods
@@ -37,6 +45,7 @@ import numpy as np
 import pandas as pd
 
 from forecastr.errors import shown
+from forecastr.ingest.spelling import COUNTED_BASE
 
 # Month names (English), full and abbreviated, and "Sept": their numbers.
 MONTH_NUMBERS: dict[str, int] = {
@@ -49,6 +58,9 @@ NUMBERED_MONTH_YY = re.compile(r"(0?[1-9]|1[0-2])/(\d{2})")  # "/" only: 1-01 is
 QUARTER_FIRST = re.compile(r"Q([1-4])[- /']?(\d{4}|\d{2})", re.IGNORECASE)
 FINANCIAL_YEAR = re.compile(r"(\d{4})[-/](\d{4}|\d{2})")
 NAMED_YEAR = re.compile(r"FY ?(\d{4}|\d{2})", re.IGNORECASE)
+COUNTED_MONTH = re.compile(r"([1-9]\d{0,2})-(0[1-9]|1[0-2])")  # 1-01: year 1, January
+COUNTED_MAX = 250  # the last counted year held: COUNTED_BASE + 250 and a forecast fit pandas
+_COUNTED_FIRST = 31  # a count starts at or below this (95-01 .. 99-12 are two-digit years)
 # Six-digit YYYYMM integers: years this close to today only, so a counter is never a month.
 _YYYYMM_YEARS = (1800, 2199)
 # A decimal year's fraction is a whole number of months (quarters) within this much.
@@ -94,6 +106,27 @@ def named_months(text: pd.Series) -> tuple[pd.Series, str] | None:
     dates = _first_of_month(years, months.astype(int).to_numpy())
     dates.index = text.index
     return dates, _two_digit_note(text, years)
+
+
+def counted_years(text: pd.Series) -> tuple[pd.Series, str] | None:
+    """``1-01``-like cells (months of counted years, no calendar year) as the first day of
+    each month of the years ``COUNTED_BASE + n``, with a note; None when they are not all
+    such, or the count does not start by 31 or runs past :data:`COUNTED_MAX`."""
+    if not _starts(text, COUNTED_MONTH) or not text.str.fullmatch(COUNTED_MONTH.pattern).all():
+        return None
+    parts = text.str.extract(COUNTED_MONTH.pattern)
+    years, months = parts[0].astype(int).to_numpy(), parts[1].astype(int).to_numpy()
+    if years.min() > _COUNTED_FIRST or years.max() > COUNTED_MAX:
+        return None
+    dates = _first_of_month(COUNTED_BASE + years, months)
+    dates.index = text.index
+    first = int(np.argmin(years * 12 + months))
+    note = (
+        f"months written like {shown(text.iloc[first])} read as month {months[first]} of year "
+        f"{years[first]} of a count of years (no calendar year): a monthly series, whose "
+        "forecasts are written the same way"
+    )
+    return dates, note
 
 
 def quarters_first(text: pd.Series) -> tuple[pd.Series, str | None] | None:

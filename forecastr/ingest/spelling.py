@@ -36,6 +36,9 @@ _ABBR = [m.lower() for m in calendar.month_abbr]  # ["", "jan", ...]
 _NAMES = [m.lower() for m in calendar.month_name]
 _TOKENS = re.compile(r"\d+|[A-Za-z]+|[^0-9A-Za-z]+")
 _ZONE = re.compile(r"(?:Z|[+-]\d\d:?\d\d)$")
+# Year n of a count of years with no calendar year (``1-01``: datespell.counted_years) is held
+# as the calendar year COUNTED_BASE + n, and written back as n (the template field ``C``).
+COUNTED_BASE = 2000
 SAMPLE = 5000  # distinct cells a template is checked on (each is written back and compared)
 
 
@@ -58,7 +61,12 @@ def text_template(text: pd.Series, parsed: pd.Series) -> str | None:
     t = _stamps(text, parsed)
     if t is None:
         return None
-    return period_template(text, t) or week_template(text, t) or year_template(text, t)
+    return (
+        counted_template(text, t)
+        or period_template(text, t)
+        or week_template(text, t)
+        or year_template(text, t)
+    )
 
 
 def _stamps(text: pd.Series, parsed: pd.Series) -> pd.DatetimeIndex | None:
@@ -88,6 +96,14 @@ def period_template(text: pd.Series, t: pd.DatetimeIndex) -> str | None:
     # The first cells' patterns (May is both a month's abbreviation and its name)
     found = [_template_of(str(text.iloc[i]).strip(), t[i]) for i in range(min(len(text), 3))]
     return _verified([v for f in found if f is not None for v in _widths(f)], text, t)
+
+
+def counted_template(text: pd.Series, t: pd.DatetimeIndex) -> str | None:
+    """``"{C}-{m02}"`` when ``text`` (distinct cells) are months of counted years (``1-01``,
+    read as the first days ``t`` of the years ``COUNTED_BASE + n``) that it writes back."""
+    if not ((t.day == 1) & (t == t.normalize()) & (t.year > COUNTED_BASE)).all():
+        return None
+    return _verified(["{C}-{m02}"], text, t)
 
 
 def _sample(text: pd.Series) -> tuple[np.ndarray, list[str]]:
@@ -131,10 +147,11 @@ def _template_of(cell: str, stamp: pd.Timestamp) -> str | None:
     return "".join(out) if period else None
 
 
-# Y1, y1: the year after (financial years); U, Ums: Unix time in seconds, milliseconds
+# Y1, y1: the year after (financial years); U, Ums: Unix time in seconds, milliseconds; C: the
+# year of a count of years (COUNTED_BASE)
 FIELDS = frozenset(
-    ("Y", "y", "Y1", "y1", "q", "m", "m02", "b", "bU", "bl", "B", "BU", "Bl", "d02", "G", "V02",
-     "U", "Ums")
+    ("Y", "y", "Y1", "y1", "C", "q", "m", "m02", "b", "bU", "bl", "B", "BU", "Bl", "d02", "G",
+     "V02", "U", "Ums")
 )  # fmt: skip
 
 
@@ -239,6 +256,7 @@ def render(template: str, stamps: pd.DatetimeIndex) -> list[str]:
             "V02": f"{week:02d}",
             "Y": f"{year:04d}",
             "Y1": f"{year + 1:04d}",
+            "C": str(year - COUNTED_BASE),
             "y1": f"{(year + 1) % 100:02d}",
             "y": f"{year % 100:02d}",
             "q": str((month - 1) // 3 + 1),

@@ -20,6 +20,7 @@ import pandas as pd
 
 from forecastr.errors import InputError, shown
 from forecastr.ingest.datespell import (
+    counted_years,
     decimal_years,
     excel_days,
     financial_years,
@@ -245,6 +246,9 @@ def _parse_dates(text: pd.Series) -> tuple[pd.Series, str | None]:
     financial = financial_years(text)  # before ISO 8601, which reads 2001-02 as a month
     if financial is not None:
         return financial
+    counted = counted_years(text)  # 1-01: year 1, January (ISO and dateutil misread it)
+    if counted is not None:
+        return counted
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
