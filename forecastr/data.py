@@ -254,7 +254,7 @@ def _build_panel(
     if roles.layout == "matrix":  # a year-by-month table: one series per row key
         rows, names = melt(rows, roles.targets), (MATRIX_SERIES,)
     elif roles.layout == "pivot":  # one row per series, one column per date
-        rows = melt_pivot(rows, pivot_dates(roles.targets, where.file))
+        rows = melt_pivot(rows, *pivot_dates(roles.targets, where.file))
     notes, spelling = (*roles.notes, *rows.notes), rows.spelling
     y, ds, ids, offsets, where = (
         stack_long(rows, roles.id_col) if rows.ids is not None else stack_wide(rows, names)

@@ -19,6 +19,7 @@ from forecastr.cli import app
 from forecastr.data import load_csv
 from forecastr.errors import InputError
 from forecastr.ingest.options import IngestOptions
+from forecastr.ingest.spelling import Spelling
 
 MONTHS = [calendar.month_abbr[m].upper() for m in range(1, 13)]
 FAST = ["--epochs", "1", "--ensemble", "1", "--hidden", "8", "--layers", "1", "-q"]
@@ -46,6 +47,7 @@ def test_a_year_by_month_table_is_one_monthly_series_in_date_order(write_csv):
     assert str(panel.ds[0])[:10] == "1990-01-01"
     assert str(panel.ds[-1])[:10] == "1992-10-01"
     assert any("year-by-month table" in n and "'Annual' left out" in n for n in panel.notes)
+    assert panel.spelling == Spelling("{Y}-{m02}")  # forecasts are written 1992-11, ...
 
 
 def test_a_quarter_table_with_a_text_key_gives_one_series_per_key(write_csv):
@@ -60,6 +62,7 @@ def test_a_quarter_table_with_a_text_key_gives_one_series_per_key(write_csv):
     assert panel.lengths.tolist() == [12, 12]
     np.testing.assert_array_equal(panel.y[:12], np.arange(10, 22))
     assert pd.Timestamp(panel.ds[12 + 5]) == pd.Timestamp("2001-04-01")  # south, 2001 Q2
+    assert panel.spelling == Spelling("{Y}Q{q}")
 
 
 def test_a_keyed_tables_unpublished_quarters_are_not_filled_in(write_csv):
@@ -199,12 +202,12 @@ def test_train_then_predict_reads_the_file_the_same_way(tmp_path, write_csv, kin
         months = pd.date_range("2019-01-01", periods=48, freq="MS").strftime("%Y-%m")
         rows = [f"p{j}," + ",".join(f"{20 + j + np.sin(k / 2):.3f}" for k in range(48))
                 for j in range(5)]  # fmt: skip
-        csv, first = write_csv("item," + ",".join(months) + "\n" + "\n".join(rows)), "2023-01-01"
+        csv, first = write_csv("item," + ",".join(months) + "\n" + "\n".join(rows)), "2023-01"
     elif kind == "column":
         csv, first = write_csv("".join(f"{np.sin(k / 2):.4f}\n" for k in range(80))), "80"
     elif kind == "table":
         vals = 20 + np.sin(np.arange(96) * np.pi / 6).reshape(8, 12)
-        csv, first = write_csv(table_csv(range(2010, 2018), vals, extra="Total")), "2018-01-01"
+        csv, first = write_csv(table_csv(range(2010, 2018), vals, extra="Total")), "2018-01"
     else:
         csv, first = write_csv(split_csv(120)), "2021-03-04 00:00:00"
     rows = train_then_predict(csv, tmp_path / "model", *FAST)
@@ -295,6 +298,7 @@ def test_a_pivot_table_is_one_series_per_row_with_ragged_starts(write_csv):
     assert panel.ids == ["a", "b"] and panel.lengths.tolist() == [18, 16]
     assert pd.Timestamp(panel.ds[18]) == pd.Timestamp("2021-03-01")
     assert panel.y[18:].tolist() == list(range(100, 116))
+    assert panel.spelling == Spelling("{Y}-{m02}")  # forecasts written as the columns are
     notes = " ".join(panel.notes)
     assert "'category' left out" in notes and "1 row without any value left out" in notes
 
@@ -308,6 +312,7 @@ def test_a_pivot_of_years_and_a_forced_layout(write_csv):
     panel = load_csv(write_csv(text))
     assert panel.ids == ["France", "Spain"] and panel.freq.startswith("YS")
     assert pd.Timestamp(panel.ds[-1]) == pd.Timestamp("2000-01-01")
+    assert panel.spelling == Spelling("{Y}")  # forecasts written 2001, 2002, ...
     keyed = load_csv(write_csv(text), IngestOptions(id_col="Country Code"))
     assert keyed.ids == ["FRA", "SPA"]
     with pytest.raises(InputError, match="--layout pivot needs one row per series"):

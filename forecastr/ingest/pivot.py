@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from forecastr.errors import InputError, shown
+from forecastr.ingest.spelling import Spelling, text_template
 from forecastr.ingest.timeparse import parse_date_text
 
 HEADER_TIME = "(header)"  # the time column's name when the dates are the header's names
@@ -46,8 +47,9 @@ def date_columns(header: list[str]) -> tuple[list[str], np.ndarray]:
     return [header[k] for k in np.flatnonzero(dated)], stamps[dated]
 
 
-def pivot_dates(names: tuple[str, ...], path: str) -> np.ndarray:
-    """The dates the columns ``names`` are named by, in their order."""
+def pivot_dates(names: tuple[str, ...], path: str) -> tuple[np.ndarray, Spelling | None]:
+    """The dates the columns ``names`` are named by, in their order, and how the names spell
+    them (``2024-01``, ``2024Q1``: forecasts are written so; None for ISO)."""
     dated, stamps = _dated_names(list(names))
     if not dated.all():
         bad = names[int(np.flatnonzero(~dated)[0])]
@@ -55,7 +57,13 @@ def pivot_dates(names: tuple[str, ...], path: str) -> np.ndarray:
             f"{path}: column {shown(bad)} of a file with one row per series is not a date like "
             "the other columns; rename or remove it"
         )
-    return stamps
+    if stamps.dtype != np.dtype("datetime64[ns]"):
+        return stamps, None  # numbered columns: steps
+    text = pd.Series([n.strip() for n in names], dtype=object)
+    if text.str.fullmatch(_YEAR.pattern).all():
+        return stamps, Spelling("{Y}")  # countries by year: the forecast's years, 2025
+    template = text_template(text, pd.Series(stamps))
+    return stamps, None if template is None else Spelling(template)
 
 
 def _dated_names(header: list[str]) -> tuple[np.ndarray, np.ndarray]:

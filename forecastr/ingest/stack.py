@@ -18,7 +18,10 @@ import pandas as pd
 from forecastr.errors import InputError, shown
 from forecastr.ingest.matrix import HOURS, hour_offsets
 from forecastr.ingest.rows import Rows
+from forecastr.ingest.spelling import Spelling
 from forecastr.ingest.where import Where
+
+PERIOD_TEMPLATES = {12: "{Y}-{m02}", 4: "{Y}Q{q}"}  # a year-by-period table's forecast stamps
 
 
 class Stacked(NamedTuple):
@@ -159,7 +162,8 @@ def melt(rows: Rows, names: tuple[str, ...]) -> Rows:
     year and the period's position give its date (the first of the month or quarter), or a
     day-by-hour table's row date and the hour column its hour. Each series (each id's rows;
     all rows without ids) keeps its cells from its first value to its last, as a wide file's
-    columns do: the months of a year not yet published are not filled in."""
+    columns do: the months of a year not yet published are not filled in. A year's months
+    (quarters) are forecast as ``2020-01`` (``2020Q1``), periods as the table names them."""
     periods = len(names)
     n = len(rows.ds)
     y = np.stack(rows.values, axis=1).ravel()  # row by row: Jan .. Dec of each year
@@ -179,7 +183,8 @@ def melt(rows: Rows, names: tuple[str, ...]) -> Rows:
     ids = rows.ids.iloc[row_of].reset_index(drop=True) if rows.ids is not None else None
     where = rows.where.via(lambda k: int(row_of[k]))
     ds = months[keep].astype(unit).astype("datetime64[ns]")
-    return rows._replace(values=[y[keep]], ds=ds, ids=ids, where=where)
+    spelling = None if periods == HOURS else Spelling(PERIOD_TEMPLATES[periods])
+    return rows._replace(values=[y[keep]], ds=ds, ids=ids, where=where, spelling=spelling)
 
 
 def _years(ds: np.ndarray) -> np.ndarray:
@@ -189,10 +194,11 @@ def _years(ds: np.ndarray) -> np.ndarray:
     return ds.astype(np.int64)
 
 
-def melt_pivot(rows: Rows, dates: np.ndarray) -> Rows:
+def melt_pivot(rows: Rows, dates: np.ndarray, spelling: Spelling | None = None) -> Rows:
     """A pivot table's rows as long rows: each row's cells from its first value to its last
     (in date order; the empty cells between them are gaps), each with its column's date. Rows
-    without any value are left out, with a note."""
+    without any value are left out, with a note. ``spelling``: how the columns' names wrote
+    their dates."""
     order = np.argsort(dates, kind="stable")
     mat = np.stack(rows.values, axis=1)[:, order]  # (rows, dates), in date order
     group = np.repeat(np.arange(len(mat)), mat.shape[1])
@@ -207,7 +213,9 @@ def melt_pivot(rows: Rows, dates: np.ndarray) -> Rows:
         notes.append(f"{empty} row{'s' if empty > 1 else ''} without any value left out")
     where = rows.where.via(lambda k: int(row_of[k]))
     ds = dates[order][col_of]  # datetime64[ns], or int64 steps for numbered columns
-    return rows._replace(values=[mat[keep]], ds=ds, notes=notes, ids=ids, where=where)
+    return rows._replace(
+        values=[mat[keep]], ds=ds, notes=notes, ids=ids, where=where, spelling=spelling
+    )
 
 
 def _first_to_last(filled: np.ndarray, group: np.ndarray) -> np.ndarray:
