@@ -175,3 +175,21 @@ def test_a_label_that_varies_within_a_series_is_not_left_out(write_csv):
     )
     with pytest.raises(InputError, match="--target"):
         load_csv(write_csv("Entity,trend,Year,co2\n" + rows), IngestOptions(id_col="Entity"))
+
+
+def test_a_label_that_changes_while_the_times_run_on_is_no_series_id(write_csv):
+    """A daily file whose dates never repeat, with a season label in runs (30 days 'mid', 62
+    'high', ...): one series with a label beside it, not four series with gaps between
+    their runs; series written one after another start their times over."""
+    days = pd.date_range("2024-06-01", periods=150, freq="D")
+    season = ["mid"] * 30 + ["high"] * 62 + ["low"] * 58
+    cells = enumerate(zip(days, season, strict=True))
+    rows = "".join(f"{d:%Y-%m-%d},{s},{100 + k % 7}\n" for k, (d, s) in cells)
+    panel = load_csv(write_csv("check_in_date,season,total_cost\n" + rows))
+    assert panel.layout == "single" and panel.ids == ["total_cost"] and len(panel.y) == 150
+    assert any("'season' left out" in n for n in panel.notes)
+    # the same runs, each series' days from 1 June again: three series
+    rows = "".join(f"{days[k % 50]:%Y-%m-%d},{s},{k % 7}\n" for k, s in enumerate(["a"] * 50
+                   + ["b"] * 50 + ["c"] * 50))  # fmt: skip
+    panel = load_csv(write_csv("day,store,sales\n" + rows, "stores.csv"))
+    assert panel.layout == "long" and panel.ids == ["a", "b", "c"]

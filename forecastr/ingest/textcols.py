@@ -18,6 +18,7 @@ import pandas as pd
 from forecastr.errors import shown
 from forecastr.ingest import clock
 from forecastr.ingest.cells import NULL_VALUES
+from forecastr.ingest.timeparse import parse_date_text
 
 
 def text_columns(sample: pd.DataFrame, names: list[str]) -> list[str]:
@@ -57,8 +58,28 @@ def looks_like_ids(sample: pd.DataFrame, col: str, time_cols: list[str]) -> bool
         return True
     # Times do not repeat, so the rows are one series after another: an id's rows are
     # contiguous. Text that comes back after other text is a label of each time (a wind
-    # direction), not a series id.
-    return bool(cells.nunique() < len(cells) and one_after_another(cells))
+    # direction), not a series id; so is text that changes while the times run on, never
+    # starting over (a season, a regime: stretches of one series).
+    if not (cells.nunique() < len(cells) and one_after_another(cells)):
+        return False
+    return cells.nunique() == 1 or not times_run_on(sample, times)
+
+
+def times_run_on(sample: pd.DataFrame, times: list[str]) -> bool:
+    """Whether one time column's first rows only ever increase (dates, or numbers); False when
+    they go back, or are not one column of readable times."""
+    if len(times) != 1:
+        return False
+    cells = sample[times[0]].astype(str).str.strip()
+    numbers = pd.to_numeric(cells, errors="coerce")
+    if numbers.notna().all():
+        return bool(np.all(np.diff(numbers.to_numpy(dtype=np.float64)) > 0))
+    t, _ = parse_date_text(cells.reset_index(drop=True))
+    if t.isna().any():
+        return False
+    if isinstance(t.dtype, pd.DatetimeTZDtype):
+        t = t.dt.tz_convert("UTC").dt.tz_localize(None)
+    return bool(np.all(np.diff(t.to_numpy(dtype="datetime64[ns]").astype(np.int64)) > 0))
 
 
 def one_after_another(cells: pd.Series) -> bool:
