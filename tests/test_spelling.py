@@ -16,6 +16,7 @@ from forecastr import api
 from forecastr.data import load_csv
 from forecastr.ingest.spelling import (
     Spelling,
+    day_template,
     period_template,
     render,
     spelled,
@@ -76,6 +77,39 @@ def test_a_period_spelling_is_found_and_writes_the_next_period(cells, template, 
 )
 def test_what_is_no_period_spelling_stays_iso(cells):
     assert period_template(pd.Series(cells, dtype=object), stamps(cells)) is None
+
+
+DAYS = pd.date_range("2018-08-14", periods=40, freq="D")
+
+
+@pytest.mark.parametrize(
+    ("cells", "template", "next_cell"),
+    [
+        ([f"{d:%d-%m-%Y}" for d in DAYS], "{d02}-{m02}-{Y}", "23-09-2018"),
+        ([f"{d:%m/%d/%Y}" for d in DAYS], "{m02}/{d02}/{Y}", "09/23/2018"),
+        ([f"{d.month}/{d.day}/{d.year}" for d in DAYS], "{m}/{d}/{Y}", "9/23/2018"),
+        ([f"{d:%d.%m.%y}" for d in DAYS], "{d02}.{m02}.{Y}", "23.09.2018"),  # the year in full
+        ([f"{d.day} {d:%b %Y}" for d in DAYS], "{d} {b} {Y}", "23 Sep 2018"),
+        ([f"{d:%Y/%m/%d}" for d in DAYS], "{Y}/{m02}/{d02}", "2018/09/23"),
+        ([f"{d:%Y-%m-%d}" for d in DAYS], None, None),  # ISO: written as ISO
+        ([f"{d:%d-%m-%Y} 10:00" for d in DAYS], None, None),  # a time of day: ISO
+    ],
+)
+def test_dates_written_otherwise_than_iso_are_written_back_so(cells, template, next_cell):
+    ds = stamps(cells)
+    assert day_template(pd.Series(cells, dtype=object), ds) == template
+    if template is not None:
+        assert render(template, pd.DatetimeIndex([ds[-1] + pd.Timedelta(days=1)])) == [next_cell]
+
+
+def test_predict_writes_day_first_dates_as_the_file_does(tmp_path):
+    """A share price by business day, written 14-08-2018 (a spreadsheet's day-first dates)."""
+    days = pd.bdate_range("2018-08-14", "2019-08-14")
+    csv = tmp_path / "stock.csv"
+    y = 20 + np.sin(np.arange(len(days)) / 5)
+    pd.DataFrame({"Date": [f"{d:%d-%m-%Y}" for d in days], "Price": y}).to_csv(csv, index=False)
+    rows = train_then_predict(csv, tmp_path / "model", *FAST, "--horizon", "3")
+    assert [row[1] for row in rows[1:]] == ["15-08-2019", "16-08-2019", "19-08-2019"]
 
 
 def test_months_from_october_find_their_width_later():

@@ -66,6 +66,7 @@ def text_template(text: pd.Series, parsed: pd.Series) -> str | None:
         or period_template(text, t)
         or week_template(text, t)
         or year_template(text, t)
+        or day_template(text, t)
     )
 
 
@@ -150,8 +151,8 @@ def _template_of(cell: str, stamp: pd.Timestamp) -> str | None:
 # Y1, y1: the year after (financial years); U, Ums: Unix time in seconds, milliseconds; C: the
 # year of a count of years (COUNTED_BASE)
 FIELDS = frozenset(
-    ("Y", "y", "Y1", "y1", "C", "q", "m", "m02", "b", "bU", "bl", "B", "BU", "Bl", "d02", "G",
-     "V02", "U", "Ums")
+    ("Y", "y", "Y1", "y1", "C", "q", "m", "m02", "b", "bU", "bl", "B", "BU", "Bl", "d", "d02",
+     "G", "V02", "U", "Ums")
 )  # fmt: skip
 
 
@@ -234,6 +235,54 @@ def _year_template_of(cell: str, year: int) -> str | None:
     return template if template != "{Y}" and any(f in out for f in fields.values()) else None
 
 
+def day_template(text: pd.Series, t: pd.DatetimeIndex) -> str | None:
+    """The pattern of dates written otherwise than ISO (``14-08-2018``, ``08/14/2018``,
+    ``14.08.18``, ``14 Aug 2018``: read as the days ``t``, no time of day), when it writes
+    every cell back; a two-digit year is written in full. None for ISO dates (written so)."""
+    if not (t == t.normalize()).all() or _ISO_DAY.match(str(text.iloc[0]).strip()):
+        return None
+    tries: list[str] = []
+    for i in range(min(len(text), 3)):
+        cell = str(text.iloc[i]).strip()
+        for f in _day_templates_of(cell, t[i]):
+            if f not in tries and render(f, t[i : i + 1]) == [cell]:
+                tries.append(f)
+    return _verified(tries, text, t)
+
+
+_ISO_DAY = re.compile(r"\d{4}-\d\d-\d\d(?:$|[ T])")
+MAX_DAY_TRIES = 64  # patterns a cell's fields could make (day, month, two-digit year alike)
+
+
+def _day_templates_of(cell: str, stamp: pd.Timestamp) -> list[str]:
+    """The patterns one cell could follow as the day ``stamp``: each number read as the
+    year, the month, the day (each with or without a leading zero) or itself, and a month's
+    name as its name."""
+    options: list[list[str]] = []
+    for tok in _TOKENS.findall(cell):
+        if tok.isdigit():
+            v = int(tok)
+            opts = ["{Y}"] if tok == f"{stamp.year:04d}" else []
+            for value, field in ((stamp.day, "d"), (stamp.month, "m")):
+                if v == value and len(tok) == 2:
+                    opts.append(f"{{{field}02}}")
+                if v == value and (len(tok) == 1 or (len(tok) == 2 and v >= 10)):
+                    opts.append(f"{{{field}}}")  # 14 reads the same with or without a 0
+            if len(tok) == 2 and v == stamp.year % 100:
+                opts.append("{y}")
+            options.append(opts or [tok])
+        elif tok.lower() in (_ABBR[stamp.month], _NAMES[stamp.month]):
+            kind = "b" if tok.lower() == _ABBR[stamp.month] else "B"
+            case = "U" if tok.isupper() and len(tok) > 1 else ("l" if tok.islower() else "")
+            options.append(["{" + kind + case + "}"])
+        else:
+            options.append([_literal(tok)])
+    found = [""]
+    for opts in options:
+        found = [f + o for f in found for o in opts][:MAX_DAY_TRIES]
+    return found
+
+
 def _literal(tok: str) -> str:
     """Text of a cell kept as it is in a template (its braces doubled)."""
     return tok.replace("{", "{{").replace("}", "}}")
@@ -251,6 +300,7 @@ def render(template: str, stamps: pd.DatetimeIndex) -> list[str]:
         fields = {
             "U": str(ms // 1000),
             "Ums": str(ms),
+            "d": str(day),
             "d02": f"{day:02d}",
             "G": f"{iso_year:04d}",
             "V02": f"{week:02d}",
