@@ -119,6 +119,12 @@ def test_long_target_is_the_flag_else_a_value_name_else_the_only_column_left():
         long_target(["id", "ds", "a", "b"], "id", ["ds"], None, "f.csv")
     with pytest.raises(InputError, match="also the id or time column"):
         long_target(["id", "ds", "y"], "id", ["ds"], "ds", "f.csv")
+    # labels of text (a room type) hold no values: the one column of numbers left is chosen,
+    # and a refusal offers only columns that could hold values
+    header = ["hotel", "ds", "room", "cost"]
+    assert long_target(header, "hotel", ["ds"], None, "f.csv", ("room",)) == "cost"
+    with pytest.raises(InputError, match=r"\(columns: a, b\)"):
+        long_target(["id", "ds", "room", "a", "b"], "id", ["ds"], None, "f.csv", ("room",))
 
 
 def test_value_columns_are_the_flag_else_every_named_column_but_time():

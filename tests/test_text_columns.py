@@ -167,14 +167,18 @@ def test_codes_blank_for_regions_are_labels_not_values(write_csv):
         assert panel.y[0] == 1000.0
 
 
-def test_a_label_that_varies_within_a_series_is_not_left_out(write_csv):
-    # A text column that changes within one series is no label of it: the file is still
-    # refused with the question which column holds the values.
+def test_a_label_that_varies_within_a_series_holds_no_values(write_csv):
+    # A text column that changes within one series is no label of each series, and no
+    # values either: the one column of numbers holds them.
     rows = "".join(
         f"{e},{'up' if k % 2 else 'down'},{1990 + k},{k}\n" for e in ("a", "b") for k in range(20)
     )
-    with pytest.raises(InputError, match="--target"):
-        load_csv(write_csv("Entity,trend,Year,co2\n" + rows), IngestOptions(id_col="Entity"))
+    panel = load_csv(write_csv("Entity,trend,Year,co2\n" + rows), IngestOptions(id_col="Entity"))
+    assert panel.ids == ["a", "b"] and panel.y[:3].tolist() == [0.0, 1.0, 2.0]
+    # two columns of numbers beside it: which holds the values is asked, of those two
+    rows = "".join(f"{e},up,{1990 + k},{k},{2 * k}\n" for e in ("a", "b") for k in range(20))
+    with pytest.raises(InputError, match=r"pass --target \(columns: co2, ch4\)"):
+        load_csv(write_csv("Entity,trend,Year,co2,ch4\n" + rows, "two.csv"))
 
 
 def test_a_label_that_changes_while_the_times_run_on_is_no_series_id(write_csv):

@@ -9,6 +9,7 @@ what it cannot decide with a message that names the flag to pass.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -161,7 +162,7 @@ def detect_layout(src: Source, options: IngestOptions) -> ColumnRoles:
         if labels:
             helpers, notes = [*helpers, *labels], (*notes, labels_note(labels, id_col))
         rest = [h for h in header if h not in helpers]
-        value = long_target(rest, id_col, [*time_cols, *id_parts], target, path)
+        value = long_target(rest, id_col, [*time_cols, *id_parts], target, path, text)
         return ColumnRoles("long", id_col, time_col, (value,), parts, notes, id_parts, of_day)
     values = value_columns(header, time_cols, target, path)
     kept = [v for v in values if v not in helpers]
@@ -379,13 +380,20 @@ def text_id_column(
 
 
 def long_target(
-    header: list[str], id_col: str, time_cols: list[str], target: str | None, path: str
+    header: list[str],
+    id_col: str,
+    time_cols: list[str],
+    target: str | None,
+    path: str,
+    text: Sequence[str] = (),
 ) -> str:
     """The value column of a long file: ``--target``, else the one named like values (``y``,
     ``value`` ...), else the only column left that is not named like a key (``store``), else
-    the one of those named like usual values (``sales``: :mod:`~forecastr.ingest.keys`)."""
+    the one of those named like usual values (``sales``: :mod:`~forecastr.ingest.keys`).
+    Columns of ``text`` (labels such as a room type) hold no values: never chosen, nor
+    offered."""
     if target is None:
-        rest = [h for h in header if h not in (id_col, *time_cols) and not _is_unnamed(h)]
+        rest = [h for h in header if h not in (id_col, *time_cols, *text) and not _is_unnamed(h)]
         values = [h for h in rest if not keys.is_key_name(h)]  # a store beside an item: no value
         target = _find(rest, TARGET_NAMES) or (values[0] if len(values) == 1 else None)
         target = target or keys.value_name(values)  # sales beside onpromotion
