@@ -393,7 +393,9 @@ def write_frame(frame: pd.DataFrame, path: str | None, fmt: str) -> str | None:
             raise InputError("--format parquet needs -o FILE (it is binary)")
         if fmt == "json":
             return _json_text(out, spelling)
-        return out.to_csv(index=False, date_format=_stamp_format(out), float_format="%.7g")
+        return _positional(out).to_csv(
+            index=False, date_format=_stamp_format(out), float_format="%.7g"
+        )
     check_file(path, flag="-o", create_parents=False, example="forecast.csv")
     if fmt == "parquet":
         try:
@@ -406,7 +408,9 @@ def write_frame(frame: pd.DataFrame, path: str | None, fmt: str) -> str | None:
     try:
         with atomic_path(path) as tmp:
             if fmt == "csv":
-                out.to_csv(tmp, index=False, date_format=_stamp_format(out), float_format="%.7g")
+                _positional(out).to_csv(
+                    tmp, index=False, date_format=_stamp_format(out), float_format="%.7g"
+                )
             elif fmt == "json":
                 with open(tmp, "w") as fh:
                     fh.write(_json_text(out, spelling))
@@ -415,6 +419,25 @@ def write_frame(frame: pd.DataFrame, path: str | None, fmt: str) -> str | None:
     except OSError as err:  # the temporary file is already gone (atomic_path)
         raise write_error(path, err) from None
     return None
+
+
+def _positional(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with each float column of values of 1e7 or more written out in digits, to 7
+    significant ones (``381762100``, not ``%.7g``'s ``3.817621e+08``); the others are written
+    with ``%.7g``, which uses no exponent below 1e7 (and down to 1e-4)."""
+    out = frame
+    for col in frame.columns:
+        v = frame[col].to_numpy()
+        if v.dtype.kind == "f" and len(v) and np.nanmax(np.abs(v), initial=0.0) >= 1e7:
+            out = out.copy() if out is frame else out
+            digits = [
+                np.format_float_positional(x, precision=7, unique=False, fractional=False, trim="-")
+                if np.isfinite(x)
+                else np.nan
+                for x in v
+            ]
+            out[col] = pd.Series(digits, index=frame.index, dtype=object)
+    return out
 
 
 def _stamp_format(frame: pd.DataFrame, sep: str = " ") -> str:

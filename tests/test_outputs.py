@@ -389,3 +389,26 @@ def test_onnx_file_gets_the_umask_mode(tmp_path):
     assert _mode(rep["path"]) == 0o644
     assert _mode(model_dir) == 0o755
     assert listing(tmp_path) == ["m", "m.onnx"]
+
+
+def test_large_forecasts_are_written_in_digits_not_exponents(tmp_path):
+    """A country's population (3.8e8) is written 381762100, to 7 significant digits as
+    every value is, not %.7g's 3.817621e+08; smaller values keep %.7g; a NaN stays empty."""
+    import pandas as pd
+
+    from forecastr.forecast import write_frame
+
+    frame = pd.DataFrame(
+        {
+            "unique_id": ["usa", "usa", "tiny"],
+            "ds": [2024, 2025, 2024],
+            "forecast": [381762134.3, -1.23456789e9, np.nan],
+            "lo-80": [12.3456789, 0.5, 3.0],
+        }
+    )
+    text = write_frame(frame, None, "csv")
+    assert text is not None
+    assert text.splitlines()[1:] == ["usa,2024,381762100,12.34568", "usa,2025,-1234568000,0.5",
+                                     "tiny,2024,,3"]  # fmt: skip
+    write_frame(frame, str(tmp_path / "f.csv"), "csv")
+    assert (tmp_path / "f.csv").read_text() == text
