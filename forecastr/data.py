@@ -119,11 +119,17 @@ def load_csv(path: str | os.PathLike, options: IngestOptions | None = None) -> P
     where = Where(path, LineFinder(src))
 
     def build(used: ColumnRoles) -> Panel:
-        panel = _build_panel(
-            lambda: _file_columns(src, used), used, options.freq, options.fill, where
-        )
+        read_notes: list[str] = []  # on the reading itself (rows shorter than the header)
+
+        def read() -> dict[str, pd.Series]:
+            columns, notes = _file_columns(src, used)
+            read_notes.extend(notes)
+            return columns
+
+        panel = _build_panel(read, used, options.freq, options.fill, where)
         release_arrow_memory()
-        return replace(panel, notes=(*src.notes, *panel.notes)) if src.notes else panel
+        notes = (*src.notes, *read_notes)
+        return replace(panel, notes=(*notes, *panel.notes)) if notes else panel
 
     try:
         return build(roles)
@@ -172,14 +178,15 @@ def _keyed(
     return replace(keyed, notes=(*keyed.notes, note))
 
 
-def _file_columns(src: Source, roles: ColumnRoles) -> dict[str, pd.Series]:
-    """The used columns of the file; a header with no rows below it is refused."""
-    columns = read_columns(src, roles)
+def _file_columns(src: Source, roles: ColumnRoles) -> tuple[dict[str, pd.Series], tuple[str, ...]]:
+    """The used columns of the file, and notes on reading them; a header with no rows below
+    it is refused."""
+    columns, notes = read_columns(src, roles)
     if len(columns[roles.used[0]]) == 0:
         raise InputError(
             f"{src.path}: has a header but no data rows; add rows of data below the header"
         )
-    return columns
+    return columns, notes
 
 
 def frame_to_panel(

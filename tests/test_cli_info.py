@@ -120,6 +120,20 @@ BAD_INPUTS = [
         [],
         ["irregular", "fit no frequency", "--freq"],
     ),
+    (  # Wednesdays, one moved to the Monday before for a holiday: named off the weekly grid
+        "weekly_moved.csv",
+        "ds,y\n"
+        + "".join(
+            f"{d:%Y-%m-%d},{k}\n"
+            for k, d in enumerate(
+                pd.date_range("2011-10-05", periods=20, freq="W-WED")
+                .delete(9)
+                .insert(9, pd.Timestamp("2011-12-05"))
+            )
+        ),
+        [],
+        ["most steps are 7D, 17 of 19", "2011-12-05 at line 11 is off the 7D grid"],
+    ),
     (
         "irregular_fill_error.csv",
         "ds,y\n2020-01-01 00:00,1\n2020-01-01 01:00,2\n2020-01-01 02:17,3\n",
@@ -192,12 +206,6 @@ BAD_INPUTS = [
         "ds,y\n2020-01-01,1\n2020-01-02,2,7\n2020-01-03,3\n",
         [],
         ["line 3 has 3 fields", "header has 2"],
-    ),
-    (
-        "short_row.csv",
-        "ds,y\n2020-01-01,1\n2020-01-02\n",
-        [],
-        ["line 3 has 1 fields", "header has 2"],
     ),
     ("dupe_cols.csv", "ds,y,y\n2020-01-01,1,2\n", [], ["duplicate column names", "'y'"]),
     ("no_header.csv", "2020-01-01,1\n2020-01-02,2\n", [], ["looks like data", "header"]),

@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from forecastr.errors import InputError, shown
-from forecastr.ingest.badlines import LineFinder, parse_error
+from forecastr.ingest.badlines import LineFinder, ShortRows, first_bad_record, parse_error
 from forecastr.ingest.cells import NULL_VALUES, text_values, uses_decimal_comma
 from forecastr.ingest.sniff import Source, data_stream, first_line, open_binary
 from forecastr.ingest.spelling import has_zone
@@ -87,6 +87,9 @@ def _read_table(
             msg = first_line(err)
             retry = _next_attempt(attempt, msg, time_col, targets)
             if retry is None:
+                line, fields = first_bad_record(attempt.src)
+                if line is not None and fields < len(src.header):
+                    raise ShortRows from None  # pandas pads it: csvread reads with pandas
                 raise parse_error(attempt.src, msg) from None
             attempt = retry
     raise InputError(f"{src.path}: cannot parse the CSV")  # pragma: no cover - text by then

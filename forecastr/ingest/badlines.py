@@ -28,6 +28,18 @@ def parse_error(src: Source, msg: str, spaces_blank: bool = False) -> InputError
     return InputError(f"{src.path}: cannot parse the CSV ({shown(msg, 200, quote=False)})")
 
 
+class ShortRows(Exception):
+    """pyarrow refused a row with fewer fields than the header, which pandas pads."""
+
+
+def short_note(line: int, fields: int, n: int) -> str:
+    """What ``info`` and ``train`` say of rows shorter than the header (the first one)."""
+    return (
+        f"rows with fewer fields than the header's {n} (the first at line {line}, with "
+        f"{fields}): their missing last fields read as empty"
+    )
+
+
 def first_bad_record(src: Source, spaces_blank: bool = False) -> tuple[int | None, int]:
     """(line, fields) of the first row whose field count is not the header's, or (None, 0).
 

@@ -16,6 +16,7 @@ import pandas as pd
 
 from forecastr.errors import InputError
 from forecastr.ingest.arrowread import read_columns_arrow
+from forecastr.ingest.badlines import ShortRows
 from forecastr.ingest.layout import ColumnRoles
 from forecastr.ingest.pandasread import read_columns_pandas
 from forecastr.ingest.sniff import Source, first_line
@@ -43,8 +44,10 @@ def engine() -> Engine:
     return "pyarrow"
 
 
-def read_columns(src: Source, roles: ColumnRoles) -> dict[str, pd.Series]:
-    """Read the needed columns; values as float64, ids (and text times) dictionary-encoded.
+def read_columns(src: Source, roles: ColumnRoles) -> tuple[dict[str, pd.Series], tuple[str, ...]]:
+    """Read the needed columns; values as float64, ids (and text times) dictionary-encoded;
+    and notes on the reading (rows shorter than the header, padded with empty cells, which
+    pyarrow cannot read: pandas reads such a file).
 
     pyarrow reads where it is installed; pandas' C parser otherwise, giving the same columns
     and the same errors. Numbers neither can read directly (spaces only, decimal commas, junk)
@@ -59,9 +62,12 @@ def read_columns(src: Source, roles: ColumnRoles) -> dict[str, pd.Series]:
         for col in time_cols[1:]:
             (texts if named_part(src.sample, col) else targets).append(col)
     try:
-        if engine() == "pandas":
-            return read_columns_pandas(src, texts, time_col, targets, PANDAS_CHUNK_CELLS)
-        return read_columns_arrow(src, texts, time_col, targets)
+        if engine() == "pyarrow":
+            try:
+                return read_columns_arrow(src, texts, time_col, targets), ()
+            except ShortRows:  # a row of fewer fields than the header: pandas pads it
+                pass
+        return read_columns_pandas(src, texts, time_col, targets, PANDAS_CHUNK_CELLS)
     except (OSError, EOFError, lzma.LZMAError, zlib.error) as err:
         if src.compression is None:  # the file itself could not be read: not a data fault
             raise

@@ -80,19 +80,25 @@ def _best_fit(
 
 
 def _irregular(ds: np.ndarray, offsets: np.ndarray, spacing_ns: int, where: Where) -> InputError:
-    """The refusal of timestamps no frequency fits, with an off-grid example where one helps."""
-    spacing = spacing_ns // 1_000_000_000
-    unit = _delta_text(spacing_ns)
-    off = off_grid(ds, offsets, unit) if spacing < 28 * 86400 else None
+    """The refusal of timestamps no frequency fits, with an off-grid example where one helps:
+    off the grid of the most common step when most steps take it (a weekly file with a few
+    dates moved for a holiday), else of the smallest."""
+    steps, counts = np.unique(within_series_diffs(ds, offsets), return_counts=True)
+    spacing, why = spacing_ns, f"smallest spacing {_delta_text(spacing_ns)}"
+    if int(steps[np.argmax(counts)]) != spacing_ns and 2 * int(counts.max()) >= counts.sum():
+        spacing = int(steps[np.argmax(counts)])
+        why = f"most steps are {_delta_text(spacing)}, {int(counts.max())} of {int(counts.sum())}"
+    unit = _delta_text(spacing)
+    off = off_grid(ds, offsets, unit) if spacing < 28 * 86400 * 10**9 else None
     example = ""
     if off is not None and off[0].any():
         k = int(np.flatnonzero(off[0])[0])
         example = f"; {stamp_text(ds[k])} at line {where.line(k)} is off the {unit} grid"
-    elif 28 * 86400 <= spacing <= 31 * 86400:
+    elif 28 * 86400 * 10**9 <= spacing <= 31 * 86400 * 10**9:
         example = "; monthly dates must all fall on the first or the last day of their month"
     return InputError(
-        f"{where.file}: timestamps are irregular and fit no frequency (smallest spacing "
-        f"{unit}{example}); pass --freq, or resample the data to a regular grid"
+        f"{where.file}: timestamps are irregular and fit no frequency ({why}{example}); pass "
+        "--freq, or resample the data to a regular grid"
     )
 
 
@@ -127,8 +133,9 @@ def pandas_infer(stamps: np.ndarray) -> str | None:
 
 def _delta_text(ns: int) -> str:
     """A spacing as a pandas alias: 3600e9 ns -> "h", 1800e9 -> "30min"."""
-    if ns >= 2**63:  # past pd.Timedelta (292 years)
-        return f"{ns // (86_400 * 10**9)}D"
+    if ns >= 2**63 or ns % (86_400 * 10**9) == 0:  # whole days (7D, not 168h)
+        days = ns // (86_400 * 10**9)
+        return "D" if days == 1 else f"{days}D"
     return pd.tseries.frequencies.to_offset(pd.Timedelta(ns)).freqstr
 
 

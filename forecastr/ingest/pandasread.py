@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from forecastr.errors import InputError
-from forecastr.ingest.badlines import LineFinder, first_bad_record, parse_error
+from forecastr.ingest.badlines import LineFinder, first_bad_record, parse_error, short_note
 from forecastr.ingest.cells import NULL_VALUES, text_values, uses_decimal_comma
 from forecastr.ingest.sniff import Source, data_stream, first_line
 from forecastr.ingest.timeparse import month_dot_year
@@ -28,8 +28,9 @@ MAX_ATTEMPTS = 4
 
 def read_columns_pandas(
     src: Source, id_cols: list[str], time_col: str | None, targets: list[str], chunk_cells: int
-) -> dict[str, pd.Series]:
-    """Read the needed columns with pandas' C parser, ``chunk_cells`` cells at a time."""
+) -> tuple[dict[str, pd.Series], tuple[str, ...]]:
+    """Read the needed columns with pandas' C parser, ``chunk_cells`` cells at a time; and a
+    note when some row had fewer fields than the header (padded with empty cells)."""
     decimal_comma = src.sep != "," and uses_decimal_comma(src.sample, targets)
     text_targets = False
     for _ in range(MAX_ATTEMPTS):
@@ -51,17 +52,23 @@ def read_columns_pandas(
             text_targets = True  # convert (or report) them ourselves, as pyarrow's path does
     else:  # pragma: no cover - every target is text by then
         raise InputError(f"{src.path}: cannot parse the CSV")
-    # pandas pads a row with too few fields with empty cells; pyarrow refuses it. Such a row
-    # leaves the last column empty, so only then is the file scanned for one.
-    if maybe_short and first_bad_record(src, spaces_blank=True)[0] is not None:
-        raise parse_error(src, "", spaces_blank=True)
+    # pandas pads a row with too few fields with empty cells (a row of too many is an error),
+    # as a spreadsheet that writes no trailing empty cells needs; the note names the first.
+    # Such a row leaves the last column empty, so only then is the file scanned for one.
+    notes: tuple[str, ...] = ()
+    if maybe_short:
+        line, fields = first_bad_record(src, spaces_blank=True)
+        if line is not None and fields > len(src.header):
+            raise parse_error(src, "", spaces_blank=True)
+        if line is not None:
+            notes = (short_note(line, fields, len(src.header)),)
     if text_targets:
         where = Where(src.path, LineFinder(src))
         for col in targets:
             columns[col] = text_values(columns[col], col, where, src.sep != ",")
     if time_col is not None and _sniff_fractional(src.sample[time_col]):
         columns[time_col] = _fractional_time(columns[time_col])
-    return columns
+    return columns, notes
 
 
 def _pandas_read(
