@@ -100,7 +100,7 @@ BAD_INPUTS = [
         "dup_single.csv",
         "ds,y\n2020-01-01,1\n2020-01-01,2\n",
         [],
-        ["duplicate timestamp", "lines 2 and 3", "--id-col"],
+        ["duplicate timestamp", "lines 2 and 3", "remove or merge the 1 repeated row", "--id-col"],
     ),
     (
         "baddate.csv",

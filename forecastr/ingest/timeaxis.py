@@ -68,8 +68,11 @@ def check_duplicates(
         k = int(np.flatnonzero(differ if differ.any() else same)[0])
         i = int(np.searchsorted(offsets, k, side="right") - 1)
         a, b = sorted((where.line(k), where.line(k + 1)))
+        count = int(same.sum())
+        rows = f"{count} repeated row{'s' if count > 1 else ''}" if count < 10 else "repeats"
         hint = (
-            "; if the file holds several series, name the id column with --id-col"
+            f"; remove or merge the {rows}, or, if the file holds several series, name the id "
+            "column with --id-col"
             + (", or pick the column to forecast with --target" if len(ids) > 1 else "")
             if suggest_id_col
             else "; if another column also tells the series apart (a store beside an item), "
