@@ -67,7 +67,6 @@ SHAPES = {
     "temperature-australia": (365, 73, 1),  # the first column (the minimum) only
     "female-births": (14, 1, 1),
     "housing-supply": (36, 1, 1),
-    "sunspots": (36, 1, 1),
 }
 PERIODS = {"day": 1.0, "week": 7.0, "year": 365.25}  # in days
 HARMONICS = 2

@@ -85,6 +85,7 @@ from forecastr.ingest.values import (
     check_series_have_values,
 )
 from forecastr.ingest.where import LineOf, Where
+from forecastr.ingest.zeros import placeholder_zeros
 from forecastr.panel import Panel
 
 __all__ = [
@@ -281,6 +282,8 @@ def _build_panel(
     for kept_once in (drop_copies, merge_clock_changes):  # repeats read, not refused
         y, ds, offsets, where, note = kept_once(y, ds, offsets, where)
         notes = (*notes, *note)
+    y, ds, offsets, where, note = placeholder_zeros(y, ds, offsets, where, ids)
+    notes = (*notes, *note)
     check_duplicates(
         y, ds, offsets, ids, where, time_col=roles.time_col, suggest_id_col=not is_long
     )

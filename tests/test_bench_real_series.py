@@ -13,7 +13,7 @@ rs = bench_fixture("real_series.py", "rs")
 
 
 def test_monthly_origins_are_a_year_apart_and_hourly_ones_spread_over_a_year(rs):
-    monthly = rs.FILES["sunspots"]
+    monthly = rs.FILES["sunspots-monash"]
     assert rs.origins(monthly, 2820) == [0, 12, 24, 36, 48, 60]  # test years never overlap
     assert rs.origins(monthly, 100) == [0, 8, 16, 24, 32, 40]  # a short file: its last half
     assert rs.origins(rs.FILES["solar"], 8760) == [0, 730, 1460, 2190, 2920, 3650]

@@ -58,7 +58,7 @@ def drop_copies(y: np.ndarray, ds: np.ndarray, offsets: np.ndarray, where: Where
         f"{len(later):,} points repeat the timestamp and the value of the point before them "
         f"(the first at line {where.line(int(later[0]))}): each kept once"
     )
-    return (*_without(y, ds, offsets, where, later), (note,))
+    return (*without(y, ds, offsets, where, later), (note,))
 
 
 def merge_clock_changes(y: np.ndarray, ds: np.ndarray, offsets: np.ndarray, where: Where) -> Arrays:
@@ -81,7 +81,7 @@ def merge_clock_changes(y: np.ndarray, ds: np.ndarray, offsets: np.ndarray, wher
         f"{len(first):,} timestamps repeat in the night the clocks went back (the first "
         f"{stamp}, lines {min(a, b)} and {max(a, b)}): the two readings of each are averaged"
     )
-    return (*_without(y, ds, offsets, where, first + 1), (note,))
+    return (*without(y, ds, offsets, where, first + 1), (note,))
 
 
 def _clock_changes(ds: np.ndarray, offsets: np.ndarray, first: np.ndarray) -> bool:
@@ -105,7 +105,7 @@ def _clock_changes(ds: np.ndarray, offsets: np.ndarray, first: np.ndarray) -> bo
     return bool(np.all(span < HOUR))
 
 
-def _without(
+def without(
     y: np.ndarray, ds: np.ndarray, offsets: np.ndarray, where: Where, drop: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, Where]:
     """The arrays without the points ``drop``, each series' offset moved up by those before
