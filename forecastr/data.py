@@ -38,6 +38,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -279,11 +280,9 @@ def _build_panel(
             "--id-col store+item), or pass --freq",
             single=True,
         )
-    for kept_once in (drop_copies, merge_clock_changes):  # repeats read, not refused
+    for kept_once in (drop_copies, merge_clock_changes, partial(placeholder_zeros, ids=ids)):
         y, ds, offsets, where, note = kept_once(y, ds, offsets, where)
         notes = (*notes, *note)
-    y, ds, offsets, where, note = placeholder_zeros(y, ds, offsets, where, ids)
-    notes = (*notes, *note)
     check_duplicates(
         y, ds, offsets, ids, where, time_col=roles.time_col, suggest_id_col=not is_long
     )
