@@ -192,8 +192,9 @@ def warn_theta_only(outcome) -> None:
         return
     err.print(
         f"[yellow]warning:[/] no network trained: {escape(outcome.theta_only.reason)}; saved "
-        "the Theta method alone, which fits from 3 points per series (a network needs longer "
-        "series, or a smaller --horizon, --val-size or --window)",
+        "the Theta method alone, which fits from 3 points per series (a series of fewer "
+        "repeats its last value; a network needs longer series, or a smaller --horizon, "
+        "--val-size or --window)",
         highlight=False,
     )
 

@@ -173,3 +173,16 @@ def test_a_row_counter_needs_its_name_and_its_steps():
     sample = pd.DataFrame({"No": ["1", "2", "3"], "#": ["0", "1", "2"], "x": ["1", "2", "3"],
                            "index": ["1", "3", "4"]})  # fmt: skip
     assert row_numbers(sample, ["No", "#", "x", "index"]) == ["No", "#"]
+
+
+def test_a_weekday_beside_year_month_and_day_columns_is_left_out(write_csv):
+    """FiveThirtyEight's births: ``year,month,date_of_month,day_of_week,births``: the day of
+    the month is found by its name, and the weekday beside the split date is a helper."""
+    days = pd.date_range("1994-01-01", periods=60, freq="D")
+    rows = "".join(
+        f"{d.year},{d.month},{d.day},{d.day_of_week + 1},{8000 + 100 * (d.day_of_week < 5)}\n"
+        for d in days
+    )
+    panel = load_csv(write_csv("year,month,date_of_month,day_of_week,births\n" + rows))
+    assert panel.layout == "single" and panel.ids == ["births"] and panel.freq == "D"
+    assert any("'day_of_week' (weekday) left out" in n for n in panel.notes)

@@ -323,6 +323,41 @@ def test_a_pivot_of_years_and_a_forced_layout(write_csv):
         load_csv(write_csv(text), IngestOptions(layout="long"))
 
 
+def test_a_pivot_whose_id_is_blank_for_whole_countries(write_csv):
+    """JHU's COVID-19 table: ``Province/State`` blank where a row is a whole country, then
+    ``Country/Region``, ``Lat``, ``Long`` and a column per day (``1/22/20``): one series per
+    row, named by its filled parts; the coordinates left out."""
+    days = pd.date_range("2020-01-22", periods=40, freq="D")
+    head = "Province/State,Country/Region,Lat,Long," + ",".join(
+        f"{d.month}/{d.day}/{d:%y}" for d in days
+    )
+    rows = [
+        (place, country, lat, k)
+        for k, (place, country, lat) in enumerate(
+            [("", "Afghanistan", "33"), ("Australian Capital Territory", "Australia", "-35.47"),
+             ("New South Wales", "Australia", "-33.87")]
+        )
+    ]  # fmt: skip
+    text = (
+        head
+        + "\n"
+        + "".join(
+            f"{p},{c},{lat},1.5," + ",".join(str(k + 1 + j) for j in range(40)) + "\n"
+            for p, c, lat, k in rows
+        )
+    )
+    panel = load_csv(write_csv(text))
+    assert panel.layout == "pivot" and panel.freq == "D"
+    assert panel.ids == ["Afghanistan", "Australian Capital Territory/Australia",
+                         "New South Wales/Australia"]  # fmt: skip
+    assert any("'Lat', 'Long' left out" in n for n in panel.notes)
+    assert panel.spelling == Spelling("{m}/{d}/{Y}")  # forecasts 3/2/2020: the year in full
+    named = load_csv(
+        write_csv(text, "named.csv"), IngestOptions(id_col="Province/State+Country/Region")
+    )
+    assert named.ids == panel.ids
+
+
 def test_a_wide_file_of_series_named_by_years_stays_wide(write_csv):
     text = "date,2019,2020,2021\n" + "".join(f"2024-01-{d:02d},{d},{d},{d}\n" for d in range(1, 9))
     panel = load_csv(write_csv(text))

@@ -25,7 +25,7 @@ def test_a_run_of_zeros_before_a_series_begins_is_left_out(write_csv):
     assert panel.y[0] == 69.6
     note = (
         "series 'Atlanta' starts with 6 zeros and never returns to 0 (its first other value "
-        "at line 8): read from there, the zeros left out as no data"
+        "at line 8): read from there, the zeros before it left out"
     )
     assert note in panel.notes
 

@@ -32,7 +32,7 @@ PART_NAMES: dict[str, str] = {
     **dict.fromkeys(("quarter", "qtr", "q", "quarterofyear"), "quarter"),
     **dict.fromkeys(("month", "mon", "mnth", "mm", "monthofyear", "monthname"), "month"),
     **dict.fromkeys(("week", "wk", "weekofyear", "isoweek", "weeknum", "weeknumber"), "week"),
-    **dict.fromkeys(("day", "dd", "dayofmonth", "dom"), "day"),
+    **dict.fromkeys(("day", "dd", "dayofmonth", "dateofmonth", "dom"), "day"),
     **dict.fromkeys(("dayofyear", "doy", "yday"), "dayofyear"),
     **dict.fromkeys(("weekday", "dayofweek", "dow", "wday", "dayname", "weekdayname"), "weekday"),
     **dict.fromkeys(("hour", "hr", "hh", "hourofday"), "hour"),
@@ -76,12 +76,29 @@ def beside(
     a date and its time of day or hour (``of_day``), judged joined; or a split timestamp's
     columns, beside which only a row counter is left out (its year and month are the time)."""
     names = [h for h in header if h != time_col and h not in (*id_parts, *parts)]
+    days = _split_days(sample, parts) if parts and not of_day else None
+    if days is not None:  # year, month and day columns: judged as their date
+        return helpers(sample.assign(**{time_col: days}), time_col, names, text)
     if parts and not of_day:
         counters = row_numbers(sample, names)
         return counters, (counter_note(counters),) if counters else ()
     if parts:
         sample = sample.assign(**{time_col: clock.joined_text(sample, parts)})
     return helpers(sample, time_col, names, text)
+
+
+def _split_days(sample: pd.DataFrame, parts: tuple[str, ...]) -> pd.Series | None:
+    """A timestamp split over exactly year, month and day columns of numbers, as ISO dates
+    (``1994-01-01``); None for other splits, or cells that are not such numbers."""
+    if len(parts) != 3 or any(p not in sample for p in parts):
+        return None
+    if [part_of(p) for p in parts] != ["year", "month", "day"]:
+        return None
+    cols = [pd.to_numeric(sample[p], errors="coerce") for p in parts]
+    if any(c.isna().any() for c in cols):
+        return None
+    y, m, d = (c.astype(int) for c in cols)
+    return y.astype(str).str.zfill(4) + "-" + m.map("{:02d}".format) + "-" + d.map("{:02d}".format)
 
 
 def helpers(

@@ -20,7 +20,7 @@ from forecastr.errors import InputError, shown
 from forecastr.ingest import calendarcols, clock, keys
 from forecastr.ingest.matrix import hour_columns, period_columns, table_note
 from forecastr.ingest.options import IngestOptions
-from forecastr.ingest.pivot import HEADER_TIME, date_columns, pivot_note
+from forecastr.ingest.pivot import HEADER_TIME, blank_led_ids, date_columns, pivot_note
 from forecastr.ingest.sniff import Source
 from forecastr.ingest.textcols import (
     described_twice,
@@ -259,11 +259,15 @@ def dated_header(
             f"file has one row per series: drop --layout {options.layout} (or pass --layout "
             "pivot) to read it so"
         )
-    id_col = flag_column(options.id_col, keys, path, "--id-col")
-    id_col = id_col or _find(keys, ID_NAMES) or keys[0]
-    left_out = [k for k in keys if k != id_col]
-    note = pivot_note(id_col, left_out, numbered=stamps.dtype == np.int64)
-    return ColumnRoles("pivot", id_col, HEADER_TIME, tuple(dates), (), (note,))
+    parts = joined_flag(options.id_col, keys, path, "--id-col")  # --id-col a+b
+    id_col = None if parts else flag_column(options.id_col, keys, path, "--id-col")
+    if not parts and id_col is None:
+        id_col = _find(keys, ID_NAMES) or keys[0]
+        parts = blank_led_ids(sample, keys, id_col)
+    id_col = JOIN.join(parts) if parts else id_col
+    left_out = [k for k in keys if k not in (id_col, *parts)]
+    note = pivot_note(str(id_col), left_out, numbered=stamps.dtype == np.int64)
+    return ColumnRoles("pivot", id_col, HEADER_TIME, tuple(dates), (), (note,), parts)
 
 
 def refuse_id_outside_long(id_col: str | None, layout: LayoutChoice, path: str) -> None:

@@ -16,7 +16,9 @@ import numpy as np
 import pandas as pd
 
 from forecastr.errors import InputError, shown
+from forecastr.ingest.cells import NULL_VALUES
 from forecastr.ingest.spelling import Spelling, text_template
+from forecastr.ingest.textcols import text_columns
 from forecastr.ingest.timeparse import parse_date_text
 
 HEADER_TIME = "(header)"  # the time column's name when the dates are the header's names
@@ -90,6 +92,19 @@ def _dated_names(header: list[str]) -> tuple[np.ndarray, np.ndarray]:
     dated = np.zeros(len(names), dtype=bool)
     dated[idx] = True
     return dated, stamps
+
+
+def blank_led_ids(sample: pd.DataFrame, keys: list[str], first: str) -> tuple[str, ...]:
+    """The columns a pivot's series id is joined from when its id column ``first`` is blank
+    in some rows: every column of text among ``keys`` (JHU's ``Province/State`` is blank
+    where a row is a whole country: ``Province/State+Country/Region``, a blank part left
+    out of the id); () when ``first`` has no blank, or no other column of text joins it."""
+    cells = sample[first].fillna("").astype(str).str.strip()
+    if not (cells.isin(NULL_VALUES) | (cells == "")).any():
+        return ()
+    text = text_columns(sample, keys)
+    parts = tuple(k for k in keys if k in text)
+    return parts if first in parts and len(parts) > 1 else ()
 
 
 def pivot_note(id_col: str, left_out: list[str], numbered: bool = False) -> str:

@@ -60,7 +60,12 @@ def read_rows(columns: Mapping[str, pd.Series], roles: ColumnRoles, where: Where
     else:
         time = taken.pop(roles.time_cols[0])
     keyed = roles.layout in ("long", "matrix", "pivot")
-    ids = _joined_ids([taken.pop(c) for c in roles.id_cols]) if keyed and roles.id_cols else None
+    pivot = roles.layout == "pivot"  # a blank part of a pivot's joined id is left out of it
+    ids = (
+        _joined_ids([taken.pop(c) for c in roles.id_cols], pivot)
+        if keyed and roles.id_cols
+        else None
+    )
     del taken
     rows = _kept_rows(values, time, ids, where)
     finest: np.ndarray | None = None
@@ -153,12 +158,17 @@ def _marked_notes(columns: list[pd.Series]) -> list[str]:
     return marked_note([col.attrs.get("marked") or marked_cells(col) for col in columns])
 
 
-def _joined_ids(parts: list[pd.Series]) -> pd.Series:
+def _joined_ids(parts: list[pd.Series], skip_blank: bool = False) -> pd.Series:
     """The series id of each row: one column's cells, or several columns' joined by
-    :data:`ID_JOIN` (empty where any of them is empty)."""
+    :data:`ID_JOIN` (empty where any of them is empty; with ``skip_blank``, the filled ones
+    joined, empty where all are)."""
     if len(parts) == 1:
         return parts[0]
     text = [p.astype(object).where(p.notna(), None) for p in parts]
+    if skip_blank:
+        cells = pd.concat([t.astype(str).str.strip().where(t.notna(), "") for t in text], axis=1)
+        joined = cells.apply(lambda row: ID_JOIN.join(c for c in row if c), axis=1)
+        return joined.where(joined != "", None)
     empty = np.logical_or.reduce([t.isna().to_numpy() for t in text])
     joined = (
         text[0]

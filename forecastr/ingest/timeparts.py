@@ -26,7 +26,7 @@ PART_NAMES: dict[str, tuple[str, ...]] = {
     "year": ("year", "yr", "yyyy"),
     "quarter": ("quarter", "qtr"),
     "month": ("month", "mon"),
-    "day": ("day",),
+    "day": ("day", "day_of_month", "dayofmonth", "date_of_month", "dom"),
     "hour": ("hour", "hr"),
     "minute": ("minute",),
 }

@@ -47,7 +47,7 @@ def placeholder_zeros(
     if count == 1:
         note = (
             f"series {shown(name)} starts with {run} zeros and never returns to 0 (its first "
-            f"other value at line {line}): read from there, the zeros left out as no data"
+            f"other value at line {line}): read from there, the zeros before it left out"
         )
     else:
         names = ", ".join(shown(n) for n, _, _ in named[:SHOWN])
@@ -55,6 +55,6 @@ def placeholder_zeros(
         note = (
             f"{count} series start with zeros and never return to 0 ({names}{more}; "
             f"{shown(name)}: {run} zeros, its first other value at line {line}): each read "
-            "from its first other value, the zeros left out as no data"
+            "from its first other value, the zeros before it left out"
         )
     return (*without(y, ds, offsets, where, np.concatenate(drop)), (note,))
