@@ -68,6 +68,7 @@ from forecastr.ingest.layout import (
     detect_layout,
 )
 from forecastr.ingest.matrix import MATRIX_SERIES
+from forecastr.ingest.monthly import monthly_rows
 from forecastr.ingest.options import IngestOptions
 from forecastr.ingest.pivot import pivot_dates
 from forecastr.ingest.repeats import drop_copies, merge_clock_changes
@@ -280,9 +281,8 @@ def _build_panel(
             "--id-col store+item), or pass --freq",
             single=True,
         )
-    for kept_once in (drop_copies, merge_clock_changes, partial(placeholder_zeros, ids=ids)):
-        y, ds, offsets, where, note = kept_once(y, ds, offsets, where)
-        notes = (*notes, *note)
+    y, ds, offsets, where, kept = _read_not_refused(y, ds, offsets, where, ids)
+    notes = (*notes, *kept)
     check_duplicates(
         y, ds, offsets, ids, where, time_col=roles.time_col, suggest_id_col=not is_long
     )
@@ -316,6 +316,20 @@ def _build_panel(
         notes=notes,
         spelling=spelling,
     )
+
+
+def _read_not_refused(
+    y: np.ndarray, ds: np.ndarray, offsets: np.ndarray, where: Where, ids: list[str]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, Where, tuple[str, ...]]:
+    """What is read, not refused, before the grid: copies of a point kept once, the hour the
+    clocks go back averaged, zeros that stand for no data left out, a row per month on days of
+    its own read as months; the arrays after each, and the notes that say so."""
+    notes: tuple[str, ...] = ()
+    steps = (drop_copies, merge_clock_changes, partial(placeholder_zeros, ids=ids), monthly_rows)
+    for step in steps:
+        y, ds, offsets, where, note = step(y, ds, offsets, where)
+        notes = (*notes, *note)
+    return y, ds, offsets, where, notes
 
 
 def describe(panel: Panel) -> dict:
