@@ -28,6 +28,13 @@ def monthly_rows(y: np.ndarray, ds: np.ndarray, offsets: np.ndarray, where: Wher
     row per month on days of their own (module doc), and a note; else unchanged."""
     if ds.dtype.kind != "M" or len(ds) < MIN_POINTS:
         return y, ds, offsets, where, ()
+    lengths = np.diff(offsets)
+    longest = int(np.argmax(lengths))
+    if lengths[longest] < MIN_POINTS:
+        return y, ds, offsets, where, ()
+    inferred = pandas_infer(ds[offsets[longest] : offsets[longest + 1]][:400])  # sampled
+    if inferred is not None and not inferred.startswith(("M", "BM", "SM", "CBM")):
+        return y, ds, offsets, where, ()  # another grid (hours, days, weeks) holds them
     days = ds.astype("datetime64[D]")
     if (ds != days.astype(ds.dtype)).any():
         return y, ds, offsets, where, ()  # a time of day: not a monthly stamp
@@ -36,13 +43,6 @@ def monthly_rows(y: np.ndarray, ds: np.ndarray, offsets: np.ndarray, where: Wher
     ends = (months + 1).astype(days.dtype) - 1
     if (days == firsts).all() or (days == ends).all():
         return y, ds, offsets, where, ()  # a calendar grid holds them
-    lengths = np.diff(offsets)
-    longest = int(np.argmax(lengths))
-    if lengths[longest] < MIN_POINTS:
-        return y, ds, offsets, where, ()
-    inferred = pandas_infer(ds[offsets[longest] : offsets[longest + 1]][:400])  # sampled
-    if inferred is not None and not inferred.startswith(("M", "BM", "SM", "CBM")):
-        return y, ds, offsets, where, ()  # another grid (days, weeks) holds them
     step = np.diff(months.astype(np.int64))
     within = np.ones(len(step), dtype=bool)
     within[offsets[1:-1] - 1] = False
