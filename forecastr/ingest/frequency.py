@@ -84,10 +84,10 @@ def _irregular(ds: np.ndarray, offsets: np.ndarray, spacing_ns: int, where: Wher
     off the grid of the most common step when most steps take it (a weekly file with a few
     dates moved for a holiday), else of the smallest."""
     steps, counts = np.unique(within_series_diffs(ds, offsets), return_counts=True)
+    common, most, total = int(steps[np.argmax(counts)]), int(counts.max()), int(counts.sum())
     spacing, why = spacing_ns, f"smallest spacing {_delta_text(spacing_ns)}"
-    if int(steps[np.argmax(counts)]) != spacing_ns and 2 * int(counts.max()) >= counts.sum():
-        spacing = int(steps[np.argmax(counts)])
-        why = f"most steps are {_delta_text(spacing)}, {int(counts.max())} of {int(counts.sum())}"
+    if common != spacing_ns and 2 * most >= total:
+        spacing, why = common, f"most steps are {_delta_text(common)}, {most} of {total}"
     unit = _delta_text(spacing)
     off = off_grid(ds, offsets, unit) if spacing < 28 * 86400 * 10**9 else None
     example = ""

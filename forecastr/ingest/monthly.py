@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from forecastr.ingest.frequency import pandas_infer
+from forecastr.ingest.frequency import pandas_infer, within_series_diffs
 from forecastr.ingest.repeats import Arrays
 from forecastr.ingest.where import Where
 
@@ -43,10 +43,7 @@ def monthly_rows(y: np.ndarray, ds: np.ndarray, offsets: np.ndarray, where: Wher
     ends = (months + 1).astype(days.dtype) - 1
     if (days == firsts).all() or (days == ends).all():
         return y, ds, offsets, where, ()  # a calendar grid holds them
-    step = np.diff(months.astype(np.int64))
-    within = np.ones(len(step), dtype=bool)
-    within[offsets[1:-1] - 1] = False
-    step = step[within]
+    step = within_series_diffs(months.astype(np.int64), offsets).astype(np.int64)  # sorted
     if step.size == 0 or (step < 1).any() or (step == 1).mean() < MIN_FOLLOWING:
         return y, ds, offsets, where, ()
     late = np.median((days - firsts).astype(np.int64) + 1) >= 15

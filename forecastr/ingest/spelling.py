@@ -138,14 +138,22 @@ def _template_of(cell: str, stamp: pd.Timestamp) -> str | None:
                 out.append("{y}")  # checked against the file, then written in full
             else:
                 out.append(tok)
-        elif tok.lower() in (_ABBR[month], _NAMES[month]):
-            kind = "b" if tok.lower() == _ABBR[month] else "B"
-            case = "U" if tok.isupper() and len(tok) > 1 else ("l" if tok.islower() else "")
-            out.append("{" + kind + case + "}")
+        elif (name := _month_name_field(tok, month)) is not None:
+            out.append(name)
             period = True
         else:
             out.append(_literal(tok))
     return "".join(out) if period else None
+
+
+def _month_name_field(tok: str, month: int) -> str | None:
+    """The placeholder of ``tok`` written as month ``month``'s name or abbreviation, in its
+    case (``{b}`` Jan, ``{bU}`` JAN, ``{Bl}`` january ...), or None when it names no such."""
+    if tok.lower() not in (_ABBR[month], _NAMES[month]):
+        return None
+    kind = "b" if tok.lower() == _ABBR[month] else "B"
+    case = "U" if tok.isupper() and len(tok) > 1 else ("l" if tok.islower() else "")
+    return "{" + kind + case + "}"
 
 
 # Y1, y1: the year after (financial years); U, Ums: Unix time in seconds, milliseconds; C: the
@@ -271,10 +279,8 @@ def _day_templates_of(cell: str, stamp: pd.Timestamp) -> list[str]:
             if len(tok) == 2 and v == stamp.year % 100:
                 opts.append("{y}")
             options.append(opts or [tok])
-        elif tok.lower() in (_ABBR[stamp.month], _NAMES[stamp.month]):
-            kind = "b" if tok.lower() == _ABBR[stamp.month] else "B"
-            case = "U" if tok.isupper() and len(tok) > 1 else ("l" if tok.islower() else "")
-            options.append(["{" + kind + case + "}"])
+        elif (name := _month_name_field(tok, stamp.month)) is not None:
+            options.append([name])
         else:
             options.append([_literal(tok)])
     found = [""]
