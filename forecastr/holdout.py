@@ -26,6 +26,7 @@ from forecastr.combine import (
     choose,
     combined,
     context_length,
+    ets_member,
     theta_part,
     unpadded,
     with_validation,
@@ -147,7 +148,8 @@ def choose_mix(
     holdout.summary["theta"] = {"weight": weight, "validation": scores}
     if weight == 0:
         return None
-    return ThetaMix(weight, season, context, scores, trusted=trusted, blend=blend)
+    ets = ets_member(panel.lengths, season, context)
+    return ThetaMix(weight, season, context, scores, trusted=trusted, blend=blend, ets=ets)
 
 
 UNSEEN = "season_unseen"  # validation.season_unseen: the choice could not judge Theta
