@@ -54,8 +54,8 @@ TRENDS = ("N", "A", "Ad")  # none, linear, damped
 INIT_SEASONS = 4  # whole seasons the initial seasonal states are decomposed from, at most
 INIT_POINTS = 10  # seasonally adjusted values the initial level and trend are fitted to
 # Seasons a series needs. On every M1, M3 and Tourism monthly and quarterly series cut to
-# 2.25 seasons (27 months, 10 quarters) the model scored MASE 10-93% worse than the Theta
-# method, and its average with Theta worse than Theta alone in all six categories; at 4
+# 2.25 seasons (27 months, 10 quarters) the model scored MASE 7-93% worse than the Theta
+# method, and its average with Theta worse than Theta alone in five of six categories; at 4
 # seasons the average beat Theta alone in all six (docs/benchmarks.md, "A third member for
 # one short seasonal series").
 MIN_SEASONS = 4
