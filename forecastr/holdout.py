@@ -149,6 +149,8 @@ def choose_mix(
     if weight == 0:
         return None
     ets = ets_member(panel.lengths, season, context)
+    if ets is not None:  # the summary says so (``present.theta_text``)
+        holdout.summary["theta"]["ets_revision"] = ets
     return ThetaMix(weight, season, context, scores, trusted=trusted, blend=blend, ets=ets)
 
 

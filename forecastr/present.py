@@ -157,6 +157,8 @@ def theta_text(choice: dict) -> str:
     if v.get("season_unseen"):  # holdout.theta_unseen
         scores += "; too few points before validation for Theta's season: the average served"
     w = choice["weight"]
+    if w > 0 and choice.get("ets_revision") is not None:  # combine.ets_member
+        return f"weight {w:g}, in equal thirds with exponential smoothing ({scores})"
     return f"weight {w:g} ({scores})" if w > 0 else f"not used ({scores})"
 
 

@@ -157,6 +157,17 @@ def test_one_seasonal_series_stores_and_reports_the_member(ets_model):
     cfg = json.loads((model_dir / "config.json").read_text())
     assert cfg["theta"]["ets_revision"] == REVISION and cfg["theta"]["season_length"] == 12
     assert cfg["evaluation"]["model"].endswith("+ Theta + ETS")  # the report scored all three
+    assert cfg["summary"]["theta"]["ets_revision"] == REVISION
+
+
+def test_the_summary_says_the_member_joined():
+    from forecastr.present import theta_text
+
+    scores = {"0": 0.912, "0.5": 0.874, "1": 0.95, "series": 1}
+    assert theta_text({"weight": 0.5, "validation": scores, "ets_revision": 1}).startswith(
+        "weight 0.5, in equal thirds with exponential smoothing (validation scaled MAE:"
+    )
+    assert theta_text({"weight": 0.5, "validation": scores}).startswith("weight 0.5 (")
 
 
 def test_torch_and_the_torch_free_runtime_serve_the_same_three(ets_model):
