@@ -57,13 +57,13 @@ def test_a_straight_line_is_continued():
 
 
 def test_rows_that_cannot_fit_are_nan_and_padding_is_ignored():
-    season = np.tile(PROFILE, 4) + 20.0
+    season = np.tile(PROFILE, 3) + 20.0
     rows = np.vstack(
         [
             np.r_[np.full(12, NAN), season],  # right-aligned: the same as alone
-            np.r_[np.full(13, NAN), season[:47]],  # under four seasons
-            np.full(60, NAN),  # no values
-            np.r_[np.full(12, NAN), np.zeros(48)],  # no scale
+            np.r_[np.full(13, NAN), season[:35]],  # under three seasons
+            np.full(48, NAN),  # no values
+            np.r_[np.full(12, NAN), np.zeros(36)],  # no scale
         ]
     )
     out = ets_forecast(rows, 5, 12)
@@ -96,13 +96,14 @@ def test_the_member_joins_one_short_seasonal_series_only():
     assert ets_member(np.array([100, 100]), 12, 100) is None  # more series: the network learns
     assert ets_member(np.array([ETS_MAX_POINTS + 1]), 4, 256) is None  # a long one, too
     assert ets_member(np.array([100]), 1, 100) is None  # no season
-    assert ets_member(np.array([47]), 12, 47) is None  # under four seasons long
-    assert ets_member(np.array([900]), 168, 256) is None  # the forecasts read under four seasons
+    assert ets_member(np.array([36]), 12, 36) == REVISION  # three seasons
+    assert ets_member(np.array([35]), 12, 35) is None  # under three seasons long
+    assert ets_member(np.array([900]), 168, 256) is None  # the forecasts read under three
 
 
 def test_combined_serves_the_three_in_equal_shares():
     season = np.tile([1.0, 3.0, 2.0], 5) + np.arange(15) * 0.1
-    rows = np.vstack([season, np.r_[np.full(5, 5.0), 6.0, 5.0, 6.0, 4.0, 5.0, 6.0, 4.0, 5, 6, 5]])
+    rows = np.vstack([season, np.r_[np.full(8, 5.0), 6.0, 5.0, 6.0, 4.0, 5.0, 6.0, 4.0]])
     mix = ThetaMix(0.5, 3, 15, {}, ets=REVISION)
     fc = Combined(StandIn(), mix)
     assert fc.name == "NET + Theta + ETS"
@@ -112,7 +113,7 @@ def test_combined_serves_the_three_in_equal_shares():
     es = ets_forecast(rows[:1], 2, 3)[0]
     np.testing.assert_allclose(out[0], (net[0] + th[0] + es) / 3)
     assert pytest.approx(1 / 3) == ETS_SHARE
-    # the second row holds under four seasons once its padding is left out: two members
+    # the second row holds under three seasons once its padding is left out: two members
     np.testing.assert_allclose(out[1], 0.5 * net[1] + 0.5 * th[1])
     point, q = fc.forecast_quantiles(rows, ["a", "b"])
     np.testing.assert_allclose(point, out)
