@@ -47,7 +47,7 @@ from forecastr.baseline_intervals import theta_quantiles
 from forecastr.baselines import THETA_HISTORY, theta, theta_history
 from forecastr.config import TrainConfig
 from forecastr.errors import ForecastrWarning
-from forecastr.ets import MIN_SEASONS, ets_forecast
+from forecastr.ets import MAX_POINTS, MIN_SEASONS, ets_forecast
 from forecastr.ets import REVISION as ETS_REVISION
 from forecastr.jsonfields import Where, flag, integer, number, optional_integer, section
 from forecastr.report import NETWORK_INTERVALS
@@ -105,7 +105,7 @@ SECTION = "theta"  # config.json's section and the ONNX metadata key
 # worse on Tourism; nor for one long series: an hourly year (8,760 points) scored 0.84 ->
 # 0.91; nor without a season: on yearly series it was worse alone and in the average
 # (docs/benchmarks.md, "A third member for one short seasonal series").
-ETS_MAX_POINTS = 1000
+ETS_MAX_POINTS = MAX_POINTS  # ets.MAX_POINTS: what the model reads at most
 ETS_SHARE = 1.0 / 3.0  # the ETS member's share of the served forecast
 
 

@@ -59,6 +59,10 @@ INIT_POINTS = 10  # seasonally adjusted values the initial level and trend are f
 # seasons the average beat Theta alone in five (not Tourism quarterly: 1.195 -> 1.216), at 4
 # in all six (docs/benchmarks.md, "A third member for one short seasonal series").
 MIN_SEASONS = 3
+# Values of each row read at most, its last ones: the member serves series of at most this
+# many points (``combine.ets_member``), and a crafted model file's context (up to eight
+# seasons of a season it names) cannot ask for a longer fit or more seasonal states.
+MAX_POINTS = 1000
 # The model's revision, raised by every change that moves its forecasts. A model stores the
 # revision it was trained with (``combine.ThetaMix.ets``), and this code refits the model at
 # every forecast, as the Theta method's (``theta.REVISION``).
@@ -69,13 +73,13 @@ def ets_forecast(rows: np.ndarray, horizon: int, season: int) -> np.ndarray:
     """(S, horizon) forecasts of ``rows`` (S, T): each row one series' most recent values,
     oldest first, NaN before its first value (right-aligned), at season ``season``. NaN rows
     where the series holds under :data:`MIN_SEASONS` seasons, the season is under 2, or no
-    form fits."""
+    form fits. Each row's last :data:`MAX_POINTS` values are read."""
     rows = np.asarray(rows, dtype=np.float64)
     out = np.full((rows.shape[0], horizon), np.nan)
-    if season < 2:
+    if season < 2 or MIN_SEASONS * season > MAX_POINTS:
         return out
     for i, row in enumerate(rows):
-        x = row[np.isfinite(row)]
+        x = row[np.isfinite(row)][-MAX_POINTS:]
         if x.size >= MIN_SEASONS * season:
             out[i] = auto(x, horizon, season)
     return out

@@ -26,7 +26,7 @@ from forecastr.combine import (
     theta_part,
 )
 from forecastr.errors import ArtifactError
-from forecastr.ets import REVISION, ets_forecast
+from forecastr.ets import MAX_POINTS, REVISION, ets_forecast
 from forecastr.export import export_onnx
 from forecastr.jsonfields import Where
 
@@ -70,6 +70,15 @@ def test_rows_that_cannot_fit_are_nan_and_padding_is_ignored():
     np.testing.assert_allclose(out[0], ets_forecast(season[None], 5, 12)[0])
     assert np.isnan(out[1:]).all()
     assert np.isnan(ets_forecast(season[None], 5, 1)).all()  # no season: not this model
+
+
+def test_a_long_row_or_season_is_read_within_bounds():
+    x = np.tile(PROFILE, 200) + 50.0  # 2,400 points: the last MAX_POINTS are read
+    np.testing.assert_allclose(
+        ets_forecast(x[None], 6, 12), ets_forecast(x[None, -MAX_POINTS:], 6, 12)
+    )
+    # a season whose three seasons exceed what is read (a crafted model's): nothing is fitted
+    assert np.isnan(ets_forecast(np.ones((1, 4000)), 6, MAX_POINTS // 3 + 1)).all()
 
 
 @settings(max_examples=40, deadline=None, derandomize=True, database=None)
