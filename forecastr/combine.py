@@ -301,14 +301,16 @@ def margin(series: int, early_stopped: bool = True, seen: float = 1.0) -> float:
     return top - NOISE_MARGIN / float(np.sqrt(max(series, 1)))
 
 
-def check_mix(w: Where, config: dict, window: int) -> ThetaMix | None:
+def check_mix(w: Where, config: dict, window: int, series: int = 1) -> ThetaMix | None:
     """config.json's (or the ONNX metadata's) ``theta`` section, every field bounded; None
-    when absent (the network alone)."""
+    when absent (the network alone). ``series``: how many series the model stores; the ETS
+    member is refused on more than one (``ets_member`` sets it for one only, and it is
+    fitted per series at every forecast)."""
     d = section(w, config, SECTION, optional=True, nullable=True)
     if not d:
         return None
     season = integer(w, d, "season_length", 1, 1_000_000, SECTION)
-    return ThetaMix(
+    mix = ThetaMix(
         weight=number(w, d, "weight", 0.0, 1.0, SECTION, lo_open=True),
         season_length=season,
         context=integer(w, d, "context", window, max(window, theta_history(season)), SECTION),
@@ -318,6 +320,9 @@ def check_mix(w: Where, config: dict, window: int) -> ThetaMix | None:
         blend=flag(w, d, "blend_widths", SECTION, False),
         ets=optional_integer(w, d, ETS_KEY, 1, MAX_REVISION, SECTION),
     )
+    if mix.ets is not None and series > 1:
+        raise w.refuse(f"{SECTION}.{ETS_KEY}", mix.ets, f"absent for a model of {series} series")
+    return mix
 
 
 MAX_REVISION = 1_000_000  # a stored revision above this is not one forecastr wrote

@@ -464,7 +464,7 @@ def check_config(config: dict, cfg_path: str) -> None:
     m = check_model(w, config.get("model", MISSING))
     schema = check_schema(w, config.get("data", MISSING))
     check_scaler(w, config.get("scaler", MISSING), len(schema.ids))
-    mix = check_mix(w, config, m["window"])
+    mix = check_mix(w, config, m["window"], len(schema.ids))
     check_sizes(w, m, len(schema.ids), width=mix.context if mix else None)
     check_train_end(w, config.get("train_end"), schema.ids, schema.freq, "train_end")
     flag(w, config, "refit", "", False)

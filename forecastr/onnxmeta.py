@@ -164,7 +164,8 @@ def parse_metadata(meta: dict, path: str) -> dict:
         raise w.refuse("step", meta["step"], f"{schema.step}, as metadata schema.step says")
     if "freq" in meta and meta["freq"] != (schema.freq or ""):  # informational; must agree
         raise w.refuse("freq", meta["freq"], f"{schema.freq or ''!r}, as metadata schema says")
-    mix = check_mix(w, {SECTION: _json(w, meta, SECTION)} if SECTION in meta else {}, window)
+    theta = {SECTION: _json(w, meta, SECTION)} if SECTION in meta else {}
+    mix = check_mix(w, theta, window, len(schema.ids))
     width = mix.context if mix else window  # points per series the forecast reads
     check_sizes(w, model, len(ids), "series_ids", width=width)
     choice(w, meta, "scaler", SCALERS)

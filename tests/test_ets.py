@@ -197,12 +197,37 @@ def test_torch_and_the_torch_free_runtime_serve_the_same_three(ets_model):
     assert not np.allclose(fc.forecast(rows, ["s0"]), two.forecast(rows, ["s0"]))
 
 
-def test_two_series_keep_two_members(tmp_path):
+def test_two_series_keep_two_members_and_refuse_a_crafted_one(tmp_path):
     csv = _seasonal_csv(tmp_path / "two.csv", series=2)
     outcome = api.train(str(csv), **TINY, horizon=6, out=str(tmp_path / "m"))
     cfg = json.loads((tmp_path / "m" / "config.json").read_text())
     assert "ets_revision" not in cfg.get("theta", {})
     assert not outcome.name.endswith("+ ETS")
+    assert cfg["theta"]["weight"] == 0.5  # the average of two was served
+    export_onnx(tmp_path / "m", tmp_path / "m.onnx")
+    # the member is fitted per series at every forecast: a file naming it for more than one
+    # series is not one forecastr wrote
+    write_config(tmp_path / "m", lambda c: c["theta"].update(ets_revision=1))
+    with pytest.raises(ArtifactError, match=r"theta\.ets_revision is 1; expected absent for a"):
+        api.predict(str(tmp_path / "m"))
+    import onnx
+    from onnxedit import with_metadata
+
+    from forecastr.runtime import OnnxPredictor
+
+    proto = onnx.load(str(tmp_path / "m.onnx"))
+    mix = {**json.loads({p.key: p.value for p in proto.metadata_props}["theta"]), "ets_revision": 1}
+    crafted = with_metadata(proto, tmp_path / "crafted.onnx", theta=json.dumps(mix))
+    with pytest.raises(ArtifactError, match="absent for a model of 2 series"):
+        OnnxPredictor.from_onnx(crafted)
+
+
+def test_the_member_is_refused_for_more_than_one_stored_series():
+    w = Where("config.json", "train again")
+    stored = {"theta": ThetaMix(0.5, 12, 30, {}, ets=REVISION).to_dict()}
+    assert check_mix(w, stored, 4, series=1).ets == REVISION
+    with pytest.raises(ArtifactError, match="absent for a model of 3 series"):
+        check_mix(w, stored, 4, series=3)
 
 
 @pytest.mark.parametrize(
