@@ -186,3 +186,44 @@ def test_a_weekday_beside_year_month_and_day_columns_is_left_out(write_csv):
     panel = load_csv(write_csv("year,month,date_of_month,day_of_week,births\n" + rows))
     assert panel.layout == "single" and panel.ids == ["births"] and panel.freq == "D"
     assert any("'day_of_week' (weekday) left out" in n for n in panel.notes)
+
+
+def _model_runs(days: int = 40, groups: tuple[str, ...] = ("All polls",), clock=None) -> str:
+    """A poll average's daily rows (FiveThirtyEight's topline files): ``modeldate`` and the
+    ``timestamp`` each day's model run was recorded at (``clock``: the time of day, one per
+    day; varying by default)."""
+    rng = np.random.default_rng(4)
+    rows = []
+    for i, day in enumerate(pd.date_range("2020-03-01", periods=days, freq="D")):
+        at = clock if clock is not None else pd.Timedelta(hours=13, minutes=int(rng.integers(60)))
+        stamp = (day + at).strftime("%H:%M:%S %d %b %Y")
+        for g in groups:
+            rows.append(
+                {"subgroup": g, "modeldate": day.strftime("%m/%d/%Y"),
+                 "approve": round(45 + 0.01 * i + rng.normal(0, 0.1), 3), "timestamp": stamp}
+            )  # fmt: skip
+    return pd.DataFrame(rows[::-1]).to_csv(index=False)  # newest first, as they are written
+
+
+def test_the_days_of_record_times_are_the_files_time(write_csv):
+    panel = load_csv(write_csv(_model_runs()))
+    assert panel.freq == "D" and panel.ids == ["approve"] and panel.lengths.tolist() == [40]
+    assert any(
+        "'timestamp' left out: the time each row was recorded on its day" in n for n in panel.notes
+    )
+    # one row per subgroup and day: the same days, three series
+    panel = load_csv(write_csv(_model_runs(groups=("Voters", "Adults", "All polls"))))
+    assert panel.freq == "D" and sorted(panel.ids) == ["Adults", "All polls", "Voters"]
+
+
+def test_stamps_at_one_time_of_day_or_finer_than_days_stay_the_time(write_csv):
+    # the same time on every day: a daily grid of its own, read as it was
+    panel = load_csv(write_csv(_model_runs(clock=pd.Timedelta(hours=9))))
+    assert panel.freq == "D" and not any("was recorded" in n for n in panel.notes)
+    # hourly stamps beside their day (several stamps a day): the hours are the time
+    ts = pd.date_range("2021-01-01", periods=72, freq="h")
+    frame = pd.DataFrame(
+        {"timestamp": ts.strftime("%Y-%m-%d %H:%M"), "date": ts.strftime("%Y-%m-%d"),
+         "load": np.arange(72.0)}
+    )  # fmt: skip
+    assert load_csv(write_csv(frame.to_csv(index=False))).freq == "h"

@@ -113,11 +113,23 @@ def helpers(
     clocks = clock.beside_days(
         time_col, [n for n in names if n in texts and n not in parts], sample
     )
-    counters = row_numbers(sample, [n for n in names if n not in (*parts, *clocks)])
+    records = record_times(sample, time_col, [n for n in names if n in texts and n not in clocks])
+    counters = row_numbers(sample, [n for n in names if n not in (*parts, *clocks, *records)])
     notes = ((note(parts),) if parts else ()) + ((clock.note(clocks, time_col),) if clocks else ())
+    if records:
+        notes += (record_note(records, time_col),)
     if counters:
         notes += (counter_note(counters),)
-    return parts + clocks + counters, notes
+    return parts + clocks + records + counters, notes
+
+
+def record_note(columns: list[str], time_col: str) -> str:
+    """What :func:`record_times`' columns being left out means, for the user."""
+    which = ", ".join(shown(c) for c in columns)
+    return (
+        f"{'column' if len(columns) == 1 else 'columns'} {which} left out: the time each row "
+        f"was recorded on its day of {shown(time_col)} (pass --time-col to read by it)"
+    )
 
 
 # Names of a column that numbers the rows (normalised as part_of does; "#" normalises to "")
@@ -160,6 +172,36 @@ def holds_days_of(days: pd.Series, stamps: pd.Series) -> bool:
     if parsed is None or not parsed.is_unique:
         return False
     return _repeats(days, parsed, "date") and not _repeats(stamps, parsed, "date")
+
+
+def record_day(named: str, rest: list[str], sample: pd.DataFrame) -> str | None:
+    """The first column of ``rest`` holding the calendar days of ``named``'s stamps, row by
+    row, one stamp to each day, where those stamps fall at times of day that differ from day
+    to day: the times each day's rows were recorded (FiveThirtyEight's ``timestamp``,
+    ``13:36:03 28 Jun 2020``, beside ``modeldate``, ``06/28/2020``). Those days are the
+    file's time (read by the record times, the file was refused as irregular); None
+    otherwise."""
+    stamps = _stamps(sample[named].astype(str).str.strip()) if named in sample else None
+    if stamps is None:
+        return None
+    days = stamps.dt.normalize()
+    if stamps.nunique() != days.nunique() or (stamps - days).nunique() < 2:
+        return None  # several stamps a day (finer times), or one time of day: a grid
+    return next((h for h in rest if h != named and _same_days(sample, h, days)), None)
+
+
+def _same_days(sample: pd.DataFrame, col: str, days: pd.Series) -> bool:
+    """Whether ``col``'s cells are dates at midnight equal to ``days``, row by row."""
+    own = _stamps(sample[col].astype(str).str.strip()) if col in sample else None
+    if own is None or len(own) != len(days) or not (own == own.dt.normalize()).all():
+        return False
+    return bool((own.to_numpy() == days.to_numpy()).all())
+
+
+def record_times(sample: pd.DataFrame, time_col: str, names: list[str]) -> list[str]:
+    """The columns of ``names`` whose stamps are the times each row was recorded on its
+    row's day of ``time_col`` (:func:`record_day` in reverse): left out beside the days."""
+    return [n for n in names if record_day(n, [time_col], sample) == time_col]
 
 
 def _stamps(text: pd.Series) -> pd.Series | None:

