@@ -88,8 +88,12 @@ def ets_forecast(rows: np.ndarray, horizon: int, season: int) -> np.ndarray:
 def auto(x: np.ndarray, horizon: int, m: int) -> np.ndarray:
     """(horizon,) the forecast of the form with the least AICc for one series ``x`` (finite,
     at least two seasons of ``m`` points); NaN when none fits."""
-    scale = float(np.mean(np.abs(x)))
-    if not np.isfinite(scale) or scale <= 0:
+    with np.errstate(over="ignore"):  # values near the float limit: their mean overflows
+        scale = float(np.mean(np.abs(x)))
+    if not np.isfinite(scale):
+        peak = float(np.max(np.abs(x)))
+        scale = peak * float(np.mean(np.abs(x) / peak))
+    if scale <= 0:
         return np.full(horizon, np.nan)
     z = x / scale  # the grid's fit is the same at any scale; this keeps the squares small
     best, fc = np.inf, np.full(horizon, np.nan)
@@ -98,7 +102,9 @@ def auto(x: np.ndarray, horizon: int, m: int) -> np.ndarray:
             aicc, f = _fit(z, horizon, m, trend, season)
             if aicc < best:
                 best, fc = aicc, f
-    return fc * scale
+    with np.errstate(over="ignore"):
+        out = fc * scale
+    return out if np.isfinite(out).all() else np.full(horizon, np.nan)
 
 
 def _seasons(x: np.ndarray, m: int) -> list[tuple[str, np.ndarray | None]]:

@@ -72,6 +72,24 @@ def test_rows_that_cannot_fit_are_nan_and_padding_is_ignored():
     assert np.isnan(ets_forecast(season[None], 5, 1)).all()  # no season: not this model
 
 
+@pytest.mark.parametrize(
+    "x",
+    [
+        np.full(48, 1.7e308 / 4),  # near the float limit: the mean of the values overflows
+        np.r_[np.full(47, 1.0), 1.7e308],  # one value at it
+        1e-300 * (2.0 + np.sin(np.arange(48))),  # near the smallest
+        np.full(48, 5.0),  # constant: every form fits exactly
+    ],
+)
+def test_extreme_values_give_finite_forecasts_or_none_and_no_warning(x):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = ets_forecast(x[None], 6, 4)[0]
+    assert np.isfinite(out).all() or np.isnan(out).all()
+
+
 def test_a_long_row_or_season_is_read_within_bounds():
     x = np.tile(PROFILE, 200) + 50.0  # 2,400 points: the last MAX_POINTS are read
     np.testing.assert_allclose(
