@@ -95,9 +95,9 @@ CHOICE_WINDOWS = 7  # windows the choice wants in all: horizons per series = cei
 # windows; the one-year births file (25 horizons) has one.
 CHOICE_FLOOR = 50
 SECTION = "theta"  # config.json's section and the ONNX metadata key
-# A file of one seasonal series of at most this many points serves the equal average of the
-# network, the Theta method and exponential smoothing with a season (``ets.py``), where the
-# average was chosen: a network trained on one short series has few windows to learn from.
+# A file of one seasonal series of at most ``ets.MAX_POINTS`` points serves the equal average
+# of the network, the Theta method and exponential smoothing with a season (``ets.py``), where
+# the average was chosen: a network trained on one short series has few windows to learn from.
 # On 30 single series (27 to 309 points) from each of six seasonal M1, M3 and Tourism
 # categories, the three beat the two on sMAPE and MASE in all six (M3 monthly MASE 1.086 ->
 # 0.992, Tourism monthly 1.723 -> 1.603). Not for more series: on files of the first 4 and
@@ -105,7 +105,6 @@ SECTION = "theta"  # config.json's section and the ONNX metadata key
 # worse on Tourism; nor for one long series: an hourly year (8,760 points) scored 0.84 ->
 # 0.91; nor without a season: on yearly series it was worse alone and in the average
 # (docs/benchmarks.md, "A third member for one short seasonal series").
-ETS_MAX_POINTS = MAX_POINTS  # ets.MAX_POINTS: what the model reads at most
 ETS_SHARE = 1.0 / 3.0  # the ETS member's share of the served forecast
 
 
@@ -159,13 +158,13 @@ ETS_KEY = "ets_revision"
 def ets_member(lengths: np.ndarray, season: int, context: int) -> int | None:
     """The revision of exponential smoothing that joins the average of a file of series of
     ``lengths`` at ``season``, whose forecasts read ``context`` points: one series of at most
-    :data:`ETS_MAX_POINTS` points, with a season, and ``ets.MIN_SEASONS`` seasons of it read;
+    ``ets.MAX_POINTS`` points, with a season, and ``ets.MIN_SEASONS`` seasons of it read;
     else None."""
     lengths = np.asarray(lengths)
     if lengths.size != 1 or season < 2:
         return None
     points = int(lengths[0])
-    fits = points <= ETS_MAX_POINTS and min(points, context) >= MIN_SEASONS * season
+    fits = points <= MAX_POINTS and min(points, context) >= MIN_SEASONS * season
     return ETS_REVISION if fits else None
 
 

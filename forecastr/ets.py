@@ -87,7 +87,7 @@ def ets_forecast(rows: np.ndarray, horizon: int, season: int) -> np.ndarray:
 
 def auto(x: np.ndarray, horizon: int, m: int) -> np.ndarray:
     """(horizon,) the forecast of the form with the least AICc for one series ``x`` (finite,
-    at least two seasons of ``m`` points); NaN when none fits."""
+    at least :data:`MIN_SEASONS` seasons of ``m`` points); NaN when none fits."""
     with np.errstate(over="ignore"):  # values near the float limit: their mean overflows
         scale = float(np.mean(np.abs(x)))
     if not np.isfinite(scale):
@@ -161,20 +161,17 @@ def _fit(
         for t in range(n):
             base = level + p * slope
             if states is None:
-                fit, r = base, None
-            else:
-                s = states[:, t % m]
-                fit = base + s if season == "A" else base * s
-            e = x[t] - fit
-            sse += e * e
-            if states is None:
-                r = e
+                e = r = x[t] - base
             elif season == "A":
-                r = e
+                s = states[:, t % m]
+                e = r = x[t] - (base + s)
                 states[:, t % m] = s + g * e
             else:
+                s = states[:, t % m]
+                e = x[t] - base * s
                 r = e / s
                 states[:, t % m] = s + g * e / base
+            sse += e * e
             level = base + a * r
             slope = p * slope + b * r
         sse = np.where(np.isfinite(sse), sse, np.inf)

@@ -17,7 +17,6 @@ from test_modelcheck import write_config
 
 from forecastr import api
 from forecastr.combine import (
-    ETS_MAX_POINTS,
     ETS_SHARE,
     Combined,
     ThetaMix,
@@ -119,9 +118,9 @@ def test_forecasts_are_finite_or_nan_and_follow_the_scale(values, m, scale):
 
 def test_the_member_joins_one_short_seasonal_series_only():
     assert ets_member(np.array([100]), 12, 100) == REVISION
-    assert ets_member(np.array([ETS_MAX_POINTS]), 4, 256) == REVISION
+    assert ets_member(np.array([MAX_POINTS]), 4, 256) == REVISION
     assert ets_member(np.array([100, 100]), 12, 100) is None  # more series: the network learns
-    assert ets_member(np.array([ETS_MAX_POINTS + 1]), 4, 256) is None  # a long one, too
+    assert ets_member(np.array([MAX_POINTS + 1]), 4, 256) is None  # a long one, too
     assert ets_member(np.array([100]), 1, 100) is None  # no season
     assert ets_member(np.array([36]), 12, 36) == REVISION  # three seasons
     assert ets_member(np.array([35]), 12, 35) is None  # under three seasons long

@@ -193,7 +193,7 @@ def record_day(named: str, rest: list[str], sample: pd.DataFrame) -> str | None:
 def _same_days(sample: pd.DataFrame, col: str, days: pd.Series) -> bool:
     """Whether ``col``'s cells are dates at midnight equal to ``days``, row by row."""
     own = _stamps(sample[col].astype(str).str.strip()) if col in sample else None
-    if own is None or len(own) != len(days) or not (own == own.dt.normalize()).all():
+    if own is None or not (own == own.dt.normalize()).all():  # the same rows as ``days``'s
         return False
     return bool((own.to_numpy() == days.to_numpy()).all())
 
