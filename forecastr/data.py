@@ -74,7 +74,7 @@ from forecastr.ingest.pivot import pivot_dates
 from forecastr.ingest.repeats import drop_copies, merge_clock_changes
 from forecastr.ingest.rows import read_rows
 from forecastr.ingest.sniff import Source, open_source
-from forecastr.ingest.spelling import spelled
+from forecastr.ingest.spelling import cycle_times, spelled
 from forecastr.ingest.stack import melt, melt_pivot, stack_long, stack_wide
 from forecastr.ingest.textcols import constant_columns
 from forecastr.ingest.timeaxis import check_duplicates, place_on_grid
@@ -342,7 +342,8 @@ def describe(panel: Panel) -> dict:
 
     def fmt(v):
         if pattern is None:
-            return int(v)
+            cycle = None if panel.spelling is None else panel.spelling.cycle
+            return int(v) if cycle is None else str(cycle_times(pd.Series([v]), cycle).iloc[0])
         text = spelled(pd.Series([v], dtype="datetime64[ns]"), panel.spelling)
         return pd.Timestamp(v).strftime(pattern) if text is None else str(text.iloc[0])
 

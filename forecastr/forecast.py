@@ -388,6 +388,8 @@ def write_frame(frame: pd.DataFrame, path: str | None, fmt: str) -> str | None:
         out["ds"] = text  # the file's own spelling of its stamps (1983Q2, ...+02:00)
     elif fmt == "parquet" and spelling is not None and spelling.zone is not None:
         out["ds"] = zoned(out["ds"], spelling.zone)
+    elif fmt == "parquet" and spelling is not None and spelling.cycle is not None:
+        out["ds"] = out["ds"].to_numpy(dtype=np.int64) / spelling.cycle  # R's ts() times
     if path is None:
         if fmt == "parquet":
             raise InputError("--format parquet needs -o FILE (it is binary)")
@@ -448,7 +450,9 @@ def _stamp_format(frame: pd.DataFrame, sep: str = " ") -> str:
 
 def _json_text(frame: pd.DataFrame, spelling: Spelling | None) -> str:
     out = frame.copy()
-    if np.issubdtype(out["ds"].dtype, np.datetime64):
+    if spelling is not None and spelling.cycle is not None:
+        out["ds"] = out["ds"].to_numpy(dtype=np.int64) / spelling.cycle  # numbers in JSON
+    elif np.issubdtype(out["ds"].dtype, np.datetime64):
         text = spelled(out["ds"], spelling, sep="T")
         out["ds"] = out["ds"].dt.strftime(_stamp_format(out, sep="T")) if text is None else text
     return out.to_json(orient="records", indent=None) + "\n"

@@ -6,6 +6,7 @@ stay a step index."""
 from __future__ import annotations
 
 import calendar
+import json
 
 import numpy as np
 import pandas as pd
@@ -13,7 +14,9 @@ import pytest
 from conftest import train_then_predict
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from typer.testing import CliRunner
 
+from forecastr.cli import app
 from forecastr.data import load_csv
 from forecastr.errors import InputError
 from forecastr.ingest.datespell import (
@@ -94,11 +97,35 @@ def test_r_decimal_years_are_months_or_quarters(write_csv):
     assert panel.freq == "QS-JAN" and pd.Timestamp(panel.ds[5]) == pd.Timestamp("1991-04-01")
 
 
+def test_r_times_of_other_frequencies_are_steps_written_back(write_csv, tmp_path):
+    """R's ``time()`` of a daily ts of frequency 7 (``1.42857142857143``: week 1, day 4),
+    beside R's ``rownames`` counter: steps of 1/7, and forecasts written as R writes them."""
+    rows = "".join(
+        f"{k + 1},{(k + 10) / 7:.15g},{100 + 30 * ((k + 3) % 7 == 0) + k % 5}\n" for k in range(70)
+    )
+    csv = write_csv("rownames,time,value\n" + rows)
+    panel = load_csv(csv)
+    assert panel.ids == ["value"] and panel.spelling.cycle == 7
+    assert panel.ds.dtype == np.int64 and panel.ds[0] == 10 and panel.ds[-1] == 79
+    assert any("read as steps of 1/7" in note for note in panel.notes)
+    assert any("'rownames' left out" in note for note in panel.notes)
+    rows = train_then_predict(csv, tmp_path / "m", *FAST, "--horizon", "3")
+    assert [r[1] for r in rows[1:]] == ["11.4285714285714", "11.5714285714286", "11.7142857142857"]
+    out = CliRunner().invoke(app, ["predict", str(tmp_path / "m"), str(csv), "--format", "json"])
+    assert [round(r["ds"], 6) for r in json.loads(out.output)] == [11.428571, 11.571429, 11.714286]
+    # a whole-number time stays a step; R's frequency 12 outside the years read as dates too
+    monthly = pd.Series([1 + k / 12 for k in range(30)])
+    parsed = parse_time(monthly, "time", Where("f", list))
+    assert parsed.spelling.cycle == 12 and parsed.ds[0] == 12
+
+
 @pytest.mark.parametrize(
     ("rows", "message"),
     [
         ("".join(f"2000.{q},{q}\n" for q in range(1, 5)), "fractional"),  # year.quarter
-        ("0.25,1\n0.5,2\n0.75,3\n1.0,4\n", "fractional"),  # no year in range
+        ("".join(f"{y}.{q},{q}\n" for y in (2000, 2001) for q in range(1, 5)), "fractional"),
+        ("0.3,1\n0.7,2\n1.2,3\n1.5,4\n", "fractional"),  # no grid of steps
+        ("0.1,1\n0.2,2\n0.4,3\n0.5,4\n", "fractional"),  # a grid with a step missing
     ],
 )
 def test_what_is_no_date_stays_refused(write_csv, rows, message):

@@ -200,6 +200,13 @@ CONFIG_CASES = {
     "spelling-zone-text": (setter("data", "spelling", {"zone": 2}), "data.spelling.zone is 2"),
     "spelling-both": (setter("data", "spelling", {"template": "{Y}Q{q}", "zone": "Z"}), "not both"),
     "spelling-key": (setter("data", "spelling", {"font": "x"}), "data.spelling"),
+    "spelling-cycle-1": (setter("data", "spelling", {"cycle": 1}), "data.spelling.cycle is 1"),
+    "spelling-cycle-bool": (setter("data", "spelling", {"cycle": True}), "data.spelling.cycle"),
+    "spelling-cycle-float": (setter("data", "spelling", {"cycle": 7.5}), "data.spelling.cycle"),
+    "spelling-cycle-and-zone": (
+        setter("data", "spelling", {"cycle": 7, "zone": "Z"}),
+        "a cycle alone",
+    ),
     "spelling-list": (setter("data", "spelling", ["{Y}"]), "data.spelling"),
     "columns-target": (setter("data", "columns", "target", "y"), "data.columns.target"),
     "columns-null": (setter("data", "columns", None), "data.columns is null"),

@@ -135,8 +135,8 @@ def record_note(columns: list[str], time_col: str) -> str:
 # Names of a column that numbers the rows (normalised as part_of does; "#" normalises to "")
 COUNTER_NAMES = frozenset(
     ("", "no", "nr", "num", "number", "instant", "index", "idx", "row", "rownum", "rownumber",
-     "rowid", "obs", "observation", "record", "recordno", "sno", "slno", "serial", "serialno",
-     "unnamed", "level")
+     "rowid", "rowname", "rownames", "obs", "observation", "record", "recordno", "sno", "slno",
+     "serial", "serialno", "unnamed", "level")
 )  # fmt: skip
 
 

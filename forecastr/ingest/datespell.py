@@ -45,7 +45,7 @@ import numpy as np
 import pandas as pd
 
 from forecastr.errors import shown
-from forecastr.ingest.spelling import COUNTED_BASE
+from forecastr.ingest.spelling import COUNTED_BASE, MAX_CYCLE
 
 # Month names (English), full and abbreviated, and "Sept": their numbers.
 MONTH_NUMBERS: dict[str, int] = {
@@ -229,6 +229,42 @@ def decimal_years(arr: np.ndarray) -> tuple[np.ndarray, str] | None:
             )
             return stamps, note
     return None
+
+
+# R's ts() times of other frequencies (``1.42857142857143``: cycle 1 plus 3 of 7 steps): the
+# distinct values the frequency is first found on.
+_CYCLE_SAMPLE = 2000
+
+
+def ts_cycles(arr: np.ndarray) -> tuple[np.ndarray, int, str] | None:
+    """Fractional numbers on a grid of 1/f for a whole f from 2 (R's ``time()`` of a ts of
+    frequency f: a cycle number plus the steps of it gone by, ``1.42857142857143`` for step 3
+    of 7), with no step missing and every step of a cycle present, as int64 steps
+    ``round(arr * f)`` with f and a note; None otherwise (``2000.1`` to ``2000.4``, a year and
+    its quarters, covers 4 steps of 10; a rounded measurement leaves gaps)."""
+    if len(arr) < 2 or not np.isfinite(arr).all():
+        return None
+    sample = np.unique(arr[:_CYCLE_SAMPLE])
+    gaps = np.diff(sample)
+    if len(gaps) == 0 or gaps.min() <= 0:
+        return None
+    f = int(np.round(1.0 / gaps.min()))
+    if not 2 <= f <= MAX_CYCLE or abs(1.0 / gaps.min() - f) > 1e-3 * f:
+        return None
+    scaled = arr * f
+    steps = np.round(scaled)
+    if np.abs(scaled - steps).max() > _FRACTION_TOLERANCE or np.abs(steps).max() > 2.0**62:
+        return None
+    distinct = np.unique(steps)  # R's times leave no gap and cover every step of a cycle
+    if np.diff(distinct).max() != 1 or len(np.unique(distinct % f)) < f:
+        return None
+    first = arr[np.argmax(arr != np.round(arr))]
+    note = (
+        f"fractional times (like {first:.6g}) read as steps of 1/{f}: a cycle number plus the "
+        f"steps of it gone by, as R's time() writes a series of frequency {f}; forecasts are "
+        "written the same way"
+    )
+    return steps.astype(np.int64), f, note
 
 
 # Periods a statistical office may list in one column, coarsest first: the years, then the

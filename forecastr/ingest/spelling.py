@@ -40,6 +40,7 @@ _ZONE = re.compile(r"(?:Z|[+-]\d\d:?\d\d)$")
 # as the calendar year COUNTED_BASE + n, and written back as n (the template field ``C``).
 COUNTED_BASE = 2000
 SAMPLE = 5000  # distinct cells a template is checked on (each is written back and compared)
+MAX_CYCLE = 1_000_000  # the largest frequency of R's ts() times read (datespell.ts_cycles)
 
 
 @dataclass(frozen=True)
@@ -49,9 +50,11 @@ class Spelling:
 
     template: str | None = None
     zone: str | None = None
+    cycle: int | None = None  # steps of R's ts() times of this frequency, written step / cycle
 
     def to_dict(self) -> dict:
-        return {"template": self.template, "zone": self.zone}
+        out: dict = {"template": self.template, "zone": self.zone}
+        return out if self.cycle is None else {**out, "cycle": self.cycle}
 
 
 def text_template(text: pd.Series, parsed: pd.Series) -> str | None:
@@ -170,9 +173,15 @@ def checked_spelling(w: Any, value: Any, field: str) -> Spelling | None:
     ``w.refuse(field, value, expected)`` makes the error that names the field at fault."""
     if value is None:
         return None
-    if not isinstance(value, dict) or not set(value) <= {"template", "zone"}:
+    if not isinstance(value, dict) or not set(value) <= {"template", "zone", "cycle"}:
         raise w.refuse(field, value, 'null or an object {"template": ..., "zone": ...}')
-    template, zone = value.get("template"), value.get("zone")
+    template, zone, cycle = value.get("template"), value.get("zone"), value.get("cycle")
+    if cycle is not None:
+        if type(cycle) is not int or not 2 <= cycle <= MAX_CYCLE:  # bool is no frequency
+            raise w.refuse(f"{field}.cycle", cycle, f"null or a whole number 2 to {MAX_CYCLE}")
+        if template is not None or zone is not None:
+            raise w.refuse(field, value, "a cycle alone, without a template or a zone")
+        return Spelling(cycle=int(cycle))
     if template is not None and not _valid_template(template):
         raise w.refuse(f"{field}.template", template, "null or a period template like '{Y}Q{q}'")
     if zone is not None and not (
@@ -363,6 +372,8 @@ def _offset(zone: str) -> pd.Timedelta:
 def spelled(ds: pd.Series, spelling: Spelling | None, sep: str = " ") -> pd.Series | None:
     """``ds`` (naive datetime64) as text in ``spelling``, or None to write them as ISO; a
     zone's stamps are written date, ``sep``, time and offset."""
+    if spelling is not None and spelling.cycle is not None:
+        return cycle_times(ds, spelling.cycle) if np.issubdtype(ds.dtype, np.integer) else None
     if spelling is None or not np.issubdtype(ds.dtype, np.datetime64):
         return None
     stamps = pd.DatetimeIndex(ds)
@@ -373,6 +384,13 @@ def spelled(ds: pd.Series, spelling: Spelling | None, sep: str = " ") -> pd.Seri
         text = local.strftime(f"%Y-%m-%d{sep}%H:%M:%S") + spelling.zone
         return pd.Series(np.asarray(text, dtype=object), index=ds.index, dtype=object)
     return None
+
+
+def cycle_times(ds: pd.Series, cycle: int) -> pd.Series:
+    """Integer steps ``ds`` as R writes the times of a ts of frequency ``cycle`` (``%.15g``
+    of step / cycle: ``1.42857142857143``)."""
+    text = [f"{s / cycle:.15g}" for s in ds.to_numpy(dtype=np.int64).tolist()]
+    return pd.Series(text, index=ds.index, dtype=object)
 
 
 def zoned(ds: pd.Series, zone: str) -> pd.Series:

@@ -27,6 +27,7 @@ from forecastr.ingest.datespell import (
     named_months,
     named_years,
     quarters_first,
+    ts_cycles,
     unix_times,
     yyyymm,
 )
@@ -83,6 +84,10 @@ def _parse_typed(col: pd.Series, name: str, where: Where) -> ParsedTime | None:
         decimal = decimal_years(arr)
         if decimal is not None:
             return ParsedTime(to_ns(decimal[0], name, where), [decimal[1]])
+        cycles = ts_cycles(arr)
+        if cycles is not None:  # R's ts of frequency 7, 24, 52 ...: steps, written back so
+            steps, f, note = cycles
+            return ParsedTime(check_steps(steps, name, where), [note], Spelling(cycle=f))
         raise InputError(
             f"{where.file}: column {shown(name)} holds fractional numbers; the time column must "
             "be dates or whole-number steps (or pass --time-col)"
