@@ -31,22 +31,22 @@ How a lag is judged, in order:
    at the top, so its position is refined to the lag within ``r // 2`` whose multiples line up
    best (highest mean ACF over ``lag, 2 lag, 3 lag ...``).
 5. **Significance.** A peak must beat ``max(z * se, 0.2, trough + 0.2)``: ``z`` is
-   Bonferroni-corrected for the number of lags scanned (one-sided 5 % family-wise) and
-   ``trough`` is the lowest pooled ACF at lags ``1 .. p - 1``. A lag named in advance (a
-   calendar or user season, ``candidates``) is one test: it must beat
-   ``max(1.96 * se, 0.1, trough + 0.1)`` and need not be a peak. The floors are minimum
-   effect sizes (with thousands of series a tiny ACF is "significant" but useless); the trough
-   term asks the ACF to rise again after falling, which a slowly decaying ACF (a leftover
-   trend, a random walk) never does. Bartlett's ``se`` counts the cycle's own
-   autocorrelations below the lag, so a strong cycle in one short series inflates its own
-   bound: when no lag is named in advance (an integer or yearly index: the seasons the
-   calendar does not name), a scanned peak that clears both floors but not ``z * se``
-   counts when the periodograms of a majority of the series confirm a cycle near it
-   (Fisher's test after AR(1) whitening, ``spectrum.py``); its threshold is then the floors.
-   Beside a calendar season the check is not made: on single 72-point M3 monthly series
-   whose season 12 the ACF could not confirm, it confirmed peaks at 13 and 14 instead.
-   Where the scan of an integer index finds nothing, the usual periods (``USUAL_PERIODS``)
-   are tested with a named lag's floors and the scan's bound.
+   Bonferroni-corrected for the lags scanned (one-sided 5 % family-wise), ``trough`` the
+   lowest pooled ACF at lags ``1 .. p - 1``. A lag named in advance (a calendar or user
+   season, ``candidates``) is one test: ``max(1.96 * se, 0.1, trough + 0.1)``, no peak
+   needed. The floors are minimum effect sizes (with thousands of series a tiny ACF is
+   "significant" but useless); the trough term asks the ACF to rise again after falling,
+   which a slowly decaying ACF (a leftover trend, a random walk) never does. Bartlett's
+   ``se`` counts the cycle's own autocorrelations below the lag, so a strong cycle in one
+   short series inflates its own bound (three years of a strong monthly cycle: ACF 0.8 at
+   12, bound over 1): a lag that clears a peak's floors but not ``z * se`` counts when the
+   periodograms of a majority of the series confirm a cycle near it (Fisher's test after
+   AR(1) whitening, ``spectrum.py``), its threshold then the floors. That is asked of a
+   scanned peak where no lag is named (an integer or yearly index), and of a calendar lag
+   whose ACF is no lower than beside it (unwhitened); not of a peak beside a calendar
+   season (on 72-point M3 monthly series it confirmed 13 and 14 where 12 failed). Where the
+   scan of an integer index finds nothing, the usual periods (``USUAL_PERIODS``) are tested
+   with a named lag's floors and the scan's bound.
 6. **Multiples.** A lag ``q`` within 2 % of ``k * p`` (``k >= 2``) for a shorter candidate
    ``p`` (a peak or named lag, accepted or not, that rises 0.1 above its own trough and
    correlates at least half as much as ``q``) counts only as a cycle of its own, tested
@@ -222,15 +222,12 @@ def choose_seasons(
 
 def _integer_index(values: np.ndarray, offsets: np.ndarray) -> list[SeasonEvidence]:
     """The seasons of an integer index (a calendar whose stamps may have been dropped): the
-    scan's, else the :data:`USUAL_PERIODS` that beat a named lag's floors (0.1, and 0.1 above
-    the trough) and the scan's Bonferroni bound, never trusted untested.
-
-    They gain where the floors bind, in files of many series: M3 quarterly's season 4, at 0.18
-    through an integer index, fell under a scanned peak's floor of 0.2 (MASE 1.150, against
-    1.06 with dates). With a named lag's 1.96 bound, single white-noise series got a false
-    season 3.6% of the time, not 0.7%; tested beside the scan, a usual lag stood in for a
-    scanned peak and skipped the periodogram check (a noisy sine of 12: found in 36% of
-    single series, not 67%). docs/benchmarks.md, "Seasons on an integer index"."""
+    scan's, else the :data:`USUAL_PERIODS` that beat a named lag's floors and the scan's
+    Bonferroni bound, never trusted untested (M3 quarterly's 4, at 0.18 under a peak's floor
+    of 0.2: MASE 1.150 -> 1.068, 1.06 with dates; with a named lag's 1.96 bound, 3.6% of
+    single white-noise series got a false season, not 0.7%; tested beside the scan, a usual
+    lag skipped the periodogram check: a noisy sine of 12 found in 36% of single series, not
+    67%; docs/benchmarks.md, "Seasons on an integer index")."""
     found = _analyse(values, offsets, None, [], "calendar").kept
     if found:
         return found[:MAX_SEASONS]
@@ -293,9 +290,7 @@ def _validate(values: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.n
 
 def _default_max_period(lengths: np.ndarray) -> int:
     """A third of the median series length, at most ``MAX_DEFAULT_PERIOD``; 0 if no series."""
-    if lengths.size == 0:
-        return 0
-    return int(min(np.median(lengths) // 3, MAX_DEFAULT_PERIOD))
+    return int(min(np.median(lengths) // 3, MAX_DEFAULT_PERIOD)) if lengths.size else 0
 
 
 def _radius(lag: int) -> int:
@@ -305,12 +300,7 @@ def _radius(lag: int) -> int:
 
 def _clean_lags(lags: Sequence[int]) -> list[int]:
     """Distinct integer lags >= 2, first occurrence order."""
-    out: list[int] = []
-    for lag in lags:
-        lag = int(lag)
-        if lag >= 2 and lag not in out:
-            out.append(lag)
-    return out
+    return [lag for lag in dict.fromkeys(int(x) for x in lags) if lag >= 2]
 
 
 def _json_float(x: float) -> float | None:
@@ -329,6 +319,8 @@ def _judge(
     z = NormalDist().inv_cdf(1 - ALPHA / max(scan - 1, 1))
     named_z = z if prior_source == "usual" else PRIOR_Z  # usual periods: the scan's bound
     entries = {p: _evidence(pooled, p, named_z, MIN_PRIOR_ACF, prior_source) for p in prior}
+    if prior_source == "calendar":  # a short strongly seasonal series' own bound is over 1
+        entries = {p: _confirmed(data, pooled, e, named=True) for p, e in entries.items()}
     for p in _peaks(pooled, scan):
         if not any(_multiple_of(p, q) == 1 for q in entries):  # a named lag stands for it
             found = _evidence(pooled, p, z, MIN_DETECTED_ACF, "detected")
@@ -339,14 +331,21 @@ def _judge(
     return _Verdict(ranked, {p: entries[p] for p in prior})
 
 
-def _confirmed(data: SeriesSet, pooled: PooledACF, e: SeasonEvidence) -> SeasonEvidence:
-    """A scanned peak that clears every floor but not its Bartlett bound, with the bound
+def _confirmed(
+    data: SeriesSet, pooled: PooledACF, e: SeasonEvidence, named: bool = False
+) -> SeasonEvidence:
+    """A lag that clears a scanned peak's floors but not its Bartlett bound, with the bound
     replaced by the floors when a majority of the series' periodograms confirm the cycle
-    (step 5; ``spectrum.py``)."""
-    floors = max(MIN_DETECTED_ACF, pooled.trough(e.period) + MIN_DETECTED_ACF)
-    if e.significant or not e.acf > floors:
+    (step 5; ``spectrum.py``). A calendar lag (``named``) must also be no lower than the
+    lags beside it (an AR(2) cycle of 10 peaks at 10, not 12), and its periodogram is not
+    whitened: the AR(1) filter that flattens red noise damps a strong slow cycle fourfold."""
+    p, curve = e.period, pooled.curve()
+    floors = max(MIN_DETECTED_ACF, pooled.trough(p) + MIN_DETECTED_ACF)
+    beside = curve[[p - 1, p + 1]] if p + 1 < len(curve) else np.array([math.nan])
+    peak = not named or (np.isfinite(beside).all() and curve[p] >= beside.max())
+    if e.significant or not e.acf > floors or not peak:
         return e
-    share = confirmed_share(data.values, data.offsets, e.period, _radius(e.period), data.cap)
+    share = confirmed_share(data.values, data.offsets, p, _radius(p), data.cap, not named)
     return replace(e, threshold=floors, periodogram=share) if share > 0.5 else e
 
 

@@ -30,7 +30,14 @@ in white noise, AR(1), random walks, Poisson counts, log-normal AR(1) or a line 
 and found the pseudo-cycle of an AR(2) (period 10) in 71% of series where the ACF alone
 found 7%. The level is 0.001, not 0.01: at 0.01 it added 0.1 to 0.4 points of false seasons
 and gave a 71-point M3 "other" series a weak cycle of 7 (ACF 0.25, p = 0.006) that made its
-forecast worse on three seeds of three (MASE 3.07 -> 3.59). Pure numpy.
+forecast worse on three seeds of three (MASE 3.07 -> 3.59). A lag the calendar names is
+checked without step 2 (``whiten=False``): a strong slow cycle lifts the lag-1
+autocorrelation, and the filter then damps the cycle's own ordinate about fourfold (three
+years of a monthly cycle of amplitude 3 in noise of 1, ACF 0.79 at 12: confirmed in 1 of 6
+series whitened, 5 of 6 not); the ACF's conditions there (a local peak at the lag, 0.2 above
+its trough) keep red noise out, and false seasons on 400 series each of white noise, AR(1),
+random walks and lines plus noise of 36 to 120 months stayed within 0.5 points of the
+calendar test alone. Pure numpy.
 """
 
 from __future__ import annotations
@@ -46,7 +53,7 @@ MAX_SERIES = 2048  # series tested at most (evenly spaced): a share needs no mor
 
 
 def confirmed_share(
-    values: np.ndarray, offsets: np.ndarray, lag: int, radius: int, cap: int
+    values: np.ndarray, offsets: np.ndarray, lag: int, radius: int, cap: int, whiten: bool = True
 ) -> float:
     """Share of the series holding two periods of ``lag`` (and :data:`MIN_ORDINATES`
     frequencies) whose whitened periodogram peaks within ``lag +- radius`` at level
@@ -70,12 +77,12 @@ def confirmed_share(
     for n in np.unique(lengths[series]).tolist():  # one batched FFT per length
         rows = series[lengths[series] == n]
         cols = offsets[rows + 1][:, None] - n + np.arange(n)  # (B, n) the last n points
-        period, p = _fisher(values[cols])
+        period, p = _fisher(values[cols], whiten)
         hits += int(np.sum((np.abs(period - lag) <= radius) & (p < ALPHA)))
     return hits / series.size
 
 
-def _fisher(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _fisher(x: np.ndarray, whiten: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """(B,) the period of each row's largest whitened periodogram ordinate and the p-value
     bound of Fisher's g test (1 for a row with no variance left)."""
     n = x.shape[1]
@@ -84,6 +91,7 @@ def _fisher(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     c0 = (e**2).sum(axis=1)
     live = has_variance(x, valid, lengths, c0)
     phi = np.clip((e[:, 1:] * e[:, :-1]).sum(axis=1) / np.where(live, c0, 1.0), 0.0, MAX_PHI)
+    phi = phi if whiten else np.zeros_like(phi)
     j = np.arange(1, (n - 1) // 2 + 1)  # (M,)
     power = np.abs(np.fft.rfft(e, axis=1)[:, j]) ** 2  # (B, M)
     w = 2 * np.pi * j / n

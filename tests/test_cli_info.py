@@ -430,10 +430,11 @@ def test_error_text_with_brackets_is_printed_verbatim(runner, write_csv):
 
 
 def test_info_shows_the_calendar_season_it_could_not_confirm(runner, write_csv):
-    """Five years of months with a clear year: one short series cannot confirm 12 against
-    its Bartlett bound, and `info` says so, with the numbers, beside "none found"."""
+    """Five years of months with a faint year: one short series cannot confirm 12, neither
+    against its Bartlett bound nor by its periodogram, and `info` says so, with the
+    numbers, beside "none found" (a clear year is confirmed: test_seasons.py)."""
     t = np.arange(60)
-    y = 100 + 0.3 * t + 5 * np.sin(2 * np.pi * t / 12) + np.random.default_rng(5).normal(size=60)
+    y = 100 + 0.3 * t + 1.2 * np.sin(2 * np.pi * t / 12) + np.random.default_rng(5).normal(size=60)
     months = pd.date_range("2015-01-01", periods=60, freq="MS").strftime("%Y-%m-%d")
     path = write_csv(
         "month,sales\n" + "".join(f"{m},{v:.3f}\n" for m, v in zip(months, y, strict=True))
@@ -442,7 +443,7 @@ def test_info_shows_the_calendar_season_it_could_not_confirm(runner, write_csv):
     assert d["seasons"] == [] and d["season_length"] == 12
     (e,) = d["seasons_unconfirmed"]
     assert (e["period"], e["source"], e["significant"]) == (12, "calendar", False)
-    assert e["acf"] > 0.5 and e["threshold"] > e["acf"]
+    assert e["acf"] > 0.2 and e["threshold"] > e["acf"]
     shown = " ".join(run_info(runner, path).stdout.split())
     assert f"none found; not confirmed: 12 (calendar, acf {e['acf']:.2f} <=" in shown
     # a season found is not listed again; a file with no calendar season lists none

@@ -336,6 +336,28 @@ def test_weekly_series_whose_season_is_not_52_is_detected():
     assert [(e.period, e.source) for e in found] == [(13, "detected")]
 
 
+def test_short_strongly_seasonal_series_keeps_its_calendar_season():
+    """Three years of a strong monthly cycle (UK lung deaths' shape): the ACF at 12 (about
+    0.8) cannot beat Bartlett's bound, which its own cycle lifts above 1, so the periodogram
+    confirms the calendar's lag, as it does a scanned peak; noise of the same length gains
+    no season from it."""
+    t = np.arange(36)
+    rng = np.random.default_rng(5)
+    y = 2000 + 600 * np.cos(2 * np.pi * t / 12) + rng.normal(0, 120, t.size)
+    found = choose_seasons("MS", *_one(y))
+    assert [(e.period, e.source) for e in found] == [(12, "calendar")]
+    assert found[0].periodogram == 1.0  # the bound it met was the floors', not Bartlett's
+    # a cycle of 3 in noise of 1 lifts the lag-1 ACF: its periodogram is read unwhitened
+    rises = 100 + 0.3 * t + 3 * np.sin(2 * np.pi * t / 12)
+    for seed in (1, 2):
+        y = rises + np.random.default_rng(seed).normal(size=36)
+        assert [e.period for e in choose_seasons("MS", *_one(y))] == [12]
+    for seed in range(20):
+        noise = np.random.default_rng(seed).normal(size=36)
+        assert choose_seasons("MS", *_one(noise)) == []
+        assert choose_seasons("MS", *_one(np.cumsum(noise))) == []
+
+
 def test_calendar_season_absent_from_the_data_is_dropped():
     rng = np.random.default_rng(22)
     assert choose_seasons("MS", *_one(np.cumsum(rng.normal(size=240)))) == []
