@@ -32,7 +32,7 @@ lint: $(STAMP)
 clean:
 	rm -rf $(VENV) demo-out
 
-# The main job on bundled real data: train a GRU on the airline series, report it against the
+# The main job on bundled real data: train a GRU on the UK drivers series, report it against the
 # naive baselines on the held-out last year, export a parity-checked ONNX model, and forecast
 # with it through onnxruntime alone.
 demo: $(STAMP)

@@ -96,7 +96,7 @@ FILES = {  # file name: (horizon, MASE lag); season for the references = the lag
     "fpp2__visnights.csv": Q,
     "fpp2__wmurders.csv": Y,
 }
-NOT_SERIES = {"rownames", "time"}
+NOT_SERIES = {"rownames", "time", "Unnamed: 0"}  # R's row names: headed "rownames" or ""
 
 
 def series_columns(raw: pd.DataFrame) -> list[str]:
@@ -196,7 +196,7 @@ def report(rows: list[dict], tag: str) -> str:
     rows = [r for r in rows if r.get("tag") == tag]
     files = sorted({r["file"] for r in rows})
     head = ["file", "series", "seeds", "forecastr MASE median [min, max]", "naive",
-            "seasonal naive", "drift", "Theta", "AutoETS", "AutoTheta", "best other",
+            "seasonal naive", "drift", "theta", "AutoETS", "AutoTheta", "best other",
             "rank"]  # fmt: skip
     out = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
     for name in files:
