@@ -175,6 +175,31 @@ def test_a_row_counter_needs_its_name_and_its_steps():
     assert row_numbers(sample, ["No", "#", "x", "index"]) == ["No", "#"]
 
 
+@pytest.mark.parametrize("header", ["rownames", '""'])
+def test_r_row_labels_are_left_out_and_the_rows_read_in_order(write_csv, header):
+    """R writes the rows of a series of several seasons (fpp2's ``calls``) labelled
+    ``X3.3.20031``: neither times nor values, refused as dates before."""
+    labels = [f'"X{d}.3.2003{k}"' for d in (3, 4) for k in range(1, 11)]
+    values = [100 + 10 * (k % 5) for k in range(20)]
+    text = f"{header},x\n" + "".join(f"{a},{v}\n" for a, v in zip(labels, values, strict=True))
+    panel = load_csv(write_csv(text))
+    assert panel.layout == "single" and panel.columns["time"] == "(row)"
+    assert panel.ds.tolist() == list(range(20)) and panel.y.tolist() == values
+    assert any("R's row labels, not times" in note for note in panel.notes)
+    result = CliRunner().invoke(app, ["info", str(write_csv(text, "calls.csv"))])
+    assert result.exit_code == 0 and "R's row labels" in result.output
+
+
+def test_r_row_names_that_are_dates_numbers_or_repeats_are_not_labels():
+    from forecastr.ingest.calendarcols import row_labels
+
+    sample = pd.DataFrame({
+        "rownames": ["X1", "X2", "X3"], "": ["2001-01-01", "2001-02-01", "2001-03-01"],
+        "Unnamed: 0": ["a", "a", "b"], "name": ["p", "q", "r"], "rowname": ["1", "2", "x"],
+    })  # fmt: skip
+    assert [c for c in sample if row_labels(sample, c)] == ["rownames"]
+
+
 def test_a_weekday_beside_year_month_and_day_columns_is_left_out(write_csv):
     """FiveThirtyEight's births: ``year,month,date_of_month,day_of_week,births``: the day of
     the month is found by its name, and the weekday beside the split date is a helper."""

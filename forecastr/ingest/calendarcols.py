@@ -12,7 +12,8 @@ names; a ``date`` column the day of an hourly stamp). A column that is named so 
 anything else stays a series, and ``--target`` still picks any column. A column of times of
 day beside dates that do not repeat is left out too (the hour of some event of each day, or
 midnight), and so is a column that numbers the rows (``instant``, ``No``: 0 or 1, then one
-more on each row). Torch-free.
+more on each row). R's row names as text labels (``X3.3.20031``) are left out
+where they are the only column that could be the time: the rows are read in order. Torch-free.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import pandas as pd
 
 from forecastr.errors import shown
 from forecastr.ingest import clock
-from forecastr.ingest.timeparse import parse_date_text
+from forecastr.ingest.timeparse import parse_date_text, reads_as_dates
 
 # normalised column name -> the part of the timestamp such a column holds
 PART_NAMES: dict[str, str] = {
@@ -154,6 +155,33 @@ def row_numbers(sample: pd.DataFrame, names: list[str]) -> list[str]:
         if cells.iloc[0] in (0, 1) and len(steps) and bool((steps == 1).all()):
             out.append(name)
     return out
+
+
+# The header R's write.csv gives its row names (normalised as above; pandas' "Unnamed: 0")
+R_ROW_NAMES = frozenset(("", "rowname", "rownames", "unnamed"))
+
+
+def row_labels(sample: pd.DataFrame, name: str) -> bool:
+    """Whether ``name`` holds R's row names as labels: headed as ``write.csv`` heads them
+    (``""``, ``rownames``), a different text on every row, none a number or a date (the
+    ``X3.3.20031`` R gives the rows of a series of several seasons). Where it is the only
+    column that could be the time, the rows are read in order instead."""
+    key = re.sub(r"[^a-z]", "", name.lower())
+    if key not in R_ROW_NAMES or name not in sample or len(sample) < MIN_ROWS + 1:
+        return False
+    cells = sample[name].astype(str).str.strip()
+    if not cells.is_unique or bool((cells == "").any()):
+        return False
+    numbers = pd.to_numeric(cells, errors="coerce")
+    return bool(numbers.isna().all()) and not reads_as_dates(sample[name])
+
+
+def row_labels_note(name: str) -> str:
+    """What :func:`row_labels`' column being left out means, for the user."""
+    return (
+        f"column {shown(name)} left out: R's row labels, not times; the rows are read in "
+        "order as steps 0, 1, 2 ... (name a time column with --time-col if there is one)"
+    )
 
 
 def counter_note(columns: list[str]) -> str:

@@ -130,6 +130,9 @@ def detect_layout(src: Source, options: IngestOptions) -> ColumnRoles:
         if not parts:  # a date column beside its times of day (Date;Time)
             parts = clock.pair(time_col, header, src.sample, (id_col, target))
             time_col = JOIN.join(parts) if parts else time_col
+        if id_col is None and not parts and calendarcols.row_labels(src.sample, time_col):
+            note = calendarcols.row_labels_note(time_col)  # R's, not times: rows in order
+            return numbered_rows([h for h in header if h != time_col], options, path, note)
     of_day = clock.is_pair(parts, src.sample)
     time_cols = list(parts) or [time_col]
     for key in id_parts or (id_col,):
@@ -212,9 +215,11 @@ def time_parts_flag(
     return cols
 
 
-def numbered_rows(header: list[str], options: IngestOptions, path: str) -> ColumnRoles:
-    """A file of one column (or ``--time-col "(row)"``): one series per value column, timed
-    by the row number."""
+def numbered_rows(
+    header: list[str], options: IngestOptions, path: str, note: str = ""
+) -> ColumnRoles:
+    """A file of one column (or ``--time-col "(row)"``, or R's row labels beside the values,
+    ``note`` saying so): one series per value column, timed by the row number."""
     id_col = flag_column(options.id_col, header, path, "--id-col")
     target = flag_column(options.target, header, path, "--target")
     if id_col is not None or options.layout in ("long", "matrix"):
@@ -223,9 +228,8 @@ def numbered_rows(header: list[str], options: IngestOptions, path: str) -> Colum
             "column; drop --id-col and --layout, or name the time column with --time-col"
         )
     values = value_columns(header, [], target, path)
-    return ColumnRoles(
-        wide_or_single(values, options.layout, path), None, ROW_NUMBER, tuple(values)
-    )
+    kind = wide_or_single(values, options.layout, path)
+    return ColumnRoles(kind, None, ROW_NUMBER, tuple(values), (), (note,) if note else ())
 
 
 def dated_header(
@@ -475,10 +479,7 @@ def names_text(names: list[str], most: int = 20) -> str:
 
 def _find(names: list[str], candidates: tuple[str, ...]) -> str | None:
     lower = {n.lower(): n for n in names}
-    for cand in candidates:
-        if cand in lower:
-            return lower[cand]
-    return None
+    return next((lower[c] for c in candidates if c in lower), None)
 
 
 def _is_unnamed(name: str) -> bool:
