@@ -288,7 +288,8 @@ def test_iso_weeks_are_written_as_iso_weeks_across_a_year_end():
     for template, cells in (
         ("{G}-W{V02}", [f"{w.isocalendar()[0]}-W{w.isocalendar()[1]:02d}" for w in weeks]),
         ("{G}W{V02}", [f"{w.isocalendar()[0]}W{w.isocalendar()[1]:02d}" for w in weeks]),
-    ):
+        ("{G} W{V02}", [f"{w.isocalendar()[0]} W{w.isocalendar()[1]:02d}" for w in weeks]),
+    ):  # the last as R's tsibble writes a yearweek
         assert period_template(pd.Series(cells, dtype=object), stamps(cells)) is None
         found = week_template(pd.Series(cells, dtype=object), stamps(cells))
         assert found == template

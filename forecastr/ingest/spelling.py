@@ -220,11 +220,12 @@ def _widths(template: str) -> list[str]:
 
 
 def week_template(text: pd.Series, t: pd.DatetimeIndex) -> str | None:
-    """``"{G}-W{V02}"`` or ``"{G}W{V02}"`` when ``text`` (distinct cells) are ISO weeks with
-    no day (``2020-W05``, read as their Mondays ``t``) that the pattern writes back exactly."""
+    """``"{G}-W{V02}"``, ``"{G}W{V02}"`` or ``"{G} W{V02}"`` (R's tsibble) when ``text``
+    (distinct cells) are ISO weeks with no day (``2020-W05``, read as their Mondays ``t``)
+    that the pattern writes back exactly."""
     if not ((t.day_of_week == 0) & (t == t.normalize())).all():
         return None
-    return _verified(["{G}-W{V02}", "{G}W{V02}"], text, t)
+    return _verified(["{G}-W{V02}", "{G}W{V02}", "{G} W{V02}"], text, t)
 
 
 def year_template(text: pd.Series, t: pd.DatetimeIndex) -> str | None:

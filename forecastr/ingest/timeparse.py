@@ -179,11 +179,12 @@ def _yyyymmdd(arr: np.ndarray) -> np.ndarray | None:
 _SLASH = re.compile(r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{2}|\d{4})(?:[ T].*)?$")
 _CODE = re.compile(r"[A-Za-z]{1,2}\d+")  # an id such as M4's "M1" or "Y23", never a date
 _QUARTER = re.compile(r"(\d{4})[- ]?Q([1-4])", re.IGNORECASE)
-# Statistical agencies' months (Eurostat, IMF: 2020M01) and ISO 8601 weeks (2020-W05, 2020W05-3).
+# Statistical agencies' months (Eurostat, IMF: 2020M01) and ISO 8601 weeks (2020-W05, 2020W05-3;
+# R's tsibble writes 2020 W05).
 _MONTH = re.compile(r"(\d{4}) ?M(\d{1,2})", re.IGNORECASE)
 # Months written MM.YYYY (German-language exports: 01.2020), which a reader takes for numbers.
 _MONTH_DOT = re.compile(r"(0?[1-9]|1[0-2])\.(1[7-9]\d\d|2[01]\d\d)")
-_WEEK = re.compile(r"(\d{4})-?W(\d{1,2})(?:-?([1-7]))?", re.IGNORECASE)
+_WEEK = re.compile(r"(\d{4})[- ]?W(\d{1,2})(?:-?([1-7]))?", re.IGNORECASE)
 # Each spelling, the ISO text its regex groups give, and that text's format.
 _SPELLED = (
     (_MONTH, lambda m: m[0] + "-" + m[1].str.zfill(2) + "-01", "%Y-%m-%d"),
