@@ -125,3 +125,37 @@ def test_train_and_predict_through_the_cli(write_csv, tmp_path):
     lines = pred.output.strip().splitlines()
     assert lines[0] == "unique_id,ds,forecast" and len(lines) == 1 + 4 * 7
     assert {line.split(",")[0] for line in lines[1:]} == {"1/1", "1/2", "2/1", "2/2"}
+
+
+def test_a_market_files_close_is_its_value_and_the_other_columns_are_named(write_csv, engine):
+    # fpp3's gafa_stock and Yahoo's downloads stacked: Symbol, Date, the bars, the volume
+    d = pd.bdate_range("2018-01-01", periods=40).strftime("%Y-%m-%d")
+    close = {s: 100.0 * k + np.arange(40) for k, s in enumerate(("AAPL", "AMZN"), 1)}
+    frame = pd.concat(
+        pd.DataFrame({"Symbol": s, "Date": d, "Open": c - 1, "High": c + 2, "Low": c - 2,
+                      "Close": c, "Adj_Close": c * 0.98, "Volume": 1e6 + np.arange(40)})
+        for s, c in close.items()
+    )  # fmt: skip
+    panel = load_csv(write_csv(frame.to_csv(index=False)))
+    assert panel.columns["id"] == "Symbol" and panel.columns["target"] == ["Close"]
+    np.testing.assert_array_equal(panel.y[panel.offsets[1] :], close["AMZN"])
+    assert (
+        "column 'Close' forecast, 'Open', 'High', 'Low', 'Adj_Close', 'Volume' left out: a long "
+        "file forecasts one column (pass --target to choose another)"
+    ) in panel.notes
+    chosen = load_csv(write_csv(frame.to_csv(index=False)), IngestOptions(target="Volume"))
+    assert chosen.columns["target"] == ["Volume"] and not any("forecast," in n for n in chosen.notes)
+
+
+def test_value_names_and_a_market_files_bars():
+    assert value_name(["store", "sales", "onpromotion"]) == "sales"
+    assert value_name(["sales", "demand"]) is None  # two: refused, the user names one
+    assert value_name(["Open", "High", "Low", "Close", "Volume"]) == "Close"
+    assert value_name(["open", "Volume"]) == "Volume"  # a shop's opening flag is no bar
+
+
+def test_the_value_named_like_values_leaves_a_note_for_the_others(write_csv):
+    rows = "".join(f"2020-01-{d:02d},{s},{d * s},{d % 2}\n" for s in (1, 2) for d in range(1, 29))
+    panel = load_csv(write_csv("date,store,sales,onpromotion\n" + rows))
+    assert panel.columns["target"] == ["sales"]
+    assert any(n.startswith("column 'sales' forecast, 'onpromotion' left out") for n in panel.notes)

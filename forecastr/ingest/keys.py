@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import re
 
+from forecastr.errors import shown
+
 # What a column telling series apart is named for, alone or with a suffix (store, store_id,
 # StoreNbr, item_code ...): a place, a product or a party.
 KEY_WORDS = frozenset(
@@ -44,8 +46,29 @@ def is_key_name(name: str) -> bool:
     return bool(w) and w[0] in KEY_WORDS and (len(w) == 1 or (len(w) == 2 and w[1] in KEY_SUFFIXES))
 
 
+# A market's bars (Yahoo's and Stooq's Open,High,Low,Close,Volume): the close is the series.
+PRICE_BARS = ("open", "high", "low", "close")
+
+
 def value_name(names: list[str]) -> str | None:
     """The one of ``names`` named like the values (:data:`VALUE_NAMES`), or None for none or
-    several."""
+    several; the close among a market's bars (:data:`PRICE_BARS`), not its volume."""
+    joined = {"".join(words(n)): n for n in names}
+    if all(p in joined for p in PRICE_BARS):
+        return joined["close"]
     hits = [n for n in names if "".join(words(n)) in VALUE_NAMES]
     return hits[0] if len(hits) == 1 else None
+
+
+def others_note(names: list[str], value: str, used: list[str]) -> tuple[str, ...]:
+    """A note naming the columns of ``names`` a long file leaves out beside its ``value``
+    (columns of numbers not among ``used``: its id, time and text columns), where any is;
+    a long file forecasts one column, and which one was judged from the names."""
+    others = [n for n in names if n not in (value, *used) and not n.startswith("Unnamed: ")]
+    if not others:
+        return ()
+    listed = ", ".join(shown(n) for n in others)
+    return (
+        f"column {shown(value)} forecast, {listed} left out: a long file forecasts one "
+        "column (pass --target to choose another)",
+    )

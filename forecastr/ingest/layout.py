@@ -166,6 +166,8 @@ def detect_layout(src: Source, options: IngestOptions) -> ColumnRoles:
             helpers, notes = [*helpers, *labels], (*notes, labels_note(labels, id_col))
         rest = [h for h in header if h not in helpers]
         value = long_target(rest, id_col, [*time_cols, *id_parts], target, path, text)
+        if target is None:  # the value judged from the names: say what else there was
+            notes += keys.others_note(rest, value, [id_col, *id_parts, *time_cols, *text])
         return ColumnRoles("long", id_col, time_col, (value,), parts, notes, id_parts, of_day)
     values = value_columns(header, time_cols, target, path)
     kept = [v for v in values if v not in helpers]
@@ -277,10 +279,8 @@ def dated_header(
 def refuse_id_outside_long(id_col: str | None, layout: LayoutChoice, path: str) -> None:
     """A series id column exists only in the long (and matrix) layouts."""
     if id_col and layout in ("wide", "single"):
-        raise InputError(
-            f"{path}: --id-col names a series id column, which only the long layout has; "
-            f"drop --id-col or use --layout long"
-        )
+        raise InputError(f"{path}: --id-col names a series id column, which only the long "
+                         "layout has; drop --id-col or use --layout long")  # fmt: skip
 
 
 def table_periods(
@@ -342,10 +342,8 @@ def _finer_stamps(named: str, rest: list[str], sample: pd.DataFrame) -> str:
 def refuse_time_as_id(time_cols: list[str], id_col: str | None, path: str) -> None:
     """One column cannot be both the time and the series id."""
     if id_col in time_cols:
-        raise InputError(
-            f"{path}: the time column and the id column are both {shown(id_col)}; "
-            "name them with --time-col and --id-col"
-        )
+        raise InputError(f"{path}: the time column and the id column are both "
+                         f"{shown(id_col)}; name them with --time-col and --id-col")  # fmt: skip
 
 
 def text_id_column(
