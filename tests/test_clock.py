@@ -162,3 +162,31 @@ def test_info_and_train_through_the_cli(write_csv, tmp_path):
     pred = runner.invoke(app, ["predict", str(out), str(path)])
     assert pred.exit_code == 0, pred.output
     assert "2006-12-17 00:04:00" in pred.output and "2006-12-17 00:08:00" in pred.output
+
+
+def air_quality(n: int = 120) -> str:
+    """UCI's air-quality file: ';', day-first dates, times of day after dots (18.00.00),
+    decimal commas in some columns and whole numbers in others, two empty columns at the end
+    of each row and an empty row below."""
+    stamps = pd.date_range("2004-03-10 18:00", periods=n, freq="h")
+    lines = ["Date;Time;CO(GT);PT08.S1(CO);T;RH;;"]
+    for k, t in enumerate(stamps):
+        co = f"{2 + np.sin(k / 4):.1f}".replace(".", ",")
+        lines.append(f"{t:%d/%m/%Y};{t:%H.%M.%S};{co};{1000 + k};{10 + k % 7},5;48,9;;")
+    return "\n".join(lines) + "\n;;;;;;;\n"
+
+
+def test_times_after_dots_and_decimal_commas_read_as_the_air_quality_file(write_csv, engine):
+    panel = load_csv(write_csv(air_quality(), "AirQualityUCI.csv"))
+    assert panel.layout == "wide" and panel.columns["time"] == "Date+Time"
+    assert panel.ids == ["CO(GT)", "PT08.S1(CO)", "T", "RH"] and panel.freq == "h"
+    expected = pd.date_range("2004-03-10 18:00", periods=120, freq="h").to_numpy()
+    np.testing.assert_array_equal(panel.ds[:120], expected)
+    np.testing.assert_allclose(panel.y[240:243], [10.5, 11.5, 12.5])  # T: "10,5" ...
+
+
+def test_dotted_times_need_three_parts():
+    assert _clock_ns("18.00.00") == 18 * 3_600_000_000_000
+    assert _clock_ns("07.30.15") == _clock_ns("07:30:15")
+    assert np.isnan(_clock_ns("12.30")) and np.isnan(_clock_ns("18.61.00"))
+    assert not looks_like_clock(pd.Series(["12.30", "13.45", "9.15"]))  # decimals, not clocks

@@ -144,7 +144,8 @@ def test_a_market_files_close_is_its_value_and_the_other_columns_are_named(write
         "file forecasts one column (pass --target to choose another)"
     ) in panel.notes
     chosen = load_csv(write_csv(frame.to_csv(index=False)), IngestOptions(target="Volume"))
-    assert chosen.columns["target"] == ["Volume"] and not any("forecast," in n for n in chosen.notes)
+    assert chosen.columns["target"] == ["Volume"]
+    assert not any("forecast," in n for n in chosen.notes)
 
 
 def test_value_names_and_a_market_files_bars():
@@ -159,3 +160,29 @@ def test_the_value_named_like_values_leaves_a_note_for_the_others(write_csv):
     panel = load_csv(write_csv("date,store,sales,onpromotion\n" + rows))
     assert panel.columns["target"] == ["sales"]
     assert any(n.startswith("column 'sales' forecast, 'onpromotion' left out") for n in panel.notes)
+
+
+def test_a_yes_or_no_flag_is_no_part_of_the_series_id(write_csv, engine):
+    # Walmart's train.csv: Store, Dept, Date, Weekly_Sales, IsHoliday (TRUE or FALSE). The
+    # flag was read as the id, then joined to the keys: 12 series split by holiday, not 6.
+    d = pd.date_range("2010-02-05", periods=30, freq="7D").strftime("%Y-%m-%d")
+    frame = pd.DataFrame(
+        [(s, dept, day, 100.0 * s + dept + k, "TRUE" if k % 13 == 0 else "FALSE")
+         for s in (1, 2) for dept in (1, 2, 3) for k, day in enumerate(d)],
+        columns=["Store", "Dept", "Date", "Weekly_Sales", "IsHoliday"],
+    )  # fmt: skip
+    panel = load_csv(write_csv(frame.to_csv(index=False)))
+    assert panel.columns["id"] == "Store+Dept" and panel.columns["target"] == ["Weekly_Sales"]
+    assert len(panel.ids) == 6 and panel.filled_points == 0
+
+
+def test_yes_or_no_cells():
+    from forecastr.ingest.textcols import yes_or_no
+
+    def cells(*values):
+        return pd.Series(values, dtype=object)
+
+    assert yes_or_no(cells("TRUE", "FALSE", "")) and yes_or_no(cells("Yes", "no"))
+    assert yes_or_no(cells("FALSE", "FALSE"))  # a flag not yet raised in the first rows
+    assert not yes_or_no(cells("yes", "false")) and not yes_or_no(cells("A", "B"))
+    assert not yes_or_no(cells("", ""))

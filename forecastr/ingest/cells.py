@@ -88,6 +88,14 @@ def _number_pattern(point: str) -> str:
     )
 
 
+def formatted_numbers(cells: pd.Series) -> pd.Series:
+    """Which text ``cells`` are numbers as spreadsheets format them (``1,9`` with a decimal
+    comma, ``1.234,5``, ``$1,234.50``, ``5.1%``): numbers to judge a column by, though
+    ``pd.to_numeric`` refuses them (:func:`to_float` reads them where the column allows)."""
+    either = "|".join(f"(?:{_number_pattern(point)})" for point in (",", "."))
+    return cells.str.fullmatch(either).fillna(False).astype(bool)
+
+
 def _formatted(
     text: pd.Series, blank: pd.Series, num: pd.Series, decimal_comma: bool = False
 ) -> pd.Series:

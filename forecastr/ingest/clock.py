@@ -24,6 +24,9 @@ from forecastr.ingest.where import Where
 
 # 17:24, 17:24:00, 17:24:00.250, 5:24 PM, 5:24:00 p.m.
 CLOCK = re.compile(r"(\d{1,2}):([0-5]\d)(?::([0-5]\d(?:\.\d+)?))?\s*(?:([AaPp])\.?[Mm]\.?)?")
+# 18.00.00: hours, minutes and seconds after dots, as Italian and German exports write them
+# (UCI's air-quality file); never two parts, which would read 12.30 as half past twelve
+DOTTED = re.compile(r"(\d{1,2})\.([0-5]\d)\.([0-5]\d)()")
 SAMPLE_ROWS = 200  # the rows judged, as the layout judged the file's first rows
 NS = {"hour": 3_600_000_000_000, "minute": 60_000_000_000, "second": 1_000_000_000}
 
@@ -92,6 +95,7 @@ def joined_text(sample: pd.DataFrame, parts: tuple[str, ...]) -> pd.Series:
     that read the sample (its helper columns); empty where the time is neither."""
     days = sample[parts[0]].astype(str).str.strip()
     cells = sample[parts[1]].astype(str).str.strip()
+    cells = cells.where(~cells.str.fullmatch(DOTTED.pattern), cells.str.replace(".", ":"))
     hours = cells.where(cells.str.fullmatch(HOUR_NUMBER.pattern)).str.zfill(2) + ":00"
     of_day = cells.where(cells.str.fullmatch(CLOCK.pattern), hours)
     return (days + " " + of_day).fillna("")
@@ -170,11 +174,12 @@ def _filled(cells: pd.Series) -> pd.Series:
 
 
 def _clock_ns(text: str, hours: bool = False) -> float:
-    """Nanoseconds since midnight of one time-of-day cell; NaN when it is not one. ``hours``:
-    a whole number of hours is one too (a column named like an hour)."""
+    """Nanoseconds since midnight of one time-of-day cell (:data:`CLOCK`, :data:`DOTTED`); NaN
+    when it is not one. ``hours``: a whole number of hours is one too (a column named like an
+    hour)."""
     if hours and HOUR_NUMBER.fullmatch(text):
         return float(int(text) * NS["hour"])  # hour 24 (ending at midnight) closes the day
-    m = CLOCK.fullmatch(text)
+    m = CLOCK.fullmatch(text) or DOTTED.fullmatch(text)
     if m is None:
         return float("nan")
     hour, minute = int(m.group(1)), int(m.group(2))

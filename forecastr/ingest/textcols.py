@@ -17,7 +17,7 @@ import pandas as pd
 
 from forecastr.errors import shown
 from forecastr.ingest import clock
-from forecastr.ingest.cells import NULL_VALUES
+from forecastr.ingest.cells import NULL_VALUES, formatted_numbers
 from forecastr.ingest.timeparse import parse_date_text
 
 
@@ -28,7 +28,7 @@ def text_columns(sample: pd.DataFrame, names: list[str]) -> list[str]:
     # One vectorised pass over all cells (a wide file has thousands of columns).
     cells = pd.Series(sample[names].to_numpy(dtype=object).ravel(), dtype=object).str.strip()
     empty = cells.isin(NULL_VALUES).to_numpy().reshape(len(sample), len(names))
-    number = pd.to_numeric(cells, errors="coerce").notna().to_numpy()
+    number = (pd.to_numeric(cells, errors="coerce").notna() | formatted_numbers(cells)).to_numpy()
     number = number.reshape(len(sample), len(names))
     filled = (~empty).sum(axis=0)
     share = np.divide(number.sum(axis=0), filled, out=np.ones(len(names)), where=filled > 0)
@@ -48,10 +48,23 @@ def text_columns(sample: pd.DataFrame, names: list[str]) -> list[str]:
     return out
 
 
+# The two answers of a yes/no flag, as spreadsheets and R write them (lower case)
+FLAG_PAIRS = (frozenset(("true", "false")), frozenset(("yes", "no")), frozenset(("y", "n")))
+
+
+def yes_or_no(cells: pd.Series) -> bool:
+    """Whether the filled text ``cells`` are the answers of one yes/no flag (Walmart's
+    ``IsHoliday`` of TRUE and FALSE, a ``Holiday`` of Yes and No): a flag of each row, never
+    the name of a series."""
+    found = set(cells[~cells.isin(NULL_VALUES)].str.lower())
+    return bool(found) and any(found <= pair for pair in FLAG_PAIRS)
+
+
 def looks_like_ids(sample: pd.DataFrame, col: str, time_cols: list[str]) -> bool:
-    """A text column is a series id if no cell is empty and values repeat (or times do)."""
+    """A text column is a series id if no cell is empty and values repeat (or times do);
+    never a time of day nor a yes/no flag."""
     cells = sample[col].str.strip()
-    if (cells == "").any() or clock.looks_like_clock(cells):  # a time of day names no series
+    if (cells == "").any() or clock.looks_like_clock(cells) or yes_or_no(cells):
         return False
     times = [c for c in time_cols if c in sample]
     if sample[times].duplicated().any():
