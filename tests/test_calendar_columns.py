@@ -200,6 +200,37 @@ def test_r_row_names_that_are_dates_numbers_or_repeats_are_not_labels():
     assert [c for c in sample if row_labels(sample, c)] == ["rownames"]
 
 
+def test_columns_flagging_each_row_with_0_or_1_are_left_out(write_csv):
+    # fpp2's elecdemand (Demand, WorkDay, Temperature) and the bike-sharing days' holiday and
+    # workingday: forecast beside the series, the flag cost fpp2's demand MASE 0.18 -> 0.78
+    t = pd.date_range("2014-01-01", periods=60, freq="D")
+    work = (t.day_of_week < 5).astype(int)
+    frame = pd.DataFrame({
+        "date": t.strftime("%Y-%m-%d"), "Demand": 4 + work + 0.1 * np.arange(60),
+        "WorkDay": work, "is_holiday": (t.day == 1).astype(int), "Temperature": 20.5 + t.day,
+        "Open": 2 - work,  # 1 and 2: no flag, a series
+    })  # fmt: skip
+    panel = load_csv(write_csv(frame.to_csv(index=False)))
+    assert panel.ids == ["Demand", "Temperature", "Open"]
+    assert (
+        "columns 'WorkDay', 'is_holiday' left out: they flag each row with 0 or 1, not a series "
+        "(pass --target to forecast one)"
+    ) in panel.notes
+    only = load_csv(write_csv(frame.to_csv(index=False)), IngestOptions(target="WorkDay"))
+    assert only.ids == ["WorkDay"]  # --target still picks one
+    flags = frame[["date", "WorkDay", "is_holiday"]].to_csv(index=False)
+    assert load_csv(write_csv(flags)).ids == ["WorkDay", "is_holiday"]  # nothing else: kept
+
+
+def test_a_flag_needs_its_name_and_its_zeros_and_ones():
+    from forecastr.ingest.calendarcols import flag_columns
+
+    sample = pd.DataFrame({"holiday": ["0", "0", "1"], "StateHoliday": ["0", "", "1"],
+                           "sales": ["0", "1", "1"], "promo": ["0", "2", "1"],
+                           "flag": ["0.0", "1.0", "1.0"]})  # fmt: skip
+    assert flag_columns(sample, list(sample)) == ["holiday", "StateHoliday", "flag"]
+
+
 def test_a_weekday_beside_year_month_and_day_columns_is_left_out(write_csv):
     """FiveThirtyEight's births: ``year,month,date_of_month,day_of_week,births``: the day of
     the month is found by its name, and the weekday beside the split date is a helper."""
