@@ -231,6 +231,26 @@ def test_a_flag_needs_its_name_and_its_zeros_and_ones():
     assert flag_columns(sample, list(sample)) == ["holiday", "StateHoliday", "flag"]
 
 
+def test_noaas_decimal_date_beside_year_and_month_is_left_out(write_csv):
+    # NOAA's co2_mm_mlo.csv: comment lines, then year,month,decimal date,average,...: the
+    # decimal date (the month's middle) was forecast as a series of its own
+    lines = ["# NOAA GML", "#", "year,month,decimal date,average,ndays"]
+    for i in range(36):
+        y, m = 1958 + (i + 2) // 12, (i + 2) % 12 + 1
+        lines.append(
+            f"{y},{m},{y + (m - 0.5) / 12:.4f},{315 + i / 10 + (i % 12) / 4:.2f},{20 + i % 9}"
+        )
+    panel = load_csv(write_csv("\n".join(lines) + "\n"))
+    assert panel.columns["time"] == "year+month" and panel.ids == ["average", "ndays"]
+    assert any(n.startswith("column 'decimal date' (decimal year) left out") for n in panel.notes)
+    starts = "year,quarter,decimal,gdp\n" + "".join(
+        f"{1990 + k // 4}.0,{k % 4 + 1}.0,{1990 + k / 4:.2f},{100 + k}\n" for k in range(20)
+    )  # statsmodels' float years and quarters, a decimal year at each quarter's start
+    assert load_csv(write_csv(starts, "q.csv")).ids == ["gdp"]
+    other = starts.replace("decimal,", "rate,")  # named otherwise: a series
+    assert load_csv(write_csv(other, "r.csv")).ids == ["rate", "gdp"]
+
+
 def test_a_weekday_beside_year_month_and_day_columns_is_left_out(write_csv):
     """FiveThirtyEight's births: ``year,month,date_of_month,day_of_week,births``: the day of
     the month is found by its name, and the weekday beside the split date is a helper."""

@@ -39,6 +39,8 @@ PART_NAMES: dict[str, str] = {
     **dict.fromkeys(("hour", "hr", "hh", "hourofday"), "hour"),
     **dict.fromkeys(("minute", "minuteofhour"), "minute"),
     **dict.fromkeys(("date", "dt", "calendardate"), "date"),  # the day of a finer stamp
+    # the time as a decimal year (NOAA's "decimal date": 1958.2027 for March 1958)
+    **dict.fromkeys(("decimaldate", "decimal", "decimalyear", "fractionalyear"), "decimal year"),
 }
 MIN_ROWS = 2  # filled cells a column needs before it is judged a copy of the time
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
@@ -75,10 +77,11 @@ def beside(
     """The columns of ``header`` besides the time, its ``parts`` and the ``id_parts`` left
     out as helpers of the timestamp (:func:`helpers`), and the notes that say so. ``parts``:
     a date and its time of day or hour (``of_day``), judged joined; or a split timestamp's
-    columns, beside which only a row counter is left out (its year and month are the time)."""
+    columns: year, month and day (or year and month, or year and quarter) judged as the date
+    of each row; beside other splits only a row counter is left out."""
     names = [h for h in header if h != time_col and h not in (*id_parts, *parts)]
     days = _split_days(sample, parts) if parts and not of_day else None
-    if days is not None:  # year, month and day columns: judged as their date
+    if days is not None:  # year, month (or quarter) and day columns: judged as their date
         return helpers(sample.assign(**{time_col: days}), time_col, names, text)
     if parts and not of_day:
         counters = row_numbers(sample, names)
@@ -89,17 +92,24 @@ def beside(
 
 
 def _split_days(sample: pd.DataFrame, parts: tuple[str, ...]) -> pd.Series | None:
-    """A timestamp split over exactly year, month and day columns of numbers, as ISO dates
-    (``1994-01-01``); None for other splits, or cells that are not such numbers."""
-    if len(parts) != 3 or any(p not in sample for p in parts):
+    """A timestamp split over year, month and day columns of whole numbers, or year and month,
+    or year and quarter, as ISO dates of each period's first day (``1994-01-01``); None for
+    other splits, or cells that are not such numbers."""
+    kinds = [part_of(p) for p in parts]
+    if kinds not in (["year", "month", "day"], ["year", "month"], ["year", "quarter"]):
         return None
-    if [part_of(p) for p in parts] != ["year", "month", "day"]:
+    if any(p not in sample for p in parts):
         return None
     cols = [pd.to_numeric(sample[p], errors="coerce") for p in parts]
-    if any(c.isna().any() for c in cols):
+    if any(c.isna().any() or (c % 1 != 0).any() for c in cols):
         return None
-    y, m, d = (c.astype(int) for c in cols)
-    return y.astype(str).str.zfill(4) + "-" + m.map("{:02d}".format) + "-" + d.map("{:02d}".format)
+    y, m, *d = (c.astype(int) for c in cols)
+    if kinds[1] == "quarter":
+        m = 3 * m - 2
+    if not m.between(1, 12).all():
+        return None
+    day = d[0].map("{:02d}".format) if d else "01"
+    return y.astype(str).str.zfill(4) + "-" + m.map("{:02d}".format) + "-" + day
 
 
 def helpers(
@@ -306,6 +316,11 @@ def _repeats(cells: pd.Series, stamps: pd.Series, part: str) -> bool:
         days = pd.DatetimeIndex(days).tz_localize(None)
         return bool((days == pd.DatetimeIndex(stamps).normalize()).all())
     numbers = pd.to_numeric(text, errors="coerce")
+    if numbers.notna().all() and part == "decimal year":  # at the period's start or middle
+        dt = stamps.dt
+        start = dt.year + (dt.day_of_year - 1) / (365 + dt.is_leap_year.astype(int))
+        gap = numbers.to_numpy(dtype=np.float64) - start.to_numpy(dtype=np.float64)
+        return bool(((gap > -1e-6) & (gap < 1 / 12)).all())
     if numbers.notna().all():
         values = numbers.to_numpy(dtype=np.float64)
         return any(np.array_equal(values, c) for c in _candidates(stamps, part))
