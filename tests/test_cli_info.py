@@ -230,10 +230,11 @@ BAD_INPUTS = [
     (
         "two_text.csv",
         # two text columns that both vary: which one names the series? (Both of one value
-        # would be one series, its labels left out: tests/test_text_columns.py.)
-        "store,ds,region,sales\na,2020-01-01,n,1\nb,2020-01-01,s,2\n",
+        # would be one series, its labels left out: tests/test_text_columns.py. Both named
+        # like keys, store and region, are the id together: tests/test_keys.py.)
+        "label,ds,kind,sales\na,2020-01-01,n,1\nb,2020-01-01,s,2\n",
         [],
-        ["store, region", "--id-col"],
+        ["label, kind", "--id-col"],
     ),
     (
         "layout_single.csv",

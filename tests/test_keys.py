@@ -186,3 +186,23 @@ def test_yes_or_no_cells():
     assert yes_or_no(cells("FALSE", "FALSE"))  # a flag not yet raised in the first rows
     assert not yes_or_no(cells("yes", "false")) and not yes_or_no(cells("A", "B"))
     assert not yes_or_no(cells("", ""))
+
+
+def test_several_text_columns_named_like_keys_are_the_id_together(write_csv, engine):
+    # Kaggle's Tabular Playground sales: row_id,date,country,store,product,num_sold; refused
+    # before ("columns country, store, product hold text ... name the series id")
+    rows = [
+        (k, day.strftime("%Y-%m-%d"), c, s, p, 100 + 10 * k % 7)
+        for k, (day, c, s, p) in enumerate(
+            (day, c, s, p)
+            for day in pd.date_range("2017-01-01", periods=40, freq="D")
+            for c in ("Finland", "Norway")
+            for s in ("KaggleMart", "KaggleRama")
+            for p in ("Kaggle Mug", "Kaggle Hat")
+        )
+    ]
+    cols = ["row_id", "date", "country", "store", "product", "num_sold"]
+    panel = load_csv(write_csv(pd.DataFrame(rows, columns=cols).to_csv(index=False)))
+    assert panel.columns["id"] == "country+store+product"
+    assert panel.columns["target"] == ["num_sold"] and len(panel.ids) == 8
+    assert "Norway/KaggleRama/Kaggle Hat" in panel.ids and panel.freq == "D"

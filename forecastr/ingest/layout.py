@@ -375,6 +375,8 @@ def text_id_column(
         ids = [t for t in ids if t == ids[0] or not same_series(src.sample, ids[0], t, time_cols)]
     if len(ids) == 1 and len(rest) >= 2:  # beside it, labels of each time (a weather)
         return ids[0]
+    if len(ids) > 1 and all(keys.is_key_name(t) for t in ids):  # country, store, product:
+        return ids[0]  # the first; the full read joins the others (data._rekeyed)
     if layout == "long":
         raise InputError(
             f"{src.path}: long format needs a series id column; name it with --id-col "
