@@ -45,6 +45,7 @@ import pandas as pd
 
 from forecastr.config import INGEST, FillMethod, Layout
 from forecastr.errors import InputError, SeriesKeyError, shown
+from forecastr.ingest import sentinels
 from forecastr.ingest.arrowread import release_arrow_memory
 from forecastr.ingest.badlines import LineFinder
 from forecastr.ingest.cells import NULL_VALUES
@@ -127,6 +128,8 @@ def load_csv(path: str | os.PathLike, options: IngestOptions | None = None) -> P
         def read() -> dict[str, pd.Series]:
             columns, notes = _file_columns(src, used)
             read_notes.extend(notes)
+            if used.layout in ("long", "wide", "single") and options.fill != "error":
+                read_notes.extend(sentinels.read_missing(columns, used.targets))
             return columns
 
         panel = _build_panel(read, used, options.freq, options.fill, where)

@@ -85,6 +85,20 @@ def test_with_no_time_like_name_the_first_column_of_dates_is_the_time(write_csv)
     assert time_column(plain.header, None, plain.sample) == "k"
 
 
+def test_a_time_name_over_measurements_gives_way(write_csv):
+    """A temperature ``T`` beside stamps under another name, a runner's ``Time`` beside the
+    ``Year``: named like times, they hold fractional numbers; R's decimal years stay."""
+    weather = open_source(str(write_csv("ts,CO,T\n2004-03-10 18:00,2.6,13.6\n"
+                                        "2004-03-10 19:00,2.0,13.3\n")))  # fmt: skip
+    assert time_column(weather.header, None, weather.sample) == "ts"
+    runs = open_source(str(write_csv("Time,Year,Sex\n12.0,1896,men\n11.1,1900,men\n")))
+    assert time_column(runs.header, None, runs.sample) == "Year"
+    r = open_source(str(write_csv('"rownames","time","value"\n"1",1956.25,3\n"2",1956.5,4\n')))
+    assert time_column(r.header, None, r.sample) == "time"
+    whole = open_source(str(write_csv("T,ts,y\n1,2004-03-10,5\n2,2004-03-11,6\n")))
+    assert time_column(whole.header, None, whole.sample) == "T"  # steps: still the time
+
+
 def test_one_column_cannot_be_both_time_and_id():
     refuse_time_as_id(["ds"], "id", "f.csv")
     refuse_time_as_id(["ds"], None, "f.csv")

