@@ -105,7 +105,11 @@ def detect_layout(src: Source, options: IngestOptions) -> ColumnRoles:
     id_col = (
         JOIN.join(id_parts) if id_parts else flag_column(options.id_col, header, path, "--id-col")
     )
-    if len(header) == 1 or options.time_col == ROW_NUMBER:
+    if (
+        len(header) == 1
+        or options.time_col == ROW_NUMBER
+        or (src.numbered and not options.time_col)
+    ):
         return numbered_rows(header, options, path)
     pivot = dated_header(header, src.sample, options, path)
     if pivot is not None:

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from forecastr.errors import InputError, shown
+from forecastr.ingest import noheader
 from forecastr.ingest.footer import fields, find_footer, open_data
 from forecastr.ingest.levels import is_date, is_stamp, stacked_header
 
@@ -51,6 +52,8 @@ class Source:
     # start, which the readers stop at (None: read to the end), and the note naming them.
     data_end: int | None = None
     notes: tuple[str, ...] = ()
+    # No column is the time (numbers with no header, or pandas' names 0, 1 ...): the rows are
+    numbered: bool = False  # (:mod:`.noheader`)
 
 
 def open_source(path: str) -> Source:
@@ -87,9 +90,14 @@ def open_source(path: str) -> Source:
         # one series is called "y". Except "0": pandas names an unnamed series 0, and
         # Series.to_csv(index=False) writes that name as the header.
         header_line -= 0 if first == "0" else 1
-    header = _header_names(header_text if header_line >= 0 else "y", path, sep)
+    bare = None  # a first line of data in several fields, or pandas' default names
+    if meta is None and stacked is None and header_line >= 0:
+        bare = noheader.names_for([ln for ln in lines[header_line:] if ln.strip()], sep)
+        header_line -= 1 if bare is not None and bare[1] else 0
+    header = _header_names(header_text if header_line >= 0 else "y", path, sep, bare)
     notes = () if meta is None else (_metadata_note(header[1]),)
     notes = notes if stacked is None else (stacked[2],)
+    notes = notes if bare is None else (noheader.note(*bare),)
     # Notes below the data, told from the data by the first rows' first cells (in the head)
     first_cells = [fields(ln, sep)[0] for ln in lines[header_line + 1 :][:40] if ln.strip()]
     found = None if compression else find_footer(path, encoding, sep, header, first_cells)
@@ -98,7 +106,10 @@ def open_source(path: str) -> Source:
     sample = _read_sample(path, compression, encoding, sep, header_line, header, end)
     longest = max(len(ln) for ln in lines[header_line:]) * (2 if encoding == "utf-16" else 1)
     block = max(1 << 20, 4 * longest)
-    return Source(path, encoding, compression, sep, header_line, header, sample, block, end, notes)
+    numbered = bare is not None and bare[2]
+    return Source(
+        path, encoding, compression, sep, header_line, header, sample, block, end, notes, numbered
+    )
 
 
 def _check_path(path: str) -> None:
@@ -312,8 +323,13 @@ def _skip_short_lines(rows: list[tuple[int, str]], first: int, sep: str) -> int:
     return first
 
 
-def _header_names(line: str, path: str, sep: str) -> list[str]:
-    """Column names (stripped; an empty one named as pandas names it), checked."""
+def _header_names(
+    line: str, path: str, sep: str, bare: tuple[list[str], bool, bool] | None = None
+) -> list[str]:
+    """Column names (stripped; an empty one named as pandas names it), checked; those
+    :mod:`.noheader` gave (``bare``) as they are."""
+    if bare is not None:
+        return bare[0]
     names = [c.strip() or f"Unnamed: {k}" for k, c in enumerate(fields(line, sep))]
     _check_header(names, path, sep)
     return names
