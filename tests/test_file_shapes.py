@@ -500,3 +500,13 @@ def test_values_below_a_limit_in_a_frame_are_noted(write_csv):
         frame, layout="single", id_col=None, time_col="date", targets=["nitrate"]
     )
     assert panel.y[3] == 0.25 and any("below a limit" in n for n in panel.notes)
+
+
+@pytest.mark.parametrize("hint", ["sep=;", '"sep=;"', "SEP=;;"])
+def test_excels_separator_line_above_the_header(write_csv, hint):
+    # Excel writes "sep=;" above the header when asked to keep its separator; it was read as
+    # the header ("no value column besides the time column 'sep='")
+    rows = "".join(f"2020-01-{d:02d};{d},5\n" for d in range(1, 21))
+    panel = load_csv(write_csv(f"{hint}\nDate;Value\n{rows}"))
+    assert panel.columns["time"] == "Date" and panel.ids == ["Value"]
+    assert panel.y[:3].tolist() == [1.5, 2.5, 3.5]  # decimal commas beside ;

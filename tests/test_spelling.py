@@ -17,6 +17,7 @@ from forecastr.data import load_csv
 from forecastr.ingest.spelling import (
     Spelling,
     day_template,
+    has_zone,
     period_template,
     render,
     spelled,
@@ -159,6 +160,21 @@ def test_the_zone_is_the_one_of_the_last_instant():
     parsed = pd.to_datetime(pd.Series(cells), utc=True).dt.tz_localize(None)
     assert zone_of(pd.Series(cells, dtype=object), parsed) == "+02:00"
     assert zone_of(pd.Series(["2020-01-01 00:00"], dtype=object), stamps(["2020-01-01"])) is None
+    # a date that ends in its year is no offset (01-Jan-2020 was read at UTC-20:20)
+    for day in ("01-Jan-2020", "31-12-2020", "2020-01-01"):
+        assert zone_of(pd.Series([day], dtype=object), stamps(["2020-01-01"])) is None
+        assert not has_zone(pd.Series([day], dtype=object))
+    for stamp, zone in (("2020-01-01 10:00:00.250Z", "Z"), ("2020-01-01T10:00 -0500", "-0500")):
+        assert zone_of(pd.Series([stamp], dtype=object), stamps(["2020-01-01"])) == zone
+
+
+def test_dates_with_month_names_and_the_year_last_are_written_back_so(write_csv, tmp_path):
+    d = pd.date_range("2020-01-01", periods=40, freq="D")
+    text = "Date,y\n" + "".join(f"{t:%d-%b-%Y},{k}\n" for k, t in enumerate(d))
+    panel = load_csv(write_csv(text))
+    assert panel.spelling is not None and panel.spelling.zone is None
+    assert pd.Timestamp(panel.ds[0]) == pd.Timestamp("2020-01-01")
+    assert render(panel.spelling.template, pd.DatetimeIndex([d[-1]])) == ["09-Feb-2020"]
 
 
 def test_stamps_are_written_at_the_offset_as_the_same_instants():

@@ -29,6 +29,9 @@ from forecastr.ingest import noheader
 from forecastr.ingest.footer import fields, find_footer, open_data
 from forecastr.ingest.levels import is_date, is_stamp, stacked_header
 
+# The line Excel may write above the header to name the separator: sep=; (quoted, or followed
+# by empty fields, when another program saved it again)
+EXCEL_SEP = re.compile(r'"?sep=([,;\t|])"?[,;\t|]*', re.IGNORECASE)
 # The most bytes read to find the end of the header line (a wide file of many thousand
 # series has a long one); a longer first line is refused.
 MAX_HEADER_BYTES = 64 << 20
@@ -69,7 +72,10 @@ def open_source(path: str) -> Source:
     header_line = next((i for i, ln in enumerate(lines) if ln.strip()), None)
     if header_line is None:  # only a byte-order mark, or blanks in UTF-16
         raise InputError(f"{path}: the file is empty; it needs a header row and data rows")
+    hint = EXCEL_SEP.fullmatch(lines[header_line].strip())  # Excel's first line "sep=;"
+    header_line += 1 if hint and len(lines) > header_line + 1 else 0
     sep = _sniff_separator([ln for ln in lines[header_line:] if ln.strip()][:50])
+    sep = hint.group(1) if hint else sep
     header_line, sep = _skip_title(lines, header_line, sep)
     if len(head) >= MAX_HEADER_BYTES and len(lines) <= header_line + 1:
         raise InputError(

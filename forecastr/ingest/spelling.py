@@ -36,6 +36,8 @@ _ABBR = [m.lower() for m in calendar.month_abbr]  # ["", "jan", ...]
 _NAMES = [m.lower() for m in calendar.month_name]
 _TOKENS = re.compile(r"\d+|[A-Za-z]+|[^0-9A-Za-z]+")
 _ZONE = re.compile(r"(?:Z|[+-]\d\d:?\d\d)$")
+# An offset ends a stamp only after its time of day: "01-Jan-2020" ends in a year, not -20:20
+_STAMP_ZONE = re.compile(r"\d:\d\d(?::\d\d(?:[.,]\d+)?)?\s?(?:Z|[+-]\d\d:?\d\d)$")
 # Year n of a count of years with no calendar year (``1-01``: datespell.counted_years) is held
 # as the calendar year COUNTED_BASE + n, and written back as n (the template field ``C``).
 COUNTED_BASE = 2000
@@ -345,14 +347,14 @@ def zone_of(text: pd.Series, parsed: pd.Series) -> str | None:
     if len(text) == 0 or parsed.isna().all():
         return None
     last = str(text.iloc[int(np.nanargmax(parsed.to_numpy().astype("int64")))]).strip()
-    found = _ZONE.search(last)
+    found = _ZONE.search(last) if _STAMP_ZONE.search(last) else None
     return None if found is None else found.group(0)
 
 
 def has_zone(text: pd.Series) -> bool:
     """Whether the first cells of ``text`` end with a UTC offset or ``Z``."""
     sample = text.iloc[: min(len(text), 50)].astype(str).str.strip()
-    return bool(sample.str.contains(_ZONE.pattern, regex=True).any())
+    return bool(sample.str.contains(_STAMP_ZONE.pattern, regex=True).any())
 
 
 def offset_text(offset: datetime.timedelta | None) -> str:
