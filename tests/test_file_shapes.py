@@ -233,6 +233,7 @@ def test_one_column_of_binary_junk_is_refused_in_one_line(write_csv, engine, mon
         ([f"2019-W{w:02d}" for w in range(40, 53)] + ["2020-W01"], "2019-09-30", "W-MON"),
         ([f"2020W{w:02d}-5" for w in range(1, 13)], "2020-01-03", "W-FRI"),
         ([f"2000 W{w:02d}" for w in range(1, 13)], "2000-01-03", "W-MON"),  # R's tsibble
+        ([f"{2000 + k // 4}/Q{k % 4 + 1}" for k in range(12)], "2000-01-01", "QS-JAN"),
     ],
 )
 def test_agency_months_and_iso_weeks_are_dates(write_csv, cells, first, freq):

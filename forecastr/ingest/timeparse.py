@@ -178,7 +178,7 @@ def _yyyymmdd(arr: np.ndarray) -> np.ndarray | None:
 
 _SLASH = re.compile(r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{2}|\d{4})(?:[ T].*)?$")
 _CODE = re.compile(r"[A-Za-z]{1,2}\d+")  # an id such as M4's "M1" or "Y23", never a date
-_QUARTER = re.compile(r"(\d{4})[- ]?Q([1-4])", re.IGNORECASE)
+_QUARTER = re.compile(r"(\d{4})[-/ ]?Q([1-4])", re.IGNORECASE)
 # Statistical agencies' months (Eurostat, IMF: 2020M01) and ISO 8601 weeks (2020-W05, 2020W05-3;
 # R's tsibble writes 2020 W05).
 _MONTH = re.compile(r"(\d{4}) ?M(\d{1,2})", re.IGNORECASE)
