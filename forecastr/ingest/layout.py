@@ -220,8 +220,9 @@ def time_parts_flag(
 def numbered_rows(
     header: list[str], options: IngestOptions, path: str, note: str = ""
 ) -> ColumnRoles:
-    """A file of one column (or ``--time-col "(row)"``, or R's row labels beside the values,
-    ``note`` saying so): one series per value column, timed by the row number."""
+    """A file of one column (or ``--time-col "(row)"``, R's row labels beside the values, or
+    no header row: :mod:`.noheader`; ``note`` saying so): one series per value column, timed
+    by the row number."""
     id_col = flag_column(options.id_col, header, path, "--id-col")
     target = flag_column(options.target, header, path, "--target")
     if id_col is not None or options.layout in ("long", "matrix"):
@@ -268,7 +269,7 @@ def dated_header(
     parts = joined_flag(options.id_col, keys, path, "--id-col")  # --id-col a+b
     id_col = None if parts else flag_column(options.id_col, keys, path, "--id-col")
     if not parts and id_col is None:
-        id_col = _find(keys, ID_NAMES) or keys[0]
+        id_col = find_name(keys, ID_NAMES) or keys[0]
         parts = blank_led_ids(sample, keys, id_col)
     id_col = JOIN.join(parts) if parts else id_col
     left_out = [k for k in keys if k not in (id_col, *parts)]
@@ -304,7 +305,7 @@ def table_periods(
 
 def named_id_column(header: list[str], time_col: str | None, target: str | None) -> str | None:
     """The column named like a series id (``unique_id``, ``id``, ``series`` ...), if any."""
-    return _find([h for h in header if h not in (time_col, target)], ID_NAMES)
+    return find_name([h for h in header if h not in (time_col, target)], ID_NAMES)
 
 
 def refuse_time_as_id(time_cols: list[str], id_col: str | None, path: str) -> None:
@@ -374,7 +375,7 @@ def long_target(
     if target is None:
         rest = [h for h in header if h not in (id_col, *time_cols, *text) and not _is_unnamed(h)]
         values = [h for h in rest if not keys.is_key_name(h)]  # a store beside an item: no value
-        target = _find(rest, TARGET_NAMES) or (values[0] if len(values) == 1 else None)
+        target = find_name(rest, TARGET_NAMES) or (values[0] if len(values) == 1 else None)
         target = target or keys.value_name(values)  # sales beside onpromotion
         if target is None:
             raise InputError(
@@ -445,9 +446,6 @@ def names_text(names: list[str], most: int = 20) -> str:
     return text + (f", … ({len(names)} columns)" if len(names) > most else "")
 
 
-_find = find_name
-
-
 def _is_unnamed(name: str) -> bool:
     """pandas names an empty header cell ``Unnamed: k`` (e.g. a trailing separator)."""
     return bool(re.fullmatch(r"Unnamed: \d+", name))
@@ -463,4 +461,4 @@ def _keyed_by_time(sample: pd.DataFrame, keys: list[str]) -> bool:
     first = keys[0] if keys else None
     if first is None or first not in sample:
         return False
-    return _find([first], TIME_NAMES) is not None or reads_as_dates(sample[first])
+    return find_name([first], TIME_NAMES) is not None or reads_as_dates(sample[first])
