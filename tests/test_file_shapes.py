@@ -511,3 +511,11 @@ def test_excels_separator_line_above_the_header(write_csv, hint):
     panel = load_csv(write_csv(f"{hint}\nDate;Value\n{rows}"))
     assert panel.columns["time"] == "Date" and panel.ids == ["Value"]
     assert panel.y[:3].tolist() == [1.5, 2.5, 3.5]  # decimal commas beside ;
+
+
+@pytest.mark.parametrize(
+    "text", ['[{"ds": "2020-01-01", "y": 1}]', '{"ds": "2020-01-01", "y": 1}\n{"ds": "x"}\n']
+)
+def test_json_is_named_and_refused(write_csv, text):
+    with pytest.raises(InputError, match=r"is not a CSV \(it looks like JSON\); save it as CSV"):
+        load_csv(write_csv(text, "d.json"))

@@ -29,6 +29,8 @@ from forecastr.ingest import noheader
 from forecastr.ingest.footer import fields, find_footer, open_data
 from forecastr.ingest.levels import is_date, is_stamp, stacked_header
 
+# The start of a JSON document or of JSON lines: [{ ... , [[ ... , {" ...
+JSON_START = re.compile(r'\s*(?:\[\s*[\[{]|\{\s*")')
 # The line Excel may write above the header to name the separator: sep=; (quoted, or followed
 # by empty fields, when another program saved it again)
 EXCEL_SEP = re.compile(r'"?sep=([,;\t|])"?[,;\t|]*', re.IGNORECASE)
@@ -68,6 +70,8 @@ def open_source(path: str) -> Source:
         raise InputError(f"{path}: the file is empty; it needs a header row and data rows")
     encoding = _detect_encoding(head, path)
     text = _decode_head(head, encoding)
+    if JSON_START.match(text):  # pyarrow's refusal of it named no cause
+        raise InputError(f"{path}: is not a CSV (it looks like JSON); save it as CSV")
     lines = text.splitlines()
     header_line = next((i for i, ln in enumerate(lines) if ln.strip()), None)
     if header_line is None:  # only a byte-order mark, or blanks in UTF-16
