@@ -25,6 +25,7 @@ import pandas as pd
 
 from forecastr.errors import shown
 from forecastr.ingest import clock
+from forecastr.ingest.cells import NULL_VALUES
 from forecastr.ingest.timeparse import parse_date_text, reads_as_dates
 
 # normalised column name -> the part of the timestamp such a column holds
@@ -47,9 +48,14 @@ _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
+def _key(name: str) -> str:
+    """A column name as the name lists here hold it: lower case, letters only."""
+    return re.sub(r"[^a-z]", "", name.lower())
+
+
 def part_of(name: str) -> str | None:
     """The part of the timestamp a column named ``name`` would hold, or None."""
-    return PART_NAMES.get(re.sub(r"[^a-z]", "", name.lower()))
+    return PART_NAMES.get(_key(name))
 
 
 def calendar_columns(sample: pd.DataFrame, time_col: str, names: list[str]) -> list[str]:
@@ -160,7 +166,7 @@ def row_numbers(sample: pd.DataFrame, names: list[str]) -> list[str]:
     Beijing file's ``No``, a saved index). A series that happens to count up stays one."""
     out = []
     for name in names:
-        key = re.sub(r"[^a-z]", "", name.lower())
+        key = _key(name)
         if name not in sample or len(sample) < MIN_ROWS + 1 or key not in COUNTER_NAMES:
             continue
         cells = pd.to_numeric(sample[name].astype(str).str.strip(), errors="coerce")
@@ -179,7 +185,7 @@ def row_labels(sample: pd.DataFrame, name: str) -> bool:
     (``""``, ``rownames``), a different text on every row, none a number or a date (the
     ``X3.3.20031`` R gives the rows of a series of several seasons). Where it is the only
     column that could be the time, the rows are read in order instead."""
-    key = re.sub(r"[^a-z]", "", name.lower())
+    key = _key(name)
     if key not in R_ROW_NAMES or name not in sample or len(sample) < MIN_ROWS + 1:
         return False
     cells = sample[name].astype(str).str.strip()
@@ -213,12 +219,12 @@ def flag_columns(sample: pd.DataFrame, names: list[str]) -> list[str]:
     scored MASE 0.78, alone 0.18."""
     out = []
     for name in names:
-        key = re.sub(r"^(is|has)", "", re.sub(r"[^a-z]", "", name.lower()))
+        key = re.sub(r"^(is|has)", "", _key(name))
         key = re.sub(r"^(school|state|public|bank|national)(?=holiday)", "", key)
         if name not in sample or key not in FLAG_NAMES:
             continue
         cells = sample[name].astype(str).str.strip()
-        cells = pd.to_numeric(cells[~cells.isin(("", "nan", "NaN"))], errors="coerce")
+        cells = pd.to_numeric(cells[~cells.isin(NULL_VALUES)], errors="coerce")
         if len(cells) >= MIN_ROWS and bool(cells.isin((0, 1)).all()):
             out.append(name)
     return out

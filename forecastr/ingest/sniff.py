@@ -57,8 +57,8 @@ class Source:
     # start, which the readers stop at (None: read to the end), and the note naming them.
     data_end: int | None = None
     notes: tuple[str, ...] = ()
-    # No column is the time (numbers with no header, or pandas' names 0, 1 ...): the rows are
-    numbered: bool = False  # (:mod:`.noheader`)
+    # The rows are the time: numbers with no header, or pandas' names 0, 1 ... (:mod:`.noheader`)
+    numbered: bool = False
 
 
 def open_source(path: str) -> Source:
@@ -104,7 +104,7 @@ def open_source(path: str) -> Source:
     if meta is None and stacked is None and header_line >= 0:
         bare = noheader.names_for([ln for ln in lines[header_line:] if ln.strip()], sep)
         header_line -= 1 if bare is not None and bare[1] else 0
-    header = _header_names(header_text if header_line >= 0 else "y", path, sep, bare)
+    header = bare[0] if bare else _header_names(header_text if header_line >= 0 else "y", path, sep)
     notes = () if meta is None else (_metadata_note(header[1]),)
     notes = notes if stacked is None else (stacked[2],)
     notes = notes if bare is None else (noheader.note(*bare),)
@@ -333,13 +333,8 @@ def _skip_short_lines(rows: list[tuple[int, str]], first: int, sep: str) -> int:
     return first
 
 
-def _header_names(
-    line: str, path: str, sep: str, bare: tuple[list[str], bool, bool] | None = None
-) -> list[str]:
-    """Column names (stripped; an empty one named as pandas names it), checked; those
-    :mod:`.noheader` gave (``bare``) as they are."""
-    if bare is not None:
-        return bare[0]
+def _header_names(line: str, path: str, sep: str) -> list[str]:
+    """Column names (stripped; an empty one named as pandas names it), checked."""
     names = [c.strip() or f"Unnamed: {k}" for k, c in enumerate(fields(line, sep))]
     _check_header(names, path, sep)
     return names
