@@ -281,22 +281,6 @@ def load_predictor(model_path: str) -> tuple[Loaded, Schema, Any]:
     return combined(bundle.predictor(), bundle.mix), bundle.schema, (values, bundle.last_stamps())
 
 
-def ingest_for(schema: Schema, ingest: IngestOptions | None) -> IngestOptions:
-    """Read new data the way the model's training data was read, unless flags say otherwise."""
-    ingest = ingest or IngestOptions()
-    cols = schema.columns or {}
-    changes: dict = {}
-    if ingest.id_col is None and cols.get("id"):
-        changes["id_col"] = cols["id"]
-    if ingest.time_col is None and cols.get("time"):
-        changes["time_col"] = cols["time"]
-    if ingest.target is None and schema.layout in ("single", "long") and cols.get("target"):
-        changes["target"] = cols["target"][0]
-    if ingest.layout == "auto":
-        changes["layout"] = schema.layout
-    return replace(ingest, **changes)
-
-
 def predict(
     model_path: str = MODEL_DIR,
     data: str | None = None,
@@ -326,7 +310,7 @@ def _forecast(model_path: str, data: str | None, ingest: IngestOptions | None) -
         values, last = context
         s = schema
         return forecast_frame(fc, values, s.ids, last, s.freq, s.step, s.spelling)
-    panel = load_csv(data, ingest_for(schema, ingest))
+    panel = load_csv(data, IngestOptions.like(schema, ingest))
     panel.check_future(int(fc.horizon))
     frame = forecast_panel(fc, panel, schema)
     known = set(schema.ids)
@@ -426,7 +410,7 @@ def _model_and_data(
     from forecastr.forecast import check_panel, scale_free
 
     fc, schema, _ = load_predictor(model_path)
-    panel = load_csv(data, ingest_for(schema, ingest))
+    panel = load_csv(data, IngestOptions.like(schema, ingest))
     check_panel(schema, 1, panel, allow_new=scale_free(fc))
     return fc, schema, panel
 

@@ -258,6 +258,7 @@ def _data_section(panel: Panel) -> dict:
         layout=panel.layout,
         floor=panel_floor(panel),
         spelling=panel.spelling,
+        aggregate=panel.aggregate,
     )
     return {**schema.to_dict(), "source": os.path.basename(panel.source)}
 

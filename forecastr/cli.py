@@ -26,6 +26,7 @@ from forecastr.cli_options import (
     FILL,
     LAYOUT,
     TRAIN,
+    AggregateOpt,
     Attention,
     BatchSize,
     Bidirectional,
@@ -221,6 +222,7 @@ def info(
     target: Target = None,
     freq: Freq = None,
     fill: FillOpt = FILL,
+    aggregate: AggregateOpt = None,
     layout: LayoutArg = LAYOUT,
 ):
     """Show what forecastr understood of a CSV: layout, series, lengths, frequency, gaps."""
@@ -279,6 +281,7 @@ def train(
     target: Target = None,
     freq: Freq = None,
     fill: FillOpt = FILL,
+    aggregate: AggregateOpt = None,
     layout: LayoutArg = LAYOUT,
 ):
     """Train a recurrent model, then report it against naive baselines on held-out data."""
@@ -352,6 +355,7 @@ def evaluate(
     target: Target = None,
     freq: Freq = None,
     fill: FillOpt = FILL,
+    aggregate: AggregateOpt = None,
     layout: LayoutArg = LAYOUT,
 ):
     """Backtest a model and the naive baselines (holdout or rolling origin): metrics, plot."""
@@ -394,6 +398,7 @@ def predict(
     target: Target = None,
     freq: Freq = None,
     fill: FillOpt = FILL,
+    aggregate: AggregateOpt = None,
     layout: LayoutArg = LAYOUT,
 ):
     """Forecast the next horizon steps of every series, with their timestamps."""

@@ -22,6 +22,7 @@ from forecastr.config import MODEL_DIR, ONNX_FILE, TrainOptions
 TRAIN = TrainOptions()  # the defaults of every `train` option
 
 Fill = Enum("Fill", {v: v for v in config.FILLS}, type=str)
+Agg = Enum("Agg", {v: v for v in config.AGGREGATES}, type=str)
 LayoutOpt = Enum("LayoutOpt", {v: v for v in config.LAYOUT_CHOICES}, type=str)
 Cell = Enum("Cell", {v: v for v in config.CELL_CHOICES}, type=str)
 Decoder = Enum("Decoder", {v: v for v in config.DECODERS}, type=str)
@@ -87,11 +88,23 @@ Freq = Annotated[
     ),
 ]
 FillOpt = Annotated[
-    Fill,
+    Fill | None,
     typer.Option(
         "--fill",
         help="Missing timestamps and empty values: interpolate linearly, carry the last value "
-        "forward, use zero, or stop with an error.",
+        f"forward, use zero, or stop with an error. Default: {config.INGEST.fill} (with "
+        f"--aggregate sum or count: {config.INGEST.fill_totals}, an empty period is nothing).",
+        rich_help_panel=G_DATA,
+        show_default=False,
+    ),
+]
+AggregateOpt = Annotated[
+    Agg | None,
+    typer.Option(
+        "--aggregate",
+        help="A row per event (sales, orders, readings), several to a period: reduce the rows "
+        "of each series in each --freq period (or at each timestamp) to one value. A model "
+        "remembers it, and reads new data the same way.",
         rich_help_panel=G_DATA,
     ),
 ]
@@ -99,7 +112,7 @@ LayoutArg = Annotated[
     LayoutOpt,
     typer.Option("--layout", help="Override layout detection.", rich_help_panel=G_DATA),
 ]
-FILL = Fill(config.INGEST.fill)
+FILL = None  # config.INGEST.fill_for(--aggregate)
 LAYOUT = LayoutOpt(config.INGEST.layout)
 
 # -- train: the model -----------------------------------------------------------------------

@@ -25,6 +25,8 @@ LossScale = Literal["mase", "none"]
 Scaler = Literal["standard", "minmax", "robust", "none"]
 Device = Literal["auto", "cpu", "cuda"]
 FillMethod = Literal["interpolate", "ffill", "zero", "error"]
+# --aggregate: how the rows of one period of a series become its value (ingest/aggregate.py)
+Aggregate = Literal["sum", "count", "mean", "min", "max", "last"]
 Layout = Literal[
     "long", "wide", "single", "matrix", "pivot"
 ]  # a file's layout, as detected and stored
@@ -44,6 +46,7 @@ LOSS_SCALES: tuple[str, ...] = get_args(LossScale)
 SCALERS: tuple[str, ...] = get_args(Scaler)
 DEVICES: tuple[str, ...] = get_args(Device)
 FILLS: tuple[str, ...] = get_args(FillMethod)
+AGGREGATES: tuple[str, ...] = get_args(Aggregate)
 LAYOUTS: tuple[str, ...] = get_args(Layout)
 LAYOUT_CHOICES: tuple[str, ...] = get_args(LayoutChoice)
 FORMATS: tuple[str, ...] = get_args(OutputFormat)
@@ -253,7 +256,14 @@ class IngestDefaults:
     """How a CSV is read when no flag says otherwise (``data.IngestOptions``)."""
 
     fill: FillMethod = "interpolate"  # missing timestamps and empty values
+    # ... where rows are summed or counted per period (--aggregate sum/count): a period with
+    # no rows had nothing to add up (no sales that day), and interpolating would invent some
+    fill_totals: FillMethod = "zero"
     layout: LayoutChoice = "auto"  # detected from the header
+
+    def fill_for(self, aggregate: str | None) -> FillMethod:
+        """The fill when no --fill is given, for rows aggregated by ``aggregate`` (or not)."""
+        return self.fill_totals if aggregate in ("sum", "count") else self.fill
 
 
 @dataclass(frozen=True)

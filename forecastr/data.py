@@ -46,6 +46,7 @@ import pandas as pd
 from forecastr.config import INGEST, FillMethod, Layout
 from forecastr.errors import InputError, SeriesKeyError, shown
 from forecastr.ingest import sentinels
+from forecastr.ingest.aggregate import aggregate as aggregate_rows
 from forecastr.ingest.arrowread import release_arrow_memory
 from forecastr.ingest.badlines import LineFinder
 from forecastr.ingest.cells import NULL_VALUES
@@ -78,7 +79,7 @@ from forecastr.ingest.sniff import Source, open_source
 from forecastr.ingest.spelling import cycle_times, spelled
 from forecastr.ingest.stack import melt, melt_pivot, stack_long, stack_wide
 from forecastr.ingest.textcols import constant_columns
-from forecastr.ingest.timeaxis import check_duplicates, place_on_grid
+from forecastr.ingest.timeaxis import Grid, check_duplicates, place_on_grid
 from forecastr.ingest.timeparts import JOIN, split_name
 from forecastr.ingest.timerange import stamp_pattern
 from forecastr.ingest.values import (
@@ -128,11 +129,13 @@ def load_csv(path: str | os.PathLike, options: IngestOptions | None = None) -> P
         def read() -> dict[str, pd.Series]:
             columns, notes = _file_columns(src, used)
             read_notes.extend(notes)
-            if used.layout in ("long", "wide", "single") and options.fill != "error":
+            if used.layout in ("long", "wide", "single") and options.fill_method != "error":
                 read_notes.extend(sentinels.read_missing(columns, used.targets))
             return columns
 
-        panel = _build_panel(read, used, options.freq, options.fill, where)
+        panel = _build_panel(
+            read, used, options.freq, options.fill_method, where, aggregate=options.aggregate
+        )
         release_arrow_memory()
         notes = (*src.notes, *read_notes)
         return replace(panel, notes=(*notes, *panel.notes)) if notes else panel
@@ -203,9 +206,10 @@ def frame_to_panel(
     time_col: str,
     targets: list[str],
     freq: str | None = None,
-    fill: FillMethod = INGEST.fill,
+    fill: FillMethod | None = None,
     source: str = "<data>",
     line_of: LineOf | None = None,
+    aggregate: str | None = None,
 ) -> Panel:
     """Validate a DataFrame and turn it into a regular, gap-free :class:`Panel`.
 
@@ -219,10 +223,13 @@ def frame_to_panel(
         time_col: the time column (dates or whole-number steps).
         targets: the value column (long/single) or one column per series (wide).
         freq: pandas offset alias, or a whole-number step for an integer index; None infers it.
-        fill: how to fill missing timestamps and empty values (``"error"`` refuses them).
+        fill: how to fill missing timestamps and empty values (``"error"`` refuses them);
+            None: the default (``config.INGEST.fill_for(aggregate)``).
         source: the file name used in messages.
         line_of: maps 0-based row numbers of ``frame`` to line numbers for messages
             (default: row + 2, as in a CSV with one header line).
+        aggregate: how the rows of one period (``freq``) of a series become one value
+            (``sum``, ``count``, ``mean``, ``min``, ``max``, ``last``); None: each row is one.
     """
     if len(frame) == 0:
         raise InputError(f"{source}: has no data rows")
@@ -232,7 +239,12 @@ def frame_to_panel(
     of_day = is_pair(parts, frame.head(200))  # a date and its time of day (Date+Time)
     roles = ColumnRoles(layout, id_col, time_col, tuple(targets), parts, (), id_parts, of_day)
     where = Where(source, line_of or _frame_lines)
-    return _build_panel(lambda: {c: frame[c] for c in roles.used}, roles, freq, fill, where)
+
+    def read() -> dict[str, pd.Series]:
+        return {c: frame[c] for c in roles.used}
+
+    fill = fill if fill is not None else INGEST.fill_for(aggregate)
+    return _build_panel(read, roles, freq, fill, where, aggregate=aggregate)
 
 
 def _frame_lines(rows: Sequence[int]) -> list[int]:
@@ -246,6 +258,7 @@ def _build_panel(
     freq: str | None,
     fill: FillMethod,
     where: Where,
+    aggregate: str | None = None,
 ) -> Panel:
     """Validate columns and turn them into a regular, gap-free :class:`Panel`.
 
@@ -260,6 +273,7 @@ def _build_panel(
         freq: pandas offset alias, or a whole-number step; None infers it.
         fill: how to fill missing timestamps and empty values.
         where: the file, and the line of each row ``read`` gives.
+        aggregate: rows of one period reduced to one point (:mod:`~forecastr.ingest.aggregate`).
     """
     rows = read_rows(read(), roles, where)  # the raw columns are gone once it returns
     release_arrow_memory()
@@ -277,20 +291,14 @@ def _build_panel(
     if is_long := roles.layout == "long" or roles.id_col is not None:
         check_series_have_values(y, offsets, ids, roles.targets[0], where)
     check_not_tiny(y, offsets, ids, where)
-    if is_long and freq is None and len(ids) > 1 and int(np.diff(offsets).max()) == 1:
-        raise SeriesKeyError(
-            f"{where.file}: every series of {shown(roles.id_col)} has a single point (does it "
-            "number the rows?); name the series id with --id-col (a store and an item: "
-            "--id-col store+item), or pass --freq",
-            single=True,
-        )
-    y, ds, offsets, where, kept = _read_not_refused(y, ds, offsets, where, ids)
+    if is_long and freq is None:
+        _check_not_numbered(offsets, ids, roles.id_col, where)
+    y, ds, offsets, where, kept = _read_not_refused(y, ds, offsets, where, ids, aggregate, freq)
     notes = (*notes, *kept)
     check_duplicates(
         y, ds, offsets, ids, where, time_col=roles.time_col, suggest_id_col=not is_long
     )
-    grid, pos = place_on_grid(ds, offsets, ids, where, freq=freq, time_col=roles.time_col)
-    check_gaps(ds, pos, offsets, ids, where, grid=grid, fill=fill)
+    grid, pos = _on_grid(ds, offsets, ids, where, freq, fill, roles.time_col, aggregate)
     check_no_empty_values(y, offsets, ids, where, fill)
     full_len = grid_lengths(pos, offsets)
     full_offsets = np.concatenate([[0], np.cumsum(full_len)]).astype(np.int64)
@@ -318,17 +326,65 @@ def _build_panel(
         fill=fill,
         notes=notes,
         spelling=spelling,
+        aggregate=aggregate,
     )
 
 
+def _on_grid(
+    ds: np.ndarray,
+    offsets: np.ndarray,
+    ids: list[str],
+    where: Where,
+    freq: str | None,
+    fill: FillMethod,
+    time_col: str,
+    aggregate: str | None,
+) -> tuple[Grid, np.ndarray]:
+    """:func:`place_on_grid`, and the gaps checked (:func:`check_gaps`); where rows were
+    aggregated at each timestamp (no ``freq``) and the stamps fit no grid, the refusal says
+    that ``--freq`` names the period."""
+    try:
+        grid, pos = place_on_grid(ds, offsets, ids, where, freq=freq, time_col=time_col)
+        check_gaps(ds, pos, offsets, ids, where, grid=grid, fill=fill)
+        return grid, pos
+    except InputError as err:
+        if aggregate is None or freq is not None:
+            raise
+        raise InputError(
+            f"{err}; with --aggregate, --freq names the period each value adds up "
+            "(D for days, W for weeks, MS for months, h for hours)"
+        ) from None
+
+
+def _check_not_numbered(offsets: np.ndarray, ids: list[str], id_col: str | None, where: Where):
+    """Refuse a long file whose every series has a single point: its id numbers the rows."""
+    if len(ids) > 1 and int(np.diff(offsets).max()) == 1:
+        raise SeriesKeyError(
+            f"{where.file}: every series of {shown(id_col)} has a single point (does it "
+            "number the rows?); name the series id with --id-col (a store and an item: "
+            "--id-col store+item), or pass --freq",
+            single=True,
+        )
+
+
 def _read_not_refused(
-    y: np.ndarray, ds: np.ndarray, offsets: np.ndarray, where: Where, ids: list[str]
+    y: np.ndarray,
+    ds: np.ndarray,
+    offsets: np.ndarray,
+    where: Where,
+    ids: list[str],
+    aggregate: str | None,
+    freq: str | None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, Where, tuple[str, ...]]:
-    """What is read, not refused, before the grid: copies of a point kept once, the hour the
+    """What is read, not refused, before the grid: the rows of each period reduced to one
+    where ``aggregate`` asks (``--aggregate``), copies of a point kept once, the hour the
     clocks go back averaged, zeros that stand for no data left out, a row per month on days of
     its own read as months; the arrays after each, and the notes that say so."""
     notes: tuple[str, ...] = ()
-    steps = (drop_copies, merge_clock_changes, partial(placeholder_zeros, ids=ids), monthly_rows)
+    steps: tuple = (drop_copies, merge_clock_changes, partial(placeholder_zeros, ids=ids))
+    steps = (*steps, monthly_rows)
+    if aggregate is not None:
+        steps = (partial(aggregate_rows, how=aggregate, freq=freq), *steps)
     for step in steps:
         y, ds, offsets, where, note = step(y, ds, offsets, where)
         notes = (*notes, *note)
@@ -366,6 +422,8 @@ def describe(panel: Panel) -> dict:
         "end": fmt(last.max()),
         "filled_points": panel.filled_points,
         "filled_series": panel.filled_series,
+        "fill": panel.fill,
+        "aggregate": panel.aggregate,  # --aggregate: rows reduced per period (None: not)
         "ids_sample": panel.ids[:10],
         "notes": list(panel.notes),
         # how forecasts write their stamps, when not as ISO (ingest.spelling)

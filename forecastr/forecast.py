@@ -40,6 +40,9 @@ class Schema:
     floor: float | None = None
     # How the training file wrote its stamps, for forecasts from the stored context.
     spelling: Spelling | None = None
+    # How the training file's rows were reduced to one point per period (--aggregate; None: a
+    # row per point). New data is read the same way (IngestOptions.like).
+    aggregate: str | None = None
 
     def to_dict(self) -> dict:
         out = {
@@ -51,6 +54,8 @@ class Schema:
         }
         if self.spelling is not None:
             out["spelling"] = self.spelling.to_dict()
+        if self.aggregate is not None:
+            out["aggregate"] = self.aggregate
         return out if self.floor is None else {**out, "floor": self.floor}
 
     @classmethod
@@ -63,6 +68,7 @@ class Schema:
             layout=str(d.get("layout", "long")),
             floor=None if d.get("floor") is None else float(d["floor"]),
             spelling=Spelling(**d["spelling"]) if d.get("spelling") else None,
+            aggregate=d.get("aggregate"),
         )
 
 

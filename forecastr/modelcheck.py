@@ -25,6 +25,7 @@ import pandas as pd
 
 from forecastr.combine import check_mix
 from forecastr.config import (
+    AGGREGATES,
     BASES,
     CELLS,
     DECODERS,
@@ -293,9 +294,8 @@ def check_schema(w: Where, d: Any, prefix: str = "data") -> Schema:
     for key in columns:
         if key not in ("id", "time", "target"):
             raise w.refuse(f"{cprefix}.{key_text(key)}", columns[key], "no such column role")
-    # Column names go back to the CSV reader for new data: an empty one names no column.
-    text(w, columns, "id", cprefix, None, nullable=True, min_chars=1)
-    text(w, columns, "time", cprefix, None, nullable=True, min_chars=1)
+    for role in ("id", "time"):  # names go back to the CSV reader: an empty one names none
+        text(w, columns, role, cprefix, None, nullable=True, min_chars=1)
     if "target" in columns:
         string_list(w, columns, "target", cprefix, MAX_SERIES, MAX_TEXT_CHARS, min_chars=1)
     layout = choice(w, d, "layout", LAYOUTS, prefix, "long")
@@ -304,7 +304,9 @@ def check_schema(w: Where, d: Any, prefix: str = "data") -> Schema:
     if (floor := d.get("floor")) is not None and not (is_number(floor) and floor == 0):
         raise w.refuse(f"{prefix}.floor", floor, "null or 0 (the floor of data never negative)")
     spelling = checked_spelling(w, d.get("spelling"), f"{prefix}.spelling")  # 1983Q2, +02:00
-    return Schema(ids, freq, step, dict(columns), layout, None if floor is None else 0.0, spelling)
+    rows = None if d.get("aggregate") is None else choice(w, d, "aggregate", AGGREGATES, prefix)
+    floor = None if floor is None else 0.0
+    return Schema(ids, freq, step, dict(columns), layout, floor, spelling, rows)
 
 
 def _positive_offset(freq: str) -> bool:
@@ -447,9 +449,6 @@ def check_evaluation(w: Where, d: dict, prefix: str = "evaluation") -> None:
         for key, v in row.items():
             if key != "method" and v is not None and not is_number(v):
                 raise w.refuse(f"{where}.{key_text(key)}", v, "null or a finite number")
-
-
-# -- the whole config.json ----------------------------------------------------------------
 
 
 def check_config(config: dict, cfg_path: str) -> None:

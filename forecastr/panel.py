@@ -40,6 +40,8 @@ class Panel:
         notes: what ingest decided on the user's behalf (e.g. how ambiguous dates were read).
         spelling: how the file wrote its timestamps (a period template, a UTC offset), which
             forecasts written as text keep (:mod:`forecastr.ingest.spelling`); None: ISO.
+        aggregate: how the rows of each period were reduced to one point (``--aggregate``;
+            :mod:`forecastr.ingest.aggregate`); None: a row per point.
     """
 
     ids: list[str]
@@ -56,6 +58,7 @@ class Panel:
     fill: str = INGEST.fill
     notes: tuple[str, ...] = ()
     spelling: Spelling | None = None
+    aggregate: str | None = None
 
     def __post_init__(self) -> None:
         # Hold the documented dtypes whoever builds the panel: pandas 3 makes datetime64[us]

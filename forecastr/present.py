@@ -366,7 +366,8 @@ def print_info(d: dict, data: str) -> None:
     if spelling := d.get("spelling"):  # predict writes stamps as the file does
         how = f"at UTC offset {spelling['zone']}" if spelling.get("zone") else "as in the file"
         t.add_row("forecast stamps", escape(f"{how}, like {d['end']}"))
-    t.add_row("gaps filled", f"{d['filled_points']} points in {d['filled_series']} series")
+    fill = f" ({d['fill']})" if d.get("fill") and d["filled_points"] else ""
+    t.add_row("gaps filled", f"{d['filled_points']} points in {d['filled_series']} series{fill}")
     for note in d.get("notes") or []:
         t.add_row("note", escape(str(note)))
     out.print(t)

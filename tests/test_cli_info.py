@@ -344,6 +344,8 @@ INFO_KEYS = {
     "short_series": dict,
     "floor": (float, type(None)),
     "spelling": (dict, type(None)),  # how forecasts write their stamps (None: ISO)
+    "fill": str,  # the gap-filling method used
+    "aggregate": (str, type(None)),  # --aggregate: how rows of one period became one value
 }
 
 

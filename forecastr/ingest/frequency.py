@@ -34,6 +34,13 @@ _UNITS_NS = {
 MAX_CALENDAR_GRID = 50_000_000
 
 
+# The end of a refusal of stamps that fit no grid: forecastr can put rows on one itself
+RESAMPLE = (
+    "reduce the rows of each period to one value: --aggregate sum --freq D for events such as "
+    "sales, --aggregate mean --freq h for readings"
+)
+
+
 def infer_freq(ds: np.ndarray, offsets: np.ndarray, where: Where) -> tuple[str, np.ndarray]:
     """Infer the pandas offset alias that fits every series' timestamps with the fewest gaps.
 
@@ -98,7 +105,7 @@ def _irregular(ds: np.ndarray, offsets: np.ndarray, spacing_ns: int, where: Wher
         example = "; monthly dates must all fall on the first or the last day of their month"
     return InputError(
         f"{where.file}: timestamps are irregular and fit no frequency ({why}{example}); pass "
-        "--freq, or resample the data to a regular grid"
+        f"--freq, or {RESAMPLE}"
     )
 
 

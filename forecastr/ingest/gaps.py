@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from forecastr.errors import InputError, shown
-from forecastr.ingest.frequency import fixed_spacing
+from forecastr.ingest.frequency import RESAMPLE, fixed_spacing
 from forecastr.ingest.options import FillMethod
 from forecastr.ingest.timeaxis import Grid
 from forecastr.ingest.timerange import stamp_text
@@ -71,7 +71,7 @@ def check_gaps(
         raise InputError(
             f"{where.file}: timestamps are irregular: on the inferred {grid.name} grid "
             f"{missing_stamps} of {grid_points} points would be missing ({first_gap()}); "
-            "pass --freq to confirm the grid, or resample the data to a regular grid"
+            f"pass --freq to confirm the grid, or {RESAMPLE}"
         )
 
 

@@ -12,10 +12,20 @@ import numpy as np
 import pandas as pd
 
 from forecastr.errors import InputError, SeriesKeyError, shown
-from forecastr.ingest.frequency import fixed_spacing, infer_freq, off_grid, within_series_diffs
+from forecastr.ingest.frequency import (
+    RESAMPLE,
+    fixed_spacing,
+    infer_freq,
+    off_grid,
+    within_series_diffs,
+)
 from forecastr.ingest.repeats import differs, repeats
 from forecastr.ingest.timerange import stamp_text
 from forecastr.ingest.where import Where
+
+# Repeated timestamps from which a refusal suggests --aggregate: a log of events, not a few
+# stray copies of a row
+EVENTS = 10
 
 
 @dataclass(frozen=True)
@@ -77,6 +87,11 @@ def check_duplicates(
             if suggest_id_col
             else "; if another column also tells the series apart (a store beside an item), "
             "name both: --id-col item+store"
+        ) + (
+            "; if each row is one event (a sale, an order), add them up per period: "
+            "--aggregate sum --freq D (or W, MS, h)"
+            if same.sum() >= EVENTS
+            else ""
         )
         raise SeriesKeyError(
             f"{where.file}: duplicate timestamp {_stamp(ds, k)} in series {shown(ids[i])} (lines "
@@ -174,7 +189,7 @@ def grid_positions(
         raise InputError(
             f"{where.file}: timestamp {stamp_text(ds[k])} in series {shown(ids[i])} (line "
             f"{where.line(k)}) is off the {alias!r} grid{start}; pass the right --freq or "
-            "resample the data to a regular grid"
+            f"{RESAMPLE}"
         )
     return pos
 
