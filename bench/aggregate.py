@@ -14,7 +14,8 @@ of totals (or means) two ways:
 
 Before timing, the script checks that the two agree: the same values on every period both
 keep. The table gives the median seconds over ``--repeat`` runs (alternating) and the ratio
-forecastr / pandas, and peak memory (``ru_maxrss`` of a fresh process per run).
+forecastr / pandas, and the peak memory of each process (``VmHWM``: ``ru_maxrss`` would
+carry over the parent's through fork and exec).
 
     .venv/bin/python bench/aggregate.py                # 2,000,000 rows
     .venv/bin/python bench/aggregate.py --rows 200000 --repeat 3
@@ -36,16 +37,17 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CASES = (("sum", "D"), ("sum", "W"), ("sum", "MS"), ("mean", "D"))
 
 OURS = """
-import resource, sys, time
+import sys, time
 t = time.perf_counter()
 from forecastr.data import load_csv
 from forecastr.ingest.options import IngestOptions
 p = load_csv(sys.argv[1], IngestOptions(id_col="store", target="amount", aggregate=sys.argv[2],
                                           freq=sys.argv[3]))
-print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+hwm = next(l for l in open("/proc/self/status") if l.startswith("VmHWM")).split()[1]
+print(time.perf_counter() - t, int(hwm) / 1024)
 """
 THEIRS = """
-import resource, sys, time
+import sys, time
 t = time.perf_counter()
 import pandas as pd
 df = pd.read_csv(sys.argv[1], usecols=["stamp", "store", "amount"], parse_dates=["stamp"])
@@ -53,7 +55,8 @@ g = df.groupby(["store", pd.Grouper(key="stamp", freq=sys.argv[3])])["amount"]
 s = g.sum() if sys.argv[2] == "sum" else g.mean()
 wide = s.unstack("store")
 wide = wide.fillna(0.0) if sys.argv[2] == "sum" else wide.interpolate(limit_area="inside")
-print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+hwm = next(l for l in open("/proc/self/status") if l.startswith("VmHWM")).split()[1]
+print(time.perf_counter() - t, int(hwm) / 1024)
 """
 
 

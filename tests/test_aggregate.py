@@ -234,3 +234,9 @@ def test_a_total_past_what_a_model_can_hold_is_refused_by_line(write_csv):
         load_csv(write_csv(log(rows)), sales(aggregate="sum", freq="D"))
     panel = load_csv(write_csv(log(rows)), sales(aggregate="mean", freq="D"))
     assert panel.y[1] == 9e29
+
+
+def test_dates_at_the_end_of_what_can_be_held_are_refused_in_one_line(write_csv):
+    path = write_csv("ds,y\n1677-09-22 00:00,1.0\n1677-09-22 00:00,2.0\n1677-09-23 00:00,1.0\n")
+    with pytest.raises(InputError, match=r"too near the ends of the dates"):
+        load_csv(path, IngestOptions(aggregate="sum", freq="MS"))

@@ -243,9 +243,10 @@ def random_bytes(draw) -> bytes:
 # Mostly the defaults (detection is what files meet), sometimes a flag.
 OPTIONS = st.builds(
     IngestOptions,
-    fill=st.sampled_from(["interpolate", "ffill", "zero", "error"]),
-    freq=st.sampled_from([None] * 6 + ["D", "h", "2", "MS", "bogus"]),
+    fill=st.sampled_from([None, "interpolate", "ffill", "zero", "error"]),
+    freq=st.sampled_from([None] * 6 + ["D", "h", "2", "MS", "W", "ME", "bogus"]),
     layout=st.sampled_from(["auto"] * 6 + ["long", "wide", "single"]),
+    aggregate=st.sampled_from([None] * 6 + ["sum", "count", "mean", "min", "max", "last"]),
 )
 ENGINES = st.sampled_from(["pyarrow", "pandas"])
 

@@ -35,7 +35,7 @@ import pandas as pd
 
 from forecastr.errors import InputError, shown
 from forecastr.ingest.repeats import Arrays
-from forecastr.ingest.timerange import stamp_text
+from forecastr.ingest.timerange import DATE_RANGE, stamp_text
 from forecastr.ingest.values import MAX_VALUE
 from forecastr.ingest.where import Where
 
@@ -56,6 +56,19 @@ def aggregate(
 ) -> Arrays:
     """The rows of each series grouped by period and reduced by ``how`` (module doc), with a
     note saying what was done. ``ds`` is sorted within each series (``offsets``)."""
+    try:
+        return _aggregate(y, ds, offsets, where, how, freq)
+    except (OverflowError, pd.errors.OutOfBoundsDatetime, pd.errors.OutOfBoundsTimedelta):
+        raise InputError(
+            f"{where.file}: its timestamps lie too near the ends of the dates forecastr can "
+            f"hold ({DATE_RANGE}) to group them by {shown(freq)} periods; pass a shorter "
+            "--freq, or fix the dates"
+        ) from None
+
+
+def _aggregate(
+    y: np.ndarray, ds: np.ndarray, offsets: np.ndarray, where: Where, how: str, freq: str | None
+) -> Arrays:
     rows = len(ds)
     labels, span = _labels(ds, freq, where)
     starts = _run_starts(labels, offsets)
@@ -110,15 +123,25 @@ def _labels(ds: np.ndarray, freq: str | None, where: Where) -> tuple[np.ndarray,
         isinstance(offset, pd.offsets.Tick) and pd.Timedelta(offset).value % DAY_NS == 0
     ):
         width = int(offset.n) * DAY_NS if isinstance(offset, pd.offsets.Day) else _tick(offset)
-        return (t // width * width).view(ds.dtype), ("fixed", width)
+        return _floor(t, width).view(ds.dtype), ("fixed", width)
     if isinstance(offset, pd.offsets.Tick):  # under a day: no partial periods looked for
-        width = _tick(offset)
-        return (t // width * width).view(ds.dtype), None
+        return _floor(t, _tick(offset)).view(ds.dtype), None
     days = ds.astype("datetime64[D]")
     unique, inverse = np.unique(days, return_inverse=True)
     roll = offset.rollforward if _labelled_by_end(offset) else offset.rollback
     rolled = np.array([roll(pd.Timestamp(d)).to_datetime64() for d in unique])
     return rolled.astype(ds.dtype)[inverse.ravel()], ("anchored", offset)
+
+
+def _floor(t: np.ndarray, width: int) -> np.ndarray:
+    """``t`` (int64 ns) floored to a multiple of ``width``; an OverflowError where that falls
+    before the first time int64 holds (or on NaT)."""
+    if width <= 0:
+        raise InputError(f"--freq must be a positive span (got {width} ns)")
+    floored = t - np.mod(t, width)
+    if np.any(floored > t) or np.any(floored == np.iinfo(np.int64).min):  # wrapped, or NaT
+        raise OverflowError("floored past int64")
+    return floored
 
 
 def _tick(offset) -> int:
