@@ -240,3 +240,16 @@ def test_dates_at_the_end_of_what_can_be_held_are_refused_in_one_line(write_csv)
     path = write_csv("ds,y\n1677-09-22 00:00,1.0\n1677-09-22 00:00,2.0\n1677-09-23 00:00,1.0\n")
     with pytest.raises(InputError, match=r"too near the ends of the dates"):
         load_csv(path, IngestOptions(aggregate="sum", freq="MS"))
+
+
+def test_a_last_period_ending_on_a_day_the_shop_is_always_closed_is_whole(write_csv):
+    # store b never sells on Sundays, and its rows end on Saturday 9 March
+    lines = [line for line in day_log(days=70).splitlines(keepends=True) if ",a," not in line]
+    panel = load_csv(write_csv("".join(lines)), sales(aggregate="sum", freq="W"))
+    weeks = pd.DatetimeIndex(panel.ds)
+    assert str(weeks[-1].date()) == "2024-03-10" and not any("partial" in n for n in panel.notes)
+    assert panel.y[-1] == 120  # six days of two sales of 10
+    cut = [line for line in lines if "2024-03-0" not in line]  # ends Thursday 29 February
+    panel = load_csv(write_csv("".join(cut)), sales(aggregate="sum", freq="W"))
+    assert str(pd.Timestamp(panel.ds[-1]).date()) == "2024-02-25"
+    assert any("last period (2024-03-03) is partial" in n for n in panel.notes)

@@ -20,7 +20,9 @@ periods of a day or more.
 **Partial periods.** A file exported on 9 December holds nine days of December: its sum is
 no month's sales, and a model would read it as a collapse. Where sums or counts are asked for
 periods of a day or more, the file's first and last periods are left out (with a note) when
-its rows start after the first period's first day or end before the last period's last day.
+its rows start after the first period's first day or end before the last period's last day
+by more days than the file goes without rows elsewhere (the 99th percentile of its runs of
+empty days: a shop closed on Sundays keeps a week ending on a Sunday it had no sales).
 
 An integer index is grouped by equal steps, or by blocks of ``--freq`` steps counted from the
 file's first step.
@@ -218,13 +220,16 @@ def _partial_edges(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[str]]:
     """The points without the file's first and last periods where the rows do not cover them
     (module doc): the arrays, the indexes kept, and a note per period left out."""
-    first_day, last_day = ds.min().astype("datetime64[D]"), ds.max().astype("datetime64[D]")
+    days = np.unique(ds.astype("datetime64[D]"))
+    first_day, last_day = days[0], days[-1]
+    quiet = _quiet_days(days)
     lo, hi = points.min(), points.max()
     drop: list = []
     notes: list[str] = []
     for label, edge in ((lo, "first"), (hi, "last")):
         start, end = _bounds(label, span)
-        short = first_day > start if edge == "first" else last_day < end
+        missed = first_day - start if edge == "first" else end - last_day
+        short = int(missed.astype(np.int64)) > quiet
         if short and label not in drop:
             drop.append(label)
             covered = f"from {first_day}" if edge == "first" else f"to {last_day}"
@@ -239,6 +244,14 @@ def _partial_edges(
     kept = np.flatnonzero(keep)
     new_offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
     return values[kept], points[kept], new_offsets, kept, notes
+
+
+def _quiet_days(days: np.ndarray) -> int:
+    """Days in a row without rows that the file shows elsewhere, at most (the 99th percentile
+    of its runs of empty days between ``days``, the distinct days with rows): a shop closed on
+    Sundays has runs of 1, so rows that end on a Saturday leave a week ending on Sunday whole."""
+    empty = np.diff(days).astype(np.int64) - 1
+    return int(np.quantile(empty, 0.99, method="lower")) if empty.size else 0
 
 
 def _bounds(label: np.datetime64, span: Span) -> tuple[np.datetime64, np.datetime64]:
