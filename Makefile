@@ -47,6 +47,7 @@ demo: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/baselines.py
 	$(PY) bench/ingest.py
+	$(PY) bench/aggregate.py
 	$(PY) bench/train_speed.py
 	$(PY) bench/train_memory.py
 	$(PY) bench/edge.py
