@@ -24,7 +24,6 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -36,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import competitions as C
 import real_series as R
+import textbook_series as T
 
 from forecastr.baselines import drift, naive, seasonal_naive, theta
 
@@ -61,19 +61,11 @@ def variants(args: argparse.Namespace) -> list[tuple[str, str, pd.DataFrame]]:
 
 def run(tree: str | None, history: Path, horizon: int, seed: int, work: Path) -> pd.DataFrame:
     """``forecastr train`` and ``predict`` importing ``tree`` (None: this one)."""
-    env = dict(os.environ)
-    if tree:
-        env["PYTHONPATH"] = tree
-    exe = C.forecastr_exe()
-    for cmd in (
-        [exe, "train", history, "--horizon", str(horizon), "--seed", str(seed), "-o",
-         work / "m", "--quiet"],
-        [exe, "predict", work / "m", history, "-o", work / "fc.csv"],
-    ):  # fmt: skip
-        res = subprocess.run([str(c) for c in cmd], capture_output=True, text=True, env=env)
-        if res.returncode:
-            raise SystemExit(f"{history.name} ({tree or 'this tree'}): {C.error_line(res.stderr)}")
-    return pd.read_csv(work / "fc.csv")
+    env = {**os.environ, "PYTHONPATH": tree} if tree else None
+    try:
+        return T.served(history, horizon, seed, work, env)[0]
+    except RuntimeError as err:
+        raise SystemExit(f"{history.name} ({tree or 'this tree'}): {err}") from None
 
 
 def references(x: np.ndarray, h: int, seasons: tuple[int, ...], m: int) -> dict[str, np.ndarray]:

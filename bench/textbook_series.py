@@ -123,8 +123,11 @@ def references(x: np.ndarray, horizon: int, m: int) -> dict[str, np.ndarray]:
     return {**out, "AutoETS": fc["AutoETS"].to_numpy(), "AutoTheta": fc["AutoTheta"].to_numpy()}
 
 
-def served(history: Path, horizon: int, seed: int, work: Path) -> tuple[pd.DataFrame, float]:
-    """``forecastr train`` then ``forecastr predict`` on ``history``, as a user runs them."""
+def served(
+    history: Path, horizon: int, seed: int, work: Path, env: dict | None = None
+) -> tuple[pd.DataFrame, float]:
+    """``forecastr train`` then ``forecastr predict`` on ``history``, as a user runs them (in
+    the environment ``env``, default this one's)."""
     exe = C.forecastr_exe()
     start = time.perf_counter()
     for cmd in (
@@ -132,7 +135,7 @@ def served(history: Path, horizon: int, seed: int, work: Path) -> tuple[pd.DataF
          work / "m", "--quiet"],
         [exe, "predict", work / "m", history, "-o", work / "fc.csv"],
     ):  # fmt: skip
-        res = subprocess.run([str(c) for c in cmd], capture_output=True, text=True)
+        res = subprocess.run([str(c) for c in cmd], capture_output=True, text=True, env=env)
         if res.returncode:
             raise RuntimeError(C.error_line(res.stderr))
     return pd.read_csv(work / "fc.csv"), time.perf_counter() - start
