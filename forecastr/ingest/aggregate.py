@@ -7,7 +7,7 @@ and none on some days; each series needs one value per period. With ``--aggregat
 without a time of day), and each group becomes one point:
 
 * ``sum``: the total of the group's values; ``count``: how many rows hold a value. A period
-  with no rows is zero by default (``config.default_fill``): no sales that day.
+  with no rows is zero by default (``config.INGEST.fill_for``): no sales that day.
 * ``mean``, ``min``, ``max``, ``last`` (the latest row's value, a closing price): a period
   with no rows is a gap, filled as any other.
 
