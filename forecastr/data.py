@@ -47,6 +47,7 @@ from forecastr.config import INGEST, FillMethod, Layout
 from forecastr.errors import InputError, SeriesKeyError, shown
 from forecastr.ingest import sentinels
 from forecastr.ingest.aggregate import aggregate as aggregate_rows
+from forecastr.ingest.aggregate import filled_cells
 from forecastr.ingest.arrowread import release_arrow_memory
 from forecastr.ingest.badlines import LineFinder
 from forecastr.ingest.cells import NULL_VALUES
@@ -120,15 +121,18 @@ def load_csv(path: str | os.PathLike, options: IngestOptions | None = None) -> P
     options = options or IngestOptions()
     path = os.fspath(path)
     src = open_source(path)
-    roles = detect_layout(src, options)
+    roles = _layout(src, options)
     where = Where(path, LineFinder(src))
 
     def build(used: ColumnRoles) -> Panel:
         read_notes: list[str] = []  # on the reading itself (rows shorter than the header)
 
         def read() -> dict[str, pd.Series]:
-            columns, notes = _file_columns(src, used)
+            counted = options.aggregate == "count"  # any column's filled cells are counted
+            columns, notes = _file_columns(src, used, counted)
             read_notes.extend(notes)
+            if counted:
+                columns = filled_cells(columns, used.targets)
             if used.layout in ("long", "wide", "single") and options.fill_method != "error":
                 read_notes.extend(sentinels.read_missing(columns, used.targets))
             return columns
@@ -150,6 +154,20 @@ def load_csv(path: str | os.PathLike, options: IngestOptions | None = None) -> P
             except SeriesKeyError:
                 release_arrow_memory()
         raise err from None
+
+
+def _layout(src: Source, options: IngestOptions) -> ColumnRoles:
+    """:func:`detect_layout`; a log counted with no column named to count says how to name
+    one."""
+    try:
+        return detect_layout(src, options)
+    except InputError as err:
+        if options.aggregate != "count" or options.target is not None:
+            raise
+        raise InputError(
+            f"{err}; with --aggregate count, --target names the column whose filled cells are "
+            "counted (any column, text too)"
+        ) from None
 
 
 def _rekeyed(
@@ -187,10 +205,12 @@ def _keyed(
     return replace(keyed, notes=(*keyed.notes, note))
 
 
-def _file_columns(src: Source, roles: ColumnRoles) -> tuple[dict[str, pd.Series], tuple[str, ...]]:
-    """The used columns of the file, and notes on reading them; a header with no rows below
-    it is refused."""
-    columns, notes = read_columns(src, roles)
+def _file_columns(
+    src: Source, roles: ColumnRoles, counted: bool = False
+) -> tuple[dict[str, pd.Series], tuple[str, ...]]:
+    """The used columns of the file (the values as text where ``counted``), and notes on
+    reading them; a header with no rows below it is refused."""
+    columns, notes = read_columns(src, roles, counted)
     if len(columns[roles.used[0]]) == 0:
         raise InputError(
             f"{src.path}: has a header but no data rows; add rows of data below the header"
@@ -241,7 +261,8 @@ def frame_to_panel(
     where = Where(source, line_of or _frame_lines)
 
     def read() -> dict[str, pd.Series]:
-        return {c: frame[c] for c in roles.used}
+        columns = {c: frame[c] for c in roles.used}
+        return filled_cells(columns, roles.targets) if aggregate == "count" else columns
 
     fill = fill if fill is not None else INGEST.fill_for(aggregate)
     return _build_panel(read, roles, freq, fill, where, aggregate=aggregate)

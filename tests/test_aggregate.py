@@ -253,3 +253,67 @@ def test_a_last_period_ending_on_a_day_the_shop_is_always_closed_is_whole(write_
     panel = load_csv(write_csv("".join(cut)), sales(aggregate="sum", freq="W"))
     assert str(pd.Timestamp(panel.ds[-1]).date()) == "2024-02-25"
     assert any("last period (2024-03-03) is partial" in n for n in panel.notes)
+
+
+def events(n: int = 600) -> str:
+    """A web log: a row per page view, its user and page as text, no number anywhere."""
+    rng = np.random.default_rng(2)
+    minutes = np.sort(rng.integers(0, 5 * 24 * 60, n))
+    stamps = pd.Timestamp("2024-03-04") + pd.to_timedelta(minutes, unit="min")
+    pages = rng.choice(["home", "cart"], n)
+    rows = [f"{t:%Y-%m-%d %H:%M},u{k % 37},{pages[k]}" for k, t in enumerate(stamps)]
+    return "ts,user,page\n" + "\n".join(rows) + "\n"
+
+
+@pytest.mark.parametrize("engine", ["pyarrow", "pandas"])
+def test_count_counts_the_filled_cells_of_a_text_column(write_csv, monkeypatch, engine):
+    from forecastr.ingest import csvread
+
+    monkeypatch.setattr(csvread, "ENGINE", engine)
+    text = events()
+    path = write_csv(text)
+    hourly = load_csv(path, IngestOptions(target="user", aggregate="count", freq="h"))
+    assert hourly.n_series == 1 and hourly.y.sum() == 600 and len(hourly.y) == 120
+    per_page = load_csv(
+        path, IngestOptions(id_col="page", target="user", aggregate="count", freq="D")
+    )
+    assert sorted(per_page.ids) == ["cart", "home"] and per_page.y.sum() == 600
+    cart = per_page.ids.index("cart")
+    carts = per_page.y[per_page.offsets[cart] : per_page.offsets[cart + 1]]
+    assert carts.sum() == text.count(",cart\n")
+    blank = write_csv(text.replace(",u3,", ",,", 1))  # an empty cell is no event counted
+    counted = load_csv(blank, IngestOptions(target="user", aggregate="count", freq="h"))
+    assert counted.y.sum() == 599
+
+
+def test_count_without_a_column_to_count_says_how_to_name_one(write_csv):
+    with pytest.raises(InputError, match=r"--target names the column whose filled cells"):
+        load_csv(write_csv(events()), IngestOptions(aggregate="count", freq="h"))
+
+
+def test_a_frame_counts_text_cells_too():
+    from forecastr.data import frame_to_panel
+
+    frame = pd.DataFrame(
+        {
+            "ds": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-01-02"] * 4),
+            "who": list("abc") * 4,
+        }
+    )
+    frame["ds"] = frame["ds"] + pd.to_timedelta(np.repeat(np.arange(4), 3), unit="D")
+    panel = frame_to_panel(
+        frame, layout="single", id_col=None, time_col="ds", targets=["who"], aggregate="count"
+    )
+    assert panel.y.tolist() == [2.0, 3.0, 3.0, 3.0, 1.0]
+
+
+@pytest.mark.parametrize("engine", ["pyarrow", "pandas"])
+def test_count_reads_a_semicolon_file_without_numbers(write_csv, monkeypatch, engine):
+    from forecastr.ingest import csvread
+
+    monkeypatch.setattr(csvread, "ENGINE", engine)  # the fuzzer's file: a header, no rows
+    with pytest.raises(InputError, match="no data rows"):
+        load_csv(write_csv("ds;date\n"), IngestOptions(aggregate="count"))
+    days = "".join(f"2020-01-{d:02d};1,5\n2020-01-{d:02d};x\n" for d in range(1, 21))
+    panel = load_csv(write_csv("ds;date\n" + days), IngestOptions(aggregate="count"))
+    assert panel.y.tolist() == [2.0] * 20

@@ -6,8 +6,10 @@ and none on some days; each series needs one value per period. With ``--aggregat
 ``--freq`` they fall in, or by their exact timestamp where no ``--freq`` is given (dates
 without a time of day), and each group becomes one point:
 
-* ``sum``: the total of the group's values; ``count``: how many rows hold a value. A period
-  with no rows is zero by default (``config.INGEST.fill_for``): no sales that day.
+* ``sum``: the total of the group's values; ``count``: how many rows hold a value, in a
+  column of numbers or of text (a log of page views or calls, ``--target user``:
+  :func:`filled_cells`). A period with no rows is zero by default
+  (``config.INGEST.fill_for``): no sales that day.
 * ``mean``, ``min``, ``max``, ``last`` (the latest row's value, a closing price): a period
   with no rows is a gap, filled as any other.
 
@@ -36,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from forecastr.errors import InputError, shown
+from forecastr.ingest.cells import NULL_VALUES
 from forecastr.ingest.repeats import Arrays
 from forecastr.ingest.timerange import DATE_RANGE, stamp_text
 from forecastr.ingest.values import MAX_VALUE
@@ -45,6 +48,21 @@ DAY_NS = 86_400_000_000_000
 # How a label's period is found: ("fixed", its width in ns) or ("anchored", its offset)
 Span = tuple[str, Any]
 TOTALS = ("sum", "count")  # an empty period is zero, and a partial one is no period's total
+
+
+def filled_cells(columns: dict[str, pd.Series], targets: tuple[str, ...]) -> dict:
+    """``columns`` with each target column of text as 1.0 where a cell is filled and NaN where
+    it is empty (:data:`~forecastr.ingest.cells.NULL_VALUES`), for ``--aggregate count``; a
+    column of numbers is left as it is (its empty and unreadable cells are not counted)."""
+    out = dict(columns)
+    for name in targets:
+        col = columns[name]
+        if pd.api.types.is_numeric_dtype(col.dtype):  # a frame's numbers (frame_to_panel)
+            continue
+        text = col.astype("string").str.strip()
+        empty = (text.isna() | text.isin(NULL_VALUES)).to_numpy(dtype=bool)
+        out[name] = pd.Series(np.where(empty, np.nan, 1.0), index=col.index)
+    return out
 
 
 def aggregate(

@@ -165,8 +165,12 @@ def _decimal_comma_column(text: pd.Series) -> bool:
 
 
 def uses_decimal_comma(sample: pd.DataFrame, targets: list[str]) -> bool:
-    """The value columns' first rows write decimals with a comma (``1,5``) and never a dot."""
-    cells = pd.concat([sample[c].str.strip() for c in targets if c in sample], ignore_index=True)
+    """The value columns' first rows write decimals with a comma (``1,5``) and never a dot
+    (no value column read as numbers: ``--aggregate count`` reads them as text)."""
+    parts = [sample[c].str.strip() for c in targets if c in sample]
+    if not parts:
+        return False
+    cells = pd.concat(parts, ignore_index=True)
     comma = cells.str.fullmatch(r"[+-]?\d*,\d+").sum()
     point = cells.str.fullmatch(r"[+-]?\d*\.\d+").sum()
     return bool(comma > 0 and point == 0)

@@ -44,10 +44,13 @@ def engine() -> Engine:
     return "pyarrow"
 
 
-def read_columns(src: Source, roles: ColumnRoles) -> tuple[dict[str, pd.Series], tuple[str, ...]]:
-    """Read the needed columns; values as float64, ids (and text times) dictionary-encoded;
-    and notes on the reading (rows shorter than the header, padded with empty cells, which
-    pyarrow cannot read: pandas reads such a file).
+def read_columns(
+    src: Source, roles: ColumnRoles, counted: bool = False
+) -> tuple[dict[str, pd.Series], tuple[str, ...]]:
+    """Read the needed columns; values as float64 (as text, like ids, where ``counted``: only
+    whether each cell is filled matters, ``--aggregate count``), ids (and text times)
+    dictionary-encoded; and notes on the reading (rows shorter than the header, padded with
+    empty cells, which pyarrow cannot read: pandas reads such a file).
 
     pyarrow reads where it is installed; pandas' C parser otherwise, giving the same columns
     and the same errors. Numbers neither can read directly (spaces only, decimal commas, junk)
@@ -55,6 +58,8 @@ def read_columns(src: Source, roles: ColumnRoles) -> tuple[dict[str, pd.Series],
     :func:`~forecastr.ingest.cells.to_float`.
     """
     time_cols, targets, texts = roles.time_cols, list(roles.targets), list(roles.id_cols)
+    if counted:
+        texts, targets = [*texts, *targets], []
     time_col = time_cols[0] if time_cols else None  # None: the rows are numbered
     if roles.time_of_day:  # a date's time of day: text, read like an id (few distinct cells)
         texts += time_cols[1:]
