@@ -61,7 +61,7 @@ def test_rows_of_a_day_are_summed_and_days_without_rows_are_zero(write_csv):
     assert a.iloc[:3].tolist() == [10.0, 20.0, 30.0]
     assert b[b.index.day_of_week == 6].eq(0).all() and b[b.index.day_of_week != 6].eq(20).all()
     assert panel.fill == "zero" and panel.filled_points == 9  # b's Sundays within its days
-    assert any("rows summed per 'D' period" in n for n in panel.notes)
+    assert any("values summed per 'D' period" in n for n in panel.notes)
 
 
 @pytest.mark.parametrize(

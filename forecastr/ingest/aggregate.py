@@ -98,7 +98,7 @@ def _aggregate(
     lines = starts
     new_offsets = np.searchsorted(starts, offsets).astype(np.int64)
     notes = [
-        f"{rows:,} rows {_verb(how)} per {_period(freq, ds)} of each series into "
+        f"{rows:,} values {_verb(how)} per {_period(freq, ds)} of each series into "
         f"{len(points):,} points (--aggregate {how})"
     ]
     if how in TOTALS and span is not None:
