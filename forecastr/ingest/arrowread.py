@@ -21,6 +21,7 @@ import pandas as pd
 from forecastr.errors import InputError, shown
 from forecastr.ingest.badlines import LineFinder, ShortRows, first_bad_record, parse_error
 from forecastr.ingest.cells import NULL_VALUES, text_values, uses_decimal_comma
+from forecastr.ingest.joined import blank_header_copies
 from forecastr.ingest.sniff import Source, data_stream, first_line, open_binary
 from forecastr.ingest.spelling import has_zone
 from forecastr.ingest.timeparse import month_dot_year
@@ -43,8 +44,9 @@ class _Attempt:
 
 def read_columns_arrow(
     src: Source, id_cols: list[str], time_col: str | None, targets: list[str]
-) -> dict[str, pd.Series]:
-    """Read only the needed columns with pyarrow (multi-threaded, straight to float64)."""
+) -> tuple[dict[str, pd.Series], tuple[str, ...]]:
+    """Read only the needed columns with pyarrow (multi-threaded, straight to float64), and
+    notes on the reading (the header repeated inside the data: :mod:`.joined`)."""
     table, attempt = _read_table(src, id_cols, time_col, targets)
     # Column by column (a DataFrame of thousands of columns is slow to take apart), each
     # arrow column dropped as soon as it is converted.
@@ -54,11 +56,13 @@ def read_columns_arrow(
     for name in list(chunked):
         columns[name] = chunked.pop(name).to_pandas(date_as_object=False)
     release_arrow_memory()
+    notes: tuple[str, ...] = ()
     if attempt.text_targets:
         where = Where(attempt.src.path, LineFinder(attempt.src))
+        columns, notes = blank_header_copies(columns, where)
         for col in targets:
             columns[col] = text_values(columns[col], col, where, attempt.src.sep != ",")
-    return columns
+    return columns, notes
 
 
 def _read_table(

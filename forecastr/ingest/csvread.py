@@ -69,7 +69,7 @@ def read_columns(
     try:
         if engine() == "pyarrow":
             try:
-                return read_columns_arrow(src, texts, time_col, targets), ()
+                return read_columns_arrow(src, texts, time_col, targets)
             except ShortRows:  # a row of fewer fields than the header: pandas pads it
                 pass
         return read_columns_pandas(src, texts, time_col, targets, PANDAS_CHUNK_CELLS)

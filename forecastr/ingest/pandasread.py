@@ -18,6 +18,7 @@ import pandas as pd
 from forecastr.errors import InputError
 from forecastr.ingest.badlines import LineFinder, first_bad_record, parse_error, short_note
 from forecastr.ingest.cells import NULL_VALUES, text_values, uses_decimal_comma
+from forecastr.ingest.joined import blank_header_copies
 from forecastr.ingest.sniff import Source, data_stream, first_line
 from forecastr.ingest.timeparse import month_dot_year
 from forecastr.ingest.where import Where
@@ -64,6 +65,8 @@ def read_columns_pandas(
             notes = (short_note(line, fields, len(src.header)),)
     if text_targets:
         where = Where(src.path, LineFinder(src))
+        columns, joined = blank_header_copies(columns, where)
+        notes = (*notes, *joined)
         for col in targets:
             columns[col] = text_values(columns[col], col, where, src.sep != ",")
     if time_col is not None and _sniff_fractional(src.sample[time_col]):
