@@ -57,3 +57,13 @@ def test_a_row_that_only_partly_repeats_the_header_is_refused(write_csv, monkeyp
     text = joined(pd.DataFrame({"ds": days(), "y": np.arange(90.0)}))
     with pytest.raises(InputError, match=r"line 32"):  # the first copy, changed
         load_csv(write_csv(text.replace("\nds,y\n", "\nds,y2\n", 1)))
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_header_written_twice_at_the_top_is_read_once(write_csv, monkeypatch, engine):
+    # a file of no rows joined to another (cat empty.csv full.csv): not a header of levels
+    monkeypatch.setattr(csvread, "ENGINE", engine)
+    text = pd.DataFrame({"ds": days(), "y": np.arange(90.0)}).to_csv(index=False)
+    panel = load_csv(write_csv("ds,y\n" + text))
+    assert panel.columns["target"] == ["y"] and panel.y.tolist() == list(np.arange(90.0))
+    assert any("the header is written 2 times at the top" in n for n in panel.notes)

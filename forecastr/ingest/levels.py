@@ -56,6 +56,8 @@ def stacked_header(lines: list[str], first: int, sep: str) -> tuple[int, str, st
     labels = any(not is_number(c) for level in levels[1:] for c in level[1:])
     if len(set(names)) == len(names) and not labels:
         return None
+    if all(level == levels[0] for level in levels[1:]):  # files joined end to end
+        return _written_once(levels, first, sep)
     joined = [JOIN.join(level[j] for level in levels) for j in range(1, width)]
     if len(set(joined)) != len(joined):
         return None  # the levels together still repeat a column: no table of levels
@@ -69,6 +71,18 @@ def stacked_header(lines: list[str], first: int, sep: str) -> tuple[int, str, st
         f"them): each column named by its levels joined with '{JOIN}' ({joined[0]!r} ...)"
     )
     return last, text.getvalue(), note
+
+
+def _written_once(levels: list[list[str]], first: int, sep: str) -> tuple[int, str, str]:
+    """The header written several times over the data (a file of no rows joined to others,
+    ``cat empty.csv full.csv``): read once, with a note; not a table of levels."""
+    text = io.StringIO()
+    csv.writer(text, delimiter=sep, lineterminator="").writerow(levels[0])
+    note = (
+        f"the header is written {len(levels)} times at the top (files joined end to end?): "
+        "read once"
+    )
+    return first + len(levels) - 1, text.getvalue(), note
 
 
 def is_stamp(cell: str) -> bool:
