@@ -402,10 +402,10 @@ def _read_not_refused(
     clocks go back averaged, zeros that stand for no data left out, a row per month on days of
     its own read as months; the arrays after each, and the notes that say so."""
     notes: tuple[str, ...] = ()
-    steps: tuple = (drop_copies, merge_clock_changes, partial(placeholder_zeros, ids=ids))
-    steps = (*steps, monthly_rows)
-    if aggregate is not None:
-        steps = (partial(aggregate_rows, how=aggregate, freq=freq), *steps)
+    steps: list[Callable] = [drop_copies, merge_clock_changes, partial(placeholder_zeros, ids=ids)]
+    steps.append(monthly_rows)
+    if aggregate is not None:  # first: the rows of one period are one point for the rest
+        steps.insert(0, partial(aggregate_rows, how=aggregate, freq=freq))
     for step in steps:
         y, ds, offsets, where, note = step(y, ds, offsets, where)
         notes = (*notes, *note)

@@ -40,6 +40,7 @@ import pandas as pd
 from forecastr.errors import InputError, shown
 from forecastr.ingest.cells import NULL_VALUES
 from forecastr.ingest.repeats import Arrays
+from forecastr.ingest.timeaxis import check_alias, infer_int_step
 from forecastr.ingest.timerange import DATE_RANGE, stamp_text
 from forecastr.ingest.values import MAX_VALUE
 from forecastr.ingest.where import Where
@@ -89,24 +90,23 @@ def aggregate(
 def _aggregate(
     y: np.ndarray, ds: np.ndarray, offsets: np.ndarray, where: Where, how: str, freq: str | None
 ) -> Arrays:
-    rows = len(ds)
     labels, span = _labels(ds, freq, where)
-    starts = _run_starts(labels, offsets)
+    starts = _run_starts(labels, offsets)  # each point's first row: its line in messages
     values = _reduce(y, starts, how)
     points = labels[starts]
     _check_size(values, points, starts, where, how)
-    lines = starts
     new_offsets = np.searchsorted(starts, offsets).astype(np.int64)
     notes = [
-        f"{rows:,} values {_verb(how)} per {_period(freq, ds)} of each series into "
+        f"{len(ds):,} values {_verb(how)} per {_period(freq, ds)} of each series into "
         f"{len(points):,} points (--aggregate {how})"
     ]
     if how in TOTALS and span is not None:
-        y2, ds2, off2, kept, note = _partial_edges(values, points, new_offsets, ds, span)
-        values, points, new_offsets, lines = y2, ds2, off2, lines[kept]
+        values, points, new_offsets, kept, note = _partial_edges(
+            values, points, new_offsets, ds, span
+        )
+        starts = starts[kept]
         notes.extend(note)
-    index = lines
-    return values, points, new_offsets, where.via(lambda k: int(index[k])), tuple(notes)
+    return values, points, new_offsets, where.via(lambda k: int(starts[k])), tuple(notes)
 
 
 VERBS = {"sum": "summed", "count": "counted", "mean": "averaged", "last": "reduced to the last"}
@@ -128,24 +128,14 @@ def _labels(ds: np.ndarray, freq: str | None, where: Where) -> tuple[np.ndarray,
     if freq is None:
         return ds, None
     if ds.dtype.kind == "i":  # an integer index: blocks of `freq` steps
-        step = _int_step(freq, where)
-        origin = int(ds.min())
-        return ds - (ds - origin) % step, None
-    try:
-        offset = pd.tseries.frequencies.to_offset(freq)
-    except ValueError:
-        raise InputError(
-            f"{where.file}: unknown frequency {shown(freq)}; use a pandas alias such as D, h, "
-            "W-SUN, MS, QS"
-        ) from None
+        step = infer_int_step(ds, np.array([0, len(ds)]), freq, where)
+        return ds - (ds - int(ds.min())) % step, None
+    offset = pd.tseries.frequencies.to_offset(check_alias(freq, where))
     t = ds.view(np.int64)
-    if isinstance(offset, pd.offsets.Day) or (
-        isinstance(offset, pd.offsets.Tick) and pd.Timedelta(offset).value % DAY_NS == 0
-    ):
-        width = int(offset.n) * DAY_NS if isinstance(offset, pd.offsets.Day) else _tick(offset)
-        return _floor(t, width).view(ds.dtype), ("fixed", width)
-    if isinstance(offset, pd.offsets.Tick):  # under a day: no partial periods looked for
-        return _floor(t, _tick(offset)).view(ds.dtype), None
+    if isinstance(offset, pd.offsets.Day | pd.offsets.Tick):  # a fixed span
+        width = int(offset.n) * DAY_NS if isinstance(offset, pd.offsets.Day) else offset.nanos
+        floored = _floor(t, width).view(ds.dtype)
+        return floored, (("fixed", width) if width % DAY_NS == 0 else None)  # partial: a day+
     days = ds.astype("datetime64[D]")
     unique, inverse = np.unique(days, return_inverse=True)
     roll = offset.rollforward if _labelled_by_end(offset) else offset.rollback
@@ -162,26 +152,6 @@ def _floor(t: np.ndarray, width: int) -> np.ndarray:
     if np.any(floored > t) or np.any(floored == np.iinfo(np.int64).min):  # wrapped, or NaT
         raise OverflowError("floored past int64")
     return floored
-
-
-def _tick(offset) -> int:
-    width = int(pd.Timedelta(offset).value)
-    if width <= 0:
-        raise InputError(f"--freq {offset.freqstr} is not a positive span")
-    return width
-
-
-def _int_step(freq: str, where: Where) -> int:
-    try:
-        step = int(freq)
-    except ValueError:
-        raise InputError(
-            f"{where.file}: the time column is an integer step index, so --freq must be a "
-            f"whole number of steps to aggregate over (got {shown(freq)})"
-        ) from None
-    if step < 1:
-        raise InputError(f"{where.file}: --freq step must be positive (got {step})")
-    return step
 
 
 def _labelled_by_end(offset) -> bool:

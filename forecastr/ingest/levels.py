@@ -62,27 +62,29 @@ def stacked_header(lines: list[str], first: int, sep: str) -> tuple[int, str, st
     if len(set(joined)) != len(joined):
         return None  # the levels together still repeat a column: no table of levels
     last = k if named else k - 1
-    text = io.StringIO()
-    csv.writer(text, delimiter=sep, lineterminator="").writerow(
-        [index[0] if named else "", *joined]
-    )
+    header = _line([index[0] if named else "", *joined], sep)
     note = (
         f"a header of {len(levels)} rows (columns of {len(levels)} levels, as pandas writes "
         f"them): each column named by its levels joined with '{JOIN}' ({joined[0]!r} ...)"
     )
-    return last, text.getvalue(), note
+    return last, header, note
+
+
+def _line(cells: list[str], sep: str) -> str:
+    """``cells`` as one CSV line (quoted where a cell needs it), no line end."""
+    text = io.StringIO()
+    csv.writer(text, delimiter=sep, lineterminator="").writerow(cells)
+    return text.getvalue()
 
 
 def _written_once(levels: list[list[str]], first: int, sep: str) -> tuple[int, str, str]:
     """The header written several times over the data (a file of no rows joined to others,
     ``cat empty.csv full.csv``): read once, with a note; not a table of levels."""
-    text = io.StringIO()
-    csv.writer(text, delimiter=sep, lineterminator="").writerow(levels[0])
     note = (
         f"the header is written {len(levels)} times at the top (files joined end to end?): "
         "read once"
     )
-    return first + len(levels) - 1, text.getvalue(), note
+    return first + len(levels) - 1, _line(levels[0], sep), note
 
 
 def is_stamp(cell: str) -> bool:
