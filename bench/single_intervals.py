@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -39,6 +40,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import competitions as C
 import intervals as I
 import single_series
+
+from forecastr import modeldir
 
 DEFAULT_RESULTS = C.ROOT / "bench" / "results" / "single_intervals.jsonl"
 BAND_KEYS = ("forecast", *(f"{s}-{v}" for v in I.LEVELS for s in ("lo", "hi")))
@@ -69,7 +72,25 @@ def run_series(cat: C.Category, s: C.Series, seed: int, extra: list[str]) -> dic
         if p.returncode != 0:
             return {**row, "status": "predict-failed", "error": C.error_line(p.stderr)}
         row["bands"] = as_lists(I.read_bands(out, one), 0)
+        if (config.get("theta") or {}).get("ets_widths"):  # the same model without them
+            row["bands_without_ets_widths"] = without_ets_widths(model, one, Path(tmp))
     return {**row, "status": "ok"}
+
+
+def without_ets_widths(model: Path, one: C.Category, tmp: Path) -> dict[str, list[float]]:
+    """The bands ``model`` forecasts with ``theta.ets_widths`` removed from its config: the
+    widths blended from the network's and the Theta method's offsets alone, as before the
+    ETS member's own joined them (the same trained networks, so the two differ by that
+    only)."""
+    other, out = tmp / "model_without", tmp / "fc_without.csv"
+    shutil.copytree(model, other)
+    config = json.loads((other / "config.json").read_text())
+    del config["theta"]["ets_widths"]
+    config[modeldir.DIGEST_KEY] = modeldir.config_digest(config)  # edited on purpose
+    (other / "config.json").write_text(json.dumps(config))
+    cmd = [str(C.forecastr_exe()), "predict", str(other), "-o", str(out)]
+    subprocess.run(cmd, capture_output=True, text=True, env=C.child_env(), check=True)
+    return as_lists(I.read_bands(out, one), 0)
 
 
 def reference_rows(cat: C.Category, series: list[C.Series]) -> list[dict]:
@@ -102,9 +123,13 @@ def _cell(sc: dict | None) -> str:
     return cov + ", " + " / ".join(f"{sc[f'msis_{v}']:.2f}" for v in I.LEVELS)
 
 
-def report(rows: list[dict], tag: str, seed: int, load=C.load_category) -> str:
+def report(
+    rows: list[dict], tag: str, seed: int, load=C.load_category, bands: str = "bands"
+) -> str:
     """One line per category: coverage 80 / 95 and MSIS 80 / 95 of forecastr, AutoETS and
-    seasonal naive on the series all three scored (``load``: a category by name)."""
+    seasonal naive on the series all three scored (``load``: a category by name; ``bands``:
+    the rows' key of forecastr's bands, ``bands_without_ets_widths`` where a row has it for
+    the same model without the ETS member's widths)."""
     refs = {(r["category"], r["series"]): r for r in rows if r.get("kind") == "refs"}
     runs = {}
     for r in rows:  # the latest row of each key
@@ -123,7 +148,7 @@ def report(rows: list[dict], tag: str, seed: int, load=C.load_category) -> str:
         cat = load(name)
         names = [r["series"] for r in ok]
         ref = [refs[(name, n)]["bands"] for n in names]
-        mine = scored(cat, names, [r["bands"] for r in ok])
+        mine = scored(cat, names, [r.get(bands, r["bands"]) for r in ok])
         ets = scored(cat, names, [b["AutoETS"] for b in ref])
         sn = scored(cat, names, [b["SNaive"] for b in ref])
         sure = sum(bool(r.get("guaranteed")) for r in ok)
@@ -140,6 +165,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--per", type=int, default=20, help="series per category, evenly spaced")
     ap.add_argument("--seeds", default="0", help="comma-separated")
     ap.add_argument("--no-refs", action="store_true", help="skip AutoETS and seasonal naive")
+    ap.add_argument(
+        "--bands",
+        default="bands",
+        help="rows' key of the bands to report (bands_without_ets_widths)",
+    )
     C.add_record_options(ap, DEFAULT_RESULTS)
     args = ap.parse_args(argv)
     tag = args.tag if args.tag else args.extra
@@ -164,7 +194,8 @@ def main(argv: list[str] | None = None) -> None:
                     print(f"{name} {s.sn} seed {seed}: {row['status']}", flush=True)
     rows = C.load_results(args.results)  # with what another process appended meanwhile
     for seed in seeds:
-        print(f"\n### seed {seed}, tag `{tag}`\n\n" + report(rows, tag, seed))
+        table = report(rows, tag, seed, bands=args.bands)
+        print(f"\n### seed {seed}, tag `{tag}`, {args.bands}\n\n" + table)
 
 
 if __name__ == "__main__":

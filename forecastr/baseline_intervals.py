@@ -35,6 +35,7 @@ from forecastr.baselines import (
     theta_history,
     theta_trusted,
 )
+from forecastr.ets import MIN_SEASONS, ets_forecast
 from forecastr.intervals import needed_residuals, pooled_steps
 from forecastr.metrics import mase_scale, undefined_scale
 from forecastr.theta import theta_spread
@@ -54,6 +55,7 @@ def baseline_quantiles(
     *,
     season_length: int = 1,
     window: int = 1,
+    min_history: int | None = None,
 ) -> np.ndarray:
     """Quantile forecasts of a baseline from its pooled, scaled in-sample residuals.
 
@@ -70,6 +72,7 @@ def baseline_quantiles(
         scale: (S,) each series' in-sample seasonal-naive MAE (``metrics.mase_scale``).
         season_length: passed to ``method``; also widens the span of past origins.
         window: passed to ``method``.
+        min_history: points each past origin keeps (None: ``baselines.history_needed``).
 
     Returns:
         (S, H, K) quantiles, non-decreasing along K; finite wherever ``point`` is finite.
@@ -81,7 +84,7 @@ def baseline_quantiles(
     residuals = scaled_residuals(
         history[rows], method, horizon, scale[rows], offsets,
         season_length=season_length, window=window,
-        min_history=history_needed(method, season_length),
+        min_history=history_needed(method, season_length) if min_history is None else min_history,
     )  # fmt: skip
     q = pooled_quantiles(residuals, taus)  # (H, K)
     return point[:, :, None] + q[None, :, :] * width[:, None, None]
@@ -224,7 +227,40 @@ def theta_quantiles(
     size = fit_units(recent)
     with np.errstate(all="ignore"):
         sd = theta_spread(recent / size, horizon, season, trusted) * size  # (S, H); NaN: short
+    return wider_of(q, point, sd, taus)
+
+
+def wider_of(q: np.ndarray, point: np.ndarray, sd: np.ndarray, taus: Sequence[float]) -> np.ndarray:
+    """(S, H, K) at each quantile the wider of the empirical ``q`` (S, H, K) and the normal
+    quantiles around ``point`` (S, H) of spread ``sd`` (S, H; NaN: ``q`` alone)."""
     z = np.array([NormalDist().inv_cdf(float(t)) for t in taus])
     parametric = point[:, :, None] + sd[:, :, None] * z  # ascending in tau
     wider = np.where(z > 0, np.fmax(q, parametric), np.fmin(q, parametric))
     return np.where(np.isfinite(wider), wider, q)
+
+
+def ets_method(
+    history: np.ndarray, horizon: int, season_length: int = 1, window: int = 1
+) -> np.ndarray:
+    """Exponential smoothing (``ets.ets_forecast``) with a baseline's signature, so that its
+    errors from past origins can be pooled as a baseline's (``window`` is not read)."""
+    return ets_forecast(history, horizon, season_length)
+
+
+def ets_quantiles(
+    history: np.ndarray, point: np.ndarray, sd: np.ndarray, taus: Sequence[float], season: int
+) -> np.ndarray:
+    """(S, H, K) quantiles of the exponential smoothing forecasts ``point`` of right-aligned,
+    NaN-padded ``history`` whose state-space spread is ``sd`` (``ets.ets_fit``), made as the
+    Theta method's are (:func:`theta_quantiles`): at each quantile the wider of the normal
+    quantiles of that spread, which knows only the fitted one-step errors, and the model's
+    own h-step errors from past origins that keep ``ets.MIN_SEASONS`` seasons (refitted at
+    each), pooled over the series. NaN where ``point`` is."""
+    horizon = point.shape[1]
+    scale = mase_scale(history, season)
+    q = baseline_quantiles(
+        history, np.where(np.isfinite(point), point, 0.0), ets_method, horizon, taus, scale,
+        season_length=season, min_history=MIN_SEASONS * season,
+    )  # fmt: skip
+    out = wider_of(q, point, sd, taus)
+    return np.where(np.isfinite(point)[..., None], out, np.nan)

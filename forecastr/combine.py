@@ -43,11 +43,11 @@ from typing import Any
 
 import numpy as np
 
-from forecastr.baseline_intervals import theta_quantiles
+from forecastr.baseline_intervals import ets_quantiles, theta_quantiles
 from forecastr.baselines import THETA_HISTORY, theta, theta_history
 from forecastr.config import TrainConfig
 from forecastr.errors import ForecastrWarning
-from forecastr.ets import MAX_POINTS, MIN_SEASONS, ets_forecast
+from forecastr.ets import MAX_POINTS, MIN_SEASONS, ets_fit
 from forecastr.ets import REVISION as ETS_REVISION
 from forecastr.jsonfields import Where, flag, integer, number, optional_integer, section
 from forecastr.report import NETWORK_INTERVALS
@@ -128,6 +128,9 @@ class ThetaMix:
         ets: the revision of exponential smoothing (``ets.REVISION``) that joins the average
             as a third member, a share :data:`ETS_SHARE` (``ets_revision``; absent: None, no
             third member). Set for a file of one short seasonal series (:func:`ets_member`).
+        ets_widths: where the widths are blended and the ETS member fits, its own offsets
+            (``baseline_intervals.ets_quantiles``) take its share of the blend
+            (``ets_widths``; absent: False, the network's and the Theta method's alone).
     """
 
     weight: float
@@ -138,6 +141,7 @@ class ThetaMix:
     trusted: bool = False
     blend: bool = False
     ets: int | None = None
+    ets_widths: bool = False
 
     def to_dict(self) -> dict:
         out = {
@@ -149,6 +153,7 @@ class ThetaMix:
         out = out if self.revision is None else {**out, "revision": self.revision}
         out = {**out, "trusted_season": True} if self.trusted else out
         out = {**out, ETS_KEY: self.ets} if self.ets is not None else out
+        out = {**out, "ets_widths": True} if self.ets_widths else out
         return {**out, "blend_widths": True} if self.blend else out
 
 
@@ -318,6 +323,7 @@ def check_mix(w: Where, config: dict, window: int, series: int = 1) -> ThetaMix 
         trusted=flag(w, d, "trusted_season", SECTION, False),
         blend=flag(w, d, "blend_widths", SECTION, False),
         ets=optional_integer(w, d, ETS_KEY, 1, MAX_REVISION, SECTION),
+        ets_widths=flag(w, d, "ets_widths", SECTION, False),
     )
     if mix.ets is not None and series > 1:
         raise w.refuse(f"{SECTION}.{ETS_KEY}", mix.ets, f"absent for a model of {series} series")
@@ -401,13 +407,18 @@ class Combined:
         th = theta_part(windows, net.shape[1], self.mix.season_length, self.mix.trusted)
         return np.where(np.isfinite(th), th, net)  # a series Theta cannot fit: the network's
 
-    def _mixed(self, net: np.ndarray, th: np.ndarray, windows: np.ndarray) -> np.ndarray:
-        """The served average of the network's ``net`` and the Theta method's ``th``, with
-        the ETS member's share where the mix has one and it fits the row."""
-        mixed = (1.0 - self.mix.weight) * net + self.mix.weight * th
+    def _ets(self, windows: np.ndarray, horizon: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """The ETS member's forecasts and spreads (``ets.ets_fit``); None without one."""
         if self.mix.ets is None:
+            return None
+        return ets_fit(unpadded(windows), horizon, self.mix.season_length)
+
+    def _mixed(self, net: np.ndarray, th: np.ndarray, es: np.ndarray | None) -> np.ndarray:
+        """The served average of the network's ``net`` and the Theta method's ``th``, with
+        the ETS member's ``es`` for its share where the mix has one and it fits the row."""
+        mixed = (1.0 - self.mix.weight) * net + self.mix.weight * th
+        if es is None:
             return mixed
-        es = ets_forecast(unpadded(windows), net.shape[1], self.mix.season_length)
         fits = np.isfinite(es).all(axis=1, keepdims=True)
         return np.where(fits, (1.0 - ETS_SHARE) * mixed + ETS_SHARE * es, mixed)
 
@@ -415,7 +426,8 @@ class Combined:
         windows = np.asarray(windows, dtype=np.float64)
         net = np.asarray(self.inner.forecast(windows[:, -self.inner.window :], series_ids))
         net = net.astype(np.float64)
-        return self._mixed(net, self._theta(net, windows), windows)
+        member = self._ets(windows, net.shape[1])
+        return self._mixed(net, self._theta(net, windows), None if member is None else member[0])
 
     def forecast_quantiles(
         self, windows: np.ndarray, series_ids: Sequence[str]
@@ -424,11 +436,13 @@ class Combined:
         point, q = self.inner.forecast_quantiles(windows[:, -self.inner.window :], series_ids)
         point, q = np.asarray(point, dtype=np.float64), np.asarray(q, dtype=np.float64)
         th = self._theta(point, windows)
-        mixed = self._mixed(point, th, windows)
+        member = self._ets(windows, point.shape[1])
+        mixed = self._mixed(point, th, None if member is None else member[0])
         if not self.mix.blend or q.shape[-1] == 0:
             return mixed, q + (mixed - point)[..., None]
         net, taus = q - point[..., None], self.inner.network_quantiles
-        return mixed, blended_quantiles(mixed, net, th, unpadded(windows), taus, self.mix)
+        member = member if self.mix.ets_widths else None
+        return mixed, blended_quantiles(mixed, net, th, unpadded(windows), taus, self.mix, member)
 
     def attention_weights(self, window: np.ndarray, series_id: str) -> np.ndarray:
         return self.inner.attention_weights(window[-self.inner.window :], series_id)
@@ -440,10 +454,10 @@ class Combined:
         average = "the Theta and ETS average" if self.mix.ets is not None else "the Theta average"
         if not self.mix.blend:
             return own + f", moved with {average}"
+        members = "the Theta method's" + (" and ETS's" if self.mix.ets_widths else "")
         return own + (
-            f", centred on {average}, their widths averaged with the Theta method's own "
-            "(its past errors and spread): too few held-out points for the calibration's "
-            "guarantee"
+            f", centred on {average}, their widths averaged with {members} own "
+            "(past errors and spread): too few held-out points for the calibration's guarantee"
         )
 
 
@@ -454,6 +468,7 @@ def blended_quantiles(
     history: np.ndarray,
     taus: Sequence[float],
     mix: ThetaMix,
+    member: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> np.ndarray:
     """(B, H, K) quantiles around the served average ``mixed`` (B, H) whose offsets from it
     are ``(1 - w)`` times the network's, ``net`` (B, H, K: its quantiles less its point
@@ -461,16 +476,21 @@ def blended_quantiles(
     of ``history`` around the Theta forecast ``th``: the wider of its past errors and its
     state-space spread). Both offsets rise with the quantile, so their average does: nothing
     crosses. Where the Theta method has no quantiles (a row too short), the network's offsets
-    alone.
+    alone. With the ETS ``member`` (its forecasts and spreads, ``ets.ets_fit``), its own
+    offsets (``baseline_intervals.ets_quantiles``) take its share of the served forecast,
+    :data:`ETS_SHARE`, where it fits the row.
 
-    Why: a network calibrated on too few held-out points (one series, one validation
-    horizon) has widths that rest on its quantile head alone. On 210 single M3 and Tourism
-    series (``bench/single_intervals.py``) its 80% intervals covered 73.7% of the test points
-    and scored MSIS 95 twice AutoETS's on M3 monthly; blended, the offsets carry the series'
-    own past errors too (docs/benchmarks.md, "Intervals of a single series")."""
+    Why: a network calibrated on too few held-out points (one series) has widths that rest
+    on its quantile head alone: on 210 single M3 and Tourism series its 95% intervals scored
+    MSIS twice AutoETS's on M3 monthly (docs/benchmarks.md, "Intervals of a single series")."""
     w = mix.weight
     own = theta_quantiles(history, th, taus, mix.season_length, mix.trusted) - th[..., None]
-    return mixed[..., None] + np.where(np.isfinite(own), (1.0 - w) * net + w * own, net)
+    offsets = np.where(np.isfinite(own), (1.0 - w) * net + w * own, net)
+    if member is not None:
+        es = ets_quantiles(history, *member, taus, mix.season_length) - member[0][..., None]
+        with_es = (1.0 - ETS_SHARE) * offsets + ETS_SHARE * es
+        offsets = np.where(np.isfinite(es), with_es, offsets)
+    return mixed[..., None] + offsets
 
 
 def combined(inner: Any, mix: ThetaMix | None) -> Any:

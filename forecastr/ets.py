@@ -74,37 +74,80 @@ def ets_forecast(rows: np.ndarray, horizon: int, season: int) -> np.ndarray:
     oldest first, NaN before its first value (right-aligned), at season ``season``. NaN rows
     where the series holds under :data:`MIN_SEASONS` seasons, the season is under 2, or no
     form fits. Each row's last :data:`MAX_POINTS` values are read."""
+    return ets_fit(rows, horizon, season)[0]
+
+
+def ets_fit(rows: np.ndarray, horizon: int, season: int) -> tuple[np.ndarray, np.ndarray]:
+    """(S, horizon) forecasts of ``rows``, as :func:`ets_forecast`, and (S, horizon) the
+    standard deviations of their h-step errors under the chosen form (:func:`spread`); NaN
+    in both where no form fits."""
     rows = np.asarray(rows, dtype=np.float64)
     out = np.full((rows.shape[0], horizon), np.nan)
+    sd = out.copy()
     if season < 2 or MIN_SEASONS * season > MAX_POINTS:
-        return out
+        return out, sd
     for i, row in enumerate(rows):
         x = row[np.isfinite(row)][-MAX_POINTS:]
         if x.size >= MIN_SEASONS * season:
-            out[i] = auto(x, horizon, season)
-    return out
+            out[i], sd[i] = auto(x, horizon, season)
+    return out, sd
 
 
-def auto(x: np.ndarray, horizon: int, m: int) -> np.ndarray:
+def auto(x: np.ndarray, horizon: int, m: int) -> tuple[np.ndarray, np.ndarray]:
     """(horizon,) the forecast of the form with the least AICc for one series ``x`` (finite,
-    at least :data:`MIN_SEASONS` seasons of ``m`` points); NaN when none fits."""
+    at least :data:`MIN_SEASONS` seasons of ``m`` points), and (horizon,) the standard
+    deviations of its h-step errors; NaN when none fits."""
+    nothing = np.full(horizon, np.nan)
     with np.errstate(over="ignore"):  # values near the float limit: their mean overflows
         scale = float(np.mean(np.abs(x)))
     if not np.isfinite(scale):
         peak = float(np.max(np.abs(x)))
         scale = peak * float(np.mean(np.abs(x) / peak))
     if scale <= 0:
-        return np.full(horizon, np.nan)
+        return nothing, nothing
     z = x / scale  # the grid's fit is the same at any scale; this keeps the squares small
-    best, fc = np.inf, np.full(horizon, np.nan)
+    best, fc, sd = np.inf, nothing, nothing
     for season in _seasons(z, m):
         for trend in TRENDS:
-            aicc, f = _fit(z, horizon, m, trend, season)
+            aicc, f, s = _fit(z, horizon, m, trend, season)
             if aicc < best:
-                best, fc = aicc, f
+                best, fc, sd = aicc, f, s
     with np.errstate(over="ignore"):
-        out = fc * scale
-    return out if np.isfinite(out).all() else np.full(horizon, np.nan)
+        out, spread_out = fc * scale, sd * scale
+    if not (np.isfinite(out).all() and np.isfinite(spread_out).all()):
+        return nothing, nothing
+    return out, spread_out
+
+
+def spread(
+    sse: float,
+    n: int,
+    k: int,
+    horizon: int,
+    m: int,
+    weights: tuple[float, float, float, float],
+    trend: str,
+    seasonal: bool,
+) -> np.ndarray:
+    """(horizon,) standard deviations of a fitted form's h-step errors: ``sigma^2 (1 +
+    c_1^2 + ... + c_{h-1}^2)``, ``c_j = alpha + beta phi_j + gamma [j = 0 mod m]`` with
+    ``phi_j = phi + ... + phi^j`` (``j`` without a damped trend, 0 without a trend): the
+    linear forms' variance (Hyndman, Koehler, Ord and Snyder 2008, table 6.1), ``sigma^2``
+    the squared one-step errors over ``n - k``. With a multiplicative season it is the usual
+    approximation: an error moves the level by ``alpha e / s`` and the season by
+    ``gamma e / base``, so the forecast, a product of the two, by about ``alpha e`` and
+    ``gamma e``, as in the additive form."""
+    alpha, beta, gamma, phi = weights
+    j = np.arange(1, horizon, dtype=np.float64)
+    if trend == "N":
+        trended = np.zeros_like(j)
+    elif trend == "A":
+        trended = beta * j
+    else:
+        trended = beta * np.cumsum(phi**j)
+    c = alpha + trended + (gamma * (j % m == 0) if seasonal else 0.0)
+    sigma2 = sse / max(n - k, 1)
+    return np.sqrt(sigma2 * (1.0 + np.concatenate([[0.0], np.cumsum(c * c)])))
 
 
 def _seasons(x: np.ndarray, m: int) -> list[tuple[str, np.ndarray | None]]:
@@ -142,15 +185,17 @@ def _initial(x: np.ndarray, m: int, idx: np.ndarray | None, season: str) -> tupl
 
 def _fit(
     x: np.ndarray, horizon: int, m: int, trend: str, form: tuple[str, np.ndarray | None]
-) -> tuple[float, np.ndarray]:
-    """AICc of one form's best grid point on ``x``, and its (horizon,) forecast; inf when the
-    series is too short for the form or the fit is not finite."""
+) -> tuple[float, np.ndarray, np.ndarray]:
+    """AICc of one form's best grid point on ``x``, its (horizon,) forecast and the standard
+    deviations of its errors (:func:`spread`); inf when the series is too short for the
+    form or the fit is not finite."""
     season, idx = form
     n = x.size
     k = 1 + (trend != "N") + (trend == "Ad") + (season != "N")  # smoothing weights, phi
     k += 1 + (trend != "N") + (m - 1 if season != "N" else 0) + 1  # states, variance
+    nothing = np.full(horizon, np.nan)
     if n - k - 1 <= 0:
-        return np.inf, np.full(horizon, np.nan)
+        return np.inf, nothing, nothing
     a, b, g, p = _grid(trend, season)
     l0, b0 = _initial(x, m, idx, season)
     level = np.full(a.size, l0)
@@ -177,7 +222,7 @@ def _fit(
         sse = np.where(np.isfinite(sse), sse, np.inf)
         i = int(np.argmin(sse))
         if not np.isfinite(sse[i]):
-            return np.inf, np.full(horizon, np.nan)
+            return np.inf, nothing, nothing
         steps = np.arange(1, horizon + 1, dtype=np.float64)
         damp = np.cumsum(p[i] ** steps) if trend != "N" else np.zeros(horizon)
         fc = level[i] + damp * slope[i]
@@ -186,5 +231,7 @@ def _fit(
             fc = fc + phase if season == "A" else fc * phase
         aicc = n * np.log(max(sse[i], 1e-300) / n) + 2 * k + 2 * k * (k + 1) / (n - k - 1)
     if not (np.isfinite(aicc) and np.isfinite(fc).all()):
-        return np.inf, np.full(horizon, np.nan)
-    return float(aicc), fc
+        return np.inf, nothing, nothing
+    weights = (float(a[i]), float(b[i]), float(g[i]), float(p[i]))
+    sd = spread(float(sse[i]), n, k, horizon, m, weights, trend, states is not None)
+    return float(aicc), fc, sd

@@ -151,7 +151,10 @@ def choose_mix(
     ets = ets_member(panel.lengths, season, context)
     if ets is not None:  # the summary says so (``present.theta_text``)
         holdout.summary["theta"]["ets_revision"] = ets
-    return ThetaMix(weight, season, context, scores, trusted=trusted, blend=blend, ets=ets)
+    return ThetaMix(
+        weight, season, context, scores, trusted=trusted, blend=blend, ets=ets,
+        ets_widths=blend and ets is not None,
+    )  # fmt: skip
 
 
 UNSEEN = "season_unseen"  # validation.season_unseen: the choice could not judge Theta

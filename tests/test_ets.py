@@ -185,6 +185,8 @@ def test_one_seasonal_series_stores_and_reports_the_member(ets_model):
     assert cfg["theta"]["ets_revision"] == REVISION and cfg["theta"]["season_length"] == 12
     assert cfg["evaluation"]["model"].endswith("+ Theta + ETS")  # the report scored all three
     assert cfg["summary"]["theta"]["ets_revision"] == REVISION
+    # one validation horizon: the widths are blended, the member's own among them
+    assert cfg["theta"]["blend_widths"] is True and cfg["theta"]["ets_widths"] is True
 
 
 def test_the_summary_says_the_member_joined():
