@@ -162,8 +162,8 @@ def _layout(src: Source, options: IngestOptions) -> ColumnRoles:
     try:
         return detect_layout(src, options)
     except InputError as err:
-        if options.aggregate != "count" or options.target is not None:
-            raise
+        if options.aggregate != "count" or options.target is not None or len(src.header) == 1:
+            raise  # a file of one column has no other column to name
         raise InputError(
             f"{err}; with --aggregate count, --target names the column whose filled cells are "
             "counted (any column, text too)"

@@ -317,3 +317,21 @@ def test_count_reads_a_semicolon_file_without_numbers(write_csv, monkeypatch, en
     days = "".join(f"2020-01-{d:02d};1,5\n2020-01-{d:02d};x\n" for d in range(1, 21))
     panel = load_csv(write_csv("ds;date\n" + days), IngestOptions(aggregate="count"))
     assert panel.y.tolist() == [2.0] * 20
+
+
+@pytest.mark.parametrize("counted", [False, True])
+def test_a_file_of_times_alone_is_refused_with_what_to_add(write_csv, runner, counted):
+    stamps = "".join(line.split(",")[0] + "\n" for line in events().splitlines()[1:])
+    path = write_csv("ts\n" + stamps)
+    options = IngestOptions(aggregate="count", freq="h") if counted else IngestOptions()
+    with pytest.raises(InputError, match=r"its one column, 'ts', holds times and no column") as e:
+        load_csv(path, options)
+    assert "--target" not in str(e.value)  # a file of one column has no other to name
+    result = runner.invoke(app, ["info", str(path)])
+    assert result.exit_code != 0 and "add a column of 1s beside it" in result.output
+    # what the message asks for counts the rows
+    ones = write_csv("ts,n\n" + stamps.replace("\n", ",1\n"))
+    panel = load_csv(ones, IngestOptions(aggregate="sum", freq="h"))
+    assert panel.n_series == 1 and panel.y.sum() == 600
+    # a column of plain numbers is still one series timed by its row
+    assert load_csv(write_csv("v\n" + "".join(f"{k}\n" for k in range(30)))).y.size == 30

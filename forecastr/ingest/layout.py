@@ -110,6 +110,8 @@ def detect_layout(src: Source, options: IngestOptions) -> ColumnRoles:
         or options.time_col == ROW_NUMBER
         or (src.numbered and not options.time_col)
     ):
+        if len(header) == 1 and not options.time_col:
+            refuse_times_alone(header[0], src.sample, path)
         return numbered_rows(header, options, path)
     pivot = dated_header(header, src.sample, options, path)
     if pivot is not None:
@@ -215,6 +217,17 @@ def time_parts_flag(
     if cols and not clock.is_pair(cols, sample):
         part_kinds(cols)  # refuses an order no timestamp is split in
     return cols
+
+
+def refuse_times_alone(name: str, sample: pd.DataFrame, path: str) -> None:
+    """Refuse a file whose one column holds times (a log of events and nothing else): it
+    holds no values to forecast, and read as numbers its first stamp was refused as one."""
+    if name in sample and reads_as_dates(sample[name]):
+        raise InputError(
+            f"{path}: its one column, {shown(name)}, holds times and no column holds values; "
+            "to forecast how many rows fall in each period, add a column of 1s beside it and "
+            "pass --aggregate sum --freq D (or h, W, MS)"
+        )
 
 
 def numbered_rows(
