@@ -110,8 +110,7 @@ def detect_layout(src: Source, options: IngestOptions) -> ColumnRoles:
         or options.time_col == ROW_NUMBER
         or (src.numbered and not options.time_col)
     ):
-        if len(header) == 1 and not options.time_col:
-            refuse_times_alone(header[0], src.sample, path)
+        refuse_times_alone(header, src.sample, options, path)
         return numbered_rows(header, options, path)
     pivot = dated_header(header, src.sample, options, path)
     if pivot is not None:
@@ -219,10 +218,16 @@ def time_parts_flag(
     return cols
 
 
-def refuse_times_alone(name: str, sample: pd.DataFrame, path: str) -> None:
-    """Refuse a file whose one column holds times (a log of events and nothing else): it
-    holds no values to forecast, and read as numbers its first stamp was refused as one."""
-    if name in sample and reads_as_dates(sample[name]):
+def refuse_times_alone(
+    header: list[str], sample: pd.DataFrame, options: IngestOptions, path: str
+) -> None:
+    """Refuse a file whose one column holds times (a log of events and nothing else), unless
+    ``--time-col`` names how it is timed: it holds no values to forecast, and read as numbers
+    its first stamp was refused as one."""
+    if len(header) != 1 or options.time_col or header[0] not in sample:
+        return
+    name = header[0]
+    if reads_as_dates(sample[name]):
         raise InputError(
             f"{path}: its one column, {shown(name)}, holds times and no column holds values; "
             "to forecast how many rows fall in each period, add a column of 1s beside it and "
