@@ -114,9 +114,9 @@ def auto(x: np.ndarray, horizon: int, m: int) -> tuple[np.ndarray, np.ndarray]:
                 best, fc, sd = aicc, f, s
     with np.errstate(over="ignore"):
         out, spread_out = fc * scale, sd * scale
-    if not (np.isfinite(out).all() and np.isfinite(spread_out).all()):
+    if not np.isfinite(out).all():
         return nothing, nothing
-    return out, spread_out
+    return out, spread_out if np.isfinite(spread_out).all() else nothing  # the forecast stands
 
 
 def spread(
