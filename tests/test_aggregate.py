@@ -335,3 +335,27 @@ def test_a_file_of_times_alone_is_refused_with_what_to_add(write_csv, runner, co
     assert panel.n_series == 1 and panel.y.sum() == 600
     # a column of plain numbers is still one series timed by its row
     assert load_csv(write_csv("v\n" + "".join(f"{k}\n" for k in range(30)))).y.size == 30
+
+
+def test_a_log_of_text_alone_is_refused_with_how_to_count_its_rows(write_csv, runner):
+    path = write_csv(events())  # ts, user (the series id), page: no column of numbers
+    with pytest.raises(InputError, match=r"no column holds numbers to forecast \(page holds") as e:
+        load_csv(path)
+    assert "--aggregate count --freq D --target page" in str(e.value)
+    result = runner.invoke(app, ["info", str(path)])
+    assert result.exit_code != 0 and "--aggregate count --freq D --target page" in result.output
+    # a wide one: every column but the time holds text
+    rows = "".join(
+        f"2024-01-{1 + k // 7:02d} {k % 7:02d}:00,u{k % 5},{'ab'[k % 2]}\n" for k in range(140)
+    )
+    wide = write_csv("ts,who,what\n" + rows)
+    with pytest.raises(InputError, match=r"\(who, what hold text\).*--target who"):
+        load_csv(wide)
+    with pytest.raises(InputError, match="no column holds numbers"):  # a sum of text: count
+        load_csv(wide, IngestOptions(aggregate="sum", freq="D"))
+    # counted, every text column's filled cells make a series, as before
+    counted = load_csv(wide, IngestOptions(aggregate="count", freq="D"))
+    assert counted.n_series == 2 and counted.y.sum() == 280
+    # a label column beside a column of numbers is still left out with a note
+    mixed = write_csv("ts,label,v\n" + "".join(f"2024-01-{d:02d},x{d},{d}\n" for d in range(1, 29)))
+    assert load_csv(mixed).n_series == 1

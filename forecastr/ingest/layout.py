@@ -174,7 +174,7 @@ def detect_layout(src: Source, options: IngestOptions) -> ColumnRoles:
     kept = [v for v in values if v not in helpers]
     if not kept:  # a file of nothing else keeps them
         kept, notes = values, ()
-    values, dropped = drop_text(kept, target, text)
+    values, dropped = drop_text(kept, target, text, path, counted=options.aggregate == "count")
     kind = wide_or_single(values, layout, path)
     notes = (*notes, *dropped)
     return ColumnRoles(kind, None, time_col, tuple(values), parts, notes, time_of_day=of_day)
@@ -395,6 +395,9 @@ def long_target(
         values = [h for h in rest if not keys.is_key_name(h)]  # a store beside an item: no value
         target = find_name(rest, TARGET_NAMES) or (values[0] if len(values) == 1 else None)
         target = target or keys.value_name(values)  # sales beside onpromotion
+        labels = [t for t in text if t not in (id_col, *time_cols)]
+        if target is None and not rest and labels:  # a log of who did what: no numbers
+            refuse_text_alone(labels, path)
         if target is None:
             raise InputError(
                 f"{path}: cannot tell which column holds the values; pass --target "
@@ -424,12 +427,15 @@ def value_columns(
 
 
 def drop_text(
-    values: list[str], target: str | None, text: list[str]
+    values: list[str], target: str | None, text: list[str], path: str, counted: bool = False
 ) -> tuple[list[str], tuple[str, ...]]:
     """A wide file's value columns less those of ``text`` (the columns whose first rows hold
-    text) among them, labels of each time such as a wind direction, with a note; a file of
-    nothing else keeps them, to be refused cell by cell when the values are read."""
+    text) among them, labels of each time such as a wind direction, with a note. A file of
+    nothing else (a log of events: who, what) is refused with how to count its rows, unless
+    its rows are reduced (``counted``: ``--aggregate``, whose ``count`` counts text too)."""
     text = [] if target else [t for t in text if t in values]
+    if text and len(text) == len(values) and not counted:
+        refuse_text_alone(text, path)
     if not text or len(text) == len(values):
         return values, ()
     s, they = ("s", "they hold") if len(text) > 1 else ("", "it holds")
@@ -438,6 +444,17 @@ def drop_text(
         f"(pass --id-col {shown(text[0], quote=False)} if it names the series)"
     )
     return [v for v in values if v not in text], (note,)
+
+
+def refuse_text_alone(text: list[str], path: str) -> None:
+    """Refuse a file whose columns beside the time (and id) hold text alone, a log of events
+    (who, what), saying how to count its rows per period instead."""
+    raise InputError(
+        f"{path}: no column holds numbers to forecast ({names_text(text)} "
+        f"{'hold' if len(text) > 1 else 'holds'} text); to "
+        "forecast how many rows fall in each period, pass --aggregate count --freq D "
+        f"--target {shown(text[0], quote=False)}, or fix the cells that should be numbers"
+    )
 
 
 def wide_or_single(values: list[str], layout: LayoutChoice, path: str) -> Layout:
