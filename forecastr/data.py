@@ -53,6 +53,7 @@ from forecastr.ingest.badlines import LineFinder
 from forecastr.ingest.cells import NULL_VALUES
 from forecastr.ingest.clock import is_pair
 from forecastr.ingest.csvread import read_columns
+from forecastr.ingest.eventlog import ROWS
 from forecastr.ingest.gaps import (
     MAX_INFERRED_FILL,
     check_gaps,
@@ -129,7 +130,12 @@ def load_csv(path: str | os.PathLike, options: IngestOptions | None = None) -> P
 
         def read() -> dict[str, pd.Series]:
             counted = options.aggregate == "count"  # any column's filled cells are counted
-            columns, notes = _file_columns(src, used, counted)
+            alone = used.targets == (ROWS,) and ROWS not in src.header  # a file of times alone
+            columns, notes = _file_columns(
+                src, replace(used, targets=()) if alone else used, counted
+            )
+            if alone:  # each row one event
+                columns[ROWS] = pd.Series(np.ones(len(columns[used.time_col])))
             read_notes.extend(notes)
             if counted:
                 columns = filled_cells(columns, used.targets)

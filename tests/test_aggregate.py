@@ -319,22 +319,40 @@ def test_count_reads_a_semicolon_file_without_numbers(write_csv, monkeypatch, en
     assert panel.y.tolist() == [2.0] * 20
 
 
-@pytest.mark.parametrize("counted", [False, True])
-def test_a_file_of_times_alone_is_refused_with_what_to_add(write_csv, runner, counted):
+@pytest.mark.parametrize("how", [None, "sum"])
+def test_a_file_of_times_alone_asks_for_count(write_csv, runner, how):
     stamps = "".join(line.split(",")[0] + "\n" for line in events().splitlines()[1:])
     path = write_csv("ts\n" + stamps)
-    options = IngestOptions(aggregate="count", freq="h") if counted else IngestOptions()
+    options = IngestOptions(aggregate=how, freq="h" if how else None)
     with pytest.raises(InputError, match=r"its one column, 'ts', holds times and no column") as e:
         load_csv(path, options)
-    assert "--target" not in str(e.value)  # a file of one column has no other to name
+    assert "pass --aggregate count --freq D" in str(e.value)
     result = runner.invoke(app, ["info", str(path)])
-    assert result.exit_code != 0 and "add a column of 1s beside it" in result.output
-    # what the message asks for counts the rows
-    ones = write_csv("ts,n\n" + stamps.replace("\n", ",1\n"))
-    panel = load_csv(ones, IngestOptions(aggregate="sum", freq="h"))
-    assert panel.n_series == 1 and panel.y.sum() == 600
+    assert result.exit_code != 0 and "pass --aggregate count" in result.output
     # a column of plain numbers is still one series timed by its row
     assert load_csv(write_csv("v\n" + "".join(f"{k}\n" for k in range(30)))).y.size == 30
+
+
+def test_a_file_of_times_alone_is_counted_end_to_end(write_csv, runner, tmp_path):
+    stamps = "".join(line.split(",")[0] + "\n" for line in events().splitlines()[1:])
+    path = write_csv("ts\n" + stamps)
+    panel = load_csv(path, IngestOptions(aggregate="count", freq="h"))
+    assert panel.ids == ["count"] and panel.y.sum() == 600 and len(panel.y) == 120
+    assert any("each row counted as one event" in n for n in panel.notes)
+    model, onnx = tmp_path / "m", tmp_path / "m.onnx"
+    flags = ["--aggregate", "count", "--freq", "h", "--horizon", "6"]
+    res = runner.invoke(app, ["train", str(path), "-o", str(model), *FAST, *flags])
+    assert res.exit_code == 0, res.output
+    data = json.loads((model / "config.json").read_text())["data"]
+    assert data["aggregate"] == "count" and data["columns"]["target"] == ["count"]
+    plain = runner.invoke(app, ["predict", str(model), str(path)])  # read as it was trained
+    assert plain.exit_code == 0, plain.output
+    assert "count,2024-03-09 00:00" in plain.output  # the hour after the last
+    res = runner.invoke(app, ["export", str(model), "--onnx", str(onnx)])
+    assert res.exit_code == 0, res.output
+    from_onnx = runner.invoke(app, ["predict", str(onnx), str(path)])
+    assert from_onnx.exit_code == 0, from_onnx.output
+    assert from_onnx.output.split()[1].split(",")[:2] == plain.output.split()[1].split(",")[:2]
 
 
 def test_a_log_of_text_alone_is_refused_with_how_to_count_its_rows(write_csv, runner):

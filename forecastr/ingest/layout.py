@@ -18,6 +18,7 @@ import pandas as pd
 from forecastr.config import Layout, LayoutChoice
 from forecastr.errors import InputError, shown
 from forecastr.ingest import calendarcols, clock, keys
+from forecastr.ingest.eventlog import ROWS, times_alone
 from forecastr.ingest.matrix import hour_columns, period_columns, table_note
 from forecastr.ingest.options import IngestOptions
 from forecastr.ingest.pivot import HEADER_TIME, blank_led_ids, date_columns, pivot_note
@@ -110,8 +111,8 @@ def detect_layout(src: Source, options: IngestOptions) -> ColumnRoles:
         or options.time_col == ROW_NUMBER
         or (src.numbered and not options.time_col)
     ):
-        refuse_times_alone(header, src.sample, options, path)
-        return numbered_rows(header, options, path)
+        alone = counted_times(header, src.sample, options, path)  # a log of times alone
+        return alone or numbered_rows(header, options, path)
     pivot = dated_header(header, src.sample, options, path)
     if pivot is not None:
         return pivot
@@ -218,21 +219,13 @@ def time_parts_flag(
     return cols
 
 
-def refuse_times_alone(
+def counted_times(
     header: list[str], sample: pd.DataFrame, options: IngestOptions, path: str
-) -> None:
-    """Refuse a file whose one column holds times (a log of events and nothing else), unless
-    ``--time-col`` names how it is timed: it holds no values to forecast, and read as numbers
-    its first stamp was refused as one."""
-    if len(header) != 1 or options.time_col or header[0] not in sample:
-        return
-    name = header[0]
-    if reads_as_dates(sample[name]):
-        raise InputError(
-            f"{path}: its one column, {shown(name)}, holds times and no column holds values; "
-            "to forecast how many rows fall in each period, add a column of 1s beside it and "
-            "pass --aggregate sum --freq D (or h, W, MS)"
-        )
+) -> ColumnRoles | None:
+    """The roles of a file of times alone counted by its rows (:func:`.eventlog.times_alone`:
+    one series, ``ROWS``), or None for any other file."""
+    note = times_alone(header, sample, options, path)
+    return None if note is None else ColumnRoles("single", None, header[0], (ROWS,), (), (note,))
 
 
 def numbered_rows(
