@@ -45,7 +45,7 @@ import pandas as pd
 
 from forecastr.config import INGEST, FillMethod, Layout
 from forecastr.errors import InputError, SeriesKeyError, shown
-from forecastr.ingest import sentinels
+from forecastr.ingest import parquetin, sentinels
 from forecastr.ingest.aggregate import aggregate as aggregate_rows
 from forecastr.ingest.aggregate import filled_cells
 from forecastr.ingest.arrowread import release_arrow_memory
@@ -114,13 +114,20 @@ __all__ = [
 
 
 def load_csv(path: str | os.PathLike, options: IngestOptions | None = None) -> Panel:
-    """Read ``path`` into a :class:`Panel`.
+    """Read ``path`` into a :class:`Panel` (a CSV file, or a Parquet file read as the CSV
+    table it holds: :mod:`~forecastr.ingest.parquetin`).
 
     Raises:
         InputError: for any problem with the file, with a one-line message.
     """
     options = options or IngestOptions()
     path = os.fspath(path)
+    if parquetin.is_parquet(path):
+        with parquetin.as_csv(path) as csv:
+            try:
+                return replace(load_csv(csv, options), source=path)
+            except InputError as err:
+                raise InputError(parquetin.message(str(err), csv, path)) from None
     src = open_source(path)
     roles = _layout(src, options)
     where = Where(path, LineFinder(src))
