@@ -1,7 +1,8 @@
 """Fuzz CSV ingest at volume: N random files per kind through ``load_csv``, outcomes counted.
 
 Uses the strategies and the harness of ``tests/test_fuzz_csv.py`` (random bytes, random CSV
-structures, regular panels with odd cells), but with fresh random seeds and many more files,
+structures, regular panels with odd cells; here also a small Parquet file with bytes changed
+or cut short), but with fresh random seeds and many more files,
 and instead of stopping at the first failure it counts every outcome:
 
 * **refused**: a ForecastrError with one short printable line (the acceptable refusal);
@@ -29,10 +30,43 @@ import test_fuzz_csv as fz
 
 from forecastr.data import IngestOptions
 
+
+def _parquet_base() -> bytes:
+    """A small long table (two series, a date column, a value column) as Parquet bytes."""
+    import io
+
+    import numpy as np
+    import pandas as pd
+
+    days = pd.date_range("2020-01-01", periods=40, freq="D")
+    frame = pd.DataFrame(
+        {"id": np.repeat(["a", "b"], 40), "ds": np.tile(days, 2), "y": np.arange(80.0) % 7}
+    )
+    out = io.BytesIO()
+    frame.to_parquet(out, index=False)
+    return out.getvalue()
+
+
+PARQUET = _parquet_base()
+
+
+@st.composite
+def mutated_parquet(draw) -> bytes:
+    """The base Parquet file with a few bytes changed, or cut short (its magic kept at both
+    ends, so it is read as Parquet)."""
+    data = bytearray(PARQUET)
+    for _ in range(draw(st.integers(1, 6))):
+        data[draw(st.integers(4, len(data) - 5))] = draw(st.integers(0, 255))
+    if draw(st.booleans()):
+        data = data[: draw(st.integers(8, len(data)))] + b"PAR1"
+    return bytes(data)
+
+
 KINDS = {
     "random bytes": st.tuples(fz.random_bytes(), st.just(IngestOptions())),
     "random structures": st.tuples(fz.random_structures(), fz.OPTIONS),
     "regular panels": st.tuples(fz.regular_structures(), fz.OPTIONS),
+    "mutated Parquet": st.tuples(mutated_parquet(), fz.OPTIONS),
 }
 
 

@@ -25,8 +25,10 @@ MAX_TABLE_BYTES = 8 << 30  # uncompressed, as the footer says: 8 GiB
 
 
 def is_parquet(path: str) -> bool:
-    """Whether ``path`` starts and ends with Parquet's magic bytes (False when unreadable:
-    the CSV reader then says why)."""
+    """Whether ``path`` is a regular file that starts and ends with Parquet's magic bytes
+    (False for anything else, a pipe unopened: the CSV reader then says why)."""
+    if not os.path.isfile(path):
+        return False
     try:
         with open(path, "rb") as f:
             if f.read(4) != MAGIC:
