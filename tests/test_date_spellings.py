@@ -157,6 +157,36 @@ def test_what_is_no_date_stays_refused(write_csv, rows, message):
         load_csv(write_csv("t,y\n" + rows))
 
 
+@pytest.mark.parametrize(
+    ("days", "first", "freq"), [(7, "1991-02-01", "W-FRI"), (1, "2010-01-01", "D")]
+)
+def test_r_times_of_a_year_of_365_25_days_are_dates(write_csv, tmp_path, days, first, freq):
+    """R's ``time()`` of a weekly ts (frequency 365.25 / 7 = 52.18: fpp2's gasoline) or a
+    daily one (365.25), which no whole frequency fits: read as dates on a grid of 7 or 1
+    days, forecasts written as dates."""
+    start = 1991 + 31 / 365.25 if days == 7 else 2010.0
+    rows = "".join(
+        f'"{k + 1}",{start + k * days / 365.25:.12g},{50 + (k % 5) + 0.1 * k}\n' for k in range(120)
+    )
+    csv = write_csv('"","time","value"\n' + rows)
+    panel = load_csv(csv)
+    assert panel.freq == freq and str(panel.ds[0])[:10] == first
+    assert (np.diff(panel.ds) == np.timedelta64(days, "D")).all()
+    assert any("read as" in n and "a year of 365.25 days" in n for n in panel.notes)
+    rows = train_then_predict(csv, tmp_path / "m", *FAST, "--horizon", "2")
+    last = pd.Timestamp(panel.ds[-1])
+    assert [r[1][:10] for r in rows[1:]] == [
+        str((last + pd.Timedelta(days=days * k)).date()) for k in (1, 2)
+    ]
+    # a grid of 1.5 days, or years outside 1800-2199, stay refused
+    half = "".join(f"{2000 + k * 1.5 / 365.25:.12g},{k}\n" for k in range(30))
+    with pytest.raises(InputError, match="fractional"):
+        load_csv(write_csv("t,y\n" + half))
+    early = "".join(f"{1700 + k * 7 / 365.25:.12g},{k}\n" for k in range(30))
+    with pytest.raises(InputError, match="fractional"):
+        load_csv(write_csv("t,y\n" + early))
+
+
 def test_months_of_counted_years_are_monthly(write_csv):
     """The Time Series Data Library's ``1-01`` (year 1 of the data, January): a monthly
     series, its years held from ``spelling.COUNTED_BASE``."""

@@ -267,6 +267,45 @@ def ts_cycles(arr: np.ndarray) -> tuple[np.ndarray, int, str] | None:
     return steps.astype(np.int64), f, note
 
 
+JULIAN_YEAR_DAYS = 365.25  # R's ts() of frequency 365.25 (days) or 365.25 / 7 (weeks)
+
+
+def julian_years(arr: np.ndarray) -> tuple[np.ndarray, str] | None:
+    """Decimal years on a grid of whole days of a year of 365.25 days (R's ``time()`` of a
+    ts of frequency 365.25 / 7 = 52.18, weekly, or 365.25, daily, which :func:`ts_cycles`
+    cannot take: the frequency is not whole) as datetime64 days, with a note; None otherwise.
+    The first time is the day ``(t - 1970) * 365.25`` days after 1970-01-01, rounded, and
+    the others follow it by whole steps, so the grid stays exact."""
+    if len(arr) < 2 or not np.isfinite(arr).all():
+        return None
+    if arr.min() < _YYYYMM_YEARS[0] or arr.max() > _YYYYMM_YEARS[1]:
+        return None
+    sample = np.unique(arr[:_CYCLE_SAMPLE])
+    gaps = np.diff(sample)
+    if len(gaps) == 0 or gaps.min() <= 0:
+        return None
+    step = gaps.min() * JULIAN_YEAR_DAYS  # days
+    k = round(step)
+    if not 1 <= k <= 31 or abs(step - k) > 1e-3:
+        return None
+    start = arr.min()
+    offsets = (arr - start) * JULIAN_YEAR_DAYS / k  # whole steps of k days
+    steps = np.round(offsets)
+    if np.abs(offsets - steps).max() > 1e-2:
+        return None
+    first = np.datetime64("1970-01-01") + np.timedelta64(
+        round((start - 1970.0) * JULIAN_YEAR_DAYS), "D"
+    )
+    days = first + (steps.astype(np.int64) * k).astype("timedelta64[D]")
+    unit = "weeks" if k == 7 else "days" if k == 1 else f"steps of {k} days"
+    note = (
+        f"decimal years (like {start:.6g}) read as {unit} of a year of 365.25 days, as R's "
+        f"time() writes a series of frequency {JULIAN_YEAR_DAYS / k:.6g}; forecasts are "
+        "written as dates"
+    )
+    return days.astype("datetime64[ns]"), note
+
+
 # Periods a statistical office may list in one column, coarsest first: the years, then the
 # quarters, then the months of one series (the UK's ONS writes 1989, 1989 Q1, 1989 JAN).
 _YEAR_ONLY = re.compile(r"\d{4}")

@@ -24,6 +24,7 @@ from forecastr.ingest.datespell import (
     decimal_years,
     excel_days,
     financial_years,
+    julian_years,
     named_months,
     named_years,
     quarters_first,
@@ -88,6 +89,9 @@ def _parse_typed(col: pd.Series, name: str, where: Where) -> ParsedTime | None:
         if cycles is not None:  # R's ts of frequency 7, 24, 52 ...: steps, written back so
             steps, f, note = cycles
             return ParsedTime(check_steps(steps, name, where), [note], Spelling(cycle=f))
+        julian = julian_years(arr)  # R's ts of frequency 52.18 or 365.25: days
+        if julian is not None:
+            return ParsedTime(to_ns(julian[0], name, where), [julian[1]])
         raise InputError(
             f"{where.file}: column {shown(name)} holds fractional numbers; the time column must "
             "be dates or whole-number steps (or pass --time-col)"
