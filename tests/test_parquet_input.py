@@ -64,7 +64,10 @@ def test_refusals_name_the_parquet_file(tmp_path):
         load_csv(tmp_path / "bad.parquet")
     text = str(err.value)
     assert text.startswith(f"{tmp_path / 'bad.parquet'}: non-numeric value 'n.v.'")
-    assert "line 6" in text and "lines as in the table written as CSV" in text
+    assert "at row 5;" in text and "line" not in text  # the fifth row of the table
+    assert parquetin.message("f.csv: duplicate (lines 180 and 181)", "f.csv", "f.parquet") == (
+        "f.parquet: duplicate (rows 179 and 180)"
+    )
     nested = pd.DataFrame({"ds": pd.date_range("2020", periods=30, freq="D"), "v": [[1, 2]] * 30})
     nested.to_parquet(tmp_path / "nested.parquet")
     with pytest.raises(InputError, match=r"column 'v' holds lists or records"):

@@ -3,8 +3,8 @@
 A data pipeline often hands over Parquet rather than CSV, and ``predict`` writes Parquet
 (``--format parquet``). Such a file is read with pyarrow, written to a temporary CSV and read
 by the same code as any CSV file (``data.load_csv``), so every layout, check and message is
-the same; the messages name the Parquet file, and lines are counted as in that table written
-as CSV (the header line 1). pyarrow is optional (the ``full`` extra): without it the file is
+the same; the messages name the Parquet file and its rows (counted from 1), where a CSV
+file's would name lines. pyarrow is optional (the ``full`` extra): without it the file is
 refused, saying what to install.
 
 Limits: the table's uncompressed size, from the file's footer, is checked before anything is
@@ -14,6 +14,7 @@ read (:data:`MAX_TABLE_BYTES`); columns of lists or structs are refused by name.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -82,8 +83,15 @@ def as_csv(path: str) -> Iterator[str]:
 
 
 def message(text: str, csv: str, path: str) -> str:
-    """A refusal of the CSV copy ``csv`` as one of the Parquet file ``path``."""
-    text = text.replace(csv, path)
-    if " line" in text:
-        text += " (lines as in the table written as CSV, its header line 1)"
-    return text
+    """A refusal of the CSV copy ``csv`` as one of the Parquet file ``path``: its name, and
+    the copy's lines as the table's rows (line 2, the first below the header, is row 1)."""
+    text = LINES.sub(lambda m: f"rows {_row(m[1])} and {_row(m[2])}", text.replace(csv, path))
+    return LINE.sub(lambda m: f"row {_row(m[1])}", text)
+
+
+LINES = re.compile(r"\blines (\d+) and (\d+)")
+LINE = re.compile(r"\bline (\d+)")
+
+
+def _row(line: str) -> int:
+    return max(int(line) - 1, 0)
