@@ -142,6 +142,14 @@ def test_a_log_without_aggregate_is_refused_with_the_flag_to_use(write_csv):
         load_csv(write_csv(day_log()), SALES)
 
 
+def test_an_integer_index_with_gaps_is_pointed_to_blocks_of_steps(write_csv):
+    steps = [*range(10), *range(80, 100)]  # two-digit years that wrap: 80 .. 99, then 0 .. 9
+    path = write_csv("t,y\n" + "".join(f"{t},{t % 7}\n" for t in steps))
+    with pytest.raises(InputError, match=r"--aggregate sum --freq 7 \(each 7 steps\)") as e:
+        load_csv(path)
+    assert "--freq D" not in str(e.value)
+
+
 def test_times_of_day_without_freq_ask_for_the_period(write_csv):
     with pytest.raises(InputError, match=r"with --aggregate, --freq names the period"):
         load_csv(write_csv(day_log()), sales(aggregate="sum"))

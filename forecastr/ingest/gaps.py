@@ -20,6 +20,8 @@ from forecastr.ingest.timerange import stamp_text
 from forecastr.ingest.where import Where
 from forecastr.panel import concat_ranges
 
+# An integer index has no day or hour to add up to: its rows are reduced by blocks of steps.
+STEP_BLOCKS = "add up the rows of each block of steps: --aggregate sum --freq 7 (each 7 steps)"
 # An inferred frequency may fill at most this share of the resulting grid; beyond it the
 # timestamps are called irregular (an explicit --freq lifts the limit).
 MAX_INFERRED_FILL = 0.5
@@ -71,7 +73,7 @@ def check_gaps(
         raise InputError(
             f"{where.file}: timestamps are irregular: on the inferred {grid.name} grid "
             f"{missing_stamps} of {grid_points} points would be missing ({first_gap()}); "
-            f"pass --freq to confirm the grid, or {RESAMPLE}"
+            f"pass --freq to confirm the grid, or {RESAMPLE if grid.freq else STEP_BLOCKS}"
         )
 
 
