@@ -471,6 +471,33 @@ def test_a_google_trends_export_with_values_below_one(write_csv, engine, monkeyp
     assert any("7 values written below a limit (like '<1') read as half" in n for n in panel.notes)
 
 
+@pytest.mark.parametrize("engine", ["pyarrow", "pandas"])
+def test_values_marked_doubtful_with_a_question_mark_are_the_numbers(
+    write_csv, engine, monkeypatch
+):
+    # the Time Series Data Library's Melbourne minimum temperatures: "?0.2" on a few days, a
+    # title for the value's name and a line of notes below the data
+    import forecastr.ingest.csvread as csvread
+
+    monkeypatch.setattr(csvread, "ENGINE", engine)
+    days = pd.date_range("1981-01-01", periods=400, freq="D").strftime("%Y-%m-%d")
+    cells = [
+        "?0.2" if k in (200, 201) else "?0.8" if k == 250 else f"{10 + k % 9}.5" for k in range(400)
+    ]
+    text = '"Date","Daily minimum temperatures in Melbourne, Australia, 1981-1990"\n'
+    text += "".join(f'"{d}",{c}\n' for d, c in zip(days, cells, strict=True))
+    panel = load_csv(write_csv(text + "\nDaily minimum temperatures in Melbourne\n"))
+    assert len(panel.y) == 400 and panel.y[200] == 0.2 and panel.y[250] == 0.8
+    assert any("3 values marked with a question mark (like '?0.2'" in n for n in panel.notes)
+    with pytest.raises(InputError, match="non-numeric value '\\?x'"):  # no number after it
+        load_csv(
+            write_csv(
+                "ds,y\n"
+                + "".join(f"2020-01-{d:02d},{'?x' if d == 9 else d}\n" for d in range(1, 29))
+            )
+        )
+
+
 def test_a_world_bank_download_is_one_series_per_country(write_csv):
     # metadata lines of a few fields above the header, a quoted comma, a trailing empty column
     years = list(range(1990, 2020))

@@ -106,7 +106,8 @@ def _formatted(
     paren = cells.str.fullmatch(r"\(\s*[^()-]*\)")
     cells = cells.where(~paren, "-" + cells.str[1:-1].str.strip())
     below = cells.str.fullmatch(BELOW_LIMIT)  # "<1": half the limit (marked_note)
-    cells = cells.where(~below, cells.str[1:].str.strip())
+    queried = cells.str.fullmatch(QUERIED)  # "?0.2": the number, marked doubtful
+    cells = cells.where(~(below | queried), cells.str[1:].str.strip())
     for point in (",", ".") if decimal_comma else (".",):
         m = cells.str.extract("^" + _number_pattern(point) + "$")
         if m[1].notna().all():
@@ -121,16 +122,24 @@ def _formatted(
 # A value below a reporting limit: "<1" (Google Trends' exports), "<0.5" (a lab's detection
 # limit). It is read as half the limit, the usual substitute, and the load says so.
 BELOW_LIMIT = r"<\s*[^<>+\-\u2212(]+"
+# A number its source marks as doubtful with a question mark before it ("?0.2": the daily
+# minimum temperatures of Melbourne as the Time Series Data Library keeps them): the number.
+QUERIED = r"\?\s*[+-]?\d[\d.,]*"
 
 
 def marked_cells(col: pd.Series) -> dict[str, tuple[int, str]]:
-    """In a text column, the values below a reporting limit (``<1``) and the numbers with
-    flags (``100.5 p``): ``{kind: (how many, the first)}``, for :func:`marked_note`."""
+    """In a text column, the values below a reporting limit (``<1``), the numbers with flags
+    (``100.5 p``) and those marked doubtful (``?0.2``): ``{kind: (how many, the first)}``,
+    for :func:`marked_note`."""
     if col.dtype != object and not isinstance(col.dtype, pd.StringDtype):
         return {}
     text = col.dropna().astype(str).str.strip()
     found = {}
-    for kind, pattern in (("below", BELOW_LIMIT), ("flagged", _FLAGGED_NUMBER)):
+    for kind, pattern in (
+        ("below", BELOW_LIMIT),
+        ("flagged", _FLAGGED_NUMBER),
+        ("queried", QUERIED),
+    ):
         cells = text[text.str.fullmatch(pattern)]
         if not cells.empty:
             found[kind] = (len(cells), str(cells.iloc[0]))
@@ -146,6 +155,7 @@ def marked_note(found: list[dict[str, tuple[int, str]]]) -> list[str]:
     for kind, what in (
         ("below", "written below a limit (like {}) read as half the limit"),
         ("flagged", "with letters after them (like {}: flags) read as the numbers"),
+        ("queried", "marked with a question mark (like {}: doubtful) read as the numbers"),
     ):
         hits = [f[kind] for f in found if kind in f]
         if hits:
