@@ -161,7 +161,7 @@ def test_what_is_no_date_stays_refused(write_csv, rows, message):
     ("days", "first", "freq"), [(7, "1991-02-01", "W-FRI"), (1, "2010-01-01", "D")]
 )
 def test_r_times_of_a_year_of_365_25_days_are_dates(write_csv, tmp_path, days, first, freq):
-    """R's ``time()`` of a weekly ts (frequency 365.25 / 7 = 52.18: fpp2's gasoline) or a
+    """R's ``time()`` of a weekly ts (frequency 365.25 / 7 = 52.18) or a
     daily one (365.25), which no whole frequency fits: read as dates on a grid of 7 or 1
     days, forecasts written as dates."""
     start = 1991 + 31 / 365.25 if days == 7 else 2010.0
