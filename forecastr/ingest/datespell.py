@@ -236,20 +236,26 @@ def decimal_years(arr: np.ndarray) -> tuple[np.ndarray, str] | None:
 _CYCLE_SAMPLE = 2000
 
 
+def _smallest_gap(arr: np.ndarray) -> float | None:
+    """The smallest gap between the distinct values among the first :data:`_CYCLE_SAMPLE`
+    (the step of a grid of R's times); None for fewer than two values or any not finite."""
+    if len(arr) < 2 or not np.isfinite(arr).all():
+        return None
+    gaps = np.diff(np.unique(arr[:_CYCLE_SAMPLE]))
+    return float(gaps.min()) if len(gaps) else None
+
+
 def ts_cycles(arr: np.ndarray) -> tuple[np.ndarray, int, str] | None:
     """Fractional numbers on a grid of 1/f for a whole f from 2 (R's ``time()`` of a ts of
     frequency f: a cycle number plus the steps of it gone by, ``1.42857142857143`` for step 3
     of 7), with no step missing and every step of a cycle present, as int64 steps
     ``round(arr * f)`` with f and a note; None otherwise (``2000.1`` to ``2000.4``, a year and
     its quarters, covers 4 steps of 10; a rounded measurement leaves gaps)."""
-    if len(arr) < 2 or not np.isfinite(arr).all():
+    gap = _smallest_gap(arr)
+    if gap is None:
         return None
-    sample = np.unique(arr[:_CYCLE_SAMPLE])
-    gaps = np.diff(sample)
-    if len(gaps) == 0 or gaps.min() <= 0:
-        return None
-    f = int(np.round(1.0 / gaps.min()))
-    if not 2 <= f <= MAX_CYCLE or abs(1.0 / gaps.min() - f) > 1e-3 * f:
+    f = int(np.round(1.0 / gap))
+    if not 2 <= f <= MAX_CYCLE or abs(1.0 / gap - f) > 1e-3 * f:
         return None
     scaled = arr * f
     steps = np.round(scaled)
@@ -276,15 +282,10 @@ def julian_years(arr: np.ndarray) -> tuple[np.ndarray, str] | None:
     cannot take: the frequency is not whole) as datetime64 days, with a note; None otherwise.
     The first time is the day ``(t - 1970) * 365.25`` days after 1970-01-01, rounded, and
     the others follow it by whole steps, so the grid stays exact."""
-    if len(arr) < 2 or not np.isfinite(arr).all():
+    gap = _smallest_gap(arr)
+    if gap is None or arr.min() < _YYYYMM_YEARS[0] or arr.max() > _YYYYMM_YEARS[1]:
         return None
-    if arr.min() < _YYYYMM_YEARS[0] or arr.max() > _YYYYMM_YEARS[1]:
-        return None
-    sample = np.unique(arr[:_CYCLE_SAMPLE])
-    gaps = np.diff(sample)
-    if len(gaps) == 0 or gaps.min() <= 0:
-        return None
-    step = gaps.min() * JULIAN_YEAR_DAYS  # days
+    step = gap * JULIAN_YEAR_DAYS  # days
     k = round(step)
     if not 1 <= k <= 31 or abs(step - k) > 1e-3:
         return None

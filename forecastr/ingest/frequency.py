@@ -39,6 +39,8 @@ RESAMPLE = (
     "reduce the rows of each period to one value: --aggregate sum --freq D for events such as "
     "sales, --aggregate mean --freq h for readings"
 )
+# ... and of an integer index, which has no day or hour: its rows are reduced by blocks of steps
+STEP_BLOCKS = "add up the rows of each block of steps: --aggregate sum --freq 7 (each 7 steps)"
 
 
 def infer_freq(ds: np.ndarray, offsets: np.ndarray, where: Where) -> tuple[str, np.ndarray]:

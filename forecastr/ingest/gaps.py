@@ -13,15 +13,13 @@ import numpy as np
 import pandas as pd
 
 from forecastr.errors import InputError, shown
-from forecastr.ingest.frequency import RESAMPLE, fixed_spacing
+from forecastr.ingest.frequency import RESAMPLE, STEP_BLOCKS, fixed_spacing
 from forecastr.ingest.options import FillMethod
 from forecastr.ingest.timeaxis import Grid
 from forecastr.ingest.timerange import stamp_text
 from forecastr.ingest.where import Where
 from forecastr.panel import concat_ranges
 
-# An integer index has no day or hour to add up to: its rows are reduced by blocks of steps.
-STEP_BLOCKS = "add up the rows of each block of steps: --aggregate sum --freq 7 (each 7 steps)"
 # An inferred frequency may fill at most this share of the resulting grid; beyond it the
 # timestamps are called irregular (an explicit --freq lifts the limit).
 MAX_INFERRED_FILL = 0.5

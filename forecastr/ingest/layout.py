@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NoReturn
 
 import numpy as np
 import pandas as pd
@@ -425,7 +426,7 @@ def drop_text(
     """A wide file's value columns less those of ``text`` (the columns whose first rows hold
     text) among them, labels of each time such as a wind direction, with a note. A file of
     nothing else (a log of events: who, what) is refused with how to count its rows, unless
-    its rows are reduced (``counted``: ``--aggregate``, whose ``count`` counts text too)."""
+    they are counted (``counted``: ``--aggregate count``, which counts text cells too)."""
     text = [] if target else [t for t in text if t in values]
     if text and len(text) == len(values) and not counted:
         refuse_text_alone(text, path)
@@ -439,7 +440,7 @@ def drop_text(
     return [v for v in values if v not in text], (note,)
 
 
-def refuse_text_alone(text: list[str], path: str) -> None:
+def refuse_text_alone(text: list[str], path: str) -> NoReturn:
     """Refuse a file whose columns beside the time (and id) hold text alone, a log of events
     (who, what), saying how to count its rows per period instead."""
     raise InputError(
