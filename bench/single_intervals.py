@@ -123,13 +123,39 @@ def _cell(sc: dict | None) -> str:
     return cov + ", " + " / ".join(f"{sc[f'msis_{v}']:.2f}" for v in I.LEVELS)
 
 
+# Which of forecastr's bands to report: as served; the same model without the ETS member's
+# widths (``bands_without_ets_widths``, kept where the model has them); and, derived from the
+# two (the served offsets are 2/3 the others' plus 1/3 the ETS member's own), the ETS
+# member's own offsets at a half share, the wider of the two blends, and its own alone.
+BANDS = ("bands", "bands_without_ets_widths", "ets_half", "ets_wider", "ets_alone")
+
+
+def variant(row: dict, how: str) -> dict[str, list[float]]:
+    """The bands ``how`` (one of :data:`BANDS`) of a run's ``row``: a row without the ETS
+    member's widths has its served bands in every variant."""
+    served = row["bands"]
+    other = row.get("bands_without_ets_widths", served)
+    if how == "bands":
+        return served
+    if how == "bands_without_ets_widths":
+        return other
+    point = np.array(served["forecast"])
+    out = {"forecast": served["forecast"]}
+    for key in BAND_KEYS[1:]:
+        mine, two = np.array(served[key]) - point, np.array(other[key]) - point
+        own = 3.0 * mine - 2.0 * two  # the ETS member's own offsets
+        wider = np.maximum(two, own) if key.startswith("hi") else np.minimum(two, own)
+        pick = {"ets_half": 0.5 * (two + own), "ets_wider": wider, "ets_alone": own}[how]
+        out[key] = [float(v) for v in point + pick]
+    return out
+
+
 def report(
     rows: list[dict], tag: str, seed: int, load=C.load_category, bands: str = "bands"
 ) -> str:
-    """One line per category: coverage 80 / 95 and MSIS 80 / 95 of forecastr, AutoETS and
-    seasonal naive on the series all three scored (``load``: a category by name; ``bands``:
-    the rows' key of forecastr's bands, ``bands_without_ets_widths`` where a row has it for
-    the same model without the ETS member's widths)."""
+    """One line per category (M1's too, where run): coverage 80 / 95 and MSIS 80 / 95 of
+    forecastr, AutoETS and seasonal naive on the series all three scored (``load``: a
+    category by name; ``bands``: which of forecastr's bands, one of :data:`BANDS`)."""
     refs = {(r["category"], r["series"]): r for r in rows if r.get("kind") == "refs"}
     runs = {}
     for r in rows:  # the latest row of each key
@@ -140,7 +166,7 @@ def report(
         "seasonal naive |",
         "| --- | ---: | ---: | --- | --- | --- |",
     ]
-    for name in C.DEFAULT_CATEGORIES:
+    for name in (*C.DEFAULT_CATEGORIES, *C.HELD_OUT):
         ok = [r for (c, _), r in runs.items() if c == name and r["status"] == "ok"]
         ok = [r for r in ok if (name, r["series"]) in refs]
         if not ok:
@@ -148,7 +174,7 @@ def report(
         cat = load(name)
         names = [r["series"] for r in ok]
         ref = [refs[(name, n)]["bands"] for n in names]
-        mine = scored(cat, names, [r.get(bands, r["bands"]) for r in ok])
+        mine = scored(cat, names, [variant(r, bands) for r in ok])
         ets = scored(cat, names, [b["AutoETS"] for b in ref])
         sn = scored(cat, names, [b["SNaive"] for b in ref])
         sure = sum(bool(r.get("guaranteed")) for r in ok)
@@ -165,11 +191,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--per", type=int, default=20, help="series per category, evenly spaced")
     ap.add_argument("--seeds", default="0", help="comma-separated")
     ap.add_argument("--no-refs", action="store_true", help="skip AutoETS and seasonal naive")
-    ap.add_argument(
-        "--bands",
-        default="bands",
-        help="rows' key of the bands to report (bands_without_ets_widths)",
-    )
+    ap.add_argument("--bands", default="bands", choices=BANDS, help="which bands to report")
     C.add_record_options(ap, DEFAULT_RESULTS)
     args = ap.parse_args(argv)
     tag = args.tag if args.tag else args.extra

@@ -59,3 +59,16 @@ def test_a_series_without_references_is_left_out(si):
     run = {"category": "m3-yearly", "series": "a", "seed": 0, "tag": "", "status": "ok"}
     table = si.report([run], "", 0, load=lambda name: None)
     assert len(table.splitlines()) == 2  # the header alone
+
+
+def test_the_ets_member_offsets_are_recovered_from_the_two_blends(si):
+    # served offsets = 2/3 the two-member blend's + 1/3 the ETS member's own: here 2 and 5
+    served, two = bands(10.0, 3.0, 6.0, 2), bands(10.0, 2.0, 5.0, 2)
+    row = {"bands": served, "bands_without_ets_widths": two}
+    assert si.variant(row, "bands") == served
+    assert si.variant(row, "bands_without_ets_widths") == two
+    own = si.variant(row, "ets_alone")
+    assert own["hi-80"] == [15.0, 15.0] and own["lo-95"] == [2.0, 2.0]  # offsets 5 and 8
+    assert si.variant(row, "ets_half")["hi-80"] == [13.5, 13.5]
+    assert si.variant(row, "ets_wider")["lo-80"] == [5.0, 5.0]
+    assert si.variant({"bands": served}, "ets_alone") == served  # no ETS widths: as served
